@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    // Infra tests bundle with esbuild and the e2e tests run emulators: 2 cores, so keep workers modest.
+    maxWorkers: 2,
+  },
+});
