@@ -1,0 +1,73 @@
+/**
+ * Environment contract between infra/ (which sets these on each Lambda), local/ (which sets them for the
+ * local runtime) and the handlers. Read once at cold start; a missing or bad variable fails by name.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  queueUrl: 'QUEUE_URL',
+  topicArn: 'TOPIC_ARN',
+  scanSegments: 'SCAN_SEGMENTS',
+  checksPerMessage: 'CHECKS_PER_MESSAGE',
+  checkConcurrency: 'CHECK_CONCURRENCY',
+  // Only the local runtime and tests set this: production checks never reach private addresses.
+  allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+} as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function requireString(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigError(`environment variable ${name} is required`);
+  return value;
+}
+
+export function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`environment variable ${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function readBoolean(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(`environment variable ${name} must be "true" or "false", got "${raw}"`);
+}
+
+export interface FanOutConfig {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly scanSegments: number;
+  readonly checksPerMessage: number;
+}
+
+export interface CheckerConfig {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly topicArn: string;
+  readonly checkConcurrency: number;
+  readonly allowPrivateTargets: boolean;
+}
+
+export const readFanOutConfig = (env: Env): FanOutConfig => ({
+  tableName: requireString(env, ENV.tableName),
+  queueUrl: requireString(env, ENV.queueUrl),
+  scanSegments: readInteger(env, ENV.scanSegments, 4, 1, 64),
+  checksPerMessage: readInteger(env, ENV.checksPerMessage, 50, 1, 500),
+});
+
+export const readCheckerConfig = (env: Env): CheckerConfig => ({
+  tableName: requireString(env, ENV.tableName),
+  queueUrl: requireString(env, ENV.queueUrl),
+  topicArn: requireString(env, ENV.topicArn),
+  checkConcurrency: readInteger(env, ENV.checkConcurrency, 256, 1, 4096),
+  allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
+});
