@@ -21,7 +21,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function requireString(env: Env, name: string): string {
   const value = env[name];
-  if (value === undefined || value.trim() === '') throw new ConfigError(`environment variable ${name} is required`);
+  if (value === undefined || value.trim() === '')
+    throw new ConfigError(`environment variable ${name} is required`);
   return value;
 }
 
@@ -30,7 +31,9 @@ export function readInteger(env: Env, name: string, fallback: number, min: numbe
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`environment variable ${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigError(
+      `environment variable ${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+    );
   }
   return value;
 }

@@ -14,7 +14,7 @@ export interface Alert {
   /** When the transition was committed. */
   readonly atMs: number;
   /** First failed check of the outage. */
-  readonly failingSinceMs: number;
+  readonly outageSinceMs: number;
   /** DOWN: why. UP: the reason of the outage that ended. */
   readonly reason: DownReason;
   readonly detail: string;

@@ -28,7 +28,12 @@ export type CheckResult =
       readonly status?: number;
       readonly latencyMs: number;
     }
-  | { readonly kind: 'fault'; readonly reason: FaultReason; readonly detail: string; readonly latencyMs: number };
+  | {
+      readonly kind: 'fault';
+      readonly reason: FaultReason;
+      readonly detail: string;
+      readonly latencyMs: number;
+    };
 
 /** True when the result says something about the site (up or down), false for checker faults. */
 export const isVerdict = (result: CheckResult): result is Exclude<CheckResult, { kind: 'fault' }> =>

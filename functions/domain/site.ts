@@ -50,7 +50,7 @@ const integerIn = (field: keyof typeof SITE_LIMITS) => {
   );
 };
 
-const SiteConfigSchema = v.object({
+export const SiteConfigSchema = v.object({
   siteId: v.pipe(
     v.string('siteId must be a string'),
     v.check(
@@ -124,6 +124,11 @@ export function parseSiteConfig(raw: unknown): SiteConfig {
   if (!result.success) {
     throw new SiteValidationError(result.issues.map((issue) => issue.message).join('; '));
   }
-  const config = result.output;
-  return { ...config, name: config.name ?? new URL(config.url).host };
+  return completeSiteConfig(result.output);
 }
+
+/** Applies the one default that depends on another field: a site is named after its host. */
+export const completeSiteConfig = (config: v.InferOutput<typeof SiteConfigSchema>): SiteConfig => ({
+  ...config,
+  name: config.name ?? new URL(config.url).host,
+});

@@ -1,0 +1,90 @@
+import * as v from 'valibot';
+import type { OutboxEntry, SiteState } from './site-state.ts';
+
+const DOWN_REASONS = [
+  'timeout',
+  'dns',
+  'refused',
+  'reset',
+  'tls',
+  'http-5xx',
+  'http-4xx',
+  'unexpected-status',
+  'redirect-loop',
+  'too-many-redirects',
+  'protocol',
+] as const;
+
+const wholeNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
+const status = v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599));
+
+const AlertSchema = v.object({
+  alertId: v.string(),
+  event: v.picklist(['DOWN', 'UP']),
+  siteId: v.string(),
+  siteName: v.string(),
+  url: v.string(),
+  owner: v.string(),
+  atMs: wholeNumber,
+  outageSinceMs: wholeNumber,
+  reason: v.picklist(DOWN_REASONS),
+  detail: v.string(),
+  status: v.optional(status),
+  latencyMs: wholeNumber,
+});
+
+export const SiteStateSchema = v.object({
+  status: v.optional(v.picklist(['UNKNOWN', 'UP', 'PENDING', 'DOWN', 'RECOVERING']), 'UNKNOWN'),
+  version: v.optional(wholeNumber, 0),
+  consecutiveFailures: v.optional(wholeNumber, 0),
+  consecutiveSuccesses: v.optional(wholeNumber, 0),
+  statusSinceMs: v.optional(wholeNumber),
+  outage: v.optional(
+    v.object({
+      sinceMs: wholeNumber,
+      reason: v.picklist(DOWN_REASONS),
+      detail: v.string(),
+      status: v.optional(status),
+    }),
+  ),
+  lastCheckId: v.optional(v.string()),
+  lastCheck: v.optional(
+    v.object({
+      atMs: wholeNumber,
+      up: v.boolean(),
+      status: v.optional(status),
+      reason: v.optional(v.picklist(DOWN_REASONS)),
+      detail: v.optional(v.string()),
+      latencyMs: wholeNumber,
+    }),
+  ),
+  pendingAlerts: v.optional(
+    v.record(v.string(), v.object({ alert: AlertSchema, claimedUntilMs: wholeNumber })),
+  ),
+});
+
+export class SiteStateError extends Error {
+  override name = 'SiteStateError';
+}
+
+/** Reads the state half of a site item (absent fields mean "never checked"). */
+export function parseSiteState(raw: unknown): SiteState {
+  const result = v.safeParse(SiteStateSchema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new SiteStateError(
+      `site state is invalid at ${v.getDotPath(issue) ?? 'the root'}: ${issue.message}`,
+    );
+  }
+  return completeSiteState(result.output);
+}
+
+/** Drops absent optional fields, so a state round-trips through JSON and DynamoDB unchanged. */
+export const completeSiteState = (state: v.InferOutput<typeof SiteStateSchema>): SiteState =>
+  Object.fromEntries(
+    Object.entries(state).filter(([, field]) => field !== undefined),
+  ) as unknown as SiteState;
+
+/** Pending alerts of a state, oldest first: the order people should read them in. */
+export const pendingAlertsOf = (state: SiteState): OutboxEntry[] =>
+  Object.values(state.pendingAlerts ?? {}).sort((a, b) => a.alert.atMs - b.alert.atMs);
