@@ -1,0 +1,95 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+
+// SQS caps a batch at 10 entries; 256 KiB keeps the batch within every SQS (and emulator) payload limit.
+const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100 };
+
+export class QueueSendError extends Error {
+  override name = 'QueueSendError';
+}
+
+/** Sends check messages to SQS in batches, retrying the entries SQS reports in `Failed[]`. */
+export class CheckQueue {
+  readonly #sqs: SQSClient;
+  readonly #queueUrl: string;
+  readonly #retry: RetryPolicy;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    sqs: SQSClient,
+    queueUrl: string,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  ) {
+    this.#sqs = sqs;
+    this.#queueUrl = queueUrl;
+    this.#retry = retry;
+    this.#sleep = sleep;
+  }
+
+  /**
+   * Sends every body (each a message), `delaySeconds` later. Resolves when SQS accepted all of them.
+   * @throws QueueSendError when some entries still fail after the retries, naming how many and why.
+   */
+  async send(bodies: readonly string[], delaySeconds = 0): Promise<void> {
+    await Promise.all(groupIntoBatches(bodies).map((batch) => this.#sendBatch(batch, delaySeconds)));
+  }
+
+  async #sendBatch(bodies: readonly string[], delaySeconds: number): Promise<void> {
+    let entries: SendMessageBatchRequestEntry[] = bodies.map((body, index) => ({
+      Id: String(index),
+      MessageBody: body,
+      ...(delaySeconds > 0 ? { DelaySeconds: delaySeconds } : {}),
+    }));
+    for (let attempt = 1; ; attempt++) {
+      const { Failed = [] } = await this.#sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }),
+      );
+      if (Failed.length === 0) return;
+      const senderFaults = Failed.filter((failure) => failure.SenderFault);
+      if (senderFaults.length > 0 || attempt >= this.#retry.attempts) {
+        const first = Failed[0];
+        throw new QueueSendError(
+          `${Failed.length} of ${entries.length} check messages not accepted after ${attempt} attempt(s): ${first?.Code} ${first?.Message ?? ''}`.trim(),
+        );
+      }
+      const failedIds = new Set(Failed.map((failure) => failure.Id));
+      entries = entries.filter((entry) => failedIds.has(entry.Id));
+      // Exponential backoff with full jitter: throttled senders should not retry in lockstep.
+      await this.#sleep(Math.random() * this.#retry.baseDelayMs * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/** Groups bodies into SendMessageBatch-sized groups by count and total bytes. */
+export function groupIntoBatches(bodies: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let currentBytes = 0;
+  for (const body of bodies) {
+    const bytes = Buffer.byteLength(body);
+    if (
+      current.length === MAX_BATCH_ENTRIES ||
+      (current.length > 0 && currentBytes + bytes > MAX_BATCH_BYTES)
+    ) {
+      batches.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(body);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

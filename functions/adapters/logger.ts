@@ -1,0 +1,48 @@
+/** One JSON object per line: CloudWatch Logs Insights queries it, and EMF metrics ride on it for free. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** Emits CloudWatch metrics through Embedded Metric Format: no PutMetricData call, no extra IAM. */
+  metrics(values: Record<string, number>): void;
+}
+
+export const METRIC_NAMESPACE = 'UptimeSquirrel';
+
+export function createJsonLogger(
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Logger {
+  const emit = (level: string, message: string, fields?: Record<string, unknown>) =>
+    write(JSON.stringify({ level, message, ...fields }));
+  return {
+    info: (message, fields) => emit('INFO', message, fields),
+    warn: (message, fields) => emit('WARN', message, fields),
+    error: (message, fields) => emit('ERROR', message, fields),
+    metrics: (values) =>
+      write(
+        JSON.stringify({
+          _aws: {
+            Timestamp: Date.now(),
+            CloudWatchMetrics: [
+              {
+                Namespace: METRIC_NAMESPACE,
+                Dimensions: [[]],
+                Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: 'Count' })),
+              },
+            ],
+          },
+          ...values,
+        }),
+      ),
+  };
+}
+
+/** Query strings often carry tokens: logs get scheme, host and path only. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+  } catch {
+    return '<invalid url>';
+  }
+}

@@ -1,0 +1,26 @@
+import type { SiteConfig } from '../domain/site.ts';
+import { SiteConfigSchema } from '../domain/site.ts';
+import type { SiteState } from '../domain/site-state.ts';
+
+/** Config and state live in one DynamoDB item per site; these names split it back apart. */
+export const CONFIG_FIELDS = Object.keys(SiteConfigSchema.entries) as ReadonlyArray<keyof SiteConfig>;
+
+export const STATE_FIELDS = [
+  'status',
+  'version',
+  'consecutiveFailures',
+  'consecutiveSuccesses',
+  'statusSinceMs',
+  'outage',
+  'lastCheckId',
+  'lastCheck',
+  'pendingAlerts',
+] as const satisfies ReadonlyArray<keyof SiteState>;
+
+/** Items whose key starts with this are bookkeeping (the sweep lease), never sites. */
+export const RESERVED_KEY_PREFIX = '#';
+
+export const pick = (item: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> =>
+  Object.fromEntries(
+    fields.filter((field) => item[field] !== undefined).map((field) => [field, item[field]]),
+  );
