@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Infra tests bundle with esbuild and the e2e tests run emulators: 2 cores, so keep workers modest.
     maxWorkers: 2,
+    // Handlers log JSON lines; show them only for the tests that fail.
+    silent: 'passed-only',
   },
 });

@@ -1,0 +1,54 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AlertPublisher } from '../../functions/adapters/alert-publisher.ts';
+import { anAlert } from '../support/fixtures.ts';
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
+
+describe('AlertPublisher', () => {
+  let sns: AwsClientStub<SNSClient>;
+  beforeAll(() => {
+    sns = mockClient(SNSClient);
+  });
+  afterEach(() => sns.reset());
+  afterAll(() => sns.restore());
+
+  it('publishes one text per protocol with the attributes subscriptions filter on', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const publisher = new AlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN);
+
+    // Act
+    await publisher.publish(anAlert({ owner: 'alice', siteId: 'shop', event: 'DOWN' }));
+
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      TopicArn: TOPIC_ARN,
+      MessageStructure: 'json',
+      Subject: 'DOWN: Example - timeout',
+      MessageAttributes: {
+        owner: { DataType: 'String', StringValue: 'alice' },
+        siteId: { DataType: 'String', StringValue: 'shop' },
+        event: { DataType: 'String', StringValue: 'DOWN' },
+      },
+    });
+    const message = JSON.parse(input?.Message ?? '{}');
+    expect(Object.keys(message).sort()).toEqual(['default', 'email', 'sms']);
+    expect(message.email).toContain('https://example.com/');
+    expect(Buffer.byteLength(message.sms)).toBeLessThanOrEqual(140);
+  });
+
+  it('rejects when SNS does not accept the alert, so the caller keeps it in the outbox', async () => {
+    // Prepare
+    sns.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }));
+    const publisher = new AlertPublisher(new SNSClient({ region: 'us-east-1', maxAttempts: 1 }), TOPIC_ARN);
+
+    // Act
+    const publishing = publisher.publish(anAlert());
+
+    // Assess
+    await expect(publishing).rejects.toThrow('Rate exceeded');
+  });
+});

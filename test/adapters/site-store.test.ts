@@ -1,0 +1,235 @@
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ScanPage, SiteStore } from '../../functions/adapters/site-store.ts';
+import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
+import { type DynamoEmulator, startDynamoEmulator } from '../support/dynamo-emulator.ts';
+import { anAlert, aSite } from '../support/fixtures.ts';
+
+const downState = (version: number): SiteState => ({
+  ...INITIAL_STATE,
+  status: 'DOWN',
+  version,
+  consecutiveFailures: 2,
+  statusSinceMs: 1_000,
+  outage: { sinceMs: 500, reason: 'timeout', detail: 'timed out' },
+  lastCheckId: 'm100',
+  pendingAlerts: { 'example:1': { alert: anAlert({ alertId: 'example:1' }), claimedUntilMs: 60_000 } },
+});
+
+describe('SiteStore against the DynamoDB emulator', () => {
+  let emulator: DynamoEmulator;
+  let store: SiteStore;
+  let table = 0;
+
+  beforeAll(async () => {
+    emulator = await startDynamoEmulator();
+  });
+  afterAll(() => emulator.stop());
+  beforeEach(async () => {
+    const tableName = `sites-${++table}`;
+    await emulator.createSitesTable(tableName);
+    store = new SiteStore(emulator.client, tableName);
+  });
+
+  it('stores a new site with defaults and reads it back as UNKNOWN, version 1', async () => {
+    // Prepare
+    const site = aSite({ siteId: 'shop', url: 'https://shop.example.com/health', owner: 'alice' });
+
+    // Act
+    await store.putSiteConfig(site);
+    const record = await store.getSite('shop');
+
+    // Assess
+    expect(record?.config).toEqual(site);
+    expect(record?.state).toMatchObject({ status: 'UNKNOWN', version: 1, consecutiveFailures: 0 });
+  });
+
+  it('commits a transition only when the version matches, so two racing checkers commit it once', async () => {
+    // Prepare
+    await store.putSiteConfig(aSite());
+    const next = downState(2);
+
+    // Act
+    const outcomes = await Promise.all([
+      store.commitState('example', 1, next),
+      store.commitState('example', 1, next),
+      store.commitState('example', 1, next),
+    ]);
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome === 'committed')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'conflict')).toHaveLength(2);
+    expect((await store.getSite('example'))?.state).toEqual(next);
+  });
+
+  it('removes state fields the next state no longer has (the outage ends with UP)', async () => {
+    // Prepare
+    await store.putSiteConfig(aSite());
+    await store.commitState('example', 1, downState(2));
+    const up: SiteState = {
+      ...INITIAL_STATE,
+      status: 'UP',
+      version: 3,
+      statusSinceMs: 2_000,
+      lastCheckId: 'm101',
+    };
+
+    // Act
+    const outcome = await store.commitState('example', 2, up);
+
+    // Assess
+    expect(outcome).toBe('committed');
+    expect((await store.getSite('example'))?.state).toEqual(up);
+  });
+
+  it('does not resurrect a deleted site when a late checker commits', async () => {
+    // Prepare
+    await store.putSiteConfig(aSite());
+    await store.deleteSite('example');
+
+    // Act
+    const outcome = await store.commitState('example', 1, downState(2));
+
+    // Assess
+    expect(outcome).toBe('conflict');
+    expect(await store.getSite('example')).toBeUndefined();
+  });
+
+  it('lets one publisher claim an expired outbox entry and bumps the version', async () => {
+    // Prepare
+    await store.putSiteConfig(aSite());
+    const state = downState(2);
+    await store.commitState('example', 1, state);
+    const entry = state.pendingAlerts?.['example:1'];
+    if (!entry) throw new Error('fixture has no pending alert');
+
+    // Act
+    const claims = await Promise.all([
+      store.claimAlert('example', entry, 200_000),
+      store.claimAlert('example', entry, 200_000),
+    ]);
+
+    // Assess
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const stored = await store.getSite('example');
+    expect(stored?.state.pendingAlerts?.['example:1']?.claimedUntilMs).toBe(200_000);
+    expect(stored?.state.version).toBe(3);
+  });
+
+  it('clears a published alert once, idempotently, and bumps the version so stale snapshots conflict', async () => {
+    // Prepare
+    await store.putSiteConfig(aSite());
+    await store.commitState('example', 1, downState(2));
+
+    // Act
+    await store.clearAlert('example', 'example:1');
+    await store.clearAlert('example', 'example:1');
+
+    // Assess
+    const stored = await store.getSite('example');
+    expect(stored?.state.pendingAlerts).toEqual({});
+    expect(stored?.state.version).toBe(3);
+    expect(await store.commitState('example', 2, downState(3))).toBe('conflict');
+  });
+
+  it('grants a minute sweep once, refuses duplicates and older minutes, and lets a retry take over an expired one', async () => {
+    // Prepare
+    const minute = 29_000_000;
+
+    // Act
+    const first = await store.acquireSweep(minute, 10_000, 45_000);
+    const duplicate = await store.acquireSweep(minute, 11_000, 45_000);
+    const older = await store.acquireSweep(minute - 1, 11_000, 45_000);
+    const takeover = await store.acquireSweep(minute, 60_000, 45_000);
+    await store.completeSweep(minute);
+    const afterCompletion = await store.acquireSweep(minute, 200_000, 45_000);
+    const nextMinute = await store.acquireSweep(minute + 1, 200_000, 45_000);
+
+    // Assess
+    expect({ first, duplicate, older, takeover, afterCompletion, nextMinute }).toEqual({
+      first: true,
+      duplicate: false,
+      older: false,
+      takeover: true,
+      afterCompletion: false,
+      nextMinute: true,
+    });
+  });
+
+  it('scans every site once across parallel segments, skips bookkeeping items and reports invalid ones', async () => {
+    // Prepare
+    const count = 250;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        store.putSiteConfig(aSite({ siteId: `site-${i}`, url: `https://s${i}.example.com/` })),
+      ),
+    );
+    await store.acquireSweep(1, 0, 1_000);
+    await emulator.client.send(
+      new PutItemCommand({
+        TableName: `sites-${table}`,
+        Item: marshall({ siteId: 'broken', url: 'ftp://example.com/', intervalMinutes: 0 }),
+      }),
+    );
+    const pages: ScanPage[] = [];
+
+    // Act
+    await store.scanSites(4, async (page) => {
+      pages.push(page);
+    });
+
+    // Assess
+    const ids = pages.flatMap((page) => page.sites.map((site) => site.config.siteId));
+    expect(new Set(ids).size).toBe(count);
+    expect(ids).toHaveLength(count);
+    const invalid = pages.flatMap((page) => page.invalid);
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]?.siteId).toBe('broken');
+    expect(invalid[0]?.reason).toMatch(/url scheme must be http or https, got "ftp"/);
+    expect(invalid[0]?.reason).toMatch(/intervalMinutes must be a whole number from 1 to 60, got 0/);
+  });
+});
+
+describe('SiteStore with a mocked client', () => {
+  // Mocking patches the class for every instance: install it only around these tests.
+  let documentClient: AwsClientStub<DynamoDBDocumentClient>;
+  beforeAll(() => {
+    documentClient = mockClient(DynamoDBDocumentClient);
+  });
+  afterEach(() => documentClient.reset());
+  afterAll(() => documentClient.restore());
+
+  it('turns ConditionalCheckFailedException on a transition into a conflict, not an error', async () => {
+    // Prepare
+    documentClient
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    const store = new SiteStore(new DynamoDBClient({ region: 'us-east-1' }), 'sites');
+
+    // Act
+    const outcome = await store.commitState('example', 4, downState(5));
+
+    // Assess
+    expect(outcome).toBe('conflict');
+    const input = documentClient.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('attribute_exists(#siteId) AND #version = :expected');
+    expect(input?.ExpressionAttributeValues?.[':expected']).toBe(4);
+  });
+
+  it('lets other DynamoDB errors through so the message is retried', async () => {
+    // Prepare
+    documentClient
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const store = new SiteStore(new DynamoDBClient({ region: 'us-east-1' }), 'sites');
+
+    // Act
+    const commit = store.commitState('example', 4, downState(5));
+
+    // Assess
+    await expect(commit).rejects.toThrow('throttled');
+  });
+});

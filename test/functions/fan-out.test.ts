@@ -1,0 +1,114 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseCheckMessage } from '../../functions/domain/check-message.ts';
+import { isDue, minuteOfEpoch } from '../../functions/domain/schedule.ts';
+import type { handler as FanOutHandler } from '../../functions/fan-out.ts';
+
+const SCHEDULED = '2026-11-25T09:05:00Z';
+const MINUTE = minuteOfEpoch(Date.parse(SCHEDULED));
+
+const items = Array.from({ length: 120 }, (_, i) => ({
+  siteId: `site-${i}`,
+  url: `https://s${i}.example.com/`,
+  intervalMinutes: (i % 5) + 1,
+  enabled: i % 10 !== 0,
+  status: 'UP',
+  version: 3,
+  lastCheck: { atMs: 1, up: true, status: 200, latencyMs: 12 },
+}));
+const expectedDue = items
+  .filter((item) => item.enabled && isDue(item.siteId, item.intervalMinutes, MINUTE))
+  .map((item) => item.siteId);
+
+describe('fan-out handler', () => {
+  let handler: typeof FanOutHandler;
+  let dynamo: AwsClientStub<DynamoDBDocumentClient>;
+  let sqs: AwsClientStub<SQSClient>;
+
+  beforeAll(async () => {
+    dynamo = mockClient(DynamoDBDocumentClient);
+    sqs = mockClient(SQSClient);
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      TABLE_NAME: 'sites',
+      QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/checks',
+      SCAN_SEGMENTS: '1',
+      CHECKS_PER_MESSAGE: '10',
+    });
+    ({ handler } = await import('../../functions/fan-out.ts'));
+  });
+  afterEach(() => {
+    dynamo.reset();
+    sqs.reset();
+  });
+  afterAll(() => {
+    dynamo.restore();
+    sqs.restore();
+  });
+
+  it('enqueues every enabled site due this minute, packed, with its state snapshot and a per-minute check id', async () => {
+    // Prepare
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+    dynamo
+      .on(ScanCommand)
+      .resolvesOnce({ Items: items.slice(0, 60), LastEvaluatedKey: { siteId: 'site-59' } })
+      .resolvesOnce({ Items: items.slice(60) });
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    // Act
+    const report = await handler({ time: SCHEDULED });
+
+    // Assess
+    const tasks = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .flatMap((entry) => parseCheckMessage(entry.MessageBody ?? '').tasks);
+    expect(tasks.map((task) => task.site.siteId).sort()).toEqual([...expectedDue].sort());
+    expect(tasks.every((task) => task.checkId === `m${MINUTE}` && task.state.version === 3)).toBe(true);
+    // Display history stays out of the message: it only costs bytes.
+    expect(tasks.some((task) => task.state.lastCheck !== undefined)).toBe(false);
+    expect(report).toMatchObject({ minute: MINUTE, duplicate: false, scanned: 120, due: expectedDue.length });
+    // Each scan page is packed on its own (memory stays bounded): at most 10 checks a message.
+    const duePerPage = [items.slice(0, 60), items.slice(60)].map(
+      (page) => page.filter((item) => expectedDue.includes(item.siteId)).length,
+    );
+    expect(report.messages).toBe(duePerPage.reduce((sum, due) => sum + Math.ceil(due / 10), 0));
+    expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toBe(
+      'SET #completed = :true',
+    );
+  });
+
+  it('enqueues nothing for a duplicate scheduled event of a minute already swept', async () => {
+    // Prepare
+    dynamo
+      .on(PutCommand)
+      .rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
+
+    // Act
+    const report = await handler({ time: SCHEDULED });
+
+    // Assess
+    expect(report.duplicate).toBe(true);
+    expect(dynamo.commandCalls(ScanCommand)).toHaveLength(0);
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it('fails the invocation (EventBridge retries it) when SQS keeps refusing entries', async () => {
+    // Prepare
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(ScanCommand).resolves({ Items: items });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
+
+    // Act
+    const sweeping = handler({ time: '2026-11-25T09:06:00Z' });
+
+    // Assess
+    await expect(sweeping).rejects.toThrow('not accepted');
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
