@@ -26,7 +26,7 @@ function subjectOf(alert: Alert): string {
 }
 
 function emailBodyOf(alert: Alert): string {
-  const status = alert.status === undefined ? [] : [`HTTP status: ${alert.status}`];
+  const status = alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`];
   if (alert.event === 'DOWN') {
     return [
       `${alert.siteName} is DOWN.`,
