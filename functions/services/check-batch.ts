@@ -107,45 +107,49 @@ class CheckRun {
     private readonly counters: { published: number },
   ) {}
 
+  /** Runs one check end to end. Never throws: anything unexpected fails (and so retries) only its message. */
   async runTask(task: CheckTask): Promise<TaskOutcome> {
-    const { site } = task;
-    const remainingMs =
-      this.options.deadlineMs - (this.options.reserveMs ?? DEFAULT_RESERVE_MS) - this.deps.nowMs();
-    if (remainingMs <= 0) {
-      this.deps.log.warn('check not attempted: checker deadline reached', { siteId: site.siteId });
-      return { verdict: 'fault', retry: true };
-    }
-    const result = await this.deps.probe.check(
-      {
-        url: site.url,
-        method: site.method,
-        timeoutMs: site.timeoutMs,
-        expectStatus: parseStatusRanges(site.expectStatus),
-      },
-      AbortSignal.timeout(remainingMs),
-    );
-    if (result.kind === 'fault') {
+    let verdict: CheckResult['kind'] = 'fault';
+    try {
+      const result = await this.probe(task);
+      if (!result) return { verdict, retry: true };
+      verdict = result.kind;
+      if (result.kind !== 'fault') return { verdict, retry: await this.apply(task, result) };
       this.deps.log.warn('check not completed', {
-        siteId: site.siteId,
-        url: redactUrl(site.url),
+        siteId: task.site.siteId,
+        url: redactUrl(task.site.url),
         reason: result.reason,
         detail: result.detail,
       });
       // A blocked address will be blocked again: retrying costs money and changes nothing.
       if (result.reason === 'blocked-address')
-        return { verdict: 'fault', retry: !(await this.flushOutbox(task.site.siteId, task.state)) };
-      return { verdict: 'fault', retry: true };
-    }
-    try {
-      const retry = await this.apply(task, result);
-      return { verdict: result.kind, retry };
+        return { verdict, retry: !(await this.flushOutbox(task.site.siteId, task.state)) };
+      return { verdict, retry: true };
     } catch (error) {
       this.deps.log.error('check result not stored: will be retried', {
-        siteId: site.siteId,
+        siteId: task.site.siteId,
         error: (error as Error).message,
       });
-      return { verdict: result.kind, retry: true };
+      return { verdict, retry: true };
     }
+  }
+
+  /** Probes the site within what is left of the invocation; undefined when there is no time left to try. */
+  private async probe(task: CheckTask): Promise<CheckResult | undefined> {
+    const { site } = task;
+    const remainingMs =
+      this.options.deadlineMs - (this.options.reserveMs ?? DEFAULT_RESERVE_MS) - this.deps.nowMs();
+    if (remainingMs <= 0) {
+      this.deps.log.warn('check not attempted: checker deadline reached', { siteId: site.siteId });
+      return undefined;
+    }
+    const target = {
+      url: site.url,
+      method: site.method,
+      timeoutMs: site.timeoutMs,
+      expectStatus: parseStatusRanges(site.expectStatus),
+    };
+    return this.deps.probe.check(target, AbortSignal.timeout(remainingMs));
   }
 
   /** Commits the transition (if any), sends the alerts, schedules the re-check. True when it must be retried. */
