@@ -1,0 +1,114 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import { ENV } from '../functions/config.ts';
+import { AlertsTopic } from './alerts-topic.ts';
+import { DEFAULT_CHECKER_CONCURRENCY } from './app-context.ts';
+import { CheckQueue } from './check-queue.ts';
+import { MonitorAlarms } from './monitor-alarms.ts';
+import { MonitorFunction } from './monitor-function.ts';
+
+// Site timeouts reach 30 s (SITE_LIMITS.timeoutMs); a HEAD refused with 405 is retried with GET.
+export const CHECKER_TIMEOUT = Duration.seconds(60);
+// Below the 1-minute schedule, so one sweep ends before the next begins.
+export const FAN_OUT_TIMEOUT = Duration.seconds(50);
+// Attribute the fan-out sets on its short-lived lease items so DynamoDB deletes them.
+export const LEASE_TTL_ATTRIBUTE = 'expiresAt';
+
+export interface UptimeSquirrelStackProps extends StackProps {
+  /** Subscribed to every alert and alarm by email. @default - no email subscription */
+  readonly alertEmail?: string;
+  /** Subscribed to every alert and alarm by SMS (E.164). @default - no SMS subscription */
+  readonly alertPhone?: string;
+  /** Most checker Lambdas running at once: reserved concurrency and the event source's maximum. @default 10 */
+  readonly checkerConcurrency?: number;
+}
+
+/** The whole monitor: schedule → fan-out → queue → checker → alerts, plus alarms on itself. */
+export class UptimeSquirrelStack extends Stack {
+  constructor(scope: Construct, id: string, props: UptimeSquirrelStackProps = {}) {
+    super(scope, id, props);
+    const checkerConcurrency = props.checkerConcurrency ?? DEFAULT_CHECKER_CONCURRENCY;
+
+    const sites = new Table(this, 'Sites', {
+      partitionKey: { name: 'siteId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: LEASE_TTL_ATTRIBUTE,
+      // Users' sites and their history: deleting the stack must not delete them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const checks = new CheckQueue(this, 'Checks', { consumerTimeout: CHECKER_TIMEOUT });
+    const alerts = new AlertsTopic(this, 'Alerts', {
+      alertEmail: props.alertEmail,
+      alertPhone: props.alertPhone,
+    });
+
+    const fanOut = new MonitorFunction(this, 'FanOut', {
+      entry: 'functions/fan-out.ts',
+      description: 'uptime-squirrel fan-out: enqueues the checks due this minute',
+      timeout: FAN_OUT_TIMEOUT,
+      memorySizeMiB: 512,
+      environment: {
+        [ENV.tableName]: sites.tableName,
+        [ENV.queueUrl]: checks.queue.queueUrl,
+        [ENV.scanSegments]: '4',
+        [ENV.checksPerMessage]: '50',
+      },
+      // Lambda's own async retries: a sweep for a minute long gone is useless.
+      maxEventAge: Duration.minutes(2),
+      retryAttempts: 1,
+    });
+    sites.grants.actions(fanOut.role, 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    checks.queue.grants.actions(fanOut.role, ['sqs:SendMessage']);
+
+    const checker = new MonitorFunction(this, 'Checker', {
+      entry: 'functions/checker.ts',
+      description: 'uptime-squirrel checker: checks sites, commits transitions, publishes alerts',
+      timeout: CHECKER_TIMEOUT,
+      memorySizeMiB: 512,
+      reservedConcurrentExecutions: checkerConcurrency,
+      environment: {
+        [ENV.tableName]: sites.tableName,
+        [ENV.queueUrl]: checks.queue.queueUrl,
+        [ENV.topicArn]: alerts.topic.topicArn,
+        [ENV.checkConcurrency]: '256',
+      },
+    });
+    sites.grants.actions(checker.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // Confirmation re-checks go back on the queue with a delay.
+    checks.queue.grants.actions(checker.role, ['sqs:SendMessage']);
+    alerts.topic.grants.publish(checker.role);
+    checker.function.addEventSource(
+      new SqsEventSource(checks.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // Never above the reserved concurrency: the surplus pollers would only be throttled.
+        maxConcurrency: checkerConcurrency,
+      }),
+    );
+
+    new Rule(this, 'Schedule', {
+      description: 'Runs the fan-out every minute',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(fanOut.function, { retryAttempts: 2, maxEventAge: Duration.minutes(2) })],
+    });
+
+    new MonitorAlarms(this, 'Alarms', {
+      alerts,
+      deadLetterQueue: checks.deadLetterQueue,
+      fanOut: fanOut.function,
+      checker: checker.function,
+    });
+
+    // The CLI finds these by key: renaming one breaks it.
+    new CfnOutput(this, 'TableName', { value: sites.tableName });
+    new CfnOutput(this, 'QueueUrl', { value: checks.queue.queueUrl });
+    new CfnOutput(this, 'TopicArn', { value: alerts.topic.topicArn });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: checks.deadLetterQueue.queueUrl });
+  }
+}

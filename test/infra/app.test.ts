@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config.ts';
+import { OutdirPool } from './synth-stack.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Two bundles, cdk-nag and a process start on 2 cores: well above the default test timeout.
+const BUNDLING_TIMEOUT_MS = 90_000;
+
+const outdirs = new OutdirPool();
+afterAll(() => outdirs.removeAll());
+
+/** Runs infra/app.ts as `cdk synth` does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
+function runApp(context: Record<string, unknown>) {
+  const outdir = outdirs.create();
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+  });
+  return { ...result, outdir };
+}
+
+describe('infra/app.ts', () => {
+  it('stops with the context key and the bad value before building anything', () => {
+    // Act
+    const { status, stderr } = runApp({ alertPhone: '555-0100' });
+
+    // Assess
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('ContextError: context alertPhone must be an E.164 phone number');
+    expect(stderr).toContain('got "555-0100"');
+  });
+
+  it(
+    'bundles both Lambdas with the local esbuild into ESM that Node can load',
+    () => {
+      // Act
+      const { status, stderr, outdir } = runApp({
+        alertEmail: 'ops@example.com',
+        alertPhone: '+15555550100',
+      });
+
+      // Assess: synth passed cdk-nag (a finding makes it exit non-zero) and wrote both bundles.
+      expect(status, stderr).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(outdir, 'uptime-squirrel.assets.json'), 'utf8')) as {
+        files: Record<string, { source: { path: string; packaging: string } }>;
+      };
+      const bundles = Object.values(manifest.files)
+        .filter((file) => file.source.packaging === 'zip')
+        .map((file) => join(outdir, file.source.path, 'index.mjs'));
+      expect(bundles).toHaveLength(2);
+      // The bundles leave @aws-sdk/* to the Lambda runtime; locally the repo's node_modules stands in.
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(outdir, 'node_modules'));
+      for (const bundle of bundles) {
+        expect(statSync(bundle).size).toBeGreaterThan(0);
+        expect(existsSync(`${bundle}.map`)).toBe(true);
+        const load = spawnSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const m = await import(${JSON.stringify(bundle)}); if (typeof m.handler !== 'function') process.exit(3);`,
+          ],
+          {
+            encoding: 'utf8',
+            env: {
+              ...process.env,
+              AWS_REGION: 'us-east-1',
+              [ENV.tableName]: 'sites',
+              [ENV.queueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/checks',
+              [ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:alerts',
+            },
+          },
+        );
+        expect(load.status, `${bundle}: ${load.stderr}`).toBe(0);
+      }
+    },
+    BUNDLING_TIMEOUT_MS,
+  );
+});

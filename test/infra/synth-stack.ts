@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readAppContext } from '../../infra/app-context.ts';
+import { UptimeSquirrelStack } from '../../infra/uptime-squirrel-stack.ts';
+
+/** Temporary cloud-assembly directories; every test file removes its own in afterAll. */
+export class OutdirPool {
+  readonly #dirs: string[] = [];
+
+  create(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'squirrel-infra-'));
+    this.#dirs.push(dir);
+    return dir;
+  }
+
+  removeAll(): void {
+    for (const dir of this.#dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface SynthOptions {
+  /** CDK context, as `cdk synth -c key=value` would give it. */
+  readonly context?: Record<string, unknown>;
+  /** Run esbuild on the Lambdas (slow); otherwise bundling is skipped. */
+  readonly bundle?: boolean;
+  /** Add cdk-nag's AwsSolutions checks, as infra/app.ts does: a finding makes synth throw. */
+  readonly nag?: boolean;
+}
+
+/**
+ * Builds the stack the way infra/app.ts does (context → readAppContext → props) in a temporary outdir and
+ * synthesizes it.
+ */
+export function synthStack(
+  outdirs: OutdirPool,
+  { context = {}, bundle = false, nag = false }: SynthOptions = {},
+) {
+  const app = new App({
+    outdir: outdirs.create(),
+    context: bundle ? context : { 'aws:cdk:bundling-stacks': [], ...context },
+  });
+  const appContext = readAppContext(app.node);
+  const stack = new UptimeSquirrelStack(app, 'UptimeSquirrelTest', {
+    alertEmail: appContext.alertEmail,
+    alertPhone: appContext.alertPhone,
+    checkerConcurrency: appContext.checkerConcurrency,
+  });
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const template = Template.fromStack(stack);
+  return { app, stack, template, assembly: app.synth() };
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** The one resource of `type` whose properties match, or a test failure naming how many matched. */
+export function onlyResource(
+  template: Template,
+  type: string,
+  props: Record<string, unknown> = {},
+): { logicalId: string; properties: Record<string, unknown> } {
+  const found = Object.entries(template.findResources(type, { Properties: props }) as Resources);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type} matching, found ${found.length}`);
+  const [logicalId, resource] = found[0] as [string, Resources[string]];
+  return { logicalId, properties: resource.Properties ?? {} };
+}

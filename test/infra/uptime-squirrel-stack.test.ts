@@ -1,0 +1,527 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config.ts';
+import { SITE_LIMITS } from '../../functions/domain/site.ts';
+import { CHECKS_COMPLETED_METRIC } from '../../infra/monitor-alarms.ts';
+import { OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
+
+const outdirs = new OutdirPool();
+afterAll(() => outdirs.removeAll());
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+// Lambdas are told apart by the variables only one of them gets.
+const findFanOut = (template: Template) =>
+  onlyResource(template, 'AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ [ENV.scanSegments]: Match.anyValue() }) },
+  });
+const findChecker = (template: Template) =>
+  onlyResource(template, 'AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ [ENV.topicArn]: Match.anyValue() }) },
+  });
+const findTable = (template: Template) => onlyResource(template, 'AWS::DynamoDB::Table');
+const findTopic = (template: Template) => onlyResource(template, 'AWS::SNS::Topic');
+const findDeadLetterQueue = (template: Template) =>
+  onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.absent() });
+const findQueue = (template: Template) =>
+  onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+
+describe('UptimeSquirrelStack', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    template = synthStack(outdirs).template;
+  });
+
+  describe('sites table', () => {
+    it('is keyed by siteId, on demand, with point-in-time recovery and a TTL for lease items', () => {
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'siteId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+
+    it('is retained when the stack is deleted or the table replaced', () => {
+      // Assess
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+  });
+
+  describe('checks queue', () => {
+    it('has exactly a queue and its dead-letter queue, both SQS-encrypted', () => {
+      // Assess
+      template.resourceCountIs('AWS::SQS::Queue', 2);
+      expect(findQueue(template).properties).toMatchObject({ SqsManagedSseEnabled: true });
+      expect(findDeadLetterQueue(template).properties).toMatchObject({ SqsManagedSseEnabled: true });
+    });
+
+    it('sends a message to the dead-letter queue after 5 receives', () => {
+      // Prepare
+      const deadLetterQueue = findDeadLetterQueue(template);
+
+      // Assess
+      expect(findQueue(template).properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: arnOf(deadLetterQueue.logicalId),
+        maxReceiveCount: 5,
+      });
+    });
+
+    it('keeps dead letters for 14 days', () => {
+      // Assess
+      expect(findDeadLetterQueue(template).properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    });
+
+    it('hides a received message for at least 6 times the checker timeout', () => {
+      // Prepare
+      const visibilitySeconds = Number(findQueue(template).properties.VisibilityTimeout);
+      const checkerTimeoutSeconds = Number(findChecker(template).properties.Timeout);
+
+      // Assess
+      expect(checkerTimeoutSeconds).toBe(60);
+      expect(visibilitySeconds).toBeGreaterThanOrEqual(6 * checkerTimeoutSeconds);
+    });
+
+    it.each([
+      ['queue', findQueue],
+      ['dead-letter queue', findDeadLetterQueue],
+    ])('denies every request to the %s that does not use TLS', (_name, find) => {
+      // Prepare
+      const queue = find(template);
+
+      // Assess
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(queue.logicalId)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Resource: arnOf(queue.logicalId),
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('alerts topic', () => {
+    it('denies publishing without TLS', () => {
+      // Prepare
+      const topic = findTopic(template);
+
+      // Assess
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [ref(topic.logicalId)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sns:Publish',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it("lets CloudWatch publish only this stack's alarms, from this account", () => {
+      // Prepare
+      const alarmArns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map(arnOf);
+      const policy = onlyResource(template, 'AWS::SNS::TopicPolicy');
+      const statements = (policy.properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+        .Statement;
+      const fromCloudWatch = statements.filter((statement) => statement.Effect === 'Allow');
+
+      // Assess
+      expect(fromCloudWatch).toHaveLength(1);
+      const [statement] = fromCloudWatch as [Record<string, unknown>];
+      expect(statement).toMatchObject({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: ref(findTopic(template).logicalId),
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+          ArnEquals: { 'aws:SourceArn': expect.arrayContaining(alarmArns) },
+        },
+      });
+      expect(
+        (statement.Condition as { ArnEquals: { 'aws:SourceArn': unknown[] } }).ArnEquals['aws:SourceArn'],
+      ).toHaveLength(alarmArns.length);
+    });
+
+    it('has no subscription without alertEmail and alertPhone context', () => {
+      // Assess
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('subscribes alertEmail and alertPhone from context to everything (no filter policy)', () => {
+      // Prepare
+      const withContext = synthStack(outdirs, {
+        context: { alertEmail: 'ops@example.com', alertPhone: '+15555550100' },
+      });
+      const topic = findTopic(withContext.template);
+
+      // Assess
+      withContext.template.resourceCountIs('AWS::SNS::Subscription', 2);
+      for (const [protocol, endpoint] of [
+        ['email', 'ops@example.com'],
+        ['sms', '+15555550100'],
+      ]) {
+        withContext.template.hasResourceProperties('AWS::SNS::Subscription', {
+          Protocol: protocol,
+          Endpoint: endpoint,
+          TopicArn: ref(topic.logicalId),
+          FilterPolicy: Match.absent(),
+          FilterPolicyScope: Match.absent(),
+        });
+      }
+    });
+  });
+
+  describe('functions', () => {
+    it.each([
+      ['fan-out', findFanOut, 50],
+      ['checker', findChecker, 60],
+    ])('runs the %s on arm64 with Node 22+, 512 MB and a %i s timeout', (_name, find, timeoutSeconds) => {
+      // Assess
+      expect(find(template).properties).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: expect.stringMatching(/^nodejs(2[2-9]|[3-9]\d)\.x$/),
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: timeoutSeconds,
+      });
+    });
+
+    it('gives the fan-out the table, the queue and its batching settings', () => {
+      // Assess
+      expect(findFanOut(template).properties.Environment).toEqual({
+        Variables: {
+          [ENV.tableName]: ref(findTable(template).logicalId),
+          [ENV.queueUrl]: ref(findQueue(template).logicalId),
+          [ENV.scanSegments]: '4',
+          [ENV.checksPerMessage]: '50',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      });
+    });
+
+    it('gives the checker the table, the queue (for re-checks), the topic and its concurrency', () => {
+      // Assess
+      expect(findChecker(template).properties.Environment).toEqual({
+        Variables: {
+          [ENV.tableName]: ref(findTable(template).logicalId),
+          [ENV.queueUrl]: ref(findQueue(template).logicalId),
+          [ENV.topicArn]: ref(findTopic(template).logicalId),
+          [ENV.checkConcurrency]: '256',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      });
+    });
+
+    it('never lets a deployed function reach private addresses', () => {
+      // Assess
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(2);
+      for (const fn of functions) {
+        expect(fn.Properties.Environment.Variables).not.toHaveProperty(ENV.allowPrivateTargets);
+      }
+    });
+
+    it('gives the checker time for the longest site timeout, twice (HEAD then GET)', () => {
+      // Assess
+      const checkerTimeoutMs = Number(findChecker(template).properties.Timeout) * 1000;
+      expect(checkerTimeoutMs).toBeGreaterThanOrEqual(2 * SITE_LIMITS.timeoutMs.max);
+    });
+
+    it('writes each function to its own log group kept for a month', () => {
+      // Assess
+      const logGroups = template.findResources('AWS::Logs::LogGroup');
+      expect(Object.keys(logGroups)).toHaveLength(2);
+      for (const logGroup of Object.values(logGroups)) expect(logGroup.Properties.RetentionInDays).toBe(30);
+      const used = [findFanOut(template), findChecker(template)].map(
+        (fn) => (fn.properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
+      );
+      expect(new Set(used)).toEqual(new Set(Object.keys(logGroups)));
+    });
+
+    it('gives up on a fan-out invocation that is over 2 minutes old', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(findFanOut(template).logicalId),
+        MaximumEventAgeInSeconds: 120,
+        MaximumRetryAttempts: 1,
+      });
+    });
+  });
+
+  describe('schedule', () => {
+    it('invokes the fan-out every minute, retrying twice within 2 minutes', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: arnOf(findFanOut(template).logicalId),
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
+          }),
+        ],
+      });
+    });
+  });
+
+  describe('checker event source', () => {
+    it('reads batches of 10 from the queue and reports failed items', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(findQueue(template).logicalId),
+        FunctionName: ref(findChecker(template).logicalId),
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it.each([
+      ['default', {}, 10],
+      ['checkerConcurrency context', { checkerConcurrency: '37' }, 37],
+    ])(
+      'never polls with more concurrency than the checker may use (%s)',
+      (_name, context, expectedConcurrency) => {
+        // Prepare
+        const { template: subject } = synthStack(outdirs, { context });
+        const mapping = onlyResource(subject, 'AWS::Lambda::EventSourceMapping');
+        const maximumConcurrency = (mapping.properties.ScalingConfig as { MaximumConcurrency: number })
+          .MaximumConcurrency;
+        const reserved = Number(findChecker(subject).properties.ReservedConcurrentExecutions);
+
+        // Assess
+        expect(reserved).toBe(expectedConcurrency);
+        expect(maximumConcurrency).toBeGreaterThanOrEqual(2);
+        expect(maximumConcurrency).toBeLessThanOrEqual(reserved);
+      },
+    );
+  });
+
+  describe('alarms', () => {
+    const notifiesTopic = (template: Template) => ({
+      AlarmActions: [ref(findTopic(template).logicalId)],
+      EvaluationPeriods: 1,
+      Threshold: 1,
+    });
+
+    it('has exactly four alarms, each notifying the alerts topic', () => {
+      // Assess
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms).toHaveLength(4);
+      for (const alarm of alarms) expect(alarm.Properties).toMatchObject(notifiesTopic(template));
+    });
+
+    it('fires when a message lands in the dead-letter queue', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...notifiesTopic(template),
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [findDeadLetterQueue(template).logicalId, 'QueueName'] },
+          },
+        ],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
+    it.each([
+      ['fan-out', findFanOut],
+      ['checker', findChecker],
+    ])('fires when the %s fails once in 5 minutes', (_name, find) => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...notifiesTopic(template),
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(find(template).logicalId) }],
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
+    it('fires when no check completes in 5 minutes, including when the metric is missing', () => {
+      // Assess
+      expect(CHECKS_COMPLETED_METRIC).toEqual({ namespace: 'UptimeSquirrel', metricName: 'ChecksCompleted' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...notifiesTopic(template),
+        Namespace: 'UptimeSquirrel',
+        MetricName: 'ChecksCompleted',
+        Dimensions: Match.absent(),
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    });
+  });
+
+  describe('outputs', () => {
+    it('exports what the CLI reads, under the keys it reads them by', () => {
+      // Assess
+      template.hasOutput('TableName', { Value: ref(findTable(template).logicalId) });
+      template.hasOutput('QueueUrl', { Value: ref(findQueue(template).logicalId) });
+      template.hasOutput('TopicArn', { Value: ref(findTopic(template).logicalId) });
+      template.hasOutput('DeadLetterQueueUrl', { Value: ref(findDeadLetterQueue(template).logicalId) });
+    });
+  });
+
+  describe('IAM', () => {
+    type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: unknown };
+    const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+    const isWildcardAction = (action: string) => action === '*' || action.endsWith(':*');
+
+    /** Every statement of every policy document in the template, identity and resource policies alike. */
+    const allStatements = (subject: Template) =>
+      Object.entries(subject.toJSON().Resources as Record<string, { Properties?: unknown }>).flatMap(
+        ([logicalId, resource]) => {
+          const found: { logicalId: string; statement: Statement }[] = [];
+          const visit = (node: unknown): void => {
+            if (node === null || typeof node !== 'object') return;
+            for (const [key, value] of Object.entries(node)) {
+              if (key === 'PolicyDocument' || key === 'AssumeRolePolicyDocument') {
+                for (const statement of (value as { Statement: Statement[] }).Statement) {
+                  found.push({ logicalId, statement });
+                }
+              } else {
+                visit(value);
+              }
+            }
+          };
+          visit(resource.Properties);
+          return found;
+        },
+      );
+
+    const actionsOfRole = (roleLogicalId: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+        (policy.Properties.Roles as unknown[]).some(
+          (role) => JSON.stringify(role) === JSON.stringify(ref(roleLogicalId)),
+        )
+          ? (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((s) => asList(s.Action))
+          : [],
+      );
+
+    const roleOf = (fn: { properties: Record<string, unknown> }) =>
+      (fn.properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+
+    it('allows no wildcard action and no wildcard resource anywhere', () => {
+      // Prepare
+      const allows = allStatements(template).filter(({ statement }) => statement.Effect === 'Allow');
+
+      // Assess
+      expect(allows.length).toBeGreaterThan(0);
+      for (const { logicalId, statement } of allows) {
+        const where = `${logicalId}: ${JSON.stringify(statement)}`;
+        for (const action of asList(statement.Action)) expect(isWildcardAction(action), where).toBe(false);
+        if (statement.Resource !== undefined) {
+          for (const resource of asList(statement.Resource)) expect(resource, where).not.toBe('*');
+        }
+      }
+    });
+
+    it('uses wildcards only to deny requests without TLS', () => {
+      // Prepare
+      const wildcardDenies = allStatements(template).filter(
+        ({ statement }) => statement.Effect === 'Deny' && asList(statement.Action).some(isWildcardAction),
+      );
+
+      // Assess
+      for (const { statement } of wildcardDenies) {
+        expect(statement.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      }
+    });
+
+    it('attaches no managed policy to any role', () => {
+      // Assess
+      for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it('lets the fan-out scan the table, write lease items, send checks and write its logs, nothing else', () => {
+      // Assess
+      expect(new Set(actionsOfRole(roleOf(findFanOut(template))))).toEqual(
+        new Set([
+          'dynamodb:Scan',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'sqs:SendMessage',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+        ]),
+      );
+    });
+
+    it('lets the checker read and update sites, consume and send checks, publish alerts and log, nothing else', () => {
+      // Assess
+      expect(new Set(actionsOfRole(roleOf(findChecker(template))))).toEqual(
+        new Set([
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          'sqs:SendMessage',
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sns:Publish',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+        ]),
+      );
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    type ValidationReport = { pluginReports: { pluginName: string; violations: unknown[] }[] };
+    const readReport = (directory: string) =>
+      JSON.parse(readFileSync(join(directory, 'validation-report.json'), 'utf8')) as ValidationReport;
+
+    it('reports no finding on the stack', () => {
+      // Act
+      const { assembly } = synthStack(outdirs, {
+        context: { alertEmail: 'ops@example.com', alertPhone: '+15555550100' },
+        nag: true,
+      });
+
+      // Assess
+      expect(readReport(assembly.directory).pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    });
+
+    it('fails synth on a finding, so the test above does not pass vacuously', () => {
+      // Prepare
+      const app = new App({ outdir: outdirs.create() });
+      new Topic(new Stack(app, 'Canary'), 'TopicWithoutTls');
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+      // Act + Assess
+      expect(() => app.synth()).toThrow(/AwsSolutions-SNS3/);
+    });
+  });
+});
