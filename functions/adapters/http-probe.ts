@@ -1,0 +1,438 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { STATUS_CODES } from 'node:http';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
+import { isPublicAddress } from '../domain/address-policy.ts';
+import type { CheckResult, DownReason, FaultReason } from '../domain/check-result.ts';
+import { SITE_LIMITS } from '../domain/site.ts';
+import { isStatusExpected, type StatusRanges } from '../domain/status-range.ts';
+
+/** What to check: one site's URL, method, deadline and the statuses that count as up. */
+export interface ProbeTarget {
+  readonly url: string;
+  readonly method: 'HEAD' | 'GET';
+  readonly timeoutMs: number;
+  readonly expectStatus: StatusRanges;
+}
+
+/** How a probe connects; the defaults are the production settings. */
+export interface ProbeOptions {
+  /** Decides whether a resolved address may be connected to. Default: isPublicAddress, or allow-all when allowPrivateTargets. */
+  readonly isAddressAllowed?: (ip: string) => boolean;
+  /** Allows every address (local runtime and tests only). Ignored when isAddressAllowed is given. */
+  readonly allowPrivateTargets?: boolean;
+  /** Redirects followed before giving up with `too-many-redirects`. Default 5. */
+  readonly maxRedirects?: number;
+  /** Sent as User-Agent so site owners can recognise the checks. Default DEFAULT_USER_AGENT. */
+  readonly userAgent?: string;
+  /** Injectable resolver for tests; default dns.lookup. */
+  readonly lookup?: typeof dnsLookup;
+}
+
+/** An HTTP checker holding one connection pool; close it when the invocation is done. */
+export interface Probe {
+  /** Checks one target; never throws for anything the site or the network does. */
+  check(target: ProbeTarget, signal?: AbortSignal): Promise<CheckResult>;
+  /** Closes the connection pool once in-flight checks have finished. */
+  close(): Promise<void>;
+}
+
+type FailureKind =
+  | { readonly kind: 'down'; readonly reason: DownReason }
+  | { readonly kind: 'fault'; readonly reason: FaultReason };
+
+/** A failed check's outcome before its latency is known: what `classifyError` decides. */
+export type ErrorVerdict = FailureKind & { readonly detail: string };
+
+/** Redirects followed when ProbeOptions.maxRedirects is not given. */
+export const DEFAULT_MAX_REDIRECTS = 5;
+/** User-Agent sent when ProbeOptions.userAgent is not given. */
+export const DEFAULT_USER_AGENT = 'uptime-squirrel/0.1 (+https://github.com/uptime-squirrel/uptime-squirrel)';
+/** `code` of BlockedAddressError; classifyError turns it into a `blocked-address` fault. */
+export const BLOCKED_ADDRESS_CODE = 'ESQUIRREL_BLOCKED_ADDRESS';
+
+// undici's own timeouts fire up to ~1 s late; they only back up the precise AbortSignal deadline.
+const BACKSTOP_MARGIN_MS = 1_000;
+// The connector is shared by all sites, so its timeout must not cut short the longest allowed check.
+const CONNECT_TIMEOUT_MS = SITE_LIMITS.timeoutMs.max + BACKSTOP_MARGIN_MS;
+const MAX_DETAIL_URL_LENGTH = 100;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// A server that refuses HEAD answers one of these; it is not down, so ask again with GET.
+const HEAD_REFUSED_STATUSES = new Set([405, 501]);
+
+/** Fails a connection (via the resolver or the literal-host check) when no address of a host is allowed. */
+export class BlockedAddressError extends Error {
+  override name = 'BlockedAddressError';
+  readonly code = BLOCKED_ADDRESS_CODE;
+  readonly host: string;
+  readonly addresses: readonly string[];
+
+  constructor(host: string, addresses: readonly string[]) {
+    const shown = addresses.length === 0 ? 'no address' : addresses.join(', ');
+    const where = addresses.length === 1 && addresses[0] === host ? host : `${host} at ${shown}`;
+    super(`blocked connection to ${where}: not an allowed (public) address`);
+    this.host = host;
+    this.addresses = addresses;
+  }
+}
+
+/** Thrown by createProbe for options that are out of range: a bug in the caller. */
+export class ProbeOptionsError extends Error {
+  override name = 'ProbeOptionsError';
+}
+
+/**
+ * Creates an HTTP probe with its own undici Agent. Connections are never reused (each request closes its
+ * socket), and every connection, redirect hops included, goes through the address guard.
+ */
+export function createProbe(options: ProbeOptions = {}): Probe {
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0 || maxRedirects > 20) {
+    throw new ProbeOptionsError(`maxRedirects must be a whole number from 0 to 20, got ${maxRedirects}`);
+  }
+  const isAddressAllowed =
+    options.isAddressAllowed ?? (options.allowPrivateTargets === true ? () => true : isPublicAddress);
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const agent = new Agent({
+    connect: {
+      lookup: createGuardedLookup(options.lookup ?? dnsLookup, isAddressAllowed),
+      timeout: CONNECT_TIMEOUT_MS,
+      rejectUnauthorized: true,
+    },
+  });
+
+  async function check(target: ProbeTarget, signal?: AbortSignal): Promise<CheckResult> {
+    const startMs = performance.now();
+    const elapsedMs = () => Math.round(performance.now() - startMs);
+    let url: URL;
+    try {
+      url = new URL(target.url);
+    } catch {
+      // Sites are validated before they get here: a bad URL is our bug, not the site being down.
+      return {
+        kind: 'fault',
+        reason: 'checker-fault',
+        detail: `invalid target URL "${target.url}"`,
+        latencyMs: 0,
+      };
+    }
+
+    const deadline = startDeadline(target.timeoutMs, signal);
+    let method = target.method;
+    let redirectCount = 0;
+    const visited = new Set([withoutHash(url)]);
+    const describe = () => `${method} ${displayUrl(url)}`;
+    try {
+      for (;;) {
+        const blocked = findBlockedLiteral(url, isAddressAllowed);
+        if (blocked) return { ...classifyError(blocked, describe()), latencyMs: elapsedMs() };
+
+        const response = await request(url, {
+          dispatcher: agent,
+          method,
+          headers: { 'user-agent': userAgent, accept: '*/*' },
+          signal: deadline.signal,
+          // No keep-alive: thousands of distinct hosts, so a pooled socket would only hold a descriptor.
+          reset: true,
+          headersTimeout: target.timeoutMs + BACKSTOP_MARGIN_MS,
+          bodyTimeout: target.timeoutMs + BACKSTOP_MARGIN_MS,
+        });
+        const latencyMs = elapsedMs();
+        discardBody(response.body);
+        const status = response.statusCode;
+
+        // Once only: after the retry the method stays GET, also for later hops.
+        if (method === 'HEAD' && HEAD_REFUSED_STATUSES.has(status)) {
+          method = 'GET';
+          continue;
+        }
+
+        const location = firstHeader(response.headers.location);
+        if (REDIRECT_STATUSES.has(status) && location !== undefined) {
+          const next = parseRedirect(location, url);
+          if (next === undefined) {
+            const shown = JSON.stringify(truncate(location));
+            const detail = `HTTP ${status} redirect to unsupported location ${shown} from ${describe()}`;
+            return { kind: 'down', reason: 'protocol', status, detail, latencyMs };
+          }
+          if (visited.has(withoutHash(next))) {
+            const detail = `redirect loop: ${describe()} redirects to ${displayUrl(next)}, already visited`;
+            return { kind: 'down', reason: 'redirect-loop', status, detail, latencyMs };
+          }
+          if (redirectCount >= maxRedirects) {
+            const detail = `more than ${maxRedirects} redirects; stopped at ${describe()}`;
+            return { kind: 'down', reason: 'too-many-redirects', status, detail, latencyMs };
+          }
+          redirectCount += 1;
+          visited.add(withoutHash(next));
+          url = next;
+          continue;
+        }
+
+        if (isStatusExpected(status, target.expectStatus)) return { kind: 'up', status, latencyMs };
+        const detail = `HTTP ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''} from ${describe()}`;
+        return { kind: 'down', reason: reasonForStatus(status), status, detail, latencyMs };
+      }
+    } catch (error) {
+      const latencyMs = elapsedMs();
+      if (deadline.abortedBy() === 'caller') {
+        const detail = `checker ran out of time after ${latencyMs} ms during ${describe()}; site not judged`;
+        return { kind: 'fault', reason: 'checker-fault', detail, latencyMs };
+      }
+      if (deadline.abortedBy() === 'deadline') {
+        const detail = `timed out after ${target.timeoutMs} ms waiting for ${describe()}`;
+        return { kind: 'down', reason: 'timeout', detail, latencyMs };
+      }
+      return { ...classifyError(error, describe()), latencyMs };
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  return { check, close: () => agent.close() };
+}
+
+interface Deadline {
+  readonly signal: AbortSignal;
+  /** Which came first, once aborted: the check's own timeout or the caller's signal. */
+  abortedBy(): 'deadline' | 'caller' | undefined;
+  dispose(): void;
+}
+
+/** One signal for the whole check (all hops and the GET retry), aborted by the deadline or the caller. */
+function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
+  const controller = new AbortController();
+  let firstAbort: 'deadline' | 'caller' | undefined;
+  // AbortSignal.timeout is precise; undici's own timers fire up to ~1 s late.
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const onTimeout = () => {
+    firstAbort ??= 'deadline';
+    controller.abort(timeout.reason);
+  };
+  const onCallerAbort = () => {
+    firstAbort ??= 'caller';
+    controller.abort(callerSignal?.reason);
+  };
+  timeout.addEventListener('abort', onTimeout, { once: true });
+  callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  if (callerSignal?.aborted) onCallerAbort();
+  return {
+    signal: controller.signal,
+    abortedBy: () => firstAbort,
+    // The caller's signal outlives thousands of checks: drop our listener so they do not pile up.
+    dispose: () => {
+      timeout.removeEventListener('abort', onTimeout);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    },
+  };
+}
+
+const RESOURCE_CODES = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
+const TIMEOUT_CODES = new Set([
+  'TimeoutError',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME', 'EAI_FAIL', 'ENODATA']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'EPROTO',
+]);
+const TLS_CODE_PREFIXES = ['CERT_', 'ERR_TLS_', 'ERR_SSL_', 'UNABLE_TO_'];
+const PROTOCOL_CODES = new Set([
+  'HTTPParserError',
+  'UND_ERR_INFO',
+  'UND_ERR_HEADERS_OVERFLOW',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_EXCEEDED_MAX_SIZE',
+]);
+// Stable names that stand in for a code: DOMException codes are numbers, and undici 7 leaves
+// HTTPParserError.code undefined (it looks the llhttp error number up in a name-to-number map).
+const NAMES_USED_AS_CODES = new Set(['TimeoutError', 'HTTPParserError']);
+
+interface ErrorRule {
+  readonly matches: (code: string) => boolean;
+  readonly verdict: FailureKind;
+  readonly summary: string;
+  /** Whether the error message adds something a human needs (TLS and parser errors). */
+  readonly showsMessage?: boolean;
+}
+
+// First matching rule wins, whatever the order of codes in the chain: checker trouble beats everything.
+const ERROR_RULES: readonly ErrorRule[] = [
+  {
+    matches: (code) => RESOURCE_CODES.has(code),
+    verdict: { kind: 'fault', reason: 'checker-fault' },
+    summary: 'checker out of resources',
+  },
+  {
+    matches: (code) => TIMEOUT_CODES.has(code),
+    verdict: { kind: 'down', reason: 'timeout' },
+    summary: 'timed out',
+  },
+  {
+    matches: (code) => DNS_CODES.has(code),
+    verdict: { kind: 'down', reason: 'dns' },
+    summary: 'DNS lookup failed',
+  },
+  {
+    matches: (code) => code === 'ECONNREFUSED',
+    verdict: { kind: 'down', reason: 'refused' },
+    summary: 'connection refused',
+  },
+  {
+    matches: (code) => TLS_CODES.has(code) || TLS_CODE_PREFIXES.some((prefix) => code.startsWith(prefix)),
+    verdict: { kind: 'down', reason: 'tls' },
+    summary: 'TLS failed',
+    showsMessage: true,
+  },
+  {
+    matches: (code) => RESET_CODES.has(code),
+    verdict: { kind: 'down', reason: 'reset' },
+    summary: 'connection reset',
+  },
+  {
+    matches: (code) => PROTOCOL_CODES.has(code) || code.startsWith('HPE_'),
+    verdict: { kind: 'down', reason: 'protocol' },
+    summary: 'bad HTTP response',
+    showsMessage: true,
+  },
+];
+
+/**
+ * Classifies a failed request by the `code` of the error or anything in its `cause`/`errors` chain, never
+ * by message or class. Checker-side trouble (out of descriptors or memory, blocked address, anything
+ * unknown) is a `fault`, never the site being down. `attempt` ("GET https://…") goes into the detail.
+ */
+export function classifyError(error: unknown, attempt = 'the request'): ErrorVerdict {
+  const codes = collectCodes(error);
+  if (codes.includes(BLOCKED_ADDRESS_CODE)) {
+    return { kind: 'fault', reason: 'blocked-address', detail: `${messageOf(error)} (${attempt})` };
+  }
+  for (const rule of ERROR_RULES) {
+    const code = codes.find(rule.matches);
+    if (code === undefined) continue;
+    const summary = rule.showsMessage ? `${rule.summary}: ${messageOf(error)}` : rule.summary;
+    return { ...rule.verdict, detail: `${summary} (${code}) on ${attempt}` };
+  }
+  const detail = `check failed: ${messageOf(error)} (${codes[0] ?? 'no code'}) on ${attempt}`;
+  return { kind: 'fault', reason: 'checker-fault', detail };
+}
+
+/** Every string `code` in an error, its `cause` chain and AggregateError `errors`, outermost first. */
+function collectCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  const queue: unknown[] = [error];
+  const seen = new Set<unknown>();
+  while (queue.length > 0 && seen.size < 20) {
+    const current = queue.shift();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const { code, name, cause, errors } = current as Record<string, unknown>;
+    if (typeof code === 'string') codes.push(code);
+    else if (typeof name === 'string' && NAMES_USED_AS_CODES.has(name)) codes.push(name);
+    queue.push(cause);
+    if (Array.isArray(errors)) queue.push(...errors);
+  }
+  return codes;
+}
+
+const messageOf = (error: unknown): string => {
+  const message =
+    typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : error;
+  return truncate(typeof message === 'string' && message !== '' ? message : String(error));
+};
+
+const reasonForStatus = (status: number): DownReason => {
+  if (status >= 500 && status <= 599) return 'http-5xx';
+  if (status >= 400 && status <= 499) return 'http-4xx';
+  return 'unexpected-status';
+};
+
+/**
+ * Wraps a resolver so a connection only goes to allowed addresses: resolves every address, keeps the
+ * allowed ones and fails with BlockedAddressError when none is left. Runs at connect time, so a DNS
+ * answer that changes between checks (rebinding) is still judged.
+ */
+function createGuardedLookup(
+  resolve: typeof dnsLookup,
+  isAddressAllowed: (ip: string) => boolean,
+): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(
+      hostname,
+      { ...options, all: true },
+      (error: NodeJS.ErrnoException | null, found: LookupAddress[]) => {
+        if (error) {
+          callback(error, '');
+          return;
+        }
+        const allowed = found.filter((entry) => isAddressAllowed(entry.address));
+        const first = allowed[0];
+        if (first === undefined) {
+          callback(
+            new BlockedAddressError(
+              hostname,
+              found.map((entry) => entry.address),
+            ),
+            '',
+          );
+          return;
+        }
+        if (options.all === true) callback(null, allowed);
+        else callback(null, first.address, first.family);
+      },
+    );
+  };
+}
+
+/** Node skips `lookup` for IP-literal hosts, so those are judged here before connecting. */
+function findBlockedLiteral(
+  url: URL,
+  isAddressAllowed: (ip: string) => boolean,
+): BlockedAddressError | undefined {
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  if (isIP(host) === 0 || isAddressAllowed(host)) return undefined;
+  return new BlockedAddressError(host, [host]);
+}
+
+/** Resolves a Location header against the current URL; undefined unless it is an http(s) URL. */
+function parseRedirect(location: string, base: URL): URL | undefined {
+  try {
+    const next = new URL(location, base);
+    return next.protocol === 'http:' || next.protocol === 'https:' ? next : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The body is never read: destroying it frees the socket at once, whatever the server still sends.
+function discardBody(body: { on(event: 'error', listener: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+const firstHeader = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+const withoutHash = (url: URL): string => url.href.replace(/#.*$/, '');
+
+/** A URL for humans: no credentials, no fragment, not too long. */
+function displayUrl(url: URL): string {
+  const shown = new URL(url.href);
+  shown.username = '';
+  shown.password = '';
+  shown.hash = '';
+  return truncate(shown.href);
+}
+
+const truncate = (text: string): string =>
+  text.length > MAX_DETAIL_URL_LENGTH ? `${text.slice(0, MAX_DETAIL_URL_LENGTH - 1)}…` : text;

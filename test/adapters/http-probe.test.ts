@@ -1,0 +1,950 @@
+import type { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BLOCKED_ADDRESS_CODE,
+  BlockedAddressError,
+  classifyError,
+  createProbe,
+  DEFAULT_USER_AGENT,
+  type Probe,
+  type ProbeOptions,
+  type ProbeTarget,
+} from '../../functions/adapters/http-probe.ts';
+import { parseStatusRanges } from '../../functions/domain/status-range.ts';
+
+// Self-signed for 127.0.0.1/localhost, valid until 2126: only used to prove certificates are verified.
+const SELF_SIGNED_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZZO6IMwwbiBNxioU
+bSh8d7CbOilv0iylaz3ym29han6hRANCAARn4JAsm5pumhEWBGX/hwR/c3YA43+t
+HIp3Bn7zFFFOzAIH9fhtApH0zy2+29uvVu+GNkL8Fqzhx9x88Aq0ZN4P
+-----END PRIVATE KEY-----
+`;
+const SELF_SIGNED_CERT = `-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgIUKlSkZYIXnzvs6lRd0qOZP7cIXZAwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTA5MDg1OFoYDzIxMjYxMTAx
+MDkwODU4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAARn4JAsm5pumhEWBGX/hwR/c3YA43+tHIp3Bn7zFFFOzAIH9fhtApH0
+zy2+29uvVu+GNkL8Fqzhx9x88Aq0ZN4Po28wbTAdBgNVHQ4EFgQU75dxRnP4qB+I
+VJ3l4J0oF4krBgAwHwYDVR0jBBgwFoAU75dxRnP4qB+IVJ3l4J0oF4krBgAwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI
+zj0EAwIDSAAwRQIhAMNURHgJb9kDev9XZM9X2DsBKaVlNGftgBJ+wcbBCakzAiBy
+fqAdKUefxxwZLhohxGbIrhe0d2/w/qoalgr062XE5A==
+-----END CERTIFICATE-----
+`;
+
+const DEFAULT_EXPECT = parseStatusRanges('200-399');
+
+interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+interface TestServer {
+  readonly origin: string;
+  readonly port: number;
+  readonly requests: SeenRequest[];
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/** Starts a real server on `host` (always 127.x), by default on port 0; closed after each test. */
+async function startServer(handler: Handler, host = '127.0.0.1', port = 0): Promise<TestServer> {
+  const requests: SeenRequest[] = [];
+  let connections = 0;
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
+    handler(req, res);
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  const boundPort = await listen(server, host, port);
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  cleanups.push(close);
+  return {
+    origin: `http://${host}:${boundPort}`,
+    port: boundPort,
+    requests,
+    connectionCount: () => connections,
+    close,
+  };
+}
+
+/** Starts a raw TCP server for misbehaving peers (resets, garbage); closed after each test. */
+async function startRawServer(onSocket: (socket: Socket) => void): Promise<{ origin: string }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onSocket(socket);
+  });
+  const port = await listen(server, '127.0.0.1');
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { origin: `http://127.0.0.1:${port}` };
+}
+
+async function listen(server: Server, host: string, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  return address.port;
+}
+
+/** Returns a port nothing listens on: bound once, then released. */
+async function findClosedPort(): Promise<number> {
+  const server = createNetServer();
+  const port = await listen(server, '127.0.0.1');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function useProbe(options: ProbeOptions = { allowPrivateTargets: true }): Probe {
+  const probe = createProbe(options);
+  cleanups.push(() => probe.close());
+  return probe;
+}
+
+const target = (url: string, overrides: Partial<ProbeTarget> = {}): ProbeTarget => ({
+  url,
+  method: 'HEAD',
+  timeoutMs: 2_000,
+  expectStatus: DEFAULT_EXPECT,
+  ...overrides,
+});
+
+/** A resolver that answers every name with the given loopback addresses (no real DNS). */
+function answerWith(...addresses: string[]): typeof dnsLookup {
+  const fake = (
+    _hostname: string,
+    _options: unknown,
+    callback: (err: null, found: LookupAddress[]) => void,
+  ) => {
+    const found = addresses.map((address) => ({ address, family: isIP(address) }));
+    process.nextTick(() => callback(null, found));
+  };
+  return fake as unknown as typeof dnsLookup;
+}
+
+function failLookupWith(code: string): typeof dnsLookup {
+  const fake = (hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException) => void) => {
+    const error: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {
+      code,
+    });
+    process.nextTick(() => callback(error));
+  };
+  return fake as unknown as typeof dnsLookup;
+}
+
+const respondWith =
+  (status: number, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, headers).end();
+  };
+
+/** Answers HEAD with `headStatus` and GET with 200 and a short body. */
+const refuseHead =
+  (headStatus: number): Handler =>
+  (req, res) => {
+    if (req.method === 'HEAD') res.writeHead(headStatus).end();
+    else res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
+  };
+
+describe('createProbe: status', () => {
+  it('reports up with the status and a whole-number latency when the site answers 200', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toEqual({ kind: 'up', status: 200, latencyMs: expect.any(Number) });
+    expect(Number.isInteger(result.latencyMs)).toBe(true);
+    expect(server.requests).toEqual([expect.objectContaining({ method: 'HEAD', path: '/' })]);
+  });
+
+  it('sends the squirrel user agent and asks the server to close the connection, also for GET', async () => {
+    // Prepare: undici closes after HEAD by itself, so GET is what proves the probe asks for it
+    const server = await startServer(respondWith(200));
+    const probe = useProbe();
+
+    // Act
+    await probe.check(target(`${server.origin}/`, { method: 'GET' }));
+
+    // Assess
+    expect(server.requests[0]?.headers['user-agent']).toBe(DEFAULT_USER_AGENT);
+    expect(server.requests[0]?.headers.connection).toBe('close');
+  });
+
+  it('opens a fresh connection for every GET check instead of keeping one alive', async () => {
+    // Prepare
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+    const probe = useProbe();
+
+    // Act
+    await probe.check(target(`${server.origin}/`, { method: 'GET' }));
+    await probe.check(target(`${server.origin}/`, { method: 'GET' }));
+    await probe.check(target(`${server.origin}/`, { method: 'GET' }));
+
+    // Assess
+    expect(server.connectionCount()).toBe(3);
+  });
+
+  it('reports down http-5xx with the status and a human detail when the site answers 503', async () => {
+    // Prepare
+    const server = await startServer(respondWith(503));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/health`));
+
+    // Assess
+    expect(result).toEqual({
+      kind: 'down',
+      reason: 'http-5xx',
+      status: 503,
+      detail: `HTTP 503 Service Unavailable from HEAD ${server.origin}/health`,
+      latencyMs: expect.any(Number),
+    });
+  });
+
+  it('reports down http-4xx when the site answers 404', async () => {
+    // Prepare
+    const server = await startServer(respondWith(404));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/missing`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'http-4xx', status: 404 });
+    expect(result.kind === 'down' && result.detail).toBe(
+      `HTTP 404 Not Found from HEAD ${server.origin}/missing`,
+    );
+  });
+
+  it('uses GET from the start when the site is configured with GET', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { method: 'GET' }));
+
+    // Assess
+    expect(result.kind).toBe('up');
+    expect(server.requests.map((seen) => seen.method)).toEqual(['GET']);
+  });
+
+  it('reports up for 204 when only 204 is expected', async () => {
+    // Prepare
+    const server = await startServer(respondWith(204));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { expectStatus: parseStatusRanges('204') }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 204 });
+  });
+
+  it('reports down unexpected-status for 200 when only 204 is expected', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { expectStatus: parseStatusRanges('204') }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'unexpected-status', status: 200 });
+    expect(result.kind === 'down' && result.detail).toBe(`HTTP 200 OK from HEAD ${server.origin}/`);
+  });
+
+  it('reports up for a 404 when the site expects 404', async () => {
+    // Prepare
+    const server = await startServer(respondWith(404));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { expectStatus: parseStatusRanges('404') }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 404 });
+  });
+});
+
+describe('createProbe: servers that refuse HEAD', () => {
+  it.each([405, 501])(
+    'retries a HEAD answered %i exactly once with GET and reports up',
+    async (headStatus) => {
+      // Prepare
+      const server = await startServer(refuseHead(headStatus));
+      const probe = useProbe();
+
+      // Act
+      const result = await probe.check(target(`${server.origin}/`));
+
+      // Assess
+      expect(result).toMatchObject({ kind: 'up', status: 200 });
+      expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
+    },
+  );
+
+  it('judges the GET answer when GET is refused too, without asking a third time', async () => {
+    // Prepare
+    const server = await startServer(respondWith(405));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'http-4xx', status: 405 });
+    expect(result.kind === 'down' && result.detail).toBe(
+      `HTTP 405 Method Not Allowed from GET ${server.origin}/`,
+    );
+    expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
+  });
+
+  it('does not retry a 405 when the site was checked with GET', async () => {
+    // Prepare
+    const server = await startServer(respondWith(405));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { method: 'GET' }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'http-4xx', status: 405 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('discards an endless GET body without reading it and frees the socket', async () => {
+    // Prepare
+    let socketClosed: Promise<void> = Promise.resolve();
+    const server = await startServer((req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(405).end();
+        return;
+      }
+      socketClosed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const timer = setInterval(() => res.write(chunk), 5);
+      res.once('close', () => clearInterval(timer));
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    await socketClosed;
+  });
+});
+
+describe('createProbe: redirects', () => {
+  it('follows an absolute redirect and judges the final response', async () => {
+    // Prepare
+    const server = await startServer((req, res) => {
+      if (req.url === '/old') res.writeHead(301, { location: `http://${req.headers.host}/new` }).end();
+      else res.writeHead(200).end();
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/old`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(server.requests.map((seen) => seen.path)).toEqual(['/old', '/new']);
+  });
+
+  it('resolves a relative Location against the current URL', async () => {
+    // Prepare
+    const server = await startServer((req, res) => {
+      if (req.url === '/a/b/start') res.writeHead(302, { location: '../final?x=1' }).end();
+      else if (req.url === '/a/final?x=1') res.writeHead(200).end();
+      else res.writeHead(404).end();
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/a/b/start`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(server.requests.map((seen) => seen.path)).toEqual(['/a/b/start', '/a/final?x=1']);
+  });
+
+  it('judges the final status of a redirect chain, not the redirect', async () => {
+    // Prepare
+    const server = await startServer((req, res) => {
+      if (req.url === '/') res.writeHead(307, { location: '/down' }).end();
+      else res.writeHead(500).end();
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'http-5xx', status: 500 });
+    expect(result.kind === 'down' && result.detail).toBe(
+      `HTTP 500 Internal Server Error from HEAD ${server.origin}/down`,
+    );
+  });
+
+  it('reports down redirect-loop when a URL comes back', async () => {
+    // Prepare
+    const server = await startServer((req, res) => {
+      res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end();
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/a`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'redirect-loop', status: 302 });
+    expect(server.requests.map((seen) => seen.path)).toEqual(['/a', '/b']);
+  });
+
+  it('reports down redirect-loop when a page redirects to itself', async () => {
+    // Prepare
+    const server = await startServer(respondWith(301, { location: '/self' }));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/self`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'redirect-loop' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('reports down too-many-redirects for 6 redirects with a limit of 5', async () => {
+    // Prepare: /r0 -> /r1 -> ... -> /r6 is 6 redirects before /final
+    const server = await startServer((req, res) => {
+      const hop = Number(req.url?.replace('/r', ''));
+      if (hop < 6) res.writeHead(302, { location: `/r${hop + 1}` }).end();
+      else if (hop === 6) res.writeHead(302, { location: '/final' }).end();
+      else res.writeHead(200).end();
+    });
+    const probe = useProbe({ allowPrivateTargets: true, maxRedirects: 5 });
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/r1`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'too-many-redirects', status: 302 });
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it('follows exactly 5 redirects with a limit of 5', async () => {
+    // Prepare
+    const server = await startServer((req, res) => {
+      const hop = Number(req.url?.replace('/r', ''));
+      if (hop < 5) res.writeHead(308, { location: `/r${hop + 1}` }).end();
+      else res.writeHead(200).end();
+    });
+    const probe = useProbe({ allowPrivateTargets: true, maxRedirects: 5 });
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/r0`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it('reports down protocol for a redirect to a non-http scheme', async () => {
+    // Prepare
+    const server = await startServer(respondWith(302, { location: 'ftp://files.example/' }));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'protocol', status: 302 });
+  });
+
+  it('judges a redirect status without Location as the final response', async () => {
+    // Prepare
+    const server = await startServer(respondWith(301));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 301 });
+  });
+});
+
+describe('createProbe: timeouts and aborts', () => {
+  it('reports down timeout within the deadline when the server never answers', async () => {
+    // Prepare
+    const server = await startServer(() => {});
+    const probe = useProbe();
+    const timeoutMs = 1_000;
+    const startMs = performance.now();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { timeoutMs }));
+
+    // Assess
+    const elapsedMs = performance.now() - startMs;
+    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
+    expect(result.kind === 'down' && result.detail).toContain('1000 ms');
+    expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 50);
+    expect(elapsedMs).toBeLessThan(timeoutMs + 1_500);
+  });
+
+  it('applies the deadline to the whole check, across redirect hops', async () => {
+    // Prepare: each hop takes 400 ms, three hops cannot fit in 1000 ms
+    const server = await startServer((req, res) => {
+      const hop = Number(req.url?.replace('/r', ''));
+      setTimeout(() => {
+        if (res.destroyed) return;
+        if (hop < 3) res.writeHead(302, { location: `/r${hop + 1}` }).end();
+        else res.writeHead(200).end();
+      }, 400);
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/r0`, { timeoutMs: 1_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
+  });
+
+  it('reports up for a slow answer that arrives before the deadline', async () => {
+    // Prepare
+    const server = await startServer((_req, res) => {
+      setTimeout(() => res.writeHead(200).end(), 300);
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { timeoutMs: 2_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(290);
+  });
+
+  it('reports a checker fault, not a down site, when the caller aborts first', async () => {
+    // Prepare
+    const server = await startServer(() => {});
+    const probe = useProbe();
+    const startMs = performance.now();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { timeoutMs: 10_000 }),
+      AbortSignal.timeout(200),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
+    expect(result.kind === 'fault' && result.detail).toContain('checker ran out of time');
+    expect(performance.now() - startMs).toBeLessThan(1_500);
+  });
+
+  it('reports a checker fault without connecting when the caller signal is already aborted', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`), AbortSignal.abort());
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('createProbe: network failures', () => {
+  it('reports down refused when nothing listens on the port', async () => {
+    // Prepare
+    const port = await findClosedPort();
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`http://127.0.0.1:${port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'refused' });
+    expect(result.kind === 'down' && result.detail).toContain('ECONNREFUSED');
+  });
+
+  it('reports down reset when the server closes the connection on connect', async () => {
+    // Prepare
+    const server = await startRawServer((socket) => socket.destroy());
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'reset' });
+  });
+
+  it('reports down reset when the server resets the connection after reading the request', async () => {
+    // Prepare
+    const server = await startRawServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'reset' });
+  });
+
+  it('reports down protocol when the server answers with something that is not HTTP', async () => {
+    // Prepare
+    const server = await startRawServer((socket) =>
+      socket.once('data', () => socket.end('SSH-2.0-nope\r\n\r\n')),
+    );
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'protocol' });
+  });
+
+  it('reports down dns when the name does not resolve', async () => {
+    // Prepare
+    const probe = useProbe({ allowPrivateTargets: true, lookup: failLookupWith('ENOTFOUND') });
+
+    // Act
+    const result = await probe.check(target('http://no-such-site.test/'));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'dns' });
+    expect(result.kind === 'down' && result.detail).toContain('ENOTFOUND');
+  });
+
+  it('reports down tls for a self-signed certificate', async () => {
+    // Prepare
+    const server = createHttpsServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERT }, (_req, res) => {
+      res.writeHead(200).end();
+    });
+    const port = await listen(server, '127.0.0.1');
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`https://127.0.0.1:${port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'tls' });
+  });
+});
+
+describe('createProbe: address guard', () => {
+  it('blocks a loopback literal by default and never reaches the server', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe({});
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'blocked-address' });
+    expect(result.kind === 'fault' && result.detail).toContain('127.0.0.1');
+    expect(server.connectionCount()).toBe(0);
+  });
+
+  it('blocks a hostname that resolves to loopback, naming host and address', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe({ lookup: answerWith('127.0.0.1') });
+
+    // Act
+    const result = await probe.check(target(`http://rebind.test:${server.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'blocked-address' });
+    expect(result.kind === 'fault' && result.detail).toContain('rebind.test');
+    expect(result.kind === 'fault' && result.detail).toContain('127.0.0.1');
+    expect(server.connectionCount()).toBe(0);
+  });
+
+  it('connects through the injected resolver when the address is allowed', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe({ allowPrivateTargets: true, lookup: answerWith('127.0.0.1') });
+
+    // Act
+    const result = await probe.check(target(`http://site.test:${server.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(server.requests[0]?.headers.host).toBe(`site.test:${server.port}`);
+  });
+
+  it('connects only to the allowed addresses among those resolved', async () => {
+    // Prepare: two servers on the same port, one per address
+    const allowed = await startServer(respondWith(204), '127.0.0.1');
+    const blocked = await startServer(respondWith(200), '127.0.0.2', allowed.port);
+    const probe = useProbe({
+      isAddressAllowed: (ip) => ip === '127.0.0.1',
+      lookup: answerWith('127.0.0.2', '127.0.0.1'),
+    });
+
+    // Act
+    const result = await probe.check(target(`http://mixed.test:${allowed.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 204 });
+    expect(blocked.connectionCount()).toBe(0);
+  });
+
+  it('judges the resolved address on every check, so a changed DNS answer is caught', async () => {
+    // Prepare: the first answer is allowed, the second (a rebinding) is not
+    const allowed = await startServer(respondWith(200), '127.0.0.1');
+    const internal = await startServer(respondWith(200), '127.0.0.2', allowed.port);
+    let lookups = 0;
+    const rebinding = ((
+      _hostname: string,
+      _options: unknown,
+      callback: (err: null, found: LookupAddress[]) => void,
+    ) => {
+      lookups += 1;
+      const address = lookups === 1 ? '127.0.0.1' : '127.0.0.2';
+      process.nextTick(() => callback(null, [{ address, family: 4 }]));
+    }) as unknown as typeof dnsLookup;
+    const probe = useProbe({ isAddressAllowed: (ip) => ip === '127.0.0.1', lookup: rebinding });
+
+    // Act
+    const first = await probe.check(target(`http://rebind.test:${allowed.port}/`));
+    const second = await probe.check(target(`http://rebind.test:${allowed.port}/`));
+
+    // Assess
+    expect(first).toMatchObject({ kind: 'up', status: 200 });
+    expect(second).toMatchObject({ kind: 'fault', reason: 'blocked-address' });
+    expect(internal.connectionCount()).toBe(0);
+  });
+
+  it('blocks a redirect hop to a disallowed address and never reaches it', async () => {
+    // Prepare
+    const internal = await startServer(respondWith(200), '127.0.0.2');
+    const server = await startServer(respondWith(302, { location: `${internal.origin}/admin` }));
+    const probe = useProbe({ isAddressAllowed: (ip) => ip === '127.0.0.1' });
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'blocked-address' });
+    expect(result.kind === 'fault' && result.detail).toContain('127.0.0.2');
+    expect(server.requests).toHaveLength(1);
+    expect(internal.connectionCount()).toBe(0);
+  });
+
+  it('blocks a redirect hop to a hostname that resolves to a disallowed address', async () => {
+    // Prepare
+    const internal = await startServer(respondWith(200), '127.0.0.2');
+    const server = await startServer(
+      respondWith(302, { location: `http://internal.test:${internal.port}/` }),
+    );
+    const probe = useProbe({ isAddressAllowed: (ip) => ip === '127.0.0.1', lookup: answerWith('127.0.0.2') });
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'blocked-address' });
+    expect(result.kind === 'fault' && result.detail).toContain('internal.test');
+    expect(internal.connectionCount()).toBe(0);
+  });
+
+  // Only 127/8 forms: if the guard ever broke, the test must still connect nowhere else.
+  it.each(['127.0.0.1', '127.255.255.254', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]'])(
+    'blocks the literal host %s by default before connecting',
+    async (host) => {
+      // Prepare
+      const server = await startServer(respondWith(200));
+      const probe = useProbe({});
+
+      // Act
+      const result = await probe.check(target(`http://${host}:${server.port}/`));
+
+      // Assess
+      expect(result).toMatchObject({ kind: 'fault', reason: 'blocked-address' });
+      expect(server.connectionCount()).toBe(0);
+    },
+  );
+});
+
+describe('createProbe: options', () => {
+  it('rejects a negative maxRedirects by name and value', () => {
+    // Prepare
+    const options = { maxRedirects: -1 };
+
+    // Act
+    const create = () => createProbe(options);
+
+    // Assess
+    expect(create).toThrow('maxRedirects must be a whole number from 0 to 20, got -1');
+  });
+
+  it('reports a checker fault for a target URL that cannot be parsed', async () => {
+    // Prepare
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target('not a url'));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
+  });
+});
+
+const errorWith = (code: string, cause?: unknown): Error =>
+  Object.assign(new Error(`failed with ${code}`), { code, cause });
+
+describe('classifyError', () => {
+  it.each([
+    ['ENOTFOUND', 'down', 'dns', errorWith('ENOTFOUND')],
+    ['EAI_AGAIN', 'down', 'dns', errorWith('EAI_AGAIN')],
+    ['EAI_NODATA', 'down', 'dns', errorWith('EAI_NODATA')],
+    ['ECONNREFUSED', 'down', 'refused', errorWith('ECONNREFUSED')],
+    ['ECONNRESET', 'down', 'reset', errorWith('ECONNRESET')],
+    ['EPIPE', 'down', 'reset', errorWith('EPIPE')],
+    ['UND_ERR_SOCKET', 'down', 'reset', errorWith('UND_ERR_SOCKET')],
+    ['UND_ERR_CLOSED', 'down', 'reset', errorWith('UND_ERR_CLOSED')],
+    ['CERT_HAS_EXPIRED', 'down', 'tls', errorWith('CERT_HAS_EXPIRED')],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'down', 'tls', errorWith('ERR_TLS_CERT_ALTNAME_INVALID')],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'down', 'tls', errorWith('DEPTH_ZERO_SELF_SIGNED_CERT')],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'down', 'tls', errorWith('UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'down', 'tls', errorWith('SELF_SIGNED_CERT_IN_CHAIN')],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'down', 'tls', errorWith('ERR_SSL_WRONG_VERSION_NUMBER')],
+    ['UND_ERR_CONNECT_TIMEOUT', 'down', 'timeout', errorWith('UND_ERR_CONNECT_TIMEOUT')],
+    ['UND_ERR_HEADERS_TIMEOUT', 'down', 'timeout', errorWith('UND_ERR_HEADERS_TIMEOUT')],
+    ['a TimeoutError DOMException', 'down', 'timeout', new DOMException('timed out', 'TimeoutError')],
+    ['UND_ERR_INFO', 'down', 'protocol', errorWith('UND_ERR_INFO')],
+    ['HPE_INVALID_CONSTANT', 'down', 'protocol', errorWith('HPE_INVALID_CONSTANT')],
+    [
+      'an HTTPParserError without a code',
+      'down',
+      'protocol',
+      Object.assign(new Error('bad'), { name: 'HTTPParserError' }),
+    ],
+    ['EMFILE', 'fault', 'checker-fault', errorWith('EMFILE')],
+    ['ENFILE', 'fault', 'checker-fault', errorWith('ENFILE')],
+    ['ENOBUFS', 'fault', 'checker-fault', errorWith('ENOBUFS')],
+    ['ENOMEM', 'fault', 'checker-fault', errorWith('ENOMEM')],
+    [
+      'EMFILE under a socket error',
+      'fault',
+      'checker-fault',
+      errorWith('UND_ERR_SOCKET', errorWith('EMFILE')),
+    ],
+    [
+      'EMFILE whose message mentions ECONNREFUSED',
+      'fault',
+      'checker-fault',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:80'), { code: 'EMFILE' }),
+    ],
+    [
+      BLOCKED_ADDRESS_CODE,
+      'fault',
+      'blocked-address',
+      new BlockedAddressError('internal.test', ['10.0.0.1']),
+    ],
+    [
+      'ECONNREFUSED in a cause chain',
+      'down',
+      'refused',
+      new TypeError('fetch failed', { cause: errorWith('ECONNREFUSED') }),
+    ],
+    [
+      'ENOTFOUND two causes deep',
+      'down',
+      'dns',
+      new Error('outer', { cause: new Error('mid', { cause: errorWith('ENOTFOUND') }) }),
+    ],
+    [
+      'ECONNREFUSED in an AggregateError',
+      'down',
+      'refused',
+      new AggregateError([errorWith('ECONNREFUSED'), errorWith('ECONNREFUSED')]),
+    ],
+    ['an unknown code', 'fault', 'checker-fault', errorWith('ESOMETHINGNEW')],
+    ['an error without a code', 'fault', 'checker-fault', new Error('boom')],
+    ['a thrown string', 'fault', 'checker-fault', 'boom'],
+    ['undefined', 'fault', 'checker-fault', undefined],
+  ])('classifies %s as %s %s', (_label, kind, reason, error) => {
+    // Prepare: the error comes from the table
+
+    // Act
+    const verdict = classifyError(error, 'HEAD https://example.com/');
+
+    // Assess
+    expect(verdict).toMatchObject({ kind, reason });
+    expect(verdict.detail).not.toBe('');
+  });
+
+  it('names the code and the request in the detail', () => {
+    // Prepare
+    const error = errorWith('ECONNREFUSED');
+
+    // Act
+    const verdict = classifyError(error, 'HEAD https://example.com/');
+
+    // Assess
+    expect(verdict.detail).toBe('connection refused (ECONNREFUSED) on HEAD https://example.com/');
+  });
+
+  it('survives a cause cycle', () => {
+    // Prepare
+    const error = errorWith('ESOMETHING');
+    Object.assign(error, { cause: error });
+
+    // Act
+    const verdict = classifyError(error);
+
+    // Assess
+    expect(verdict).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
+  });
+});
