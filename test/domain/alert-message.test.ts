@@ -1,0 +1,299 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../functions/domain/alert.ts';
+import { formatAlert, SMS_MAX_BYTES, toAscii } from '../../functions/domain/alert-message.ts';
+import { T0 } from './fixtures.ts';
+
+const MINUTE = 60_000;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+const downAlert = (overrides: Partial<Alert> = {}): Alert => ({
+  alertId: 'shop:12',
+  event: 'DOWN',
+  siteId: 'shop',
+  siteName: 'Shop',
+  url: 'https://shop.example.com/health',
+  owner: 'team-a',
+  atMs: T0 + MINUTE,
+  outageSinceMs: T0,
+  reason: 'http-5xx',
+  detail: 'HEAD /health answered 503 Service Unavailable',
+  status: 503,
+  latencyMs: 123,
+  ...overrides,
+});
+
+// Back after 2 h 5 min.
+const upAlert = (overrides: Partial<Alert> = {}): Alert =>
+  downAlert({ alertId: 'shop:14', event: 'UP', atMs: T0 + 125 * MINUTE, latencyMs: 87, ...overrides });
+
+const LONG_HOST = `https://${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.example.com/health`;
+
+const NAMES = [
+  { label: 'a short name', siteName: 'Shop' },
+  { label: 'a 100-character name', siteName: 'N'.repeat(100) },
+  {
+    label: 'a 100-character name with spaces',
+    siteName: 'Very important customer portal '.repeat(4).slice(0, 100),
+  },
+  { label: 'accents', siteName: 'Café Crème Brûlée Ærø Ñandú' },
+  { label: 'emoji', siteName: '🐿️ Squirrel shop 🌰🌰🌰' },
+  { label: 'CJK', siteName: '東京の本店オンラインショップ' },
+  { label: 'all emoji, 50 of them', siteName: '🔥'.repeat(50) },
+  { label: 'a backtick', siteName: 'the `prod` site' },
+  { label: 'control characters', siteName: 'tab\there\nnewline\r\u0007bell\u007fdel' },
+  { label: 'compatibility characters', siteName: 'ﬁnance ① ㎞ ™' },
+];
+
+const HOSTS = [
+  { label: 'a short host', url: 'https://shop.example.com/health' },
+  { label: 'a long host', url: LONG_HOST },
+  { label: 'an IDN host', url: 'https://bücher.example/' },
+  { label: 'a host and port', url: 'http://shop.example.com:8443/' },
+];
+
+const EVENTS = [
+  { event: 'DOWN', make: downAlert },
+  { event: 'UP', make: upAlert },
+] as const;
+
+const cases = EVENTS.flatMap(({ event, make }) =>
+  NAMES.flatMap(({ label, siteName }) =>
+    HOSTS.map((host) => ({ event, name: label, host: host.label, alert: make({ siteName, url: host.url }) })),
+  ),
+);
+
+describe('formatAlert: SMS', () => {
+  it.each(cases)('$event with $name and $host fits in 140 bytes of printable ASCII', ({ alert }) => {
+    // Prepare
+    // Act
+    const { sms } = formatAlert(alert);
+
+    // Assess
+    expect(Buffer.byteLength(sms, 'utf8')).toBeLessThanOrEqual(SMS_MAX_BYTES);
+    expect(sms).toMatch(PRINTABLE_ASCII);
+    expect(sms).not.toContain('`');
+  });
+
+  it.each(NAMES.map(({ label, siteName }) => ({ label, siteName })))(
+    'DOWN with $label keeps the event, reason and time: the name gives way first',
+    ({ siteName }) => {
+      // Prepare
+      const alert = downAlert({ siteName, reason: 'too-many-redirects' });
+
+      // Act
+      const { sms } = formatAlert(alert);
+
+      // Assess
+      expect(sms).toContain('DOWN: too-many-redirects since 09:00 UTC');
+      expect(sms).toContain('shop.example.com');
+    },
+  );
+
+  it.each(NAMES.map(({ label, siteName }) => ({ label, siteName })))(
+    'UP with $label says how long the site was down',
+    ({ siteName }) => {
+      // Prepare
+      const alert = upAlert({ siteName });
+
+      // Act
+      const { sms } = formatAlert(alert);
+
+      // Assess
+      expect(sms).toContain('UP after 2 h 5 min');
+    },
+  );
+
+  it('starts with the site name when it fits', () => {
+    // Prepare
+    const alert = downAlert({ siteName: 'Shop', reason: 'timeout' });
+
+    // Act
+    const { sms } = formatAlert(alert);
+
+    // Assess
+    expect(sms).toBe('Shop DOWN: timeout since 09:00 UTC shop.example.com');
+  });
+
+  it('keeps the event and reason even with a very long host', () => {
+    // Prepare
+    const alert = downAlert({ url: LONG_HOST, reason: 'dns' });
+
+    // Act
+    const { sms } = formatAlert(alert);
+
+    // Assess
+    expect(sms).toContain('DOWN: dns since 09:00 UTC');
+  });
+});
+
+describe('formatAlert: subject', () => {
+  it.each(cases)('$event with $name and $host is at most 100 printable ASCII characters', ({ alert }) => {
+    // Prepare
+    // Act
+    const { subject } = formatAlert(alert);
+
+    // Assess
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(PRINTABLE_ASCII);
+  });
+
+  it.each(NAMES.map(({ label, siteName }) => ({ label, siteName })))(
+    'DOWN with $label names the site and the reason',
+    ({ siteName }) => {
+      // Prepare
+      const alert = downAlert({ siteName, reason: 'redirect-loop' });
+
+      // Act
+      const { subject } = formatAlert(alert);
+
+      // Assess
+      expect(subject.startsWith('DOWN: ')).toBe(true);
+      expect(subject).toContain(toAscii(siteName).slice(0, 20));
+      expect(subject).toContain('redirect-loop');
+    },
+  );
+
+  it.each(NAMES.map(({ label, siteName }) => ({ label, siteName })))(
+    'UP with $label names the site and how long it was down',
+    ({ siteName }) => {
+      // Prepare
+      const alert = upAlert({ siteName });
+
+      // Act
+      const { subject } = formatAlert(alert);
+
+      // Assess
+      expect(subject.startsWith('UP: ')).toBe(true);
+      expect(subject).toContain(toAscii(siteName).slice(0, 20));
+      expect(subject).toContain('2 h 5 min');
+    },
+  );
+
+  it('reads "DOWN: <name> - <reason>" for a short name', () => {
+    // Prepare
+    const alert = downAlert({ reason: 'tls' });
+
+    // Act
+    const { subject } = formatAlert(alert);
+
+    // Assess
+    expect(subject).toBe('DOWN: Shop - tls');
+  });
+});
+
+describe('formatAlert: email', () => {
+  it('the DOWN email gives URL, reason, detail, HTTP status, since when, latency and owner', () => {
+    // Prepare
+    const alert = downAlert();
+
+    // Act
+    const { email } = formatAlert(alert);
+
+    // Assess
+    expect(email).toContain('Shop is DOWN.');
+    expect(email).toContain('https://shop.example.com/health');
+    expect(email).toContain('http-5xx');
+    expect(email).toContain('HEAD /health answered 503 Service Unavailable');
+    expect(email).toMatch(/^.*status:.*\b503\b/im);
+    expect(email).toMatch(/since:\s+2026-11-25 09:00:00 UTC/);
+    expect(email).toContain('2026-11-25 09:01:00 UTC');
+    expect(email).toContain('123 ms');
+    expect(email).toContain('team-a');
+  });
+
+  it('the DOWN email has no HTTP status line when the failure had no status', () => {
+    // Prepare
+    const { status: _none, ...withoutStatus } = downAlert({
+      reason: 'timeout',
+      detail: 'no headers in 5000 ms',
+    });
+
+    // Act
+    const { email } = formatAlert(withoutStatus);
+
+    // Assess
+    expect(email).not.toMatch(/status:/i);
+    expect(email).toContain('no headers in 5000 ms');
+  });
+
+  it('the UP email gives URL, the outage reason and detail, when it started and ended, and latency now', () => {
+    // Prepare
+    const alert = upAlert();
+
+    // Act
+    const { email } = formatAlert(alert);
+
+    // Assess
+    expect(email).toContain('Shop is back UP after 2 h 5 min.');
+    expect(email).toContain('https://shop.example.com/health');
+    expect(email).toContain('http-5xx');
+    expect(email).toContain('HEAD /health answered 503 Service Unavailable');
+    expect(email).toContain('2026-11-25 09:00:00 UTC');
+    expect(email).toContain('2026-11-25 11:05:00 UTC');
+    expect(email).toContain('87 ms');
+  });
+
+  it('keeps the site name as written (email is UTF-8)', () => {
+    // Prepare
+    const alert = downAlert({ siteName: '🐿️ Café 東京' });
+
+    // Act
+    const { email } = formatAlert(alert);
+
+    // Assess
+    expect(email).toContain('🐿️ Café 東京 is DOWN.');
+  });
+
+  it('the default text is the subject followed by the email body', () => {
+    // Prepare
+    const alert = downAlert();
+
+    // Act
+    const message = formatAlert(alert);
+
+    // Assess
+    expect(message.default).toBe(`${message.subject}\n\n${message.email}`);
+  });
+});
+
+describe('formatAlert: UP says how long the site was down', () => {
+  it.each([
+    { downMs: 0, text: '0 ms' },
+    { downMs: 999, text: '999 ms' },
+    { downMs: 45_000, text: '45 s' },
+    { downMs: 12 * MINUTE + 30_000, text: '12 min 30 s' },
+    { downMs: 125 * MINUTE, text: '2 h 5 min' },
+    { downMs: (3 * 24 + 4) * 60 * MINUTE, text: '3 d 4 h' },
+  ])('down for $downMs ms reads "$text" in subject, email and SMS', ({ downMs, text }) => {
+    // Prepare
+    const alert = upAlert({ outageSinceMs: T0, atMs: T0 + downMs });
+
+    // Act
+    const { subject, email, sms } = formatAlert(alert);
+
+    // Assess
+    expect(subject).toContain(`back after ${text}`);
+    expect(email).toContain(`back UP after ${text}.`);
+    expect(sms).toContain(`UP after ${text}`);
+  });
+});
+
+describe('toAscii', () => {
+  it.each([
+    { text: 'Shop', ascii: 'Shop' },
+    { text: 'Café Crème', ascii: 'Cafe Creme' },
+    { text: 'naïve Ñandú', ascii: 'naive Nandu' },
+    { text: 'ﬁnance', ascii: 'finance' },
+    { text: '東京', ascii: '??' },
+    { text: 'the `prod` site', ascii: "the 'prod' site" },
+    { text: 'a\tb\nc', ascii: 'a?b?c' },
+    { text: 'del\u007f', ascii: 'del?' },
+  ])('"$text" becomes "$ascii"', ({ text, ascii }) => {
+    // Prepare
+    // Act
+    const actual = toAscii(text);
+
+    // Assess
+    expect(actual).toBe(ascii);
+  });
+});
