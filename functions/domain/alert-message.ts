@@ -15,14 +15,19 @@ export interface AlertMessage {
 
 /** Renders an alert: a subject that names site and reason, a readable email, an SMS within 140 ASCII bytes. */
 export function formatAlert(alert: Alert): AlertMessage {
-  const subject = truncate(toAscii(subjectOf(alert)), SUBJECT_MAX_CHARS);
+  const subject = subjectOf(alert);
   const email = emailBodyOf(alert);
   return { subject, default: `${subject}\n\n${email}`, email, sms: smsOf(alert) };
 }
 
 function subjectOf(alert: Alert): string {
-  if (alert.event === 'DOWN') return `DOWN: ${alert.siteName} - ${alert.reason}`;
-  return `UP: ${alert.siteName} - back after ${formatDuration(alert.atMs - alert.outageSinceMs)}`;
+  const [prefix, suffix] =
+    alert.event === 'DOWN'
+      ? ['DOWN: ', ` - ${alert.reason}`]
+      : ['UP: ', ` - back after ${formatDuration(alert.atMs - alert.outageSinceMs)}`];
+  // The name gives way first: the event and the reason are what the subject line is for.
+  const name = truncate(toAscii(alert.siteName), SUBJECT_MAX_CHARS - prefix.length - suffix.length);
+  return `${prefix}${name}${suffix}`;
 }
 
 function emailBodyOf(alert: Alert): string {
@@ -65,10 +70,13 @@ function smsOf(alert: Alert): string {
       ? ` DOWN: ${alert.reason} since ${formatUtc(alert.outageSinceMs).slice(11, 16)} UTC ${host}`
       : ` UP after ${formatDuration(alert.atMs - alert.outageSinceMs)} ${host}`;
   // The site name gives way first: the event, reason and time are what the reader needs.
-  const tailAscii = truncate(toAscii(tail), SMS_MAX_BYTES - 8);
-  const name = truncate(toAscii(alert.siteName), SMS_MAX_BYTES - tailAscii.length);
+  const tailAscii = truncate(toGsmBasic(tail), SMS_MAX_BYTES - 8);
+  const name = truncate(toGsmBasic(alert.siteName), SMS_MAX_BYTES - tailAscii.length);
   return `${name}${tailAscii}`;
 }
+
+// These are in GSM-7's extension table: each costs two units, and enough of them overflow one segment.
+const toGsmBasic = (text: string): string => toAscii(text).replace(/[[\]{}\\^~|]/g, '?');
 
 function hostOf(url: string): string {
   try {

@@ -53,7 +53,16 @@ function decideAfterSuccess(
       };
     case 'PENDING':
       // One miss followed by a success was a blip: back to UP without telling anyone.
-      return { next: advance(prev, { ...base, status: 'UP', consecutiveSuccesses: 0, outage: undefined }) };
+      return {
+        next: advance(prev, {
+          ...base,
+          status: 'UP',
+          consecutiveSuccesses: 0,
+          outage: undefined,
+          // A site whose very first check was a blip becomes UP only now.
+          statusSinceMs: prev.statusSinceMs ?? nowMs,
+        }),
+      };
     case 'DOWN':
     case 'RECOVERING': {
       const successes = prev.consecutiveSuccesses + 1;

@@ -21,9 +21,28 @@ export class SiteValidationError extends Error {
   override name = 'SiteValidationError';
 }
 
+/** `"5"` for strings, `5` for numbers, `null`…: the bad value as the user wrote it, cut to a readable length. */
+const shown = (input: unknown): string => {
+  const text = typeof input === 'string' ? JSON.stringify(input) : String(input);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+/** A message function for valibot that names the field, says what it must be and shows the bad value. */
+const mustBe =
+  (field: string, what: string) =>
+  (issue: { input: unknown }): string =>
+    `${field} must be ${what}, got ${shown(issue.input)}`;
+
+// Control characters would let a value add lines to alert emails or break log lines.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 /** Returns the reason a URL cannot be monitored, or undefined when it is acceptable. */
 export function explainBadUrl(raw: string): string | undefined {
-  if (raw.length > MAX_URL_LENGTH) return `url is longer than ${MAX_URL_LENGTH} characters`;
+  if (raw.length > MAX_URL_LENGTH) return `url is longer than ${MAX_URL_LENGTH} characters (${raw.length})`;
+  // The URL parser quietly drops these, but the raw string is what gets stored and shown in alerts.
+  if (/\s/.test(raw) || CONTROL_CHARACTERS.test(raw)) {
+    return `url must not contain spaces or control characters, got ${JSON.stringify(raw.slice(0, 80))}`;
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -42,25 +61,21 @@ export function explainBadUrl(raw: string): string | undefined {
 const integerIn = (field: keyof typeof SITE_LIMITS) => {
   const { min, max } = SITE_LIMITS[field];
   return v.pipe(
-    v.number(`${field} must be a number`),
+    v.number(mustBe(field, `a whole number from ${min} to ${max}`)),
     v.check(
       (n) => Number.isInteger(n) && n >= min && n <= max,
-      (issue) => `${field} must be a whole number from ${min} to ${max}, got ${String(issue.input)}`,
+      mustBe(field, `a whole number from ${min} to ${max}`),
     ),
   );
 };
 
 export const SiteConfigSchema = v.object({
   siteId: v.pipe(
-    v.string('siteId must be a string'),
-    v.check(
-      (id) => SITE_ID_PATTERN.test(id),
-      (issue) =>
-        `siteId must be 1-63 lowercase letters, digits or dashes, got "${String(issue.input).slice(0, 80)}"`,
-    ),
+    v.string(mustBe('siteId', 'a string')),
+    v.check((id) => SITE_ID_PATTERN.test(id), mustBe('siteId', '1-63 lowercase letters, digits or dashes')),
   ),
   url: v.pipe(
-    v.string('url must be a string'),
+    v.string(mustBe('url', 'a string')),
     v.check(
       (url) => explainBadUrl(url) === undefined,
       (issue) => explainBadUrl(String(issue.input)) ?? 'bad url',
@@ -68,28 +83,28 @@ export const SiteConfigSchema = v.object({
   ),
   name: v.optional(
     v.pipe(
-      v.string('name must be a string'),
+      v.string(mustBe('name', 'a string')),
+      v.check((name) => !CONTROL_CHARACTERS.test(name), mustBe('name', 'free of control characters')),
       v.trim(),
-      v.check((name) => name.length >= 1 && name.length <= 100, 'name must be 1-100 characters'),
+      v.check((name) => name.length >= 1 && name.length <= 100, mustBe('name', '1-100 characters')),
     ),
   ),
   owner: v.optional(
     v.pipe(
-      v.string('owner must be a string'),
+      v.string(mustBe('owner', 'a string')),
       v.check(
         (owner) => OWNER_PATTERN.test(owner),
-        (issue) =>
-          `owner must be 1-64 characters of letters, digits and . _ @ + -, got "${String(issue.input).slice(0, 80)}"`,
+        mustBe('owner', '1-64 characters of letters, digits and . _ @ + -'),
       ),
     ),
     DEFAULT_OWNER,
   ),
   intervalMinutes: v.optional(integerIn('intervalMinutes'), SITE_LIMITS.intervalMinutes.default),
   timeoutMs: v.optional(integerIn('timeoutMs'), SITE_LIMITS.timeoutMs.default),
-  method: v.optional(v.picklist(['HEAD', 'GET'], 'method must be HEAD or GET'), 'HEAD'),
+  method: v.optional(v.picklist(['HEAD', 'GET'], mustBe('method', 'HEAD or GET')), 'HEAD'),
   expectStatus: v.optional(
     v.pipe(
-      v.string('expectStatus must be a string'),
+      v.string(mustBe('expectStatus', 'a string like "200-399"')),
       v.rawCheck(({ dataset, addIssue }) => {
         if (!dataset.typed) return;
         try {
@@ -102,7 +117,7 @@ export const SiteConfigSchema = v.object({
     ),
     DEFAULT_EXPECT_STATUS,
   ),
-  enabled: v.optional(v.boolean('enabled must be true or false'), true),
+  enabled: v.optional(v.boolean(mustBe('enabled', 'true or false')), true),
   failureThreshold: v.optional(integerIn('failureThreshold'), SITE_LIMITS.failureThreshold.default),
   recoveryThreshold: v.optional(integerIn('recoveryThreshold'), SITE_LIMITS.recoveryThreshold.default),
   confirmDelaySeconds: v.optional(integerIn('confirmDelaySeconds'), SITE_LIMITS.confirmDelaySeconds.default),

@@ -126,6 +126,20 @@ describe('formatAlert: SMS', () => {
   });
 });
 
+describe('formatAlert: SMS segments', () => {
+  it('keeps GSM-7 extension characters out of the SMS, so it stays one 160-unit segment', () => {
+    // Prepare
+    const alert = downAlert({ siteName: '[shop]{api}|~^\\'.repeat(10) });
+
+    // Act
+    const { sms } = formatAlert(alert);
+
+    // Assess
+    expect(sms).not.toMatch(/[[\]{}\\^~|]/);
+    expect(Buffer.byteLength(sms)).toBeLessThanOrEqual(SMS_MAX_BYTES);
+  });
+});
+
 describe('formatAlert: subject', () => {
   it.each(cases)('$event with $name and $host is at most 100 printable ASCII characters', ({ alert }) => {
     // Prepare

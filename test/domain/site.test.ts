@@ -114,7 +114,7 @@ const BAD_INPUTS: readonly BadInput[] = [
   bad('expectStatus', 200, '200'),
   // owner
   bad('owner', 'team a', '"team a"'),
-  bad('owner', 'team"a', '"team"a"'),
+  bad('owner', 'team"a', '"team\\"a"'),
   bad('owner', "o'brien", `"o'brien"`),
   bad('owner', 'team*', '"team*"'),
   bad('owner', '*', '"*"'),
@@ -137,6 +137,11 @@ const BAD_INPUTS: readonly BadInput[] = [
   bad('confirmDelaySeconds', 901, 'got 901'),
   bad('confirmDelaySeconds', 1.5, 'got 1.5'),
   // name (a length rule: the limit is what helps)
+  bad('name', 'Shop\nReason: fake', 'control characters'),
+  bad('name', 'Shop\u0007', 'control characters'),
+  bad('url', ' https://example.com/', '" https://example.com/"'),
+  bad('url', 'https://exa\nmple.com/', '"https://exa\\nmple.com/"'),
+  bad('url', 'https://example.com/a b', '"https://example.com/a b"'),
   bad('name', '', '1-100'),
   bad('name', '   ', '1-100'),
   bad('name', 'n'.repeat(101), '1-100'),
@@ -360,7 +365,7 @@ describe('explainBadUrl', () => {
     { url: 'ftp://example.com', reason: 'url scheme must be http or https, got "ftp"' },
     { url: 'https://u:p@example.com', reason: 'url must not contain credentials (user:password@)' },
     { url: 'example.com', reason: 'url "example.com" is not an absolute URL' },
-    { url: tooLongUrl, reason: `url is longer than ${MAX_URL_LENGTH} characters` },
+    { url: tooLongUrl, reason: `url is longer than ${MAX_URL_LENGTH} characters (${tooLongUrl.length})` },
   ])('explains why $url cannot be monitored', ({ url, reason }) => {
     // Prepare
     // Act
