@@ -1,0 +1,262 @@
+import { readFile } from 'node:fs/promises';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { type SiteRecord, SiteStore } from '../../functions/adapters/site-store.ts';
+import { SITE_ID_PATTERN, type SiteConfig } from '../../functions/domain/site.ts';
+import {
+  describeIdTaken,
+  type ImportPlan,
+  parseImportFile,
+  planImport,
+  validateImportEntries,
+} from '../core/import-file.ts';
+import { renderSiteList, siteListJson, toJsonLine } from '../core/render.ts';
+import {
+  describeFlagProblems,
+  isSameUrl,
+  mergeSiteUpdate,
+  parseSiteInput,
+  type SiteField,
+} from '../core/site-input.ts';
+import { CommandError, EXIT, InputError } from '../errors.ts';
+import type { Io } from '../io.ts';
+import { type Target, type TargetOptions, withTarget } from '../target.ts';
+
+// Enough parallel writes to import thousands of sites in seconds without throttling on-demand tables.
+const IMPORT_WRITE_CONCURRENCY = 8;
+
+export interface AddSiteOptions {
+  readonly id?: string;
+  readonly name?: string;
+  readonly owner?: string;
+  readonly interval?: string;
+  readonly timeoutMs?: string;
+  readonly method?: string;
+  readonly expect?: string;
+  readonly failureThreshold?: string;
+  readonly recoveryThreshold?: string;
+  readonly confirmDelaySeconds?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `sites add URL`: validates everything, then writes the site. Adding a URL that is already there (same id)
+ * changes only the settings given, so a paused site stays paused; another URL under that id is refused
+ * (exit 1), never overwritten.
+ */
+export async function addSite(
+  url: string,
+  options: AddSiteOptions,
+  target: TargetOptions,
+  io: Io,
+): Promise<number> {
+  const raw: Partial<Record<SiteField, unknown>> = {
+    url,
+    siteId: options.id,
+    name: options.name,
+    owner: options.owner,
+    intervalMinutes: options.interval,
+    timeoutMs: options.timeoutMs,
+    method: options.method,
+    expectStatus: options.expect,
+    failureThreshold: options.failureThreshold,
+    recoveryThreshold: options.recoveryThreshold,
+    confirmDelaySeconds: options.confirmDelaySeconds,
+  };
+  const parsed = parseSiteInput(raw);
+  if (!parsed.ok) throw new InputError(describeFlagProblems(parsed.problems));
+
+  return withTarget(target, async (resolved) => {
+    const { siteId } = parsed.config;
+    const existing = await readItem(resolved, siteId);
+    if (existing !== undefined && !isSameUrl(String(existing.url), parsed.config.url)) {
+      throw new CommandError(describeIdTaken(siteId, String(existing.url)));
+    }
+    const config =
+      existing === undefined ? parsed.config : mergeSiteUpdate(existing, parsed.given, parsed.config);
+    await new SiteStore(resolved.dynamodb(), resolved.tableName).putSiteConfig(config);
+    const outcome = existing === undefined ? 'added' : 'updated';
+    if (options.json) io.out(toJsonLine({ ...config, outcome }));
+    else io.out(`${outcome} ${siteId}  ${config.url}  (${describeSettings(config)})`);
+    return EXIT.ok;
+  });
+}
+
+/** `sites list`: every site's configuration. */
+export async function listSites(
+  options: { readonly json?: boolean },
+  target: TargetOptions,
+  io: Io,
+): Promise<number> {
+  return withTarget(target, async (resolved) => {
+    const records = await scanAll(resolved, io);
+    if (options.json) for (const line of siteListJson(records)) io.out(line);
+    else if (records.length === 0) io.err('no sites yet: add one with `squirrel sites add URL`');
+    else io.out(renderSiteList(records));
+    return EXIT.ok;
+  });
+}
+
+/** `sites remove ID`. */
+export async function removeSite(siteId: string, target: TargetOptions, io: Io): Promise<number> {
+  assertSiteId(siteId);
+  return withTarget(target, async (resolved) => {
+    const store = new SiteStore(resolved.dynamodb(), resolved.tableName);
+    if (!(await store.deleteSite(siteId))) throw new CommandError(`no site with id "${siteId}"`);
+    io.out(`removed ${siteId}`);
+    return EXIT.ok;
+  });
+}
+
+/**
+ * `sites pause ID` / `sites resume ID`: flips `enabled` and bumps `version` in one conditional write, so a
+ * checker holding an older snapshot of the site cannot commit over the change.
+ */
+export async function setSiteEnabled(
+  siteId: string,
+  isEnabled: boolean,
+  target: TargetOptions,
+  io: Io,
+): Promise<number> {
+  assertSiteId(siteId);
+  return withTarget(target, async (resolved) => {
+    const doc = DynamoDBDocumentClient.from(resolved.dynamodb());
+    let before: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: before } = await doc.send(
+        new UpdateCommand({
+          TableName: resolved.tableName,
+          Key: { siteId },
+          UpdateExpression: 'SET #enabled = :enabled ADD #version :one',
+          ConditionExpression: 'attribute_exists(#siteId)',
+          ExpressionAttributeNames: { '#siteId': 'siteId', '#enabled': 'enabled', '#version': 'version' },
+          ExpressionAttributeValues: { ':enabled': isEnabled, ':one': 1 },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      ));
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error).name === 'ConditionalCheckFailedException'
+      ) {
+        throw new CommandError(`no site with id "${siteId}"`);
+      }
+      throw error;
+    }
+    const verb = isEnabled ? 'resumed' : 'paused';
+    const wasEnabled = before?.enabled !== false;
+    io.out(wasEnabled === isEnabled ? `${siteId} was already ${verb}` : `${verb} ${siteId}`);
+    return EXIT.ok;
+  });
+}
+
+/**
+ * `sites import FILE`: validates every line first, then writes the good ones. Every rejected line is reported
+ * with its number and reason. Exit 0 when all were imported, 1 when any line was rejected, 2 when the file as
+ * a whole is unusable (nothing written).
+ */
+export async function importSites(
+  file: string,
+  options: { readonly json?: boolean },
+  target: TargetOptions,
+  io: Io,
+): Promise<number> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot read FILE "${file}": ${error.code ?? error.message}`);
+  });
+  let parsed: ReturnType<typeof parseImportFile>;
+  try {
+    parsed = parseImportFile(text);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${file}: ${error.message}`);
+    throw error;
+  }
+  const validated = validateImportEntries(parsed.entries);
+  const rejectedEarly = [...parsed.rejected, ...validated.rejected];
+  if (validated.valid.length === 0 && rejectedEarly.length === 0)
+    throw new InputError(`${file} has no sites in it`);
+
+  return withTarget(target, async (resolved) => {
+    const records = await scanAll(resolved, io);
+    const existing = new Map(records.map((record) => [record.config.siteId, { ...record.config }]));
+    const plan = planImport({ valid: validated.valid, rejected: rejectedEarly }, existing);
+    const written = await writePlan(plan, resolved, io, options.json === true);
+    for (const rejection of plan.rejected) {
+      if (options.json)
+        io.out(toJsonLine({ line: rejection.line, outcome: 'rejected', reason: rejection.reason }));
+      else io.err(`${file}:${rejection.line}: rejected: ${rejection.reason}`);
+    }
+    const added = written.filter((write) => !write.isUpdate).length;
+    io.err(
+      `imported ${written.length} of ${written.length + plan.rejected.length} sites from ${file} (${parsed.format}): ` +
+        `${added} added, ${written.length - added} updated, ${plan.rejected.length} rejected`,
+    );
+    return plan.rejected.length > 0 ? EXIT.failure : EXIT.ok;
+  });
+}
+
+async function writePlan(
+  plan: ImportPlan,
+  target: Target,
+  io: Io,
+  isJson: boolean,
+): Promise<ImportPlan['writes']> {
+  const store = new SiteStore(target.dynamodb(), target.tableName);
+  const limit = pLimit(IMPORT_WRITE_CONCURRENCY);
+  const written: Array<ImportPlan['writes'][number]> = [];
+  try {
+    await Promise.all(
+      plan.writes.map((write) =>
+        limit(async () => {
+          await store.putSiteConfig(write.config);
+          written.push(write);
+          if (isJson) {
+            const outcome = write.isUpdate ? 'updated' : 'added';
+            io.out(
+              toJsonLine({ line: write.line, outcome, siteId: write.config.siteId, url: write.config.url }),
+            );
+          }
+        }),
+      ),
+    );
+  } catch (error) {
+    limit.clearQueue();
+    const lines = written.map((write) => write.line).sort((a, b) => a - b);
+    io.err(
+      `import stopped after writing ${written.length} of ${plan.writes.length} sites (lines ${lines.join(', ') || 'none'})`,
+    );
+    throw error;
+  }
+  return written;
+}
+
+/** Every site in the table; items that are not valid sites are reported on stderr, not hidden. */
+export async function scanAll(target: Target, io: Io): Promise<SiteRecord[]> {
+  const store = new SiteStore(target.dynamodb(), target.tableName);
+  const records: SiteRecord[] = [];
+  await store.scanSites(1, async (page) => {
+    records.push(...page.sites);
+    for (const item of page.invalid)
+      io.err(`warning: item "${item.siteId}" is not a valid site: ${item.reason}`);
+  });
+  return records;
+}
+
+/** The item stored under `siteId`, read raw (consistently) so that even an invalid item is never overwritten. */
+async function readItem(target: Target, siteId: string): Promise<Record<string, unknown> | undefined> {
+  const doc = DynamoDBDocumentClient.from(target.dynamodb());
+  const { Item } = await doc.send(
+    new GetCommand({ TableName: target.tableName, Key: { siteId }, ConsistentRead: true }),
+  );
+  return Item;
+}
+
+function assertSiteId(siteId: string): void {
+  if (!SITE_ID_PATTERN.test(siteId)) {
+    throw new InputError(`ID must be 1-63 lowercase letters, digits or dashes, got "${siteId.slice(0, 80)}"`);
+  }
+}
+
+const describeSettings = (config: SiteConfig): string =>
+  `every ${config.intervalMinutes} min, ${config.method}, expect ${config.expectStatus}, timeout ${config.timeoutMs} ms, owner ${config.owner}${config.enabled ? '' : ', paused'}`;

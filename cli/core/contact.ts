@@ -1,0 +1,122 @@
+import { OWNER_PATTERN } from '../../functions/domain/site.ts';
+import { InputError } from '../errors.ts';
+
+/** Where an alert goes: the SNS protocol and endpoint of a subscription. */
+export type Contact =
+  | { readonly protocol: 'email'; readonly endpoint: string }
+  | { readonly protocol: 'sms'; readonly endpoint: string };
+
+// Deliberately simple: one @, no spaces, a dot in the domain. SNS and the mail server judge the rest.
+const EMAIL_PATTERN = /^[^\s@"<>(),;:]+@[^\s@"<>(),;:]+\.[^\s@"<>(),;:.]+$/;
+const MAX_EMAIL_LENGTH = 254;
+// E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
+const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
+
+/** @throws InputError naming `--email` and the bad value. */
+export function parseEmail(raw: string): string {
+  const email = raw.trim();
+  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email) || email.includes('..')) {
+    throw new InputError(`--email must be an email address like alice@example.com, got "${raw}"`);
+  }
+  return email;
+}
+
+/** @throws InputError naming `--sms` and the bad value. */
+export function parsePhone(raw: string): string {
+  const phone = raw.trim();
+  if (!E164_PATTERN.test(phone)) {
+    throw new InputError(`--sms must be an E.164 phone number like +14155550123 (no spaces), got "${raw}"`);
+  }
+  return phone;
+}
+
+/** @throws InputError naming `--owner` and the bad value. */
+export function parseOwner(raw: string): string {
+  if (!OWNER_PATTERN.test(raw)) {
+    throw new InputError(
+      `--owner must be 1-64 characters of letters, digits and . _ @ + - (starting with a letter or digit), got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+/** Exactly one of --email and --sms, validated. @throws InputError otherwise. */
+export function parseContact(options: { readonly email?: string; readonly sms?: string }): Contact {
+  if (options.email !== undefined && options.sms !== undefined) {
+    throw new InputError('give either --email or --sms, not both');
+  }
+  if (options.email !== undefined) return { protocol: 'email', endpoint: parseEmail(options.email) };
+  if (options.sms !== undefined) return { protocol: 'sms', endpoint: parsePhone(options.sms) };
+  throw new InputError('give --email ADDRESS or --sms +E164NUMBER');
+}
+
+/** The filter policy that limits a subscription to one owner's alerts (matched on the `owner` attribute). */
+export const ownerFilterPolicy = (owner: string): string => JSON.stringify({ owner: [owner] });
+
+/**
+ * Which alerts a subscription receives, from its FilterPolicy: "all" without one, the owner names when it
+ * filters on owner only, "custom" for anything else.
+ */
+export function describeFilterPolicy(policy: string | undefined): string {
+  if (policy === undefined || policy.trim() === '') return 'all';
+  try {
+    const parsed: unknown = JSON.parse(policy);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const { owner, ...rest } = parsed as Record<string, unknown>;
+      const isOwnerList = Array.isArray(owner) && owner.every((name) => typeof name === 'string');
+      if (isOwnerList && Object.keys(rest).length === 0) return `owner ${owner.join(', ')}`;
+    }
+  } catch {
+    // An unparseable policy is shown as custom: SNS validated it, we only describe it.
+  }
+  return 'custom';
+}
+
+/** "a***@example.com": enough to recognise an address in output without printing it. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+/** "+1*******123": the country code's first digit and the last three digits only. */
+export function maskPhone(phone: string): string {
+  if (phone.length < 6) return '***';
+  return `${phone.slice(0, 2)}${'*'.repeat(phone.length - 5)}${phone.slice(-3)}`;
+}
+
+/** Masks email addresses and phone numbers; other endpoints (queue ARNs, URLs) are shown as they are. */
+export function maskEndpoint(protocol: string, endpoint: string): string {
+  if (protocol === 'email' || protocol === 'email-json') return maskEmail(endpoint);
+  if (protocol === 'sms') return maskPhone(endpoint);
+  return endpoint;
+}
+
+/** True when `endpoint` of `protocol` is the contact: emails compare case-insensitively. */
+export function isSameContact(contact: Contact, protocol: string, endpoint: string): boolean {
+  if (protocol !== contact.protocol) return false;
+  return contact.protocol === 'email'
+    ? endpoint.toLowerCase() === contact.endpoint.toLowerCase()
+    : endpoint === contact.endpoint;
+}
+
+/** Checks the shape of a subscription ARN (`arn:aws:sns:REGION:ACCOUNT:TOPIC:ID`). @throws InputError naming it. */
+export function parseSubscriptionArn(raw: string): string {
+  const arn = raw.trim();
+  if (!/^arn:aws[a-z-]*:sns:[^:]*:\d*:[^:]+:[^:]+$/.test(arn)) {
+    throw new InputError(`SUBSCRIPTION_ARN must look like arn:aws:sns:REGION:ACCOUNT:TOPIC:ID, got "${raw}"`);
+  }
+  return arn;
+}
+
+/**
+ * A subscription ARN is `<topicArn>:<id>`: refusing the others keeps `unsubscribe` from removing a subscription
+ * to some other topic. @throws InputError naming the ARN and the topic.
+ */
+export function assertSubscriptionOfTopic(arn: string, topicArn: string): void {
+  if (!arn.startsWith(`${topicArn}:`)) {
+    throw new InputError(
+      `SUBSCRIPTION_ARN "${arn}" is not a subscription to this target's topic ${topicArn}`,
+    );
+  }
+}

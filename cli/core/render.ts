@@ -1,0 +1,211 @@
+import Table from 'cli-table3';
+import type { SiteRecord } from '../../functions/adapters/site-store.ts';
+import type { CheckResult } from '../../functions/domain/check-result.ts';
+import type { SiteStatus } from '../../functions/domain/site-state.ts';
+
+const NO_BORDERS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
+};
+
+/** A plain, borderless, uncoloured table (greppable, like `kubectl get`), one row per line. */
+export function renderTable(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const table = new Table({
+    head: [...head],
+    chars: NO_BORDERS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  table.push(...rows.map((row) => [...row]));
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+/** One JSON object per line (JSON Lines): what every `--json` prints. */
+export const toJsonLine = (value: unknown): string => JSON.stringify(value);
+
+/** "45s", "12m", "3h 5m", "2d 4h": a rough duration for humans. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days}d` : `${days}d ${hours % 24}h`;
+}
+
+/** UTC to the second: "2026-11-25T09:13:01Z". */
+export const formatTimestamp = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+
+/** "12m ago (2026-11-25T09:13:01Z)", or "-" when there is no time. */
+export const formatAgo = (atMs: number | undefined, nowMs: number): string =>
+  atMs === undefined ? '-' : `${formatDuration(nowMs - atMs)} ago (${formatTimestamp(atMs)})`;
+
+const byId = (a: SiteRecord, b: SiteRecord) => a.config.siteId.localeCompare(b.config.siteId);
+
+/** `sites list` as a table. */
+export function renderSiteList(records: readonly SiteRecord[]): string {
+  const rows = [...records]
+    .sort(byId)
+    .map(({ config }) => [
+      config.siteId,
+      config.url,
+      config.name,
+      config.owner,
+      `${config.intervalMinutes}m`,
+      `${config.timeoutMs}ms`,
+      config.method,
+      config.expectStatus,
+      config.enabled ? 'active' : 'paused',
+    ]);
+  return renderTable(['ID', 'URL', 'NAME', 'OWNER', 'EVERY', 'TIMEOUT', 'METHOD', 'EXPECT', 'ENABLED'], rows);
+}
+
+/** `sites list --json`: each site's configuration and version, sorted by id. */
+export const siteListJson = (records: readonly SiteRecord[]): string[] =>
+  [...records].sort(byId).map(({ config, state }) => toJsonLine({ ...config, version: state.version }));
+
+// Worst first: what needs attention is at the top of `status`.
+const STATUS_ORDER: Readonly<Record<SiteStatus, number>> = {
+  DOWN: 0,
+  PENDING: 1,
+  RECOVERING: 2,
+  UNKNOWN: 3,
+  UP: 4,
+};
+
+const byStatusThenId = (a: SiteRecord, b: SiteRecord) =>
+  STATUS_ORDER[a.state.status] - STATUS_ORDER[b.state.status] || byId(a, b);
+
+/** "up 200 in 42ms", "down http-5xx (HTTP 503 …) in 12ms": the check that last changed the state. */
+export function describeLastCheck(record: SiteRecord): string {
+  const check = record.state.lastCheck;
+  if (check === undefined) return 'never checked';
+  if (check.up) return `up, HTTP ${check.status ?? '?'} in ${check.latencyMs}ms`;
+  return `down, ${check.reason ?? 'unknown'}${check.detail ? `: ${check.detail}` : ''} (${check.latencyMs}ms)`;
+}
+
+/** `status` as a table: state, since when, and the last change (the checker writes only on changes). */
+export function renderStatus(records: readonly SiteRecord[], nowMs: number): string {
+  const rows = [...records].sort(byStatusThenId).map((record) => {
+    const { config, state } = record;
+    const changeAtMs = state.lastCheck?.atMs;
+    return [
+      config.siteId,
+      config.enabled ? state.status : `${state.status} (paused)`,
+      formatAgo(state.statusSinceMs, nowMs),
+      changeAtMs === undefined
+        ? describeLastCheck(record)
+        : `${formatDuration(nowMs - changeAtMs)} ago: ${describeLastCheck(record)}`,
+    ];
+  });
+  return renderTable(['ID', 'STATE', 'SINCE', 'LAST CHANGE'], rows);
+}
+
+/** "3 sites: 1 DOWN, 2 UP" (paused sites counted apart). */
+export function summarizeStatus(records: readonly SiteRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const { config, state } of records) {
+    const key = config.enabled ? state.status : 'paused';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const order = [...Object.keys(STATUS_ORDER), 'paused'];
+  const parts = order.filter((key) => counts.has(key)).map((key) => `${counts.get(key)} ${key}`);
+  const noun = records.length === 1 ? 'site' : 'sites';
+  return `${records.length} ${noun}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}
+
+/** `status --json`: one object per site, times as epoch ms and ISO strings. */
+export const statusJson = (records: readonly SiteRecord[]): string[] =>
+  [...records].sort(byStatusThenId).map(({ config, state }) =>
+    toJsonLine({
+      siteId: config.siteId,
+      name: config.name,
+      url: config.url,
+      owner: config.owner,
+      enabled: config.enabled,
+      state: state.status,
+      sinceMs: state.statusSinceMs ?? null,
+      since: state.statusSinceMs === undefined ? null : new Date(state.statusSinceMs).toISOString(),
+      lastChange:
+        state.lastCheck === undefined
+          ? null
+          : { ...state.lastCheck, at: new Date(state.lastCheck.atMs).toISOString() },
+      outage: state.outage ?? null,
+      pendingAlerts: Object.keys(state.pendingAlerts ?? {}).length,
+      version: state.version,
+    }),
+  );
+
+/** The line `check --json` prints for one URL. A fault (blocked, checker trouble) is not up. */
+export const checkJson = (url: string, result: CheckResult): string =>
+  toJsonLine({
+    url,
+    up: result.kind === 'up',
+    kind: result.kind,
+    status: 'status' in result ? (result.status ?? null) : null,
+    reason: result.kind === 'up' ? null : result.reason,
+    detail: result.kind === 'up' ? null : result.detail,
+    latencyMs: result.latencyMs,
+  });
+
+const VERDICT_LABEL: Readonly<Record<CheckResult['kind'], string>> = {
+  up: 'UP',
+  down: 'DOWN',
+  fault: 'NOT CHECKED',
+};
+
+/** `check` as a table, in the order the URLs were given. */
+export function renderChecks(
+  results: ReadonlyArray<{ readonly url: string; readonly result: CheckResult }>,
+): string {
+  const rows = results.map(({ url, result }) => [
+    url,
+    VERDICT_LABEL[result.kind],
+    'status' in result && result.status !== undefined ? String(result.status) : '-',
+    `${result.latencyMs}ms`,
+    result.kind === 'up' ? '' : `${result.reason}: ${result.detail}`,
+  ]);
+  return renderTable(['URL', 'VERDICT', 'STATUS', 'LATENCY', 'WHY'], rows);
+}
+
+/** A subscription as listed: the endpoint in full, because the user asked to see them. */
+export interface SubscriptionView {
+  /** Null while SNS lists the subscription as "PendingConfirmation" instead of an ARN. */
+  readonly subscriptionArn: string | null;
+  readonly protocol: string;
+  readonly endpoint: string;
+  readonly receives: string;
+  readonly filterPolicy: string | null;
+  readonly isPending: boolean;
+}
+
+/** `subscriptions list` as a table. */
+export const renderSubscriptions = (subscriptions: readonly SubscriptionView[]): string =>
+  renderTable(
+    ['PROTOCOL', 'ENDPOINT', 'RECEIVES', 'STATUS', 'ARN'],
+    subscriptions.map((s) => [
+      s.protocol,
+      s.endpoint,
+      s.receives,
+      s.isPending ? 'pending confirmation' : 'confirmed',
+      s.subscriptionArn ?? '-',
+    ]),
+  );

@@ -1,0 +1,183 @@
+import { Command, CommanderError, Option } from 'commander';
+import { SITE_LIMITS } from '../functions/domain/site.ts';
+import { DEFAULT_EXPECT_STATUS } from '../functions/domain/status-range.ts';
+import { EXIT } from './errors.ts';
+import type { Io } from './io.ts';
+import type { TargetOptions } from './target.ts';
+
+// Commands import their modules when they run, so `--help` and `check` never load the AWS SDK.
+const sites = () => import('./commands/sites.ts');
+const subscriptions = () => import('./commands/subscriptions.ts');
+
+/** The options every command accepts, wherever they are placed on the command line. */
+const targetOf = (command: Command): TargetOptions => {
+  const { stack, region, dataDir } = command.optsWithGlobals<TargetOptions>();
+  return { stack, region, dataDir };
+};
+
+const { intervalMinutes, timeoutMs } = SITE_LIMITS;
+
+/**
+ * Builds the `squirrel` command. Each action resolves to its exit code, which `run` records; a rejected
+ * action rejects `parseAsync`, so the caller owns error printing.
+ */
+export function createProgram(io: Io, run: (action: Promise<number>) => Promise<void>): Command {
+  const program = new Command('squirrel')
+    .description(
+      'Manage uptime-squirrel: sites, status, one-off checks and alert subscriptions.\n' +
+        'Works on the local runtime (`npm start`) by default, or on a deployed stack with --stack.',
+    )
+    .option('--stack <name>', 'work on the deployed CloudFormation stack NAME')
+    .option('--region <region>', 'AWS region of --stack (default: your AWS configuration)')
+    .option(
+      '--data-dir <dir>',
+      `the local runtime's data directory (default: $SQUIRREL_DATA_DIR, else .squirrel/ in the repo)`,
+    )
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    })
+    .exitOverride()
+    .showSuggestionAfterError();
+  program.addHelpText(
+    'after',
+    `\nExit codes: 0 ok; 1 a failure (a site not up, a rejected import line, no such site, AWS or runtime error); 2 bad input, nothing written.\n--json prints one JSON object per line.`,
+  );
+
+  const sitesCommand = program
+    .command('sites')
+    .description('add, list, pause, resume, remove and import sites');
+  sitesCommand
+    .command('add')
+    .description('monitor URL; adding it again changes only the settings given (a paused site stays paused)')
+    .argument('<url>', 'http(s) URL to check')
+    .option('--id <id>', 'site id (default: derived from the URL, e.g. example-com-3f9a2c)')
+    .option('--name <name>', 'display name (default: the host)')
+    .option('--owner <owner>', 'owner, for per-owner alert subscriptions (default: "default")')
+    .option(
+      '--interval <minutes>',
+      `minutes between checks, ${intervalMinutes.min}-${intervalMinutes.max} (default ${intervalMinutes.default})`,
+    )
+    .option(
+      '--timeout-ms <ms>',
+      `check timeout, ${timeoutMs.min}-${timeoutMs.max} (default ${timeoutMs.default})`,
+    )
+    .option(
+      '--method <method>',
+      'HEAD or GET (default HEAD; a HEAD refused with 405/501 is retried with GET)',
+    )
+    .option('--expect <ranges>', `statuses that count as up (default ${DEFAULT_EXPECT_STATUS})`)
+    .option('--failure-threshold <n>', 'failed checks in a row before DOWN (default 2)')
+    .option('--recovery-threshold <n>', 'successful checks in a row before UP again (default 1)')
+    .option('--confirm-delay-seconds <s>', 'delay of the confirming re-check after a failure (default 30)')
+    .option('--json', 'print the stored site as JSON')
+    .action((url: string, options, command: Command) =>
+      run(sites().then((m) => m.addSite(url, options, targetOf(command), io))),
+    );
+  sitesCommand
+    .command('list')
+    .description('list every site and its settings')
+    .option('--json', 'one JSON object per site')
+    .action((options, command: Command) =>
+      run(sites().then((m) => m.listSites(options, targetOf(command), io))),
+    );
+  sitesCommand
+    .command('remove')
+    .description('stop monitoring a site and delete its state')
+    .argument('<id>', 'site id (see `sites list`)')
+    .action((id: string, _options, command: Command) =>
+      run(sites().then((m) => m.removeSite(id, targetOf(command), io))),
+    );
+  sitesCommand
+    .command('pause')
+    .description('stop checking a site, keeping its settings and state')
+    .argument('<id>', 'site id')
+    .action((id: string, _options, command: Command) =>
+      run(sites().then((m) => m.setSiteEnabled(id, false, targetOf(command), io))),
+    );
+  sitesCommand
+    .command('resume')
+    .description('check a paused site again')
+    .argument('<id>', 'site id')
+    .action((id: string, _options, command: Command) =>
+      run(sites().then((m) => m.setSiteEnabled(id, true, targetOf(command), io))),
+    );
+  sitesCommand
+    .command('import')
+    .description(
+      'add sites from FILE: one URL a line, CSV with a header row of site fields (url,name,owner,interval,…), ' +
+        'or a JSON array of URLs or site objects. Rejected lines are reported with their numbers, the rest ' +
+        'imported; exit 1 if any line was rejected.',
+    )
+    .argument('<file>', 'file to import')
+    .option('--json', 'one JSON object per line of outcome (added, updated, rejected)')
+    .action((file: string, options, command: Command) =>
+      run(sites().then((m) => m.importSites(file, options, targetOf(command), io))),
+    );
+
+  program
+    .command('status')
+    .description("every site's state, since when, and its last change (the checker writes only on changes)")
+    .option('--json', 'one JSON object per site')
+    .action((options, command: Command) =>
+      run(import('./commands/status.ts').then((m) => m.showStatus(options, targetOf(command), io))),
+    );
+
+  program
+    .command('check')
+    .description(
+      'check URLs once, now, from this machine (no target needed). Exit 0 all up, 1 any not up (down, or not ' +
+        'checked: blocked private address or checker fault), 2 bad input.',
+    )
+    .argument('[urls...]', 'URLs to check')
+    .option('--file <file>', 'read the URLs from FILE (same formats as `sites import`)')
+    .option('--json', 'one JSON object per URL: url, up, kind, status, reason, detail, latencyMs')
+    .option('--concurrency <n>', 'checks in flight at once, 1-256 (default 16)')
+    .option(
+      '--timeout-ms <ms>',
+      `per-check timeout, ${timeoutMs.min}-${timeoutMs.max} (default ${timeoutMs.default})`,
+    )
+    .option('--method <method>', 'HEAD or GET (default HEAD)')
+    .option('--expect <ranges>', `statuses that count as up (default ${DEFAULT_EXPECT_STATUS})`)
+    .option('--allow-private', 'also check private, loopback and link-local addresses (blocked by default)')
+    .action((urls: string[], options) =>
+      run(import('./commands/check.ts').then((m) => m.checkUrls(urls, options, io))),
+    );
+
+  program
+    .command('subscribe')
+    .description("send alerts to an email address or phone; --owner limits them to that owner's sites")
+    .addOption(new Option('--email <address>', 'email address to alert').conflicts('sms'))
+    .addOption(new Option('--sms <number>', 'phone number to alert, E.164 (+14155550123)'))
+    .option('--owner <owner>', "only this owner's alerts (an SNS filter policy on the owner attribute)")
+    .option('--json', 'print the subscription as JSON')
+    .action((options, command: Command) =>
+      run(subscriptions().then((m) => m.subscribe(options, targetOf(command), io))),
+    );
+  program
+    .command('unsubscribe')
+    .description('remove a subscription, by ARN (see `subscriptions list`) or by its email address or phone')
+    .argument('[subscription-arn]', 'subscription ARN')
+    .option('--email <address>', 'remove the subscription of this email address')
+    .option('--sms <number>', 'remove the subscription of this phone number')
+    .action((arn: string | undefined, options, command: Command) =>
+      run(subscriptions().then((m) => m.unsubscribe(arn, options, targetOf(command), io))),
+    );
+  program
+    .command('subscriptions')
+    .description('list alert subscriptions')
+    .command('list')
+    .description('every subscription to the alerts topic, and which alerts it receives')
+    .option('--json', 'one JSON object per subscription')
+    .action((options, command: Command) =>
+      run(subscriptions().then((m) => m.listSubscriptions(options, targetOf(command), io))),
+    );
+
+  return program;
+}
+
+/** Commander's own outcomes: help and version are success, every parse error is bad input. */
+export const exitCodeOfCommanderError = (error: CommanderError): number =>
+  error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+
+export { CommanderError };

@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { parseRuntimeFile, RUNTIME_FILE_NAME, readStackOutputs } from './core/runtime-file.ts';
+import { CommandError, InputError } from './errors.ts';
+
+/** Where to look: a deployed stack by name, or the local runtime's data directory. */
+export interface TargetOptions {
+  readonly stack?: string;
+  readonly region?: string;
+  readonly dataDir?: string;
+}
+
+/** The resources a command works on, and clients for them. */
+export interface Target {
+  /** "local runtime (pid 123)" or "stack prod in eu-west-1": for messages. */
+  readonly description: string;
+  /** The local runtime's emulators deliver no email or SMS: alerts show in the `npm start` window. */
+  readonly isLocal: boolean;
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly topicArn: string;
+  dynamodb(): DynamoDBClient;
+  sns(): SNSClient;
+  /** Closes the clients' sockets so the process can exit at once. */
+  close(): void;
+}
+
+export const DATA_DIR_ENV = 'SQUIRREL_DATA_DIR';
+
+// `npm start` runs at the repo root and keeps its data in .squirrel/ there, wherever the CLI is run from.
+const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.squirrel/', import.meta.url));
+
+// The emulators accept any credentials; fixed fake ones keep the SDK from looking for real ones.
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+// A local emulator answers in milliseconds or not at all: fail fast instead of retrying for a minute.
+const LOCAL_CLIENT_LIMITS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 15_000 },
+};
+
+/** The data directory: --data-dir, else $SQUIRREL_DATA_DIR, else .squirrel/ at the repo root. */
+export const resolveDataDir = (option: string | undefined, env: NodeJS.ProcessEnv): string =>
+  resolve(option ?? env[DATA_DIR_ENV] ?? DEFAULT_DATA_DIR);
+
+/**
+ * Finds the target: `--stack` (CloudFormation outputs, the default AWS credential chain), otherwise the
+ * local runtime named by runtime.json when its process is alive.
+ * @throws CommandError saying what to do when there is neither.
+ */
+export async function resolveTarget(options: TargetOptions, env = process.env): Promise<Target> {
+  if (options.stack !== undefined) return resolveStack(options.stack, options.region);
+  if (options.region !== undefined) throw new InputError('--region only applies with --stack NAME');
+  return resolveLocal(resolveDataDir(options.dataDir, env));
+}
+
+/**
+ * Runs `work` against the target and closes it afterwards. AWS and network failures become one-line
+ * CommandErrors that say which target failed; bugs stay as they are.
+ */
+export async function withTarget<T>(
+  options: TargetOptions,
+  work: (target: Target) => Promise<T>,
+): Promise<T> {
+  const target = await resolveTarget(options);
+  try {
+    return await work(target);
+  } catch (error) {
+    throw explainTargetError(error, target.description);
+  } finally {
+    target.close();
+  }
+}
+
+function resolveLocal(dataDir: string): Target {
+  const path = join(dataDir, RUNTIME_FILE_NAME);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new CommandError(
+      `no local runtime is running (no ${path}): start one with \`npm start\` in the repo, or pass --stack NAME for a deployed stack`,
+    );
+  }
+  const runtime = parseRuntimeFile(text, path);
+  if (!isProcessAlive(runtime.pid)) {
+    throw new CommandError(
+      `the local runtime that wrote ${path} (pid ${runtime.pid}) is not running: start it with \`npm start\`, or pass --stack NAME`,
+    );
+  }
+  const clientConfig = { region: runtime.region, credentials: LOCAL_CREDENTIALS, ...LOCAL_CLIENT_LIMITS };
+  return createTarget(`local runtime (pid ${runtime.pid})`, true, {
+    tableName: runtime.tableName,
+    queueUrl: runtime.queueUrl,
+    deadLetterQueueUrl: runtime.dlqUrl,
+    topicArn: runtime.topicArn,
+    dynamodb: () => new DynamoDBClient({ ...clientConfig, endpoint: runtime.dynamodbEndpoint }),
+    sns: () => new SNSClient({ ...clientConfig, endpoint: runtime.snsEndpoint }),
+  });
+}
+
+async function resolveStack(stackName: string, region: string | undefined): Promise<Target> {
+  const cloudFormation = new CloudFormationClient(region === undefined ? {} : { region });
+  try {
+    const resolvedRegion = await cloudFormation.config.region().catch(() => {
+      throw new CommandError('no AWS region: pass --region REGION or set AWS_REGION');
+    });
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks?.[0];
+    if (stack === undefined) throw new CommandError(`stack ${stackName} not found in ${resolvedRegion}`);
+    const outputs = readStackOutputs(stackName, stack.Outputs ?? []);
+    const clientConfig = { region: resolvedRegion };
+    return createTarget(`stack ${stackName} in ${resolvedRegion}`, false, {
+      tableName: outputs.TableName,
+      queueUrl: outputs.QueueUrl,
+      deadLetterQueueUrl: outputs.DeadLetterQueueUrl,
+      topicArn: outputs.TopicArn,
+      dynamodb: () => new DynamoDBClient(clientConfig),
+      sns: () => new SNSClient(clientConfig),
+    });
+  } catch (error) {
+    throw explainStackError(error, stackName);
+  } finally {
+    cloudFormation.destroy();
+  }
+}
+
+interface TargetParts {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly topicArn: string;
+  readonly dynamodb: () => DynamoDBClient;
+  readonly sns: () => SNSClient;
+}
+
+function createTarget(description: string, isLocal: boolean, parts: TargetParts): Target {
+  let dynamodb: DynamoDBClient | undefined;
+  let sns: SNSClient | undefined;
+  return {
+    description,
+    isLocal,
+    tableName: parts.tableName,
+    queueUrl: parts.queueUrl,
+    deadLetterQueueUrl: parts.deadLetterQueueUrl,
+    topicArn: parts.topicArn,
+    dynamodb: () => {
+      dynamodb ??= parts.dynamodb();
+      return dynamodb;
+    },
+    sns: () => {
+      sns ??= parts.sns();
+      return sns;
+    },
+    close: () => {
+      dynamodb?.destroy();
+      sns?.destroy();
+    },
+  };
+}
+
+/** Signal 0 tests for existence without touching the process; EPERM means it exists under another user. */
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function explainStackError(error: unknown, stackName: string): unknown {
+  if (error instanceof CommandError || error instanceof InputError) return error;
+  const { name, message } = error as Error;
+  if (name === 'CredentialsProviderError') {
+    return new CommandError(
+      `no AWS credentials for --stack ${stackName}: set AWS_PROFILE or run \`aws configure\` / \`aws sso login\``,
+      { cause: error },
+    );
+  }
+  if (name === 'ValidationError' && /does not exist/.test(message)) {
+    return new CommandError(`stack ${stackName} does not exist (check --stack and --region)`, {
+      cause: error,
+    });
+  }
+  return explainTargetError(error, `stack ${stackName}`);
+}
+
+/** Network and AWS errors → CommandError naming the target; our own errors and bugs pass through. */
+export function explainTargetError(error: unknown, description: string): unknown {
+  if (error instanceof CommandError || error instanceof InputError) return error;
+  const code = findErrorCode(error);
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT') {
+    return new CommandError(`cannot reach the ${description} (${code}): is it still running?`, {
+      cause: error,
+    });
+  }
+  const isAwsError = typeof error === 'object' && error !== null && '$metadata' in error;
+  if (isAwsError || code !== undefined) {
+    const { name, message } = error as Error;
+    return new CommandError(`${description}: ${name}: ${message}`, { cause: error });
+  }
+  return error;
+}
+
+function findErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    current = cause;
+  }
+  return undefined;
+}

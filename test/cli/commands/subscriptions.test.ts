@@ -1,0 +1,86 @@
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalTarget, parseJsonLines, startLocalTarget } from '../support/local-target.ts';
+
+let target: LocalTarget;
+
+beforeAll(async () => {
+  target = await startLocalTarget();
+});
+
+afterAll(async () => {
+  await target.stop();
+});
+
+const listEndpoints = async () =>
+  (
+    (await target.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: target.topicArn })))
+      .Subscriptions ?? []
+  ).map((subscription) => subscription.Endpoint);
+
+describe('squirrel subscribe / subscriptions list / unsubscribe', () => {
+  it('subscribes an email with an owner filter policy, lists it and unsubscribes it by address', async () => {
+    // Act
+    const subscribed = await target.run([
+      'subscribe',
+      '--email',
+      'alice@example.com',
+      '--owner',
+      'acme',
+      '--json',
+    ]);
+    const [created] = parseJsonLines(subscribed.stdout);
+    const { Attributes } = await target.sns.send(
+      new GetSubscriptionAttributesCommand({ SubscriptionArn: String(created?.subscriptionArn) }),
+    );
+    const listed = await target.run(['subscriptions', 'list', '--json']);
+    const removed = await target.run(['unsubscribe', '--email', 'Alice@Example.com']);
+
+    // Assess
+    expect(subscribed.code).toBe(0);
+    expect(created).toMatchObject({ protocol: 'email', endpoint: 'a***@example.com', owner: 'acme' });
+    expect(subscribed.stdout).not.toContain('alice@');
+    expect(Attributes).toMatchObject({
+      TopicArn: target.topicArn,
+      Protocol: 'email',
+      Endpoint: 'alice@example.com',
+      FilterPolicy: JSON.stringify({ owner: ['acme'] }),
+      FilterPolicyScope: 'MessageAttributes',
+    });
+    expect(parseJsonLines(listed.stdout)).toContainEqual(
+      expect.objectContaining({
+        subscriptionArn: created?.subscriptionArn,
+        protocol: 'email',
+        endpoint: 'alice@example.com',
+        receives: 'owner acme',
+      }),
+    );
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toBe(`unsubscribed a***@example.com: ${created?.subscriptionArn}\n`);
+    expect(await listEndpoints()).not.toContain('alice@example.com');
+  });
+
+  it.each([
+    [
+      ['--sms', '4155550123'],
+      'error: --sms must be an E.164 phone number like +14155550123 (no spaces), got "4155550123"',
+    ],
+    [
+      ['--email', 'bob-at-example.com'],
+      'error: --email must be an email address like alice@example.com, got "bob-at-example.com"',
+    ],
+    [
+      ['--sms', '+14155550123', '--owner', 'two words'],
+      'error: --owner must be 1-64 characters of letters, digits and . _ @ + - (starting with a letter or digit), got "two words"',
+    ],
+    [[], 'error: give --email ADDRESS or --sms +E164NUMBER'],
+  ])('refuses subscribe %j with exit 2 and subscribes nothing', async (args, message) => {
+    // Act
+    const result = await target.run(['subscribe', ...args]);
+
+    // Assess
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr.trim()).toBe(message);
+    expect(await listEndpoints()).toEqual([]);
+  });
+});

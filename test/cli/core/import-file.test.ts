@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import {
+  findTopLevelItemLines,
+  parseImportFile,
+  planImport,
+  splitCsvLine,
+  validateImportEntries,
+} from '../../../cli/core/import-file.ts';
+import { deriveSiteId } from '../../../cli/core/site-input.ts';
+import { InputError } from '../../../cli/errors.ts';
+
+describe('parseImportFile: one URL a line', () => {
+  it('keeps each URL with its line number and skips blank lines and # comments', () => {
+    // Act
+    const parsed = parseImportFile('# my sites\r\nhttps://a.example/\n\n  https://b.example/  \n# end\n');
+
+    // Assess
+    expect(parsed).toEqual({
+      format: 'lines',
+      entries: [
+        { line: 2, fields: { url: 'https://a.example/' } },
+        { line: 4, fields: { url: 'https://b.example/' } },
+      ],
+      rejected: [],
+    });
+  });
+
+  it('reads an empty file as no entries', () => {
+    expect(parseImportFile('\n\n')).toEqual({ format: 'lines', entries: [], rejected: [] });
+  });
+});
+
+describe('parseImportFile: CSV', () => {
+  it('maps header columns (and their aliases) to site fields, and rejects rows with the wrong field count', () => {
+    // Prepare
+    const csv = [
+      '\uFEFFurl,Name,owner,interval,timeout-ms',
+      'https://a.example/,"Shop, EU",acme,5,',
+      'https://b.example/,B,acme',
+      '',
+      'https://c.example/,"say ""hi""",acme,1,900',
+      'https://d.example/,"open,acme,1,900',
+    ].join('\n');
+
+    // Act
+    const parsed = parseImportFile(csv);
+
+    // Assess
+    expect(parsed.format).toBe('csv');
+    expect(parsed.entries).toEqual([
+      {
+        line: 2,
+        fields: {
+          url: 'https://a.example/',
+          name: 'Shop, EU',
+          owner: 'acme',
+          intervalMinutes: '5',
+          timeoutMs: '',
+        },
+      },
+      {
+        line: 5,
+        fields: {
+          url: 'https://c.example/',
+          name: 'say "hi"',
+          owner: 'acme',
+          intervalMinutes: '1',
+          timeoutMs: '900',
+        },
+      },
+    ]);
+    expect(parsed.rejected).toEqual([
+      { line: 3, reason: 'has 3 fields, the header has 5' },
+      { line: 6, reason: 'has a quote that is never closed' },
+    ]);
+  });
+
+  it.each([
+    ['url,colour\nhttps://a.example/,red', 'CSV header on line 1: unknown column "colour"'],
+    ['name,owner\nA,acme', 'CSV header on line 1 has no "url" column'],
+    ['url,id,siteId\nhttps://a.example/,a,b', 'CSV header on line 1: column "siteId" appears twice'],
+  ])('refuses the whole file when the header is wrong: %j', (csv, message) => {
+    expect(() => parseImportFile(csv)).toThrow(InputError);
+    expect(() => parseImportFile(csv)).toThrow(message);
+  });
+});
+
+describe('splitCsvLine', () => {
+  it.each([
+    ['a,b,c', ['a', 'b', 'c']],
+    ['a,,c', ['a', '', 'c']],
+    ['"a,b",c', ['a,b', 'c']],
+    ['"a ""q"" b",c', ['a "q" b', 'c']],
+    ['a, "b" ,c', ['a', 'b ', 'c']],
+    ['', ['']],
+  ])('splits %j', (line, cells) => {
+    expect(splitCsvLine(line)).toEqual({ ok: true, cells });
+  });
+});
+
+describe('parseImportFile: JSON', () => {
+  it('accepts URL strings and site objects, each with the line it starts on', () => {
+    // Prepare
+    const json = `[
+  "https://a.example/",
+  {
+    "url": "https://b.example/",
+    "interval": 5
+  },
+  { "url": "https://c.example/", "colour": "red" },
+  42, null
+]`;
+
+    // Act
+    const parsed = parseImportFile(json);
+
+    // Assess
+    expect(parsed.entries).toEqual([
+      { line: 2, fields: { url: 'https://a.example/' } },
+      { line: 3, fields: { url: 'https://b.example/', intervalMinutes: 5 } },
+    ]);
+    expect(parsed.rejected).toEqual([
+      { line: 7, reason: expect.stringContaining('unknown field "colour"') },
+      { line: 8, reason: 'item 4 must be a URL string or an object, got 42' },
+      { line: 8, reason: 'item 5 must be a URL string or an object, got null' },
+    ]);
+  });
+
+  it.each([
+    ['[ "https://a.example/", ', 'not valid JSON'],
+    ['{ "url": "https://a.example/" }', 'JSON must be an array of URLs or site objects, got an object'],
+  ])('refuses a file that is not a JSON array: %j', (json, message) => {
+    expect(() => parseImportFile(json)).toThrow(message);
+  });
+});
+
+describe('findTopLevelItemLines', () => {
+  it.each([
+    ['[]', []],
+    ['[1,2,3]', [1, 1, 1]],
+    ['[\n"a",\n"b"\n]', [2, 3]],
+    ['[\n  {"a": "]},[", "b": [1,\n2]},\n  "x\\"]"\n]', [2, 4]],
+    ['\n\n[\n  [1, 2],\n  true\n]', [4, 5]],
+  ])('finds the item lines of %j', (json, lines) => {
+    expect(findTopLevelItemLines(json)).toEqual(lines);
+  });
+});
+
+describe('validateImportEntries', () => {
+  it('validates each entry and rejects a later line that claims an id already used', () => {
+    // Act
+    const validated = validateImportEntries([
+      { line: 1, fields: { url: 'https://a.example/' } },
+      { line: 2, fields: { url: 'ftp://b.example/' } },
+      { line: 3, fields: { url: 'https://A.example' } },
+      { line: 4, fields: { url: 'https://c.example/', intervalMinutes: '0', owner: 'a b' } },
+    ]);
+
+    // Assess
+    expect(validated.valid.map((entry) => entry.line)).toEqual([1]);
+    expect(validated.rejected).toEqual([
+      { line: 2, reason: 'url scheme must be http or https, got "ftp"' },
+      { line: 3, reason: `site id "${deriveSiteId('https://a.example/')}" is already used by line 1` },
+      {
+        line: 4,
+        reason:
+          'owner must be 1-64 characters of letters, digits and . _ @ + -, got "a b"; ' +
+          'intervalMinutes must be a whole number from 1 to 60, got 0',
+      },
+    ]);
+  });
+});
+
+describe('planImport', () => {
+  it('adds new ids, updates the same URL (only the given fields), refuses another URL under an existing id', () => {
+    // Prepare
+    const validated = validateImportEntries([
+      { line: 1, fields: { url: 'https://new.example/' } },
+      { line: 2, fields: { url: 'https://kept.example/', siteId: 'kept', intervalMinutes: '5' } },
+      { line: 3, fields: { url: 'https://other.example/', siteId: 'taken' } },
+    ]);
+    const existing = new Map<string, Record<string, unknown>>([
+      ['kept', { siteId: 'kept', url: 'https://kept.example', owner: 'acme', enabled: false }],
+      ['taken', { siteId: 'taken', url: 'https://taken.example/' }],
+    ]);
+
+    // Act
+    const plan = planImport({ valid: validated.valid, rejected: [{ line: 9, reason: 'earlier' }] }, existing);
+
+    // Assess
+    expect(plan.writes.map(({ line, isUpdate }) => ({ line, isUpdate }))).toEqual([
+      { line: 1, isUpdate: false },
+      { line: 2, isUpdate: true },
+    ]);
+    expect(plan.writes[1]?.config).toMatchObject({ owner: 'acme', enabled: false, intervalMinutes: 5 });
+    expect(plan.rejected).toEqual([
+      {
+        line: 3,
+        reason:
+          'site id "taken" already monitors https://taken.example/; remove it first or choose another id',
+      },
+      { line: 9, reason: 'earlier' },
+    ]);
+  });
+});

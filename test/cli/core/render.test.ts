@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkJson,
+  describeLastCheck,
+  formatAgo,
+  formatDuration,
+  renderChecks,
+  renderSiteList,
+  renderStatus,
+  renderSubscriptions,
+  renderTable,
+  siteListJson,
+  statusJson,
+  summarizeStatus,
+} from '../../../cli/core/render.ts';
+import type { SiteRecord } from '../../../functions/adapters/site-store.ts';
+import type { CheckResult } from '../../../functions/domain/check-result.ts';
+import { parseSiteConfig } from '../../../functions/domain/site.ts';
+import { INITIAL_STATE, type SiteState } from '../../../functions/domain/site-state.ts';
+
+const NOW_MS = Date.UTC(2026, 10, 25, 12, 0, 0);
+
+const site = (siteId: string, state: Partial<SiteState> = {}, enabled = true): SiteRecord => ({
+  config: parseSiteConfig({ siteId, url: `https://${siteId}.example/`, enabled }),
+  state: { ...INITIAL_STATE, ...state },
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [-5, '0s'],
+    [999, '0s'],
+    [45_000, '45s'],
+    [60_000, '1m'],
+    [59 * 60_000, '59m'],
+    [3_600_000, '1h'],
+    [3_900_000, '1h 5m'],
+    [86_400_000, '1d'],
+    [86_400_000 + 4 * 3_600_000 + 59_000, '1d 4h'],
+  ])('formats %d ms as %j', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('formatAgo', () => {
+  it.each([
+    [undefined, '-'],
+    [NOW_MS - 90_000, '1m ago (2026-11-25T11:58:30Z)'],
+  ])('formats %j', (atMs, text) => {
+    expect(formatAgo(atMs, NOW_MS)).toBe(text);
+  });
+});
+
+describe('renderTable', () => {
+  it('prints aligned columns without borders or trailing spaces', () => {
+    expect(
+      renderTable(
+        ['A', 'BB'],
+        [
+          ['long value', 'x'],
+          ['y', ''],
+        ],
+      ),
+    ).toBe(['A           BB', 'long value  x', 'y'].join('\n'));
+  });
+});
+
+describe('site list', () => {
+  it('sorts by id and shows paused sites', () => {
+    // Act
+    const table = renderSiteList([site('b', {}, false), site('a')]);
+
+    // Assess
+    const lines = table.split('\n');
+    expect(lines[0]).toMatch(/^ID\s+URL\s+NAME\s+OWNER\s+EVERY\s+TIMEOUT\s+METHOD\s+EXPECT\s+ENABLED$/);
+    expect(lines[1]).toMatch(
+      /^a\s+https:\/\/a\.example\/\s+a\.example\s+default\s+1m\s+5000ms\s+HEAD\s+200-399\s+active$/,
+    );
+    expect(lines[2]).toMatch(/paused$/);
+  });
+
+  it('prints one JSON object per site with its version', () => {
+    const lines = siteListJson([site('a', { version: 3 })]);
+
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ siteId: 'a', url: 'https://a.example/', intervalMinutes: 1, version: 3 }),
+    ]);
+  });
+});
+
+describe('status', () => {
+  const down = site('down', {
+    status: 'DOWN',
+    statusSinceMs: NOW_MS - 3_900_000,
+    lastCheck: {
+      atMs: NOW_MS - 3_900_000,
+      up: false,
+      status: 503,
+      reason: 'http-5xx',
+      detail: 'HTTP 503 from HEAD https://down.example/',
+      latencyMs: 12,
+    },
+  });
+  const up = site('up', {
+    status: 'UP',
+    statusSinceMs: NOW_MS - 60_000,
+    lastCheck: { atMs: NOW_MS - 60_000, up: true, status: 200, latencyMs: 40 },
+  });
+  const paused = site('paused', {}, false);
+
+  it.each([
+    [site('x'), 'never checked'],
+    [up, 'up, HTTP 200 in 40ms'],
+    [down, 'down, http-5xx: HTTP 503 from HEAD https://down.example/ (12ms)'],
+  ])('describes the last change of %#', (record, text) => {
+    expect(describeLastCheck(record)).toBe(text);
+  });
+
+  it('lists the worst first, with since when and the last change', () => {
+    // Act
+    const lines = renderStatus([up, paused, down], NOW_MS).split('\n');
+
+    // Assess
+    expect(lines[0]).toMatch(/^ID\s+STATE\s+SINCE\s+LAST CHANGE$/);
+    expect(lines[1]).toMatch(/^down\s+DOWN\s+1h 5m ago \(2026-11-25T10:55:00Z\)\s+1h 5m ago: down, http-5xx/);
+    expect(lines[2]).toMatch(/^paused\s+UNKNOWN \(paused\)\s+-\s+never checked$/);
+    expect(lines[3]).toMatch(/^up\s+UP\s+1m ago/);
+  });
+
+  it.each([
+    [[], '0 sites'],
+    [[up], '1 site: 1 UP'],
+    [[up, down], '2 sites: 1 DOWN, 1 UP'],
+    [[up, paused, down], '3 sites: 1 DOWN, 1 UP, 1 paused'],
+  ])('summarizes %#', (records, text) => {
+    expect(summarizeStatus(records)).toBe(text);
+  });
+
+  it('prints state, times and the last change as JSON', () => {
+    // Act
+    const [first] = statusJson([down]).map((line) => JSON.parse(line));
+
+    // Assess
+    expect(first).toMatchObject({
+      siteId: 'down',
+      state: 'DOWN',
+      enabled: true,
+      sinceMs: NOW_MS - 3_900_000,
+      since: '2026-11-25T10:55:00.000Z',
+      lastChange: { up: false, reason: 'http-5xx', status: 503, at: '2026-11-25T10:55:00.000Z' },
+      pendingAlerts: 0,
+    });
+  });
+});
+
+describe('check output', () => {
+  const results: Array<{ url: string; result: CheckResult }> = [
+    { url: 'https://up.example/', result: { kind: 'up', status: 200, latencyMs: 31 } },
+    {
+      url: 'https://down.example/',
+      result: {
+        kind: 'down',
+        reason: 'http-5xx',
+        status: 503,
+        detail: 'HTTP 503 Service Unavailable',
+        latencyMs: 8,
+      },
+    },
+    {
+      url: 'http://10.0.0.1/',
+      result: { kind: 'fault', reason: 'blocked-address', detail: 'not a public address', latencyMs: 0 },
+    },
+  ];
+
+  it('prints url, up, status, reason, detail and latencyMs for every verdict; a fault is not up', () => {
+    expect(results.map(({ url, result }) => JSON.parse(checkJson(url, result)))).toEqual([
+      {
+        url: 'https://up.example/',
+        up: true,
+        kind: 'up',
+        status: 200,
+        reason: null,
+        detail: null,
+        latencyMs: 31,
+      },
+      {
+        url: 'https://down.example/',
+        up: false,
+        kind: 'down',
+        status: 503,
+        reason: 'http-5xx',
+        detail: 'HTTP 503 Service Unavailable',
+        latencyMs: 8,
+      },
+      {
+        url: 'http://10.0.0.1/',
+        up: false,
+        kind: 'fault',
+        status: null,
+        reason: 'blocked-address',
+        detail: 'not a public address',
+        latencyMs: 0,
+      },
+    ]);
+  });
+
+  it('prints a table in the order given, saying a blocked URL was not checked', () => {
+    const lines = renderChecks(results).split('\n');
+
+    expect(lines[1]).toMatch(/^https:\/\/up\.example\/\s+UP\s+200\s+31ms$/);
+    expect(lines[2]).toMatch(
+      /^https:\/\/down\.example\/\s+DOWN\s+503\s+8ms\s+http-5xx: HTTP 503 Service Unavailable$/,
+    );
+    expect(lines[3]).toMatch(
+      /^http:\/\/10\.0\.0\.1\/\s+NOT CHECKED\s+-\s+0ms\s+blocked-address: not a public address$/,
+    );
+  });
+});
+
+describe('renderSubscriptions', () => {
+  it('shows endpoints in full, what each receives, and a dash for a pending ARN', () => {
+    // Act
+    const lines = renderSubscriptions([
+      {
+        subscriptionArn: 'arn:aws:sns:r:1:alerts:abc',
+        protocol: 'email',
+        endpoint: 'alice@example.com',
+        receives: 'owner acme',
+        filterPolicy: '{"owner":["acme"]}',
+        isPending: false,
+      },
+      {
+        subscriptionArn: null,
+        protocol: 'sms',
+        endpoint: '+14155550123',
+        receives: 'unknown until confirmed',
+        filterPolicy: null,
+        isPending: true,
+      },
+    ]).split('\n');
+
+    // Assess
+    expect(lines[1]).toMatch(
+      /^email\s+alice@example\.com\s+owner acme\s+confirmed\s+arn:aws:sns:r:1:alerts:abc$/,
+    );
+    expect(lines[2]).toMatch(/^sms\s+\+14155550123\s+unknown until confirmed\s+pending confirmation\s+-$/);
+  });
+});

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import {
+  deriveSiteId,
+  describeFlagProblems,
+  isSameUrl,
+  mergeSiteUpdate,
+  normalizeUrl,
+  parseSiteInput,
+  parseWholeNumberOption,
+  resolveSiteField,
+} from '../../../cli/core/site-input.ts';
+import { SITE_ID_PATTERN } from '../../../functions/domain/site.ts';
+
+describe('deriveSiteId', () => {
+  it.each([
+    ['https://www.example.com/status', /^example-com-status-[0-9a-f]{6}$/],
+    ['https://example.com/', /^example-com-[0-9a-f]{6}$/],
+    ['http://127.0.0.1:8080/health?deep=1', /^127-0-0-1-8080-health-[0-9a-f]{6}$/],
+    ['http://[::1]:8080/', /^1-8080-[0-9a-f]{6}$/],
+    ['https://EXAMPLE.com/Über/Straße', /^example-com-c3-9cber-stra-c3-9fe-[0-9a-f]{6}$/],
+    [`https://example.com/${'a'.repeat(200)}`, /^example-com-a+-[0-9a-f]{6}$/],
+    ['https://xn--bcher-kva.example/', /^xn-bcher-kva-example-[0-9a-f]{6}$/],
+  ])('derives a readable, valid id from %s', (url, expected) => {
+    // Act
+    const id = deriveSiteId(url);
+
+    // Assess
+    expect(id).toMatch(expected);
+    expect(id).toMatch(SITE_ID_PATTERN);
+  });
+
+  it('gives the same id to spellings of the same URL and different ids to different URLs', () => {
+    // Act
+    const same = ['https://Example.com', 'https://example.com:443/', 'https://example.com/#top'].map(
+      deriveSiteId,
+    );
+    const http = deriveSiteId('http://example.com/');
+    const query = deriveSiteId('https://example.com/?a=1');
+
+    // Assess
+    expect(new Set(same).size).toBe(1);
+    expect(http).not.toBe(same[0]);
+    expect(query).not.toBe(same[0]);
+    expect(http.replace(/-[0-9a-f]{6}$/, '')).toBe('example-com');
+  });
+});
+
+describe('normalizeUrl and isSameUrl', () => {
+  it.each([
+    ['HTTPS://Example.COM', 'https://example.com/'],
+    ['http://example.com:80/a#frag', 'http://example.com/a'],
+    ['https://example.com/a b', 'https://example.com/a%20b'],
+  ])('normalizes %s to %s', (raw, expected) => {
+    expect(normalizeUrl(raw)).toBe(expected);
+    expect(isSameUrl(raw, expected)).toBe(true);
+  });
+
+  it('compares unparseable URLs as plain strings', () => {
+    expect(isSameUrl('nope', 'nope')).toBe(true);
+    expect(isSameUrl('nope', 'https://example.com/')).toBe(false);
+  });
+});
+
+describe('resolveSiteField', () => {
+  it.each([
+    ['url', 'url'],
+    ['URL', 'url'],
+    ['id', 'siteId'],
+    ['site_id', 'siteId'],
+    ['interval', 'intervalMinutes'],
+    ['interval-minutes', 'intervalMinutes'],
+    ['timeout-ms', 'timeoutMs'],
+    ['Expect', 'expectStatus'],
+    [' owner ', 'owner'],
+    ['confirm_delay_seconds', 'confirmDelaySeconds'],
+    ['colour', undefined],
+  ])('maps %j to %s', (name, field) => {
+    expect(resolveSiteField(name)).toBe(field);
+  });
+});
+
+describe('parseSiteInput', () => {
+  it('applies every default and derives the id and name', () => {
+    // Act
+    const result = parseSiteInput({ url: 'https://Example.com' });
+
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        siteId: deriveSiteId('https://example.com/'),
+        url: 'https://example.com/',
+        name: 'example.com',
+        owner: 'default',
+        intervalMinutes: 1,
+        timeoutMs: 5_000,
+        method: 'HEAD',
+        expectStatus: '200-399',
+        enabled: true,
+        failureThreshold: 2,
+        recoveryThreshold: 1,
+        confirmDelaySeconds: 30,
+      },
+      given: { url: 'https://example.com/', siteId: deriveSiteId('https://example.com/') },
+    });
+  });
+
+  it('turns strings from flags and CSV cells into typed values, ignoring empty ones', () => {
+    // Act
+    const result = parseSiteInput({
+      url: ' https://example.com/a ',
+      siteId: 'my-site',
+      intervalMinutes: '5',
+      timeoutMs: '10000',
+      method: 'get',
+      enabled: 'FALSE',
+      owner: '',
+      name: '  Shop  ',
+    });
+
+    // Assess
+    expect(result.ok && result.config).toMatchObject({
+      siteId: 'my-site',
+      url: 'https://example.com/a',
+      intervalMinutes: 5,
+      timeoutMs: 10_000,
+      method: 'GET',
+      enabled: false,
+      owner: 'default',
+      name: 'Shop',
+    });
+    expect(result.ok && Object.keys(result.given).sort()).toEqual(
+      ['enabled', 'intervalMinutes', 'method', 'name', 'siteId', 'timeoutMs', 'url'].sort(),
+    );
+  });
+
+  it.each([
+    [
+      { intervalMinutes: '0' },
+      'intervalMinutes',
+      'intervalMinutes must be a whole number from 1 to 60, got 0',
+    ],
+    [{ intervalMinutes: '61' }, 'intervalMinutes', 'got 61'],
+    [
+      { intervalMinutes: 'five' },
+      'intervalMinutes',
+      'intervalMinutes must be a whole number from 1 to 60, got "five"',
+    ],
+    [{ intervalMinutes: '1.5' }, 'intervalMinutes', 'got "1.5"'],
+    [{ timeoutMs: '10' }, 'timeoutMs', 'timeoutMs must be a whole number from 500 to 30000, got 10'],
+    [{ method: 'POST' }, 'method', 'method must be HEAD or GET, got "POST"'],
+    [{ owner: 'bad owner' }, 'owner', 'got "bad owner"'],
+    [{ siteId: 'Bad_Id' }, 'siteId', 'got "Bad_Id"'],
+    [{ expectStatus: '600' }, 'expectStatus', 'expectStatus part "600"'],
+    [{ enabled: 'maybe' }, 'enabled', 'enabled must be true or false, got "maybe"'],
+    [
+      { failureThreshold: '0' },
+      'failureThreshold',
+      'failureThreshold must be a whole number from 1 to 10, got 0',
+    ],
+  ])('rejects %j, naming the field and the value', (fields, field, message) => {
+    // Act
+    const result = parseSiteInput({ url: 'https://example.com/', ...fields });
+
+    // Assess
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([{ field, message: expect.stringContaining(message) }]);
+  });
+
+  it.each([
+    ['ftp://example.com/', 'url scheme must be http or https, got "ftp"'],
+    ['example.com', 'url "example.com" is not an absolute URL'],
+    ['https://user:secret@example.com/', 'url must not contain credentials'],
+  ])('reports a bad URL %s alone, not a missing id as well', (url, message) => {
+    // Act
+    const result = parseSiteInput({ url });
+
+    // Assess
+    expect(!result.ok && result.problems).toEqual([
+      { field: 'url', message: expect.stringContaining(message) },
+    ]);
+  });
+
+  it('never shows the password of a URL with credentials', () => {
+    const result = parseSiteInput({ url: 'https://user:hunter2@example.com/' });
+
+    expect(JSON.stringify(result)).not.toContain('hunter2');
+  });
+
+  it('reports every problem at once, in field order, and a missing URL', () => {
+    // Act
+    const result = parseSiteInput({ intervalMinutes: '0', owner: 'x y' });
+
+    // Assess
+    expect(!result.ok && result.problems.map((problem) => problem.field)).toEqual([
+      'url',
+      'owner',
+      'intervalMinutes',
+    ]);
+  });
+});
+
+describe('describeFlagProblems', () => {
+  it('names the flag the user typed, then the field and the value', () => {
+    // Prepare
+    const result = parseSiteInput({ url: 'https://example.com/', intervalMinutes: '0', owner: 'a b' });
+
+    // Act
+    const message = !result.ok && describeFlagProblems(result.problems);
+
+    // Assess
+    expect(message).toBe(
+      '--owner: owner must be 1-64 characters of letters, digits and . _ @ + -, got "a b"; ' +
+        '--interval: intervalMinutes must be a whole number from 1 to 60, got 0',
+    );
+  });
+});
+
+describe('mergeSiteUpdate', () => {
+  it('changes only the given fields and keeps the rest, including a paused site', () => {
+    // Prepare
+    const stored = {
+      siteId: 's',
+      url: 'https://example.com/',
+      owner: 'acme',
+      intervalMinutes: 5,
+      enabled: false,
+      status: 'UP',
+    };
+    const update = parseSiteInput({ url: 'https://example.com', siteId: 's', timeoutMs: '9000' });
+    if (!update.ok) throw new Error('fixture must be valid');
+
+    // Act
+    const merged = mergeSiteUpdate(stored, update.given, update.config);
+
+    // Assess
+    expect(merged).toMatchObject({ owner: 'acme', intervalMinutes: 5, enabled: false, timeoutMs: 9_000 });
+  });
+
+  it('falls back to the full new config when the stored item is not a valid site', () => {
+    // Prepare
+    const update = parseSiteInput({ url: 'https://example.com', siteId: 's' });
+    if (!update.ok) throw new Error('fixture must be valid');
+
+    // Act
+    const merged = mergeSiteUpdate(
+      { siteId: 's', url: 'https://example.com/', intervalMinutes: 'x' },
+      update.given,
+      update.config,
+    );
+
+    // Assess
+    expect(merged).toEqual(update.config);
+  });
+});
+
+describe('parseWholeNumberOption', () => {
+  it.each([
+    ['1', { ok: true, value: 1 }],
+    [' 256 ', { ok: true, value: 256 }],
+    ['0', { ok: false, message: '--concurrency must be a whole number from 1 to 256, got "0"' }],
+    ['257', { ok: false, message: '--concurrency must be a whole number from 1 to 256, got "257"' }],
+    ['2.5', { ok: false, message: '--concurrency must be a whole number from 1 to 256, got "2.5"' }],
+    ['', { ok: false, message: '--concurrency must be a whole number from 1 to 256, got ""' }],
+  ])('parses %j', (raw, expected) => {
+    expect(parseWholeNumberOption('--concurrency', raw, 1, 256)).toEqual(expected);
+  });
+});

@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CommandError, InputError } from '../../cli/errors.ts';
+import { explainTargetError, resolveDataDir, resolveTarget } from '../../cli/target.ts';
+
+let dataDir: string;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'squirrel-target-'));
+});
+
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const writeRuntime = (pid: number) =>
+  writeFile(
+    join(dataDir, 'runtime.json'),
+    JSON.stringify({
+      pid,
+      region: 'eu-west-1',
+      dynamodbEndpoint: 'http://127.0.0.1:1',
+      sqsEndpoint: 'http://127.0.0.1:2',
+      snsEndpoint: 'http://127.0.0.1:2',
+      tableName: 'local-sites',
+      queueUrl: 'http://127.0.0.1:2/000000000000/checks',
+      dlqUrl: 'http://127.0.0.1:2/000000000000/checks-dlq',
+      topicArn: 'arn:aws:sns:eu-west-1:000000000000:alerts',
+      startedAt: '2026-11-25T09:00:00.000Z',
+    }),
+  );
+
+/** The pid of a process that has exited. */
+const deadPid = () =>
+  new Promise<number>((done) => {
+    const child = spawn(process.execPath, ['-e', '']);
+    child.on('exit', () => done(child.pid ?? 0));
+  });
+
+describe('resolveDataDir', () => {
+  it.each([
+    ['opt', { SQUIRREL_DATA_DIR: '/env' }, resolve('opt')],
+    [undefined, { SQUIRREL_DATA_DIR: '/env' }, '/env'],
+    [undefined, {}, resolve(import.meta.dirname, '../../.squirrel')],
+  ])(
+    'prefers --data-dir, then $SQUIRREL_DATA_DIR, then the repo .squirrel/ (%#)',
+    (option, env, expected) => {
+      expect(resolveDataDir(option, env)).toBe(expected);
+    },
+  );
+});
+
+describe('resolveTarget', () => {
+  it('uses the local runtime named by runtime.json when its process is alive', async () => {
+    // Prepare
+    await writeRuntime(process.pid);
+
+    // Act
+    const target = await resolveTarget({ dataDir });
+
+    // Assess
+    expect(target).toMatchObject({
+      description: `local runtime (pid ${process.pid})`,
+      isLocal: true,
+      tableName: 'local-sites',
+      topicArn: 'arn:aws:sns:eu-west-1:000000000000:alerts',
+      deadLetterQueueUrl: 'http://127.0.0.1:2/000000000000/checks-dlq',
+    });
+    expect(await target.dynamodb().config.region()).toBe('eu-west-1');
+    target.close();
+  });
+
+  it('says to run npm start or pass --stack when no runtime file exists', async () => {
+    await expect(resolveTarget({ dataDir })).rejects.toThrow(
+      new CommandError(
+        `no local runtime is running (no ${join(dataDir, 'runtime.json')}): start one with \`npm start\` in the repo, or pass --stack NAME for a deployed stack`,
+      ),
+    );
+  });
+
+  it('refuses a runtime file whose process is gone', async () => {
+    // Prepare
+    const pid = await deadPid();
+    await writeRuntime(pid);
+
+    // Act / Assess
+    await expect(resolveTarget({ dataDir })).rejects.toThrow(`(pid ${pid}) is not running`);
+  });
+
+  it('refuses --region without --stack', async () => {
+    await expect(resolveTarget({ dataDir, region: 'eu-west-1' })).rejects.toThrow(InputError);
+  });
+});
+
+describe('explainTargetError', () => {
+  it.each([
+    [
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      'cannot reach the local runtime (pid 1) (ECONNREFUSED): is it still running?',
+    ],
+    [
+      Object.assign(new Error('Requested resource not found'), {
+        name: 'ResourceNotFoundException',
+        $metadata: {},
+      }),
+      'local runtime (pid 1): ResourceNotFoundException: Requested resource not found',
+    ],
+  ])('turns %s into a one-line CommandError naming the target', (error, message) => {
+    const explained = explainTargetError(error, 'local runtime (pid 1)');
+
+    expect(explained).toBeInstanceOf(CommandError);
+    expect((explained as Error).message).toBe(message);
+  });
+
+  it('leaves bugs and the CLI own errors as they are', () => {
+    const bug = new TypeError('x is undefined');
+    const input = new InputError('bad');
+
+    expect(explainTargetError(bug, 't')).toBe(bug);
+    expect(explainTargetError(input, 't')).toBe(input);
+  });
+});
