@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { type SiteRecord, SiteStore } from '../../functions/adapters/site-store.ts';
 import { SITE_ID_PATTERN, type SiteConfig } from '../../functions/domain/site.ts';
@@ -75,7 +74,10 @@ export async function addSite(
     }
     const config =
       existing === undefined ? parsed.config : mergeSiteUpdate(existing, parsed.given, parsed.config);
-    await new SiteStore(resolved.dynamodb(), resolved.tableName).putSiteConfig(config);
+    // The read above gives the better message; the write's own condition closes the race with another add.
+    if ((await new SiteStore(resolved.dynamodb(), resolved.tableName).putSiteConfig(config)) === 'id-taken') {
+      throw new CommandError(describeIdTaken(siteId, 'another URL'));
+    }
     const outcome = existing === undefined ? 'added' : 'updated';
     if (options.json) io.out(toJsonLine({ ...config, outcome }));
     else io.out(`${outcome} ${siteId}  ${config.url}  (${describeSettings(config)})`);
@@ -121,32 +123,10 @@ export async function setSiteEnabled(
 ): Promise<number> {
   assertSiteId(siteId);
   return withTarget(target, async (resolved) => {
-    const doc = DynamoDBDocumentClient.from(resolved.dynamodb());
-    let before: Record<string, unknown> | undefined;
-    try {
-      ({ Attributes: before } = await doc.send(
-        new UpdateCommand({
-          TableName: resolved.tableName,
-          Key: { siteId },
-          UpdateExpression: 'SET #enabled = :enabled ADD #version :one',
-          ConditionExpression: 'attribute_exists(#siteId)',
-          ExpressionAttributeNames: { '#siteId': 'siteId', '#enabled': 'enabled', '#version': 'version' },
-          ExpressionAttributeValues: { ':enabled': isEnabled, ':one': 1 },
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      ));
-    } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error as Error).name === 'ConditionalCheckFailedException'
-      ) {
-        throw new CommandError(`no site with id "${siteId}"`);
-      }
-      throw error;
-    }
+    const before = await new SiteStore(resolved.dynamodb(), resolved.tableName).setEnabled(siteId, isEnabled);
+    if (!before) throw new CommandError(`no site with id "${siteId}"`);
     const verb = isEnabled ? 'resumed' : 'paused';
-    const wasEnabled = before?.enabled !== false;
-    io.out(wasEnabled === isEnabled ? `${siteId} was already ${verb}` : `${verb} ${siteId}`);
+    io.out(before.wasEnabled === isEnabled ? `${siteId} was already ${verb}` : `${verb} ${siteId}`);
     return EXIT.ok;
   });
 }
@@ -209,7 +189,11 @@ async function writePlan(
     await Promise.all(
       plan.writes.map((write) =>
         limit(async () => {
-          await store.putSiteConfig(write.config);
+          if ((await store.putSiteConfig(write.config)) === 'id-taken') {
+            throw new CommandError(
+              `line ${write.line}: ${describeIdTaken(write.config.siteId, 'another URL')}`,
+            );
+          }
           written.push(write);
           if (isJson) {
             const outcome = write.isUpdate ? 'updated' : 'added';

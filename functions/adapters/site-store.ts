@@ -176,10 +176,13 @@ export class SiteStore {
     );
   }
 
-  /** Creates or replaces a site's configuration, keeping its state; bumps the version (snapshots go stale). */
-  async putSiteConfig(config: SiteConfig): Promise<void> {
-    const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':one': 1 };
+  /**
+   * Creates a site or updates its configuration, keeping its state; bumps the version so checkers holding an
+   * older snapshot re-read it. Refuses (`id-taken`) when the id already belongs to another URL.
+   */
+  async putSiteConfig(config: SiteConfig): Promise<'written' | 'id-taken'> {
+    const names: Record<string, string> = { '#siteId': 'siteId', '#url': 'url', '#version': 'version' };
+    const values: Record<string, unknown> = { ':one': 1, ':url': config.url };
     const sets = CONFIG_FIELDS.filter((field) => field !== 'siteId' && config[field] !== undefined).map(
       (field, index) => {
         names[`#c${index}`] = field;
@@ -187,15 +190,41 @@ export class SiteStore {
         return `#c${index} = :c${index}`;
       },
     );
-    await this.#doc.send(
+    const outcome = await this.#conditionally(
       new UpdateCommand({
         TableName: this.#tableName,
         Key: { siteId: config.siteId },
         UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+        ConditionExpression: 'attribute_not_exists(#siteId) OR #url = :url',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
     );
+    return outcome === 'committed' ? 'written' : 'id-taken';
+  }
+
+  /**
+   * Pauses or resumes a site in one conditional write that also bumps the version, so a checker holding an
+   * older snapshot cannot commit over the change. Undefined when there is no such site.
+   */
+  async setEnabled(siteId: string, enabled: boolean): Promise<{ readonly wasEnabled: boolean } | undefined> {
+    try {
+      const { Attributes } = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { siteId },
+          UpdateExpression: 'SET #enabled = :enabled ADD #version :one',
+          ConditionExpression: 'attribute_exists(#siteId)',
+          ExpressionAttributeNames: { '#siteId': 'siteId', '#enabled': 'enabled', '#version': 'version' },
+          ExpressionAttributeValues: { ':enabled': enabled, ':one': 1 },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return { wasEnabled: Attributes?.enabled !== false };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Deletes a site; false when there was none. */
@@ -211,16 +240,15 @@ export class SiteStore {
       await this.#doc.send(command as UpdateCommand);
       return 'committed';
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error as Error).name === 'ConditionalCheckFailedException'
-      ) {
-        return 'conflict';
-      }
+      if (isConditionalCheckFailed(error)) return 'conflict';
       throw error;
     }
   }
 }
+
+const isConditionalCheckFailed = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as Error).name === 'ConditionalCheckFailedException';
 
 function toScanPage(items: readonly Record<string, unknown>[]): ScanPage {
   const sites: SiteRecord[] = [];

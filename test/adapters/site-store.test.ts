@@ -47,6 +47,44 @@ describe('SiteStore against the DynamoDB emulator', () => {
     expect(record?.state).toMatchObject({ status: 'UNKNOWN', version: 1, consecutiveFailures: 0 });
   });
 
+  it('refuses to put another URL under an id that is taken, and updates the same URL in place', async () => {
+    // Prepare
+    await store.putSiteConfig(aSite({ siteId: 'shop', url: 'https://shop.example.com/' }));
+
+    // Act
+    const other = await store.putSiteConfig(aSite({ siteId: 'shop', url: 'https://evil.example.com/' }));
+    const same = await store.putSiteConfig(
+      aSite({ siteId: 'shop', url: 'https://shop.example.com/', owner: 'bob' }),
+    );
+
+    // Assess
+    expect({ other, same }).toEqual({ other: 'id-taken', same: 'written' });
+    const record = await store.getSite('shop');
+    expect(record?.config).toMatchObject({ url: 'https://shop.example.com/', owner: 'bob' });
+    expect(record?.state.version).toBe(2);
+  });
+
+  it('pauses and resumes with a version bump, and says when there is no such site', async () => {
+    // Prepare
+    await store.putSiteConfig(aSite());
+
+    // Act
+    const paused = await store.setEnabled('example', false);
+    const pausedAgain = await store.setEnabled('example', false);
+    const missing = await store.setEnabled('nope', false);
+
+    // Assess
+    expect({ paused, pausedAgain, missing }).toEqual({
+      paused: { wasEnabled: true },
+      pausedAgain: { wasEnabled: false },
+      missing: undefined,
+    });
+    const record = await store.getSite('example');
+    expect(record?.config.enabled).toBe(false);
+    expect(record?.state.version).toBe(3);
+    expect(await store.getSite('nope')).toBeUndefined();
+  });
+
   it('commits a transition only when the version matches, so two racing checkers commit it once', async () => {
     // Prepare
     await store.putSiteConfig(aSite());
