@@ -1,0 +1,130 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+/** The names the stack's resources get locally (on AWS, CloudFormation names them). */
+export const LOCAL_NAMES = {
+  table: 'uptime-squirrel-sites',
+  queue: 'uptime-squirrel-checks',
+  deadLetterQueue: 'uptime-squirrel-checks-dlq',
+  topic: 'uptime-squirrel-alerts',
+  // Stands in for the people subscribed by email or SMS: the runtime prints what they would receive.
+  alertPrinterQueue: 'uptime-squirrel-alert-printer',
+} as const;
+
+/** Queue settings as in infra/check-queue.ts (a test keeps them in step). */
+export const LOCAL_QUEUE_SETTINGS = {
+  // 6 x the checker's 60 s timeout, as the stack: a failed batch item comes back after 6 minutes.
+  visibilityTimeoutSeconds: 360,
+  maxReceiveCount: 5,
+  deadLetterRetentionSeconds: 14 * 24 * 3600,
+} as const;
+
+export interface LocalResources {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly dlqUrl: string;
+  readonly topicArn: string;
+  readonly alertPrinterQueueUrl: string;
+}
+
+export interface ResourceClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+}
+
+export interface ResourceOptions {
+  readonly visibilityTimeoutSeconds: number;
+}
+
+// dynalite reports CREATING even with createTableMs 0; it turns ACTIVE within milliseconds.
+const TABLE_ACTIVE_TIMEOUT_MS = 10_000;
+
+/**
+ * Creates what the stack creates, or finds it: every call is idempotent, so a restart reuses the persisted
+ * table (and the in-memory queues, which the SQS emulator forgets, are created again).
+ */
+export async function ensureResources(
+  clients: ResourceClients,
+  options: ResourceOptions,
+): Promise<LocalResources> {
+  await ensureTable(clients.dynamodb, LOCAL_NAMES.table);
+  const dlq = await ensureQueue(clients.sqs, LOCAL_NAMES.deadLetterQueue, {
+    MessageRetentionPeriod: String(LOCAL_QUEUE_SETTINGS.deadLetterRetentionSeconds),
+  });
+  const queue = await ensureQueue(clients.sqs, LOCAL_NAMES.queue, {
+    VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: LOCAL_QUEUE_SETTINGS.maxReceiveCount,
+    }),
+  });
+  const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: LOCAL_NAMES.topic }));
+  if (!topicArn) throw new Error(`CreateTopic returned no ARN for ${LOCAL_NAMES.topic}`);
+  const printer = await ensureQueue(clients.sqs, LOCAL_NAMES.alertPrinterQueue, {});
+  // Subscribing the same endpoint twice returns the existing subscription.
+  await clients.sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: printer.arn }),
+  );
+  return {
+    tableName: LOCAL_NAMES.table,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    dlqUrl: dlq.url,
+    topicArn,
+    alertPrinterQueueUrl: printer.url,
+  };
+}
+
+async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'siteId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`table ${tableName} did not become ACTIVE within ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function ensureQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<{ url: string; arn: string }> {
+  const { QueueUrl: url } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
+  if (!url) throw new Error(`CreateQueue returned no URL for ${name}`);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${name} has no QueueArn attribute`);
+  return { url, arn };
+}

@@ -1,0 +1,560 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { RESERVED_KEY_PREFIX } from '../functions/adapters/site-item.ts';
+import { SiteStore } from '../functions/adapters/site-store.ts';
+import { ENV } from '../functions/config.ts';
+import type { SweepReport } from '../functions/services/sweep.ts';
+import { AlertInbox, type ReceivedAlert } from './alert-inbox.ts';
+import { type PortRequest, startEmulators } from './emulators.ts';
+import { type LambdaLogLine, LocalLambda } from './lambda-host.ts';
+import { ensureResources, LOCAL_QUEUE_SETTINGS } from './resources.ts';
+import {
+  isProcessAlive,
+  type RuntimeFile,
+  readRuntimeFile,
+  removeRuntimeFile,
+  writeRuntimeFile,
+} from './runtime-file.ts';
+import { hasNoSites, seedExampleSites } from './seed.ts';
+import { type EventSourceStats, SqsEventSource } from './sqs-event-source.ts';
+import { msUntilNextMinute, SweepClock, scheduledEventFor } from './sweep-clock.ts';
+
+/** A port that must be used (0 = any free one), or one to use if it is free. */
+export type PortChoice = number | { readonly preferred: number };
+
+/** When sweeps happen: on the minute (EventBridge's rate(1 minute)), every N ms (demos), or only on tick(). */
+export type SweepSchedule =
+  | { readonly kind: 'on-the-minute' }
+  | { readonly kind: 'every'; readonly everyMs: number }
+  | { readonly kind: 'manual' };
+
+export interface LocalRuntimeOptions {
+  /** Where the DynamoDB data, the handlers' logs and runtime.json live. */
+  readonly dataDir: string;
+  /** @default 0 (any free port) */
+  readonly dynamodbPort?: PortChoice;
+  /** SQS and SNS (one emulator). @default 0 (any free port) */
+  readonly sqsPort?: PortChoice;
+  /** @default on the minute */
+  readonly schedule?: SweepSchedule;
+  /** Concurrent SQS pollers, each invoking the checker (the event source's maxConcurrency). @default 2 */
+  readonly checkers?: number;
+  /** Add example sites when the table has none. @default true */
+  readonly seed?: boolean;
+  /** Of the checks queue. @default 360, as the stack (6 x the checker timeout) */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Long polling wait of the pollers, in seconds (a stop cuts it short). @default 10 */
+  readonly receiveWaitSeconds?: number;
+  /** How long a stop waits for in-flight sweeps and checker invocations. @default 15000 */
+  readonly stopTimeoutMs?: number;
+  /** @default us-east-1 */
+  readonly region?: string;
+}
+
+export type RuntimeEndpoints = Omit<RuntimeFile, 'pid' | 'startedAt'>;
+
+export interface SweepOutcome {
+  readonly minute: number;
+  readonly startedAtMs: number;
+  readonly durationMs: number;
+  readonly report?: SweepReport;
+  readonly error?: string;
+}
+
+export interface Notice {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
+
+export interface RuntimeStats {
+  readonly sweeps: number;
+  readonly duplicateSweeps: number;
+  readonly failedSweeps: number;
+  readonly lastSweep?: SweepOutcome;
+  readonly firstSweepCompletedAtMs?: number;
+  /** Summed from the checker's metric lines (EMF). */
+  readonly checksCompleted: number;
+  readonly checksDown: number;
+  readonly checkerFaults: number;
+  readonly alertsPublished: number;
+  /** Transitions the checker committed ('state committed' log lines). */
+  readonly stateChanges: number;
+  readonly alertsReceived: number;
+  readonly handlerWarnings: number;
+  readonly handlerErrors: number;
+  readonly eventSource: EventSourceStats;
+}
+
+export interface QueueDepths {
+  readonly checksVisible: number;
+  readonly checksInFlight: number;
+  readonly checksDelayed: number;
+  readonly deadLetters: number;
+}
+
+export interface RuntimeEvents {
+  readonly alert: ReceivedAlert;
+  readonly sweep: SweepOutcome;
+  readonly notice: Notice;
+  readonly log: LambdaLogLine;
+}
+
+export interface LocalRuntime {
+  readonly dataDir: string;
+  readonly endpoints: RuntimeEndpoints;
+  readonly startedAtMs: number;
+  /** Example sites added at start (0 when the table had sites or seeding was off). */
+  readonly seededSites: number;
+  /** Sites and states, through the same adapter the handlers use. */
+  readonly store: SiteStore;
+  /** Every alert received so far, oldest first. */
+  readonly alerts: readonly ReceivedAlert[];
+  stats(): RuntimeStats;
+  /** Approximate message counts of the checks queue and its DLQ, as SQS reports them. */
+  queueDepths(): Promise<QueueDepths>;
+  /** Runs a sweep now, for the next minute never swept (see SweepClock); resolves with the fan-out's report. */
+  tick(): Promise<SweepReport>;
+  on<E extends keyof RuntimeEvents>(event: E, listener: (payload: RuntimeEvents[E]) => void): () => void;
+  /** Stops the schedule and pollers, lets in-flight invocations finish (bounded), closes the emulators. */
+  stop(): Promise<void>;
+}
+
+export class RuntimeAlreadyRunningError extends Error {
+  override name = 'RuntimeAlreadyRunningError';
+}
+
+// Same values as the stack (infra/uptime-squirrel-stack.ts).
+const FAN_OUT = { name: 'uptime-squirrel-fan-out', timeoutMs: 50_000, memorySizeMiB: 512 } as const;
+const CHECKER = { name: 'uptime-squirrel-checker', timeoutMs: 60_000, memorySizeMiB: 512 } as const;
+const SCHEDULE_RULE_NAME = 'uptime-squirrel-schedule';
+const CHECKER_BATCH_SIZE = 10;
+const FAKE_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+const SWEEP_LEASE_KEY = `${RESERVED_KEY_PREFIX}sweep`;
+const MS_PER_MINUTE = 60_000;
+
+// dynalite keeps its LevelDB open exclusively: a second runtime on the same directory in this process would crash.
+const activeDataDirs = new Set<string>();
+
+/**
+ * Starts the whole monitor on this machine: emulators, the stack's resources, the real handlers (each in its
+ * own worker thread with the Lambda's environment), the schedule, the SQS event source and the alert printer.
+ * @throws RuntimeAlreadyRunningError when another runtime uses the same data directory.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  const previous = await readRuntimeFile(dataDir);
+  if (
+    activeDataDirs.has(dataDir) ||
+    (previous && previous.pid !== process.pid && isProcessAlive(previous.pid))
+  ) {
+    throw new RuntimeAlreadyRunningError(
+      `a local runtime is already running on ${dataDir}${previous ? ` (pid ${previous.pid})` : ''}: stop it first or use another --data-dir`,
+    );
+  }
+  activeDataDirs.add(dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => void activeDataDirs.delete(dataDir)];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    return await launch(dataDir, options, cleanups, cleanUp);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function launch(
+  dataDir: string,
+  options: LocalRuntimeOptions,
+  cleanups: Array<() => Promise<void> | void>,
+  cleanUp: () => Promise<void>,
+): Promise<LocalRuntime> {
+  const startedAtMs = Date.now();
+  const region = options.region ?? 'us-east-1';
+  const logsDir = join(dataDir, 'logs');
+  await mkdir(logsDir, { recursive: true });
+
+  const emulators = await startEmulators({
+    dynamodbPath: join(dataDir, 'dynamodb'),
+    dynamodb: toPortRequest(options.dynamodbPort ?? 0),
+    sqs: toPortRequest(options.sqsPort ?? 0),
+    region,
+  });
+  cleanups.push(() => emulators.close());
+
+  const clientConfig = { region, credentials: FAKE_CREDENTIALS };
+  const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: emulators.dynamodbEndpoint });
+  const sqs = new SQSClient({ ...clientConfig, endpoint: emulators.sqsEndpoint });
+  const sns = new SNSClient({ ...clientConfig, endpoint: emulators.sqsEndpoint });
+  cleanups.push(() => {
+    for (const client of [dynamodb, sqs, sns]) client.destroy();
+  });
+
+  const resources = await ensureResources(
+    { dynamodb, sqs, sns },
+    {
+      visibilityTimeoutSeconds:
+        options.visibilityTimeoutSeconds ?? LOCAL_QUEUE_SETTINGS.visibilityTimeoutSeconds,
+    },
+  );
+  const store = new SiteStore(dynamodb, resources.tableName);
+  const seededSites = (options.seed ?? true) && (await hasNoSites(store)) ? await seedExampleSites(store) : 0;
+  const clock = new SweepClock(await readSweptMinute(dynamodb, resources.tableName));
+
+  const endpoints: RuntimeEndpoints = {
+    region,
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    sqsEndpoint: emulators.sqsEndpoint,
+    snsEndpoint: emulators.sqsEndpoint,
+    tableName: resources.tableName,
+    queueUrl: resources.queueUrl,
+    dlqUrl: resources.dlqUrl,
+    topicArn: resources.topicArn,
+  };
+
+  // The environment the stack gives each function, pointed at the emulators; nothing from the shell leaks in.
+  const sharedEnvironment = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
+    // An SQS client whose endpoint comes from the environment sends to the QueueUrl's origin when the two
+    // differ (and warns on every call): give it that origin, which the worker resolves to loopback.
+    AWS_ENDPOINT_URL_SQS: new URL(resources.queueUrl).origin,
+    AWS_ENDPOINT_URL_SNS: emulators.sqsEndpoint,
+    // A profile in the developer's ~/.aws must not redirect or re-credential the handlers.
+    AWS_CONFIG_FILE: join(dataDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'no-aws-credentials'),
+    // Local development runs on Node 20 knowingly (see TOOLCHAIN.md); the deployed functions do not.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    [ENV.tableName]: resources.tableName,
+    [ENV.queueUrl]: resources.queueUrl,
+  };
+  const started = await Promise.allSettled([
+    LocalLambda.start({
+      functionName: FAN_OUT.name,
+      entry: new URL('../functions/fan-out.ts', import.meta.url),
+      timeoutMs: FAN_OUT.timeoutMs,
+      memorySizeMiB: FAN_OUT.memorySizeMiB,
+      region,
+      environment: { ...sharedEnvironment, [ENV.scanSegments]: '4', [ENV.checksPerMessage]: '50' },
+      logFile: join(logsDir, 'fan-out.log'),
+    }),
+    LocalLambda.start({
+      functionName: CHECKER.name,
+      entry: new URL('../functions/checker.ts', import.meta.url),
+      timeoutMs: CHECKER.timeoutMs,
+      memorySizeMiB: CHECKER.memorySizeMiB,
+      region,
+      environment: {
+        ...sharedEnvironment,
+        [ENV.topicArn]: resources.topicArn,
+        [ENV.checkConcurrency]: '256',
+        // Local sites live on loopback; production never sets this.
+        [ENV.allowPrivateTargets]: 'true',
+      },
+      logFile: join(logsDir, 'checker.log'),
+    }),
+  ]);
+  const lambdas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  cleanups.push(() => Promise.all(lambdas.map((lambda) => lambda.close())).then(() => undefined));
+  const [fanOut, checker] = lambdas;
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure || !fanOut || !checker) throw (failure as PromiseRejectedResult | undefined)?.reason;
+
+  const runtime = new Runtime({
+    dataDir,
+    endpoints,
+    startedAtMs,
+    seededSites,
+    store,
+    clock,
+    fanOut,
+    checker,
+    sqs,
+    resources,
+    options,
+    cleanUp,
+  });
+  await writeRuntimeFile(dataDir, {
+    pid: process.pid,
+    ...endpoints,
+    startedAt: new Date(startedAtMs).toISOString(),
+  });
+  cleanups.push(() => removeRuntimeFile(dataDir));
+  runtime.begin();
+  return runtime;
+}
+
+const toPortRequest = (choice: PortChoice): PortRequest =>
+  typeof choice === 'number'
+    ? { port: choice, fallbackToFreePort: false }
+    : { port: choice.preferred, fallbackToFreePort: true };
+
+async function readSweptMinute(dynamodb: DynamoDBClient, tableName: string): Promise<number | undefined> {
+  const doc = DynamoDBDocumentClient.from(dynamodb);
+  const { Item } = await doc.send(
+    new GetCommand({ TableName: tableName, Key: { siteId: SWEEP_LEASE_KEY }, ConsistentRead: true }),
+  );
+  return typeof Item?.minute === 'number' ? Item.minute : undefined;
+}
+
+interface RuntimeParts {
+  readonly dataDir: string;
+  readonly endpoints: RuntimeEndpoints;
+  readonly startedAtMs: number;
+  readonly seededSites: number;
+  readonly store: SiteStore;
+  readonly clock: SweepClock;
+  readonly fanOut: LocalLambda;
+  readonly checker: LocalLambda;
+  readonly sqs: SQSClient;
+  readonly resources: {
+    readonly queueUrl: string;
+    readonly queueArn: string;
+    readonly alertPrinterQueueUrl: string;
+  };
+  readonly options: LocalRuntimeOptions;
+  readonly cleanUp: () => Promise<void>;
+}
+
+type Listeners = { [E in keyof RuntimeEvents]: Set<(payload: RuntimeEvents[E]) => void> };
+
+class Runtime implements LocalRuntime {
+  readonly dataDir: string;
+  readonly endpoints: RuntimeEndpoints;
+  readonly startedAtMs: number;
+  readonly seededSites: number;
+  readonly store: SiteStore;
+  readonly alerts: ReceivedAlert[] = [];
+  readonly #parts: RuntimeParts;
+  readonly #eventSource: SqsEventSource;
+  readonly #inbox: AlertInbox;
+  readonly #listeners: Listeners = { alert: new Set(), sweep: new Set(), notice: new Set(), log: new Set() };
+  #counters = {
+    sweeps: 0,
+    duplicateSweeps: 0,
+    failedSweeps: 0,
+    checksCompleted: 0,
+    checksDown: 0,
+    checkerFaults: 0,
+    alertsPublished: 0,
+    stateChanges: 0,
+    handlerWarnings: 0,
+    handlerErrors: 0,
+  };
+  #lastSweep: SweepOutcome | undefined;
+  #firstSweepCompletedAtMs: number | undefined;
+  // Sweeps run one after another: the lease only accepts minutes in increasing order.
+  #sweeps: Promise<unknown> = Promise.resolve();
+  #isSweeping = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(parts: RuntimeParts) {
+    this.#parts = parts;
+    this.dataDir = parts.dataDir;
+    this.endpoints = parts.endpoints;
+    this.startedAtMs = parts.startedAtMs;
+    this.seededSites = parts.seededSites;
+    this.store = parts.store;
+    const waitTimeSeconds = parts.options.receiveWaitSeconds ?? 10;
+    const problem = (message: string) => this.#emit('notice', { level: 'warn', message });
+    this.#eventSource = new SqsEventSource({
+      sqs: parts.sqs,
+      queueUrl: parts.resources.queueUrl,
+      queueArn: parts.resources.queueArn,
+      region: parts.endpoints.region,
+      pollers: parts.options.checkers ?? 2,
+      batchSize: CHECKER_BATCH_SIZE,
+      waitTimeSeconds,
+      invoke: (event: SQSEvent) => parts.checker.invoke<SQSBatchResponse | undefined>(event),
+      onProblem: problem,
+    });
+    this.#inbox = new AlertInbox({
+      sqs: parts.sqs,
+      queueUrl: parts.resources.alertPrinterQueueUrl,
+      waitTimeSeconds,
+      onAlert: (alert) => {
+        this.alerts.push(alert);
+        this.#emit('alert', alert);
+      },
+      onProblem: problem,
+    });
+    parts.fanOut.onLog((line) => this.#onLog(line));
+    parts.checker.onLog((line) => this.#onLog(line));
+  }
+
+  /** Starts polling and the schedule (the first sweep runs at once). */
+  begin(): void {
+    this.#eventSource.start();
+    this.#inbox.start();
+    const schedule = this.#parts.options.schedule ?? { kind: 'on-the-minute' };
+    if (schedule.kind === 'every') {
+      this.#runScheduled(() => this.#parts.clock.nextForcedMinute(Date.now()));
+      this.#timer = setInterval(
+        () => this.#runScheduled(() => this.#parts.clock.nextForcedMinute(Date.now())),
+        schedule.everyMs,
+      );
+    } else if (schedule.kind === 'on-the-minute') {
+      // EventBridge would first fire at the next minute; sweeping at once shows the status a minute sooner.
+      this.#runScheduled(() => this.#parts.clock.nextScheduledMinute(Date.now()));
+      const nowMs = Date.now();
+      this.#scheduleMinuteAt(nowMs + msUntilNextMinute(nowMs));
+    }
+  }
+
+  stats(): RuntimeStats {
+    return {
+      ...this.#counters,
+      ...(this.#lastSweep ? { lastSweep: this.#lastSweep } : {}),
+      ...(this.#firstSweepCompletedAtMs ? { firstSweepCompletedAtMs: this.#firstSweepCompletedAtMs } : {}),
+      alertsReceived: this.alerts.length,
+      eventSource: this.#eventSource.stats,
+    };
+  }
+
+  async queueDepths(): Promise<QueueDepths> {
+    const count = async (queueUrl: string) => {
+      const { Attributes = {} } = await this.#parts.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+      );
+      return (name: QueueAttributeName) => Number(Attributes[name] ?? 0);
+    };
+    const [checks, dlq] = await Promise.all([count(this.endpoints.queueUrl), count(this.endpoints.dlqUrl)]);
+    return {
+      checksVisible: checks('ApproximateNumberOfMessages'),
+      checksInFlight: checks('ApproximateNumberOfMessagesNotVisible'),
+      checksDelayed: checks('ApproximateNumberOfMessagesDelayed'),
+      deadLetters: dlq('ApproximateNumberOfMessages'),
+    };
+  }
+
+  tick(): Promise<SweepReport> {
+    if (this.#stopping) return Promise.reject(new Error('the local runtime is stopping'));
+    const run = this.#sweeps.then(() => this.#sweep(this.#parts.clock.nextForcedMinute(Date.now())));
+    this.#sweeps = run.catch(() => undefined);
+    return run;
+  }
+
+  on<E extends keyof RuntimeEvents>(event: E, listener: (payload: RuntimeEvents[E]) => void): () => void {
+    this.#listeners[event].add(listener);
+    return () => this.#listeners[event].delete(listener);
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutDown();
+    return this.#stopping;
+  }
+
+  async #shutDown(): Promise<void> {
+    clearTimeout(this.#timer);
+    clearInterval(this.#timer);
+    const timeoutMs = this.#parts.options.stopTimeoutMs ?? 15_000;
+    const isDrained = await Promise.race([
+      Promise.allSettled([this.#sweeps, this.#eventSource.stop(), this.#inbox.halt()]).then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+    ]);
+    if (!isDrained) {
+      this.#emit('notice', {
+        level: 'warn',
+        message: `stopping without waiting longer than ${timeoutMs} ms for running invocations: their messages are lost with the in-memory queue`,
+      });
+    }
+    await this.#inbox.drain();
+    await this.#parts.cleanUp();
+  }
+
+  /** Sweeps at `boundaryMs` (a minute start), then at every following minute start. */
+  #scheduleMinuteAt(boundaryMs: number): void {
+    this.#timer = setTimeout(
+      () => {
+        // Timers can fire a millisecond early: the event is for the minute the timer was set for.
+        this.#runScheduled(() => this.#parts.clock.nextScheduledMinute(Math.max(Date.now(), boundaryMs)));
+        const nowMs = Date.now();
+        this.#scheduleMinuteAt(Math.max(boundaryMs, nowMs - (nowMs % MS_PER_MINUTE)) + MS_PER_MINUTE);
+      },
+      Math.max(0, boundaryMs - Date.now()),
+    );
+  }
+
+  /** A scheduled sweep; skipped when the previous one still runs (the next tick catches up). */
+  #runScheduled(pickMinute: () => number): void {
+    if (this.#isSweeping || this.#stopping) return;
+    this.#isSweeping = true;
+    const run = this.#sweeps.then(() => this.#sweep(pickMinute()));
+    this.#sweeps = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.#isSweeping = false;
+      });
+  }
+
+  async #sweep(minute: number): Promise<SweepReport> {
+    const startedAtMs = Date.now();
+    const event = scheduledEventFor(minute, this.endpoints.region, SCHEDULE_RULE_NAME);
+    try {
+      const report = await this.#parts.fanOut.invoke<SweepReport>(event);
+      const outcome = { minute, startedAtMs, durationMs: Date.now() - startedAtMs, report };
+      if (report.duplicate) this.#counters.duplicateSweeps++;
+      else this.#counters.sweeps++;
+      this.#firstSweepCompletedAtMs ??= Date.now();
+      this.#lastSweep = outcome;
+      this.#emit('sweep', outcome);
+      return report;
+    } catch (error) {
+      const message = (error as Error).message;
+      this.#counters.failedSweeps++;
+      this.#emit('sweep', { minute, startedAtMs, durationMs: Date.now() - startedAtMs, error: message });
+      this.#emit('notice', { level: 'error', message: `sweep of minute ${minute} failed: ${message}` });
+      throw error;
+    }
+  }
+
+  #onLog(line: LambdaLogLine): void {
+    this.#emit('log', line);
+    const json = line.json;
+    if (!json) {
+      if (line.stream === 'stderr')
+        this.#emit('notice', { level: 'warn', message: `${line.functionName}: ${line.text}` });
+      return;
+    }
+    if ('_aws' in json) {
+      this.#counters.checksCompleted += numberOf(json.ChecksCompleted);
+      this.#counters.checksDown += numberOf(json.ChecksDown);
+      this.#counters.checkerFaults += numberOf(json.CheckerFaults);
+      this.#counters.alertsPublished += numberOf(json.AlertsPublished);
+      return;
+    }
+    if (json.message === 'state committed') this.#counters.stateChanges++;
+    if (json.level === 'WARN' || json.level === 'ERROR') {
+      if (json.level === 'WARN') this.#counters.handlerWarnings++;
+      else this.#counters.handlerErrors++;
+      const { level: _level, message, ...fields } = json;
+      this.#emit('notice', {
+        level: json.level === 'WARN' ? 'warn' : 'error',
+        message: `${line.functionName}: ${String(message)} ${JSON.stringify(fields)}`,
+      });
+    }
+  }
+
+  #emit<E extends keyof RuntimeEvents>(event: E, payload: RuntimeEvents[E]): void {
+    for (const listener of this.#listeners[event]) {
+      try {
+        listener(payload);
+      } catch {
+        // A failing listener (the screen) must not stop the monitor.
+      }
+    }
+  }
+}
+
+const numberOf = (value: unknown): number => (typeof value === 'number' ? value : 0);

@@ -1,0 +1,201 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatDuration } from '../functions/domain/duration.ts';
+import { ConsoleView } from './console-view.ts';
+import { type LocalRuntime, type SweepSchedule, startLocalRuntime } from './runtime.ts';
+import { EXAMPLE_SITES } from './seed.ts';
+import { EveryError, parseEvery } from './sweep-clock.ts';
+
+// The SDK warns on Node 20 that 2027 releases need Node 22: known and documented (TOOLCHAIN.md), and the
+// deployed functions run on Node 22+. An explicit setting is respected.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// Fixed ports make the AWS CLI commands below reusable across restarts; a taken one falls back to any.
+const DEFAULT_PORTS = { dynamodb: 8000, sqs: 4566 } as const;
+// Same default as the squirrel CLI, so both find each other wherever they are run from.
+const DEFAULT_DATA_DIR =
+  process.env.SQUIRREL_DATA_DIR ?? fileURLToPath(new URL('../.squirrel', import.meta.url));
+const STOP_GRACE_MS = 20_000;
+const DUPLICATE_SIGNAL_MS = 1_500;
+
+interface StartOptions {
+  readonly dataDir: string;
+  readonly dynamodbPort?: number;
+  readonly sqsPort?: number;
+  readonly every?: number;
+  readonly checkers: number;
+  readonly seed: boolean;
+}
+
+const parsePort = (raw: string): number => {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError(
+      `a port is a whole number from 0 to 65535 (0 = any free port), got "${raw}"`,
+    );
+  }
+  return port;
+};
+
+const parseCheckers = (raw: string): number => {
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1 || count > 20) {
+    throw new InvalidArgumentError(`--checkers must be a whole number from 1 to 20, got "${raw}"`);
+  }
+  return count;
+};
+
+const parseEveryOption = (raw: string): number => {
+  try {
+    return parseEvery(raw);
+  } catch (error) {
+    if (error instanceof EveryError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+};
+
+const program = new Command('npm start --')
+  .description('Runs uptime-squirrel on this machine: embedded DynamoDB, SQS and SNS, the real handlers.')
+  .addOption(
+    new Option('--data-dir <dir>', 'sites, states and logs ($SQUIRREL_DATA_DIR)').default(DEFAULT_DATA_DIR),
+  )
+  .option(
+    '--dynamodb-port <port>',
+    `DynamoDB port, 0 = any (default: ${DEFAULT_PORTS.dynamodb} if free)`,
+    parsePort,
+  )
+  .option('--sqs-port <port>', `SQS and SNS port, 0 = any (default: ${DEFAULT_PORTS.sqs} if free)`, parsePort)
+  .option(
+    '--every <duration>',
+    'sweep every 10s, 5s, 1m… instead of on the minute (each sweep counts as a new minute)',
+    parseEveryOption,
+  )
+  .addOption(
+    new Option('--checkers <n>', 'concurrent SQS pollers invoking the checker')
+      .default(2)
+      .argParser(parseCheckers),
+  )
+  .option('--no-seed', 'do not add example sites to an empty table')
+  .showHelpAfterError();
+
+program.parse();
+const options = program.opts<StartOptions>();
+const schedule: SweepSchedule =
+  options.every === undefined ? { kind: 'on-the-minute' } : { kind: 'every', everyMs: options.every };
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+out(`uptime-squirrel: starting the local runtime in ${options.dataDir} …`);
+
+let runtime: LocalRuntime;
+try {
+  runtime = await startLocalRuntime({
+    dataDir: options.dataDir,
+    // An explicitly requested port must be that port; the defaults may move.
+    dynamodbPort: options.dynamodbPort ?? { preferred: DEFAULT_PORTS.dynamodb },
+    sqsPort: options.sqsPort ?? { preferred: DEFAULT_PORTS.sqs },
+    schedule,
+    checkers: options.checkers,
+    seed: options.seed,
+  });
+} catch (error) {
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+
+const { endpoints } = runtime;
+const logsDir = join(runtime.dataDir, 'logs');
+out(
+  `ready in ${((Date.now() - performance.timeOrigin) / 1000).toFixed(1)} s (pid ${process.pid}, data in ${runtime.dataDir})`,
+);
+out();
+out(`  DynamoDB   ${endpoints.dynamodbEndpoint}   table ${endpoints.tableName}`);
+out(`  SQS        ${endpoints.sqsEndpoint}   queue ${endpoints.queueUrl}`);
+out(`                                    DLQ   ${endpoints.dlqUrl}`);
+out(`  SNS        ${endpoints.snsEndpoint}   topic ${endpoints.topicArn}`);
+out(
+  `  schedule   ${schedule.kind === 'every' ? `every ${formatDuration(schedule.everyMs)} (demo mode: each sweep is scheduled for the next minute)` : 'on the minute, as EventBridge rate(1 minute); the first sweep runs now'}`,
+);
+out(
+  `  checkers   ${options.checkers} SQS poller(s) invoking functions/checker.ts; fan-out: functions/fan-out.ts`,
+);
+out(`  logs       ${logsDir}/fan-out.log, checker.log`);
+out();
+out('Use the AWS CLI against it (any credentials work; AWS CLI >= 2.13 reads these endpoint variables):');
+out(`  export AWS_REGION=${endpoints.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
+out(
+  `  export AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodbEndpoint} AWS_ENDPOINT_URL_SQS=${endpoints.sqsEndpoint} AWS_ENDPOINT_URL_SNS=${endpoints.snsEndpoint}`,
+);
+out(
+  `  aws dynamodb scan --table-name ${endpoints.tableName}    (older AWS CLI: add --endpoint-url ${endpoints.dynamodbEndpoint})`,
+);
+out();
+if (runtime.seededSites > 0) {
+  out(
+    `The table was empty: added ${runtime.seededSites} example sites (${EXAMPLE_SITES.map((site) => site.siteId).join(', ')}).`,
+  );
+  out(
+    'Without internet access they will show DOWN (dns) here, and alert once each: that is the monitor working.',
+  );
+  out(`Remove one: npx squirrel sites remove ${EXAMPLE_SITES[0]?.siteId}`);
+}
+out(
+  'Add your own site: npx squirrel sites add https://your.site/   (or http://127.0.0.1:PORT/ for a local server)',
+);
+out();
+
+const view = new ConsoleView({
+  runtime,
+  output: process.stdout,
+  refreshMs: 2_000,
+  summaryEveryMs: 30_000,
+  logsDir,
+});
+const offFirstSweep = runtime.on('sweep', (sweep) => {
+  if (!sweep.report) return;
+  offFirstSweep();
+  const afterMs = sweep.startedAtMs + sweep.durationMs - performance.timeOrigin;
+  view.print(
+    `first sweep done ${(afterMs / 1000).toFixed(1)} s after start: minute ${sweep.report.minute}, ${sweep.report.due} of ${sweep.report.scanned} site(s) due${sweep.report.duplicate ? ' (already swept before the restart)' : ''}`,
+  );
+});
+view.start();
+
+let stoppingSinceMs: number | undefined;
+const stop = async (signal: string) => {
+  if (stoppingSinceMs !== undefined) {
+    // Ctrl-C reaches this process twice (from the terminal and relayed by npm/tsx): only a later one forces.
+    if (Date.now() - stoppingSinceMs < DUPLICATE_SIGNAL_MS) return;
+    process.stderr.write(`\n${signal} again: exiting without waiting\n`);
+    process.exit(1);
+  }
+  stoppingSinceMs = Date.now();
+  view.print(
+    `\n${signal}: stopping (waiting for running checks, then closing the emulators; ${signal} again to force) …`,
+  );
+  const force = setTimeout(() => {
+    process.stderr.write(`did not stop within ${STOP_GRACE_MS} ms: exiting\n`);
+    process.exit(1);
+  }, STOP_GRACE_MS);
+  force.unref();
+  // The status view stops refreshing (the emulators are about to close); alerts still print.
+  view.stop();
+  try {
+    await runtime.stop();
+    out(`stopped; sites and states are kept in ${runtime.dataDir}`);
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`error while stopping: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+// Whoever read the output went away (a closed pipe): stop cleanly rather than die mid-write.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  if (stoppingSinceMs !== undefined) return;
+  stoppingSinceMs = Date.now();
+  view.detach();
+  void runtime.stop().finally(() => process.exit(0));
+});
