@@ -1,0 +1,67 @@
+import type { Message } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { parseAlertNotification } from '../../local/alert-inbox.ts';
+
+const PER_PROTOCOL = JSON.stringify({
+  default: 'DOWN: Shop - refused\n\nShop is DOWN.',
+  email: 'Shop is DOWN.\n\nReason: refused',
+  sms: 'Shop DOWN: refused',
+});
+const envelope = (message: string, subject?: string) =>
+  JSON.stringify({
+    Type: 'Notification',
+    MessageId: 'm-1',
+    TopicArn: 'arn:aws:sns:us-east-1:000000000000:uptime-squirrel-alerts',
+    ...(subject ? { Subject: subject } : {}),
+    Message: message,
+    MessageAttributes: {
+      event: { Type: 'String', Value: 'DOWN' },
+      siteId: { Type: 'String', Value: 'shop' },
+    },
+  });
+
+describe('parseAlertNotification', () => {
+  it.each([
+    {
+      form: 'SNS envelope holding the whole per-protocol JSON (the emulator)',
+      message: { Body: envelope(PER_PROTOCOL, 'DOWN: Shop - refused') },
+      expected: { subject: 'DOWN: Shop - refused', text: 'Shop is DOWN.\n\nReason: refused' },
+    },
+    {
+      form: 'SNS envelope holding the default text (AWS)',
+      message: { Body: envelope('DOWN: Shop - refused\n\nShop is DOWN.', 'DOWN: Shop - refused') },
+      expected: { subject: 'DOWN: Shop - refused', text: 'Shop is DOWN.' },
+    },
+    {
+      form: 'raw delivery of the per-protocol JSON',
+      message: {
+        Body: PER_PROTOCOL,
+        MessageAttributes: { event: { DataType: 'String', StringValue: 'DOWN' } },
+      },
+      expected: { subject: 'Shop is DOWN.', text: 'Reason: refused', attributes: { event: 'DOWN' } },
+    },
+    {
+      form: 'raw delivery of plain text',
+      message: { Body: 'UP: Shop - back after 2 min\n\nShop is back UP after 2 min.' },
+      expected: {
+        subject: 'UP: Shop - back after 2 min',
+        text: 'Shop is back UP after 2 min.',
+        attributes: {},
+      },
+    },
+  ])('reads the $form', ({ message, expected }) => {
+    // Act
+    const alert = parseAlertNotification(message as Message, 1_000);
+
+    // Assess
+    expect(alert).toMatchObject({ receivedAtMs: 1_000, ...expected });
+  });
+
+  it('keeps the SNS message attributes of an envelope', () => {
+    // Act
+    const alert = parseAlertNotification({ Body: envelope(PER_PROTOCOL, 'DOWN: Shop - refused') }, 0);
+
+    // Assess
+    expect(alert.attributes).toEqual({ event: 'DOWN', siteId: 'shop' });
+  });
+});
