@@ -15,7 +15,11 @@ const deps = {
   store: new SiteStore(new DynamoDBClient({}), config.tableName),
   probe: createProbe({ allowPrivateTargets: config.allowPrivateTargets }),
   publisher: new AlertPublisher(new SNSClient({}), config.topicArn),
-  queue: new CheckQueue(new SQSClient({}), config.queueUrl),
+  queue: new CheckQueue(
+    // Send to the configured endpoint (AWS_ENDPOINT_URL_SQS locally), not to whatever host the queue URL names.
+    new SQSClient({ useQueueUrlAsEndpoint: false }),
+    config.queueUrl,
+  ),
   log: createJsonLogger(),
   nowMs: Date.now,
 };

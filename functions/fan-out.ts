@@ -10,7 +10,11 @@ import { runSweep, type SweepReport } from './services/sweep.ts';
 const config = readFanOutConfig(process.env);
 const deps = {
   store: new SiteStore(new DynamoDBClient({}), config.tableName),
-  queue: new CheckQueue(new SQSClient({}), config.queueUrl),
+  queue: new CheckQueue(
+    // Send to the configured endpoint (AWS_ENDPOINT_URL_SQS locally), not to whatever host the queue URL names.
+    new SQSClient({ useQueueUrlAsEndpoint: false }),
+    config.queueUrl,
+  ),
   log: createJsonLogger(),
 };
 // Longer than a sweep normally takes, shorter than the Lambda timeout: a crashed sweep's retry can take over.

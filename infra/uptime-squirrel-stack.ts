@@ -15,8 +15,6 @@ import { MonitorFunction } from './monitor-function.ts';
 export const CHECKER_TIMEOUT = Duration.seconds(60);
 // Below the 1-minute schedule, so one sweep ends before the next begins.
 export const FAN_OUT_TIMEOUT = Duration.seconds(50);
-// Attribute the fan-out sets on its short-lived lease items so DynamoDB deletes them.
-export const LEASE_TTL_ATTRIBUTE = 'expiresAt';
 
 export interface UptimeSquirrelStackProps extends StackProps {
   /** Subscribed to every alert and alarm by email. @default - no email subscription */
@@ -37,7 +35,6 @@ export class UptimeSquirrelStack extends Stack {
       partitionKey: { name: 'siteId', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: LEASE_TTL_ATTRIBUTE,
       // Users' sites and their history: deleting the stack must not delete them.
       removalPolicy: RemovalPolicy.RETAIN,
     });

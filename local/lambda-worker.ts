@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import { interceptLocalhostDns } from 'fauxqs';
 
 /** What the host passes to the worker that plays one Lambda function. */
 export interface LambdaWorkerData {
@@ -36,11 +35,6 @@ const port = parentPort;
 if (!port) throw new Error('lambda-worker.ts runs in a worker thread started by lambda-host.ts');
 const data = workerData as LambdaWorkerData;
 const reply = (message: WorkerReply) => port.postMessage(message);
-
-// The emulator's queue URLs are http://sqs.<region>.localhost:<port>/…, and an SQS client configured by
-// AWS_ENDPOINT_URL_SQS (not by `endpoint`) sends to the QueueUrl's origin, which this machine's resolver
-// does not know. Resolve *.localhost to loopback, as RFC 6761 says it should, in this thread only.
-interceptLocalhostDns('localhost');
 
 // The cold start: the handler module builds its SDK clients from this worker's environment.
 let handler: Handler | undefined;

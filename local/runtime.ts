@@ -5,8 +5,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { RESERVED_KEY_PREFIX } from '../functions/adapters/site-item.ts';
-import { SiteStore } from '../functions/adapters/site-store.ts';
+import { SiteStore, SWEEP_LEASE_KEY } from '../functions/adapters/site-store.ts';
 import { ENV } from '../functions/config.ts';
 import type { SweepReport } from '../functions/services/sweep.ts';
 import { AlertInbox, type ReceivedAlert } from './alert-inbox.ts';
@@ -134,7 +133,6 @@ const CHECKER = { name: 'uptime-squirrel-checker', timeoutMs: 60_000, memorySize
 const SCHEDULE_RULE_NAME = 'uptime-squirrel-schedule';
 const CHECKER_BATCH_SIZE = 10;
 const FAKE_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-const SWEEP_LEASE_KEY = `${RESERVED_KEY_PREFIX}sweep`;
 const MS_PER_MINUTE = 60_000;
 
 // dynalite keeps its LevelDB open exclusively: a second runtime on the same directory in this process would crash.
@@ -226,9 +224,7 @@ async function launch(
     AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
-    // An SQS client whose endpoint comes from the environment sends to the QueueUrl's origin when the two
-    // differ (and warns on every call): give it that origin, which the worker resolves to loopback.
-    AWS_ENDPOINT_URL_SQS: new URL(resources.queueUrl).origin,
+    AWS_ENDPOINT_URL_SQS: emulators.sqsEndpoint,
     AWS_ENDPOINT_URL_SNS: emulators.sqsEndpoint,
     // A profile in the developer's ~/.aws must not redirect or re-credential the handlers.
     AWS_CONFIG_FILE: join(dataDir, 'no-aws-config'),

@@ -28,7 +28,8 @@ export interface ScanPage {
   readonly invalid: readonly InvalidSiteItem[];
 }
 
-const SWEEP_LEASE_KEY = `${RESERVED_KEY_PREFIX}sweep`;
+/** The one bookkeeping item: which minute was swept last (its `minute` attribute), and by whom. */
+export const SWEEP_LEASE_KEY = `${RESERVED_KEY_PREFIX}sweep`;
 
 /** DynamoDB access for site items: one item per site, config and state side by side. */
 export class SiteStore {

@@ -40,14 +40,13 @@ describe('UptimeSquirrelStack', () => {
   });
 
   describe('sites table', () => {
-    it('is keyed by siteId, on demand, with point-in-time recovery and a TTL for lease items', () => {
+    it('is keyed by siteId, on demand, with point-in-time recovery', () => {
       // Assess
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
         AttributeDefinitions: [{ AttributeName: 'siteId', AttributeType: 'S' }],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
     });
 
