@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { STATUS_CODES } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import { isPublicAddress } from '../domain/address-policy.ts';
 import type { CheckResult, DownReason, FaultReason } from '../domain/check-result.ts';
 import { SITE_LIMITS } from '../domain/site.ts';
@@ -29,11 +29,11 @@ export interface ProbeOptions {
   readonly lookup?: typeof dnsLookup;
 }
 
-/** An HTTP checker holding one connection pool; close it when the invocation is done. */
+/** An HTTP checker; close it when the invocation is done. */
 export interface Probe {
   /** Checks one target; never throws for anything the site or the network does. */
   check(target: ProbeTarget, signal?: AbortSignal): Promise<CheckResult>;
-  /** Closes the connection pool once in-flight checks have finished. */
+  /** Resolves once the connections of in-flight checks have closed. */
   close(): Promise<void>;
 }
 
@@ -82,8 +82,8 @@ export class ProbeOptionsError extends Error {
 }
 
 /**
- * Creates an HTTP probe with its own undici Agent. Connections are never reused (each request closes its
- * socket), and every connection, redirect hops included, goes through the address guard.
+ * Creates an HTTP probe. Connections are never reused (each request closes its socket), and every
+ * connection, redirect hops included, goes through the address guard.
  */
 export function createProbe(options: ProbeOptions = {}): Probe {
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
@@ -93,13 +93,16 @@ export function createProbe(options: ProbeOptions = {}): Probe {
   const isAddressAllowed =
     options.isAddressAllowed ?? (options.allowPrivateTargets === true ? () => true : isPublicAddress);
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  const agent = new Agent({
-    connect: {
-      lookup: createGuardedLookup(options.lookup ?? dnsLookup, isAddressAllowed),
-      timeout: CONNECT_TIMEOUT_MS,
-      rejectUnauthorized: true,
-    },
+  const connect = buildConnector({
+    lookup: createGuardedLookup(options.lookup ?? dnsLookup, isAddressAllowed),
+    timeout: CONNECT_TIMEOUT_MS,
+    rejectUnauthorized: true,
+    // The socket lives for one request: TCP keep-alive probes would only cost a syscall.
+    keepAlive: false,
   });
+  // One Client per request, not an Agent: an Agent builds a Pool per origin, and with thousands of distinct
+  // hosts and no reuse that Pool is pure overhead.
+  const inFlight = new Set<Client>();
 
   async function check(target: ProbeTarget, signal?: AbortSignal): Promise<CheckResult> {
     const startMs = performance.now();
@@ -127,18 +130,28 @@ export function createProbe(options: ProbeOptions = {}): Probe {
         const blocked = findBlockedLiteral(url, isAddressAllowed);
         if (blocked) return { ...classifyError(blocked, describe()), latencyMs: elapsedMs() };
 
-        const response = await request(url, {
-          dispatcher: agent,
-          method,
-          headers: { 'user-agent': userAgent, accept: '*/*' },
-          signal: deadline.signal,
-          // No keep-alive: thousands of distinct hosts, so a pooled socket would only hold a descriptor.
-          reset: true,
-          headersTimeout: target.timeoutMs + BACKSTOP_MARGIN_MS,
-          bodyTimeout: target.timeoutMs + BACKSTOP_MARGIN_MS,
-        });
+        const client = new Client(url.origin, { connect });
+        inFlight.add(client);
+        let response: Dispatcher.ResponseData;
+        try {
+          response = await client.request({
+            path: `${url.pathname}${url.search}`,
+            method,
+            headers: { 'user-agent': userAgent, accept: '*/*' },
+            signal: deadline.signal,
+            // No keep-alive: thousands of distinct hosts, so a pooled socket would only hold a descriptor.
+            reset: true,
+            headersTimeout: target.timeoutMs + BACKSTOP_MARGIN_MS,
+            bodyTimeout: target.timeoutMs + BACKSTOP_MARGIN_MS,
+          });
+          // Answered: with `reset` undici destroys the socket itself; close() would only build an error.
+          inFlight.delete(client);
+        } catch (error) {
+          release(client);
+          throw error;
+        }
         const latencyMs = elapsedMs();
-        discardBody(response.body);
+        discardBody(response.body, method);
         const status = response.statusCode;
 
         // Once only: after the retry the method stays GET, also for later hops.
@@ -189,7 +202,20 @@ export function createProbe(options: ProbeOptions = {}): Probe {
     }
   }
 
-  return { check, close: () => agent.close() };
+  // A failed request may have left its client connecting or holding a socket.
+  const release = (client: Client) => {
+    client.close().then(
+      () => inFlight.delete(client),
+      () => inFlight.delete(client),
+    );
+  };
+
+  return {
+    check,
+    close: async () => {
+      await Promise.allSettled([...inFlight].map((client) => client.close()));
+    },
+  };
 }
 
 interface Deadline {
@@ -203,17 +229,16 @@ interface Deadline {
 function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
   const controller = new AbortController();
   let firstAbort: 'deadline' | 'caller' | undefined;
-  // AbortSignal.timeout is precise; undici's own timers fire up to ~1 s late.
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const onTimeout = () => {
+  // A plain timer is as precise as AbortSignal.timeout (undici's own timers fire up to ~1 s late) and cheaper:
+  // AbortSignal.timeout keeps a weak reference and a finalizer per signal.
+  const timer = setTimeout(() => {
     firstAbort ??= 'deadline';
-    controller.abort(timeout.reason);
-  };
+    controller.abort(new DOMException(`deadline of ${timeoutMs} ms reached`, 'TimeoutError'));
+  }, timeoutMs);
   const onCallerAbort = () => {
     firstAbort ??= 'caller';
     controller.abort(callerSignal?.reason);
   };
-  timeout.addEventListener('abort', onTimeout, { once: true });
   callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   if (callerSignal?.aborted) onCallerAbort();
   return {
@@ -221,7 +246,7 @@ function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined)
     abortedBy: () => firstAbort,
     // The caller's signal outlives thousands of checks: drop our listener so they do not pile up.
     dispose: () => {
-      timeout.removeEventListener('abort', onTimeout);
+      clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
     },
   };
@@ -414,10 +439,18 @@ function parseRedirect(location: string, base: URL): URL | undefined {
   }
 }
 
-// The body is never read: destroying it frees the socket at once, whatever the server still sends.
-function discardBody(body: { on(event: 'error', listener: () => void): unknown; destroy(): unknown }): void {
+interface Body {
+  on(event: 'error', listener: () => void): unknown;
+  resume(): unknown;
+  destroy(): unknown;
+}
+
+// A GET body is never read: destroying it frees the socket at once, whatever the server still sends. A HEAD
+// response has no body and has already ended: draining it costs nothing, destroying it would build an error.
+function discardBody(body: Body, method: 'HEAD' | 'GET'): void {
   body.on('error', () => {});
-  body.destroy();
+  if (method === 'HEAD') body.resume();
+  else body.destroy();
 }
 
 const firstHeader = (value: string | string[] | undefined): string | undefined =>
