@@ -34,6 +34,7 @@ const mustBe =
     `${field} must be ${what}, got ${shown(issue.input)}`;
 
 // Control characters would let a value add lines to alert emails or break log lines.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Returns the reason a URL cannot be monitored, or undefined when it is acceptable. */
