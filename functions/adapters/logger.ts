@@ -13,7 +13,7 @@ export function createJsonLogger(
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Logger {
   const emit = (level: string, message: string, fields?: Record<string, unknown>) =>
-    write(JSON.stringify({ level, message, ...fields }));
+    write(redactContacts(JSON.stringify({ level, message, ...fields })));
   return {
     info: (message, fields) => emit('INFO', message, fields),
     warn: (message, fields) => emit('WARN', message, fields),
@@ -36,6 +36,13 @@ export function createJsonLogger(
       ),
   };
 }
+
+const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
+const PHONE = /\+(\d{2})\d{4,11}(\d{2})\b/g;
+
+/** Owners may be email addresses and error texts may quote input: logs keep only enough to recognise them. */
+export const redactContacts = (text: string): string =>
+  text.replace(EMAIL, '$1***@$2').replace(PHONE, '+$1***$2');
 
 /** Query strings often carry tokens: logs get scheme, host and path only. */
 export function redactUrl(raw: string): string {
