@@ -230,6 +230,8 @@ function stateColor(site: SiteRecord): Color {
     DOWN: 'red',
     PENDING: 'yellow',
     RECOVERING: 'yellow',
+    DEGRADED: 'yellow',
+    BLOCKED: 'yellow',
     UNKNOWN: 'grey',
   };
   return colors[site.state.status];

@@ -87,8 +87,10 @@ const STATUS_ORDER: Readonly<Record<SiteStatus, number>> = {
   DOWN: 0,
   PENDING: 1,
   RECOVERING: 2,
-  UNKNOWN: 3,
-  UP: 4,
+  BLOCKED: 3,
+  DEGRADED: 4,
+  UNKNOWN: 5,
+  UP: 6,
 };
 
 const byStatusThenId = (a: SiteRecord, b: SiteRecord) =>
@@ -161,7 +163,7 @@ export const checkJson = (url: string, result: CheckResult): string =>
     up: result.kind === 'up',
     kind: result.kind,
     status: 'status' in result ? (result.status ?? null) : null,
-    reason: result.kind === 'up' ? null : result.reason,
+    reason: reasonOf(result),
     detail: result.kind === 'up' ? null : result.detail,
     latencyMs: result.latencyMs,
   });
@@ -169,7 +171,14 @@ export const checkJson = (url: string, result: CheckResult): string =>
 const VERDICT_LABEL: Readonly<Record<CheckResult['kind'], string>> = {
   up: 'UP',
   down: 'DOWN',
+  blocked: 'BLOCKED',
   fault: 'NOT CHECKED',
+};
+
+/** A blocked answer has no down reason of its own: the site refused the monitor. */
+const reasonOf = (result: CheckResult): string | null => {
+  if (result.kind === 'up') return null;
+  return result.kind === 'blocked' ? 'blocked' : result.reason;
 };
 
 /** `check` as a table, in the order the URLs were given. */
@@ -181,7 +190,7 @@ export function renderChecks(
     VERDICT_LABEL[result.kind],
     'status' in result && result.status !== undefined ? String(result.status) : '-',
     `${result.latencyMs}ms`,
-    result.kind === 'up' ? '' : `${result.reason}: ${result.detail}`,
+    result.kind === 'up' ? '' : `${reasonOf(result)}: ${result.detail}`,
   ]);
   return renderTable(['URL', 'VERDICT', 'STATUS', 'LATENCY', 'WHY'], rows);
 }

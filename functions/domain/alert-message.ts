@@ -2,6 +2,8 @@ import type { Alert } from './alert.ts';
 import { formatDuration, formatUtc } from './duration.ts';
 
 export const SMS_MAX_BYTES = 140;
+/** The User-Agent every check sends, named in BLOCKED alerts so owners can allow-list it. */
+export const MONITOR_USER_AGENT = 'uptime-squirrel/0.1 (+https://github.com/uptime-squirrel/uptime-squirrel)';
 // SNS rejects subjects over 100 characters or with control characters.
 const SUBJECT_MAX_CHARS = 100;
 
@@ -15,60 +17,169 @@ export interface AlertMessage {
 
 /** Renders an alert: a subject that names site and reason, a readable email, an SMS within 140 ASCII bytes. */
 export function formatAlert(alert: Alert): AlertMessage {
-  const subject = subjectOf(alert);
-  const email = emailBodyOf(alert);
-  return { subject, default: `${subject}\n\n${email}`, email, sms: smsOf(alert) };
+  const view = viewOf(alert);
+  const subject = subjectOf(alert, view);
+  const email = [...view.email, '', '-- uptime-squirrel'].join('\n');
+  return { subject, default: `${subject}\n\n${email}`, email, sms: smsOf(alert, view) };
 }
 
-function subjectOf(alert: Alert): string {
-  const [prefix, suffix] =
-    alert.event === 'DOWN'
-      ? ['DOWN: ', ` - ${alert.reason}`]
-      : ['UP: ', ` - back after ${formatDuration(alert.atMs - alert.outageSinceMs)}`];
-  // The name gives way first: the event and the reason are what the subject line is for.
-  const name = truncate(toAscii(alert.siteName), SUBJECT_MAX_CHARS - prefix.length - suffix.length);
-  return `${prefix}${name}${suffix}`;
+/** What each kind of alert says: the subject's prefix and suffix around the name, the email, the SMS tail. */
+interface AlertView {
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly email: readonly string[];
+  readonly smsTail: string;
 }
 
-function emailBodyOf(alert: Alert): string {
+function viewOf(alert: Alert): AlertView {
   const status = alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`];
-  if (alert.event === 'DOWN') {
-    return [
-      `${alert.siteName} is DOWN.`,
-      '',
-      `URL:         ${alert.url}`,
-      `Reason:      ${alert.reason}`,
-      `Detail:      ${alert.detail}`,
-      ...status,
-      `Down since:  ${formatUtc(alert.outageSinceMs)} (first failed check)`,
-      `Confirmed:   ${formatUtc(alert.atMs)}`,
-      `Latency:     ${alert.latencyMs} ms`,
-      `Owner:       ${alert.owner}`,
-      '',
-      `You will get one more message when ${alert.siteName} is back up.`,
-      '-- uptime-squirrel',
-    ].join('\n');
+  const hhmm = (ms: number) => `${formatUtc(ms).slice(11, 16)} UTC`;
+  const owner = `Owner:       ${alert.owner}`;
+  const maintenance =
+    alert.afterMaintenanceSinceMs === undefined
+      ? []
+      : [
+          `Note:        the status changed during the maintenance window that began ${formatUtc(alert.afterMaintenanceSinceMs)}`,
+        ];
+  switch (alert.event) {
+    case 'DOWN':
+      return {
+        prefix: 'DOWN: ',
+        suffix: ` - ${alert.reason}`,
+        email: [
+          `${alert.siteName} is DOWN.`,
+          '',
+          `URL:         ${alert.url}`,
+          `Reason:      ${alert.reason}`,
+          `Detail:      ${alert.detail}`,
+          ...status,
+          `Down since:  ${formatUtc(alert.outageSinceMs)} (first failed check)`,
+          `Confirmed:   ${formatUtc(alert.atMs)}`,
+          `Latency:     ${alert.latencyMs} ms`,
+          owner,
+          ...maintenance,
+          '',
+          `You will get one more message when ${alert.siteName} is back up.`,
+        ],
+        smsTail: ` DOWN: ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
+      };
+    case 'REMINDER': {
+      const downFor = formatDuration(alert.atMs - alert.outageSinceMs);
+      return {
+        prefix: 'STILL DOWN: ',
+        suffix: ` - ${downFor}`,
+        email: [
+          `${alert.siteName} is still DOWN, for ${downFor} now.`,
+          '',
+          `URL:         ${alert.url}`,
+          `Reason:      ${alert.reason}`,
+          `Detail:      ${alert.detail}`,
+          `Down since:  ${formatUtc(alert.outageSinceMs)}`,
+          owner,
+        ],
+        smsTail: ` STILL DOWN ${downFor}: ${alert.reason}`,
+      };
+    }
+    case 'DEGRADED':
+      return {
+        prefix: 'SLOW: ',
+        suffix: ` - ${alert.latencyMs} ms`,
+        email: [
+          `${alert.siteName} is up but DEGRADED: responses are slower than ${alert.maxResponseMs ?? '?'} ms.`,
+          '',
+          `URL:         ${alert.url}`,
+          `Latency:     ${alert.latencyMs} ms (limit ${alert.maxResponseMs ?? '?'} ms)`,
+          `Slow since:  ${formatUtc(alert.outageSinceMs)}`,
+          owner,
+          ...maintenance,
+          '',
+          'This is not an outage alert; you will get one more message when responses are fast again.',
+        ],
+        smsTail: ` SLOW: ${alert.latencyMs} ms > ${alert.maxResponseMs ?? '?'} ms`,
+      };
+    case 'BLOCKED':
+      return {
+        prefix: 'BLOCKED: ',
+        suffix: ` - HTTP ${alert.status ?? '?'}`,
+        email: [
+          `${alert.siteName} answers, but refuses the monitor (HTTP ${alert.status ?? '?'}).`,
+          '',
+          `URL:         ${alert.url}`,
+          `Detail:      ${alert.detail}`,
+          `Since:       ${formatUtc(alert.outageSinceMs)}`,
+          owner,
+          ...maintenance,
+          '',
+          'This is not an outage alert. A firewall, WAF or bot protection is likely blocking the checks:',
+          `allow-list the User-Agent "${MONITOR_USER_AGENT}", or set treatBlockedAsDown on the site to page on it.`,
+        ],
+        smsTail: ` BLOCKED: HTTP ${alert.status ?? '?'}, allow-list our User-Agent`,
+      };
+    case 'TLS_EXPIRY': {
+      const validTo = alert.tlsValidToMs ?? alert.atMs;
+      const daysLeft = Math.max(0, Math.floor((validTo - alert.atMs) / 86_400_000));
+      return {
+        prefix: 'TLS: ',
+        suffix: ` - certificate expires in ${daysLeft} d`,
+        email: [
+          `The TLS certificate of ${alert.siteName} expires in ${daysLeft} day(s).`,
+          '',
+          `URL:         ${alert.url}`,
+          `Expires:     ${formatUtc(validTo)}`,
+          owner,
+          '',
+          'Renew it before then: an expired certificate makes the site DOWN (reason tls) for every visitor.',
+        ],
+        smsTail: ` TLS cert expires in ${daysLeft} d (${formatUtc(validTo).slice(0, 10)})`,
+      };
+    }
+    case 'UP': {
+      const from = alert.recoveredFrom ?? 'DOWN';
+      const after = formatDuration(alert.atMs - alert.outageSinceMs);
+      if (from === 'DOWN' && alert.afterMaintenanceSinceMs === undefined) {
+        return {
+          prefix: 'UP: ',
+          suffix: ` - back after ${after}`,
+          email: [
+            `${alert.siteName} is back UP after ${after}.`,
+            '',
+            `URL:         ${alert.url}`,
+            `Down from:   ${formatUtc(alert.outageSinceMs)}`,
+            `Up again:    ${formatUtc(alert.atMs)}`,
+            `Was down:    ${alert.reason} (${alert.detail})`,
+            `Latency now: ${alert.latencyMs} ms`,
+            owner,
+          ],
+          smsTail: ` UP after ${after}`,
+        };
+      }
+      const was = from === 'DOWN' ? 'down' : from === 'DEGRADED' ? 'slow' : 'blocking the monitor';
+      return {
+        prefix: 'UP: ',
+        suffix: ` - no longer ${was}`,
+        email: [
+          `${alert.siteName} is UP again and no longer ${was}.`,
+          '',
+          `URL:         ${alert.url}`,
+          `Up again:    ${formatUtc(alert.atMs)}`,
+          `Latency now: ${alert.latencyMs} ms`,
+          owner,
+          ...maintenance,
+        ],
+        smsTail: ` UP, no longer ${was}`,
+      };
+    }
   }
-  return [
-    `${alert.siteName} is back UP after ${formatDuration(alert.atMs - alert.outageSinceMs)}.`,
-    '',
-    `URL:         ${alert.url}`,
-    `Down from:   ${formatUtc(alert.outageSinceMs)}`,
-    `Up again:    ${formatUtc(alert.atMs)}`,
-    `Was down:    ${alert.reason} (${alert.detail})`,
-    `Latency now: ${alert.latencyMs} ms`,
-    `Owner:       ${alert.owner}`,
-    '',
-    '-- uptime-squirrel',
-  ].join('\n');
 }
 
-function smsOf(alert: Alert): string {
-  const host = hostOf(alert.url);
-  const tail =
-    alert.event === 'DOWN'
-      ? ` DOWN: ${alert.reason} since ${formatUtc(alert.outageSinceMs).slice(11, 16)} UTC ${host}`
-      : ` UP after ${formatDuration(alert.atMs - alert.outageSinceMs)} ${host}`;
+function subjectOf(alert: Alert, view: AlertView): string {
+  // The name gives way first: the event and the reason are what the subject line is for.
+  const name = truncate(toAscii(alert.siteName), SUBJECT_MAX_CHARS - view.prefix.length - view.suffix.length);
+  return toAscii(`${view.prefix}${name}${view.suffix}`);
+}
+
+function smsOf(alert: Alert, view: AlertView): string {
+  const tail = `${view.smsTail} ${hostOf(alert.url)}`;
   // The site name gives way first: the event, reason and time are what the reader needs.
   const tailAscii = truncate(toGsmBasic(tail), SMS_MAX_BYTES - 8);
   const name = truncate(toGsmBasic(alert.siteName), SMS_MAX_BYTES - tailAscii.length);

@@ -1,26 +1,49 @@
 import type { Alert, AlertEvent } from './alert.ts';
-import type { CheckResult } from './check-result.ts';
+import type { CheckResult, TlsCertificate } from './check-result.ts';
+import { isInMaintenance } from './maintenance-window.ts';
 import type { SiteConfig } from './site.ts';
-import { ALERT_CLAIM_MS, type LastCheck, type SiteState } from './site-state.ts';
-
-type Verdict = Exclude<CheckResult, { kind: 'fault' }>;
-type DownVerdict = Extract<CheckResult, { kind: 'down' }>;
+import {
+  ALERT_CLAIM_MS,
+  confirmedStatusOf,
+  type LastCheck,
+  type Outage,
+  type SiteState,
+} from './site-state.ts';
 
 /** What to do after a check. An empty decision means: write nothing, send nothing. */
 export interface Decision {
   /** The state to commit (conditionally on `prev.version`); absent when nothing changed. */
   readonly next?: SiteState;
-  /** The alert committed with `next` (already placed in `next.pendingAlerts`, the outbox). */
-  readonly alert?: Alert;
+  /** Alerts committed with `next` (already in `next.pendingAlerts`, the outbox); the transition's first. */
+  readonly alerts: readonly Alert[];
   /** Schedule a confirming re-check this many seconds from now. */
   readonly recheckAfterSeconds?: number;
 }
 
-const NOTHING: Decision = {};
+type Verdict = Exclude<CheckResult, { kind: 'fault' }>;
+type DownVerdict = Extract<CheckResult, { kind: 'down' }>;
+/** How the site's policy reads a result: `slow` is up but over maxResponseMs. */
+type Reading = 'up' | 'slow' | 'down' | 'blocked';
+
+/** A state change being drafted: field changes plus the events to announce. */
+interface Draft {
+  readonly changes: Partial<SiteState>;
+  readonly events: readonly AlertDraft[];
+  readonly recheckAfterSeconds?: number;
+}
+
+interface AlertDraft {
+  readonly event: AlertEvent;
+  readonly fields?: Partial<Alert>;
+}
+
+const NOTHING: Decision = { alerts: [] };
+const NO_CHANGE: Draft = { changes: {}, events: [] };
+const MS_PER_DAY = 86_400_000;
 
 /**
- * The alerting state machine: (previous state, check result, site policy, now) → next state and alert.
- * Pure: the caller commits `next` with a version check, so a transition and its alert happen once.
+ * The alerting state machine: (site policy, previous state, check result, now) → next state and alerts.
+ * Pure: the caller commits `next` with a version check, so a transition and its alerts happen once.
  */
 export function decideTransition(
   site: SiteConfig,
@@ -31,154 +54,362 @@ export function decideTransition(
 ): Decision {
   // A checker fault says nothing about the site, and a redelivered check was already counted.
   if (result.kind === 'fault' || prev.lastCheckId === checkId) return NOTHING;
-  return result.kind === 'up'
-    ? decideAfterSuccess(site, prev, result, checkId, nowMs)
-    : decideAfterFailure(site, prev, result, checkId, nowMs);
+  const verdict = applyBlockedPolicy(site, result);
+  const reading = readingOf(site, verdict);
+  const core = decideStatus(site, prev, reading, verdict, nowMs);
+  const inWindow = isInMaintenance(site.maintenance, nowMs);
+  // Reminders and certificate warnings wait until the window ends rather than being spent inside it.
+  const draft = withMaintenance(
+    prev,
+    inWindow
+      ? core
+      : withTlsWarning(site, prev, verdict, withReminder(site, prev, reading, core, nowMs), nowMs),
+    inWindow,
+    nowMs,
+  );
+  if (Object.keys(draft.changes).length === 0 && draft.events.length === 0) return NOTHING;
+  return commit(site, prev, draft, verdict, checkId, nowMs);
 }
 
-function decideAfterSuccess(
+/** With `treatBlockedAsDown`, a refusal is an outage like any other 4xx. */
+function applyBlockedPolicy(site: SiteConfig, result: Verdict): Verdict {
+  if (result.kind !== 'blocked' || !site.treatBlockedAsDown) return result;
+  return {
+    kind: 'down',
+    reason: 'http-4xx',
+    status: result.status,
+    detail: result.detail,
+    latencyMs: result.latencyMs,
+  };
+}
+
+function readingOf(site: SiteConfig, verdict: Verdict): Reading {
+  if (verdict.kind !== 'up') return verdict.kind;
+  return site.maxResponseMs !== undefined && verdict.latencyMs > site.maxResponseMs ? 'slow' : 'up';
+}
+
+function decideStatus(
   site: SiteConfig,
   prev: SiteState,
-  result: Verdict,
-  checkId: string,
+  reading: Reading,
+  verdict: Verdict,
   nowMs: number,
-): Decision {
-  const base = { lastCheckId: checkId, lastCheck: toLastCheck(result, nowMs), consecutiveFailures: 0 };
+): Draft {
+  switch (reading) {
+    case 'down':
+      return afterFailure(site, prev, verdict as DownVerdict, nowMs);
+    case 'blocked':
+      return afterBlocked(site, prev, nowMs);
+    default:
+      return afterSuccess(site, prev, reading === 'slow', nowMs);
+  }
+}
+
+function afterSuccess(site: SiteConfig, prev: SiteState, isSlow: boolean, nowMs: number): Draft {
+  const reset = { consecutiveFailures: 0, consecutiveBlocked: 0 };
   switch (prev.status) {
-    case 'UP':
-      return NOTHING;
-    case 'UNKNOWN':
-      return {
-        next: advance(prev, { ...base, status: 'UP', consecutiveSuccesses: 0, statusSinceMs: nowMs }),
-      };
-    case 'PENDING':
-      // One miss followed by a success was a blip: back to UP without telling anyone.
-      return {
-        next: advance(prev, {
-          ...base,
-          status: 'UP',
-          consecutiveSuccesses: 0,
-          outage: undefined,
-          // A site whose very first check was a blip becomes UP only now.
-          statusSinceMs: prev.statusSinceMs ?? nowMs,
-        }),
-      };
     case 'DOWN':
     case 'RECOVERING': {
       const successes = prev.consecutiveSuccesses + 1;
       if (successes < site.recoveryThreshold) {
         return {
-          next: advance(prev, { ...base, status: 'RECOVERING', consecutiveSuccesses: successes }),
+          changes: { ...reset, status: 'RECOVERING', consecutiveSuccesses: successes },
+          events: [],
           recheckAfterSeconds: site.confirmDelaySeconds,
         };
       }
-      const next = advance(prev, {
-        ...base,
-        status: 'UP',
-        consecutiveSuccesses: 0,
-        statusSinceMs: nowMs,
-        outage: undefined,
-      });
-      return withAlert(next, buildAlert('UP', site, prev, next, result, nowMs), nowMs);
+      return {
+        changes: { ...upChanges(nowMs), consecutiveSlow: isSlow ? 1 : 0 },
+        events: [{ event: 'UP', fields: { recoveredFrom: 'DOWN' } }],
+      };
+    }
+    case 'BLOCKED':
+      return {
+        changes: { ...upChanges(nowMs), consecutiveSlow: isSlow ? 1 : 0 },
+        events: [{ event: 'UP', fields: { recoveredFrom: 'BLOCKED' } }],
+      };
+    case 'DEGRADED':
+      if (isSlow) return NO_CHANGE;
+      return { changes: upChanges(nowMs), events: [{ event: 'UP', fields: { recoveredFrom: 'DEGRADED' } }] };
+    case 'UNKNOWN':
+    case 'PENDING':
+    case 'UP': {
+      // UNKNOWN becomes UP now; PENDING was a blip (back to UP without telling anyone).
+      const becameUp: Partial<SiteState> =
+        prev.status === 'UP'
+          ? {}
+          : {
+              status: 'UP',
+              consecutiveFailures: 0,
+              consecutiveSuccesses: 0,
+              outage: undefined,
+              statusSinceMs: prev.statusSinceMs ?? nowMs,
+            };
+      const slow = isSlow ? (prev.consecutiveSlow ?? 0) + 1 : 0;
+      if (slow >= site.failureThreshold) {
+        return {
+          changes: { ...becameUp, ...reset, status: 'DEGRADED', consecutiveSlow: slow, statusSinceMs: nowMs },
+          events: [{ event: 'DEGRADED', fields: { maxResponseMs: site.maxResponseMs } }],
+        };
+      }
+      const slowChange = slow === (prev.consecutiveSlow ?? 0) ? {} : { consecutiveSlow: slow };
+      const blockedChange = (prev.consecutiveBlocked ?? 0) === 0 ? {} : { consecutiveBlocked: 0 };
+      return { changes: { ...becameUp, ...slowChange, ...blockedChange }, events: [] };
     }
   }
 }
 
-function decideAfterFailure(
-  site: SiteConfig,
-  prev: SiteState,
-  result: DownVerdict,
-  checkId: string,
-  nowMs: number,
-): Decision {
-  const base = { lastCheckId: checkId, lastCheck: toLastCheck(result, nowMs), consecutiveSuccesses: 0 };
+function afterFailure(site: SiteConfig, prev: SiteState, result: DownVerdict, nowMs: number): Draft {
   switch (prev.status) {
     case 'DOWN':
-      return NOTHING;
+      return NO_CHANGE;
     case 'RECOVERING':
       // Still down: the outage goes on, it was already alerted.
-      return {
-        next: advance(prev, { ...base, status: 'DOWN', consecutiveFailures: prev.consecutiveFailures }),
-      };
-    case 'UNKNOWN':
-    case 'UP':
-    case 'PENDING': {
+      return { changes: { status: 'DOWN', consecutiveSuccesses: 0 }, events: [] };
+    default: {
+      // UNKNOWN, UP, PENDING, DEGRADED, BLOCKED: a failure starts (or continues) an outage.
       const failures = prev.status === 'PENDING' ? prev.consecutiveFailures + 1 : 1;
-      const outage = {
+      const outage: Outage = {
         sinceMs: prev.status === 'PENDING' && prev.outage ? prev.outage.sinceMs : nowMs,
         reason: result.reason,
         detail: result.detail,
         ...(result.status === undefined ? {} : { status: result.status }),
       };
+      const base = { consecutiveSuccesses: 0, consecutiveSlow: 0, consecutiveBlocked: 0, outage };
       if (failures < site.failureThreshold) {
         return {
-          next: advance(prev, { ...base, status: 'PENDING', consecutiveFailures: failures, outage }),
+          changes: { ...base, status: 'PENDING', consecutiveFailures: failures },
+          events: [],
           recheckAfterSeconds: site.confirmDelaySeconds,
         };
       }
-      const next = advance(prev, {
-        ...base,
-        status: 'DOWN',
-        consecutiveFailures: failures,
-        statusSinceMs: nowMs,
-        outage,
-      });
-      return withAlert(next, buildAlert('DOWN', site, prev, next, result, nowMs), nowMs);
+      return {
+        changes: {
+          ...base,
+          status: 'DOWN',
+          consecutiveFailures: failures,
+          statusSinceMs: nowMs,
+          lastReminderAtMs: undefined,
+        },
+        events: [{ event: 'DOWN' }],
+      };
     }
   }
 }
 
-function advance(prev: SiteState, changes: Partial<SiteState>): SiteState {
-  const next: SiteState = { ...prev, ...changes, version: prev.version + 1 };
-  if (next.outage === undefined) {
-    const { outage: _dropped, ...rest } = next;
-    return rest;
+function afterBlocked(site: SiteConfig, prev: SiteState, nowMs: number): Draft {
+  if (prev.status === 'BLOCKED') return NO_CHANGE;
+  const blocked = (prev.consecutiveBlocked ?? 0) + 1;
+  if (blocked < site.failureThreshold) {
+    return {
+      changes: { consecutiveBlocked: blocked },
+      events: [],
+      recheckAfterSeconds: site.confirmDelaySeconds,
+    };
   }
-  return next;
+  // The site answers, so an outage in progress is over; what is left is a refusal to be monitored.
+  return {
+    changes: {
+      status: 'BLOCKED',
+      consecutiveBlocked: blocked,
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 0,
+      consecutiveSlow: 0,
+      statusSinceMs: nowMs,
+      outage: undefined,
+    },
+    events: [{ event: 'BLOCKED' }],
+  };
 }
 
-function withAlert(next: SiteState, alert: Alert, nowMs: number): Decision {
-  // The committing checker publishes right away, so it holds the claim from the start.
-  const entry = { alert, claimedUntilMs: nowMs + ALERT_CLAIM_MS };
-  return { next: { ...next, pendingAlerts: { ...next.pendingAlerts, [alert.alertId]: entry } }, alert };
+const upChanges = (nowMs: number): Partial<SiteState> => ({
+  status: 'UP',
+  outage: undefined,
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 0,
+  consecutiveSlow: 0,
+  consecutiveBlocked: 0,
+  statusSinceMs: nowMs,
+  lastReminderAtMs: undefined,
+});
+
+/** While a site stays DOWN, a reminder every `reminderMinutes` (0 = never), counted from the last one. */
+function withReminder(
+  site: SiteConfig,
+  prev: SiteState,
+  reading: Reading,
+  draft: Draft,
+  nowMs: number,
+): Draft {
+  if (site.reminderMinutes === 0 || prev.status !== 'DOWN' || reading !== 'down') return draft;
+  const lastMs = prev.lastReminderAtMs ?? prev.statusSinceMs ?? nowMs;
+  if (nowMs - lastMs < site.reminderMinutes * 60_000) return draft;
+  return {
+    ...draft,
+    changes: { ...draft.changes, lastReminderAtMs: nowMs },
+    events: [...draft.events, { event: 'REMINDER' }],
+  };
 }
+
+/**
+ * One warning per threshold (default 14, 7 and 1 days) per certificate: crossing several at once sends only
+ * the most urgent; a renewed certificate (another fingerprint) starts afresh.
+ */
+function withTlsWarning(
+  site: SiteConfig,
+  prev: SiteState,
+  verdict: Verdict,
+  draft: Draft,
+  nowMs: number,
+): Draft {
+  const certificate: TlsCertificate | undefined = verdict.kind === 'down' ? undefined : verdict.tls;
+  if (!certificate) return draft;
+  const known = prev.tls?.fingerprint === certificate.fingerprint ? prev.tls : undefined;
+  const warned = known?.warnedDays ?? [];
+  const daysLeft = Math.floor((certificate.validToMs - nowMs) / MS_PER_DAY);
+  const due = site.tlsWarnDays.filter((days) => daysLeft < days && !warned.includes(days));
+  if (known && due.length === 0) return draft;
+  const tls = {
+    fingerprint: certificate.fingerprint,
+    validToMs: certificate.validToMs,
+    warnedDays: [...warned, ...due].sort((a, b) => b - a),
+  };
+  const events: AlertDraft[] =
+    due.length === 0 ? [] : [{ event: 'TLS_EXPIRY', fields: { tlsValidToMs: certificate.validToMs } }];
+  return { ...draft, changes: { ...draft.changes, tls }, events: [...draft.events, ...events] };
+}
+
+/**
+ * In a window: state moves on, nobody is told. Leaving it: one alert, and only if the site is no longer in
+ * the status it had when the window began.
+ */
+function withMaintenance(prev: SiteState, draft: Draft, inWindow: boolean, nowMs: number): Draft {
+  const nextStatus = confirmedStatusOf(draft.changes.status ?? prev.status);
+  if (inWindow) {
+    if (prev.maintenanceMark) return { ...draft, events: [] };
+    const mark = { sinceMs: nowMs, statusAtStart: confirmedStatusOf(prev.status) };
+    return { ...draft, changes: { ...draft.changes, maintenanceMark: mark }, events: [] };
+  }
+  if (!prev.maintenanceMark) return draft;
+  const { statusAtStart, sinceMs } = prev.maintenanceMark;
+  const changes = { ...draft.changes, maintenanceMark: undefined };
+  const announcesStatus = draft.events.some((e) => e.event !== 'TLS_EXPIRY' && e.event !== 'REMINDER');
+  if (nextStatus === statusAtStart || announcesStatus) return { ...draft, changes };
+  const fields: Partial<Alert> =
+    nextStatus === 'UP'
+      ? { afterMaintenanceSinceMs: sinceMs, recoveredFrom: statusAtStart === 'UP' ? 'DOWN' : statusAtStart }
+      : { afterMaintenanceSinceMs: sinceMs };
+  return { ...draft, changes, events: [{ event: nextStatus, fields }, ...draft.events] };
+}
+
+function commit(
+  site: SiteConfig,
+  prev: SiteState,
+  draft: Draft,
+  verdict: Verdict,
+  checkId: string,
+  nowMs: number,
+): Decision {
+  const next = dropUndefined({
+    ...prev,
+    ...draft.changes,
+    lastCheckId: checkId,
+    lastCheck: toLastCheck(verdict, nowMs),
+    version: prev.version + 1,
+  });
+  const alerts = draft.events.map((event, index) =>
+    buildAlert(site, prev, next, verdict, event, index, nowMs),
+  );
+  if (alerts.length === 0) return withRecheck({ next, alerts }, draft);
+  // The committing checker publishes right away, so it holds the claims from the start.
+  const entries = Object.fromEntries(
+    alerts.map((alert) => [alert.alertId, { alert, claimedUntilMs: nowMs + ALERT_CLAIM_MS }]),
+  );
+  return withRecheck(
+    { next: { ...next, pendingAlerts: { ...next.pendingAlerts, ...entries } }, alerts },
+    draft,
+  );
+}
+
+const withRecheck = (decision: Decision, draft: Draft): Decision =>
+  draft.recheckAfterSeconds === undefined
+    ? decision
+    : { ...decision, recheckAfterSeconds: draft.recheckAfterSeconds };
 
 function buildAlert(
-  event: AlertEvent,
   site: SiteConfig,
   prev: SiteState,
   next: SiteState,
-  result: Verdict,
+  verdict: Verdict,
+  draft: AlertDraft,
+  index: number,
   nowMs: number,
 ): Alert {
-  // UP alerts describe the outage that just ended, so they take it from the previous state.
-  const outage = event === 'DOWN' ? next.outage : prev.outage;
-  const status = outage?.status ?? (result.kind === 'down' ? result.status : undefined);
+  // An UP alert describes the outage that just ended, so it takes it from the previous state.
+  const outage = draft.event === 'UP' ? prev.outage : next.outage;
+  const status = outage?.status ?? (verdict.kind === 'up' ? undefined : verdict.status);
+  const { reason, detail } = describe(draft.event, outage, verdict);
   return {
-    alertId: `${site.siteId}:${next.version}`,
-    event,
+    alertId:
+      index === 0
+        ? `${site.siteId}:${next.version}`
+        : `${site.siteId}:${next.version}:${draft.event.toLowerCase()}`,
+    event: draft.event,
     siteId: site.siteId,
     siteName: site.name,
     url: site.url,
     owner: site.owner,
     atMs: nowMs,
-    outageSinceMs: outage?.sinceMs ?? nowMs,
-    reason: outage?.reason ?? 'unexpected-status',
-    detail: outage?.detail ?? '',
+    outageSinceMs:
+      outage?.sinceMs ??
+      (draft.event === 'UP' ? (prev.statusSinceMs ?? nowMs) : (next.statusSinceMs ?? nowMs)),
+    reason,
+    detail,
     ...(status === undefined ? {} : { status }),
-    latencyMs: result.latencyMs,
+    latencyMs: verdict.latencyMs,
+    ...draft.fields,
   };
 }
 
-function toLastCheck(result: Verdict, nowMs: number): LastCheck {
-  if (result.kind === 'up')
-    return { atMs: nowMs, up: true, status: result.status, latencyMs: result.latencyMs };
+function describe(
+  event: AlertEvent,
+  outage: Outage | undefined,
+  verdict: Verdict,
+): Pick<Alert, 'reason' | 'detail'> {
+  if (outage) return { reason: outage.reason, detail: outage.detail };
+  if (verdict.kind === 'blocked') return { reason: 'http-4xx', detail: verdict.detail };
+  if (verdict.kind === 'down') return { reason: verdict.reason, detail: verdict.detail };
+  return {
+    reason: event === 'DEGRADED' ? 'timeout' : 'unexpected-status',
+    detail: `HTTP ${verdict.status} in ${verdict.latencyMs} ms`,
+  };
+}
+
+function toLastCheck(verdict: Verdict, nowMs: number): LastCheck {
+  if (verdict.kind === 'up')
+    return { atMs: nowMs, up: true, status: verdict.status, latencyMs: verdict.latencyMs };
+  if (verdict.kind === 'blocked') {
+    return {
+      atMs: nowMs,
+      up: false,
+      status: verdict.status,
+      reason: 'http-4xx',
+      detail: verdict.detail,
+      latencyMs: verdict.latencyMs,
+    };
+  }
   return {
     atMs: nowMs,
     up: false,
-    reason: result.reason,
-    detail: result.detail,
-    latencyMs: result.latencyMs,
-    ...(result.status === undefined ? {} : { status: result.status }),
+    reason: verdict.reason,
+    detail: verdict.detail,
+    latencyMs: verdict.latencyMs,
+    ...(verdict.status === undefined ? {} : { status: verdict.status }),
   };
 }
+
+/** Fields set to undefined are removed, so the stored item loses them too. */
+const dropUndefined = (state: SiteState): SiteState =>
+  Object.fromEntries(
+    Object.entries(state).filter(([, value]) => value !== undefined),
+  ) as unknown as SiteState;

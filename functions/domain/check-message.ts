@@ -92,10 +92,11 @@ export function packCheckMessages(tasks: readonly CheckTask[], limits: PackLimit
   };
   for (const task of tasks) {
     const json = JSON.stringify(task);
+    // Every task after the first in a body also costs its separating comma.
     const bytes = Buffer.byteLength(json) + 1;
     if (pending.length >= limits.maxTasks || (pending.length > 0 && pendingBytes + bytes > maxBytes)) flush();
+    pendingBytes += pending.length === 0 ? bytes - 1 : bytes;
     pending.push(json);
-    pendingBytes += bytes;
   }
   flush();
   return bodies;

@@ -10,17 +10,38 @@ export type DownReason =
   | 'unexpected-status'
   | 'redirect-loop'
   | 'too-many-redirects'
-  | 'protocol';
+  | 'protocol'
+  | 'keyword';
 
 /** Why a check produced no verdict about the site: the checker, not the site, is at fault. */
 export type FaultReason = 'checker-fault' | 'blocked-address';
 
+/** The leaf certificate seen in the check's own TLS handshake. */
+export interface TlsCertificate {
+  readonly validToMs: number;
+  /** SHA-256 fingerprint: a renewed certificate starts its expiry warnings afresh. */
+  readonly fingerprint: string;
+}
+
 /**
  * A check result is a value, never an exception: a down site is an expected outcome.
+ * `blocked` means the site answered but refused us (401/403/429, a bot challenge): not an outage.
  * `fault` means "we could not check", which must never be reported as the site being down.
  */
 export type CheckResult =
-  | { readonly kind: 'up'; readonly status: number; readonly latencyMs: number }
+  | {
+      readonly kind: 'up';
+      readonly status: number;
+      readonly latencyMs: number;
+      readonly tls?: TlsCertificate;
+    }
+  | {
+      readonly kind: 'blocked';
+      readonly status: number;
+      readonly detail: string;
+      readonly latencyMs: number;
+      readonly tls?: TlsCertificate;
+    }
   | {
       readonly kind: 'down';
       readonly reason: DownReason;

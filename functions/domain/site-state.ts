@@ -3,9 +3,40 @@ import type { DownReason } from './check-result.ts';
 
 /**
  * UNKNOWN: never checked. PENDING: failing, not yet confirmed. RECOVERING: succeeding after DOWN, not yet
- * confirmed. Only UP↔DOWN transitions alert.
+ * confirmed. DEGRADED: up, but slower than the site's maxResponseMs. BLOCKED: the site answers but refuses
+ * the monitor (401/403/429, a bot challenge). Confirmed changes between UP, DOWN, DEGRADED, BLOCKED alert.
  */
-export type SiteStatus = 'UNKNOWN' | 'UP' | 'PENDING' | 'DOWN' | 'RECOVERING';
+export type SiteStatus = 'UNKNOWN' | 'UP' | 'PENDING' | 'DOWN' | 'RECOVERING' | 'DEGRADED' | 'BLOCKED';
+
+/** The status a person would name: PENDING is still UP, RECOVERING still DOWN. */
+export type ConfirmedStatus = 'UP' | 'DOWN' | 'DEGRADED' | 'BLOCKED';
+
+export const confirmedStatusOf = (status: SiteStatus): ConfirmedStatus => {
+  switch (status) {
+    case 'UNKNOWN':
+    case 'UP':
+    case 'PENDING':
+      return 'UP';
+    case 'DOWN':
+    case 'RECOVERING':
+      return 'DOWN';
+    default:
+      return status;
+  }
+};
+
+/** A maintenance window the site is in: alerts wait, and leaving it alerts only if the status changed. */
+export interface MaintenanceMark {
+  readonly sinceMs: number;
+  readonly statusAtStart: ConfirmedStatus;
+}
+
+/** The certificate last seen and which expiry warnings were sent for it. */
+export interface TlsWatch {
+  readonly fingerprint: string;
+  readonly validToMs: number;
+  readonly warnedDays: readonly number[];
+}
 
 /** The last check that changed something (steady-state checks write nothing, so this is not "the last check"). */
 export interface LastCheck {
@@ -42,6 +73,14 @@ export interface SiteState {
   readonly version: number;
   readonly consecutiveFailures: number;
   readonly consecutiveSuccesses: number;
+  /** Consecutive checks slower than maxResponseMs (toward DEGRADED). */
+  readonly consecutiveSlow?: number;
+  /** Consecutive blocked answers (toward BLOCKED). */
+  readonly consecutiveBlocked?: number;
+  /** When the last "still down" reminder went out. */
+  readonly lastReminderAtMs?: number;
+  readonly maintenanceMark?: MaintenanceMark;
+  readonly tls?: TlsWatch;
   /** When the last confirmed change (to UP or DOWN) happened; PENDING and RECOVERING do not move it. */
   readonly statusSinceMs?: number;
   /** The current outage, from its first failed check (what alerts call "down since") until UP. */

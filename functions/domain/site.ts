@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { MaintenanceWindowsSchema } from './maintenance-window.ts';
 import { DEFAULT_EXPECT_STATUS, parseStatusRanges, StatusRangeError } from './status-range.ts';
 
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -15,7 +16,23 @@ export const SITE_LIMITS = {
   recoveryThreshold: { min: 1, max: 10, default: 1 },
   // SQS DelaySeconds caps at 900.
   confirmDelaySeconds: { min: 0, max: 900, default: 30 },
+  maxResponseMs: { min: 1, max: 30_000, default: undefined },
+  // 0 = no reminders.
+  reminderMinutes: { min: 0, max: 1440, default: 0 },
 } as const;
+
+export const DEFAULT_TLS_WARN_DAYS: readonly number[] = [14, 7, 1];
+export const MAX_HEADERS = 10;
+// Headers the probe sets itself or that would change how the request is framed.
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'upgrade',
+  'te',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 
 export class SiteValidationError extends Error {
   override name = 'SiteValidationError';
@@ -122,6 +139,74 @@ export const SiteConfigSchema = v.object({
   failureThreshold: v.optional(integerIn('failureThreshold'), SITE_LIMITS.failureThreshold.default),
   recoveryThreshold: v.optional(integerIn('recoveryThreshold'), SITE_LIMITS.recoveryThreshold.default),
   confirmDelaySeconds: v.optional(integerIn('confirmDelaySeconds'), SITE_LIMITS.confirmDelaySeconds.default),
+  /** Slower than this (but up) is DEGRADED, alerted apart from DOWN. Absent: no response-time check. */
+  maxResponseMs: v.optional(integerIn('maxResponseMs')),
+  /** A text that must be present (or absent) in the first bytes of the body; the check then uses GET. */
+  keyword: v.optional(
+    v.object({
+      text: v.pipe(
+        v.string(mustBe('keyword.text', 'a string')),
+        v.check(
+          (text) => text.length >= 1 && text.length <= 200 && !CONTROL_CHARACTERS.test(text),
+          mustBe('keyword.text', '1-200 characters without control characters'),
+        ),
+      ),
+      mode: v.optional(
+        v.picklist(['present', 'absent'], mustBe('keyword.mode', 'present or absent')),
+        'present',
+      ),
+    }),
+  ),
+  headers: v.optional(
+    v.pipe(
+      v.record(
+        v.pipe(
+          v.string(),
+          v.check((name) => HEADER_NAME.test(name), mustBe('header name', 'an HTTP token')),
+          v.check(
+            (name) => !RESERVED_HEADERS.has(name.toLowerCase()),
+            mustBe('header name', 'one the probe does not set itself'),
+          ),
+        ),
+        v.pipe(
+          v.string(mustBe('header value', 'a string')),
+          v.check(
+            (value) => value.length <= 1024 && !CONTROL_CHARACTERS.test(value),
+            mustBe('header value', 'at most 1024 characters without control characters'),
+          ),
+        ),
+      ),
+      v.check((headers) => Object.keys(headers).length <= MAX_HEADERS, `at most ${MAX_HEADERS} headers`),
+    ),
+  ),
+  /** 401/403/429 and bot challenges are BLOCKED (not paged as an outage) unless this is true. */
+  treatBlockedAsDown: v.optional(v.boolean(mustBe('treatBlockedAsDown', 'true or false')), false),
+  reminderMinutes: v.optional(
+    v.pipe(
+      v.number(mustBe('reminderMinutes', '0 (off) or a whole number from 5 to 1440')),
+      v.check(
+        (n) => n === 0 || (Number.isInteger(n) && n >= 5 && n <= 1440),
+        mustBe('reminderMinutes', '0 (off) or a whole number from 5 to 1440'),
+      ),
+    ),
+    SITE_LIMITS.reminderMinutes.default,
+  ),
+  maintenance: v.optional(MaintenanceWindowsSchema, []),
+  tlsWarnDays: v.optional(
+    v.pipe(
+      v.array(
+        v.pipe(
+          v.number(),
+          v.check(
+            (n) => Number.isInteger(n) && n >= 1 && n <= 365,
+            mustBe('tlsWarnDays', 'whole numbers from 1 to 365'),
+          ),
+        ),
+      ),
+      v.maxLength(5, 'at most 5 tlsWarnDays thresholds'),
+    ),
+    [...DEFAULT_TLS_WARN_DAYS],
+  ),
 });
 
 /** A site's configuration with every default applied. */
@@ -144,7 +229,10 @@ export function parseSiteConfig(raw: unknown): SiteConfig {
 }
 
 /** Applies the one default that depends on another field: a site is named after its host. */
-export const completeSiteConfig = (config: v.InferOutput<typeof SiteConfigSchema>): SiteConfig => ({
-  ...config,
-  name: config.name ?? new URL(config.url).host,
-});
+export const completeSiteConfig = (config: v.InferOutput<typeof SiteConfigSchema>): SiteConfig =>
+  // Absent optional settings stay absent (not `undefined`), so configs compare and serialise cleanly.
+  Object.fromEntries(
+    Object.entries({ ...config, name: config.name ?? new URL(config.url).host }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  ) as SiteConfig;

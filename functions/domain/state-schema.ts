@@ -13,14 +13,16 @@ const DOWN_REASONS = [
   'redirect-loop',
   'too-many-redirects',
   'protocol',
+  'keyword',
 ] as const;
+const CONFIRMED = ['UP', 'DOWN', 'DEGRADED', 'BLOCKED'] as const;
 
 const wholeNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
 const status = v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599));
 
 const AlertSchema = v.object({
   alertId: v.string(),
-  event: v.picklist(['DOWN', 'UP']),
+  event: v.picklist(['DOWN', 'UP', 'DEGRADED', 'BLOCKED', 'REMINDER', 'TLS_EXPIRY']),
   siteId: v.string(),
   siteName: v.string(),
   url: v.string(),
@@ -31,13 +33,31 @@ const AlertSchema = v.object({
   detail: v.string(),
   status: v.optional(status),
   latencyMs: wholeNumber,
+  recoveredFrom: v.optional(v.picklist(['DOWN', 'DEGRADED', 'BLOCKED'])),
+  maxResponseMs: v.optional(wholeNumber),
+  tlsValidToMs: v.optional(v.number()),
+  afterMaintenanceSinceMs: v.optional(wholeNumber),
 });
 
 export const SiteStateSchema = v.object({
-  status: v.optional(v.picklist(['UNKNOWN', 'UP', 'PENDING', 'DOWN', 'RECOVERING']), 'UNKNOWN'),
+  status: v.optional(
+    v.picklist(['UNKNOWN', 'UP', 'PENDING', 'DOWN', 'RECOVERING', 'DEGRADED', 'BLOCKED']),
+    'UNKNOWN',
+  ),
   version: v.optional(wholeNumber, 0),
   consecutiveFailures: v.optional(wholeNumber, 0),
   consecutiveSuccesses: v.optional(wholeNumber, 0),
+  consecutiveSlow: v.optional(wholeNumber),
+  consecutiveBlocked: v.optional(wholeNumber),
+  lastReminderAtMs: v.optional(wholeNumber),
+  maintenanceMark: v.optional(v.object({ sinceMs: wholeNumber, statusAtStart: v.picklist(CONFIRMED) })),
+  tls: v.optional(
+    v.object({
+      fingerprint: v.string(),
+      validToMs: v.number(),
+      warnedDays: v.array(v.pipe(v.number(), v.integer())),
+    }),
+  ),
   statusSinceMs: v.optional(wholeNumber),
   outage: v.optional(
     v.object({

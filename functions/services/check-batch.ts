@@ -85,7 +85,7 @@ export async function processCheckBatch(
   const outcomes = perMessage.flatMap((message) => message.outcomes);
   const report: BatchReport = {
     failedMessageIds: perMessage.filter((m) => m.outcomes.some((o) => o.retry)).map((m) => m.messageId),
-    checksCompleted: outcomes.filter((o) => o.verdict === 'up' || o.verdict === 'down').length,
+    checksCompleted: outcomes.filter((o) => o.verdict !== 'fault').length,
     checksDown: outcomes.filter((o) => o.verdict === 'down').length,
     checkerFaults: outcomes.filter((o) => o.verdict === 'fault').length - counters.malformed,
     malformedMessages: counters.malformed,
@@ -155,7 +155,7 @@ class CheckRun {
   /** Commits the transition (if any), sends the alerts, schedules the re-check. True when it must be retried. */
   private async apply(task: CheckTask, result: CheckResult): Promise<boolean> {
     let record: SiteRecord = { config: task.site, state: task.state };
-    let committedAlert: Alert | undefined;
+    let committedAlerts: readonly Alert[] = [];
     let recheckAfterSeconds: number | undefined;
     for (let attempt = 1; ; attempt++) {
       const decision = decideTransition(record.config, record.state, result, task.checkId, this.deps.nowMs());
@@ -167,13 +167,13 @@ class CheckRun {
       );
       if (outcome === 'committed') {
         record = { config: record.config, state: decision.next };
-        committedAlert = decision.alert;
+        committedAlerts = decision.alerts;
         recheckAfterSeconds = decision.recheckAfterSeconds;
         this.deps.log.info('state committed', {
           siteId: record.config.siteId,
           status: decision.next.status,
           version: decision.next.version,
-          ...(decision.alert ? { alert: decision.alert.event } : {}),
+          ...(decision.alerts.length > 0 ? { alerts: decision.alerts.map((alert) => alert.event) } : {}),
         });
         break;
       }
@@ -188,7 +188,7 @@ class CheckRun {
       if (!fresh?.config.enabled || fresh.config.url !== task.site.url) return false;
       record = fresh;
     }
-    const published = await this.flushOutbox(record.config.siteId, record.state, committedAlert);
+    const published = await this.flushOutbox(record.config.siteId, record.state, committedAlerts);
     if (recheckAfterSeconds === undefined) return !published;
     const recheck: CheckTask = {
       checkId: `r${record.state.version}`,
@@ -200,14 +200,18 @@ class CheckRun {
   }
 
   /**
-   * Publishes the alerts waiting in the outbox: the one this checker just committed (it holds the claim), and
+   * Publishes the alerts waiting in the outbox: those this checker just committed (it holds their claims), and
    * any whose claim expired (its publisher failed or crashed). True when every one of them went out.
    */
-  private async flushOutbox(siteId: string, state: SiteState, committed?: Alert): Promise<boolean> {
+  private async flushOutbox(
+    siteId: string,
+    state: SiteState,
+    committed: readonly Alert[] = [],
+  ): Promise<boolean> {
     let allSent = true;
     for (const entry of pendingAlertsOf(state)) {
       const nowMs = this.deps.nowMs();
-      const isOurs = entry.alert.alertId === committed?.alertId;
+      const isOurs = committed.some((alert) => alert.alertId === entry.alert.alertId);
       if (!isOurs && entry.claimedUntilMs > nowMs) continue;
       if (!isOurs && !(await this.deps.store.claimAlert(siteId, entry, nowMs + ALERT_CLAIM_MS))) continue;
       try {

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CONFIG_FIELDS, STATE_FIELDS } from '../../functions/adapters/site-item.ts';
 import { type ScanPage, SiteStore } from '../../functions/adapters/site-store.ts';
 import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
 import { type DynamoEmulator, startDynamoEmulator } from '../support/dynamo-emulator.ts';
@@ -269,5 +270,12 @@ describe('SiteStore with a mocked client', () => {
 
     // Assess
     await expect(commit).rejects.toThrow('throttled');
+  });
+});
+
+describe('site item layout', () => {
+  it('keeps config and state attribute names apart (one item holds both)', () => {
+    // Assess
+    expect(CONFIG_FIELDS.filter((field) => (STATE_FIELDS as readonly string[]).includes(field))).toEqual([]);
   });
 });

@@ -18,6 +18,8 @@ const LETTER: Record<SiteStatus, string> = {
   PENDING: 'P',
   DOWN: 'D',
   RECOVERING: 'R',
+  DEGRADED: 'G',
+  BLOCKED: 'B',
 };
 
 /** A site that has been UP since T0, at an arbitrary version so increments are visible. */
@@ -77,20 +79,20 @@ function runChecks(
     for (let delivery = 0; delivery < deliveries; delivery++) {
       const decision = decideTransition(site, state, result, `m${i}`, nowMs);
       decisions.push(decision);
-      if (decision.alert) {
-        alerts.push(decision.alert);
-        alertLetter = alertLetter === '.' ? at([...decision.alert.event], 0) : '!';
+      if (decision.alerts[0]) {
+        alerts.push(decision.alerts[0]);
+        alertLetter = alertLetter === '.' ? at([...decision.alerts[0].event], 0) : '!';
       }
       if (decision.next) {
         // Invariants of every committed decision: one version step, and the alert is in the outbox.
         expect(decision.next.version).toBe(state.version + 1);
-        if (decision.alert) {
-          expect(decision.next.pendingAlerts?.[decision.alert.alertId]?.alert).toEqual(decision.alert);
+        if (decision.alerts[0]) {
+          expect(decision.next.pendingAlerts?.[decision.alerts[0].alertId]?.alert).toEqual(decision.alerts[0]);
         }
         state = decision.next;
         writes++;
       } else {
-        expect(decision.alert).toBeUndefined();
+        expect(decision.alerts[0]).toBeUndefined();
       }
     }
     statuses += LETTER[state.status];
@@ -223,7 +225,7 @@ describe('decideTransition: thresholds', () => {
 
     // Assess
     expect(decision.next).toMatchObject({ status: 'PENDING', consecutiveFailures: 1 });
-    expect(decision.alert).toBeUndefined();
+    expect(decision.alerts[0]).toBeUndefined();
   });
 
   it('counts failures again from one after a blip', () => {
@@ -305,7 +307,7 @@ describe('decideTransition: recovery', () => {
       consecutiveSuccesses: 1,
       consecutiveFailures: 0,
     });
-    expect(decision.alert).toBeUndefined();
+    expect(decision.alerts[0]).toBeUndefined();
     expect(decision.recheckAfterSeconds).toBe(45);
     // Still the same outage: RECOVERING is not UP yet.
     expect(decision.next?.outage).toEqual(down.outage);
@@ -325,7 +327,7 @@ describe('decideTransition: recovery', () => {
     expect(recovering.status).toBe('RECOVERING');
     expect(decision.next).toMatchObject({ status: 'UP', consecutiveSuccesses: 0, statusSinceMs: nowMs });
     expect(decision.next?.outage).toBeUndefined();
-    expect(decision.alert?.event).toBe('UP');
+    expect(decision.alerts[0]?.event).toBe('UP');
   });
 
   it('RECOVERING + failure goes back to DOWN with no new alert, keeping the outage', () => {
@@ -345,7 +347,7 @@ describe('decideTransition: recovery', () => {
     // Assess
     expect(recovering.status).toBe('RECOVERING');
     expect(decision.next).toMatchObject({ status: 'DOWN', consecutiveSuccesses: 0 });
-    expect(decision.alert).toBeUndefined();
+    expect(decision.alerts[0]).toBeUndefined();
     expect(decision.recheckAfterSeconds).toBeUndefined();
     expect(decision.next?.outage).toEqual(recovering.outage);
     expect(decision.next?.statusSinceMs).toBe(recovering.statusSinceMs);
@@ -434,7 +436,7 @@ describe('decideTransition: duplicates', () => {
 
       // Assess
       expect(first.next.status).toBe(status);
-      expect(second).toStrictEqual({});
+      expect(second).toStrictEqual({ alerts: [] });
     },
   );
 
@@ -454,7 +456,7 @@ describe('decideTransition: duplicates', () => {
     );
 
     // Assess
-    expect(redelivered).toStrictEqual({});
+    expect(redelivered).toStrictEqual({ alerts: [] });
   });
 
   it.each([1, 2, 3])(
@@ -485,8 +487,8 @@ describe('decideTransition: duplicates', () => {
     const second = decideTransition(site, prev, downResult(), 'm5', T0 + STEP_MS + 120);
 
     // Assess
-    expect(first.alert?.alertId).toBeDefined();
-    expect(second.alert?.alertId).toBe(first.alert?.alertId);
+    expect(first.alerts[0]?.alertId).toBeDefined();
+    expect(second.alerts[0]?.alertId).toBe(first.alerts[0]?.alertId);
     expect(second.next?.version).toBe(first.next?.version);
   });
 });
@@ -510,7 +512,7 @@ describe('decideTransition: faults and steady state', () => {
 
     // Assess
     expect(prev.status).toBe(status);
-    expect(faults).toStrictEqual([{}, {}]);
+    expect(faults).toStrictEqual([{ alerts: [] }, { alerts: [] }]);
   });
 
   it('a fault between two failures neither confirms nor clears the outage', () => {
@@ -543,7 +545,7 @@ describe('decideTransition: faults and steady state', () => {
     const decision = decideTransition(site, prev, result, 'm-steady', T0 + 40 * STEP_MS);
 
     // Assess
-    expect(decision).toStrictEqual({});
+    expect(decision).toStrictEqual({ alerts: [] });
   });
 });
 
@@ -645,7 +647,7 @@ describe('decideTransition: alert content', () => {
     );
 
     // Assess
-    expect(decision.alert).toStrictEqual({
+    expect(decision.alerts[0]).toStrictEqual({
       alertId: `shop:${pending.version + 1}`,
       event: 'DOWN',
       siteId: 'shop',
@@ -669,8 +671,8 @@ describe('decideTransition: alert content', () => {
     const decision = decideTransition(site, upSince(T0), downResult('refused', 'ECONNREFUSED'), 'm1', T0 + 1);
 
     // Assess
-    expect(decision.alert).toBeDefined();
-    expect(decision.alert).not.toHaveProperty('status');
+    expect(decision.alerts[0]).toBeDefined();
+    expect(decision.alerts[0]).not.toHaveProperty('status');
   });
 
   it('the UP alert carries the outage reason the DOWN alert sent and is measured from the first failed check', () => {
@@ -738,7 +740,7 @@ describe('decideTransition: outbox', () => {
     const decision = decideTransition(site, upSince(T0), downResult(), 'm1', nowMs);
 
     // Assess
-    const alert = decision.alert;
+    const alert = decision.alerts[0];
     if (alert === undefined) throw new Error('UP + down with failureThreshold 1 should alert');
     expect(decision.next?.pendingAlerts).toStrictEqual({
       [alert.alertId]: { alert, claimedUntilMs: nowMs + ALERT_CLAIM_MS },
@@ -787,7 +789,7 @@ describe('decideTransition: outbox', () => {
 
     // Assess
     expect(Object.keys(unpublished ?? {})).toHaveLength(2);
-    expect(decision.alert).toBeUndefined();
+    expect(decision.alerts[0]).toBeUndefined();
     expect(decision.next?.pendingAlerts).toEqual(unpublished);
   });
 });
@@ -802,7 +804,7 @@ describe('decideTransition: bookkeeping', () => {
     const decision = decideTransition(site, INITIAL_STATE, upResult(204, 31), 'm1', nowMs);
 
     // Assess
-    expect(decision.alert).toBeUndefined();
+    expect(decision.alerts[0]).toBeUndefined();
     expect(decision.next).toStrictEqual({
       status: 'UP',
       version: 1,
@@ -825,9 +827,9 @@ describe('decideTransition: bookkeeping', () => {
 
     // Assess
     expect(pending.next?.status).toBe('PENDING');
-    expect(pending.alert).toBeUndefined();
+    expect(pending.alerts[0]).toBeUndefined();
     expect(down.next?.status).toBe('DOWN');
-    expect(down.alert).toMatchObject({ event: 'DOWN', outageSinceMs: T0 });
+    expect(down.alerts[0]).toMatchObject({ event: 'DOWN', outageSinceMs: T0 });
   });
 
   it('a never-checked site whose first check blips is UP since the success that confirmed it', () => {

@@ -266,6 +266,10 @@ describe('parseSiteConfig: good input', () => {
       failureThreshold: 2,
       recoveryThreshold: 1,
       confirmDelaySeconds: 30,
+      treatBlockedAsDown: false,
+      reminderMinutes: 0,
+      maintenance: [],
+      tlsWarnDays: [14, 7, 1],
     });
   });
 

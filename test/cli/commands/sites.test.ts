@@ -48,6 +48,10 @@ describe('squirrel sites add / list', () => {
       failureThreshold: 2,
       recoveryThreshold: 1,
       confirmDelaySeconds: 30,
+      treatBlockedAsDown: false,
+      reminderMinutes: 0,
+      maintenance: [],
+      tlsWarnDays: [14, 7, 1],
       version: 1,
     });
     expect(listed.code).toBe(0);

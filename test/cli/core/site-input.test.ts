@@ -100,6 +100,10 @@ describe('parseSiteInput', () => {
         failureThreshold: 2,
         recoveryThreshold: 1,
         confirmDelaySeconds: 30,
+        treatBlockedAsDown: false,
+        reminderMinutes: 0,
+        maintenance: [],
+        tlsWarnDays: [14, 7, 1],
       },
       given: { url: 'https://example.com/', siteId: deriveSiteId('https://example.com/') },
     });
