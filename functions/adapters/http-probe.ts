@@ -1,18 +1,30 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
+import { pipeline, type Readable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import { isPublicAddress } from '../domain/address-policy.ts';
-import type { CheckResult, DownReason, FaultReason } from '../domain/check-result.ts';
+import { MONITOR_USER_AGENT } from '../domain/alert-message.ts';
+import type { CheckResult, DownReason, FaultReason, TlsCertificate } from '../domain/check-result.ts';
 import { SITE_LIMITS } from '../domain/site.ts';
 import { isStatusExpected, type StatusRanges } from '../domain/status-range.ts';
 
 /** What to check: one site's URL, method, deadline and the statuses that count as up. */
 export interface ProbeTarget {
   readonly url: string;
+  /** Ignored when a keyword is set: a keyword needs the body, so the check uses GET. */
   readonly method: 'HEAD' | 'GET';
   readonly timeoutMs: number;
   readonly expectStatus: StatusRanges;
+  /**
+   * Sent on every hop, over our defaults (a site's own User-Agent wins). Authorization, Cookie and
+   * Proxy-Authorization are not sent once a redirect leaves the site's origin, as curl and fetch do.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Text that must be present (or absent) in the first KEYWORD_MAX_BYTES of the final response's body. */
+  readonly keyword?: { readonly text: string; readonly mode: 'present' | 'absent' };
 }
 
 /** How a probe connects; the defaults are the production settings. */
@@ -23,10 +35,15 @@ export interface ProbeOptions {
   readonly allowPrivateTargets?: boolean;
   /** Redirects followed before giving up with `too-many-redirects`. Default 5. */
   readonly maxRedirects?: number;
-  /** Sent as User-Agent so site owners can recognise the checks. Default DEFAULT_USER_AGENT. */
+  /** Sent as User-Agent so site owners can recognise the checks. Default MONITOR_USER_AGENT. */
   readonly userAgent?: string;
   /** Injectable resolver for tests; default dns.lookup. */
   readonly lookup?: typeof dnsLookup;
+  /**
+   * Trusted CA certificates (PEM). Replaces Node's bundled roots, as tls.connect's `ca` does: tests trust
+   * their own CA with it. Certificates are always verified.
+   */
+  readonly ca?: readonly string[];
 }
 
 /** An HTTP checker; close it when the invocation is done. */
@@ -46,8 +63,10 @@ export type ErrorVerdict = FailureKind & { readonly detail: string };
 
 /** Redirects followed when ProbeOptions.maxRedirects is not given. */
 export const DEFAULT_MAX_REDIRECTS = 5;
-/** User-Agent sent when ProbeOptions.userAgent is not given. */
-export const DEFAULT_USER_AGENT = 'uptime-squirrel/0.1 (+https://github.com/uptime-squirrel/uptime-squirrel)';
+/** User-Agent sent when ProbeOptions.userAgent is not given: the one BLOCKED alerts ask owners to allow-list. */
+export const DEFAULT_USER_AGENT = MONITOR_USER_AGENT;
+/** Body bytes searched for a keyword: a page's top, and a bound no huge or endless body can get past. */
+export const KEYWORD_MAX_BYTES = 256 * 1024;
 /** `code` of BlockedAddressError; classifyError turns it into a `blocked-address` fault. */
 export const BLOCKED_ADDRESS_CODE = 'ESQUIRREL_BLOCKED_ADDRESS';
 
@@ -59,6 +78,30 @@ const MAX_DETAIL_URL_LENGTH = 100;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // A server that refuses HEAD answers one of these; it is not down, so ask again with GET.
 const HEAD_REFUSED_STATUSES = new Set([405, 501]);
+// The site answered but refuses us (auth, WAF, rate limit): BLOCKED, not an outage, unless expected.
+const BLOCKED_STATUSES = new Set([401, 403, 429]);
+// Not forwarded to another origin after a redirect (curl and the Fetch standard drop them too).
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+interface ChallengeMarker {
+  readonly header: string;
+  readonly values: readonly string[];
+  readonly vendor: string;
+}
+
+/**
+ * Headers bot-management products document on their challenge responses: the page is theirs, not the site's,
+ * whatever its status. Not `server: cloudflare` with `cf-ray`: Cloudflare adds both to every proxied
+ * response, so a real origin 503 would pass for a challenge.
+ */
+export const CHALLENGE_MARKERS: readonly ChallengeMarker[] = [
+  // developers.cloudflare.com/cloudflare-challenges/challenge-types/challenge-pages/detect-response
+  { header: 'cf-mitigated', values: ['challenge'], vendor: 'Cloudflare challenge' },
+  // docs.aws.amazon.com/waf/latest/developerguide/waf-captcha-and-challenge-actions.html: 202 and 405.
+  { header: 'x-amzn-waf-action', values: ['challenge', 'captcha'], vendor: 'AWS WAF' },
+  // Vercel Security Checkpoint (403 or 429): described by monitoring vendors, not in Vercel's own docs.
+  { header: 'x-vercel-mitigated', values: ['challenge'], vendor: 'Vercel checkpoint' },
+];
 
 /** Fails a connection (via the resolver or the literal-host check) when no address of a host is allowed. */
 export class BlockedAddressError extends Error {
@@ -92,11 +135,18 @@ export function createProbe(options: ProbeOptions = {}): Probe {
   }
   const isAddressAllowed =
     options.isAddressAllowed ?? (options.allowPrivateTargets === true ? () => true : isPublicAddress);
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const defaultHeaders: Readonly<Record<string, string>> = {
+    'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
+    accept: '*/*',
+  };
   const connect = buildConnector({
     lookup: createGuardedLookup(options.lookup ?? dnsLookup, isAddressAllowed),
     timeout: CONNECT_TIMEOUT_MS,
     rejectUnauthorized: true,
+    ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
+    // Every check does a full handshake: a resumed session skips certificate verification and reports the
+    // certificate of the session's first handshake, so an expired or renewed certificate would go unseen.
+    maxCachedSessions: 0,
     // The socket lives for one request: TCP keep-alive probes would only cost a syscall.
     keepAlive: false,
   });
@@ -121,23 +171,30 @@ export function createProbe(options: ProbeOptions = {}): Probe {
     }
 
     const deadline = startDeadline(target.timeoutMs, signal);
-    let method = target.method;
+    const { keyword } = target;
+    let method = keyword === undefined ? target.method : 'GET';
     let redirectCount = 0;
+    const firstOrigin = url.origin;
+    const headers = buildRequestHeaders(defaultHeaders, target.headers, keyword !== undefined);
     const visited = new Set([withoutHash(url)]);
     const describe = () => `${method} ${displayUrl(url)}`;
+    let waitingFor = 'waiting for';
     try {
       for (;;) {
         const blocked = findBlockedLiteral(url, isAddressAllowed);
         if (blocked) return { ...classifyError(blocked, describe()), latencyMs: elapsedMs() };
 
-        const client = new Client(url.origin, { connect });
+        const hop: { certificate?: TlsCertificate } = {};
+        const client = new Client(url.origin, {
+          connect: url.protocol === 'https:' ? captureCertificate(connect, hop) : connect,
+        });
         inFlight.add(client);
         let response: Dispatcher.ResponseData;
         try {
           response = await client.request({
             path: `${url.pathname}${url.search}`,
             method,
-            headers: { 'user-agent': userAgent, accept: '*/*' },
+            headers: url.origin === firstOrigin ? headers.sameOrigin : headers.crossOrigin,
             signal: deadline.signal,
             // No keep-alive: thousands of distinct hosts, so a pooled socket would only hold a descriptor.
             reset: true,
@@ -150,18 +207,28 @@ export function createProbe(options: ProbeOptions = {}): Probe {
           release(client);
           throw error;
         }
+        // Time to the response headers, keyword checks included: comparable across methods and sites.
         const latencyMs = elapsedMs();
-        discardBody(response.body, method);
         const status = response.statusCode;
+        const tls = hop.certificate === undefined ? {} : { tls: hop.certificate };
+
+        const challenge = findChallenge(response.headers);
+        if (challenge !== undefined) {
+          discardBody(response.body, method);
+          const detail = `${describeStatus(status)} from ${describe()}: ${challenge}`;
+          return { kind: 'blocked', status, detail, latencyMs, ...tls };
+        }
 
         // Once only: after the retry the method stays GET, also for later hops.
         if (method === 'HEAD' && HEAD_REFUSED_STATUSES.has(status)) {
+          discardBody(response.body, method);
           method = 'GET';
           continue;
         }
 
         const location = firstHeader(response.headers.location);
         if (REDIRECT_STATUSES.has(status) && location !== undefined) {
+          discardBody(response.body, method);
           const next = parseRedirect(location, url);
           if (next === undefined) {
             const shown = JSON.stringify(truncate(location));
@@ -182,8 +249,19 @@ export function createProbe(options: ProbeOptions = {}): Probe {
           continue;
         }
 
-        if (isStatusExpected(status, target.expectStatus)) return { kind: 'up', status, latencyMs };
-        const detail = `HTTP ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''} from ${describe()}`;
+        if (isStatusExpected(status, target.expectStatus)) {
+          if (keyword === undefined) {
+            discardBody(response.body, method);
+            return { kind: 'up', status, latencyMs, ...tls };
+          }
+          waitingFor = 'reading the body of';
+          const problem = await judgeKeyword(response, keyword, describe());
+          if (problem === undefined) return { kind: 'up', status, latencyMs, ...tls };
+          return { kind: 'down', reason: 'keyword', status, detail: problem, latencyMs };
+        }
+        discardBody(response.body, method);
+        const detail = `${describeStatus(status)} from ${describe()}`;
+        if (BLOCKED_STATUSES.has(status)) return { kind: 'blocked', status, detail, latencyMs, ...tls };
         return { kind: 'down', reason: reasonForStatus(status), status, detail, latencyMs };
       }
     } catch (error) {
@@ -193,7 +271,7 @@ export function createProbe(options: ProbeOptions = {}): Probe {
         return { kind: 'fault', reason: 'checker-fault', detail, latencyMs };
       }
       if (deadline.abortedBy() === 'deadline') {
-        const detail = `timed out after ${target.timeoutMs} ms waiting for ${describe()}`;
+        const detail = `timed out after ${target.timeoutMs} ms ${waitingFor} ${describe()}`;
         return { kind: 'down', reason: 'timeout', detail, latencyMs };
       }
       return { ...classifyError(error, describe()), latencyMs };
@@ -202,9 +280,10 @@ export function createProbe(options: ProbeOptions = {}): Probe {
     }
   }
 
-  // A failed request may have left its client connecting or holding a socket.
+  // A failed request may have left its client connecting or holding a socket. destroy(), not close(): after
+  // ERR_TLS_CERT_ALTNAME_INVALID undici 7 still counts the failed request as running, so close() never resolves.
   const release = (client: Client) => {
-    client.close().then(
+    client.destroy().then(
       () => inFlight.delete(client),
       () => inFlight.delete(client),
     );
@@ -278,7 +357,13 @@ const PROTOCOL_CODES = new Set([
   'UND_ERR_HEADERS_OVERFLOW',
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
   'UND_ERR_RES_EXCEEDED_MAX_SIZE',
+  // A compressed body that does not decompress (keyword checks).
+  'Z_DATA_ERROR',
+  'Z_BUF_ERROR',
+  'Z_NEED_DICT',
 ]);
+// Brotli decoder errors are named after the decoder's own codes: ERR__ERROR_FORMAT_PADDING_1, …
+const BROTLI_CODE_PREFIX = 'ERR__ERROR_';
 // Stable names that stand in for a code: DOMException codes are numbers, and undici 7 leaves
 // HTTPParserError.code undefined (it looks the llhttp error number up in a name-to-number map).
 const NAMES_USED_AS_CODES = new Set(['TimeoutError', 'HTTPParserError']);
@@ -325,7 +410,8 @@ const ERROR_RULES: readonly ErrorRule[] = [
     summary: 'connection reset',
   },
   {
-    matches: (code) => PROTOCOL_CODES.has(code) || code.startsWith('HPE_'),
+    matches: (code) =>
+      PROTOCOL_CODES.has(code) || code.startsWith('HPE_') || code.startsWith(BROTLI_CODE_PREFIX),
     verdict: { kind: 'down', reason: 'protocol' },
     summary: 'bad HTTP response',
     showsMessage: true,
@@ -375,6 +461,9 @@ const messageOf = (error: unknown): string => {
     typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : error;
   return truncate(typeof message === 'string' && message !== '' ? message : String(error));
 };
+
+const describeStatus = (status: number): string =>
+  `HTTP ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`;
 
 const reasonForStatus = (status: number): DownReason => {
   if (status >= 500 && status <= 599) return 'http-5xx';
@@ -436,6 +525,143 @@ function parseRedirect(location: string, base: URL): URL | undefined {
     return next.protocol === 'http:' || next.protocol === 'https:' ? next : undefined;
   } catch {
     return undefined;
+  }
+}
+
+interface RequestHeaders {
+  readonly sameOrigin: Readonly<Record<string, string>>;
+  /** For hops on another origin than the site's URL: without credentials. */
+  readonly crossOrigin: Readonly<Record<string, string>>;
+}
+
+/**
+ * Merges a site's headers over ours by lower-cased name, so a site's `User-Agent` replaces ours instead of
+ * being sent beside it. A keyword check asks for an uncompressed body unless the site says otherwise.
+ */
+function buildRequestHeaders(
+  defaults: Readonly<Record<string, string>>,
+  siteHeaders: Readonly<Record<string, string>> | undefined,
+  isReadingBody: boolean,
+): RequestHeaders {
+  if (siteHeaders === undefined && !isReadingBody) return { sameOrigin: defaults, crossOrigin: defaults };
+  const sameOrigin: Record<string, string> = { ...defaults };
+  if (isReadingBody) sameOrigin['accept-encoding'] = 'identity';
+  for (const [name, value] of Object.entries(siteHeaders ?? {})) sameOrigin[name.toLowerCase()] = value;
+  const crossOrigin = Object.fromEntries(
+    Object.entries(sameOrigin).filter(([name]) => !CREDENTIAL_HEADERS.has(name)),
+  );
+  return { sameOrigin, crossOrigin };
+}
+
+/**
+ * Wraps the connector so the leaf certificate of the TLS socket this request actually uses is recorded
+ * before undici gets the socket: the check's own handshake, no second connection.
+ */
+function captureCertificate(
+  connect: buildConnector.connector,
+  hop: { certificate?: TlsCertificate },
+): buildConnector.connector {
+  return (options, callback) => {
+    connect(options, (...args) => {
+      const [error, socket] = args;
+      if (error === null && socket instanceof TLSSocket) hop.certificate = readCertificate(socket);
+      callback(...args);
+    });
+  };
+}
+
+function readCertificate(socket: TLSSocket): TlsCertificate | undefined {
+  // `{}` when the peer sent none; valid_to looks like "Nov 30 09:53:22 2026 GMT".
+  const peer = socket.getPeerCertificate();
+  const validToMs = Date.parse(peer.valid_to);
+  if (typeof peer.fingerprint256 !== 'string' || Number.isNaN(validToMs)) return undefined;
+  return { validToMs, fingerprint: peer.fingerprint256 };
+}
+
+/** Names the product and header when a response is a bot challenge, e.g. `AWS WAF (x-amzn-waf-action: captcha)`. */
+export function findChallenge(headers: IncomingHttpHeaders): string | undefined {
+  for (const marker of CHALLENGE_MARKERS) {
+    const value = firstHeader(headers[marker.header])?.trim().toLowerCase();
+    if (value !== undefined && marker.values.includes(value)) {
+      return `${marker.vendor} (${marker.header}: ${value})`;
+    }
+  }
+  return undefined;
+}
+
+/** Reads the final response's body for the keyword; the problem in words, or undefined when it passes. */
+async function judgeKeyword(
+  response: Dispatcher.ResponseData,
+  keyword: NonNullable<ProbeTarget['keyword']>,
+  attempt: string,
+): Promise<string | undefined> {
+  const shown = JSON.stringify(truncate(keyword.text));
+  const encoding = firstHeader(response.headers['content-encoding']);
+  const source = openDecodedBody(response.body, encoding);
+  if (source === undefined) {
+    discardBody(response.body, 'GET');
+    return `keyword ${shown} not searched: unsupported content-encoding ${JSON.stringify(encoding)} from ${attempt}`;
+  }
+  const scan = await scanForKeyword(source, keyword.text);
+  if (keyword.mode === 'absent')
+    return scan.isFound ? `keyword ${shown} found in the body of ${attempt}` : undefined;
+  if (scan.isFound) return undefined;
+  return scan.isTruncated
+    ? `keyword ${shown} not found in the first ${KEYWORD_MAX_BYTES} bytes of ${attempt}`
+    : `keyword ${shown} not found in the body (${scan.bytesRead} bytes) of ${attempt}`;
+}
+
+/** The body as the site meant it: decompressed for the codings we can undo, undefined for others. */
+function openDecodedBody(body: Readable, contentEncoding: string | undefined): Readable | undefined {
+  body.on('error', () => {});
+  const coding = (contentEncoding ?? '').trim().toLowerCase();
+  // pipeline destroys the body when the decompressor is destroyed, and reports errors once, to the reader.
+  const through = (decompressor: Readable & NodeJS.WritableStream) => pipeline(body, decompressor, () => {});
+  switch (coding) {
+    case '':
+    case 'identity':
+      return body;
+    case 'gzip':
+    case 'x-gzip':
+      return through(createGunzip());
+    case 'deflate':
+      return through(createInflate());
+    case 'br':
+      return through(createBrotliDecompress());
+    default:
+      return undefined;
+  }
+}
+
+interface KeywordScan {
+  readonly isFound: boolean;
+  readonly bytesRead: number;
+  /** The limit was reached before the body ended. */
+  readonly isTruncated: boolean;
+}
+
+/**
+ * Searches at most KEYWORD_MAX_BYTES of a body for `text` (case-sensitive, UTF-8 with invalid bytes replaced)
+ * and destroys the body as soon as the answer is known, so the rest is never downloaded.
+ */
+async function scanForKeyword(source: Readable, text: string): Promise<KeywordScan> {
+  const decoder = new TextDecoder('utf-8');
+  // A match may straddle two chunks: keep the last text.length - 1 characters of the previous window.
+  const overlap = text.length - 1;
+  let tail = '';
+  let bytesRead = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      const part = chunk.subarray(0, KEYWORD_MAX_BYTES - bytesRead);
+      bytesRead += part.length;
+      const window = tail + decoder.decode(part, { stream: true });
+      if (window.includes(text)) return { isFound: true, bytesRead, isTruncated: false };
+      if (bytesRead >= KEYWORD_MAX_BYTES) return { isFound: false, bytesRead, isTruncated: true };
+      tail = overlap > 0 ? window.slice(-overlap) : '';
+    }
+    return { isFound: (tail + decoder.decode()).includes(text), bytesRead, isTruncated: false };
+  } finally {
+    source.destroy();
   }
 }
 

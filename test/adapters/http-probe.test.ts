@@ -1,7 +1,9 @@
+import { X509Certificate } from 'node:crypto';
 import type { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BLOCKED_ADDRESS_CODE,
@@ -9,11 +11,15 @@ import {
   classifyError,
   createProbe,
   DEFAULT_USER_AGENT,
+  findChallenge,
+  KEYWORD_MAX_BYTES,
   type Probe,
   type ProbeOptions,
   type ProbeTarget,
 } from '../../functions/adapters/http-probe.ts';
+import { MONITOR_USER_AGENT } from '../../functions/domain/alert-message.ts';
 import { parseStatusRanges } from '../../functions/domain/status-range.ts';
+import { createTestAuthority, type TestCertificate } from './test-certificates.ts';
 
 // Self-signed for 127.0.0.1/localhost, valid until 2126: only used to prove certificates are verified.
 const SELF_SIGNED_KEY = `-----BEGIN PRIVATE KEY-----
@@ -41,6 +47,8 @@ interface SeenRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
+  /** Name/value pairs as sent, duplicates included. */
+  readonly rawHeaders: readonly string[];
 }
 
 interface TestServer {
@@ -62,11 +70,50 @@ afterEach(async () => {
 /** Starts a real server on `host` (always 127.x), by default on port 0; closed after each test. */
 async function startServer(handler: Handler, host = '127.0.0.1', port = 0): Promise<TestServer> {
   const requests: SeenRequest[] = [];
-  let connections = 0;
-  const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
+  const server = createServer(recordInto(requests, handler));
+  return serve(server, 'http', requests, host, port);
+}
+
+/** Starts a real HTTPS server on 127.0.0.1 presenting `certificate`; closed after each test. */
+async function startTlsServer(
+  certificate: TestCertificate,
+  handler: Handler,
+): Promise<TestServer & { renew(next: TestCertificate): void; readonly resumedHandshakes: boolean[] }> {
+  const requests: SeenRequest[] = [];
+  const server = createHttpsServer(
+    { key: certificate.keyPem, cert: certificate.certPem },
+    recordInto(requests, handler),
+  );
+  const resumedHandshakes: boolean[] = [];
+  server.on('secureConnection', (socket) => resumedHandshakes.push(socket.isSessionReused()));
+  const served = await serve(server, 'https', requests, '127.0.0.1', 0);
+  return {
+    ...served,
+    renew: (next) => server.setSecureContext({ key: next.keyPem, cert: next.certPem }),
+    resumedHandshakes,
+  };
+}
+
+const recordInto =
+  (requests: SeenRequest[], handler: Handler): Handler =>
+  (req, res) => {
+    requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+    });
     handler(req, res);
-  });
+  };
+
+async function serve(
+  server: ReturnType<typeof createServer>,
+  scheme: 'http' | 'https',
+  requests: SeenRequest[],
+  host: string,
+  port: number,
+): Promise<TestServer> {
+  let connections = 0;
   server.on('connection', () => {
     connections += 1;
   });
@@ -77,7 +124,7 @@ async function startServer(handler: Handler, host = '127.0.0.1', port = 0): Prom
   };
   cleanups.push(close);
   return {
-    origin: `http://${host}:${boundPort}`,
+    origin: `${scheme}://${host}:${boundPort}`,
     port: boundPort,
     requests,
     connectionCount: () => connections,
@@ -814,6 +861,681 @@ describe('createProbe: address guard', () => {
       expect(server.connectionCount()).toBe(0);
     },
   );
+});
+
+describe('createProbe: request headers', () => {
+  it('sends the documented monitor User-Agent by default', async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe();
+
+    // Act
+    await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(DEFAULT_USER_AGENT).toBe(MONITOR_USER_AGENT);
+    expect(server.requests[0]?.headers['user-agent']).toBe(MONITOR_USER_AGENT);
+  });
+
+  it("sends the site's headers on every hop of a redirect", async () => {
+    // Prepare
+    const server = await startServer((req, res) => {
+      if (req.url === '/old') res.writeHead(302, { location: '/new' }).end();
+      else res.writeHead(200).end();
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/old`, { headers: { 'X-Api-Key': 'k-123', Accept: 'text/html' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(server.requests.map((seen) => seen.headers['x-api-key'])).toEqual(['k-123', 'k-123']);
+    expect(server.requests.map((seen) => seen.headers.accept)).toEqual(['text/html', 'text/html']);
+    expect(server.requests[0]?.headers['user-agent']).toBe(MONITOR_USER_AGENT);
+  });
+
+  it("sends the site's own User-Agent instead of ours, whatever its case, and only once", async () => {
+    // Prepare
+    const server = await startServer(respondWith(200));
+    const probe = useProbe();
+
+    // Act
+    await probe.check(
+      target(`${server.origin}/`, { headers: { 'User-Agent': 'Mozilla/5.0 (allow-listed)' } }),
+    );
+
+    // Assess
+    const rawHeaders = server.requests[0]?.rawHeaders ?? [];
+    const userAgents = rawHeaders.filter(
+      (_, i) => i % 2 === 1 && rawHeaders[i - 1]?.toLowerCase() === 'user-agent',
+    );
+    expect(userAgents).toEqual(['Mozilla/5.0 (allow-listed)']);
+  });
+
+  it('keeps credentials on a same-origin redirect but drops them when a redirect leaves the origin', async () => {
+    // Prepare: another port is another origin
+    const elsewhere = await startServer(respondWith(200));
+    const server = await startServer((req, res) => {
+      if (req.url === '/a') res.writeHead(302, { location: '/b' }).end();
+      else res.writeHead(302, { location: `${elsewhere.origin}/c` }).end();
+    });
+    const probe = useProbe();
+    const headers = { Authorization: 'Bearer s3cret', Cookie: 'session=1', 'X-Team': 'ops' };
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/a`, { headers }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(server.requests.map((seen) => seen.headers.authorization)).toEqual([
+      'Bearer s3cret',
+      'Bearer s3cret',
+    ]);
+    expect(server.requests.map((seen) => seen.headers.cookie)).toEqual(['session=1', 'session=1']);
+    expect(elsewhere.requests[0]?.headers).toMatchObject({ 'x-team': 'ops' });
+    expect(elsewhere.requests[0]?.headers.authorization).toBeUndefined();
+    expect(elsewhere.requests[0]?.headers.cookie).toBeUndefined();
+  });
+});
+
+const MiB = 1024 * 1024;
+
+/** Answers with `body` (a string or chunks written `gapMs` apart) and a 200. */
+const serveBody =
+  (
+    body: string | Buffer | readonly (string | Buffer)[],
+    headers: Record<string, string> = {},
+    gapMs = 10,
+  ): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers });
+    const chunks = Array.isArray(body) ? [...body] : [body];
+    const writeNext = () => {
+      if (res.destroyed) return;
+      const chunk = chunks.shift();
+      if (chunk === undefined) {
+        res.end();
+        return;
+      }
+      res.write(chunk);
+      setTimeout(writeNext, gapMs);
+    };
+    writeNext();
+  };
+
+describe('createProbe: keyword', () => {
+  it('reports up when a present keyword is in the body, checking with GET although HEAD is configured', async () => {
+    // Prepare
+    const server = await startServer(serveBody('<h1>Welcome to the shop</h1>'));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { method: 'HEAD', keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toEqual({ kind: 'up', status: 200, latencyMs: expect.any(Number) });
+    expect(server.requests.map((seen) => seen.method)).toEqual(['GET']);
+    expect(server.requests[0]?.headers['accept-encoding']).toBe('identity');
+  });
+
+  it('reports down keyword with the body size when a present keyword is missing', async () => {
+    // Prepare
+    const body = '<h1>Site under maintenance</h1>';
+    const server = await startServer(serveBody(body));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toEqual({
+      kind: 'down',
+      reason: 'keyword',
+      status: 200,
+      detail: `keyword "Welcome" not found in the body (${body.length} bytes) of GET ${server.origin}/`,
+      latencyMs: expect.any(Number),
+    });
+  });
+
+  it('is case-sensitive', async () => {
+    // Prepare
+    const server = await startServer(serveBody('<h1>welcome</h1>'));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'keyword' });
+  });
+
+  it('reports down keyword when an absent keyword is found', async () => {
+    // Prepare
+    const server = await startServer(serveBody('<p>Maintenance until 10:00</p>'));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/status`, { keyword: { text: 'Maintenance', mode: 'absent' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'down',
+      reason: 'keyword',
+      status: 200,
+      detail: `keyword "Maintenance" found in the body of GET ${server.origin}/status`,
+    });
+  });
+
+  it('reports up when an absent keyword is not in the body', async () => {
+    // Prepare
+    const server = await startServer(serveBody('<p>All systems go</p>'));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Maintenance', mode: 'absent' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('finds a keyword split across chunks, also inside a multi-byte character', async () => {
+    // Prepare: "Café ☕" with the chunk boundary inside the é and inside the ☕
+    const bytes = Buffer.from('<p>Café ☕ open</p>', 'utf8');
+    const e = bytes.indexOf(Buffer.from('é'));
+    const cup = bytes.indexOf(Buffer.from('☕'));
+    const chunks = [bytes.subarray(0, e + 1), bytes.subarray(e + 1, cup + 2), bytes.subarray(cup + 2)];
+    const server = await startServer(serveBody(chunks));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Café ☕', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('decodes invalid UTF-8 tolerantly and still finds the keyword after it', async () => {
+    // Prepare
+    const body = Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('Welcome')]);
+    const server = await startServer(serveBody(body));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('decompresses a gzip body sent although we asked for identity', async () => {
+    // Prepare
+    const server = await startServer(serveBody(gzipSync('<h1>Welcome</h1>'), { 'content-encoding': 'gzip' }));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('reports down protocol for a gzip body that does not decompress', async () => {
+    // Prepare
+    const server = await startServer(serveBody('not gzip at all', { 'content-encoding': 'gzip' }));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'protocol' });
+    expect(result.kind === 'down' && result.detail).toContain('Z_DATA_ERROR');
+  });
+
+  it('reports down keyword, naming the encoding, for a body in a coding it cannot undo', async () => {
+    // Prepare
+    const server = await startServer(serveBody('....', { 'content-encoding': 'zstd' }));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'keyword' });
+    expect(result.kind === 'down' && result.detail).toContain('unsupported content-encoding "zstd"');
+  });
+
+  it('does not find a keyword that comes after the first KEYWORD_MAX_BYTES', async () => {
+    // Prepare
+    const filler = 'x'.repeat(KEYWORD_MAX_BYTES + 10 * 1024);
+    const server = await startServer(serveBody([filler, 'Welcome'], {}, 0));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(KEYWORD_MAX_BYTES).toBe(262_144);
+    expect(result).toMatchObject({
+      kind: 'down',
+      reason: 'keyword',
+      detail: `keyword "Welcome" not found in the first 262144 bytes of GET ${server.origin}/`,
+    });
+  });
+
+  it.each([
+    ['present', 'missing', 'down'],
+    ['present', 'early', 'up'],
+    ['absent', 'missing', 'up'],
+  ] as const)(
+    'stops reading a slow 10 MiB body at the limit or the match (%s keyword, %s) and reports %s',
+    async (mode, where, kind) => {
+      // Prepare: 64 KiB every 10 ms would take more than 1.6 s to send 10 MiB
+      let written = 0;
+      let writtenAtClose = -1;
+      let closed = Promise.resolve();
+      const server = await startServer((_req, res) => {
+        closed = new Promise((resolve) =>
+          res.once('close', () => {
+            writtenAtClose = written;
+            resolve();
+          }),
+        );
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        if (where === 'early') res.write('Welcome ');
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const timer = setInterval(() => {
+          if (written >= 10 * MiB) {
+            clearInterval(timer);
+            res.end();
+            return;
+          }
+          res.write(chunk);
+          written += chunk.length;
+        }, 10);
+        res.once('close', () => clearInterval(timer));
+      });
+      const probe = useProbe();
+      const startMs = performance.now();
+
+      // Act
+      const result = await probe.check(
+        target(`${server.origin}/`, { timeoutMs: 10_000, keyword: { text: 'Welcome', mode } }),
+      );
+
+      // Assess
+      const elapsedMs = performance.now() - startMs;
+      await closed;
+      expect(result.kind).toBe(kind);
+      expect(elapsedMs).toBeLessThan(1_000);
+      expect(writtenAtClose).toBeGreaterThanOrEqual(0);
+      expect(writtenAtClose).toBeLessThan(MiB);
+    },
+  );
+
+  it('applies the deadline to reading the body', async () => {
+    // Prepare: headers and a little body, then nothing
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write('<html><head>');
+    });
+    const probe = useProbe();
+    const startMs = performance.now();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { timeoutMs: 500, keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'down',
+      reason: 'timeout',
+      detail: `timed out after 500 ms reading the body of GET ${server.origin}/`,
+    });
+    expect(performance.now() - startMs).toBeLessThan(1_500);
+  });
+
+  it('judges the keyword on the final response of a redirect', async () => {
+    // Prepare
+    const server = await startServer((req, res) => {
+      if (req.url === '/') res.writeHead(301, { location: '/home' }).end('Welcome? no, moved');
+      else serveBody('<h1>Welcome home</h1>')(req, res);
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'home', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(server.requests.map((seen) => `${seen.method} ${seen.path}`)).toEqual(['GET /', 'GET /home']);
+  });
+
+  it('does not judge the keyword when the status is not expected', async () => {
+    // Prepare
+    const server = await startServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/html' }).end('Welcome');
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'absent' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'http-5xx', status: 503 });
+  });
+});
+
+const DAY_MS = 86_400_000;
+const authority = createTestAuthority();
+const useTrustingProbe = (options: ProbeOptions = {}) =>
+  useProbe({ allowPrivateTargets: true, ca: [authority.certPem], ...options });
+
+describe('createProbe: TLS certificate', () => {
+  it.each([5, 40])('reports the leaf certificate of its own handshake, expiring in %i days', async (days) => {
+    // Prepare
+    const notAfterMs = Date.now() + days * DAY_MS;
+    const certificate = authority.issue({ notAfterMs });
+    const server = await startTlsServer(certificate, respondWith(200));
+    const probe = useTrustingProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    const tls = result.kind === 'up' ? result.tls : undefined;
+    expect(Math.abs((tls?.validToMs ?? 0) - notAfterMs)).toBeLessThan(60_000);
+    expect(tls?.fingerprint).toBe(new X509Certificate(certificate.certPem).fingerprint256);
+    expect(server.connectionCount()).toBe(1);
+  });
+
+  it('reports down tls for an expired certificate from a trusted CA', async () => {
+    // Prepare
+    const certificate = authority.issue({ notAfterMs: Date.now() - DAY_MS });
+    const server = await startTlsServer(certificate, respondWith(200));
+    const probe = useTrustingProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'tls' });
+    expect(result.kind === 'down' && result.detail).toContain('CERT_HAS_EXPIRED');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('reports down tls for a certificate issued for another name, and still closes', async () => {
+    // Prepare
+    const certificate = authority.issue({ notAfterMs: Date.now() + 30 * DAY_MS, hosts: ['shop.example'] });
+    const server = await startTlsServer(certificate, respondWith(200));
+    const probe = createProbe({ allowPrivateTargets: true, ca: [authority.certPem] });
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+    // undici 7 keeps counting a request failed this way as running: a client close() would wait forever.
+    const closed = await Promise.race([
+      probe.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 2_000)),
+    ]);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'tls' });
+    expect(result.kind === 'down' && result.detail).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(closed).toBe('closed');
+  });
+
+  it('reports down tls for a certificate from a CA it was not given', async () => {
+    // Prepare
+    const stranger = createTestAuthority('someone else').issue({ notAfterMs: Date.now() + 30 * DAY_MS });
+    const server = await startTlsServer(stranger, respondWith(200));
+    const probe = useTrustingProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'tls' });
+  });
+
+  it('captures the certificate of the https hop after a redirect from http', async () => {
+    // Prepare
+    const certificate = authority.issue({ notAfterMs: Date.now() + 20 * DAY_MS });
+    const secure = await startTlsServer(certificate, respondWith(200));
+    const plain = await startServer(respondWith(301, { location: `${secure.origin}/` }));
+    const probe = useTrustingProbe();
+
+    // Act
+    const result = await probe.check(target(`${plain.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'up',
+      status: 200,
+      tls: { fingerprint: certificate.fingerprint256 },
+    });
+  });
+
+  it('reports no certificate when the final hop is plain http', async () => {
+    // Prepare
+    const plain = await startServer(respondWith(200));
+    const secure = await startTlsServer(
+      authority.issue({ notAfterMs: Date.now() + 20 * DAY_MS }),
+      respondWith(302, { location: `${plain.origin}/` }),
+    );
+    const probe = useTrustingProbe();
+
+    // Act
+    const result = await probe.check(target(`${secure.origin}/`));
+
+    // Assess
+    expect(result).toEqual({ kind: 'up', status: 200, latencyMs: expect.any(Number) });
+  });
+
+  it('does a full handshake on every check: a resumed session would show no certificate and skip verification', async () => {
+    // Prepare
+    const certificate = authority.issue({ notAfterMs: Date.now() + 30 * DAY_MS });
+    const server = await startTlsServer(certificate, respondWith(200));
+    const probe = useTrustingProbe();
+
+    // Act
+    const results = [];
+    for (const method of ['GET', 'GET', 'HEAD'] as const) {
+      results.push(await probe.check(target(`${server.origin}/`, { method })));
+    }
+
+    // Assess
+    expect(server.resumedHandshakes).toEqual([false, false, false]);
+    for (const result of results) {
+      expect(result).toMatchObject({ kind: 'up', tls: { fingerprint: certificate.fingerprint256 } });
+    }
+  });
+
+  it('sees a renewed certificate on the next check', async () => {
+    // Prepare
+    const first = authority.issue({ notAfterMs: Date.now() + 3 * DAY_MS });
+    const renewed = authority.issue({ notAfterMs: Date.now() + 90 * DAY_MS });
+    const server = await startTlsServer(first, respondWith(200));
+    const probe = useTrustingProbe();
+    const before = await probe.check(target(`${server.origin}/`));
+
+    // Act
+    server.renew(renewed);
+    const after = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(before).toMatchObject({ kind: 'up', tls: { fingerprint: first.fingerprint256 } });
+    expect(after).toMatchObject({ kind: 'up', tls: { fingerprint: renewed.fingerprint256 } });
+  });
+
+  it('puts the certificate on blocked results and keyword checks too', async () => {
+    // Prepare
+    const certificate = authority.issue({ notAfterMs: Date.now() + 10 * DAY_MS });
+    const server = await startTlsServer(certificate, (req, res) => {
+      if (req.url === '/admin') res.writeHead(403).end();
+      else serveBody('<h1>Welcome</h1>')(req, res);
+    });
+    const probe = useTrustingProbe();
+    const tls = { fingerprint: certificate.fingerprint256, validToMs: expect.any(Number) };
+
+    // Act
+    const blocked = await probe.check(target(`${server.origin}/admin`));
+    const keyword = await probe.check(
+      target(`${server.origin}/`, { keyword: { text: 'Welcome', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(blocked).toMatchObject({ kind: 'blocked', status: 403, tls });
+    expect(keyword).toMatchObject({ kind: 'up', status: 200, tls });
+  });
+});
+
+describe('createProbe: blocked', () => {
+  it.each([
+    [401, 'Unauthorized'],
+    [403, 'Forbidden'],
+    [429, 'Too Many Requests'],
+  ])('reports blocked, not down, for %i', async (status, text) => {
+    // Prepare
+    const server = await startServer(respondWith(status));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toEqual({
+      kind: 'blocked',
+      status,
+      detail: `HTTP ${status} ${text} from HEAD ${server.origin}/`,
+      latencyMs: expect.any(Number),
+    });
+  });
+
+  it('reports blocked for a Cloudflare challenge, naming the marker', async () => {
+    // Prepare
+    const server = await startServer(
+      respondWith(403, {
+        'cf-mitigated': 'challenge',
+        server: 'cloudflare',
+        'cf-ray': '8f1e2d3c4b5a6978-AMS',
+      }),
+    );
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'blocked',
+      status: 403,
+      detail: `HTTP 403 Forbidden from HEAD ${server.origin}/: Cloudflare challenge (cf-mitigated: challenge)`,
+    });
+  });
+
+  it.each([
+    ['a Cloudflare challenge answered 503', 503, { 'cf-mitigated': 'challenge' }, 'Cloudflare challenge'],
+    [
+      'an AWS WAF challenge answered 202, an expected status',
+      202,
+      { 'x-amzn-waf-action': 'challenge' },
+      'AWS WAF',
+    ],
+    ['an AWS WAF CAPTCHA answered 405', 405, { 'x-amzn-waf-action': 'captcha' }, 'AWS WAF'],
+    ['a Vercel checkpoint answered 429', 429, { 'x-vercel-mitigated': 'challenge' }, 'Vercel checkpoint'],
+  ])('reports blocked for %s', async (_label, status, headers, vendor) => {
+    // Prepare
+    const server = await startServer(respondWith(status, headers));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'blocked', status });
+    expect(result.kind === 'blocked' && result.detail).toContain(vendor);
+    // A challenge is judged at once: a CAPTCHA's 405 is not a server refusing HEAD.
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('reports up for 429 when the site expects 429', async () => {
+    // Prepare
+    const server = await startServer(respondWith(429));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(
+      target(`${server.origin}/`, { expectStatus: parseStatusRanges('200-299,429') }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 429 });
+  });
+
+  it('keeps a plain 503 from behind Cloudflare as down http-5xx: server and cf-ray are on every proxied answer', async () => {
+    // Prepare
+    const server = await startServer(
+      respondWith(503, { server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6978-AMS' }),
+    );
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'http-5xx', status: 503 });
+  });
+});
+
+describe('findChallenge', () => {
+  it.each([
+    [{ 'cf-mitigated': 'challenge' }, 'Cloudflare challenge (cf-mitigated: challenge)'],
+    [{ 'cf-mitigated': 'Challenge ' }, 'Cloudflare challenge (cf-mitigated: challenge)'],
+    [{ 'x-amzn-waf-action': 'captcha' }, 'AWS WAF (x-amzn-waf-action: captcha)'],
+    [{ 'x-vercel-mitigated': 'challenge' }, 'Vercel checkpoint (x-vercel-mitigated: challenge)'],
+    [{ 'x-vercel-mitigated': 'deny' }, undefined],
+    [{ server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6978-AMS' }, undefined],
+    [{}, undefined],
+  ])('finds %j as %s', (headers, expected) => {
+    // Prepare: the headers come from the table
+
+    // Act
+    const found = findChallenge(headers);
+
+    // Assess
+    expect(found).toBe(expected);
+  });
 });
 
 describe('createProbe: options', () => {
