@@ -148,6 +148,8 @@ class CheckRun {
       method: site.method,
       timeoutMs: site.timeoutMs,
       expectStatus: parseStatusRanges(site.expectStatus),
+      headers: site.headers,
+      keyword: site.keyword,
     };
     return this.deps.probe.check(target, AbortSignal.timeout(remainingMs));
   }
