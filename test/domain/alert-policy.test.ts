@@ -87,7 +87,9 @@ function runChecks(
         // Invariants of every committed decision: one version step, and the alert is in the outbox.
         expect(decision.next.version).toBe(state.version + 1);
         if (decision.alerts[0]) {
-          expect(decision.next.pendingAlerts?.[decision.alerts[0].alertId]?.alert).toEqual(decision.alerts[0]);
+          expect(decision.next.pendingAlerts?.[decision.alerts[0].alertId]?.alert).toEqual(
+            decision.alerts[0],
+          );
         }
         state = decision.next;
         writes++;
