@@ -1,0 +1,146 @@
+// `npm run cost -- --sites 1000 --interval 1`: the monthly AWS bill from measured figures and dated prices.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Table from 'cli-table3';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_ASSUMPTIONS, estimateMonthlyCost } from './cost/model.ts';
+import { PRICES } from './cost/prices.ts';
+import { type BenchReport, deriveCostDrivers } from './lib/report.ts';
+
+const LATEST = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+// The run the README's Performance section shows: used when this clone has not run the bench yet.
+const REFERENCE = fileURLToPath(new URL('./reference-run.json', import.meta.url));
+
+const positive = (raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError(`expected a number > 0, got "${raw}"`);
+  return value;
+};
+
+const share = (raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new InvalidArgumentError(`expected 0 to 1, got "${raw}"`);
+  return value;
+};
+
+function main(): void {
+  const program = new Command('cost')
+    .description('Monthly AWS cost of monitoring N sites, from the figures `npm run bench` measured')
+    .option('--sites <n>', 'sites monitored', positive, 1_000)
+    .option('--interval <minutes>', 'check interval of every site, minutes', positive, 1)
+    .option('--memory <MB>', 'checker Lambda memory (default: the measured preset)', positive)
+    .option('--fan-out-memory <MB>', 'fan-out Lambda memory (default: the measured preset)', positive)
+    .option('--scan-segments <n>', 'SCAN_SEGMENTS (default: the measured preset)', positive)
+    .option(
+      '--incidents <n>',
+      'outages per site per month',
+      positive,
+      DEFAULT_ASSUMPTIONS.incidentsPerSitePerMonth,
+    )
+    .option('--https-share <0-1>', 'share of sites served over HTTPS', share, DEFAULT_ASSUMPTIONS.httpsShare)
+    .option(
+      '--results <file>',
+      'a bench JSON (default: bench/results/latest.json, else bench/reference-run.json)',
+    );
+  program.parse();
+  const options = program.opts<{
+    sites: number;
+    interval: number;
+    memory?: number;
+    fanOutMemory?: number;
+    scanSegments?: number;
+    incidents: number;
+    httpsShare: number;
+    results?: string;
+  }>();
+
+  const file = options.results ?? (hasAllPhases(LATEST) ? LATEST : REFERENCE);
+  const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  const drivers = deriveCostDrivers(report);
+  if (!drivers) throw new Error(`${file} lacks a phase the cost model needs (sweep, pipeline and fan-out)`);
+  const checkerMemoryMiB = options.memory ?? report.settings.checkerMemoryMiB;
+  const estimate = estimateMonthlyCost({
+    sites: options.sites,
+    intervalMinutes: options.interval,
+    siteTimeoutMs: report.timeoutMs,
+    checkerMemoryMiB,
+    fanOutMemoryMiB: options.fanOutMemory ?? report.settings.fanOutMemoryMiB,
+    scanSegments: options.scanSegments ?? report.settings.scanSegments,
+    drivers,
+    assumptions: { incidentsPerSitePerMonth: options.incidents, httpsShare: options.httpsShare },
+  });
+
+  const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
+  const quantity = (value: number) =>
+    value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3).replace(/\.?0+$/, '');
+  const table = new Table({
+    head: ['Service', 'What', 'Per month', 'List price', 'After always-free tier'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [12, 58, 22, 12, 12],
+  });
+  for (const line of estimate.lines) {
+    table.push([
+      line.service,
+      line.item,
+      `${quantity(line.quantity)} ${line.unit}`,
+      usd(line.listUsd),
+      usd(line.billedUsd),
+    ]);
+  }
+  table.push([
+    { colSpan: 3, content: 'Total AWS bill (excluding email/SMS delivery)' },
+    usd(estimate.listUsd),
+    usd(estimate.billedUsd),
+  ]);
+  for (const alternative of estimate.alternatives) {
+    table.push([
+      { colSpan: 3, content: `${alternative.name}: ${alternative.basis}` },
+      usd(alternative.usd),
+      '',
+    ]);
+  }
+
+  const sweep = estimate.perSweep;
+  console.log(
+    `${options.sites.toLocaleString('en-US')} sites every ${options.interval} min, us-east-1, Arm Lambdas; ` +
+      `prices of ${PRICES.lambda.checkedOn} (bench/cost/prices.ts); figures from ${file.replace(`${process.cwd()}/`, '')} ` +
+      `(${report.startedAt}, preset ${report.preset})`,
+  );
+  console.log(
+    `Each minute: ${Math.round(sweep.dueSites)} checks in ${sweep.messages} message(s), ` +
+      `${sweep.checkerInvocations} checker invocation(s) of ~${Math.round(sweep.checksPerInvocation)} checks billed ` +
+      `~${Math.ceil(sweep.checkerBilledMs)} ms at ${checkerMemoryMiB} MB; fan-out ~${Math.ceil(sweep.fanOutBilledMs)} ms.`,
+  );
+  const headroom =
+    sweep.enoughMemoryMiB > checkerMemoryMiB
+      ? `NOT ENOUGH: ${checkerMemoryMiB} MB gives too little CPU; use ≥ ${Math.ceil(sweep.enoughMemoryMiB / 64) * 64} MB`
+      : 'enough';
+  console.log(
+    `CPU: ${sweep.cpuMsPerCheck.toFixed(2)} ms per check (${Math.round(options.httpsShare * 100)} % HTTPS); ` +
+      `checker memory for CPU headroom: ${headroom}.`,
+  );
+  console.log(table.toString());
+  console.log(
+    `Per 1,000 sites: ${usd((estimate.listUsd / options.sites) * 1000)} a month at list price. ` +
+      `Assumes ${options.incidents} outage(s) per site per month and the defaults in bench/cost/model.ts.`,
+  );
+}
+
+function hasAllPhases(file: string): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    return deriveCostDrivers(JSON.parse(readFileSync(file, 'utf8')) as BenchReport) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+}

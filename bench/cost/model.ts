@@ -1,0 +1,306 @@
+import type { CostDrivers } from '../lib/report.ts';
+import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
+
+/** What the bench cannot measure: how real sites and AWS behave over a month. Every value is a default. */
+export interface Assumptions {
+  /** Lambda's SQS event source keeps this many long polls open on an idle queue (AWS starts with 5). */
+  readonly idlePollers: number;
+  readonly pollWaitSeconds: number;
+  /** Outages per site per month: each is a PENDING, a DOWN and an UP, with their alerts. */
+  readonly incidentsPerSitePerMonth: number;
+  /** PENDING, DOWN, clear the DOWN alert, UP, clear the UP alert. */
+  readonly writesPerIncident: number;
+  /** DOWN and UP. */
+  readonly publishesPerIncident: number;
+  /** The confirming re-check after the first failure: one message, one invocation of its own. */
+  readonly recheckInvocationsPerIncident: number;
+  /** Lambda's own START, END and REPORT lines per invocation. */
+  readonly platformLogBytesPerInvocation: number;
+  /** EMF metrics the checker emits (ChecksCompleted, ChecksDown, CheckerFaults, AlertsPublished). */
+  readonly customMetrics: number;
+  /** DLQ not empty, two function errors, monitor stalled (infra/monitor-alarms.ts). */
+  readonly alarms: number;
+  /** DynamoDB returns Scan results in pages of at most 1 MB. */
+  readonly scanPageBytes: number;
+  /** Share of sites served over HTTPS: each adds the measured TLS handshake CPU. */
+  readonly httpsShare: number;
+  /** An invocation's CPU should keep the event loop at most this busy within the site timeout, or late
+   * callbacks start to look like timeouts. Used to say which memory is enough. */
+  readonly maxCpuShareOfTimeout: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: Assumptions = {
+  idlePollers: 5,
+  pollWaitSeconds: 20,
+  incidentsPerSitePerMonth: 1,
+  writesPerIncident: 5,
+  publishesPerIncident: 2,
+  recheckInvocationsPerIncident: 1,
+  platformLogBytesPerInvocation: 400,
+  customMetrics: 4,
+  alarms: 4,
+  scanPageBytes: 1024 * 1024,
+  httpsShare: 1,
+  maxCpuShareOfTimeout: 0.5,
+};
+
+export interface CostInput {
+  readonly sites: number;
+  readonly intervalMinutes: number;
+  readonly siteTimeoutMs: number;
+  readonly checkerMemoryMiB: number;
+  readonly fanOutMemoryMiB: number;
+  readonly scanSegments: number;
+  readonly drivers: CostDrivers;
+  readonly assumptions?: Partial<Assumptions>;
+}
+
+export interface CostLine {
+  readonly service: string;
+  readonly item: string;
+  /** Usage per month, in `unit`. */
+  readonly quantity: number;
+  readonly unit: string;
+  readonly listUsd: number;
+  /** After the always-free tier of that usage. */
+  readonly billedUsd: number;
+}
+
+export interface CostEstimate {
+  readonly lines: readonly CostLine[];
+  readonly listUsd: number;
+  readonly billedUsd: number;
+  /** Usage that explains the lines. */
+  readonly perSweep: {
+    readonly dueSites: number;
+    readonly messages: number;
+    readonly checkerInvocations: number;
+    readonly checksPerInvocation: number;
+    readonly checkerBilledMs: number;
+    readonly fanOutBilledMs: number;
+    /** CPU per check used: plain HTTP as measured, plus the TLS share. */
+    readonly cpuMsPerCheck: number;
+    /** Least checker memory that leaves the CPU headroom (maxCpuShareOfTimeout). */
+    readonly enoughMemoryMiB: number;
+  };
+  readonly alternatives: readonly { readonly name: string; readonly usd: number; readonly basis: string }[];
+}
+
+const GIB = 1024 ** 3;
+const perMillion = (count: number, price: number) => (count / 1e6) * price;
+const afterFree = (quantity: number, free: number) => Math.max(0, quantity - free);
+
+/**
+ * The monthly AWS bill of the monitor for `sites` checked every `intervalMinutes`, from the figures the bench
+ * measured (`drivers`) and the list prices in prices.ts. Pure: same input, same estimate.
+ */
+export function estimateMonthlyCost(input: CostInput): CostEstimate {
+  const a = { ...DEFAULT_ASSUMPTIONS, ...input.assumptions };
+  const d = input.drivers;
+  const sweeps = MINUTES_PER_MONTH;
+  const due = input.sites / input.intervalMinutes;
+
+  // The fan-out packs each scan page on its own: a small table spread over many segments makes part-full messages.
+  const itemsPerPage = Math.max(1, Math.floor(a.scanPageBytes / d.itemBytes));
+  const pages = Math.max(Math.min(input.scanSegments, input.sites), Math.ceil(input.sites / itemsPerPage));
+  const duePerPage = due / pages;
+  const messages = due === 0 ? 0 : pages * Math.ceil(duePerPage / d.checksPerMessage);
+  const invocations = Math.ceil(messages / d.batchSize);
+  const checksPerInvocation = invocations === 0 ? 0 : due / invocations;
+
+  const cpuMsPerCheck = d.cpuMsPerCheck + a.httpsShare * d.httpsExtraCpuMsPerCheck;
+  // Measured on one core: the wait for the slowest site plus the CPU of the checks. Less memory, less CPU.
+  const cpuSlowdown = (memoryMiB: number) => Math.max(0, PRICES.lambda.mbPerVcpu / memoryMiB - 1);
+  const checkerMs =
+    invocations === 0
+      ? 0
+      : Math.max(
+          input.siteTimeoutMs,
+          d.invocationMs - d.cpuMsPerCheck * Math.max(0, d.checksPerInvocation - checksPerInvocation),
+        ) +
+        (cpuMsPerCheck - d.cpuMsPerCheck) * checksPerInvocation +
+        cpuMsPerCheck * checksPerInvocation * cpuSlowdown(input.checkerMemoryMiB);
+  // The memory at which an invocation's checks keep the CPU busy for at most maxCpuShareOfTimeout of the timeout.
+  const enoughMemoryMiB =
+    (PRICES.lambda.mbPerVcpu * cpuMsPerCheck * checksPerInvocation) /
+    (a.maxCpuShareOfTimeout * input.siteTimeoutMs);
+  const fanOutMs = (d.fanOutMsPer1000Sites * input.sites) / 1000;
+  const fanOutBilledMs = fanOutMs * Math.max(1, PRICES.lambda.mbPerVcpu / input.fanOutMemoryMiB);
+
+  const incidents = input.sites * a.incidentsPerSitePerMonth;
+  const recheckInvocations = incidents * a.recheckInvocationsPerIncident;
+  const checkerInvocations = sweeps * invocations + recheckInvocations;
+  const checkerGbSeconds =
+    ((sweeps * invocations * checkerMs + recheckInvocations * (input.siteTimeoutMs + 100)) / 1000) *
+    (input.checkerMemoryMiB / 1024);
+  const fanOutGbSeconds = ((sweeps * fanOutBilledMs) / 1000) * (input.fanOutMemoryMiB / 1024);
+  const lambdaRequests = sweeps + checkerInvocations;
+  const gbSeconds = checkerGbSeconds + fanOutGbSeconds;
+  const gbSecondPrice = PRICES.lambda.perGbSecondArm;
+
+  const chunk = PRICES.sqs.chunkBytes;
+  const sendRequests =
+    sweeps * (Math.ceil(messages / 10) + Math.floor((due * d.messageBytesPerCheck) / chunk));
+  const receiveRequests =
+    sweeps * invocations * Math.max(1, Math.ceil((checksPerInvocation * d.messageBytesPerCheck) / chunk));
+  const deleteRequests = sweeps * invocations;
+  const idlePolls = MINUTES_PER_MONTH * a.idlePollers * (60 / a.pollWaitSeconds);
+  const recheckRequests = recheckInvocations * 3;
+  const sqsRequests = sendRequests + receiveRequests + deleteRequests + idlePolls + recheckRequests;
+
+  const readUnits = (sweeps * (d.readUnitsPer1000Sites * input.sites)) / 1000;
+  const writeUnits = sweeps * 2 + incidents * a.writesPerIncident;
+  const storedGb = (input.sites * d.itemBytes) / GIB;
+
+  const publishes = incidents * a.publishesPerIncident;
+  const logBytes =
+    checkerInvocations * (d.metricLogBytesPerInvocation + a.platformLogBytesPerInvocation) +
+    incidents * a.writesPerIncident * d.eventLogBytesPerStateWrite +
+    sweeps * (d.fanOutLogBytesPerSweep + a.platformLogBytesPerInvocation);
+  const logGb = logBytes / GIB;
+
+  const lines: CostLine[] = [
+    {
+      service: 'Lambda',
+      item: `checker GB-s (${input.checkerMemoryMiB} MB × ${Math.ceil(checkerMs)} ms × ${invocations}/sweep, re-checks)`,
+      quantity: checkerGbSeconds,
+      unit: 'GB-s',
+      listUsd: checkerGbSeconds * gbSecondPrice,
+      billedUsd:
+        afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) *
+        gbSecondPrice *
+        (checkerGbSeconds / (gbSeconds || 1)),
+    },
+    {
+      service: 'Lambda',
+      item: `fan-out GB-s (${input.fanOutMemoryMiB} MB × ${Math.ceil(fanOutBilledMs)} ms every minute)`,
+      quantity: fanOutGbSeconds,
+      unit: 'GB-s',
+      listUsd: fanOutGbSeconds * gbSecondPrice,
+      billedUsd:
+        afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) *
+        gbSecondPrice *
+        (fanOutGbSeconds / (gbSeconds || 1)),
+    },
+    {
+      service: 'Lambda',
+      item: 'requests (fan-out, checker, re-checks)',
+      quantity: lambdaRequests,
+      unit: 'requests',
+      listUsd: perMillion(lambdaRequests, PRICES.lambda.perMillionRequests),
+      billedUsd: perMillion(
+        afterFree(lambdaRequests, ALWAYS_FREE.lambdaRequests),
+        PRICES.lambda.perMillionRequests,
+      ),
+    },
+    ...sqsLines(
+      [
+        ['sends (64 KiB chunks)', sendRequests],
+        ['receives + deletes by the event source', receiveRequests + deleteRequests],
+        [`idle long polls (${a.idlePollers} pollers, ${a.pollWaitSeconds} s wait)`, idlePolls],
+        ['re-check send, receive, delete', recheckRequests],
+      ],
+      sqsRequests,
+    ),
+    {
+      service: 'DynamoDB',
+      item: `scan reads, every minute (${d.readUnitsPer1000Sites.toFixed(1)} RRU per 1,000 items)`,
+      quantity: readUnits,
+      unit: 'RRU',
+      listUsd: perMillion(readUnits, PRICES.dynamodb.perMillionReadUnits),
+      billedUsd: perMillion(readUnits, PRICES.dynamodb.perMillionReadUnits),
+    },
+    {
+      service: 'DynamoDB',
+      item: 'writes (sweep lease, state changes, outbox)',
+      quantity: writeUnits,
+      unit: 'WRU',
+      listUsd: perMillion(writeUnits, PRICES.dynamodb.perMillionWriteUnits),
+      billedUsd: perMillion(writeUnits, PRICES.dynamodb.perMillionWriteUnits),
+    },
+    {
+      service: 'DynamoDB',
+      item: 'storage and point-in-time recovery',
+      quantity: storedGb,
+      unit: 'GB',
+      listUsd: storedGb * (PRICES.dynamodb.perGbMonthStorage + PRICES.dynamodb.perGbMonthPitr),
+      billedUsd: storedGb * (PRICES.dynamodb.perGbMonthStorage + PRICES.dynamodb.perGbMonthPitr),
+    },
+    {
+      service: 'SNS',
+      item: 'alert publishes (deliveries not counted)',
+      quantity: publishes,
+      unit: 'publishes',
+      listUsd: perMillion(publishes, PRICES.sns.perMillionPublishes),
+      billedUsd: perMillion(afterFree(publishes, ALWAYS_FREE.snsPublishes), PRICES.sns.perMillionPublishes),
+    },
+    {
+      service: 'CloudWatch',
+      item: 'Logs ingested and kept a month (handlers + Lambda platform lines)',
+      quantity: logGb,
+      unit: 'GB',
+      listUsd: logGb * (PRICES.cloudwatch.perGbLogsIngested + PRICES.cloudwatch.perGbMonthLogsStored),
+      billedUsd:
+        afterFree(logGb, ALWAYS_FREE.logsIngestedGb) * PRICES.cloudwatch.perGbLogsIngested +
+        logGb * PRICES.cloudwatch.perGbMonthLogsStored,
+    },
+    {
+      service: 'CloudWatch',
+      item: `custom metrics (EMF) and alarms of the stack (${a.customMetrics} + ${a.alarms})`,
+      quantity: a.customMetrics + a.alarms,
+      unit: 'metrics+alarms',
+      listUsd:
+        a.customMetrics * PRICES.cloudwatch.perCustomMetricMonth + a.alarms * PRICES.cloudwatch.perAlarmMonth,
+      billedUsd:
+        afterFree(a.customMetrics, ALWAYS_FREE.customMetrics) * PRICES.cloudwatch.perCustomMetricMonth +
+        afterFree(a.alarms, ALWAYS_FREE.alarms) * PRICES.cloudwatch.perAlarmMonth,
+    },
+  ];
+  const checksPerMonth = input.sites * (MINUTES_PER_MONTH / input.intervalMinutes);
+  return {
+    lines,
+    listUsd: lines.reduce((sum, line) => sum + line.listUsd, 0),
+    billedUsd: lines.reduce((sum, line) => sum + line.billedUsd, 0),
+    perSweep: {
+      dueSites: due,
+      messages,
+      checkerInvocations: invocations,
+      checksPerInvocation,
+      checkerBilledMs: checkerMs,
+      fanOutBilledMs,
+      cpuMsPerCheck,
+      enoughMemoryMiB,
+    },
+    alternatives: [
+      {
+        name: 'Route 53 health checks, HTTPS',
+        usd: input.sites * (PRICES.route53.perNonAwsEndpointMonth + PRICES.route53.perOptionalFeatureMonth),
+        basis: 'non-AWS endpoint $0.75 + HTTPS $1.00 per check per month (every 30 s)',
+      },
+      {
+        name: 'Route 53 health checks, HTTPS + string match',
+        usd:
+          input.sites * (PRICES.route53.perNonAwsEndpointMonth + 2 * PRICES.route53.perOptionalFeatureMonth),
+        basis: 'the "about $2.75 per HTTPS endpoint" of issue 5',
+      },
+      {
+        name: 'CloudWatch Synthetics canaries',
+        usd: checksPerMonth * PRICES.synthetics.perCanaryRun,
+        basis: `$0.0012 per run, one canary per site every ${input.intervalMinutes} min (Lambda and S3 not counted)`,
+      },
+    ],
+  };
+
+  function sqsLines(parts: readonly (readonly [string, number])[], total: number): CostLine[] {
+    const billedTotal = perMillion(afterFree(total, ALWAYS_FREE.sqsRequests), PRICES.sqs.perMillionRequests);
+    return parts.map(([item, quantity]) => ({
+      service: 'SQS',
+      item,
+      quantity,
+      unit: 'requests',
+      listUsd: perMillion(quantity, PRICES.sqs.perMillionRequests),
+      // The free million is shared: each part keeps its share of what is left to pay.
+      billedUsd: total === 0 ? 0 : billedTotal * (quantity / total),
+    }));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * AWS list prices used by the cost model: us-east-1, USD, as published on the pricing pages on the date
+ * beside each. Free tiers are listed apart: the model shows the bill with and without them.
+ */
+export const PRICES = {
+  lambda: {
+    checkedOn: '2025-11-01',
+    source: 'https://aws.amazon.com/lambda/pricing/ (Arm, first 7.5 billion GB-s per month)',
+    perGbSecondArm: 0.000_013_333_4,
+    perMillionRequests: 0.2,
+    /** Lambda gives a function 1 vCPU at 1,769 MB and CPU in proportion to memory below that. */
+    mbPerVcpu: 1_769,
+  },
+  sqs: {
+    checkedOn: '2025-11-01',
+    source: 'https://aws.amazon.com/sqs/pricing/ (standard queue; every 64 KiB of payload is one request)',
+    perMillionRequests: 0.4,
+    chunkBytes: 64 * 1024,
+  },
+  dynamodb: {
+    checkedOn: '2025-11-01',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the November 2024 price cut)',
+    perMillionReadUnits: 0.125,
+    perMillionWriteUnits: 0.625,
+    perGbMonthStorage: 0.25,
+    perGbMonthPitr: 0.2,
+  },
+  sns: {
+    checkedOn: '2025-11-01',
+    source: 'https://aws.amazon.com/sns/pricing/ (publishes; email and SMS deliveries are not counted)',
+    perMillionPublishes: 0.5,
+  },
+  cloudwatch: {
+    checkedOn: '2025-11-01',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/ (standard logs, custom metrics, standard alarms)',
+    perGbLogsIngested: 0.5,
+    perGbMonthLogsStored: 0.03,
+    perCustomMetricMonth: 0.3,
+    perAlarmMonth: 0.1,
+  },
+  route53: {
+    checkedOn: '2025-11-01',
+    source: 'https://aws.amazon.com/route53/pricing/ (health checks)',
+    perNonAwsEndpointMonth: 0.75,
+    /** Each optional feature: HTTPS, string matching, fast (10 s) interval, latency measurement. */
+    perOptionalFeatureMonth: 1,
+  },
+  synthetics: {
+    checkedOn: '2025-11-01',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/ (Synthetics, per canary run)',
+    perCanaryRun: 0.0012,
+  },
+} as const;
+
+/** Monthly free tiers that never expire (not the 12-month new-account ones). */
+export const ALWAYS_FREE = {
+  lambdaGbSeconds: 400_000,
+  lambdaRequests: 1_000_000,
+  sqsRequests: 1_000_000,
+  snsPublishes: 1_000_000,
+  logsIngestedGb: 5,
+  customMetrics: 10,
+  alarms: 10,
+} as const;
+
+/** AWS bills a month as 730 hours. */
+export const MINUTES_PER_MONTH = 730 * 60;

@@ -1,0 +1,58 @@
+import { Child } from '../lib/child.ts';
+import { openFilesLimit } from '../lib/machine.ts';
+import { type FleetOptions, planFleet, type SiteTruth } from './plan.ts';
+import type { FleetShard } from './process.ts';
+import type { FleetTls } from './server.ts';
+
+/** A simulated fleet running in child processes; the truth is planned here too, from the same seed. */
+export interface RemoteFleet {
+  readonly truth: readonly SiteTruth[];
+  readonly urls: readonly string[];
+  /** Process ids of the shards. */
+  readonly pids: readonly (number | undefined)[];
+  /** Requests (connections, for resets) per site so far, by site index. */
+  counts(): Promise<Uint32Array>;
+  stop(): Promise<void>;
+}
+
+// Descriptors a shard keeps for itself beyond its listeners and the connections it accepts.
+const SHARD_MARGIN = 500;
+
+/**
+ * Starts the fleet in as many processes as the descriptor limit needs: a shard holds one listener per site
+ * plus, at worst, one accepted connection per site, and a process may not open more than `ulimit -n`.
+ */
+export async function startRemoteFleet(options: FleetOptions, tls?: FleetTls): Promise<RemoteFleet> {
+  const perShard = Math.max(1, Math.floor((openFilesLimit() - SHARD_MARGIN) / 2));
+  const shards = Math.ceil(options.size / perShard);
+  const children = Array.from({ length: shards }, () => new Child(new URL('./process.ts', import.meta.url)));
+  const parts = await Promise.all(
+    children.map((child, shard) =>
+      child.request<string[]>('start', {
+        options,
+        shard,
+        shards,
+        ...(tls ? { tls } : {}),
+      } satisfies FleetShard),
+    ),
+  );
+  const urls = parts[0]?.map((_, index) => parts[index % shards]?.[index] ?? '') ?? [];
+  return {
+    truth: planFleet(options),
+    urls,
+    pids: children.map((child) => child.pid),
+    counts: async () => {
+      const all = await Promise.all(children.map((child) => child.request<Uint32Array>('counts')));
+      const total = new Uint32Array(options.size);
+      for (const counts of all) {
+        counts.forEach((count, index) => {
+          total[index] = (total[index] ?? 0) + count;
+        });
+      }
+      return total;
+    },
+    stop: async () => {
+      await Promise.all(children.map((child) => child.stop()));
+    },
+  };
+}

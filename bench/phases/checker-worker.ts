@@ -1,0 +1,167 @@
+// The checker's side of the sweep: bundled and run as its own process by checker-sweep.ts.
+import { readdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createProbe, type Probe } from '../../functions/adapters/http-probe.ts';
+import { packCheckMessages } from '../../functions/domain/check-message.ts';
+import type { SiteState } from '../../functions/domain/site-state.ts';
+import { processCheckBatch, type QueueRecord } from '../../functions/services/check-batch.ts';
+import { serveCommands } from '../lib/child.ts';
+import { createCountingLogger, ResultRecorder } from '../lib/recording.ts';
+import { benchSite, checkTasks } from '../lib/sites.ts';
+import { CHECKER_TIMEOUT_MS, type Settings } from '../settings.ts';
+
+export interface SweepSetup {
+  readonly urls: readonly string[];
+  readonly timeoutMs: number;
+  readonly settings: Settings;
+}
+
+export interface InvocationFigures {
+  readonly messages: number;
+  readonly checks: number;
+  readonly durationMs: number;
+}
+
+/** One sweep of the whole fleet by the checker, measured in the checker's own process. */
+export interface SweepMeasurement {
+  readonly wallMs: number;
+  /** When the last check began, from the start of the sweep. */
+  readonly lastStartMs: number;
+  readonly invocations: readonly InvocationFigures[];
+  readonly messageBytes: number;
+  readonly cpuUserMs: number;
+  readonly cpuSystemMs: number;
+  readonly peakRssMiB: number;
+  readonly heapUsedMiB: number;
+  /** process.memoryUsage() in MiB when RSS peaked (sampled every 20 ms). */
+  readonly memoryAtPeak: Readonly<Record<string, number>>;
+  readonly eventLoopDelayP99Ms: number;
+  /** Descriptors open after the sweep that were not before: leaked sockets would show here. */
+  readonly descriptorsLeft: number;
+  readonly logBytes: number;
+  readonly logLines: number;
+  readonly metricLogBytes: number;
+  readonly stateWrites: number;
+  readonly rechecksQueued: number;
+  /** First result per site, by site index. */
+  readonly results: readonly unknown[];
+  readonly checksBySite: Uint32Array;
+}
+
+/** The fleet's checks as the fan-out packs them, grouped `batchSize` messages per invocation. */
+export function packInvocations(setup: SweepSetup, nowMs: number): QueueRecord[][] {
+  const sites = setup.urls.map((url, index) => benchSite(index, url, setup.timeoutMs));
+  const bodies = packCheckMessages(checkTasks(sites, nowMs), { maxTasks: setup.settings.checksPerMessage });
+  const records: QueueRecord[] = bodies.map((body, index) => ({ messageId: `message-${index}`, body }));
+  const batches: QueueRecord[][] = [];
+  for (let start = 0; start < records.length; start += setup.settings.batchSize) {
+    batches.push(records.slice(start, start + setup.settings.batchSize));
+  }
+  return batches;
+}
+
+// The rest runs in the child. Like a Lambda container: one probe for the process, reused by every sweep.
+let probe: Probe | undefined;
+let setup: SweepSetup | undefined;
+
+async function sweep(): Promise<SweepMeasurement> {
+  if (!setup || !probe) throw new Error('sweep before setup');
+  const { urls, settings } = setup;
+  const batches = packInvocations(setup, Date.now());
+
+  const recorder = new ResultRecorder(urls);
+  const logger = createCountingLogger();
+  let stateWrites = 0;
+  let rechecksQueued = 0;
+  // Light fakes for storage and queues: this phase measures the checks; the pipeline phase uses the real ones.
+  const deps = {
+    store: {
+      commitState: async (_siteId: string, _version: number, _next: SiteState) => {
+        stateWrites++;
+        return 'committed' as const;
+      },
+      getSite: async () => undefined,
+      claimAlert: async () => true,
+      clearAlert: async () => {},
+    },
+    probe: recorder.wrap(probe),
+    publisher: { publish: async () => {}, publishGroup: async () => {} },
+    queue: {
+      send: async (messages: readonly string[]) => {
+        rechecksQueued += messages.length;
+      },
+    },
+    log: logger.log,
+    nowMs: Date.now,
+  };
+
+  const memory = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const now = process.memoryUsage();
+    if (now.rss > memory.rss) Object.assign(memory, now);
+  }, 20);
+  const descriptorsBefore = openDescriptors();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const cpuBefore = process.cpuUsage();
+  const startMs = performance.now();
+  const invocations = await Promise.all(
+    batches.map(async (batch) => {
+      const invokedMs = performance.now();
+      const report = await processCheckBatch(batch, deps, {
+        deadlineMs: Date.now() + CHECKER_TIMEOUT_MS,
+        concurrency: settings.checkConcurrency,
+      });
+      return {
+        messages: batch.length,
+        checks: report.checksCompleted + report.checkerFaults,
+        durationMs: performance.now() - invokedMs,
+      };
+    }),
+  );
+  const wallMs = performance.now() - startMs;
+  const lastStartMs = recorder.lastStartAtMs - startMs;
+  const cpu = process.cpuUsage(cpuBefore);
+  delay.disable();
+  clearInterval(sampler);
+  // Sockets close on the next turns of the loop: give them a moment before counting leftovers.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const descriptorsLeft = openDescriptors() - descriptorsBefore;
+  return {
+    wallMs,
+    lastStartMs,
+    invocations,
+    messageBytes: batches.flat().reduce((sum, record) => sum + Buffer.byteLength(record.body), 0),
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    heapUsedMiB: process.memoryUsage().heapUsed / 1_048_576,
+    memoryAtPeak: Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, Math.round(v / 1_048_576)])),
+    eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+    descriptorsLeft,
+    logBytes: logger.bytes(),
+    logLines: logger.lines(),
+    metricLogBytes: logger.metricBytes(),
+    stateWrites,
+    rechecksQueued,
+    results: recorder.first,
+    checksBySite: recorder.checksBySite,
+  };
+}
+
+const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
+
+if (process.env.BENCH_CHECKER === '1' && process.send) {
+  serveCommands(
+    {
+      setup: (payload) => {
+        setup = payload as SweepSetup;
+        probe ??= createProbe({ allowPrivateTargets: true });
+      },
+      sweep,
+    },
+    async () => {
+      await probe?.close();
+    },
+  );
+}

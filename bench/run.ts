@@ -1,0 +1,405 @@
+// `npm run bench`: every figure of the Performance section, measured in one run. See bench/README.md.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CheckResult } from '../functions/domain/check-result.ts';
+import { idealBoundMs, planFleet, type SiteTruth } from './fleet/plan.ts';
+import { type RemoteFleet, startRemoteFleet } from './fleet/remote.ts';
+import { startBundledChild } from './lib/bundle.ts';
+import { createFleetCertificates } from './lib/certificates.ts';
+import { startRemoteEmulators } from './lib/emulators.ts';
+import { CpuSplit, describeMachine, openFilesLimit } from './lib/machine.ts';
+import { scoreVerdicts } from './lib/recording.ts';
+import { type BenchReport, printReport, type SweepSummary } from './lib/report.ts';
+import { type CheckerProcess, startCheckerProcess } from './phases/checker-sweep.ts';
+import type { SweepMeasurement } from './phases/checker-worker.ts';
+import type { FanOutMeasurement, FanOutRun } from './phases/fanout-worker.ts';
+import type { CheckerSideMeasurement, PipelineSeeded, PipelineSetup } from './phases/pipeline-worker.ts';
+import { PRESETS, type PresetName, type Settings } from './settings.ts';
+
+const RESULTS_DIR = new URL('./results/', import.meta.url);
+// Bounds every wait on the pipeline: a run that hangs still ends, and says so.
+const PIPELINE_LIMIT_MS = 60_000;
+// Descriptors the pipeline process needs beyond its checks in flight: SDK sockets, emulator clients, stdio.
+const DESCRIPTOR_MARGIN = 1_000;
+
+interface Options {
+  readonly preset: PresetName;
+  readonly sweepSites: number;
+  readonly pipelineSites: number;
+  readonly fanoutSites: number;
+  readonly tlsSites: number;
+  readonly timeoutMs: number;
+  readonly seed: number;
+  readonly skip: readonly string[];
+  readonly set: Partial<Settings>;
+}
+
+const positive = (raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${raw}"`);
+  return value;
+};
+
+/** `--set checkConcurrency=500`: overrides one knob of the preset, for tuning runs. */
+const setting = (raw: string, previous: Partial<Settings>): Partial<Settings> => {
+  const [key, value] = raw.split('=');
+  const known = Object.keys(PRESETS.tuned);
+  if (!key || value === undefined || !known.includes(key)) {
+    throw new InvalidArgumentError(`expected one of ${known.join(', ')} as name=value, got "${raw}"`);
+  }
+  return { ...previous, [key]: value === 'true' ? true : value === 'false' ? false : positive(value) };
+};
+
+async function main(): Promise<void> {
+  const program = new Command('bench')
+    .description(
+      'Measure the checker, the local pipeline and the fan-out against simulated sites on 127.0.0.0/8',
+    )
+    .addOption(
+      new Option('--preset <name>', 'settings to measure').choices(Object.keys(PRESETS)).default('tuned'),
+    )
+    .option('--set <name=value>', 'override one setting of the preset (repeatable)', setting, {})
+    .option('--sweep-sites <n>', 'sites in the checker sweep', positive, 2_000)
+    .option('--pipeline-sites <n>', 'sites through the local pipeline', positive, 10_000)
+    .option('--fanout-sites <n>', 'sites in the fan-out table', positive, 100_000)
+    .option('--timeout-ms <n>', 'check timeout of every site', positive, 5_000)
+    .option('--seed <n>', 'seed of the simulated fleets', positive, 42)
+    .option('--tls-sites <n>', 'healthy sites checked over HTTPS and over HTTP', positive, 400)
+    .option('--skip <phases...>', 'phases to leave out: sweep, pipeline, fanout, tls', []);
+  program.parse();
+  const options = program.opts<Options>();
+  const settings: Settings = { ...PRESETS[options.preset], ...options.set };
+  const startedAt = new Date();
+  const machine = describeMachine();
+  console.log(
+    `bench: preset ${options.preset}${Object.keys(options.set).length ? ` with ${JSON.stringify(options.set)}` : ''}; ` +
+      `${machine.cpus} CPUs (${machine.cpuModel}), load ${machine.loadAverage1m.toFixed(2)}, ulimit -n ${machine.openFilesLimit}`,
+  );
+  checkDescriptors(options, settings);
+
+  const report: BenchReport = {
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    preset: options.preset,
+    settings,
+    machine,
+    timeoutMs: options.timeoutMs,
+    seed: options.seed,
+  };
+  if (!options.skip.includes('sweep')) report.checkerSweep = await runCheckerSweep(options, settings);
+  if (!options.skip.includes('pipeline')) Object.assign(report, await runPipelines(options, settings));
+  if (!options.skip.includes('fanout')) report.fanOut = await runFanOut(options, settings);
+  if (!options.skip.includes('tls')) report.tls = await runTls(options, settings);
+  report.durationMs = Date.now() - startedAt.getTime();
+
+  printReport(report);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  await writeFile(new URL(`bench-${stamp}.json`, RESULTS_DIR), json);
+  await writeFile(new URL('latest.json', RESULTS_DIR), json);
+  console.log(`\nwrote bench/results/bench-${stamp}.json and bench/results/latest.json`);
+}
+
+/** Fails early, by name, when the pipeline could run out of descriptors (EMFILE must never look like a down site). */
+function checkDescriptors(options: Options, settings: Settings): void {
+  if (options.skip.includes('pipeline')) return;
+  const needed =
+    Math.min(options.pipelineSites, settings.maxConcurrency * settings.checkConcurrency) + DESCRIPTOR_MARGIN;
+  const limit = openFilesLimit();
+  if (limit < needed) {
+    throw new Error(
+      `ulimit -n is ${limit}; the pipeline keeps up to ${settings.maxConcurrency} × ${settings.checkConcurrency} ` +
+        `checks in flight and needs ${needed}. Run it as \`npm run bench\` (which raises the limit) or raise it ` +
+        'yourself (`ulimit -n 20000`).',
+    );
+  }
+  // The fleet is split into as many processes as its listeners and connections need (fleet/remote.ts).
+}
+
+async function runCheckerSweep(options: Options, settings: Settings): Promise<BenchReport['checkerSweep']> {
+  const sites = options.sweepSites;
+  console.log(`\n[1/4] checker sweep: ${sites} sites`);
+  const fleet = await startRemoteFleet({ size: sites, seed: options.seed, timeoutMs: options.timeoutMs });
+  const checker = await startCheckerProcess(
+    { urls: fleet.urls, timeoutMs: options.timeoutMs, settings },
+    settings.sourceMaps,
+  );
+  try {
+    const inFlight = Math.min(sites, checker.invocations * settings.checkConcurrency);
+    const ideal = idealBoundMs(fleet.truth, inFlight);
+    const split = new CpuSplit({ checker: checker.pid, fleet: fleet.pids });
+    // The first sweep is a cold container (JIT, lazy loading); the second is the usual warm one.
+    const cold = summarize(fleet.truth, ideal.boundMs, await sweepOnce(fleet, checker.sweep));
+    console.log(`  cold: ${(cold.wallMs / 1000).toFixed(2)} s, ratio ${cold.ratio.toFixed(3)}`);
+    const warm = summarize(fleet.truth, ideal.boundMs, await sweepOnce(fleet, checker.sweep));
+    console.log(`  warm: ${(warm.wallMs / 1000).toFixed(2)} s, ratio ${warm.ratio.toFixed(3)}`);
+    return {
+      sites,
+      invocations: checker.invocations,
+      messages: checker.messages,
+      inFlight,
+      ideal,
+      truth: describeTruth(fleet.truth),
+      cold,
+      warm,
+      cpuMs: split.finish(),
+    };
+  } finally {
+    await checker.stop();
+    await fleet.stop();
+  }
+}
+
+async function sweepOnce(
+  fleet: RemoteFleet,
+  sweep: () => Promise<SweepMeasurement>,
+): Promise<SweepMeasurement & { requests: number }> {
+  const before = await fleet.counts();
+  const measurement = await sweep();
+  const after = await fleet.counts();
+  let requests = 0;
+  after.forEach((count, index) => {
+    requests += count - (before[index] ?? 0);
+  });
+  return { ...measurement, requests };
+}
+
+function summarize(
+  truth: readonly SiteTruth[],
+  boundMs: number,
+  m: SweepMeasurement & { requests: number },
+): SweepSummary {
+  const score = scoreVerdicts(truth, m.results as readonly (CheckResult | undefined)[]);
+  const checks = m.invocations.reduce((sum, invocation) => sum + invocation.checks, 0);
+  return {
+    wallMs: m.wallMs,
+    lastStartMs: m.lastStartMs,
+    ratio: m.wallMs / boundMs,
+    score,
+    requestsPerSite: m.requests / truth.length,
+    cpuMsPerCheck: (m.cpuUserMs + m.cpuSystemMs) / Math.max(1, checks),
+    peakRssMiB: m.peakRssMiB,
+    memoryAtPeakMiB: m.memoryAtPeak,
+    eventLoopDelayP99Ms: m.eventLoopDelayP99Ms,
+    descriptorsLeft: m.descriptorsLeft,
+    invocations: m.invocations,
+    logBytes: m.logBytes,
+    logLines: m.logLines,
+    metricLogBytes: m.metricLogBytes,
+    stateWrites: m.stateWrites,
+    rechecksQueued: m.rechecksQueued,
+    messageBytes: m.messageBytes,
+  };
+}
+
+type Scenario = 'steady' | 'outage';
+
+/**
+ * The local pipeline, twice over the same fleet: an outage minute (every failure is new: a write and a
+ * re-check each), then a typical minute (failing sites are DOWN already, so the sweep writes nothing).
+ */
+async function runPipelines(
+  options: Options,
+  settings: Settings,
+): Promise<Pick<BenchReport, 'pipeline' | 'pipelineOutage'>> {
+  const sites = options.pipelineSites;
+  console.log(
+    `\n[2/4] pipeline: ${sites} sites, fan-out → SQS emulator → ${settings.maxConcurrency} pollers`,
+  );
+  const emulators = await startRemoteEmulators();
+  const endpoints = { dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
+  const fleet = await startRemoteFleet({ size: sites, seed: options.seed + 1, timeoutMs: options.timeoutMs });
+  // Two Lambdas, two processes: the fan-out must not wait for the checker's event loop, nor it for the fan-out.
+  const checker = await startBundledChild(new URL('./phases/pipeline-worker.ts', import.meta.url), {
+    env: { BENCH_PIPELINE: '1' },
+    sourceMaps: settings.sourceMaps,
+  });
+  const fanOut = await startBundledChild(new URL('./phases/fanout-worker.ts', import.meta.url), {
+    env: { BENCH_FANOUT: '1' },
+    sourceMaps: settings.sourceMaps,
+  });
+  try {
+    const run = async (scenario: Scenario) => {
+      const downReasons = scenario === 'steady' ? fleet.truth.map((site) => site.expectedReason ?? null) : [];
+      const seeded = await checker.request<PipelineSeeded>('setup', {
+        endpoints,
+        urls: fleet.urls,
+        timeoutMs: options.timeoutMs,
+        settings,
+        downReasons,
+      } satisfies PipelineSetup);
+      await fanOut.request('attach', { endpoints, resources: seeded.resources });
+      const before = await fleet.counts();
+      await checker.request('start');
+      const split = new CpuSplit({
+        checker: checker.pid,
+        fanOut: fanOut.pid,
+        fleet: fleet.pids,
+        emulators: emulators.pid,
+      });
+      const scheduledAtMs = Date.now();
+      const sweep = fanOut.request<FanOutMeasurement>('run', {
+        scanSegments: settings.scanSegments,
+        checksPerMessage: settings.checksPerMessage,
+        purgeFirst: false,
+      } satisfies FanOutRun);
+      const m = await checker.request<CheckerSideMeasurement>('finish', { limitMs: PIPELINE_LIMIT_MS });
+      const f = await sweep;
+      const cpuMs = split.finish();
+      const after = await fleet.counts();
+      let requests = 0;
+      after.forEach((count, index) => {
+        requests += count - (before[index] ?? 0);
+      });
+      const inFlight = Math.min(sites, settings.maxConcurrency * settings.checkConcurrency);
+      const ideal = idealBoundMs(fleet.truth, inFlight);
+      const checks = m.invocations.reduce((sum, invocation) => sum + invocation.checks, 0);
+      const wallMs = m.drainedAtMs - scheduledAtMs;
+      console.log(
+        `  ${scenario}: ${(wallMs / 1000).toFixed(2)} s, ratio ${(wallMs / ideal.boundMs).toFixed(3)}`,
+      );
+      return {
+        scenario,
+        sites,
+        inFlight,
+        ideal,
+        truth: describeTruth(fleet.truth),
+        seedMs: seeded.seedMs,
+        itemBytes: seeded.itemBytes,
+        wallMs,
+        ratio: wallMs / ideal.boundMs,
+        fanOutMs: f.doneAtMs - scheduledAtMs,
+        lastResultMs: m.lastResultAtMs - scheduledAtMs,
+        hitLimit: m.hitLimit,
+        sweep: f.sweep,
+        score: scoreVerdicts(fleet.truth, m.results as readonly (CheckResult | undefined)[]),
+        requestsPerSite: requests / sites,
+        invocations: m.invocations,
+        usage: { fanOut: f.usage, checker: m.usage },
+        logBytes: { fanOut: f.logBytes, checker: m.logBytes },
+        cpuMsPerCheck: (m.cpuUserMs + m.cpuSystemMs) / Math.max(1, checks),
+        peakRssMiB: m.peakRssMiB,
+        pendingInTable: m.pendingInTable,
+        cpuMs,
+      };
+    };
+    // The outage minute first: like a Lambda container in its second minute, the typical one then runs warm.
+    const pipelineOutage = await run('outage');
+    return { pipeline: await run('steady'), pipelineOutage };
+  } finally {
+    await checker.stop();
+    await fanOut.stop();
+    await fleet.stop();
+    await emulators.stop();
+  }
+}
+
+async function runFanOut(options: Options, settings: Settings): Promise<BenchReport['fanOut']> {
+  const sites = options.fanoutSites;
+  console.log(`\n[3/4] fan-out: ${sites} sites in dynalite, ${settings.scanSegments} scan segments`);
+  const emulators = await startRemoteEmulators();
+  const worker = await startBundledChild(new URL('./phases/fanout-worker.ts', import.meta.url), {
+    env: { BENCH_FANOUT: '1' },
+    sourceMaps: settings.sourceMaps,
+  });
+  try {
+    const seeded = await worker.request<{ seedMs: number; itemBytes: number }>('setup', {
+      endpoints: { dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint },
+      sites,
+    });
+    console.log(`  seeded in ${(seeded.seedMs / 1000).toFixed(1)} s (not timed)`);
+    const split = new CpuSplit({ fanOut: worker.pid, emulators: emulators.pid });
+    const m = await worker.request<FanOutMeasurement>('run', {
+      scanSegments: settings.scanSegments,
+      checksPerMessage: settings.checksPerMessage,
+      purgeFirst: true,
+    } satisfies FanOutRun);
+    console.log(`  ${(m.wallMs / 1000).toFixed(2)} s`);
+    const cpuMs = split.finish();
+    return { sites, seedMs: seeded.seedMs, itemBytes: seeded.itemBytes, ...m, cpuMs };
+  } finally {
+    await worker.stop();
+    await emulators.stop();
+  }
+}
+
+/**
+ * What HTTPS adds to a check: the same healthy sites over HTTPS and over plain HTTP, checked by one warm
+ * checker process. The other phases use HTTP only (their fleets need thousands of certificates' worth of SANs).
+ */
+async function runTls(options: Options, settings: Settings): Promise<BenchReport['tls']> {
+  const sites = options.tlsSites;
+  console.log(`\n[4/4] HTTPS: ${sites} healthy sites over TLS, then over plain HTTP`);
+  const fleetOptions = {
+    size: sites,
+    seed: options.seed + 2,
+    timeoutMs: options.timeoutMs,
+    mix: HEALTHY_ONLY,
+  };
+  const certificates = await createFleetCertificates(planFleet(fleetOptions).map((site) => site.address));
+  if (!certificates) return { sites, skipped: 'openssl not found: no certificates for the HTTPS fleet' };
+  const measure = async (isHttps: boolean, checker?: CheckerProcess) => {
+    const fleet = await startRemoteFleet(fleetOptions, isHttps ? certificates : undefined);
+    try {
+      const setup = { urls: fleet.urls, timeoutMs: options.timeoutMs, settings };
+      const process =
+        checker ??
+        (await startCheckerProcess(setup, settings.sourceMaps, { NODE_EXTRA_CA_CERTS: certificates.caFile }));
+      if (checker) await process.setup(setup);
+      const sweeps = [await process.sweep(), await process.sweep(), await process.sweep()];
+      const score = scoreVerdicts(
+        fleet.truth,
+        (sweeps[0]?.results ?? []) as readonly (CheckResult | undefined)[],
+      );
+      const perCheck = sweeps.map((sweep) => (sweep.cpuUserMs + sweep.cpuSystemMs) / sites);
+      return { process, perCheck, score, wallMs: sweeps.map((sweep) => sweep.wallMs) };
+    } finally {
+      await fleet.stop();
+    }
+  };
+  const https = await measure(true);
+  try {
+    const http = await measure(false, https.process);
+    console.log(
+      `  CPU per check, warm: HTTPS ${https.perCheck[2]?.toFixed(2)} ms, HTTP ${http.perCheck[2]?.toFixed(2)} ms`,
+    );
+    return {
+      sites,
+      httpsCpuMsPerCheck: https.perCheck,
+      httpCpuMsPerCheck: http.perCheck,
+      httpsWallMs: https.wallMs,
+      httpWallMs: http.wallMs,
+      httpsUnhealthy: https.score.faults + https.score.falsePositives,
+    };
+  } finally {
+    await https.process.stop();
+  }
+}
+
+const HEALTHY_ONLY = {
+  healthy: 100,
+  'slow-in-time': 0,
+  'http-5xx': 0,
+  'http-404': 0,
+  'head-405': 0,
+  redirect: 0,
+  'redirect-loop': 0,
+  hang: 0,
+  refused: 0,
+  reset: 0,
+} as const;
+
+/** How many sites of each behaviour, and how many must be judged down. */
+function describeTruth(truth: readonly SiteTruth[]): { behaviours: Record<string, number>; down: number } {
+  const behaviours: Record<string, number> = {};
+  for (const site of truth) behaviours[site.behaviour] = (behaviours[site.behaviour] ?? 0) + 1;
+  return { behaviours, down: truth.filter((site) => site.expected === 'down').length };
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,59 @@
+/**
+ * The knobs the benchmark turns, named as in the stack: CHECKS_PER_MESSAGE, CHECK_CONCURRENCY and
+ * SCAN_SEGMENTS are environment variables of the Lambdas; batch size and max concurrency belong to the
+ * SQS event source; memory to the checker function.
+ */
+export interface Settings {
+  /** CHECKS_PER_MESSAGE: checks packed in one SQS message (also capped at 63 KiB). */
+  readonly checksPerMessage: number;
+  /** SqsEventSource batchSize: messages per checker invocation. */
+  readonly batchSize: number;
+  /** SqsEventSource maxBatchingWindow, ms: wait this long for a full batch once messages arrive. */
+  readonly batchingWindowMs: number;
+  /** CHECK_CONCURRENCY: checks in flight at once in one invocation. */
+  readonly checkConcurrency: number;
+  /** SqsEventSource maxConcurrency: checker invocations at once (the pipeline's pollers). */
+  readonly maxConcurrency: number;
+  /** SCAN_SEGMENTS: parallel Scan segments of the fan-out. */
+  readonly scanSegments: number;
+  /** Checker Lambda memory; only the cost model uses it. */
+  readonly checkerMemoryMiB: number;
+  /** Fan-out Lambda memory; only the cost model uses it. */
+  readonly fanOutMemoryMiB: number;
+  /** NODE_OPTIONS=--enable-source-maps on the Lambdas: every error stack then goes through the source map. */
+  readonly sourceMaps: boolean;
+}
+
+/** What infra/ deploys today (uptime-squirrel-stack.ts, app-context.ts): the "before". */
+export const BASELINE: Settings = {
+  checksPerMessage: 50,
+  batchSize: 10,
+  batchingWindowMs: 0,
+  checkConcurrency: 256,
+  maxConcurrency: 10,
+  scanSegments: 4,
+  checkerMemoryMiB: 512,
+  fanOutMemoryMiB: 512,
+  sourceMaps: true,
+};
+
+/** What the benchmark recommends: see bench/README.md for why each value. */
+export const TUNED: Settings = {
+  checksPerMessage: 80,
+  batchSize: 10,
+  batchingWindowMs: 1_000,
+  checkConcurrency: 800,
+  maxConcurrency: 16,
+  scanSegments: 4,
+  checkerMemoryMiB: 512,
+  fanOutMemoryMiB: 512,
+  sourceMaps: false,
+};
+
+export const PRESETS = { baseline: BASELINE, tuned: TUNED } as const;
+export type PresetName = keyof typeof PRESETS;
+
+/** Lambda gives every function at most this many open descriptors; each check in flight holds one. */
+export const LAMBDA_MAX_OPEN_FILES = 1024;
+/** The checker Lambda's timeout (infra/uptime-squirrel-stack.ts CHECKER_TIMEOUT). */
+export const CHECKER_TIMEOUT_MS = 60_000;

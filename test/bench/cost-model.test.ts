@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { estimateMonthlyCost } from '../../bench/cost/model.ts';
+import { MINUTES_PER_MONTH, PRICES } from '../../bench/cost/prices.ts';
+import type { CostDrivers } from '../../bench/lib/report.ts';
+
+// Figures of the shape `npm run bench` measures; round numbers so the expectations can be worked by hand.
+const drivers: CostDrivers = {
+  checksPerMessage: 80,
+  batchSize: 10,
+  checksPerInvocation: 800,
+  invocationMs: 5_300,
+  cpuMsPerCheck: 0.5,
+  httpsExtraCpuMsPerCheck: 2,
+  checkerPeakRssMiB: 150,
+  metricLogBytesPerInvocation: 400,
+  eventLogBytesPerStateWrite: 150,
+  fanOutMsPer1000Sites: 40,
+  fanOutLogBytesPerSweep: 150,
+  messageBytesPerCheck: 430,
+  readUnitsPer1000Sites: 46.7,
+  itemBytes: 380,
+  writesPerNewFailure: 1,
+  sendsPerNewFailure: 0.1,
+};
+
+const estimate = (overrides: Partial<Parameters<typeof estimateMonthlyCost>[0]> = {}) =>
+  estimateMonthlyCost({
+    sites: 1_000,
+    intervalMinutes: 1,
+    siteTimeoutMs: 5_000,
+    checkerMemoryMiB: 512,
+    fanOutMemoryMiB: 512,
+    scanSegments: 1,
+    drivers,
+    ...overrides,
+  });
+
+const line = (result: ReturnType<typeof estimateMonthlyCost>, service: string, item: string) =>
+  result.lines.find((candidate) => candidate.service === service && candidate.item.startsWith(item));
+
+describe('estimateMonthlyCost', () => {
+  it('packs 1,000 due sites into 13 messages and 2 invocations of batch size 10', () => {
+    // Act
+    const result = estimate();
+
+    // Assess
+    expect(result.perSweep).toMatchObject({ dueSites: 1_000, messages: 13, checkerInvocations: 2 });
+  });
+
+  it('makes part-full messages when many scan segments each pack their own page', () => {
+    // Act
+    const result = estimate({ scanSegments: 16 });
+
+    // Assess: 16 pages of 62.5 due sites, one message each.
+    expect(result.perSweep.messages).toBe(16);
+  });
+
+  it('checks only the sites due this minute, but scans every item every minute', () => {
+    // Act
+    const everyMinute = estimate();
+    const everyFive = estimate({ intervalMinutes: 5 });
+
+    // Assess
+    expect(everyFive.perSweep.dueSites).toBe(200);
+    expect(line(everyFive, 'DynamoDB', 'scan reads')?.quantity).toBe(
+      line(everyMinute, 'DynamoDB', 'scan reads')?.quantity,
+    );
+    expect(line(everyMinute, 'DynamoDB', 'scan reads')?.quantity).toBeCloseTo(MINUTES_PER_MONTH * 46.7, 0);
+  });
+
+  it('charges the event source 5 pollers × 3 empty long polls a minute', () => {
+    // Act
+    const result = estimate();
+
+    // Assess
+    expect(line(result, 'SQS', 'idle long polls')?.quantity).toBe(MINUTES_PER_MONTH * 15);
+  });
+
+  it('adds the TLS handshake CPU of the HTTPS share to every invocation', () => {
+    // Act
+    const plain = estimate({ assumptions: { httpsShare: 0 } });
+    const https = estimate({ assumptions: { httpsShare: 1 } });
+
+    // Assess
+    expect(https.perSweep.cpuMsPerCheck).toBe(2.5);
+    expect(https.perSweep.checkerBilledMs).toBeGreaterThan(plain.perSweep.checkerBilledMs);
+    expect(https.perSweep.enoughMemoryMiB).toBeGreaterThan(plain.perSweep.enoughMemoryMiB);
+  });
+
+  it('never bills more after the always-free tiers than at list price', () => {
+    // Act
+    const result = estimate();
+
+    // Assess
+    for (const costLine of result.lines)
+      expect(costLine.billedUsd).toBeLessThanOrEqual(costLine.listUsd + 1e-9);
+    expect(result.billedUsd).toBeLessThan(result.listUsd);
+  });
+
+  it('prices the alternatives per site: Route 53 HTTPS with string matching at $2.75, a canary run at $0.0012', () => {
+    // Act
+    const result = estimate();
+
+    // Assess
+    const byName = Object.fromEntries(
+      result.alternatives.map((alternative) => [alternative.name, alternative.usd]),
+    );
+    expect(byName['Route 53 health checks, HTTPS + string match']).toBeCloseTo(2_750, 6);
+    expect(byName['CloudWatch Synthetics canaries']).toBeCloseTo(
+      1_000 * MINUTES_PER_MONTH * PRICES.synthetics.perCanaryRun,
+      6,
+    );
+  });
+
+  it('grows with the sites, never shrinks', () => {
+    // Act
+    const totals = [1_000, 10_000, 100_000].map((sites) => estimate({ sites }).listUsd);
+
+    // Assess
+    expect(totals).toEqual([...totals].sort((a, b) => a - b));
+  });
+});
