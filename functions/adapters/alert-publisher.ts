@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../domain/alert.ts';
-import { formatAlert } from '../domain/alert-message.ts';
+import { type AlertGroup, formatAlertGroup, GROUP_SITE_ID } from '../domain/alert-group.ts';
+import { type AlertMessage, formatAlert } from '../domain/alert-message.ts';
 
 /** Publishes alerts to the SNS topic: one text per protocol, attributes for per-owner filter policies. */
 export class AlertPublisher {
@@ -14,18 +15,35 @@ export class AlertPublisher {
 
   /** Resolves once SNS accepted the alert; rejects (after the SDK's own retries) when it did not. */
   async publish(alert: Alert): Promise<void> {
-    const message = formatAlert(alert);
+    await this.#send(formatAlert(alert), { owner: alert.owner, siteId: alert.siteId, event: alert.event });
+  }
+
+  /**
+   * Publishes several DOWN alerts of one owner as one message. `owner` is the members' owner (a group never
+   * spans owners), so per-owner filter policies receive it exactly as they would each member; `event` is
+   * DOWN; `siteId` is `*group*`, which names no site, so a policy on one siteId does not receive groups.
+   * Resolves once SNS accepted it; rejects when it did not (every member then stays in its own outbox).
+   */
+  async publishGroup(group: AlertGroup): Promise<void> {
+    await this.#send(formatAlertGroup(group), { owner: group.owner, siteId: GROUP_SITE_ID, event: 'DOWN' });
+  }
+
+  async #send(
+    message: AlertMessage,
+    attributes: Readonly<Record<'owner' | 'siteId' | 'event', string>>,
+  ): Promise<void> {
     await this.#sns.send(
       new PublishCommand({
         TopicArn: this.#topicArn,
         Subject: message.subject,
         MessageStructure: 'json',
         Message: JSON.stringify({ default: message.default, email: message.email, sms: message.sms }),
-        MessageAttributes: {
-          owner: { DataType: 'String', StringValue: alert.owner },
-          siteId: { DataType: 'String', StringValue: alert.siteId },
-          event: { DataType: 'String', StringValue: alert.event },
-        },
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([name, value]) => [
+            name,
+            { DataType: 'String', StringValue: value },
+          ]),
+        ),
       }),
     );
   }

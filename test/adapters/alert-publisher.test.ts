@@ -40,6 +40,41 @@ describe('AlertPublisher', () => {
     expect(Buffer.byteLength(message.sms)).toBeLessThanOrEqual(140);
   });
 
+  it('publishes a group as one DOWN message with the owner attribute and the *group* site id', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    const publisher = new AlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN);
+    const alerts = ['a', 'b', 'c'].map((id) =>
+      anAlert({
+        alertId: `${id}:3`,
+        siteId: id,
+        siteName: id,
+        owner: 'alice',
+        url: `https://${id}.example.com/`,
+      }),
+    );
+
+    // Act
+    await publisher.publishGroup({ owner: 'alice', key: { kind: 'reason', reason: 'timeout' }, alerts });
+
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(input).toMatchObject({
+      TopicArn: TOPIC_ARN,
+      MessageStructure: 'json',
+      Subject: 'DOWN: 3 sites of alice - timeout',
+      MessageAttributes: {
+        owner: { DataType: 'String', StringValue: 'alice' },
+        siteId: { DataType: 'String', StringValue: '*group*' },
+        event: { DataType: 'String', StringValue: 'DOWN' },
+      },
+    });
+    const message = JSON.parse(input?.Message ?? '{}');
+    for (const id of ['a', 'b', 'c']) expect(message.email).toContain(`https://${id}.example.com/`);
+    expect(Buffer.byteLength(message.sms)).toBeLessThanOrEqual(140);
+  });
+
   it('rejects when SNS does not accept the alert, so the caller keeps it in the outbox', async () => {
     // Prepare
     sns.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }));
