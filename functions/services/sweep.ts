@@ -1,6 +1,7 @@
 import type { CheckQueue } from '../adapters/check-queue.ts';
 import type { Logger } from '../adapters/logger.ts';
 import type { ScanPage, SiteStore } from '../adapters/site-store.ts';
+import { compareSitesForGrouping } from '../domain/alert-group.ts';
 import type { CheckTask } from '../domain/check-message.ts';
 import { packCheckMessages } from '../domain/check-message.ts';
 import { isDue, minuteOfEpoch } from '../domain/schedule.ts';
@@ -61,10 +62,12 @@ export async function runSweep(
   return report;
 }
 
+/** The page's due sites, one owner's (and one host's) side by side: they share messages, so their alerts group. */
 function dueTasks(page: ScanPage, minute: number): CheckTask[] {
   return page.sites
     .filter(({ config }) => config.enabled && isDue(config.siteId, config.intervalMinutes, minute))
-    .map(({ config, state }) => ({ checkId: `m${minute}`, site: config, state: toSnapshot(state) }));
+    .map(({ config, state }) => ({ checkId: `m${minute}`, site: config, state: toSnapshot(state) }))
+    .sort((a, b) => compareSitesForGrouping(a.site, b.site));
 }
 
 /** The checker needs no display history: dropping it keeps messages small (SQS bills per 64 KiB). */

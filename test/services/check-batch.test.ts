@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { Alert } from '../../functions/domain/alert.ts';
+import type { AlertGroup } from '../../functions/domain/alert-group.ts';
 import { type CheckTask, packCheckMessages } from '../../functions/domain/check-message.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
+import type { SiteConfig } from '../../functions/domain/site.ts';
 import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
 import {
   type CheckerDeps,
@@ -26,19 +28,27 @@ const up: CheckResult = { kind: 'up', status: 200, latencyMs: 30 };
 class Harness {
   readonly store = new InMemorySiteStore();
   readonly published: Alert[] = [];
+  readonly groups: AlertGroup[] = [];
   readonly enqueued: { bodies: readonly string[]; delaySeconds: number | undefined }[] = [];
   nowMs = 1_000_000;
   publishFailures = 0;
+  groupFailures = 0;
+  sendFailures = 0;
   probeCalls = 0;
   result: CheckResult = up;
+  /** Per URL, overriding `result`. */
+  readonly results = new Map<string, CheckResult>();
+  /** Per URL, something the probe does before it answers (move the clock, wait). */
+  readonly beforeAnswer = new Map<string, () => Promise<void>>();
 
   deps(): CheckerDeps {
     return {
       store: this.store,
       probe: {
-        check: async () => {
+        check: async (target) => {
           this.probeCalls++;
-          return this.result;
+          await this.beforeAnswer.get(target.url)?.();
+          return this.results.get(target.url) ?? this.result;
         },
       },
       publisher: {
@@ -49,9 +59,20 @@ class Harness {
           }
           this.published.push(alert);
         },
+        publishGroup: async (group) => {
+          if (this.groupFailures > 0) {
+            this.groupFailures--;
+            throw new Error('SNS is unavailable');
+          }
+          this.groups.push(group);
+        },
       },
       queue: {
         send: async (bodies, delaySeconds) => {
+          if (this.sendFailures > 0) {
+            this.sendFailures--;
+            throw new Error('SQS is unavailable');
+          }
           this.enqueued.push({ bodies, delaySeconds });
         },
       },
@@ -72,6 +93,34 @@ const message = (id: string, checkId: string, state: SiteState): QueueRecord => 
   const task: CheckTask = { checkId, site, state };
   return { messageId: id, body: packCheckMessages([task], { maxTasks: 1 })[0] ?? '' };
 };
+
+/** One message carrying a check of each site, all with the same check id and snapshot. */
+const messageOf = (
+  id: string,
+  checkId: string,
+  sites: readonly SiteConfig[],
+  state: SiteState = UP,
+): QueueRecord => ({
+  messageId: id,
+  body:
+    packCheckMessages(
+      sites.map((each) => ({ checkId, site: each, state })),
+      { maxTasks: 500 },
+    )[0] ?? '',
+});
+
+/** `count` sites of `owner`, each on its own host (so only their shared reason can group them). */
+const fleet = (owner: string, count: number, prefix = owner): SiteConfig[] =>
+  Array.from({ length: count }, (_, i) =>
+    aSite({
+      siteId: `${prefix}-${i}`,
+      url: `https://${prefix}-${i}.example.com/`,
+      owner,
+      failureThreshold: 1,
+    }),
+  );
+
+const tasksIn = (body: string | undefined): CheckTask[] => JSON.parse(body ?? '{"tasks":[]}').tasks;
 
 describe('processCheckBatch', () => {
   let harness: Harness;
@@ -198,5 +247,318 @@ describe('processCheckBatch', () => {
     expect(harness.enqueued[0]?.delaySeconds).toBe(30);
     const recheck = JSON.parse(harness.enqueued[0]?.bodies[0] ?? '{}');
     expect(recheck.tasks[0]).toMatchObject({ checkId: 'r2', state: { status: 'PENDING', version: 2 } });
+  });
+
+  describe('alert grouping', () => {
+    const timeout: CheckResult = {
+      kind: 'down',
+      reason: 'timeout',
+      detail: 'no response headers within 5000 ms',
+      latencyMs: 5_000,
+    };
+    const put = (sites: readonly SiteConfig[], state: SiteState = UP) => {
+      for (const each of sites) harness.store.put(each, state);
+    };
+    const outboxOf = (siteId: string) => Object.keys(harness.store.state(siteId)?.pendingAlerts ?? {});
+
+    it('sends one grouped alert for five sites of one owner confirmed DOWN together, and clears every outbox', async () => {
+      // Prepare
+      const alice = fleet('alice', 5);
+      put(alice);
+      harness.result = timeout;
+
+      // Act
+      const report = await harness.run([messageOf('m', 'm9', alice)]);
+
+      // Assess
+      expect(harness.published).toEqual([]);
+      expect(harness.groups).toHaveLength(1);
+      expect(harness.groups[0]?.owner).toBe('alice');
+      expect(harness.groups[0]?.key).toEqual({ kind: 'reason', reason: 'timeout' });
+      expect(harness.groups[0]?.alerts.map((alert) => alert.siteId)).toEqual(alice.map((s) => s.siteId));
+      expect(report).toMatchObject({ failedMessageIds: [], alertsPublished: 5, alertGroupsPublished: 1 });
+      for (const each of alice) {
+        expect(harness.store.state(each.siteId)?.status).toBe('DOWN');
+        expect(outboxOf(each.siteId)).toEqual([]);
+      }
+    });
+
+    it('groups alerts confirmed in different messages of the same invocation', async () => {
+      // Prepare
+      const alice = fleet('alice', 3);
+      put(alice);
+      harness.result = timeout;
+
+      // Act
+      const report = await harness.run(alice.map((each, i) => messageOf(`m${i}`, 'm9', [each])));
+
+      // Assess
+      expect(harness.groups).toHaveLength(1);
+      expect(harness.published).toEqual([]);
+      expect(report.failedMessageIds).toEqual([]);
+    });
+
+    it('sends two DOWN alerts one by one: two are not a group', async () => {
+      // Prepare
+      const alice = fleet('alice', 2);
+      put(alice);
+      harness.result = timeout;
+
+      // Act
+      const report = await harness.run([messageOf('m', 'm9', alice)]);
+
+      // Assess
+      expect(harness.groups).toEqual([]);
+      expect(harness.published.map((alert) => alert.siteId).sort()).toEqual(['alice-0', 'alice-1']);
+      expect(report).toMatchObject({ alertsPublished: 2, alertGroupsPublished: 0 });
+    });
+
+    it("never mixes owners: alice's three are grouped, bob's two go alone, carol's other reason too", async () => {
+      // Prepare
+      const alice = fleet('alice', 3);
+      const bob = fleet('bob', 2);
+      const carol = fleet('carol', 1);
+      put([...alice, ...bob, ...carol]);
+      harness.result = timeout;
+      harness.results.set(carol[0]?.url ?? '', down());
+
+      // Act
+      await harness.run([messageOf('m', 'm9', [...bob, ...alice, ...carol])]);
+
+      // Assess
+      expect(harness.groups.map((group) => group.owner)).toEqual(['alice']);
+      expect(harness.published.map((alert) => alert.siteId).sort()).toEqual(['bob-0', 'bob-1', 'carol-0']);
+    });
+
+    it('groups one host whose paths fail for different reasons', async () => {
+      // Prepare
+      const paths = ['/a', '/b', '/c'].map((path, i) =>
+        aSite({
+          siteId: `shop-${i}`,
+          url: `https://shop.example.com${path}`,
+          owner: 'alice',
+          failureThreshold: 1,
+        }),
+      );
+      put(paths);
+      harness.results.set('https://shop.example.com/a', timeout);
+      harness.results.set('https://shop.example.com/b', down());
+      harness.results.set('https://shop.example.com/c', {
+        ...timeout,
+        reason: 'reset',
+        detail: 'ECONNRESET',
+      });
+
+      // Act
+      await harness.run([messageOf('m', 'm9', paths)]);
+
+      // Assess
+      expect(harness.groups.map((group) => group.key)).toEqual([{ kind: 'host', host: 'shop.example.com' }]);
+      expect(harness.published).toEqual([]);
+    });
+
+    it('sends UP alerts one by one, as always', async () => {
+      // Prepare
+      const alice = fleet('alice', 4);
+      const wasDown: SiteState = {
+        ...UP,
+        status: 'DOWN',
+        version: 5,
+        statusSinceMs: 900_000,
+        outage: { sinceMs: 880_000, reason: 'timeout', detail: 'no response' },
+      };
+      put(alice, wasDown);
+      harness.result = up;
+
+      // Act
+      await harness.run([messageOf('m', 'm9', alice, wasDown)]);
+
+      // Assess
+      expect(harness.groups).toEqual([]);
+      expect(harness.published.map((alert) => alert.event)).toEqual(['UP', 'UP', 'UP', 'UP']);
+    });
+
+    it('keeps every member in its own outbox when the grouped alert is refused, fails each member message, and retries each alone once', async () => {
+      // Prepare
+      const alice = fleet('alice', 3);
+      put(alice);
+      harness.result = timeout;
+      harness.groupFailures = 1;
+      const deliveries = [
+        messageOf('m0', 'm9', [alice[0] as SiteConfig]),
+        messageOf('m1', 'm9', [alice[1] as SiteConfig, alice[2] as SiteConfig]),
+      ];
+
+      // Act
+      const first = await harness.run(deliveries);
+      const earlyRetry = await harness.run(deliveries);
+      harness.nowMs += 61_000;
+      const lateRetry = await harness.run(deliveries);
+      const afterwards = await harness.run(deliveries);
+
+      // Assess
+      expect(first).toMatchObject({ failedMessageIds: ['m0', 'm1'], alertsPublished: 0 });
+      // Still claimed by the first invocation: nobody sends them while that claim holds.
+      expect(earlyRetry).toMatchObject({ alertsPublished: 0 });
+      // Expired claims are old entries, not this invocation's: each goes out alone, exactly once.
+      expect(lateRetry).toMatchObject({ failedMessageIds: [], alertsPublished: 3, alertGroupsPublished: 0 });
+      expect(afterwards.alertsPublished).toBe(0);
+      expect(harness.groups).toEqual([]);
+      expect(harness.published.map((alert) => alert.siteId).sort()).toEqual(alice.map((s) => s.siteId));
+      expect(harness.published.every((alert) => alert.atMs === 1_000_000)).toBe(true);
+    });
+
+    it('keeps the refused members in their outboxes until the claim expires', async () => {
+      // Prepare
+      const alice = fleet('alice', 3);
+      put(alice);
+      harness.result = timeout;
+      harness.groupFailures = 1;
+
+      // Act
+      await harness.run([messageOf('m', 'm9', alice)]);
+
+      // Assess
+      for (const each of alice) expect(outboxOf(each.siteId)).toEqual([`${each.siteId}:2`]);
+    });
+
+    it('sends a redelivered batch nothing twice once the group went out', async () => {
+      // Prepare
+      const alice = fleet('alice', 3);
+      put(alice);
+      harness.result = timeout;
+      const delivery = messageOf('m', 'm9', alice);
+
+      // Act
+      await harness.run([delivery]);
+      harness.nowMs += 120_000;
+      const again = await harness.run([delivery]);
+
+      // Assess
+      expect(harness.groups).toHaveLength(1);
+      expect(harness.published).toEqual([]);
+      expect(again).toMatchObject({ failedMessageIds: [], alertsPublished: 0 });
+    });
+
+    it('leaves a DOWN alert whose claim is about to lapse in the outbox rather than risk sending it twice', async () => {
+      // Prepare: the last probe of the invocation answers 56 s after the others committed
+      const alice = fleet('alice', 3);
+      const slow = aSite({ siteId: 'slow', url: 'https://slow.example.com/', owner: 'zed' });
+      put([...alice, slow]);
+      harness.result = timeout;
+      harness.results.set(slow.url, up);
+      harness.beforeAnswer.set(slow.url, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        harness.nowMs += 56_000;
+      });
+
+      // Act
+      const report = await harness.run([messageOf('fast', 'm9', alice), messageOf('slow', 'm9', [slow])]);
+      harness.nowMs += 120_000;
+      const retry = await harness.run([messageOf('fast', 'm9', alice)]);
+
+      // Assess
+      expect(report.failedMessageIds).toEqual(['fast']);
+      expect(report.alertsPublished).toBe(0);
+      expect(retry.alertsPublished).toBe(3);
+      expect(harness.published).toHaveLength(3);
+    });
+
+    it('publishes expired outbox entries of earlier invocations one by one, never as a group', async () => {
+      // Prepare: three sites whose DOWN alerts an earlier publisher failed to send
+      const alice = fleet('alice', 3);
+      for (const each of alice) {
+        const alert: Alert = {
+          alertId: `${each.siteId}:4`,
+          event: 'DOWN',
+          siteId: each.siteId,
+          siteName: each.name,
+          url: each.url,
+          owner: 'alice',
+          atMs: 900_000,
+          outageSinceMs: 890_000,
+          reason: 'timeout',
+          detail: 'no response',
+          latencyMs: 5_000,
+        };
+        const stuck: SiteState = {
+          ...UP,
+          status: 'DOWN',
+          version: 4,
+          lastCheckId: 'm8',
+          pendingAlerts: { [alert.alertId]: { alert, claimedUntilMs: 960_000 } },
+        };
+        harness.store.put(each, stuck);
+      }
+      harness.result = timeout;
+      const stale = alice.map((each) => ({
+        messageId: each.siteId,
+        body: packCheckMessages(
+          [{ checkId: 'm9', site: each, state: harness.store.state(each.siteId) as SiteState }],
+          {
+            maxTasks: 1,
+          },
+        )[0] as string,
+      }));
+
+      // Act
+      const report = await harness.run(stale);
+
+      // Assess
+      expect(harness.groups).toEqual([]);
+      expect(harness.published.map((alert) => alert.alertId).sort()).toEqual([
+        'alice-0:4',
+        'alice-1:4',
+        'alice-2:4',
+      ]);
+      expect(report.failedMessageIds).toEqual([]);
+    });
+
+    it('sends the re-checks of sites that failed together in one message, one owner side by side', async () => {
+      // Prepare
+      const sites = [
+        ...fleet('zoe', 2).map((each) => ({ ...each, failureThreshold: 2 })),
+        ...fleet('alice', 2).map((each) => ({ ...each, failureThreshold: 2 })),
+      ];
+      put(sites);
+      harness.result = timeout;
+
+      // Act
+      const report = await harness.run(sites.map((each, i) => messageOf(`m${i}`, 'm9', [each])));
+
+      // Assess
+      expect(report.failedMessageIds).toEqual([]);
+      expect(harness.enqueued).toHaveLength(1);
+      expect(harness.enqueued[0]?.delaySeconds).toBe(30);
+      expect(harness.enqueued[0]?.bodies).toHaveLength(1);
+      expect(tasksIn(harness.enqueued[0]?.bodies[0]).map((task) => [task.checkId, task.site.siteId])).toEqual(
+        [
+          ['r2', 'alice-0'],
+          ['r2', 'alice-1'],
+          ['r2', 'zoe-0'],
+          ['r2', 'zoe-1'],
+        ],
+      );
+    });
+
+    it('fails the messages whose re-checks could not be sent', async () => {
+      // Prepare
+      const pendingSites = fleet('alice', 2).map((each) => ({ ...each, failureThreshold: 2 }));
+      const healthy = fleet('bob', 1);
+      put([...pendingSites, ...healthy]);
+      harness.result = timeout;
+      harness.results.set(healthy[0]?.url ?? '', up);
+      harness.sendFailures = 1;
+
+      // Act
+      const report = await harness.run([
+        messageOf('a0', 'm9', [pendingSites[0] as SiteConfig]),
+        messageOf('a1', 'm9', [pendingSites[1] as SiteConfig]),
+        messageOf('b', 'm9', healthy),
+      ]);
+
+      // Assess
+      expect(report.failedMessageIds).toEqual(['a0', 'a1']);
+    });
   });
 });
