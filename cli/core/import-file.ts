@@ -2,12 +2,12 @@ import type { SiteConfig } from '../../functions/domain/site.ts';
 import { InputError } from '../errors.ts';
 import {
   describeFieldProblems,
+  INPUT_FIELDS,
+  type InputField,
   isSameUrl,
   mergeSiteUpdate,
   parseSiteInput,
   resolveSiteField,
-  SITE_FIELDS,
-  type SiteField,
 } from './site-input.ts';
 
 export type ImportFormat = 'lines' | 'csv' | 'json';
@@ -15,7 +15,7 @@ export type ImportFormat = 'lines' | 'csv' | 'json';
 /** One site as written in the file, before validation; `line` is 1-based. */
 export interface ImportEntry {
   readonly line: number;
-  readonly fields: Readonly<Partial<Record<SiteField, unknown>>>;
+  readonly fields: Readonly<Partial<Record<InputField, unknown>>>;
 }
 
 export interface ImportRejection {
@@ -51,7 +51,7 @@ export interface ImportPlan {
   readonly rejected: readonly ImportRejection[];
 }
 
-const KNOWN_COLUMNS = `${SITE_FIELDS.join(', ')} (or id, interval, timeout, expect)`;
+const KNOWN_COLUMNS = `${INPUT_FIELDS.join(', ')} (or id, interval, timeout, expect, header, reminder)`;
 
 /**
  * Reads an import file in any of the three formats, detected from its content:
@@ -223,7 +223,7 @@ function parseJson(content: string): ParsedImportFile {
       });
       return;
     }
-    const fields: Partial<Record<SiteField, unknown>> = {};
+    const fields: Partial<Record<InputField, unknown>> = {};
     const unknown: string[] = [];
     for (const [key, value] of Object.entries(item)) {
       const field = resolveSiteField(key);

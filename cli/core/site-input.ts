@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import {
+  type MaintenanceWindow,
+  MaintenanceWindowsSchema,
+  type Weekday,
+} from '../../functions/domain/maintenance-window.ts';
+import {
   completeSiteConfig,
   explainBadUrl,
   SITE_LIMITS,
@@ -22,9 +27,21 @@ export const SITE_FIELDS = [
   'failureThreshold',
   'recoveryThreshold',
   'confirmDelaySeconds',
+  'maxResponseMs',
+  'keyword',
+  'headers',
+  'treatBlockedAsDown',
+  'reminderMinutes',
+  'tlsWarnDays',
+  'maintenance',
 ] as const satisfies ReadonlyArray<keyof SiteConfig>;
 
 export type SiteField = (typeof SITE_FIELDS)[number];
+
+/** What input may name beside the site fields: `keywordAbsent: TEXT` is `keyword: {text: TEXT, mode: absent}`. */
+export const INPUT_FIELDS = [...SITE_FIELDS, 'keywordAbsent'] as const;
+
+export type InputField = (typeof INPUT_FIELDS)[number];
 
 /** What the user calls each field on the command line, so errors name what they typed. */
 export const SITE_FLAGS: Readonly<Record<SiteField, string>> = {
@@ -40,14 +57,23 @@ export const SITE_FLAGS: Readonly<Record<SiteField, string>> = {
   failureThreshold: '--failure-threshold',
   recoveryThreshold: '--recovery-threshold',
   confirmDelaySeconds: '--confirm-delay-seconds',
+  maxResponseMs: '--max-response-ms',
+  keyword: '--keyword/--keyword-absent',
+  headers: '--header',
+  treatBlockedAsDown: '--treat-blocked-as-down',
+  reminderMinutes: '--reminder-minutes',
+  tlsWarnDays: '--tls-warn-days',
+  maintenance: 'maintenance',
 };
 
 // Short names that import files may use for columns and keys, beside the field names themselves.
-const FIELD_ALIASES: Readonly<Record<string, SiteField>> = {
+const FIELD_ALIASES: Readonly<Record<string, InputField>> = {
   id: 'siteId',
   interval: 'intervalMinutes',
   timeout: 'timeoutMs',
   expect: 'expectStatus',
+  header: 'headers',
+  reminder: 'reminderMinutes',
 };
 
 const INTEGER_FIELDS = new Set<SiteField>([
@@ -56,6 +82,8 @@ const INTEGER_FIELDS = new Set<SiteField>([
   'failureThreshold',
   'recoveryThreshold',
   'confirmDelaySeconds',
+  'maxResponseMs',
+  'reminderMinutes',
 ]);
 
 // A readable slug, a dash and a 6-hex hash must fit SITE_ID_PATTERN's 63 characters.
@@ -81,12 +109,12 @@ export type SiteInputResult =
  * Maps a column or key name ("interval", "timeout-ms", "Expect_Status") to its site field; undefined when it
  * is none. Case, dashes and underscores do not matter.
  */
-export function resolveSiteField(name: string): SiteField | undefined {
+export function resolveSiteField(name: string): InputField | undefined {
   const key = name
     .trim()
     .toLowerCase()
     .replace(/[-_\s]/g, '');
-  return FIELD_ALIASES[key] ?? SITE_FIELDS.find((field) => field.toLowerCase() === key);
+  return FIELD_ALIASES[key] ?? INPUT_FIELDS.find((field) => field.toLowerCase() === key);
 }
 
 /** The URL as stored and hashed: WHATWG-normalized (lowercase host, default port dropped), no fragment. */
@@ -126,11 +154,12 @@ export function deriveSiteId(rawUrl: string): string {
  * Turns raw user input (strings from flags or CSV cells, or JSON values) into a validated site config with
  * every default applied. Empty strings mean "not given". Reports every problem, not just the first.
  */
-export function parseSiteInput(raw: Readonly<Partial<Record<SiteField, unknown>>>): SiteInputResult {
+export function parseSiteInput(raw: Readonly<Partial<Record<InputField, unknown>>>): SiteInputResult {
   const problems: FieldProblem[] = [];
   const input: Record<string, unknown> = {};
+  const fields = foldKeywordAbsent(raw, problems);
   for (const field of SITE_FIELDS) {
-    const value = typeof raw[field] === 'string' ? (raw[field] as string).trim() : raw[field];
+    const value = typeof fields[field] === 'string' ? (fields[field] as string).trim() : fields[field];
     if (value === undefined || value === null || value === '') continue;
     const coerced = coerceField(field, value);
     if (coerced.ok) input[field] = coerced.value;
@@ -170,13 +199,50 @@ type Coerced =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly message: string };
 
+/** `keywordAbsent: TEXT` becomes `keyword: {text: TEXT, mode: 'absent'}`; giving both is a problem. */
+function foldKeywordAbsent(
+  raw: Readonly<Partial<Record<InputField, unknown>>>,
+  problems: FieldProblem[],
+): Partial<Record<SiteField, unknown>> {
+  const { keywordAbsent, ...fields } = raw;
+  const isGiven = (value: unknown) => value !== undefined && value !== null && value !== '';
+  if (!isGiven(keywordAbsent)) return fields;
+  if (isGiven(fields.keyword)) {
+    problems.push({
+      field: 'keyword',
+      message: `keyword: give a text that must be present or one that must be absent, not both (got ${JSON.stringify(fields.keyword)} and ${JSON.stringify(keywordAbsent)})`,
+    });
+    return { ...fields, keyword: undefined };
+  }
+  const text = typeof keywordAbsent === 'string' ? keywordAbsent.trim() : keywordAbsent;
+  return { ...fields, keyword: { text, mode: 'absent' } };
+}
+
 /** Strings become the types the schema expects; anything unparseable is reported with the value as typed. */
 function coerceField(field: SiteField, value: unknown): Coerced {
+  switch (field) {
+    case 'headers':
+      return coerceHeaders(value);
+    case 'maintenance':
+      return coerceMaintenance(value);
+    case 'tlsWarnDays':
+      return typeof value === 'string' ? coerceDays(value) : { ok: true, value };
+    case 'keyword':
+      return typeof value === 'string'
+        ? { ok: true, value: { text: value, mode: 'present' } }
+        : { ok: true, value };
+    default:
+      break;
+  }
   if (typeof value !== 'string') return { ok: true, value };
   if (INTEGER_FIELDS.has(field)) {
     const { min, max } = SITE_LIMITS[field as keyof typeof SITE_LIMITS];
+    const range =
+      field === 'reminderMinutes'
+        ? `0 (off) or a whole number from 5 to ${max}`
+        : `a whole number from ${min} to ${max}`;
     if (!/^-?\d+$/.test(value)) {
-      return { ok: false, message: `${field} must be a whole number from ${min} to ${max}, got "${value}"` };
+      return { ok: false, message: `${field} must be ${range}, got "${value}"` };
     }
     return { ok: true, value: Number(value) };
   }
@@ -187,12 +253,180 @@ function coerceField(field: SiteField, value: unknown): Coerced {
     }
     return { ok: true, value: method };
   }
-  if (field === 'enabled') {
+  if (field === 'enabled' || field === 'treatBlockedAsDown') {
     const lower = value.toLowerCase();
     if (lower === 'true' || lower === 'false') return { ok: true, value: lower === 'true' };
-    return { ok: false, message: `enabled must be true or false, got "${value}"` };
+    return { ok: false, message: `${field} must be true or false, got "${value}"` };
   }
   return { ok: true, value };
+}
+
+/** "14,7,1", "14 7 1" or "off" (no warnings). */
+function coerceDays(value: string): Coerced {
+  if (/^(off|none)$/i.test(value)) return { ok: true, value: [] };
+  const parts = value.split(/[\s,;]+/).filter((part) => part !== '');
+  if (parts.length === 0 || parts.some((part) => !/^\d+$/.test(part))) {
+    return {
+      ok: false,
+      message: `tlsWarnDays must be whole numbers from 1 to 365 separated by commas (e.g. 14,7,1) or "off", got "${value}"`,
+    };
+  }
+  return { ok: true, value: parts.map(Number) };
+}
+
+/**
+ * Request headers as a JSON object, a JSON object in a string (a CSV cell), or "Name: value" strings (one per
+ * `--header` flag, or an array of them in a JSON import). A name given twice (in any case) is a problem.
+ */
+function coerceHeaders(value: unknown): Coerced {
+  let lines: unknown = value;
+  if (typeof value === 'string') {
+    if (!value.startsWith('{')) lines = [value];
+    else {
+      try {
+        return { ok: true, value: JSON.parse(value) };
+      } catch {
+        return { ok: false, message: `headers must be a JSON object or "Name: value", got ${shown(value)}` };
+      }
+    }
+  }
+  if (!Array.isArray(lines)) return { ok: true, value };
+  const headers: Record<string, string> = {};
+  const seen = new Map<string, string>();
+  for (const line of lines) {
+    const match = typeof line === 'string' ? /^([^:]*):(.*)$/.exec(line) : null;
+    const name = match?.[1]?.trim() ?? '';
+    if (!match || name === '') {
+      return { ok: false, message: `header must look like "Name: value", got ${shown(line)}` };
+    }
+    const earlier = seen.get(name.toLowerCase());
+    if (earlier !== undefined) {
+      return { ok: false, message: `header "${name}" is given twice (also as "${earlier}")` };
+    }
+    seen.set(name.toLowerCase(), name);
+    headers[name] = (match[2] ?? '').trim();
+  }
+  return { ok: true, value: headers };
+}
+
+/**
+ * Maintenance windows as the domain's objects, a JSON array in a string, or window specs ("once START END",
+ * "weekly DAYS HH:MM DURATION_MIN ZONE"), several in one string separated by ";".
+ */
+function coerceMaintenance(value: unknown): Coerced {
+  let items: unknown = value;
+  if (typeof value === 'string') {
+    if (value.startsWith('[')) {
+      try {
+        items = JSON.parse(value);
+      } catch {
+        return {
+          ok: false,
+          message: `maintenance must be a JSON array or window specs, got ${shown(value)}`,
+        };
+      }
+    } else
+      items = value
+        .split(';')
+        .map((spec) => spec.trim())
+        .filter((spec) => spec !== '');
+  }
+  if (!Array.isArray(items)) return { ok: true, value };
+  const windows: unknown[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string') {
+      windows.push(item);
+      continue;
+    }
+    const parsed = parseMaintenanceSpec(item.split(/\s+/));
+    if (!parsed.ok) return parsed;
+    windows.push(parsed.value);
+  }
+  return { ok: true, value: windows };
+}
+
+const shown = (value: unknown): string => {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const RELATIVE_END = /^\+(\d+)(m|h|d)$/;
+const RELATIVE_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export type MaintenanceParse =
+  | { readonly ok: true; readonly value: MaintenanceWindow }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Parses one maintenance window from words: `once START END` (ISO 8601 instants with a zone; START may be
+ * `now` and END `+90m`, `+2h` or `+1d` after START) or `weekly DAYS HH:MM DURATION_MIN ZONE` (DAYS like
+ * `sat,sun`, `mon-fri` or `daily`; ZONE an IANA zone). Validated with the domain's schema, so the message
+ * names the part and shows the bad value.
+ */
+export function parseMaintenanceSpec(words: readonly string[], nowMs: number = Date.now()): MaintenanceParse {
+  const [kind, ...args] = words;
+  let window: unknown;
+  if (kind === 'once') {
+    if (args.length !== 2) {
+      return { ok: false, message: `maintenance "once" needs START END, got ${shown(args.join(' '))}` };
+    }
+    const [rawStart = '', rawEnd = ''] = args;
+    const start = rawStart === 'now' ? new Date(nowMs).toISOString() : rawStart;
+    const relative = RELATIVE_END.exec(rawEnd);
+    const startMs = Date.parse(start);
+    const end =
+      relative && !Number.isNaN(startMs)
+        ? new Date(
+            startMs + Number(relative[1]) * RELATIVE_UNIT_MS[relative[2] as keyof typeof RELATIVE_UNIT_MS],
+          ).toISOString()
+        : rawEnd;
+    window = { kind: 'once', start, end };
+  } else if (kind === 'weekly') {
+    if (args.length !== 4) {
+      return {
+        ok: false,
+        message: `maintenance "weekly" needs DAYS HH:MM DURATION_MIN ZONE, got ${shown(args.join(' '))}`,
+      };
+    }
+    const [rawDays = '', start, rawDuration = '', timeZone] = args;
+    const days = parseDays(rawDays);
+    if (!days.ok) return days;
+    if (!/^\d+$/.test(rawDuration)) {
+      return {
+        ok: false,
+        message: `maintenance durationMinutes must be a whole number of minutes, got ${shown(rawDuration)}`,
+      };
+    }
+    window = { kind: 'weekly', days: days.value, start, durationMinutes: Number(rawDuration), timeZone };
+  } else {
+    return { ok: false, message: `maintenance kind must be once or weekly, got ${shown(kind ?? '')}` };
+  }
+  const result = v.safeParse(MaintenanceWindowsSchema, [window]);
+  if (!result.success) return { ok: false, message: result.issues.map((issue) => issue.message).join('; ') };
+  return { ok: true, value: result.output[0] as MaintenanceWindow };
+}
+
+/** "sat,sun", "mon-fri", "fri-mon" (wraps round the weekend), "daily". */
+function parseDays(raw: string): { ok: true; value: Weekday[] } | { ok: false; message: string } {
+  const text = raw.toLowerCase();
+  if (text === 'daily') return { ok: true, value: [...WEEKDAYS] };
+  const days = new Set<Weekday>();
+  for (const part of text.split(',')) {
+    const ends = part.split('-').map((day) => WEEKDAYS.indexOf(day as Weekday));
+    const [from = -1, to = from] = ends;
+    if (ends.length > 2 || ends.some((index) => index < 0)) {
+      return {
+        ok: false,
+        message: `maintenance days must be sun, mon, tue, wed, thu, fri, sat, ranges like mon-fri, or daily, got ${shown(raw)}`,
+      };
+    }
+    for (let day = from; ; day = (day + 1) % 7) {
+      days.add(WEEKDAYS[day] as Weekday);
+      if (day === to) break;
+    }
+  }
+  return { ok: true, value: WEEKDAYS.filter((day) => days.has(day)) };
 }
 
 /**

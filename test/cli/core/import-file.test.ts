@@ -98,6 +98,99 @@ describe('splitCsvLine', () => {
   });
 });
 
+describe('parseImportFile: issue-6 columns and keys', () => {
+  it('reads every new setting from CSV columns', () => {
+    // Prepare
+    const csv = [
+      'url,keyword,keyword-absent,headers,max-response-ms,treatBlockedAsDown,reminder,tlsWarnDays,maintenance',
+      'https://a.example/,Welcome,,"{""X-Token"": ""abc""}",800,true,30,"30,7","weekly sat,sun 02:00 120 Europe/Berlin"',
+      'https://b.example/,,Error,Accept: text/html,,,,off,',
+    ].join('\n');
+
+    // Act
+    const parsed = parseImportFile(csv);
+    const validated = validateImportEntries(parsed.entries);
+
+    // Assess
+    expect(parsed.rejected).toEqual([]);
+    expect(validated.rejected).toEqual([]);
+    expect(validated.valid.map((entry) => entry.given)).toEqual([
+      expect.objectContaining({
+        keyword: { text: 'Welcome', mode: 'present' },
+        headers: { 'X-Token': 'abc' },
+        maxResponseMs: 800,
+        treatBlockedAsDown: true,
+        reminderMinutes: 30,
+        tlsWarnDays: [30, 7],
+        maintenance: [
+          {
+            kind: 'weekly',
+            days: ['sun', 'sat'],
+            start: '02:00',
+            durationMinutes: 120,
+            timeZone: 'Europe/Berlin',
+          },
+        ],
+      }),
+      expect.objectContaining({
+        keyword: { text: 'Error', mode: 'absent' },
+        headers: { Accept: 'text/html' },
+        tlsWarnDays: [],
+      }),
+    ]);
+  });
+
+  it('reads every new setting from JSON keys, as objects or as the CLI spells them', () => {
+    // Prepare
+    const json = JSON.stringify([
+      {
+        url: 'https://a.example/',
+        keyword: { text: 'ok', mode: 'absent' },
+        headers: { 'X-A': '1' },
+        maxResponseMs: 500,
+        treatBlockedAsDown: true,
+        reminderMinutes: 60,
+        tlsWarnDays: [21],
+        maintenance: [{ kind: 'once', start: '2026-01-01T00:00Z', end: '2026-01-01T01:00Z' }],
+      },
+      {
+        url: 'https://b.example/',
+        keywordAbsent: 'oops',
+        headers: ['X-B: 2'],
+        maintenance: ['weekly daily 03:00 15 UTC'],
+      },
+      {
+        url: 'https://c.example/',
+        maintenance: [{ kind: 'weekly', days: ['sun'], start: '3am', durationMinutes: 5, timeZone: 'UTC' }],
+      },
+    ]);
+
+    // Act
+    const validated = validateImportEntries(parseImportFile(json).entries);
+
+    // Assess
+    expect(validated.valid.map((entry) => entry.config)).toEqual([
+      expect.objectContaining({
+        keyword: { text: 'ok', mode: 'absent' },
+        headers: { 'X-A': '1' },
+        maxResponseMs: 500,
+        treatBlockedAsDown: true,
+        reminderMinutes: 60,
+        tlsWarnDays: [21],
+        maintenance: [{ kind: 'once', start: '2026-01-01T00:00Z', end: '2026-01-01T01:00Z' }],
+      }),
+      expect.objectContaining({
+        keyword: { text: 'oops', mode: 'absent' },
+        headers: { 'X-B': '2' },
+        maintenance: [expect.objectContaining({ kind: 'weekly', start: '03:00', durationMinutes: 15 })],
+      }),
+    ]);
+    expect(validated.rejected).toEqual([
+      { line: 1, reason: 'maintenance start must be HH:MM (24 h), got "3am"' },
+    ]);
+  });
+});
+
 describe('parseImportFile: JSON', () => {
   it('accepts URL strings and site objects, each with the line it starts on', () => {
     // Prepare

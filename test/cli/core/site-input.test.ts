@@ -5,6 +5,7 @@ import {
   isSameUrl,
   mergeSiteUpdate,
   normalizeUrl,
+  parseMaintenanceSpec,
   parseSiteInput,
   parseWholeNumberOption,
   resolveSiteField,
@@ -73,6 +74,12 @@ describe('resolveSiteField', () => {
     ['Expect', 'expectStatus'],
     [' owner ', 'owner'],
     ['confirm_delay_seconds', 'confirmDelaySeconds'],
+    ['max-response-ms', 'maxResponseMs'],
+    ['keyword_absent', 'keywordAbsent'],
+    ['header', 'headers'],
+    ['reminder', 'reminderMinutes'],
+    ['TLS warn days', 'tlsWarnDays'],
+    ['treat-blocked-as-down', 'treatBlockedAsDown'],
     ['colour', undefined],
   ])('maps %j to %s', (name, field) => {
     expect(resolveSiteField(name)).toBe(field);
@@ -201,6 +208,237 @@ describe('parseSiteInput', () => {
       'owner',
       'intervalMinutes',
     ]);
+  });
+});
+
+describe('parseSiteInput: issue-6 settings', () => {
+  it('turns flag and CSV strings into the settings the domain stores', () => {
+    // Act
+    const result = parseSiteInput({
+      url: 'https://example.com/',
+      maxResponseMs: '800',
+      keyword: ' Welcome ',
+      headers: ['Authorization: Bearer abc:def', 'X-Env:  prod '],
+      treatBlockedAsDown: 'true',
+      reminderMinutes: '30',
+      tlsWarnDays: '30, 7',
+      maintenance: 'weekly sat,sun 02:00 120 Europe/Berlin; once 2026-03-28T22:00Z 2026-03-29T02:00Z',
+    });
+
+    // Assess
+    expect(result.ok && result.given).toMatchObject({
+      maxResponseMs: 800,
+      keyword: { text: 'Welcome', mode: 'present' },
+      headers: { Authorization: 'Bearer abc:def', 'X-Env': 'prod' },
+      treatBlockedAsDown: true,
+      reminderMinutes: 30,
+      tlsWarnDays: [30, 7],
+      maintenance: [
+        {
+          kind: 'weekly',
+          days: ['sun', 'sat'],
+          start: '02:00',
+          durationMinutes: 120,
+          timeZone: 'Europe/Berlin',
+        },
+        { kind: 'once', start: '2026-03-28T22:00Z', end: '2026-03-29T02:00Z' },
+      ],
+    });
+  });
+
+  it.each([
+    [{ keywordAbsent: 'Error' }, { keyword: { text: 'Error', mode: 'absent' } }],
+    [{ keyword: { text: 'ok', mode: 'absent' } }, { keyword: { text: 'ok', mode: 'absent' } }],
+    [{ headers: '{"X-A": "1"}' }, { headers: { 'X-A': '1' } }],
+    [{ headers: { 'X-A': '1' } }, { headers: { 'X-A': '1' } }],
+    [{ headers: 'X-A: 1' }, { headers: { 'X-A': '1' } }],
+    [{ tlsWarnDays: 'off' }, { tlsWarnDays: [] }],
+    [{ tlsWarnDays: '21 3' }, { tlsWarnDays: [21, 3] }],
+    [{ tlsWarnDays: [10] }, { tlsWarnDays: [10] }],
+    [{ reminderMinutes: '0' }, { reminderMinutes: 0 }],
+    [{ treatBlockedAsDown: false }, { treatBlockedAsDown: false }],
+    [
+      { maintenance: ['weekly mon-fri 12:00 30 UTC'] },
+      {
+        maintenance: [
+          {
+            kind: 'weekly',
+            days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+            start: '12:00',
+            durationMinutes: 30,
+            timeZone: 'UTC',
+          },
+        ],
+      },
+    ],
+    [
+      { maintenance: '[{"kind":"once","start":"2026-01-01T00:00Z","end":"2026-01-01T01:00Z"}]' },
+      { maintenance: [{ kind: 'once', start: '2026-01-01T00:00Z', end: '2026-01-01T01:00Z' }] },
+    ],
+  ])('accepts %j', (fields, given) => {
+    // Act
+    const result = parseSiteInput({ url: 'https://example.com/', ...fields });
+
+    // Assess
+    expect(result.ok && result.given).toMatchObject(given);
+  });
+
+  it.each([
+    [{ maxResponseMs: '0' }, 'maxResponseMs', 'maxResponseMs must be a whole number from 1 to 30000, got 0'],
+    [{ maxResponseMs: 'fast' }, 'maxResponseMs', 'got "fast"'],
+    [
+      { reminderMinutes: '3' },
+      'reminderMinutes',
+      'reminderMinutes must be 0 (off) or a whole number from 5 to 1440, got 3',
+    ],
+    [{ reminderMinutes: 'hourly' }, 'reminderMinutes', 'got "hourly"'],
+    [
+      { treatBlockedAsDown: 'yes' },
+      'treatBlockedAsDown',
+      'treatBlockedAsDown must be true or false, got "yes"',
+    ],
+    [{ tlsWarnDays: '14,seven' }, 'tlsWarnDays', 'got "14,seven"'],
+    [{ tlsWarnDays: '400' }, 'tlsWarnDays', 'tlsWarnDays must be whole numbers from 1 to 365, got 400'],
+    [{ tlsWarnDays: '30,20,14,7,3,1' }, 'tlsWarnDays', 'at most 5 tlsWarnDays thresholds'],
+    [{ keyword: 'x', keywordAbsent: 'y' }, 'keyword', 'not both (got "x" and "y")'],
+    [{ keyword: 'a'.repeat(201) }, 'keyword', 'keyword.text must be 1-200 characters'],
+    [{ headers: ['NoColon'] }, 'headers', 'header must look like "Name: value", got "NoColon"'],
+    [
+      { headers: ['Host: evil.example'] },
+      'headers',
+      'header name must be one the probe does not set itself, got "Host"',
+    ],
+    [{ headers: ['X-A: 1', 'x-a: 2'] }, 'headers', 'header "x-a" is given twice (also as "X-A")'],
+    [{ headers: '{"X-A": ' }, 'headers', 'headers must be a JSON object or "Name: value"'],
+    [
+      { maintenance: 'weekly sun 25:00 60 UTC' },
+      'maintenance',
+      'maintenance start must be HH:MM (24 h), got "25:00"',
+    ],
+    [{ maintenance: 'weekly sun 02:00 60 Mars/Base' }, 'maintenance', 'got "Mars/Base"'],
+    [{ maintenance: 'weekly someday 02:00 60 UTC' }, 'maintenance', 'got "someday"'],
+    [
+      { maintenance: 'monthly 1 02:00' },
+      'maintenance',
+      'maintenance kind must be once or weekly, got "monthly"',
+    ],
+    [
+      { maintenance: 'once 2026-01-01T02:00Z 2026-01-01T01:00Z' },
+      'maintenance',
+      'maintenance end must be after its start',
+    ],
+  ])('rejects %j, naming the field and the value', (fields, field, message) => {
+    // Act
+    const result = parseSiteInput({ url: 'https://example.com/', ...fields });
+
+    // Assess
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([{ field, message: expect.stringContaining(message) }]);
+  });
+
+  it('names the new flags in messages', () => {
+    // Prepare
+    const result = parseSiteInput({ url: 'https://example.com/', reminderMinutes: '2', headers: ['bad'] });
+
+    // Act
+    const message = !result.ok && describeFlagProblems(result.problems);
+
+    // Assess
+    expect(message).toBe(
+      '--header: header must look like "Name: value", got "bad"; ' +
+        '--reminder-minutes: reminderMinutes must be 0 (off) or a whole number from 5 to 1440, got 2',
+    );
+  });
+
+  it('keeps stored issue-6 settings on an update that does not give them', () => {
+    // Prepare
+    const stored = {
+      siteId: 's',
+      url: 'https://example.com/',
+      keyword: { text: 'ok', mode: 'absent' },
+      headers: { 'X-A': '1' },
+      maintenance: [{ kind: 'weekly', days: ['sun'], start: '02:00', durationMinutes: 60, timeZone: 'UTC' }],
+      reminderMinutes: 15,
+      tlsWarnDays: [30],
+      treatBlockedAsDown: true,
+      maxResponseMs: 900,
+    };
+    const update = parseSiteInput({ url: 'https://example.com/', siteId: 's', intervalMinutes: '5' });
+    if (!update.ok) throw new Error('fixture must be valid');
+
+    // Act
+    const merged = mergeSiteUpdate(stored, update.given, update.config);
+
+    // Assess
+    expect(merged).toMatchObject({ ...stored, intervalMinutes: 5 });
+  });
+});
+
+describe('parseMaintenanceSpec', () => {
+  const NOW = Date.UTC(2026, 2, 28, 21, 0, 0);
+
+  it.each([
+    [
+      ['once', 'now', '+90m'],
+      { kind: 'once', start: '2026-03-28T21:00:00.000Z', end: '2026-03-28T22:30:00.000Z' },
+    ],
+    [
+      ['once', '2026-03-28T22:00+01:00', '+1d'],
+      { kind: 'once', start: '2026-03-28T22:00+01:00', end: '2026-03-29T21:00:00.000Z' },
+    ],
+    [
+      ['weekly', 'fri-mon', '23:00', '240', 'America/New_York'],
+      {
+        kind: 'weekly',
+        days: ['sun', 'mon', 'fri', 'sat'],
+        start: '23:00',
+        durationMinutes: 240,
+        timeZone: 'America/New_York',
+      },
+    ],
+    [
+      ['weekly', 'daily', '03:30', '30', 'Asia/Tokyo'],
+      {
+        kind: 'weekly',
+        days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+        start: '03:30',
+        durationMinutes: 30,
+        timeZone: 'Asia/Tokyo',
+      },
+    ],
+  ])('reads %j', (words, window) => {
+    expect(parseMaintenanceSpec(words, NOW)).toEqual({ ok: true, value: window });
+  });
+
+  it.each([
+    [['once', 'now'], 'maintenance "once" needs START END, got "now"'],
+    [
+      ['once', 'tomorrow', '+1h'],
+      'maintenance start must be an ISO 8601 instant with a zone, got "tomorrow"',
+    ],
+    [
+      ['once', '2026-03-28T22:00', '+1h'],
+      'maintenance start must be an ISO 8601 instant with a zone, got "2026-03-28T22:00"',
+    ],
+    [
+      ['weekly', 'sun', '02:00', '60'],
+      'maintenance "weekly" needs DAYS HH:MM DURATION_MIN ZONE, got "sun 02:00 60"',
+    ],
+    [
+      ['weekly', 'sun', '02:00', '1h', 'UTC'],
+      'maintenance durationMinutes must be a whole number of minutes, got "1h"',
+    ],
+    [
+      ['weekly', 'sun', '02:00', '20000', 'UTC'],
+      'maintenance durationMinutes must be a whole number from 1 to 10080, got 20000',
+    ],
+    [['weekly', 'sun-funday', '02:00', '60', 'UTC'], 'got "sun-funday"'],
+    [[], 'maintenance kind must be once or weekly, got ""'],
+  ])('refuses %j, showing the bad value', (words, message) => {
+    expect(parseMaintenanceSpec(words, NOW)).toEqual({
+      ok: false,
+      message: expect.stringContaining(message),
+    });
   });
 });
 
