@@ -15,7 +15,13 @@ const targetOf = (command: Command): TargetOptions => {
   return { stack, region, dataDir };
 };
 
-const { intervalMinutes, timeoutMs } = SITE_LIMITS;
+const { intervalMinutes, timeoutMs, maxResponseMs, reminderMinutes } = SITE_LIMITS;
+
+/** Collects a repeatable option (`--header A --header B`) into a list. */
+const collect = (value: string, previous: readonly string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 
 /**
  * Builds the `squirrel` command. Each action resolves to its exit code, which `run` records; a rejected
@@ -70,7 +76,35 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
     .option('--failure-threshold <n>', 'failed checks in a row before DOWN (default 2)')
     .option('--recovery-threshold <n>', 'successful checks in a row before UP again (default 1)')
     .option('--confirm-delay-seconds <s>', 'delay of the confirming re-check after a failure (default 30)')
+    .option(
+      '--max-response-ms <ms>',
+      `up but slower than MS, ${maxResponseMs.min}-${maxResponseMs.max}, is DEGRADED: alerted apart from DOWN (default off)`,
+    )
+    .option('--no-max-response-ms', 'remove the response-time limit')
+    .option('--keyword <text>', 'the body must contain TEXT (checks with GET; reads only the first bytes)')
+    .option('--keyword-absent <text>', 'the body must not contain TEXT (e.g. "maintenance mode")')
+    .option('--no-keyword', 'remove the keyword check')
+    .option(
+      '--header <"name: value">',
+      'send this request header; repeat for more (up to 10; replaces the stored ones)',
+      collect,
+    )
+    .option('--no-header', 'remove every custom request header')
+    .option('--treat-blocked-as-down', 'page on 401/403/429 and bot challenges as DOWN instead of BLOCKED')
+    .option(
+      '--no-treat-blocked-as-down',
+      'report 401/403/429 and bot challenges as BLOCKED again (the default)',
+    )
+    .option(
+      '--reminder-minutes <n>',
+      `while DOWN, a reminder every N minutes: 0 (off, the default) or ${5}-${reminderMinutes.max}`,
+    )
+    .option(
+      '--tls-warn-days <days>',
+      'certificate expiry warnings, days before (default 14,7,1; "off" for none)',
+    )
     .option('--json', 'print the stored site as JSON')
+    .addHelpText('after', '\nMaintenance windows: see `squirrel sites maintenance --help`.')
     .action((url: string, options, command: Command) =>
       run(sites().then((m) => m.addSite(url, options, targetOf(command), io))),
     );
@@ -107,12 +141,66 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
     .description(
       'add sites from FILE: one URL a line, CSV with a header row of site fields (url,name,owner,interval,…), ' +
         'or a JSON array of URLs or site objects. Rejected lines are reported with their numbers, the rest ' +
-        'imported; exit 1 if any line was rejected.',
+        'imported; exit 1 if any line was rejected. Besides the settings of `sites add`: keyword, keywordAbsent, ' +
+        'headers (a JSON object, or one "Name: value"), maxResponseMs, treatBlockedAsDown, reminderMinutes, ' +
+        'tlsWarnDays ("14 7 1"), maintenance ("weekly sat,sun 02:00 120 Europe/Berlin; once START END").',
     )
     .argument('<file>', 'file to import')
     .option('--json', 'one JSON object per line of outcome (added, updated, rejected)')
     .action((file: string, options, command: Command) =>
       run(sites().then((m) => m.importSites(file, options, targetOf(command), io))),
+    );
+
+  const maintenance = sitesCommand
+    .command('maintenance')
+    .description(
+      'maintenance windows of a site: checks run and state is kept, but no alert is sent; leaving a window ' +
+        'alerts once, and only if the status differs from when it began',
+    );
+  maintenance
+    .command('add')
+    .description('add a window: --once START END, or --weekly DAYS HH:MM DURATION_MIN ZONE')
+    .argument('<id>', 'site id')
+    .addOption(
+      new Option(
+        '--once <start-end...>',
+        'a one-off window: START END as ISO 8601 instants with a zone (2026-03-28T22:00Z, …+01:00); ' +
+          'START may be "now", END "+90m", "+2h" or "+1d" (after START)',
+      ).conflicts('weekly'),
+    )
+    .addOption(
+      new Option(
+        '--weekly <days-time-duration-zone...>',
+        'a weekly window: DAYS (sat,sun / mon-fri / daily) HH:MM (local, 24 h) DURATION_MIN ZONE (IANA, e.g. ' +
+          'Europe/Berlin); follows daylight-saving changes',
+      ),
+    )
+    .option('--json', 'print the windows as JSON')
+    .action((id: string, options, command: Command) =>
+      run(sites().then((m) => m.addMaintenance(id, options, targetOf(command), io))),
+    );
+  maintenance
+    .command('list')
+    .description("a site's windows, numbered, and whether one is active now")
+    .argument('<id>', 'site id')
+    .option('--json', 'one JSON object per window')
+    .action((id: string, options, command: Command) =>
+      run(sites().then((m) => m.listMaintenance(id, options, targetOf(command), io))),
+    );
+  maintenance
+    .command('remove')
+    .description('remove window N (as numbered by `sites maintenance list`)')
+    .argument('<id>', 'site id')
+    .argument('<n>', 'window number')
+    .action((id: string, n: string, _options, command: Command) =>
+      run(sites().then((m) => m.removeMaintenance(id, n, targetOf(command), io))),
+    );
+  maintenance
+    .command('clear')
+    .description('remove every window of a site')
+    .argument('<id>', 'site id')
+    .action((id: string, _options, command: Command) =>
+      run(sites().then((m) => m.clearMaintenance(id, targetOf(command), io))),
     );
 
   program

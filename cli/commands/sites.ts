@@ -1,8 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { type SiteRecord, SiteStore } from '../../functions/adapters/site-store.ts';
-import { SITE_ID_PATTERN, type SiteConfig } from '../../functions/domain/site.ts';
+import { activeWindowOf, type MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
+import {
+  parseSiteConfig,
+  SITE_ID_PATTERN,
+  type SiteConfig,
+  SiteValidationError,
+} from '../../functions/domain/site.ts';
 import {
   describeIdTaken,
   type ImportPlan,
@@ -10,13 +16,21 @@ import {
   planImport,
   validateImportEntries,
 } from '../core/import-file.ts';
-import { renderSiteList, siteListJson, toJsonLine } from '../core/render.ts';
+import {
+  describeMaintenanceWindow,
+  describeSiteExtras,
+  renderSiteList,
+  renderTable,
+  siteListJson,
+  toJsonLine,
+} from '../core/render.ts';
 import {
   describeFlagProblems,
+  type InputField,
   isSameUrl,
   mergeSiteUpdate,
+  parseMaintenanceSpec,
   parseSiteInput,
-  type SiteField,
 } from '../core/site-input.ts';
 import { CommandError, EXIT, InputError } from '../errors.ts';
 import type { Io } from '../io.ts';
@@ -36,8 +50,22 @@ export interface AddSiteOptions {
   readonly failureThreshold?: string;
   readonly recoveryThreshold?: string;
   readonly confirmDelaySeconds?: string;
+  /** `false`: --no-max-response-ms. */
+  readonly maxResponseMs?: string | false;
+  /** `false`: --no-keyword. */
+  readonly keyword?: string | false;
+  readonly keywordAbsent?: string;
+  /** `false`: --no-header. */
+  readonly header?: readonly string[] | false;
+  readonly treatBlockedAsDown?: boolean;
+  readonly reminderMinutes?: string;
+  readonly tlsWarnDays?: string;
   readonly json?: boolean;
 }
+
+/** Optional settings `sites add` can remove (`--no-…`); the others are turned off with a value (0, off). */
+const CLEARABLE = ['maxResponseMs', 'keyword', 'headers'] as const satisfies ReadonlyArray<keyof SiteConfig>;
+type Clearable = (typeof CLEARABLE)[number];
 
 /**
  * `sites add URL`: validates everything, then writes the site. Adding a URL that is already there (same id)
@@ -50,7 +78,15 @@ export async function addSite(
   target: TargetOptions,
   io: Io,
 ): Promise<number> {
-  const raw: Partial<Record<SiteField, unknown>> = {
+  const clears: Clearable[] = [];
+  if (options.maxResponseMs === false) clears.push('maxResponseMs');
+  if (options.keyword === false) clears.push('keyword');
+  if (options.header === false) clears.push('headers');
+  if (options.keyword === false && options.keywordAbsent !== undefined) {
+    throw new InputError('--no-keyword: cannot remove the keyword and set --keyword-absent in one command');
+  }
+  const given = <T>(value: T | false | undefined): T | undefined => (value === false ? undefined : value);
+  const raw: Partial<Record<InputField, unknown>> = {
     url,
     siteId: options.id,
     name: options.name,
@@ -62,6 +98,13 @@ export async function addSite(
     failureThreshold: options.failureThreshold,
     recoveryThreshold: options.recoveryThreshold,
     confirmDelaySeconds: options.confirmDelaySeconds,
+    maxResponseMs: given(options.maxResponseMs),
+    keyword: given(options.keyword),
+    keywordAbsent: options.keywordAbsent,
+    headers: given(options.header),
+    treatBlockedAsDown: options.treatBlockedAsDown,
+    reminderMinutes: options.reminderMinutes,
+    tlsWarnDays: options.tlsWarnDays,
   };
   const parsed = parseSiteInput(raw);
   if (!parsed.ok) throw new InputError(describeFlagProblems(parsed.problems));
@@ -72,12 +115,15 @@ export async function addSite(
     if (existing !== undefined && !isSameUrl(String(existing.url), parsed.config.url)) {
       throw new CommandError(describeIdTaken(siteId, String(existing.url)));
     }
-    const config =
+    const merged =
       existing === undefined ? parsed.config : mergeSiteUpdate(existing, parsed.given, parsed.config);
+    const config = withoutFields(merged, clears);
     // The read above gives the better message; the write's own condition closes the race with another add.
     if ((await new SiteStore(resolved.dynamodb(), resolved.tableName).putSiteConfig(config)) === 'id-taken') {
       throw new CommandError(describeIdTaken(siteId, 'another URL'));
     }
+    const removed = clears.filter((field) => existing?.[field] !== undefined);
+    if (removed.length > 0) await removeConfigFields(resolved, config, removed);
     const outcome = existing === undefined ? 'added' : 'updated';
     if (options.json) io.out(toJsonLine({ ...config, outcome }));
     else io.out(`${outcome} ${siteId}  ${config.url}  (${describeSettings(config)})`);
@@ -236,11 +282,215 @@ async function readItem(target: Target, siteId: string): Promise<Record<string, 
   return Item;
 }
 
+const withoutFields = (config: SiteConfig, fields: readonly Clearable[]): SiteConfig =>
+  Object.fromEntries(
+    Object.entries(config).filter(([field]) => !fields.includes(field as Clearable)),
+  ) as SiteConfig;
+
+/**
+ * Removes optional settings from a stored site (`putSiteConfig` only sets what a config has), on the same
+ * condition as that write (the id still monitors this URL), and bumps the version so checkers re-read it.
+ */
+async function removeConfigFields(
+  target: Target,
+  config: SiteConfig,
+  fields: readonly Clearable[],
+): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(target.dynamodb());
+  const names = Object.fromEntries(fields.map((field, index) => [`#r${index}`, field]));
+  await doc.send(
+    new UpdateCommand({
+      TableName: target.tableName,
+      Key: { siteId: config.siteId },
+      UpdateExpression: `REMOVE ${Object.keys(names).join(', ')} ADD #version :one`,
+      ConditionExpression: '#url = :url',
+      ExpressionAttributeNames: { ...names, '#url': 'url', '#version': 'version' },
+      ExpressionAttributeValues: { ':url': config.url, ':one': 1 },
+    }),
+  );
+}
+
+export interface MaintenanceAddOptions {
+  readonly once?: readonly string[];
+  readonly weekly?: readonly string[];
+  readonly json?: boolean;
+}
+
+/**
+ * `sites maintenance add ID --once START END | --weekly DAYS HH:MM DURATION_MIN ZONE`: validates the window
+ * with the domain's schema (exit 2 naming the part and the bad value), then adds it to the site's windows.
+ */
+export async function addMaintenance(
+  siteId: string,
+  options: MaintenanceAddOptions,
+  target: TargetOptions,
+  io: Io,
+  nowMs = Date.now(),
+): Promise<number> {
+  assertSiteId(siteId);
+  const words = options.once
+    ? ['once', ...options.once]
+    : options.weekly
+      ? ['weekly', ...options.weekly]
+      : [];
+  if (words.length === 0) {
+    throw new InputError('give the window: --once START END, or --weekly DAYS HH:MM DURATION_MIN ZONE');
+  }
+  const parsed = parseMaintenanceSpec(words, nowMs);
+  if (!parsed.ok) throw new InputError(`--${words[0]}: ${parsed.message}`);
+  const window = parsed.value;
+  return updateMaintenance(siteId, target, (windows) => [...windows, window], 'added a window to', {
+    io,
+    isJson: options.json === true,
+    nowMs,
+  });
+}
+
+/** `sites maintenance list ID`: the windows, numbered from 1, and which one is active now. */
+export async function listMaintenance(
+  siteId: string,
+  options: { readonly json?: boolean },
+  target: TargetOptions,
+  io: Io,
+  nowMs = Date.now(),
+): Promise<number> {
+  assertSiteId(siteId);
+  return withTarget(target, async (resolved) => {
+    const record = await requireSite(resolved, siteId);
+    printWindows(record.config.maintenance, io, options.json === true, nowMs, siteId);
+    return EXIT.ok;
+  });
+}
+
+/** `sites maintenance remove ID N`. */
+export async function removeMaintenance(
+  siteId: string,
+  rawNumber: string,
+  target: TargetOptions,
+  io: Io,
+  nowMs = Date.now(),
+): Promise<number> {
+  assertSiteId(siteId);
+  if (!/^\d+$/.test(rawNumber) || Number(rawNumber) < 1) {
+    throw new InputError(
+      `N must be a window number from \`sites maintenance list\` (1, 2, …), got "${rawNumber}"`,
+    );
+  }
+  const index = Number(rawNumber) - 1;
+  return updateMaintenance(
+    siteId,
+    target,
+    (windows) => {
+      if (index >= windows.length) {
+        throw new CommandError(
+          `site "${siteId}" has ${windows.length} maintenance window(s), no window ${rawNumber}`,
+        );
+      }
+      return windows.filter((_, i) => i !== index);
+    },
+    `removed window ${rawNumber} of`,
+    { io, isJson: false, nowMs },
+  );
+}
+
+/** `sites maintenance clear ID`. */
+export async function clearMaintenance(siteId: string, target: TargetOptions, io: Io): Promise<number> {
+  assertSiteId(siteId);
+  return updateMaintenance(siteId, target, () => [], 'cleared the windows of', {
+    io,
+    isJson: false,
+    nowMs: Date.now(),
+  });
+}
+
+/**
+ * Reads the site, changes its windows, validates the whole config with the domain's schema (too many windows
+ * is bad input) and writes it back. Concurrent edits of one site's windows are last-writer-wins.
+ */
+async function updateMaintenance(
+  siteId: string,
+  target: TargetOptions,
+  change: (windows: readonly MaintenanceWindow[]) => MaintenanceWindow[],
+  verb: string,
+  output: { readonly io: Io; readonly isJson: boolean; readonly nowMs: number },
+): Promise<number> {
+  const { io, isJson, nowMs } = output;
+  return withTarget(target, async (resolved) => {
+    const record = await requireSite(resolved, siteId);
+    const windows = change(record.config.maintenance);
+    let config: SiteConfig;
+    try {
+      config = parseSiteConfig({ ...record.config, maintenance: windows });
+    } catch (error) {
+      if (error instanceof SiteValidationError) throw new InputError(error.message);
+      throw error;
+    }
+    const store = new SiteStore(resolved.dynamodb(), resolved.tableName);
+    if ((await store.putSiteConfig(config)) === 'id-taken') {
+      throw new CommandError(describeIdTaken(siteId, 'another URL'));
+    }
+    if (!isJson) io.out(`${verb} ${siteId}: ${windows.length} maintenance window(s)`);
+    printWindows(config.maintenance, io, isJson, nowMs, siteId);
+    return EXIT.ok;
+  });
+}
+
+async function requireSite(target: Target, siteId: string): Promise<SiteRecord> {
+  const record = await new SiteStore(target.dynamodb(), target.tableName).getSite(siteId);
+  if (!record) throw new CommandError(`no site with id "${siteId}"`);
+  return record;
+}
+
+function printWindows(
+  windows: readonly MaintenanceWindow[],
+  io: Io,
+  isJson: boolean,
+  nowMs: number,
+  siteId: string,
+): void {
+  const rows = windows.map((window, index) => ({
+    n: index + 1,
+    window,
+    active: activeWindowOf(window, nowMs),
+  }));
+  if (isJson) {
+    for (const { n, window, active } of rows) {
+      io.out(
+        toJsonLine({
+          siteId,
+          n,
+          ...window,
+          isActive: active !== undefined,
+          ...(active ? { activeUntil: new Date(active.endMs).toISOString() } : {}),
+        }),
+      );
+    }
+    return;
+  }
+  if (rows.length === 0) {
+    io.err(`${siteId} has no maintenance windows`);
+    return;
+  }
+  io.out(
+    renderTable(
+      ['N', 'KIND', 'WHEN', 'NOW'],
+      rows.map(({ n, window, active }) => [
+        String(n),
+        window.kind,
+        describeMaintenanceWindow(window),
+        active ? `active until ${new Date(active.endMs).toISOString().slice(0, 16)}Z` : '-',
+      ]),
+    ),
+  );
+}
+
 function assertSiteId(siteId: string): void {
   if (!SITE_ID_PATTERN.test(siteId)) {
     throw new InputError(`ID must be 1-63 lowercase letters, digits or dashes, got "${siteId.slice(0, 80)}"`);
   }
 }
 
-const describeSettings = (config: SiteConfig): string =>
-  `every ${config.intervalMinutes} min, ${config.method}, expect ${config.expectStatus}, timeout ${config.timeoutMs} ms, owner ${config.owner}${config.enabled ? '' : ', paused'}`;
+const describeSettings = (config: SiteConfig): string => {
+  const extras = describeSiteExtras(config);
+  return `every ${config.intervalMinutes} min, ${config.method}, expect ${config.expectStatus}, timeout ${config.timeoutMs} ms, owner ${config.owner}${extras === '' ? '' : `, ${extras}`}${config.enabled ? '' : ', paused'}`;
+};

@@ -104,6 +104,276 @@ describe('squirrel sites add / list', () => {
   });
 });
 
+describe('squirrel sites add: issue-6 settings', () => {
+  it('stores every new setting from its flag, and a later add changes or removes only what it names', async () => {
+    // Act
+    const added = await target.run([
+      'sites',
+      'add',
+      'https://features.example/',
+      '--id',
+      'features',
+      '--max-response-ms',
+      '800',
+      '--keyword',
+      'Welcome',
+      '--header',
+      'Authorization: Bearer abc',
+      '--header',
+      'X-Env: prod',
+      '--treat-blocked-as-down',
+      '--reminder-minutes',
+      '30',
+      '--tls-warn-days',
+      '30,7',
+    ]);
+    const stored = await getItem('features');
+    const updated = await target.run([
+      'sites',
+      'add',
+      'https://features.example/',
+      '--id',
+      'features',
+      '--no-header',
+      '--no-treat-blocked-as-down',
+      '--keyword-absent',
+      'Error',
+    ]);
+    const contradictory = await target.run([
+      'sites',
+      'add',
+      'https://features.example/',
+      '--id',
+      'features',
+      '--no-keyword',
+      '--keyword-absent',
+      'Oops',
+    ]);
+
+    // Assess
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain(
+      'keyword "Welcome", slow > 800ms, 2 headers, blocked = down, remind 30m, tls warn 30,7d',
+    );
+    expect(stored).toMatchObject({
+      maxResponseMs: 800,
+      keyword: { text: 'Welcome', mode: 'present' },
+      headers: { Authorization: 'Bearer abc', 'X-Env': 'prod' },
+      treatBlockedAsDown: true,
+      reminderMinutes: 30,
+      tlsWarnDays: [30, 7],
+      maintenance: [],
+      version: 1,
+    });
+    expect(updated).toMatchObject({ code: 0, stderr: '' });
+    expect(contradictory).toMatchObject({
+      code: 2,
+      stderr: 'error: --no-keyword: cannot remove the keyword and set --keyword-absent in one command\n',
+    });
+    const after = await getItem('features');
+    expect(after).toMatchObject({
+      keyword: { text: 'Error', mode: 'absent' },
+      treatBlockedAsDown: false,
+      maxResponseMs: 800,
+      reminderMinutes: 30,
+    });
+    expect(after?.headers).toBeUndefined();
+  });
+
+  it('removes the keyword and the response-time limit with --no-keyword and --no-max-response-ms', async () => {
+    // Prepare
+    await target.run([
+      'sites',
+      'add',
+      'https://limits.example/',
+      '--id',
+      'limits',
+      '--keyword',
+      'ok',
+      '--max-response-ms',
+      '500',
+    ]);
+
+    // Act
+    const result = await target.run([
+      'sites',
+      'add',
+      'https://limits.example/',
+      '--id',
+      'limits',
+      '--no-keyword',
+      '--no-max-response-ms',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const item = await getItem('limits');
+    expect(item?.keyword).toBeUndefined();
+    expect(item?.maxResponseMs).toBeUndefined();
+    expect(item?.version).toBe(3);
+  });
+
+  it.each([
+    [
+      ['--reminder-minutes', '3'],
+      'error: --reminder-minutes: reminderMinutes must be 0 (off) or a whole number from 5 to 1440, got 3',
+    ],
+    [['--header', 'NoColon'], 'error: --header: header must look like "Name: value", got "NoColon"'],
+    [
+      ['--header', 'Host: evil.example'],
+      'error: --header: header name must be one the probe does not set itself, got "Host"',
+    ],
+    [
+      ['--tls-warn-days', '400'],
+      'error: --tls-warn-days: tlsWarnDays must be whole numbers from 1 to 365, got 400',
+    ],
+    [
+      ['--max-response-ms', '99999'],
+      'error: --max-response-ms: maxResponseMs must be a whole number from 1 to 30000, got 99999',
+    ],
+    [
+      ['--keyword', 'a', '--keyword-absent', 'b'],
+      'error: --keyword/--keyword-absent: keyword: give a text that must be present or one that must be absent, not both (got "a" and "b")',
+    ],
+  ])('refuses %j with exit 2, naming the flag and the value, and writes nothing', async (args, message) => {
+    // Prepare
+    const itemsBefore = await countItems();
+
+    // Act
+    const result = await target.run(['sites', 'add', 'https://refused.example/', ...args]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(message);
+    expect(await countItems()).toBe(itemsBefore);
+  });
+});
+
+describe('squirrel sites maintenance', () => {
+  it('adds one-off and weekly windows, lists them, removes one and clears them, bumping the version each time', async () => {
+    // Prepare
+    await target.run(['sites', 'add', 'https://planned.example/', '--id', 'planned']);
+
+    // Act
+    const once = await target.run(['sites', 'maintenance', 'add', 'planned', '--once', 'now', '+2h']);
+    const weekly = await target.run([
+      'sites',
+      'maintenance',
+      'add',
+      'planned',
+      '--weekly',
+      'sat,sun',
+      '02:00',
+      '120',
+      'Europe/Berlin',
+    ]);
+    const listed = await target.run(['sites', 'maintenance', 'list', 'planned']);
+    const json = await target.run(['sites', 'maintenance', 'list', 'planned', '--json']);
+    const stored = await getItem('planned');
+    const removed = await target.run(['sites', 'maintenance', 'remove', 'planned', '1']);
+    const afterRemove = await getItem('planned');
+    const cleared = await target.run(['sites', 'maintenance', 'clear', 'planned']);
+
+    // Assess
+    expect(once).toMatchObject({ code: 0 });
+    expect(once.stdout).toContain('added a window to planned: 1 maintenance window(s)');
+    expect(weekly.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^N\s+KIND\s+WHEN\s+NOW$/);
+    expect(listed.stdout).toMatch(/1\s+once\s+\S+ to \S+\s+active until /);
+    expect(listed.stdout).toMatch(/2\s+weekly\s+sun,sat 02:00 for 120 min \(Europe\/Berlin\)/);
+    expect(parseJsonLines(json.stdout)).toEqual([
+      expect.objectContaining({ siteId: 'planned', n: 1, kind: 'once', isActive: true }),
+      expect.objectContaining({ n: 2, kind: 'weekly', days: ['sun', 'sat'], timeZone: 'Europe/Berlin' }),
+    ]);
+    expect(stored).toMatchObject({
+      version: 3,
+      maintenance: [expect.objectContaining({ kind: 'once' }), expect.objectContaining({ kind: 'weekly' })],
+    });
+    expect(removed.code).toBe(0);
+    expect(afterRemove?.maintenance).toEqual([expect.objectContaining({ kind: 'weekly' })]);
+    expect(cleared).toMatchObject({
+      code: 0,
+      stdout: 'cleared the windows of planned: 0 maintenance window(s)\n',
+    });
+    expect(await getItem('planned')).toMatchObject({ maintenance: [], version: 5 });
+  });
+
+  it('keeps the windows when the site is added again with other settings', async () => {
+    // Prepare
+    await target.run(['sites', 'add', 'https://kept-windows.example/', '--id', 'kept-windows']);
+    await target.run([
+      'sites',
+      'maintenance',
+      'add',
+      'kept-windows',
+      '--weekly',
+      'daily',
+      '03:00',
+      '15',
+      'UTC',
+    ]);
+
+    // Act
+    await target.run([
+      'sites',
+      'add',
+      'https://kept-windows.example/',
+      '--id',
+      'kept-windows',
+      '--interval',
+      '5',
+    ]);
+
+    // Assess
+    expect(await getItem('kept-windows')).toMatchObject({
+      intervalMinutes: 5,
+      maintenance: [expect.objectContaining({ kind: 'weekly', start: '03:00' })],
+    });
+  });
+
+  it.each([
+    [
+      ['add', 'planned-bad', '--weekly', 'sun', '02:00', '60'],
+      2,
+      'error: --weekly: maintenance "weekly" needs DAYS HH:MM DURATION_MIN ZONE, got "sun 02:00 60"',
+    ],
+    [
+      ['add', 'planned-bad', '--weekly', 'sun', '02:00', '60', 'Mars/Base'],
+      2,
+      'error: --weekly: maintenance timeZone must be an IANA zone like Europe/Berlin, got "Mars/Base"',
+    ],
+    [
+      ['add', 'planned-bad', '--once', '2026-01-01T02:00Z', '2026-01-01T01:00Z'],
+      2,
+      'error: --once: maintenance end must be after its start',
+    ],
+    [
+      ['add', 'planned-bad'],
+      2,
+      'error: give the window: --once START END, or --weekly DAYS HH:MM DURATION_MIN ZONE',
+    ],
+    [['add', 'no-such-site', '--once', 'now', '+1h'], 1, 'error: no site with id "no-such-site"'],
+    [['remove', 'planned-bad', '3'], 1, 'error: site "planned-bad" has 0 maintenance window(s), no window 3'],
+    [
+      ['remove', 'planned-bad', 'first'],
+      2,
+      'error: N must be a window number from `sites maintenance list` (1, 2, …), got "first"',
+    ],
+  ])('refuses %j with exit %i and says why', async (args, code, message) => {
+    // Prepare
+    await target.run(['sites', 'add', 'https://planned-bad.example/', '--id', 'planned-bad']);
+    const before = await getItem('planned-bad');
+
+    // Act
+    const result = await target.run(['sites', 'maintenance', ...args]);
+
+    // Assess
+    expect(result.code).toBe(code);
+    expect(result.stderr.trim()).toContain(message);
+    expect(await getItem('planned-bad')).toEqual(before);
+  });
+});
+
 describe('squirrel sites import', () => {
   it('imports the good lines, reports each bad one with its number and reason, and exits 1', async () => {
     // Prepare
