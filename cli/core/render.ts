@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import type { SiteRecord } from '../../functions/adapters/site-store.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
+import type { MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
+import { DEFAULT_TLS_WARN_DAYS, type SiteConfig } from '../../functions/domain/site.ts';
 import type { SiteStatus } from '../../functions/domain/site-state.ts';
 
 const NO_BORDERS = {
@@ -74,8 +76,42 @@ export function renderSiteList(records: readonly SiteRecord[]): string {
       config.method,
       config.expectStatus,
       config.enabled ? 'active' : 'paused',
+      describeSiteExtras(config),
     ]);
-  return renderTable(['ID', 'URL', 'NAME', 'OWNER', 'EVERY', 'TIMEOUT', 'METHOD', 'EXPECT', 'ENABLED'], rows);
+  return renderTable(
+    ['ID', 'URL', 'NAME', 'OWNER', 'EVERY', 'TIMEOUT', 'METHOD', 'EXPECT', 'ENABLED', 'ALSO'],
+    rows,
+  );
+}
+
+/**
+ * The issue-6 settings that differ from the defaults, in a few words: `keyword "ok", slow > 800ms,
+ * 2 headers, blocked = down, remind 30m, tls warn 30,7, 1 window`. Empty when all are defaults.
+ */
+export function describeSiteExtras(config: SiteConfig): string {
+  const parts: string[] = [];
+  if (config.keyword) {
+    parts.push(
+      `${config.keyword.mode === 'absent' ? 'no keyword' : 'keyword'} ${JSON.stringify(config.keyword.text)}`,
+    );
+  }
+  if (config.maxResponseMs !== undefined) parts.push(`slow > ${config.maxResponseMs}ms`);
+  const headers = Object.keys(config.headers ?? {}).length;
+  if (headers > 0) parts.push(`${headers} header${headers === 1 ? '' : 's'}`);
+  if (config.treatBlockedAsDown) parts.push('blocked = down');
+  if (config.reminderMinutes > 0) parts.push(`remind ${config.reminderMinutes}m`);
+  const tls = config.tlsWarnDays.join(',');
+  if (tls !== DEFAULT_TLS_WARN_DAYS.join(','))
+    parts.push(tls === '' ? 'no tls warnings' : `tls warn ${tls}d`);
+  const windows = config.maintenance.length;
+  if (windows > 0) parts.push(`${windows} maintenance window${windows === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+/** "2026-03-28T22:00Z to 2026-03-29T02:00Z", "sat,sun 02:00 for 120 min (Europe/Berlin)". */
+export function describeMaintenanceWindow(window: MaintenanceWindow): string {
+  if (window.kind === 'once') return `${window.start} to ${window.end}`;
+  return `${window.days.join(',')} ${window.start} for ${window.durationMinutes} min (${window.timeZone})`;
 }
 
 /** `sites list --json`: each site's configuration and version, sorted by id. */
@@ -96,12 +132,34 @@ const STATUS_ORDER: Readonly<Record<SiteStatus, number>> = {
 const byStatusThenId = (a: SiteRecord, b: SiteRecord) =>
   STATUS_ORDER[a.state.status] - STATUS_ORDER[b.state.status] || byId(a, b);
 
-/** "up 200 in 42ms", "down http-5xx (HTTP 503 …) in 12ms": the check that last changed the state. */
+/**
+ * "up, HTTP 200 in 42ms", "down, http-5xx: HTTP 503 … (12ms)": the check that last changed the state. A slow
+ * answer of a DEGRADED site names its limit; a refusal of a BLOCKED site says it is not an outage.
+ */
 export function describeLastCheck(record: SiteRecord): string {
-  const check = record.state.lastCheck;
+  const { config, state } = record;
+  const check = state.lastCheck;
   if (check === undefined) return 'never checked';
-  if (check.up) return `up, HTTP ${check.status ?? '?'} in ${check.latencyMs}ms`;
+  if (check.up) {
+    const isSlow = config.maxResponseMs !== undefined && check.latencyMs > config.maxResponseMs;
+    return `up, HTTP ${check.status ?? '?'} in ${check.latencyMs}ms${isSlow ? ` (slower than ${config.maxResponseMs}ms)` : ''}`;
+  }
+  if (state.status === 'BLOCKED') {
+    return `refused the monitor, HTTP ${check.status ?? '?'}${check.detail ? `: ${check.detail}` : ''} (allow-list our User-Agent, or --treat-blocked-as-down)`;
+  }
   return `down, ${check.reason ?? 'unknown'}${check.detail ? `: ${check.detail}` : ''} (${check.latencyMs}ms)`;
+}
+
+/** "DOWN", "DEGRADED (slow)", "BLOCKED (refused)", "UP (maintenance)", "DOWN (paused)". */
+function describeState(record: SiteRecord): string {
+  const { config, state } = record;
+  const notes = [
+    ...(state.status === 'DEGRADED' ? ['slow'] : []),
+    ...(state.status === 'BLOCKED' ? ['refused'] : []),
+    ...(state.maintenanceMark ? ['maintenance'] : []),
+    ...(config.enabled ? [] : ['paused']),
+  ];
+  return notes.length === 0 ? state.status : `${state.status} (${notes.join(', ')})`;
 }
 
 /** `status` as a table: state, since when, and the last change (the checker writes only on changes). */
@@ -111,7 +169,7 @@ export function renderStatus(records: readonly SiteRecord[], nowMs: number): str
     const changeAtMs = state.lastCheck?.atMs;
     return [
       config.siteId,
-      config.enabled ? state.status : `${state.status} (paused)`,
+      describeState(record),
       formatAgo(state.statusSinceMs, nowMs),
       changeAtMs === undefined
         ? describeLastCheck(record)
@@ -151,6 +209,8 @@ export const statusJson = (records: readonly SiteRecord[]): string[] =>
           ? null
           : { ...state.lastCheck, at: new Date(state.lastCheck.atMs).toISOString() },
       outage: state.outage ?? null,
+      inMaintenance: state.maintenanceMark !== undefined,
+      maxResponseMs: config.maxResponseMs ?? null,
       pendingAlerts: Object.keys(state.pendingAlerts ?? {}).length,
       version: state.version,
     }),

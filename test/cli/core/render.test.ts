@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   checkJson,
   describeLastCheck,
+  describeMaintenanceWindow,
+  describeSiteExtras,
   formatAgo,
   formatDuration,
   renderChecks,
@@ -71,11 +73,64 @@ describe('site list', () => {
 
     // Assess
     const lines = table.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+URL\s+NAME\s+OWNER\s+EVERY\s+TIMEOUT\s+METHOD\s+EXPECT\s+ENABLED$/);
+    expect(lines[0]).toMatch(
+      /^ID\s+URL\s+NAME\s+OWNER\s+EVERY\s+TIMEOUT\s+METHOD\s+EXPECT\s+ENABLED\s+ALSO$/,
+    );
     expect(lines[1]).toMatch(
       /^a\s+https:\/\/a\.example\/\s+a\.example\s+default\s+1m\s+5000ms\s+HEAD\s+200-399\s+active$/,
     );
     expect(lines[2]).toMatch(/paused$/);
+  });
+
+  it.each([
+    [{}, ''],
+    [{ keyword: { text: 'Welcome' } }, 'keyword "Welcome"'],
+    [{ keyword: { text: 'error', mode: 'absent' } }, 'no keyword "error"'],
+    [
+      {
+        maxResponseMs: 800,
+        headers: { 'X-Token': 'a', Accept: 'text/html' },
+        treatBlockedAsDown: true,
+        reminderMinutes: 30,
+        tlsWarnDays: [30, 7],
+        maintenance: [
+          { kind: 'weekly', days: ['sun'], start: '02:00', durationMinutes: 60, timeZone: 'UTC' },
+        ],
+      },
+      'slow > 800ms, 2 headers, blocked = down, remind 30m, tls warn 30,7d, 1 maintenance window',
+    ],
+    [{ tlsWarnDays: [] }, 'no tls warnings'],
+  ])('describes the settings beyond the defaults: %j', (settings, text) => {
+    // Prepare
+    const config = parseSiteConfig({ siteId: 'a', url: 'https://a.example/', ...settings });
+
+    // Act
+    // Assess
+    expect(describeSiteExtras(config)).toBe(text);
+    expect(
+      renderSiteList([{ config, state: INITIAL_STATE }])
+        .split('\n')[1]
+        ?.endsWith(text),
+    ).toBe(true);
+  });
+
+  it.each([
+    [
+      { kind: 'once', start: '2026-03-28T22:00Z', end: '2026-03-29T02:00Z' },
+      '2026-03-28T22:00Z to 2026-03-29T02:00Z',
+    ],
+    [
+      {
+        kind: 'weekly',
+        days: ['sat', 'sun'],
+        start: '02:00',
+        durationMinutes: 120,
+        timeZone: 'Europe/Berlin',
+      },
+      'sat,sun 02:00 for 120 min (Europe/Berlin)',
+    ],
+  ] as const)('describes the window %j', (window, text) => {
+    expect(describeMaintenanceWindow(window)).toBe(text);
   });
 
   it('prints one JSON object per site with its version', () => {
@@ -113,6 +168,68 @@ describe('status', () => {
     [down, 'down, http-5xx: HTTP 503 from HEAD https://down.example/ (12ms)'],
   ])('describes the last change of %#', (record, text) => {
     expect(describeLastCheck(record)).toBe(text);
+  });
+
+  const slowConfig = parseSiteConfig({ siteId: 'slow', url: 'https://slow.example/', maxResponseMs: 800 });
+  const degraded: SiteRecord = {
+    config: slowConfig,
+    state: {
+      ...INITIAL_STATE,
+      status: 'DEGRADED',
+      statusSinceMs: NOW_MS - 120_000,
+      lastCheck: { atMs: NOW_MS - 120_000, up: true, status: 200, latencyMs: 1_450 },
+    },
+  };
+  const blocked = site('waf', {
+    status: 'BLOCKED',
+    statusSinceMs: NOW_MS - 600_000,
+    lastCheck: {
+      atMs: NOW_MS - 600_000,
+      up: false,
+      status: 403,
+      reason: 'http-4xx',
+      detail: 'HTTP 403 Forbidden',
+      latencyMs: 20,
+    },
+  });
+  const inWindow = site('window', {
+    status: 'DOWN',
+    maintenanceMark: { sinceMs: NOW_MS - 60_000, statusAtStart: 'UP' },
+  });
+
+  it.each([
+    [degraded, 'up, HTTP 200 in 1450ms (slower than 800ms)'],
+    [
+      blocked,
+      'refused the monitor, HTTP 403: HTTP 403 Forbidden (allow-list our User-Agent, or --treat-blocked-as-down)',
+    ],
+  ])(
+    'describes the last change of a DEGRADED or BLOCKED site (%#) in words that are not "down"',
+    (record, text) => {
+      expect(describeLastCheck(record)).toBe(text);
+    },
+  );
+
+  it('shows DEGRADED and BLOCKED after the outages, and marks a site in a maintenance window', () => {
+    // Act
+    const lines = renderStatus([up, degraded, blocked, down, inWindow], NOW_MS).split('\n');
+
+    // Assess
+    expect(lines.map((line) => line.split(/\s{2,}/).slice(0, 2))).toEqual([
+      ['ID', 'STATE'],
+      ['down', 'DOWN'],
+      ['window', 'DOWN (maintenance)'],
+      ['waf', 'BLOCKED (refused)'],
+      ['slow', 'DEGRADED (slow)'],
+      ['up', 'UP'],
+    ]);
+    expect(summarizeStatus([up, degraded, blocked, down])).toBe(
+      '4 sites: 1 DOWN, 1 BLOCKED, 1 DEGRADED, 1 UP',
+    );
+    expect(JSON.parse(statusJson([inWindow])[0] ?? '{}')).toMatchObject({
+      state: 'DOWN',
+      inMaintenance: true,
+    });
   });
 
   it('lists the worst first, with since when and the last change', () => {
