@@ -53,6 +53,28 @@ export interface LocalRuntimeOptions {
   readonly stopTimeoutMs?: number;
   /** @default us-east-1 */
   readonly region?: string;
+  /**
+   * Fault injection, for tests only (`npm start` never sets it): given the emulators' endpoints, returns the
+   * endpoints each handler's SDK clients use instead, e.g. a proxy that fails some calls. Called once the
+   * emulators listen, before the handlers start. The runtime's own clients (event source, alert inbox,
+   * `store`) keep talking to the emulators directly.
+   */
+  readonly routeHandlerTraffic?: (
+    emulators: HandlerEndpoints,
+  ) => HandlerEndpointOverrides | Promise<HandlerEndpointOverrides>;
+}
+
+/** Where a handler's AWS SDK clients send their calls (AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS). */
+export interface HandlerEndpoints {
+  readonly dynamodb: string;
+  readonly sqs: string;
+  readonly sns: string;
+}
+
+/** Per handler, the endpoints to use instead of the emulators' (see LocalRuntimeOptions.routeHandlerTraffic). */
+export interface HandlerEndpointOverrides {
+  readonly fanOut?: Partial<HandlerEndpoints>;
+  readonly checker?: Partial<HandlerEndpoints>;
 }
 
 export type RuntimeEndpoints = Omit<RuntimeFile, 'pid' | 'startedAt'>;
@@ -216,6 +238,20 @@ async function launch(
     topicArn: resources.topicArn,
   };
 
+  const emulatorEndpoints: HandlerEndpoints = {
+    dynamodb: emulators.dynamodbEndpoint,
+    sqs: emulators.sqsEndpoint,
+    sns: emulators.sqsEndpoint,
+  };
+  const routes = (await options.routeHandlerTraffic?.(emulatorEndpoints)) ?? {};
+  const endpointEnvironment = (overrides: Partial<HandlerEndpoints> = {}) => {
+    const chosen = { ...emulatorEndpoints, ...overrides };
+    return {
+      AWS_ENDPOINT_URL_DYNAMODB: chosen.dynamodb,
+      AWS_ENDPOINT_URL_SQS: chosen.sqs,
+      AWS_ENDPOINT_URL_SNS: chosen.sns,
+    };
+  };
   // The environment the stack gives each function, pointed at the emulators; nothing from the shell leaks in.
   const sharedEnvironment = {
     PATH: process.env.PATH ?? '',
@@ -223,9 +259,6 @@ async function launch(
     AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SQS: emulators.sqsEndpoint,
-    AWS_ENDPOINT_URL_SNS: emulators.sqsEndpoint,
     // A profile in the developer's ~/.aws must not redirect or re-credential the handlers.
     AWS_CONFIG_FILE: join(dataDir, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'no-aws-credentials'),
@@ -241,7 +274,12 @@ async function launch(
       timeoutMs: FAN_OUT.timeoutMs,
       memorySizeMiB: FAN_OUT.memorySizeMiB,
       region,
-      environment: { ...sharedEnvironment, [ENV.scanSegments]: '4', [ENV.checksPerMessage]: '50' },
+      environment: {
+        ...sharedEnvironment,
+        ...endpointEnvironment(routes.fanOut),
+        [ENV.scanSegments]: '4',
+        [ENV.checksPerMessage]: '50',
+      },
       logFile: join(logsDir, 'fan-out.log'),
     }),
     LocalLambda.start({
@@ -252,6 +290,7 @@ async function launch(
       region,
       environment: {
         ...sharedEnvironment,
+        ...endpointEnvironment(routes.checker),
         [ENV.topicArn]: resources.topicArn,
         [ENV.checkConcurrency]: '256',
         // Local sites live on loopback; production never sets this.
