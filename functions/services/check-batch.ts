@@ -212,6 +212,7 @@ class CheckRun {
     let record: SiteRecord = { config: task.site, state: task.state };
     let committedAlerts: readonly Alert[] = [];
     let recheckAfterSeconds: number | undefined;
+    let alertsInDoubt: readonly Alert[] = [];
     for (let attempt = 1; ; attempt++) {
       const decision = decideTransition(record.config, record.state, result, task.checkId, this.deps.nowMs());
       if (!decision.next) break;
@@ -242,8 +243,24 @@ class CheckRun {
       // Removed, paused or pointed elsewhere while we checked: this result no longer applies.
       if (!fresh?.config.enabled || fresh.config.url !== task.site.url) return false;
       record = fresh;
+      // This check is already stored: a duplicate delivery won the race, or DynamoDB applied our own write and
+      // its answer was lost (the SDK's retry then failed the version check). Either way the transition's
+      // re-check may never have been sent (its id `r<version>` makes a second copy a no-op), and its alerts may
+      // be claimed by a publisher that will never send them: keep the message until they went out.
+      if (fresh.state.lastCheckId === task.checkId) {
+        if (fresh.state.version === decision.next.version) {
+          recheckAfterSeconds = decision.recheckAfterSeconds;
+          alertsInDoubt = decision.alerts;
+        }
+        break;
+      }
     }
     const published = await this.flushOutbox(record.config.siteId, record.state, committedAlerts, messageId);
+    const nowMs = this.deps.nowMs();
+    const isAlertInDoubt = pendingAlertsOf(record.state).some(
+      (entry) =>
+        entry.claimedUntilMs > nowMs && alertsInDoubt.some((alert) => alert.alertId === entry.alert.alertId),
+    );
     if (recheckAfterSeconds !== undefined) {
       const recheck: CheckTask = {
         checkId: `r${record.state.version}`,
@@ -252,7 +269,7 @@ class CheckRun {
       };
       this.#heldRechecks.push({ messageId, task: recheck, delaySeconds: recheckAfterSeconds });
     }
-    return !published;
+    return !published || isAlertInDoubt;
   }
 
   /**
