@@ -105,7 +105,8 @@ describe('fault injection: what users see when things break', () => {
     const outageStart = downState?.outage?.sinceMs ?? Number.NaN;
     row.observe(
       `${events.length} alerts (${events.join(', ')}), ${alertsWhileDown} while down; ` +
-        `${messagesReceived} deliveries (4 checks × 3 copies, ${messagesRetried} copies kept for a second look), ` +
+        `${messagesReceived} deliveries (4 checks × 3 copies, the re-checks the losing copies sent again, ` +
+        `${messagesRetried} copies kept for a second look), ` +
         `${sites.requests('dup')} probes; ${commits('dup')} transitions committed; ` +
         `DOWN alert says down since ${outageStartIn(down)?.slice(11, 19)} (first failed check at ${clockTime(outageStart)})`,
     );
@@ -324,7 +325,7 @@ describe('fault injection: what users see when things break', () => {
     const stats = runtime.stats();
     row.observe(
       `PENDING write: HTTP 500 on all ${refusedBeforeRetry} SDK attempts → ${stats.eventSource.messagesRetried} ` +
-        `message redelivered, then stored; DOWN write throttled once, outbox clear 500 once, both retried by the SDK ` +
+        `message redelivered, then stored; DOWN write throttled once, outbox clear 500 once, both retried by the SDK; ` +
         `transitions stored: ${commits('ledger') - 1} ` +
         `(PENDING, DOWN, UP); alerts: ${events.join(', ')}; DLQ ${depths.deadLetters}; ` +
         `down since ${outageStartIn(down)?.slice(11, 19)} (the first failed check whose write succeeded)`,
@@ -622,9 +623,9 @@ describe('fault injection: what users see when things break', () => {
     row.observe(
       `crashed sweep: ${crash ? 'invocation failed' : 'NO FAILURE'} after ${crashBatches.filter((k) => k === 'forward').length} ` +
         `batches sent (${crashBatches.filter((k) => k === 'cut').length} attempts cut), ` +
-        `${sum(afterCrash)} of 2,000 sites checked; same-minute retry after the lease: swept ${retry.due} sites, ` +
+        `${sum(afterCrash)} of 2,000 sites checked; same-minute retry after the lease: swept ${retry.due.toLocaleString('en-US')} sites, ` +
         `${coveredByRetry}/2,000 covered (${sum(afterCrash)} checked twice, deduplicated by check id); ` +
-        `next minute: ${next.due} due, ${onceInNext}/2,000 checked exactly once; DLQ ${(await runtime.queueDepths()).deadLetters}`,
+        `next minute: ${next.due.toLocaleString('en-US')} due, ${onceInNext}/2,000 checked exactly once; DLQ ${(await runtime.queueDepths()).deadLetters}`,
     );
     expect(crash).toBeInstanceOf(Error);
     expect(failedSweeps).toEqual([crashedMinute]);
