@@ -301,6 +301,13 @@ class CheckRun {
 
   /** Publishes one alert and clears it from the outbox. False when SNS refused it (it stays in the outbox). */
   async #publishOne(siteId: string, alert: Alert): Promise<boolean> {
+    if (!(await this.#send(siteId, alert))) return false;
+    await this.deps.store.clearAlert(siteId, alert.alertId);
+    return true;
+  }
+
+  /** Publishes one alert; false (logged) when SNS did not accept it, which leaves it in its outbox. */
+  async #send(siteId: string, alert: Alert): Promise<boolean> {
     try {
       await this.deps.publisher.publish(alert);
     } catch (error) {
@@ -313,7 +320,6 @@ class CheckRun {
     }
     this.counters.published++;
     this.deps.log.info('alert published', { siteId, alertId: alert.alertId, event: alert.event });
-    await this.deps.store.clearAlert(siteId, alert.alertId);
     return true;
   }
 
@@ -344,16 +350,8 @@ class CheckRun {
     await Promise.all([
       ...groups.map((group) => this.#publishGroup(group, membersOf(group.alerts), failed)),
       ...membersOf(singles).map(async (held) => {
-        try {
-          if (!(await this.#publishOne(held.siteId, held.entry.alert))) failed.add(held.messageId);
-        } catch (error) {
-          failed.add(held.messageId);
-          this.deps.log.error('alert published but not cleared: will be retried', {
-            siteId: held.siteId,
-            alertId: held.entry.alert.alertId,
-            error: (error as Error).message,
-          });
-        }
+        if (await this.#send(held.siteId, held.entry.alert)) await this.#clearPublished(held, failed);
+        else failed.add(held.messageId);
       }),
     ]);
   }
@@ -381,20 +379,21 @@ class CheckRun {
     this.counters.groups++;
     this.counters.published += members.length;
     this.deps.log.info('grouped alert published', { group: describeGroup(group), event: 'DOWN', alertIds });
-    await Promise.all(
-      members.map(async (held) => {
-        try {
-          await this.deps.store.clearAlert(held.siteId, held.entry.alert.alertId);
-        } catch (error) {
-          failed.add(held.messageId);
-          this.deps.log.error('alert published but not cleared: will be retried', {
-            siteId: held.siteId,
-            alertId: held.entry.alert.alertId,
-            error: (error as Error).message,
-          });
-        }
-      }),
-    );
+    await Promise.all(members.map((held) => this.#clearPublished(held, failed)));
+  }
+
+  /** SNS has the alert: take it out of its outbox; if that fails, its message comes back to try again. */
+  async #clearPublished(held: HeldAlert, failed: Set<string>): Promise<void> {
+    try {
+      await this.deps.store.clearAlert(held.siteId, held.entry.alert.alertId);
+    } catch (error) {
+      failed.add(held.messageId);
+      this.deps.log.error('alert published but not cleared: will be retried', {
+        siteId: held.siteId,
+        alertId: held.entry.alert.alertId,
+        error: (error as Error).message,
+      });
+    }
   }
 
   /** One message per `RECHECKS_PER_MESSAGE` re-checks of the same delay, one owner's sites side by side. */
