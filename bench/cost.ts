@@ -6,10 +6,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_ASSUMPTIONS, estimateMonthlyCost } from './cost/model.ts';
 import { PRICES } from './cost/prices.ts';
 import { type BenchReport, deriveCostDrivers } from './lib/report.ts';
+import { recommendedScanSegments } from './settings.ts';
 
 const LATEST = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 // The run the README's Performance section shows: used when this clone has not run the bench yet.
 const REFERENCE = fileURLToPath(new URL('./reference-run.json', import.meta.url));
+
+// What a single fan-out may take: the sweep must be enqueued well within its minute.
+const FAN_OUT_BUDGET_MS = 45_000;
 
 const positive = (raw: string): number => {
   const value = Number(raw);
@@ -30,9 +34,13 @@ function main(): void {
     .description('Monthly AWS cost of monitoring N sites, from the figures `npm run bench` measured')
     .option('--sites <n>', 'sites monitored', positive, 1_000)
     .option('--interval <minutes>', 'check interval of every site, minutes', positive, 1)
-    .option('--memory <MB>', 'checker Lambda memory (default: the measured preset)', positive)
+    .option(
+      '--memory <MB>',
+      'checker Lambda memory (default: the least that leaves CPU headroom, ≥ the preset)',
+      positive,
+    )
     .option('--fan-out-memory <MB>', 'fan-out Lambda memory (default: the measured preset)', positive)
-    .option('--scan-segments <n>', 'SCAN_SEGMENTS (default: the measured preset)', positive)
+    .option('--scan-segments <n>', 'SCAN_SEGMENTS (default: 1 per 10,000 sites, 1-16)', positive)
     .option(
       '--incidents <n>',
       'outages per site per month',
@@ -60,17 +68,22 @@ function main(): void {
   const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
   const drivers = deriveCostDrivers(report);
   if (!drivers) throw new Error(`${file} lacks a phase the cost model needs (sweep, pipeline and fan-out)`);
-  const checkerMemoryMiB = options.memory ?? report.settings.checkerMemoryMiB;
-  const estimate = estimateMonthlyCost({
-    sites: options.sites,
-    intervalMinutes: options.interval,
-    siteTimeoutMs: report.timeoutMs,
-    checkerMemoryMiB,
-    fanOutMemoryMiB: options.fanOutMemory ?? report.settings.fanOutMemoryMiB,
-    scanSegments: options.scanSegments ?? report.settings.scanSegments,
-    drivers,
-    assumptions: { incidentsPerSitePerMonth: options.incidents, httpsShare: options.httpsShare },
-  });
+  const estimateWith = (checkerMemoryMiB: number) =>
+    estimateMonthlyCost({
+      sites: options.sites,
+      intervalMinutes: options.interval,
+      siteTimeoutMs: report.timeoutMs,
+      checkerMemoryMiB,
+      fanOutMemoryMiB: options.fanOutMemory ?? report.settings.fanOutMemoryMiB,
+      scanSegments: options.scanSegments ?? recommendedScanSegments(options.sites),
+      drivers,
+      assumptions: { incidentsPerSitePerMonth: options.incidents, httpsShare: options.httpsShare },
+    });
+  // Without --memory: the measured preset's, or more when this deployment's checks need the CPU (Lambda's
+  // memory sizes come in 1 MB steps; 64 MB steps read better).
+  const needed = Math.ceil(estimateWith(report.settings.checkerMemoryMiB).perSweep.enoughMemoryMiB / 64) * 64;
+  const checkerMemoryMiB = options.memory ?? Math.max(report.settings.checkerMemoryMiB, needed);
+  const estimate = estimateWith(checkerMemoryMiB);
 
   const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
   const quantity = (value: number) =>
@@ -122,6 +135,13 @@ function main(): void {
     `CPU: ${sweep.cpuMsPerCheck.toFixed(2)} ms per check (${Math.round(options.httpsShare * 100)} % HTTPS); ` +
       `checker memory for CPU headroom: ${headroom}.`,
   );
+  // The fan-out Lambda times out at 50 s (infra/uptime-squirrel-stack.ts) and must end within the minute.
+  if (sweep.fanOutBilledMs > FAN_OUT_BUDGET_MS) {
+    console.log(
+      `WARNING: one fan-out would need ~${Math.round(sweep.fanOutBilledMs / 1000)} s a minute: past its 50 s timeout. ` +
+        'Split the scan segments over several fan-out invocations (bench/README.md, "1,000,000 sites").',
+    );
+  }
   console.log(table.toString());
   console.log(
     `Per 1,000 sites: ${usd((estimate.listUsd / options.sites) * 1000)} a month at list price. ` +

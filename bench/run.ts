@@ -14,12 +14,12 @@ import { type CheckerProcess, startCheckerProcess } from './phases/checker-sweep
 import type { SweepMeasurement } from './phases/checker-worker.ts';
 import type { FanOutMeasurement, FanOutRun } from './phases/fanout-worker.ts';
 import type { CheckerSideMeasurement, PipelineSeeded, PipelineSetup } from './phases/pipeline-worker.ts';
-import { PRESETS, type PresetName, type Settings } from './settings.ts';
+import { LAMBDA_MAX_OPEN_FILES, PRESETS, type PresetName, type Settings } from './settings.ts';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 // Bounds every wait on the pipeline: a run that hangs still ends, and says so.
 const PIPELINE_LIMIT_MS = 60_000;
-// Descriptors the pipeline process needs beyond its checks in flight: SDK sockets, emulator clients, stdio.
+// Descriptors a process needs beyond its sockets to sites: SDK clients, IPC, stdio.
 const DESCRIPTOR_MARGIN = 1_000;
 
 interface Options {
@@ -48,7 +48,11 @@ const setting = (raw: string, previous: Partial<Settings>): Partial<Settings> =>
   if (!key || value === undefined || !known.includes(key)) {
     throw new InvalidArgumentError(`expected one of ${known.join(', ')} as name=value, got "${raw}"`);
   }
-  return { ...previous, [key]: value === 'true' ? true : value === 'false' ? false : positive(value) };
+  const parsed = value === 'true' ? true : value === 'false' ? false : Number(value);
+  if (typeof parsed === 'number' && (!Number.isInteger(parsed) || parsed < 0)) {
+    throw new InvalidArgumentError(`expected a whole number ≥ 0 (or true/false) for ${key}, got "${value}"`);
+  }
+  return { ...previous, [key]: parsed };
 };
 
 async function main(): Promise<void> {
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
     `bench: preset ${options.preset}${Object.keys(options.set).length ? ` with ${JSON.stringify(options.set)}` : ''}; ` +
       `${machine.cpus} CPUs (${machine.cpuModel}), load ${machine.loadAverage1m.toFixed(2)}, ulimit -n ${machine.openFilesLimit}`,
   );
-  checkDescriptors(options, settings);
+  checkDescriptors(options);
 
   const report: BenchReport = {
     version: 1,
@@ -103,20 +107,22 @@ async function main(): Promise<void> {
   console.log(`\nwrote bench/results/bench-${stamp}.json and bench/results/latest.json`);
 }
 
-/** Fails early, by name, when the pipeline could run out of descriptors (EMFILE must never look like a down site). */
-function checkDescriptors(options: Options, settings: Settings): void {
-  if (options.skip.includes('pipeline')) return;
-  const needed =
-    Math.min(options.pipelineSites, settings.maxConcurrency * settings.checkConcurrency) + DESCRIPTOR_MARGIN;
+/**
+ * Fails early, by name, when descriptors are short (EMFILE must never look like a down site). Each checker
+ * process gets Lambda's 1,024; the fleet splits into as many processes as its listeners need, within reason.
+ */
+function checkDescriptors(options: Options): void {
   const limit = openFilesLimit();
-  if (limit < needed) {
+  const fleetShards = Math.ceil((2 * options.pipelineSites) / Math.max(1, limit - DESCRIPTOR_MARGIN));
+  if (
+    limit < LAMBDA_MAX_OPEN_FILES + DESCRIPTOR_MARGIN ||
+    (!options.skip.includes('pipeline') && fleetShards > 4)
+  ) {
     throw new Error(
-      `ulimit -n is ${limit}; the pipeline keeps up to ${settings.maxConcurrency} × ${settings.checkConcurrency} ` +
-        `checks in flight and needs ${needed}. Run it as \`npm run bench\` (which raises the limit) or raise it ` +
-        'yourself (`ulimit -n 20000`).',
+      `ulimit -n is ${limit}: too low for a fleet of ${options.pipelineSites} sites (one listener each). ` +
+        'Run the bench as `npm run bench` (which raises the limit) or raise it yourself (`ulimit -n 20000`).',
     );
   }
-  // The fleet is split into as many processes as its listeners and connections need (fleet/remote.ts).
 }
 
 async function runCheckerSweep(options: Options, settings: Settings): Promise<BenchReport['checkerSweep']> {
@@ -130,7 +136,7 @@ async function runCheckerSweep(options: Options, settings: Settings): Promise<Be
   try {
     const inFlight = Math.min(sites, checker.invocations * settings.checkConcurrency);
     const ideal = idealBoundMs(fleet.truth, inFlight);
-    const split = new CpuSplit({ checker: checker.pid, fleet: fleet.pids });
+    const split = new CpuSplit({ checker: checker.pids, fleet: fleet.pids });
     // The first sweep is a cold container (JIT, lazy loading); the second is the usual warm one.
     const cold = summarize(fleet.truth, ideal.boundMs, await sweepOnce(fleet, checker.sweep));
     console.log(`  cold: ${(cold.wallMs / 1000).toFixed(2)} s, ratio ${cold.ratio.toFixed(3)}`);
@@ -156,21 +162,25 @@ async function runCheckerSweep(options: Options, settings: Settings): Promise<Be
 async function sweepOnce(
   fleet: RemoteFleet,
   sweep: () => Promise<SweepMeasurement>,
-): Promise<SweepMeasurement & { requests: number }> {
+): Promise<SweepMeasurement & { requests: number; bytesSent: number }> {
   const before = await fleet.counts();
+  const bytesBefore = await fleet.bytesIn();
   const measurement = await sweep();
+  // The fleet sees a connection's close a moment after the checker drops it.
+  await new Promise((resolve) => setTimeout(resolve, 200));
   const after = await fleet.counts();
+  const bytesSent = (await fleet.bytesIn()) - bytesBefore;
   let requests = 0;
   after.forEach((count, index) => {
     requests += count - (before[index] ?? 0);
   });
-  return { ...measurement, requests };
+  return { ...measurement, requests, bytesSent };
 }
 
 function summarize(
   truth: readonly SiteTruth[],
   boundMs: number,
-  m: SweepMeasurement & { requests: number },
+  m: SweepMeasurement & { requests: number; bytesSent: number },
 ): SweepSummary {
   const score = scoreVerdicts(truth, m.results as readonly (CheckResult | undefined)[]);
   const checks = m.invocations.reduce((sum, invocation) => sum + invocation.checks, 0);
@@ -180,6 +190,7 @@ function summarize(
     ratio: m.wallMs / boundMs,
     score,
     requestsPerSite: m.requests / truth.length,
+    bytesSentPerSite: m.bytesSent / truth.length,
     cpuMsPerCheck: (m.cpuUserMs + m.cpuSystemMs) / Math.max(1, checks),
     peakRssMiB: m.peakRssMiB,
     memoryAtPeakMiB: m.memoryAtPeak,
@@ -213,6 +224,7 @@ async function runPipelines(
   const endpoints = { dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
   const fleet = await startRemoteFleet({ size: sites, seed: options.seed + 1, timeoutMs: options.timeoutMs });
   // Two Lambdas, two processes: the fan-out must not wait for the checker's event loop, nor it for the fan-out.
+  // The checker's invocations share one process here (on AWS each has its own CPU): see bench/README.md.
   const checker = await startBundledChild(new URL('./phases/pipeline-worker.ts', import.meta.url), {
     env: { BENCH_PIPELINE: '1' },
     sourceMaps: settings.sourceMaps,
@@ -349,13 +361,18 @@ async function runTls(options: Options, settings: Settings): Promise<BenchReport
         checker ??
         (await startCheckerProcess(setup, settings.sourceMaps, { NODE_EXTRA_CA_CERTS: certificates.caFile }));
       if (checker) await process.setup(setup);
-      const sweeps = [await process.sweep(), await process.sweep(), await process.sweep()];
+      const sweeps = [
+        await sweepOnce(fleet, process.sweep),
+        await sweepOnce(fleet, process.sweep),
+        await sweepOnce(fleet, process.sweep),
+      ];
       const score = scoreVerdicts(
         fleet.truth,
         (sweeps[0]?.results ?? []) as readonly (CheckResult | undefined)[],
       );
       const perCheck = sweeps.map((sweep) => (sweep.cpuUserMs + sweep.cpuSystemMs) / sites);
-      return { process, perCheck, score, wallMs: sweeps.map((sweep) => sweep.wallMs) };
+      const bytesPerCheck = (sweeps.at(-1)?.bytesSent ?? 0) / sites;
+      return { process, perCheck, score, wallMs: sweeps.map((sweep) => sweep.wallMs), bytesPerCheck };
     } finally {
       await fleet.stop();
     }
@@ -373,6 +390,8 @@ async function runTls(options: Options, settings: Settings): Promise<BenchReport
       httpsWallMs: https.wallMs,
       httpWallMs: http.wallMs,
       httpsUnhealthy: https.score.faults + https.score.falsePositives,
+      httpsBytesSentPerCheck: https.bytesPerCheck,
+      httpBytesSentPerCheck: http.bytesPerCheck,
     };
   } finally {
     await https.process.stop();

@@ -41,7 +41,7 @@ export const BASELINE: Settings = {
 export const TUNED: Settings = {
   checksPerMessage: 80,
   batchSize: 10,
-  batchingWindowMs: 1_000,
+  batchingWindowMs: 0,
   checkConcurrency: 800,
   maxConcurrency: 16,
   scanSegments: 4,
@@ -57,3 +57,10 @@ export type PresetName = keyof typeof PRESETS;
 export const LAMBDA_MAX_OPEN_FILES = 1024;
 /** The checker Lambda's timeout (infra/uptime-squirrel-stack.ts CHECKER_TIMEOUT). */
 export const CHECKER_TIMEOUT_MS = 60_000;
+
+/**
+ * SCAN_SEGMENTS for a table of `sites`: one segment per ~10,000 items, 1 to 16. The fan-out packs each scan
+ * page on its own, so a small table spread over many segments makes part-full messages (more invocations).
+ */
+export const recommendedScanSegments = (sites: number): number =>
+  Math.min(16, Math.max(1, Math.ceil(sites / 10_000)));

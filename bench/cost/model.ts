@@ -22,8 +22,10 @@ export interface Assumptions {
   readonly alarms: number;
   /** DynamoDB returns Scan results in pages of at most 1 MB. */
   readonly scanPageBytes: number;
-  /** Share of sites served over HTTPS: each adds the measured TLS handshake CPU. */
+  /** Share of sites served over HTTPS: each adds the measured TLS handshake CPU and bytes. */
   readonly httpsShare: number;
+  /** IP and TCP headers of the ~8 packets a check sends (SYN, ACKs, request, TLS records, FIN): 52 B each. */
+  readonly headerBytesPerCheck: number;
   /** An invocation's CPU should keep the event loop at most this busy within the site timeout, or late
    * callbacks start to look like timeouts. Used to say which memory is enough. */
   readonly maxCpuShareOfTimeout: number;
@@ -41,6 +43,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   alarms: 4,
   scanPageBytes: 1024 * 1024,
   httpsShare: 1,
+  headerBytesPerCheck: 8 * 52,
   maxCpuShareOfTimeout: 0.5,
 };
 
@@ -105,7 +108,8 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const pages = Math.max(Math.min(input.scanSegments, input.sites), Math.ceil(input.sites / itemsPerPage));
   const duePerPage = due / pages;
   const messages = due === 0 ? 0 : pages * Math.ceil(duePerPage / d.checksPerMessage);
-  const invocations = Math.ceil(messages / d.batchSize);
+  // Pollers take what is there: batches are not always full (measured in the local pipeline).
+  const invocations = Math.ceil(messages / (d.batchSize * d.batchFill));
   const checksPerInvocation = invocations === 0 ? 0 : due / invocations;
 
   const cpuMsPerCheck = d.cpuMsPerCheck + a.httpsShare * d.httpsExtraCpuMsPerCheck;
@@ -158,6 +162,11 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     incidents * a.writesPerIncident * d.eventLogBytesPerStateWrite +
     sweeps * (d.fanOutLogBytesPerSweep + a.platformLogBytesPerInvocation);
   const logGb = logBytes / GIB;
+
+  const checksPerMonth = input.sites * (MINUTES_PER_MONTH / input.intervalMinutes) + recheckInvocations;
+  const bytesOutPerCheck =
+    d.bytesSentPerCheck + a.httpsShare * d.httpsExtraBytesSentPerCheck + a.headerBytesPerCheck;
+  const transferOutGb = (checksPerMonth * bytesOutPerCheck) / GIB;
 
   const lines: CostLine[] = [
     {
@@ -235,6 +244,15 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       billedUsd: perMillion(afterFree(publishes, ALWAYS_FREE.snsPublishes), PRICES.sns.perMillionPublishes),
     },
     {
+      service: 'Data transfer',
+      item: `out to the internet: the checks' requests (~${Math.round(bytesOutPerCheck)} B each with headers)`,
+      quantity: transferOutGb,
+      unit: 'GB',
+      listUsd: transferOutGb * PRICES.dataTransfer.perGbOutToInternet,
+      billedUsd:
+        afterFree(transferOutGb, ALWAYS_FREE.dataTransferOutGb) * PRICES.dataTransfer.perGbOutToInternet,
+    },
+    {
       service: 'CloudWatch',
       item: 'Logs ingested and kept a month (handlers + Lambda platform lines)',
       quantity: logGb,
@@ -256,7 +274,6 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
         afterFree(a.alarms, ALWAYS_FREE.alarms) * PRICES.cloudwatch.perAlarmMonth,
     },
   ];
-  const checksPerMonth = input.sites * (MINUTES_PER_MONTH / input.intervalMinutes);
   return {
     lines,
     listUsd: lines.reduce((sum, line) => sum + line.listUsd, 0),
@@ -285,7 +302,7 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       },
       {
         name: 'CloudWatch Synthetics canaries',
-        usd: checksPerMonth * PRICES.synthetics.perCanaryRun,
+        usd: input.sites * (MINUTES_PER_MONTH / input.intervalMinutes) * PRICES.synthetics.perCanaryRun,
         basis: `$0.0012 per run, one canary per site every ${input.intervalMinutes} min (Lambda and S3 not counted)`,
       },
     ],

@@ -45,6 +45,12 @@ export const PRICES = {
     /** Each optional feature: HTTPS, string matching, fast (10 s) interval, latency measurement. */
     perOptionalFeatureMonth: 1,
   },
+  dataTransfer: {
+    checkedOn: '2025-11-01',
+    source:
+      'https://aws.amazon.com/ec2/pricing/on-demand/ (data transfer out to the internet, first 10 TB; in is free)',
+    perGbOutToInternet: 0.09,
+  },
   synthetics: {
     checkedOn: '2025-11-01',
     source: 'https://aws.amazon.com/cloudwatch/pricing/ (Synthetics, per canary run)',
@@ -61,6 +67,7 @@ export const ALWAYS_FREE = {
   logsIngestedGb: 5,
   customMetrics: 10,
   alarms: 10,
+  dataTransferOutGb: 100,
 } as const;
 
 /** AWS bills a month as 730 hours. */

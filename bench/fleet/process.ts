@@ -23,6 +23,7 @@ serveCommands(
       return fleet.urls;
     },
     counts: () => fleet?.counts() ?? new Uint32Array(),
+    bytesIn: () => fleet?.bytesIn() ?? 0,
     stop: async () => {
       await fleet?.stop();
       fleet = undefined;

@@ -12,6 +12,8 @@ export interface RemoteFleet {
   readonly pids: readonly (number | undefined)[];
   /** Requests (connections, for resets) per site so far, by site index. */
   counts(): Promise<Uint32Array>;
+  /** Bytes the checker has sent to the fleet so far (all shards). */
+  bytesIn(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,10 @@ export async function startRemoteFleet(options: FleetOptions, tls?: FleetTls): P
         });
       }
       return total;
+    },
+    bytesIn: async () => {
+      const all = await Promise.all(children.map((child) => child.request<number>('bytesIn')));
+      return all.reduce((sum, bytes) => sum + bytes, 0);
     },
     stop: async () => {
       await Promise.all(children.map((child) => child.stop()));

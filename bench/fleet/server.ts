@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { type AddressInfo, createServer as createNetServer, type Server } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { SiteTruth } from './plan.ts';
 
 /** A running simulated fleet: one listener per site, each on its own loopback address. */
@@ -9,6 +9,8 @@ export interface RunningFleet {
   readonly urls: readonly string[];
   /** HTTP requests (connections, for resets) each site has received so far, by site index. */
   counts(): Uint32Array;
+  /** Bytes the checker has sent to the fleet over closed connections (TLS records included): its upload. */
+  bytesIn(): number;
   /** Closes every listener and drops every open connection (hung requests included). */
   stop(): Promise<void>;
 }
@@ -26,12 +28,19 @@ export async function startFleet(
   tls?: FleetTls,
 ): Promise<RunningFleet> {
   const counts = new Uint32Array(size);
+  const traffic = { bytesIn: 0 };
   const servers: Server[] = [];
   const urls: string[] = new Array(size).fill('');
   for (let start = 0; start < plan.length; start += LISTEN_BATCH) {
     await Promise.all(
       plan.slice(start, start + LISTEN_BATCH).map(async (site) => {
         const server = createSiteServer(site, counts, tls);
+        // The raw TCP socket, also under TLS: what the checker would pay as data transfer out.
+        server.on('connection', (socket: Socket) => {
+          socket.once('close', () => {
+            traffic.bytesIn += socket.bytesRead;
+          });
+        });
         const port = await listen(server, site.address);
         if (site.behaviour === 'refused') await close(server);
         else servers.push(server);
@@ -43,6 +52,7 @@ export async function startFleet(
   return {
     urls,
     counts: () => counts.slice(),
+    bytesIn: () => traffic.bytesIn,
     stop: async () => {
       await Promise.all(servers.map(close));
     },

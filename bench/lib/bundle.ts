@@ -41,18 +41,23 @@ export interface BundledChildOptions {
   readonly maxOpenFiles?: number;
 }
 
+/** Node flags of a bundled child: source maps as the Lambda has them, a CPU profile when asked for. */
+export function lambdaExecArgv(sourceMaps: boolean): string[] {
+  return [
+    ...(sourceMaps ? ['--enable-source-maps'] : []),
+    // BENCH_CPU_PROFILE_DIR=dir writes a .cpuprofile per bundled child (open it in Chrome DevTools).
+    ...(process.env.BENCH_CPU_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
+      : []),
+  ];
+}
+
 /** Bundles `entry` and starts it as a child process on plain node, the way Lambda runs a function. */
 export async function startBundledChild(entry: URL, options: BundledChildOptions): Promise<Child> {
   const bundle = await bundleLikeLambda(entry);
   return new Child(bundle, {
     env: options.env,
-    execArgv: [
-      ...(options.sourceMaps ? ['--enable-source-maps'] : []),
-      // BENCH_CPU_PROFILE_DIR=dir writes a .cpuprofile per bundled child (open it in Chrome DevTools).
-      ...(process.env.BENCH_CPU_PROFILE_DIR
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
-        : []),
-    ],
+    execArgv: lambdaExecArgv(options.sourceMaps),
     ...(options.maxOpenFiles === undefined ? {} : { maxOpenFiles: options.maxOpenFiles }),
   });
 }

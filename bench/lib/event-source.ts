@@ -31,6 +31,8 @@ export interface InvocationOutcome {
 }
 
 export interface InvocationRecord {
+  /** Epoch ms when the invocation began (after the batching window). */
+  readonly startedAtMs: number;
   readonly messages: number;
   readonly checks: number;
   readonly durationMs: number;
@@ -45,7 +47,7 @@ export class LocalEventSource {
   readonly #sqs: SQSClient;
   readonly #queueUrl: string;
   readonly #options: EventSourceOptions;
-  readonly #invoke: (records: QueueRecord[]) => Promise<InvocationOutcome>;
+  readonly #invoke: (records: QueueRecord[], poller: number) => Promise<InvocationOutcome>;
   #running = false;
   #inFlight = 0;
   #pollers: Promise<void>[] = [];
@@ -55,7 +57,8 @@ export class LocalEventSource {
     sqs: SQSClient,
     queueUrl: string,
     options: EventSourceOptions,
-    invoke: (records: QueueRecord[]) => Promise<InvocationOutcome>,
+    /** Runs one invocation; `poller` says which poller (one container each) asks. */
+    invoke: (records: QueueRecord[], poller: number) => Promise<InvocationOutcome>,
   ) {
     if (options.batchSize < 1 || options.batchSize > 10) {
       throw new RangeError(`batchSize must be 1-10, got ${options.batchSize}`);
@@ -68,7 +71,7 @@ export class LocalEventSource {
 
   start(): void {
     this.#running = true;
-    this.#pollers = Array.from({ length: this.#options.pollers }, () => this.#poll());
+    this.#pollers = Array.from({ length: this.#options.pollers }, (_, poller) => this.#poll(poller));
   }
 
   /** Resolves when no invocation is running (messages may still be waiting in the queue). */
@@ -95,7 +98,7 @@ export class LocalEventSource {
     return Messages;
   }
 
-  async #poll(): Promise<void> {
+  async #poll(poller: number): Promise<void> {
     while (this.#running) {
       const Messages = await this.#receive(this.#options.batchSize, this.#options.waitTimeSeconds);
       if (Messages.length === 0) continue;
@@ -108,12 +111,14 @@ export class LocalEventSource {
       this.#inFlight++;
       try {
         const startMs = performance.now();
+        const startedAtMs = Date.now();
         const records = Messages.map((message) => ({
           messageId: message.MessageId ?? '',
           body: message.Body ?? '',
         }));
-        const outcome = await this.#invoke(records);
+        const outcome = await this.#invoke(records, poller);
         this.invocations.push({
+          startedAtMs,
           messages: records.length,
           checks: outcome.checks,
           durationMs: performance.now() - startMs,

@@ -25,6 +25,8 @@ export interface SweepSummary {
   readonly ratio: number;
   readonly score: VerdictScore;
   readonly requestsPerSite: number;
+  /** Bytes the checker sent per site (TCP payload, TLS records included): the Lambda's data transfer out. */
+  readonly bytesSentPerSite: number;
   readonly cpuMsPerCheck: number;
   readonly peakRssMiB: number;
   readonly memoryAtPeakMiB: Readonly<Record<string, number>>;
@@ -80,6 +82,8 @@ export interface BenchReport {
     readonly httpWallMs?: readonly number[];
     /** Healthy HTTPS sites not judged up: must be 0, or the certificates were not trusted. */
     readonly httpsUnhealthy?: number;
+    readonly httpsBytesSentPerCheck?: number;
+    readonly httpBytesSentPerCheck?: number;
   };
   fanOut?: {
     readonly sites: number;
@@ -128,12 +132,17 @@ export interface CostDrivers {
   /** Checks one message carries at most (CHECKS_PER_MESSAGE or the 63 KiB cap, whichever is smaller). */
   readonly checksPerMessage: number;
   readonly batchSize: number;
+  /** Messages per invocation over batchSize, as the local event source filled them (no batching window). */
+  readonly batchFill: number;
   /** A warm checker invocation of `checksPerInvocation` checks, as measured on one core of this machine. */
   readonly checksPerInvocation: number;
   readonly invocationMs: number;
   readonly cpuMsPerCheck: number;
   /** What a TLS handshake adds to a check's CPU (0 when the HTTPS phase did not run). */
   readonly httpsExtraCpuMsPerCheck: number;
+  /** Bytes a check sends (TCP payload): over plain HTTP as the sweep measured, and what TLS adds. */
+  readonly bytesSentPerCheck: number;
+  readonly httpsExtraBytesSentPerCheck: number;
   readonly checkerPeakRssMiB: number;
   /** The checker's metric line (EMF), once per invocation. */
   readonly metricLogBytesPerInvocation: number;
@@ -165,10 +174,22 @@ export function deriveCostDrivers(report: BenchReport): CostDrivers | undefined 
   return {
     checksPerMessage: Math.min(report.settings.checksPerMessage, Math.floor((63 * 1024) / bytesPerCheck)),
     batchSize: report.settings.batchSize,
+    batchFill: Math.min(
+      1,
+      report.pipeline
+        ? report.pipeline.sweep.messages /
+            Math.max(1, report.pipeline.invocations.length * report.settings.batchSize)
+        : 1,
+    ),
     checksPerInvocation: Math.max(...checks),
     invocationMs: median(warm.invocations.map((invocation) => invocation.durationMs)),
     cpuMsPerCheck: warm.cpuMsPerCheck,
     httpsExtraCpuMsPerCheck: httpsExtraCpuMs(report) ?? 0,
+    bytesSentPerCheck: warm.bytesSentPerSite,
+    httpsExtraBytesSentPerCheck: Math.max(
+      0,
+      (report.tls?.httpsBytesSentPerCheck ?? 0) - (report.tls?.httpBytesSentPerCheck ?? 0),
+    ),
     checkerPeakRssMiB: Math.max(sweep.cold.peakRssMiB, warm.peakRssMiB),
     metricLogBytesPerInvocation: warm.metricLogBytes / Math.max(1, warm.invocations.length),
     eventLogBytesPerStateWrite: (warm.logBytes - warm.metricLogBytes) / Math.max(1, warm.stateWrites),
@@ -255,7 +276,7 @@ export function printReport(report: BenchReport): void {
         verdict(Math.max(cold.requestsPerSite, warm.requestsPerSite) <= TARGETS.requestsPerSite),
       ],
       [
-        'Peak RSS of the checker process (cold / warm)',
+        'Peak RSS per invocation process (cold / warm)',
         `${mib(cold.peakRssMiB)} / ${mib(warm.peakRssMiB)}`,
         `≤ ${TARGETS.peakRssMiB} MB`,
         verdict(Math.max(cold.peakRssMiB, warm.peakRssMiB) <= TARGETS.peakRssMiB),
@@ -363,6 +384,12 @@ export function printReport(report: BenchReport): void {
         [
           'TLS adds per check (warm); healthy HTTPS sites not up',
           `${(httpsExtraCpuMs(report) ?? 0).toFixed(2)} ms; ${tls.httpsUnhealthy ?? 0}`,
+          '',
+          '',
+        ],
+        [
+          'Bytes sent per check, HTTPS / HTTP (data transfer out)',
+          `${count(tls.httpsBytesSentPerCheck ?? 0)} / ${count(tls.httpBytesSentPerCheck ?? 0)} B`,
           '',
           '',
         ],

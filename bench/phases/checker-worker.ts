@@ -14,6 +14,8 @@ export interface SweepSetup {
   readonly urls: readonly string[];
   readonly timeoutMs: number;
   readonly settings: Settings;
+  /** Which invocations of the sweep this process runs (all of them when absent). */
+  readonly invocations?: readonly number[];
 }
 
 export interface InvocationFigures {
@@ -22,8 +24,11 @@ export interface InvocationFigures {
   readonly durationMs: number;
 }
 
-/** One sweep of the whole fleet by the checker, measured in the checker's own process. */
+/** One sweep (or this process's invocations of it), measured in the checker's own process. */
 export interface SweepMeasurement {
+  /** Epoch ms: the sweep is spread over processes, so their clocks are compared as wall time. */
+  readonly startedAtMs: number;
+  readonly endedAtMs: number;
   readonly wallMs: number;
   /** When the last check began, from the start of the sweep. */
   readonly lastStartMs: number;
@@ -67,7 +72,10 @@ let setup: SweepSetup | undefined;
 async function sweep(): Promise<SweepMeasurement> {
   if (!setup || !probe) throw new Error('sweep before setup');
   const { urls, settings } = setup;
-  const batches = packInvocations(setup, Date.now());
+  const all = packInvocations(setup, Date.now());
+  const batches = setup.invocations
+    ? setup.invocations.map((index) => all[index] ?? []).filter((batch) => batch.length > 0)
+    : all;
 
   const recorder = new ResultRecorder(urls);
   const logger = createCountingLogger();
@@ -104,6 +112,7 @@ async function sweep(): Promise<SweepMeasurement> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const cpuBefore = process.cpuUsage();
+  const startedAtMs = Date.now();
   const startMs = performance.now();
   const invocations = await Promise.all(
     batches.map(async (batch) => {
@@ -120,6 +129,7 @@ async function sweep(): Promise<SweepMeasurement> {
     }),
   );
   const wallMs = performance.now() - startMs;
+  const endedAtMs = Date.now();
   const lastStartMs = recorder.lastStartAtMs - startMs;
   const cpu = process.cpuUsage(cpuBefore);
   delay.disable();
@@ -128,6 +138,8 @@ async function sweep(): Promise<SweepMeasurement> {
   await new Promise((resolve) => setTimeout(resolve, 200));
   const descriptorsLeft = openDescriptors() - descriptorsBefore;
   return {
+    startedAtMs,
+    endedAtMs,
     wallMs,
     lastStartMs,
     invocations,

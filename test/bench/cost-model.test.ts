@@ -7,6 +7,7 @@ import type { CostDrivers } from '../../bench/lib/report.ts';
 const drivers: CostDrivers = {
   checksPerMessage: 80,
   batchSize: 10,
+  batchFill: 1,
   checksPerInvocation: 800,
   invocationMs: 5_300,
   cpuMsPerCheck: 0.5,
@@ -17,6 +18,8 @@ const drivers: CostDrivers = {
   fanOutMsPer1000Sites: 40,
   fanOutLogBytesPerSweep: 150,
   messageBytesPerCheck: 430,
+  bytesSentPerCheck: 150,
+  httpsExtraBytesSentPerCheck: 600,
   readUnitsPer1000Sites: 46.7,
   itemBytes: 380,
   writesPerNewFailure: 1,
@@ -45,6 +48,14 @@ describe('estimateMonthlyCost', () => {
 
     // Assess
     expect(result.perSweep).toMatchObject({ dueSites: 1_000, messages: 13, checkerInvocations: 2 });
+  });
+
+  it('needs more invocations when pollers take part-full batches', () => {
+    // Act
+    const result = estimate({ drivers: { ...drivers, batchFill: 0.5 } });
+
+    // Assess: 13 messages, 5 a batch.
+    expect(result.perSweep.checkerInvocations).toBe(3);
   });
 
   it('makes part-full messages when many scan segments each pack their own page', () => {
