@@ -43,7 +43,7 @@ export const TUNED: Settings = {
   batchSize: 10,
   batchingWindowMs: 0,
   checkConcurrency: 800,
-  maxConcurrency: 16,
+  maxConcurrency: 24,
   scanSegments: 4,
   checkerMemoryMiB: 512,
   fanOutMemoryMiB: 512,
