@@ -29,6 +29,8 @@ export interface MonitorFunctionProps {
   readonly maxEventAge?: Duration;
   /** Retries of a failed asynchronous invocation. @default - Lambda's default (2) */
   readonly retryAttempts?: number;
+  /** Source-mapped stack traces (`--enable-source-maps`); they cost memory and CPU. @default true */
+  readonly sourceMaps?: boolean;
 }
 
 /**
@@ -71,7 +73,10 @@ export class MonitorFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       maxEventAge: props.maxEventAge,
       retryAttempts: props.retryAttempts,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment:
+        (props.sourceMaps ?? true)
+          ? { ...props.environment, NODE_OPTIONS: '--enable-source-maps' }
+          : props.environment,
       bundling: {
         format: OutputFormat.ESM,
         mainFields: ['module', 'main'],

@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SiteStore, SWEEP_LEASE_KEY } from '../functions/adapters/site-store.ts';
-import { ENV } from '../functions/config.ts';
+import { ENV, TUNING } from '../functions/config.ts';
 import type { SweepReport } from '../functions/services/sweep.ts';
 import { AlertInbox, type ReceivedAlert } from './alert-inbox.ts';
 import { type PortRequest, startEmulators } from './emulators.ts';
@@ -151,7 +151,7 @@ export class RuntimeAlreadyRunningError extends Error {
 
 // Same values as the stack (infra/uptime-squirrel-stack.ts).
 const FAN_OUT = { name: 'uptime-squirrel-fan-out', timeoutMs: 50_000, memorySizeMiB: 512 } as const;
-const CHECKER = { name: 'uptime-squirrel-checker', timeoutMs: 60_000, memorySizeMiB: 512 } as const;
+const CHECKER = { name: 'uptime-squirrel-checker', timeoutMs: 60_000, memorySizeMiB: 1024 } as const;
 const SCHEDULE_RULE_NAME = 'uptime-squirrel-schedule';
 const CHECKER_BATCH_SIZE = 10;
 const FAKE_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -277,8 +277,8 @@ async function launch(
       environment: {
         ...sharedEnvironment,
         ...endpointEnvironment(routes.fanOut),
-        [ENV.scanSegments]: '4',
-        [ENV.checksPerMessage]: '50',
+        [ENV.scanSegments]: String(TUNING.scanSegments),
+        [ENV.checksPerMessage]: String(TUNING.checksPerMessage),
       },
       logFile: join(logsDir, 'fan-out.log'),
     }),
@@ -292,7 +292,7 @@ async function launch(
         ...sharedEnvironment,
         ...endpointEnvironment(routes.checker),
         [ENV.topicArn]: resources.topicArn,
-        [ENV.checkConcurrency]: '256',
+        [ENV.checkConcurrency]: String(TUNING.checkConcurrency),
         // Local sites live on loopback; production never sets this.
         [ENV.allowPrivateTargets]: 'true',
       },

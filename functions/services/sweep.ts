@@ -7,6 +7,9 @@ import { packCheckMessages } from '../domain/check-message.ts';
 import { isDue, minuteOfEpoch } from '../domain/schedule.ts';
 import type { SiteState } from '../domain/site-state.ts';
 
+// One SendMessageBatch worth of full messages: bounds the memory a sweep of any table size holds.
+const MESSAGES_PER_FLUSH = 10;
+
 export interface SweepDeps {
   readonly store: Pick<SiteStore, 'scanSites' | 'acquireSweep' | 'completeSweep'>;
   readonly queue: Pick<CheckQueue, 'send'>;
@@ -46,28 +49,37 @@ export async function runSweep(
     deps.log.info('sweep skipped: this minute was already swept', { minute });
     return { minute, duplicate: true, ...counts };
   }
+  // Due checks from every segment wait here until a batch of full messages is ready: fewer, fuller messages,
+  // and one owner's sites side by side even when the parallel scan spread them over segments.
+  const waiting: CheckTask[] = [];
+  const flush = async () => {
+    const tasks = waiting.splice(0).sort((a, b) => compareSitesForGrouping(a.site, b.site));
+    if (tasks.length === 0) return;
+    const bodies = packCheckMessages(tasks, { maxTasks: options.checksPerMessage });
+    counts.messages += bodies.length;
+    await deps.queue.send(bodies);
+  };
   await deps.store.scanSites(options.scanSegments, async (page: ScanPage) => {
     const tasks = dueTasks(page, minute);
-    const bodies = packCheckMessages(tasks, { maxTasks: options.checksPerMessage });
-    await deps.queue.send(bodies);
     counts.scanned += page.sites.length + page.invalid.length;
     counts.due += tasks.length;
-    counts.messages += bodies.length;
     counts.invalid += page.invalid.length;
     for (const item of page.invalid) deps.log.warn('site item skipped: invalid', { ...item });
+    waiting.push(...tasks);
+    if (waiting.length >= options.checksPerMessage * MESSAGES_PER_FLUSH) await flush();
   });
+  await flush();
   await deps.store.completeSweep(minute);
   const report = { minute, duplicate: false, ...counts };
   deps.log.info('sweep complete', { ...report });
   return report;
 }
 
-/** The page's due sites, one owner's (and one host's) side by side: they share messages, so their alerts group. */
+/** The page's due sites, as check tasks. */
 function dueTasks(page: ScanPage, minute: number): CheckTask[] {
   return page.sites
     .filter(({ config }) => config.enabled && isDue(config.siteId, config.intervalMinutes, minute))
-    .map(({ config, state }) => ({ checkId: `m${minute}`, site: config, state: toSnapshot(state) }))
-    .sort((a, b) => compareSitesForGrouping(a.site, b.site));
+    .map(({ config, state }) => ({ checkId: `m${minute}`, site: config, state: toSnapshot(state) }));
 }
 
 /** The checker needs no display history: dropping it keeps messages small (SQS bills per 64 KiB). */

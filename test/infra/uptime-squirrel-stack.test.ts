@@ -195,18 +195,21 @@ describe('UptimeSquirrelStack', () => {
 
   describe('functions', () => {
     it.each([
-      ['fan-out', findFanOut, 50],
-      ['checker', findChecker, 60],
-    ])('runs the %s on arm64 with Node 22+, 512 MB and a %i s timeout', (_name, find, timeoutSeconds) => {
-      // Assess
-      expect(find(template).properties).toMatchObject({
-        Architectures: ['arm64'],
-        Runtime: expect.stringMatching(/^nodejs(2[2-9]|[3-9]\d)\.x$/),
-        Handler: 'index.handler',
-        MemorySize: 512,
-        Timeout: timeoutSeconds,
-      });
-    });
+      ['fan-out', findFanOut, 512, 50],
+      ['checker', findChecker, 1024, 60],
+    ])(
+      'runs the %s on arm64 with Node 22+, %i MB and a %i s timeout',
+      (_name, find, memoryMiB, timeoutSeconds) => {
+        // Assess
+        expect(find(template).properties).toMatchObject({
+          Architectures: ['arm64'],
+          Runtime: expect.stringMatching(/^nodejs(2[2-9]|[3-9]\d)\.x$/),
+          Handler: 'index.handler',
+          MemorySize: memoryMiB,
+          Timeout: timeoutSeconds,
+        });
+      },
+    );
 
     it('gives the fan-out the table, the queue and its batching settings', () => {
       // Assess
@@ -215,7 +218,7 @@ describe('UptimeSquirrelStack', () => {
           [ENV.tableName]: ref(findTable(template).logicalId),
           [ENV.queueUrl]: ref(findQueue(template).logicalId),
           [ENV.scanSegments]: '4',
-          [ENV.checksPerMessage]: '50',
+          [ENV.checksPerMessage]: '80',
           NODE_OPTIONS: '--enable-source-maps',
         },
       });
@@ -228,8 +231,7 @@ describe('UptimeSquirrelStack', () => {
           [ENV.tableName]: ref(findTable(template).logicalId),
           [ENV.queueUrl]: ref(findQueue(template).logicalId),
           [ENV.topicArn]: ref(findTopic(template).logicalId),
-          [ENV.checkConcurrency]: '256',
-          NODE_OPTIONS: '--enable-source-maps',
+          [ENV.checkConcurrency]: '800',
         },
       });
     });
