@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { sitesTableDefinition } from '../functions/adapters/site-item.ts';
 
 /** The names the stack's resources get locally (on AWS, CloudFormation names them). */
 export const LOCAL_NAMES = {
@@ -86,14 +87,7 @@ export async function ensureResources(
 
 async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   try {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'siteId', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await dynamodb.send(new CreateTableCommand(sitesTableDefinition(tableName)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }

@@ -1,6 +1,7 @@
 import { BatchWriteItemCommand, CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import pLimit from 'p-limit';
+import { sitesTableDefinition } from '../../functions/adapters/site-item.ts';
 import type { CheckTask } from '../../functions/domain/check-message.ts';
 import type { DownReason } from '../../functions/domain/check-result.ts';
 import { minuteOfEpoch } from '../../functions/domain/schedule.ts';
@@ -62,14 +63,7 @@ export function checkTasks(sites: readonly SiteConfig[], nowMs: number): CheckTa
 }
 
 export async function createSitesTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'siteId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await dynamodb.send(new CreateTableCommand(sitesTableDefinition(tableName)));
 }
 
 /**

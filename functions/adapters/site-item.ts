@@ -1,3 +1,4 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { SiteConfig } from '../domain/site.ts';
 import { SiteConfigSchema } from '../domain/site.ts';
 import type { SiteState } from '../domain/site-state.ts';
@@ -29,3 +30,11 @@ export const pick = (item: Record<string, unknown>, fields: readonly string[]): 
   Object.fromEntries(
     fields.filter((field) => item[field] !== undefined).map((field) => [field, item[field]]),
   );
+
+/** The sites table as the stack defines it (one item per site, keyed by siteId, on demand), for emulators. */
+export const sitesTableDefinition = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
+  AttributeDefinitions: [{ AttributeName: 'siteId', AttributeType: 'S' }],
+  BillingMode: 'PAY_PER_REQUEST',
+});

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { sitesTableDefinition } from '../../functions/adapters/site-item.ts';
 
 export interface DynamoEmulator {
   readonly client: DynamoDBClient;
@@ -23,14 +24,7 @@ export async function startDynamoEmulator(): Promise<DynamoEmulator> {
     client,
     endpoint,
     async createSitesTable(name) {
-      await client.send(
-        new CreateTableCommand({
-          TableName: name,
-          KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'siteId', AttributeType: 'S' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await client.send(new CreateTableCommand(sitesTableDefinition(name)));
       await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: name });
     },
     async stop() {
