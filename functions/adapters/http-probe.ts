@@ -211,6 +211,12 @@ export function createProbe(options: ProbeOptions = {}): Probe {
         const latencyMs = elapsedMs();
         const status = response.statusCode;
         const tls = hop.certificate === undefined ? {} : { tls: hop.certificate };
+        if (status < 100 || status > 599) {
+          discardBody(response.body, method);
+          // Not an HTTP status at all: stored state and alerts only ever carry real ones.
+          const detail = `invalid HTTP status ${status} from ${describe()}`;
+          return { kind: 'down', reason: 'protocol', detail, latencyMs };
+        }
 
         const challenge = findChallenge(response.headers);
         if (challenge !== undefined) {
@@ -341,6 +347,7 @@ const TIMEOUT_CODES = new Set([
 ]);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME', 'EAI_FAIL', 'ENODATA']);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const UNREACHABLE_CODES = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -397,6 +404,13 @@ const ERROR_RULES: readonly ErrorRule[] = [
     matches: (code) => code === 'ECONNREFUSED',
     verdict: { kind: 'down', reason: 'refused' },
     summary: 'connection refused',
+  },
+  {
+    // The site's host or network cannot be reached (a vanished server, an IPv6-only host): retrying the check
+    // changes nothing, and the owner needs to know.
+    matches: (code) => UNREACHABLE_CODES.has(code),
+    verdict: { kind: 'down', reason: 'unreachable' },
+    summary: 'host unreachable',
   },
   {
     matches: (code) => TLS_CODES.has(code) || TLS_CODE_PREFIXES.some((prefix) => code.startsWith(prefix)),
@@ -685,12 +699,14 @@ const firstHeader = (value: string | string[] | undefined): string | undefined =
 const withoutHash = (url: URL): string => url.href.replace(/#.*$/, '');
 
 /** A URL for humans: no credentials, no fragment, not too long. */
+/** The URL as details show it: query strings often carry tokens, and details are logged and mailed. */
 function displayUrl(url: URL): string {
   const shown = new URL(url.href);
   shown.username = '';
   shown.password = '';
   shown.hash = '';
-  return truncate(shown.href);
+  shown.search = '';
+  return truncate(url.search === '' ? shown.href : `${shown.href}?…`);
 }
 
 const truncate = (text: string): string =>

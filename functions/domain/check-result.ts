@@ -3,6 +3,7 @@ export type DownReason =
   | 'timeout'
   | 'dns'
   | 'refused'
+  | 'unreachable'
   | 'reset'
   | 'tls'
   | 'http-5xx'

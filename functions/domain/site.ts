@@ -169,10 +169,11 @@ export const SiteConfigSchema = v.object({
           ),
         ),
         v.pipe(
-          v.string(mustBe('header value', 'a string')),
+          // Header values are often credentials: errors describe them, never echo them.
+          v.string('header value must be a string'),
           v.check(
             (value) => value.length <= 1024 && !CONTROL_CHARACTERS.test(value),
-            mustBe('header value', 'at most 1024 characters without control characters'),
+            'header value must be at most 1024 characters without control characters (value not shown)',
           ),
         ),
       ),

@@ -5,6 +5,7 @@ const DOWN_REASONS = [
   'timeout',
   'dns',
   'refused',
+  'unreachable',
   'reset',
   'tls',
   'http-5xx',
@@ -18,7 +19,8 @@ const DOWN_REASONS = [
 const CONFIRMED = ['UP', 'DOWN', 'DEGRADED', 'BLOCKED'] as const;
 
 const wholeNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
-const status = v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599));
+// Wider than HTTP's 100-599 on purpose: one odd value stored must never make the whole item unreadable.
+const status = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999));
 
 const AlertSchema = v.object({
   alertId: v.string(),

@@ -280,6 +280,37 @@ describe('createProbe: status', () => {
     });
   });
 
+  it('reports a status outside 100-599 as down protocol, without storing the bogus status', async () => {
+    // Prepare
+    const server = await startServer(respondWith(999));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toEqual({
+      kind: 'down',
+      reason: 'protocol',
+      detail: `invalid HTTP status 999 from HEAD ${server.origin}/`,
+      latencyMs: expect.any(Number),
+    });
+  });
+
+  it('keeps query strings (often tokens) out of the detail, which is logged and mailed', async () => {
+    // Prepare
+    const server = await startServer(respondWith(503));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/health?api_key=sk_live_SECRET`));
+
+    // Assess
+    expect(result.kind === 'up' ? '' : result.detail).toBe(
+      `HTTP 503 Service Unavailable from HEAD ${server.origin}/health?…`,
+    );
+  });
+
   it('reports down http-4xx when the site answers 404', async () => {
     // Prepare
     const server = await startServer(respondWith(404));
@@ -1592,6 +1623,8 @@ describe('classifyError', () => {
       'protocol',
       Object.assign(new Error('bad'), { name: 'HTTPParserError' }),
     ],
+    ['EHOSTUNREACH', 'down', 'unreachable', errorWith('EHOSTUNREACH')],
+    ['ENETUNREACH', 'down', 'unreachable', errorWith('ENETUNREACH')],
     ['EMFILE', 'fault', 'checker-fault', errorWith('EMFILE')],
     ['ENFILE', 'fault', 'checker-fault', errorWith('ENFILE')],
     ['ENOBUFS', 'fault', 'checker-fault', errorWith('ENOBUFS')],

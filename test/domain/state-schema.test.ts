@@ -92,10 +92,10 @@ describe('parseSiteState', () => {
       shows: 'meteor',
     },
     {
-      label: 'an outage status of 700',
-      item: { outage: { sinceMs: T0, reason: 'http-5xx', detail: '', status: 700 } },
+      label: 'an outage status of 1000',
+      item: { outage: { sinceMs: T0, reason: 'http-5xx', detail: '', status: 1000 } },
       path: 'outage.status',
-      shows: '700',
+      shows: '1000',
     },
     {
       label: 'a last check without latency',
