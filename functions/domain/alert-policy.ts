@@ -6,6 +6,7 @@ import {
   ALERT_CLAIM_MS,
   confirmedStatusOf,
   type LastCheck,
+  MAX_WATCHED_CERTIFICATES,
   type Outage,
   type SiteState,
 } from './site-state.ts';
@@ -264,16 +265,21 @@ function withTlsWarning(
 ): Draft {
   const certificate: TlsCertificate | undefined = verdict.kind === 'down' ? undefined : verdict.tls;
   if (!certificate) return draft;
-  const known = prev.tls?.fingerprint === certificate.fingerprint ? prev.tls : undefined;
+  const watched = prev.tls ?? [];
+  // Nodes behind one name may serve different certificates: each keeps its own warnings, so alternating
+  // between them neither repeats a warning nor writes on every check.
+  const known = watched.find((watch) => watch.fingerprint === certificate.fingerprint);
   const warned = known?.warnedDays ?? [];
   const daysLeft = Math.floor((certificate.validToMs - nowMs) / MS_PER_DAY);
   const due = site.tlsWarnDays.filter((days) => daysLeft < days && !warned.includes(days));
   if (known && due.length === 0) return draft;
-  const tls = {
+  const entry = {
     fingerprint: certificate.fingerprint,
     validToMs: certificate.validToMs,
     warnedDays: [...warned, ...due].sort((a, b) => b - a),
   };
+  const others = watched.filter((watch) => watch.fingerprint !== certificate.fingerprint);
+  const tls = [entry, ...others].slice(0, MAX_WATCHED_CERTIFICATES);
   const events: AlertDraft[] =
     due.length === 0 ? [] : [{ event: 'TLS_EXPIRY', fields: { tlsValidToMs: certificate.validToMs } }];
   return { ...draft, changes: { ...draft.changes, tls }, events: [...draft.events, ...events] };

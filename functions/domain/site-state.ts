@@ -38,6 +38,9 @@ export interface TlsWatch {
   readonly warnedDays: readonly number[];
 }
 
+/** Load-balanced sites can serve several certificates at once: each keeps its own warnings. */
+export const MAX_WATCHED_CERTIFICATES = 4;
+
 /** The last check that changed something (steady-state checks write nothing, so this is not "the last check"). */
 export interface LastCheck {
   readonly atMs: number;
@@ -80,7 +83,8 @@ export interface SiteState {
   /** When the last "still down" reminder went out. */
   readonly lastReminderAtMs?: number;
   readonly maintenanceMark?: MaintenanceMark;
-  readonly tls?: TlsWatch;
+  /** The certificates seen lately, newest first (at most MAX_WATCHED_CERTIFICATES). */
+  readonly tls?: readonly TlsWatch[];
   /** When the last confirmed change (to UP or DOWN) happened; PENDING and RECOVERING do not move it. */
   readonly statusSinceMs?: number;
   /** The current outage, from its first failed check (what alerts call "down since") until UP. */

@@ -54,11 +54,13 @@ export const SiteStateSchema = v.object({
   lastReminderAtMs: v.optional(wholeNumber),
   maintenanceMark: v.optional(v.object({ sinceMs: wholeNumber, statusAtStart: v.picklist(CONFIRMED) })),
   tls: v.optional(
-    v.object({
-      fingerprint: v.string(),
-      validToMs: v.number(),
-      warnedDays: v.array(v.pipe(v.number(), v.integer())),
-    }),
+    v.array(
+      v.object({
+        fingerprint: v.string(),
+        validToMs: v.number(),
+        warnedDays: v.array(v.pipe(v.number(), v.integer())),
+      }),
+    ),
   ),
   statusSinceMs: v.optional(wholeNumber),
   outage: v.optional(

@@ -174,7 +174,7 @@ describe('decideTransition: TLS certificate expiry', () => {
 
     // Assess
     expect(outcome.events).toBe('TLS_EXPIRY');
-    expect(outcome.state.tls?.warnedDays).toEqual([14, 7]);
+    expect(outcome.state.tls?.[0]?.warnedDays).toEqual([14, 7]);
   });
 
   it('starts afresh for a renewed certificate and costs one write per new certificate', () => {
@@ -187,8 +187,38 @@ describe('decideTransition: TLS certificate expiry', () => {
 
     // Assess
     expect(outcome.events).toBe('TLS_EXPIRY');
-    expect(outcome.state.tls).toEqual({ fingerprint: 'NEW', validToMs: T0 + 95 * DAY, warnedDays: [] });
+    expect(outcome.state.tls?.[0]).toEqual({ fingerprint: 'NEW', validToMs: T0 + 95 * DAY, warnedDays: [] });
     expect(outcome.writes).toBe(2);
+  });
+});
+
+describe('decideTransition: several certificates behind one name', () => {
+  it('warns once per threshold per certificate and writes nothing while nodes alternate', () => {
+    // Prepare: two nodes, two certificates expiring in 5 and 6 days, answering in turn.
+    const steps = Array.from({ length: 10 }, (_, i) => ({
+      result: withTls(T0 + (i % 2 === 0 ? 5 : 6) * DAY, i % 2 === 0 ? 'NODE-A' : 'NODE-B'),
+      atMs: T0 + i * MINUTE,
+    }));
+
+    // Act
+    const outcome = run(aSite(), steps);
+
+    // Assess
+    expect(outcome.events).toBe('TLS_EXPIRY,TLS_EXPIRY');
+    expect(outcome.writes).toBe(2);
+    expect(outcome.state.tls?.map((watch) => watch.fingerprint).sort()).toEqual(['NODE-A', 'NODE-B']);
+  });
+
+  it('remembers at most four certificates, newest first', () => {
+    // Act
+    const steps = ['A', 'B', 'C', 'D', 'E'].map((fingerprint, i) => ({
+      result: withTls(T0 + 90 * DAY, fingerprint),
+      atMs: T0 + i * MINUTE,
+    }));
+    const outcome = run(aSite(), steps);
+
+    // Assess
+    expect(outcome.state.tls?.map((watch) => watch.fingerprint)).toEqual(['E', 'D', 'C', 'B']);
   });
 });
 
