@@ -240,8 +240,12 @@ class CheckRun {
         return true;
       }
       const fresh = await this.deps.store.getSite(record.config.siteId);
-      // Removed, paused or pointed elsewhere while we checked: this result no longer applies.
-      if (!fresh?.config.enabled || fresh.config.url !== task.site.url) return false;
+      if (!fresh) return false;
+      // Paused or pointed elsewhere while we checked: this result no longer applies, but alerts committed
+      // before that still go out (the fan-out skips paused sites, so nobody else would send them).
+      if (!fresh.config.enabled || fresh.config.url !== task.site.url) {
+        return !(await this.flushOutbox(fresh.config.siteId, fresh.state));
+      }
       record = fresh;
       // This check is already stored: a duplicate delivery won the race, or DynamoDB applied our own write and
       // its answer was lost (the SDK's retry then failed the version check). Either way the transition's

@@ -172,6 +172,27 @@ describe('processCheckBatch', () => {
     expect(harness.store.state('shop')?.status).toBe('DOWN');
   });
 
+  it('still sends an alert left in the outbox of a site paused since its transition', async () => {
+    // Prepare: the DOWN commit's publisher crashed; then the owner paused the site.
+    const pending: SiteState = { ...UP, status: 'PENDING', version: 2, consecutiveFailures: 1 };
+    harness.store.put(site, pending);
+    harness.result = down();
+    harness.publishFailures = 1;
+    await harness.run([message('m', 'r2', pending)]);
+    const stored = harness.store.state('shop');
+    if (!stored) throw new Error('no state');
+    harness.store.put({ ...site, enabled: false }, { ...stored, version: stored.version + 1 });
+    harness.nowMs += 61_000;
+
+    // Act: the message comes back with its stale snapshot.
+    const retry = await harness.run([message('m', 'r2', pending)]);
+
+    // Assess
+    expect(harness.published.map((alert) => alert.event)).toEqual(['DOWN']);
+    expect(retry.failedMessageIds).toEqual([]);
+    expect(harness.store.state('shop')?.pendingAlerts).toEqual({});
+  });
+
   it('keeps a refused alert in the outbox, fails the message, and sends it exactly once after the claim expires', async () => {
     // Prepare
     const pending: SiteState = { ...UP, status: 'PENDING', version: 2, consecutiveFailures: 1 };
