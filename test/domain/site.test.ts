@@ -406,3 +406,18 @@ function errorOf(run: () => unknown): Error {
 }
 
 const messageOf = (run: () => unknown): string => errorOf(run).message;
+
+describe('parseSiteConfig: header values', () => {
+  it('describes a bad header value without echoing it (header values are often credentials)', () => {
+    // Prepare
+    const raw = { ...VALID, headers: { Authorization: 'Bearer sk_live_SECRET\n' } };
+
+    // Act
+    const attempt = () => parseSiteConfig(raw);
+
+    // Assess
+    expect(attempt).toThrow(SiteValidationError);
+    expect(attempt).toThrow('header value must be at most 1024 characters without control characters');
+    expect(attempt).not.toThrow(/SECRET/);
+  });
+});
