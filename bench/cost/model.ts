@@ -16,7 +16,7 @@ export interface Assumptions {
   readonly recheckInvocationsPerIncident: number;
   /** Lambda's own START, END and REPORT lines per invocation. */
   readonly platformLogBytesPerInvocation: number;
-  /** EMF metrics the checker emits (ChecksCompleted, ChecksDown, CheckerFaults, AlertsPublished). */
+  /** EMF metrics the checker emits: ChecksCompleted (the other counts are plain log fields). */
   readonly customMetrics: number;
   /** DLQ not empty, two function errors, monitor stalled (infra/monitor-alarms.ts). */
   readonly alarms: number;
@@ -39,7 +39,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   publishesPerIncident: 2,
   recheckInvocationsPerIncident: 1,
   platformLogBytesPerInvocation: 400,
-  customMetrics: 4,
+  customMetrics: 1,
   alarms: 4,
   scanPageBytes: 1024 * 1024,
   httpsShare: 1,

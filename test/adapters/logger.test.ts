@@ -47,13 +47,13 @@ describe('createJsonLogger', () => {
     expect(lines.join('\n')).not.toMatch(/smith@|5555550100/);
   });
 
-  it('emits CloudWatch Embedded Metric Format the "monitor stalled" alarm reads', () => {
+  it('emits CloudWatch Embedded Metric Format the "monitor stalled" alarm reads, details as plain fields', () => {
     // Prepare
     const lines: string[] = [];
     const log = createJsonLogger((line) => lines.push(line));
 
     // Act
-    log.metrics({ ChecksCompleted: 42, ChecksDown: 3 });
+    log.metrics({ ChecksCompleted: 42 }, { ChecksDown: 3 });
 
     // Assess
     const emf = JSON.parse(lines[0] ?? '{}');
@@ -62,10 +62,7 @@ describe('createJsonLogger', () => {
       {
         Namespace: 'UptimeSquirrel',
         Dimensions: [[]],
-        Metrics: [
-          { Name: 'ChecksCompleted', Unit: 'Count' },
-          { Name: 'ChecksDown', Unit: 'Count' },
-        ],
+        Metrics: [{ Name: 'ChecksCompleted', Unit: 'Count' }],
       },
     ]);
   });
