@@ -12,6 +12,7 @@ import {
   type SiteConfig,
   SiteConfigSchema,
 } from '../../functions/domain/site.ts';
+import { showValue } from '../../functions/domain/values.ts';
 
 /** The site fields a user may set, from flags, CSV columns or JSON keys. */
 export const SITE_FIELDS = [
@@ -286,7 +287,10 @@ function coerceHeaders(value: unknown): Coerced {
       try {
         return { ok: true, value: JSON.parse(value) };
       } catch {
-        return { ok: false, message: `headers must be a JSON object or "Name: value", got ${shown(value)}` };
+        return {
+          ok: false,
+          message: `headers must be a JSON object or "Name: value", got ${showValue(value)}`,
+        };
       }
     }
   }
@@ -297,7 +301,7 @@ function coerceHeaders(value: unknown): Coerced {
     const match = typeof line === 'string' ? /^([^:]*):(.*)$/.exec(line) : null;
     const name = match?.[1]?.trim() ?? '';
     if (!match || name === '') {
-      return { ok: false, message: `header must look like "Name: value", got ${shown(line)}` };
+      return { ok: false, message: `header must look like "Name: value", got ${showValue(line)}` };
     }
     const earlier = seen.get(name.toLowerCase());
     if (earlier !== undefined) {
@@ -322,7 +326,7 @@ function coerceMaintenance(value: unknown): Coerced {
       } catch {
         return {
           ok: false,
-          message: `maintenance must be a JSON array or window specs, got ${shown(value)}`,
+          message: `maintenance must be a JSON array or window specs, got ${showValue(value)}`,
         };
       }
     } else
@@ -345,11 +349,6 @@ function coerceMaintenance(value: unknown): Coerced {
   return { ok: true, value: windows };
 }
 
-const shown = (value: unknown): string => {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
-
 const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const RELATIVE_END = /^\+(\d+)(m|h|d)$/;
 const RELATIVE_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -369,7 +368,7 @@ export function parseMaintenanceSpec(words: readonly string[], nowMs: number = D
   let window: unknown;
   if (kind === 'once') {
     if (args.length !== 2) {
-      return { ok: false, message: `maintenance "once" needs START END, got ${shown(args.join(' '))}` };
+      return { ok: false, message: `maintenance "once" needs START END, got ${showValue(args.join(' '))}` };
     }
     const [rawStart = '', rawEnd = ''] = args;
     const start = rawStart === 'now' ? new Date(nowMs).toISOString() : rawStart;
@@ -386,7 +385,7 @@ export function parseMaintenanceSpec(words: readonly string[], nowMs: number = D
     if (args.length !== 4) {
       return {
         ok: false,
-        message: `maintenance "weekly" needs DAYS HH:MM DURATION_MIN ZONE, got ${shown(args.join(' '))}`,
+        message: `maintenance "weekly" needs DAYS HH:MM DURATION_MIN ZONE, got ${showValue(args.join(' '))}`,
       };
     }
     const [rawDays = '', start, rawDuration = '', timeZone] = args;
@@ -395,12 +394,12 @@ export function parseMaintenanceSpec(words: readonly string[], nowMs: number = D
     if (!/^\d+$/.test(rawDuration)) {
       return {
         ok: false,
-        message: `maintenance durationMinutes must be a whole number of minutes, got ${shown(rawDuration)}`,
+        message: `maintenance durationMinutes must be a whole number of minutes, got ${showValue(rawDuration)}`,
       };
     }
     window = { kind: 'weekly', days: days.value, start, durationMinutes: Number(rawDuration), timeZone };
   } else {
-    return { ok: false, message: `maintenance kind must be once or weekly, got ${shown(kind ?? '')}` };
+    return { ok: false, message: `maintenance kind must be once or weekly, got ${showValue(kind ?? '')}` };
   }
   const result = v.safeParse(MaintenanceWindowsSchema, [window]);
   if (!result.success) return { ok: false, message: result.issues.map((issue) => issue.message).join('; ') };
@@ -418,7 +417,7 @@ function parseDays(raw: string): { ok: true; value: Weekday[] } | { ok: false; m
     if (ends.length > 2 || ends.some((index) => index < 0)) {
       return {
         ok: false,
-        message: `maintenance days must be sun, mon, tue, wed, thu, fri, sat, ranges like mon-fri, or daily, got ${shown(raw)}`,
+        message: `maintenance days must be sun, mon, tue, wed, thu, fri, sat, ranges like mon-fri, or daily, got ${showValue(raw)}`,
       };
     }
     for (let day = from; ; day = (day + 1) % 7) {

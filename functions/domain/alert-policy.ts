@@ -10,6 +10,7 @@ import {
   type Outage,
   type SiteState,
 } from './site-state.ts';
+import { withoutUndefined } from './values.ts';
 
 /** What to do after a check. An empty decision means: write nothing, send nothing. */
 export interface Decision {
@@ -316,7 +317,7 @@ function commit(
   checkId: string,
   nowMs: number,
 ): Decision {
-  const next = dropUndefined({
+  const next = withoutUndefined({
     ...prev,
     ...draft.changes,
     lastCheckId: checkId,
@@ -413,9 +414,3 @@ function toLastCheck(verdict: Verdict, nowMs: number): LastCheck {
     ...(verdict.status === undefined ? {} : { status: verdict.status }),
   };
 }
-
-/** Fields set to undefined are removed, so the stored item loses them too. */
-const dropUndefined = (state: SiteState): SiteState =>
-  Object.fromEntries(
-    Object.entries(state).filter(([, value]) => value !== undefined),
-  ) as unknown as SiteState;

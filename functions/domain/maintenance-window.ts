@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { showValue } from './values.ts';
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -37,8 +38,6 @@ const isInstant = (text: string): boolean =>
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) &&
   !Number.isNaN(Date.parse(text));
 
-const shown = (input: unknown) => JSON.stringify(input)?.slice(0, 80) ?? String(input);
-
 const OnceSchema = v.pipe(
   v.object({
     kind: v.literal('once'),
@@ -46,34 +45,36 @@ const OnceSchema = v.pipe(
       v.string(),
       v.check(
         isInstant,
-        (issue) => `maintenance start must be an ISO 8601 instant with a zone, got ${shown(issue.input)}`,
+        (issue) => `maintenance start must be an ISO 8601 instant with a zone, got ${showValue(issue.input)}`,
       ),
     ),
     end: v.pipe(
       v.string(),
       v.check(
         isInstant,
-        (issue) => `maintenance end must be an ISO 8601 instant with a zone, got ${shown(issue.input)}`,
+        (issue) => `maintenance end must be an ISO 8601 instant with a zone, got ${showValue(issue.input)}`,
       ),
     ),
   }),
   v.check(
     (window) => Date.parse(window.end) > Date.parse(window.start),
-    (issue) => `maintenance end must be after its start, got ${shown(issue.input)}`,
+    (issue) => `maintenance end must be after its start, got ${showValue(issue.input)}`,
   ),
 );
 
 const WeeklySchema = v.object({
   kind: v.literal('weekly'),
   days: v.pipe(
-    v.array(v.picklist(WEEKDAYS, (issue) => `maintenance days must be sun..sat, got ${shown(issue.input)}`)),
+    v.array(
+      v.picklist(WEEKDAYS, (issue) => `maintenance days must be sun..sat, got ${showValue(issue.input)}`),
+    ),
     v.minLength(1, 'maintenance days must name at least one day'),
   ),
   start: v.pipe(
     v.string(),
     v.regex(
       /^([01]\d|2[0-3]):[0-5]\d$/,
-      (issue) => `maintenance start must be HH:MM (24 h), got ${shown(issue.input)}`,
+      (issue) => `maintenance start must be HH:MM (24 h), got ${showValue(issue.input)}`,
     ),
   ),
   durationMinutes: v.pipe(
@@ -81,14 +82,15 @@ const WeeklySchema = v.object({
     v.check(
       (n) => Number.isInteger(n) && n >= 1 && n <= MAX_DURATION_MINUTES,
       (issue) =>
-        `maintenance durationMinutes must be a whole number from 1 to ${MAX_DURATION_MINUTES}, got ${shown(issue.input)}`,
+        `maintenance durationMinutes must be a whole number from 1 to ${MAX_DURATION_MINUTES}, got ${showValue(issue.input)}`,
     ),
   ),
   timeZone: v.pipe(
     v.string(),
     v.check(
       isTimeZone,
-      (issue) => `maintenance timeZone must be an IANA zone like Europe/Berlin, got ${shown(issue.input)}`,
+      (issue) =>
+        `maintenance timeZone must be an IANA zone like Europe/Berlin, got ${showValue(issue.input)}`,
     ),
   ),
 });
@@ -98,7 +100,7 @@ export const MaintenanceWindowsSchema = v.pipe(
     v.variant(
       'kind',
       [OnceSchema, WeeklySchema],
-      (issue) => `maintenance kind must be once or weekly, got ${shown(issue.input)}`,
+      (issue) => `maintenance kind must be once or weekly, got ${showValue(issue.input)}`,
     ),
   ),
   v.maxLength(MAX_WINDOWS, `at most ${MAX_WINDOWS} maintenance windows`),

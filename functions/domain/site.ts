@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { MaintenanceWindowsSchema } from './maintenance-window.ts';
 import { DEFAULT_EXPECT_STATUS, parseStatusRanges, StatusRangeError } from './status-range.ts';
+import { showValue, withoutUndefined } from './values.ts';
 
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // Owners end up in SNS filter policies and message attributes: keep them to a safe, printable set.
@@ -38,17 +39,11 @@ export class SiteValidationError extends Error {
   override name = 'SiteValidationError';
 }
 
-/** `"5"` for strings, `5` for numbers, `null`…: the bad value as the user wrote it, cut to a readable length. */
-const shown = (input: unknown): string => {
-  const text = typeof input === 'string' ? JSON.stringify(input) : String(input);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
-
 /** A message function for valibot that names the field, says what it must be and shows the bad value. */
 const mustBe =
   (field: string, what: string) =>
   (issue: { input: unknown }): string =>
-    `${field} must be ${what}, got ${shown(issue.input)}`;
+    `${field} must be ${what}, got ${showValue(issue.input)}`;
 
 // Control characters would let a value add lines to alert emails or break log lines.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
@@ -232,8 +227,4 @@ export function parseSiteConfig(raw: unknown): SiteConfig {
 /** Applies the one default that depends on another field: a site is named after its host. */
 export const completeSiteConfig = (config: v.InferOutput<typeof SiteConfigSchema>): SiteConfig =>
   // Absent optional settings stay absent (not `undefined`), so configs compare and serialise cleanly.
-  Object.fromEntries(
-    Object.entries({ ...config, name: config.name ?? new URL(config.url).host }).filter(
-      ([, value]) => value !== undefined,
-    ),
-  ) as SiteConfig;
+  withoutUndefined({ ...config, name: config.name ?? new URL(config.url).host }) as SiteConfig;

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { OutboxEntry, SiteState } from './site-state.ts';
+import { withoutUndefined } from './values.ts';
 
 const DOWN_REASONS = [
   'timeout',
@@ -105,9 +106,7 @@ export function parseSiteState(raw: unknown): SiteState {
 
 /** Drops absent optional fields, so a state round-trips through JSON and DynamoDB unchanged. */
 export const completeSiteState = (state: v.InferOutput<typeof SiteStateSchema>): SiteState =>
-  Object.fromEntries(
-    Object.entries(state).filter(([, field]) => field !== undefined),
-  ) as unknown as SiteState;
+  withoutUndefined(state) as unknown as SiteState;
 
 /** Pending alerts of a state, oldest first: the order people should read them in. */
 export const pendingAlertsOf = (state: SiteState): OutboxEntry[] =>
