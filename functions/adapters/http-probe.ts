@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
-import { TLSSocket } from 'node:tls';
+import { createSecureContext, TLSSocket } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import { isPublicAddress } from '../domain/address-policy.ts';
@@ -143,7 +143,9 @@ export function createProbe(options: ProbeOptions = {}): Probe {
     lookup: createGuardedLookup(options.lookup ?? dnsLookup, isAddressAllowed),
     timeout: CONNECT_TIMEOUT_MS,
     rejectUnauthorized: true,
-    ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
+    // One context for every connection: tls.connect would otherwise build one per handshake. It holds
+    // settings and trusted roots only, no session state (sessions are off below).
+    secureContext: createSecureContext(options.ca === undefined ? {} : { ca: [...options.ca] }),
     // Every check does a full handshake: a resumed session skips certificate verification and reports the
     // certificate of the session's first handshake, so an expired or renewed certificate would go unseen.
     maxCachedSessions: 0,
