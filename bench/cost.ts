@@ -3,8 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_ASSUMPTIONS, estimateMonthlyCost } from './cost/model.ts';
+import {
+  chooseSizedInvocation,
+  DEFAULT_ASSUMPTIONS,
+  estimateMonthlyCost,
+  MAX_LATENCY_ADDED_P99_MS,
+} from './cost/model.ts';
 import { PRICES } from './cost/prices.ts';
+import type { SizedInvocation } from './lib/report.ts';
 import { type BenchReport, deriveCostDrivers } from './lib/report.ts';
 import { recommendedScanSegments } from './settings.ts';
 
@@ -68,8 +74,18 @@ function main(): void {
   const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
   const drivers = deriveCostDrivers(report);
   if (!drivers) throw new Error(`${file} lacks a phase the cost model needs (sweep, pipeline and fan-out)`);
+  // A measured invocation under the CPU share of the memory priced: the deployed size (the preset's memory and
+  // concurrency), or the one --memory names; the cheapest right one measured when that one was not right.
+  const wanted =
+    options.memory === undefined
+      ? { memoryMiB: report.settings.checkerMemoryMiB, checkConcurrency: report.settings.checkConcurrency }
+      : { memoryMiB: options.memory };
+  const exact = chooseSizedInvocation(drivers.sized, wanted);
+  const sized: SizedInvocation | undefined =
+    exact ?? (options.memory === undefined ? chooseSizedInvocation(drivers.sized, {}) : undefined);
   const estimateWith = (checkerMemoryMiB: number) =>
     estimateMonthlyCost({
+      ...(sized ? { sized } : {}),
       sites: options.sites,
       intervalMinutes: options.interval,
       siteTimeoutMs: report.timeoutMs,
@@ -82,7 +98,8 @@ function main(): void {
   // Without --memory: the measured preset's, or more when this deployment's checks need the CPU (Lambda's
   // memory sizes come in 1 MB steps; 64 MB steps read better).
   const needed = Math.ceil(estimateWith(report.settings.checkerMemoryMiB).perSweep.enoughMemoryMiB / 64) * 64;
-  const checkerMemoryMiB = options.memory ?? Math.max(report.settings.checkerMemoryMiB, needed);
+  const checkerMemoryMiB =
+    sized?.memoryMiB ?? options.memory ?? Math.max(report.settings.checkerMemoryMiB, needed);
   const estimate = estimateWith(checkerMemoryMiB);
 
   const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
@@ -127,10 +144,23 @@ function main(): void {
       `${sweep.checkerInvocations} checker invocation(s) of ~${Math.round(sweep.checksPerInvocation)} checks billed ` +
       `~${Math.ceil(sweep.checkerBilledMs)} ms at ${checkerMemoryMiB} MB; fan-out ~${Math.ceil(sweep.fanOutBilledMs)} ms.`,
   );
+  if (sized) {
+    const note = exact
+      ? ''
+      : ` — NOT the deployed ${wanted.memoryMiB} MB${wanted.checkConcurrency ? ` × ${wanted.checkConcurrency}` : ''}: it was not measured right (wrong verdicts or response times > ${MAX_LATENCY_ADDED_P99_MS} ms late)`;
+    console.log(
+      `Checker priced as measured under Lambda's CPU share: ${sized.memoryMiB} MB, ${sized.checkConcurrency} checks in flight, ` +
+        `${sized.checks} HTTPS checks billed ${Math.ceil(sized.billedMs)} ms, every verdict right, response times ≤ ${Math.round(sized.latencyAddedP99Ms)} ms late (p99)${note}.`,
+    );
+  } else if (drivers.sized.length > 0 && options.memory !== undefined) {
+    console.log(`No right measured invocation at ${options.memory} MB: estimated from one unthrottled core.`);
+  }
   const headroom =
-    sweep.enoughMemoryMiB > checkerMemoryMiB
-      ? `NOT ENOUGH: ${checkerMemoryMiB} MB gives too little CPU; use ≥ ${Math.ceil(sweep.enoughMemoryMiB / 64) * 64} MB`
-      : 'enough';
+    sized !== undefined
+      ? 'measured'
+      : sweep.enoughMemoryMiB > checkerMemoryMiB
+        ? `NOT ENOUGH: ${checkerMemoryMiB} MB gives too little CPU; use ≥ ${Math.ceil(sweep.enoughMemoryMiB / 64) * 64} MB`
+        : 'enough';
   console.log(
     `CPU: ${sweep.cpuMsPerCheck.toFixed(2)} ms per check (${Math.round(options.httpsShare * 100)} % HTTPS); ` +
       `checker memory for CPU headroom: ${headroom}.`,

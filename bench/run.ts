@@ -6,19 +6,45 @@ import { idealBoundMs, planFleet, type SiteTruth } from './fleet/plan.ts';
 import { type RemoteFleet, startRemoteFleet } from './fleet/remote.ts';
 import { startBundledChild } from './lib/bundle.ts';
 import { createFleetCertificates } from './lib/certificates.ts';
+import { createCpuLimit } from './lib/cpu-limit.ts';
 import { startRemoteEmulators } from './lib/emulators.ts';
 import { CpuSplit, describeMachine, openFilesLimit } from './lib/machine.ts';
 import { scoreVerdicts } from './lib/recording.ts';
-import { type BenchReport, printReport, type SweepSummary } from './lib/report.ts';
+import { type BenchReport, printReport, type SizedSweep, type SweepSummary } from './lib/report.ts';
 import { type CheckerProcess, startCheckerProcess } from './phases/checker-sweep.ts';
 import type { SweepMeasurement } from './phases/checker-worker.ts';
 import type { FanOutMeasurement, FanOutRun } from './phases/fanout-worker.ts';
 import type { CheckerSideMeasurement, PipelineSeeded, PipelineSetup } from './phases/pipeline-worker.ts';
-import { LAMBDA_MAX_OPEN_FILES, PRESETS, type PresetName, type Settings } from './settings.ts';
+import {
+  LAMBDA_MAX_OPEN_FILES,
+  LAMBDA_MB_PER_VCPU,
+  PRESETS,
+  type PresetName,
+  type Settings,
+} from './settings.ts';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 // Bounds every wait on the pipeline: a run that hangs still ends, and says so.
 const PIPELINE_LIMIT_MS = 60_000;
+interface SizedConfig {
+  readonly memoryMiB: number;
+  readonly checkConcurrency: number;
+}
+// What the sized phase measures by default: every check of the invocation starting at once (the settings before
+// this phase existed), and fewer starting at once per share of a core (a shorter CPU queue, a longer invocation).
+const DEFAULT_SIZED: readonly SizedConfig[] = [
+  { memoryMiB: 1024, checkConcurrency: 800 },
+  { memoryMiB: 1769, checkConcurrency: 800 },
+  { memoryMiB: 256, checkConcurrency: 50 },
+  { memoryMiB: 512, checkConcurrency: 100 },
+  { memoryMiB: 768, checkConcurrency: 150 },
+  { memoryMiB: 1024, checkConcurrency: 200 },
+];
+
+const sizedConfig = (raw: string): SizedConfig => {
+  const [memory, concurrency] = raw.split('@');
+  return { memoryMiB: positive(memory ?? ''), checkConcurrency: positive(concurrency ?? '') };
+};
 // Descriptors a process needs beyond its sockets to sites: SDK clients, IPC, stdio.
 const DESCRIPTOR_MARGIN = 1_000;
 
@@ -28,6 +54,7 @@ interface Options {
   readonly pipelineSites: number;
   readonly fanoutSites: number;
   readonly tlsSites: number;
+  readonly sized: readonly SizedConfig[];
   readonly timeoutMs: number;
   readonly seed: number;
   readonly skip: readonly string[];
@@ -70,9 +97,15 @@ async function main(): Promise<void> {
     .option('--timeout-ms <n>', 'check timeout of every site', positive, 5_000)
     .option('--seed <n>', 'seed of the simulated fleets', positive, 42)
     .option('--tls-sites <n>', 'healthy sites checked over HTTPS and over HTTP', positive, 400)
-    .option('--skip <phases...>', 'phases to leave out: sweep, pipeline, fanout, tls', []);
+    .option(
+      '--sized <MB@concurrency...>',
+      'checker memory and CHECK_CONCURRENCY pairs to measure one full HTTPS invocation at, under the CPU share',
+      (raw: string, previous: SizedConfig[] | undefined) => [...(previous ?? []), sizedConfig(raw)],
+    )
+    .option('--skip <phases...>', 'phases to leave out: sweep, pipeline, fanout, tls, sized', []);
   program.parse();
-  const options = program.opts<Options>();
+  const parsed = program.opts<Omit<Options, 'sized'> & { sized?: SizedConfig[] }>();
+  const options: Options = { ...parsed, sized: parsed.sized ?? DEFAULT_SIZED };
   const settings: Settings = { ...PRESETS[options.preset], ...options.set };
   const startedAt = new Date();
   const machine = describeMachine();
@@ -96,6 +129,7 @@ async function main(): Promise<void> {
   if (!options.skip.includes('pipeline')) Object.assign(report, await runPipelines(options, settings));
   if (!options.skip.includes('fanout')) report.fanOut = await runFanOut(options, settings);
   if (!options.skip.includes('tls')) report.tls = await runTls(options, settings);
+  if (!options.skip.includes('sized')) report.sized = await runSized(options, settings);
   report.durationMs = Date.now() - startedAt.getTime();
 
   printReport(report);
@@ -127,7 +161,7 @@ function checkDescriptors(options: Options): void {
 
 async function runCheckerSweep(options: Options, settings: Settings): Promise<BenchReport['checkerSweep']> {
   const sites = options.sweepSites;
-  console.log(`\n[1/4] checker sweep: ${sites} sites`);
+  console.log(`\n[1/5] checker sweep: ${sites} sites`);
   const fleet = await startRemoteFleet({ size: sites, seed: options.seed, timeoutMs: options.timeoutMs });
   const checker = await startCheckerProcess(
     { urls: fleet.urls, timeoutMs: options.timeoutMs, settings },
@@ -218,7 +252,7 @@ async function runPipelines(
 ): Promise<Pick<BenchReport, 'pipeline' | 'pipelineOutage'>> {
   const sites = options.pipelineSites;
   console.log(
-    `\n[2/4] pipeline: ${sites} sites, fan-out → SQS emulator → ${settings.maxConcurrency} pollers`,
+    `\n[2/5] pipeline: ${sites} sites, fan-out → SQS emulator → ${settings.maxConcurrency} pollers`,
   );
   const emulators = await startRemoteEmulators();
   const endpoints = { dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
@@ -311,7 +345,7 @@ async function runPipelines(
 
 async function runFanOut(options: Options, settings: Settings): Promise<BenchReport['fanOut']> {
   const sites = options.fanoutSites;
-  console.log(`\n[3/4] fan-out: ${sites} sites in dynalite, ${settings.scanSegments} scan segments`);
+  console.log(`\n[3/5] fan-out: ${sites} sites in dynalite, ${settings.scanSegments} scan segments`);
   const emulators = await startRemoteEmulators();
   const worker = await startBundledChild(new URL('./phases/fanout-worker.ts', import.meta.url), {
     env: { BENCH_FANOUT: '1' },
@@ -344,7 +378,7 @@ async function runFanOut(options: Options, settings: Settings): Promise<BenchRep
  */
 async function runTls(options: Options, settings: Settings): Promise<BenchReport['tls']> {
   const sites = options.tlsSites;
-  console.log(`\n[4/4] HTTPS: ${sites} healthy sites over TLS, then over plain HTTP`);
+  console.log(`\n[4/5] HTTPS: ${sites} healthy sites over TLS, then over plain HTTP`);
   const fleetOptions = {
     size: sites,
     seed: options.seed + 2,
@@ -396,6 +430,84 @@ async function runTls(options: Options, settings: Settings): Promise<BenchReport
   } finally {
     await https.process.stop();
   }
+}
+
+/**
+ * One full checker invocation (CHECKS_PER_MESSAGE × batch size checks) of the usual mix of sites over HTTPS,
+ * in a process held to the CPU share Lambda gives each memory size (a cgroup quota): what it bills and
+ * whether its verdicts stay right when the checks have to share a fraction of a core.
+ */
+async function runSized(options: Options, settings: Settings): Promise<BenchReport['sized']> {
+  const sites = settings.checksPerMessage * settings.batchSize;
+  const shown = options.sized.map((config) => `${config.memoryMiB} MB@${config.checkConcurrency}`).join(', ');
+  console.log(`\n[5/5] Lambda-sized: one invocation of ${sites} HTTPS checks at ${shown}`);
+  const fleetOptions = { size: sites, seed: options.seed + 3, timeoutMs: options.timeoutMs };
+  const truth = planFleet(fleetOptions);
+  const certificates = await createFleetCertificates(truth.map((site) => site.address));
+  if (!certificates)
+    return { sites, runs: [], skipped: 'openssl not found: no certificates for the HTTPS fleet' };
+  // Two processes, so that the fleet's own TLS handshakes can use whatever CPU the held checker leaves.
+  const fleet = await startRemoteFleet(fleetOptions, certificates, { minShards: 2 });
+  const runs: NonNullable<BenchReport['sized']>['runs'][number][] = [];
+  try {
+    for (const { memoryMiB, checkConcurrency } of options.sized) {
+      const share = Math.min(1, memoryMiB / LAMBDA_MB_PER_VCPU);
+      const limit = createCpuLimit(`uptime-squirrel-bench-${memoryMiB}`, share);
+      if (typeof limit === 'string') return { sites, runs, skipped: limit };
+      const checker = await startCheckerProcess(
+        { urls: fleet.urls, timeoutMs: options.timeoutMs, settings: { ...settings, checkConcurrency } },
+        settings.sourceMaps,
+        { NODE_EXTRA_CA_CERTS: certificates.caFile },
+      );
+      const split = new CpuSplit({ checker: checker.pids, fleet: fleet.pids });
+      try {
+        for (const pid of checker.pids) if (pid !== undefined) limit.add(pid);
+        const measure = async (): Promise<SizedSweep> => {
+          const m = await sweepOnce(fleet, checker.sweep);
+          const results = m.results as readonly (CheckResult | undefined)[];
+          return {
+            billedMs: Math.max(...m.invocations.map((invocation) => invocation.durationMs)),
+            score: scoreVerdicts(fleet.truth, results),
+            cpuMsPerCheck: (m.cpuUserMs + m.cpuSystemMs) / sites,
+            lastStartMs: m.lastStartMs,
+            latencyAddedMs: latencyAdded(fleet.truth, results),
+            eventLoopDelayP99Ms: m.eventLoopDelayP99Ms,
+            peakRssMiB: m.peakRssMiB,
+          };
+        };
+        const cold = await measure();
+        const warm = await measure();
+        console.log(
+          `  ${memoryMiB} MB (${share.toFixed(2)} vCPU), ${checkConcurrency} in flight: billed ${Math.ceil(cold.billedMs)} / ${Math.ceil(warm.billedMs)} ms, ` +
+            `false DOWN ${cold.score.falsePositives} / ${warm.score.falsePositives}, missed ${cold.score.falseNegatives} / ${warm.score.falseNegatives}`,
+        );
+        runs.push({ memoryMiB, cpuShare: share, checkConcurrency, cold, warm, cpuMs: split.finish() });
+      } finally {
+        await checker.stop();
+        limit.remove();
+      }
+    }
+    return { sites, truth: describeTruth(fleet.truth), runs };
+  } finally {
+    await fleet.stop();
+  }
+}
+
+/** How much later than its server answered the checker saw each healthy site: median and p99, in ms. */
+function latencyAdded(
+  truth: readonly SiteTruth[],
+  results: readonly (CheckResult | undefined)[],
+): { readonly p50: number; readonly p99: number } {
+  const added = truth
+    .filter((site) => site.behaviour === 'healthy' || site.behaviour === 'slow-in-time')
+    .flatMap((site) => {
+      const result = results[site.index];
+      return result?.kind === 'up' ? [Math.max(0, result.latencyMs - site.latencyMs)] : [];
+    })
+    .sort((a, b) => a - b);
+  const at = (quantile: number) =>
+    added[Math.min(added.length - 1, Math.floor(added.length * quantile))] ?? 0;
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 const HEALTHY_ONLY = {

@@ -53,6 +53,9 @@ export const TUNED: Settings = {
 export const PRESETS = { baseline: BASELINE, tuned: TUNED } as const;
 export type PresetName = keyof typeof PRESETS;
 
+/** Lambda gives a function one vCPU at 1,769 MB, and CPU in proportion to memory below that. */
+export const LAMBDA_MB_PER_VCPU = 1_769;
+
 /** Lambda gives every function at most this many open descriptors; each check in flight holds one. */
 export const LAMBDA_MAX_OPEN_FILES = 1024;
 /** The checker Lambda's timeout (infra/uptime-squirrel-stack.ts CHECKER_TIMEOUT). */

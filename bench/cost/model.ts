@@ -1,4 +1,4 @@
-import type { CostDrivers } from '../lib/report.ts';
+import type { CostDrivers, SizedInvocation } from '../lib/report.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
 /** What the bench cannot measure: how real sites and AWS behave over a month. Every value is a default. */
@@ -47,6 +47,36 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   maxCpuShareOfTimeout: 0.5,
 };
 
+/** Checks above this p99 of added response time are too distorted to judge DEGRADED by: 20 % of the default timeout. */
+export const MAX_LATENCY_ADDED_P99_MS = 1_000;
+
+/**
+ * The measured invocation to price: at `memoryMiB` when given (any concurrency), else at the given memory and
+ * concurrency; of those, the cheapest per check that judged every site right and kept response times within
+ * MAX_LATENCY_ADDED_P99_MS. Undefined when none qualifies (then the model estimates from one core).
+ */
+export function chooseSizedInvocation(
+  runs: readonly SizedInvocation[],
+  want: { readonly memoryMiB?: number; readonly checkConcurrency?: number },
+): SizedInvocation | undefined {
+  const perCheck = (run: SizedInvocation) => (run.memoryMiB * run.billedMs) / run.checks;
+  return runs
+    .filter(
+      (run) =>
+        run.isCorrect &&
+        run.latencyAddedP99Ms <= MAX_LATENCY_ADDED_P99_MS &&
+        (want.memoryMiB === undefined || run.memoryMiB === want.memoryMiB) &&
+        (want.checkConcurrency === undefined || run.checkConcurrency === want.checkConcurrency),
+    )
+    .sort((a, b) => perCheck(a) - perCheck(b))[0];
+}
+
+/** An invocation of `checks` at a measured size: the wait for the slowest site, the rest in proportion. */
+export function sizedInvocationMs(run: SizedInvocation, checks: number, siteTimeoutMs: number): number {
+  const wait = Math.min(run.billedMs, siteTimeoutMs);
+  return wait + ((run.billedMs - wait) * Math.min(checks, run.checks)) / run.checks;
+}
+
 export interface CostInput {
   readonly sites: number;
   readonly intervalMinutes: number;
@@ -55,6 +85,11 @@ export interface CostInput {
   readonly fanOutMemoryMiB: number;
   readonly scanSegments: number;
   readonly drivers: CostDrivers;
+  /**
+   * The measured invocation at checkerMemoryMiB (chooseSizedInvocation): its billed time replaces the
+   * estimate from one unthrottled core, which cannot see the CPU queue of a fraction of a core.
+   */
+  readonly sized?: SizedInvocation;
   readonly assumptions?: Partial<Assumptions>;
 }
 
@@ -118,12 +153,14 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const checkerMs =
     invocations === 0
       ? 0
-      : Math.max(
-          input.siteTimeoutMs,
-          d.invocationMs - d.cpuMsPerCheck * Math.max(0, d.checksPerInvocation - checksPerInvocation),
-        ) +
-        (cpuMsPerCheck - d.cpuMsPerCheck) * checksPerInvocation +
-        cpuMsPerCheck * checksPerInvocation * cpuSlowdown(input.checkerMemoryMiB);
+      : input.sized
+        ? sizedInvocationMs(input.sized, checksPerInvocation, input.siteTimeoutMs)
+        : Math.max(
+            input.siteTimeoutMs,
+            d.invocationMs - d.cpuMsPerCheck * Math.max(0, d.checksPerInvocation - checksPerInvocation),
+          ) +
+          (cpuMsPerCheck - d.cpuMsPerCheck) * checksPerInvocation +
+          cpuMsPerCheck * checksPerInvocation * cpuSlowdown(input.checkerMemoryMiB);
   // The memory at which an invocation's checks keep the CPU busy for at most maxCpuShareOfTimeout of the timeout.
   const enoughMemoryMiB =
     (PRICES.lambda.mbPerVcpu * cpuMsPerCheck * checksPerInvocation) /

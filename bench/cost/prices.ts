@@ -1,3 +1,5 @@
+import { LAMBDA_MB_PER_VCPU } from '../settings.ts';
+
 /**
  * AWS list prices used by the cost model: us-east-1, USD, as published on the pricing pages on the date
  * beside each. Free tiers are listed apart: the model shows the bill with and without them.
@@ -8,8 +10,7 @@ export const PRICES = {
     source: 'https://aws.amazon.com/lambda/pricing/ (Arm, first 7.5 billion GB-s per month)',
     perGbSecondArm: 0.000_013_333_4,
     perMillionRequests: 0.2,
-    /** Lambda gives a function 1 vCPU at 1,769 MB and CPU in proportion to memory below that. */
-    mbPerVcpu: 1_769,
+    mbPerVcpu: LAMBDA_MB_PER_VCPU,
   },
   sqs: {
     checkedOn: '2025-11-01',

@@ -22,11 +22,16 @@ const SHARD_MARGIN = 500;
 
 /**
  * Starts the fleet in as many processes as the descriptor limit needs: a shard holds one listener per site
- * plus, at worst, one accepted connection per site, and a process may not open more than `ulimit -n`.
+ * plus, at worst, one accepted connection per site, and a process may not open more than `ulimit -n`;
+ * `minShards` spreads even a small fleet's CPU over processes.
  */
-export async function startRemoteFleet(options: FleetOptions, tls?: FleetTls): Promise<RemoteFleet> {
+export async function startRemoteFleet(
+  options: FleetOptions,
+  tls?: FleetTls,
+  { minShards = 1 }: { readonly minShards?: number } = {},
+): Promise<RemoteFleet> {
   const perShard = Math.max(1, Math.floor((openFilesLimit() - SHARD_MARGIN) / 2));
-  const shards = Math.ceil(options.size / perShard);
+  const shards = Math.min(options.size, Math.max(minShards, Math.ceil(options.size / perShard)));
   const children = Array.from({ length: shards }, () => new Child(new URL('./process.ts', import.meta.url)));
   const parts = await Promise.all(
     children.map((child, shard) =>

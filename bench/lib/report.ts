@@ -41,6 +41,19 @@ export interface SweepSummary {
   readonly messageBytes: number;
 }
 
+/** One invocation's sweep in a process held to a Lambda memory size's CPU share. */
+export interface SizedSweep {
+  /** Wall time of the invocation: what Lambda bills. */
+  readonly billedMs: number;
+  readonly score: VerdictScore;
+  readonly cpuMsPerCheck: number;
+  readonly lastStartMs: number;
+  /** Checker-measured minus server latency of healthy sites: what a busy CPU adds to response times. */
+  readonly latencyAddedMs: { readonly p50: number; readonly p99: number };
+  readonly eventLoopDelayP99Ms: number;
+  readonly peakRssMiB: number;
+}
+
 interface TruthSummary {
   readonly behaviours: Record<string, number>;
   readonly down: number;
@@ -84,6 +97,21 @@ export interface BenchReport {
     readonly httpsUnhealthy?: number;
     readonly httpsBytesSentPerCheck?: number;
     readonly httpBytesSentPerCheck?: number;
+  };
+  /** One full HTTPS invocation at several memory sizes, each under its CPU share (cold, then warm). */
+  sized?: {
+    readonly sites: number;
+    readonly skipped?: string;
+    readonly truth?: TruthSummary;
+    readonly runs: readonly {
+      readonly memoryMiB: number;
+      readonly cpuShare: number;
+      readonly checkConcurrency: number;
+      readonly cold: SizedSweep;
+      readonly warm: SizedSweep;
+      /** CPU ms of the checker and the fleet over both sweeps. */
+      readonly cpuMs: Record<string, number>;
+    }[];
   };
   fanOut?: {
     readonly sites: number;
@@ -156,6 +184,21 @@ export interface CostDrivers {
   /** DynamoDB writes and SQS sends (the re-check) per site found down for the first time. */
   readonly writesPerNewFailure: number;
   readonly sendsPerNewFailure: number;
+  /** Full HTTPS invocations measured under each memory size's CPU share (the sized phase); may be empty. */
+  readonly sized: readonly SizedInvocation[];
+}
+
+/** One full invocation of HTTPS checks at a memory size and CHECK_CONCURRENCY, under that memory's CPU share. */
+export interface SizedInvocation {
+  readonly memoryMiB: number;
+  readonly checkConcurrency: number;
+  readonly checks: number;
+  /** The slower of the cold and the warm run. */
+  readonly billedMs: number;
+  /** No false DOWN, no missed DOWN, no fault, cold or warm. */
+  readonly isCorrect: boolean;
+  /** The larger p99 of cold and warm: what the CPU queue adds to a healthy site's response time. */
+  readonly latencyAddedP99Ms: number;
 }
 
 const median = (values: readonly number[]): number => {
@@ -200,6 +243,16 @@ export function deriveCostDrivers(report: BenchReport): CostDrivers | undefined 
     itemBytes: fanOut.itemBytes,
     writesPerNewFailure: pipeline.usage.checker.dynamodbWrites / newFailures,
     sendsPerNewFailure: (pipeline.usage.checker.calls.SendMessageBatch ?? 0) / newFailures,
+    sized: (report.sized?.runs ?? []).map((run) => ({
+      memoryMiB: run.memoryMiB,
+      checkConcurrency: run.checkConcurrency,
+      checks: report.sized?.sites ?? 0,
+      billedMs: Math.max(run.cold.billedMs, run.warm.billedMs),
+      isCorrect: [run.cold, run.warm].every(
+        (sweep) => sweep.score.falsePositives + sweep.score.falseNegatives + sweep.score.faults === 0,
+      ),
+      latencyAddedP99Ms: Math.max(run.cold.latencyAddedMs.p99, run.warm.latencyAddedMs.p99),
+    })),
   };
 }
 
@@ -397,6 +450,28 @@ export function printReport(report: BenchReport): void {
     }
   }
 
+  const sized = report.sized;
+  if (sized) {
+    section(
+      `Lambda-sized: one invocation of ${count(sized.sites)} HTTPS checks (usual mix${sized.truth ? `, ${sized.truth.down} truly down` : ''}), ` +
+        'in a process held to the CPU share of each memory size (cgroup quota), cold / warm',
+    );
+    if (sized.skipped) table.push(['Not measured', sized.skipped, '', '']);
+    for (const run of sized.runs) {
+      const { cold, warm } = run;
+      const isRight = (sweep: SizedSweep) =>
+        sweep.score.falsePositives === 0 && sweep.score.falseNegatives === 0 && sweep.score.faults === 0;
+      table.push([
+        `${run.memoryMiB} MB (${run.cpuShare.toFixed(2)} vCPU), ${run.checkConcurrency} in flight: billed; wrong verdicts; latency added p50/p99; GB-s per 1,000 checks`,
+        `${seconds(cold.billedMs)} / ${seconds(warm.billedMs)}; ${wrongVerdicts(cold.score)} / ${wrongVerdicts(warm.score)}; ` +
+          `${Math.round(warm.latencyAddedMs.p50)}/${Math.round(warm.latencyAddedMs.p99)} ms; ` +
+          `${(((warm.billedMs / 1000) * (run.memoryMiB / 1024) * 1000) / sized.sites).toFixed(2)}`,
+        '0 wrong',
+        verdict(isRight(cold) && isRight(warm)),
+      ]);
+    }
+  }
+
   const drivers = deriveCostDrivers(report);
   if (drivers) {
     section('Per checker invocation: what drives the AWS bill (warm, one core of this machine)');
@@ -445,6 +520,13 @@ export function printReport(report: BenchReport): void {
       `load average at start ${report.machine.loadAverage1m.toFixed(2)}`,
   );
 }
+
+const wrongVerdicts = (score: VerdictScore): string => {
+  const wrong = score.falsePositives + score.falseNegatives + score.faults;
+  return wrong === 0
+    ? '0'
+    : `${wrong} (${score.falsePositives} false DOWN, ${score.falseNegatives} missed, ${score.faults} faults)`;
+};
 
 function cpuSplitText(cpuMs: Record<string, number>, names: readonly string[]): string {
   const parts = [...names, 'other'].map((name) => seconds(cpuMs[name] ?? 0));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { estimateMonthlyCost } from '../../bench/cost/model.ts';
+import { chooseSizedInvocation, estimateMonthlyCost, sizedInvocationMs } from '../../bench/cost/model.ts';
 import { MINUTES_PER_MONTH, PRICES } from '../../bench/cost/prices.ts';
-import type { CostDrivers } from '../../bench/lib/report.ts';
+import type { CostDrivers, SizedInvocation } from '../../bench/lib/report.ts';
 
 // Figures of the shape `npm run bench` measures; round numbers so the expectations can be worked by hand.
 const drivers: CostDrivers = {
@@ -24,7 +24,18 @@ const drivers: CostDrivers = {
   itemBytes: 380,
   writesPerNewFailure: 1,
   sendsPerNewFailure: 0.1,
+  sized: [],
 };
+
+const sized = (overrides: Partial<SizedInvocation>): SizedInvocation => ({
+  memoryMiB: 512,
+  checkConcurrency: 100,
+  checks: 800,
+  billedMs: 10_000,
+  isCorrect: true,
+  latencyAddedP99Ms: 900,
+  ...overrides,
+});
 
 const estimate = (overrides: Partial<Parameters<typeof estimateMonthlyCost>[0]> = {}) =>
   estimateMonthlyCost({
@@ -129,5 +140,63 @@ describe('estimateMonthlyCost', () => {
 
     // Assess
     expect(totals).toEqual([...totals].sort((a, b) => a - b));
+  });
+});
+
+describe('chooseSizedInvocation', () => {
+  const runs = [
+    sized({ memoryMiB: 1024, checkConcurrency: 800, billedMs: 5_400, isCorrect: false }),
+    sized({ memoryMiB: 512, checkConcurrency: 100, billedMs: 10_000 }),
+    sized({ memoryMiB: 256, checkConcurrency: 50, billedMs: 19_000, latencyAddedP99Ms: 1_100 }),
+    sized({ memoryMiB: 1024, checkConcurrency: 200, billedMs: 7_000 }),
+  ];
+
+  it('prices the deployed size when it judged every site right', () => {
+    // Act
+    const chosen = chooseSizedInvocation(runs, { memoryMiB: 1024, checkConcurrency: 200 });
+
+    // Assess
+    expect(chosen).toMatchObject({ memoryMiB: 1024, checkConcurrency: 200 });
+  });
+
+  it('never picks a size that judged a site wrong, nor one that made response times more than 1 s late', () => {
+    // Act
+    const wrong = chooseSizedInvocation(runs, { memoryMiB: 1024, checkConcurrency: 800 });
+    const late = chooseSizedInvocation(runs, { memoryMiB: 256 });
+
+    // Assess
+    expect(wrong).toBeUndefined();
+    expect(late).toBeUndefined();
+  });
+
+  it('picks the cheapest per check among the right ones when no size is asked for', () => {
+    // Act: 512 MB × 10 s = 5,120 MB-s, 1024 MB × 7 s = 7,168 MB-s for the same 800 checks
+    const chosen = chooseSizedInvocation(runs, {});
+
+    // Assess
+    expect(chosen).toMatchObject({ memoryMiB: 512, checkConcurrency: 100 });
+  });
+});
+
+describe('sizedInvocationMs', () => {
+  it('keeps the wait for the slowest site and scales the rest with the checks', () => {
+    // Act
+    const full = sizedInvocationMs(sized({ billedMs: 10_000 }), 800, 5_000);
+    const quarter = sizedInvocationMs(sized({ billedMs: 10_000 }), 200, 5_000);
+
+    // Assess
+    expect(full).toBe(10_000);
+    expect(quarter).toBe(6_250);
+  });
+
+  it('bills the measured invocation instead of the one-core estimate', () => {
+    // Act: 1,000 sites in 2 invocations of 500 checks: 5 s + 5 s × 500/800 = 8,125 ms each, at 512 MB
+    const result = estimate({ sized: sized({ billedMs: 10_000 }) });
+
+    // Assess
+    expect(result.perSweep.checkerBilledMs).toBe(8_125);
+    const checker = line(result, 'Lambda', 'checker GB-s');
+    const rechecks = 1_000 * (5_000 + 100);
+    expect(checker?.quantity).toBeCloseTo(((MINUTES_PER_MONTH * 2 * 8_125 + rechecks) / 1000) * 0.5, 3);
   });
 });
