@@ -14,13 +14,14 @@ export const ENV = {
 } as const;
 
 /**
- * Tuned with `npm run bench` (see the README's Performance section): 80 checks a message and 800 checks in
- * flight let every check of a 10-message batch start at once, under Lambda's 1,024 file descriptors.
+ * Tuned with `npm run bench` (see the README's Performance section): 80 checks a message, 10 messages an
+ * invocation; at most 100 checks starting at once (in their first 500 ms), which a 512 MB checker's share of a
+ * core handles without making sites look slow or timed out (the bench's sized phase).
  */
 export const TUNING = {
   scanSegments: 4,
   checksPerMessage: 80,
-  checkConcurrency: 800,
+  checkConcurrency: 100,
 } as const;
 
 export class ConfigError extends Error {

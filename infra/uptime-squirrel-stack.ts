@@ -15,7 +15,9 @@ import { MonitorFunction } from './monitor-function.ts';
 export const CHECKER_TIMEOUT = Duration.seconds(60);
 // Below the 1-minute schedule, so one sweep ends before the next begins.
 export const FAN_OUT_TIMEOUT = Duration.seconds(50);
-export const CHECKER_MEMORY_MIB = 1024;
+// With CHECK_CONCURRENCY (functions/config.ts TUNING): the cheapest size the bench measured to judge every
+// site right with response times at most 1 s late (README, Performance). Raise both together.
+export const CHECKER_MEMORY_MIB = 512;
 
 export interface UptimeSquirrelStackProps extends StackProps {
   /** Subscribed to every alert and alarm by email. @default - no email subscription */

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { AlertPublisher } from '../adapters/alert-publisher.ts';
 import type { CheckQueue } from '../adapters/check-queue.ts';
 import type { Probe } from '../adapters/http-probe.ts';
@@ -18,6 +17,7 @@ import type { CheckResult } from '../domain/check-result.ts';
 import { ALERT_CLAIM_MS, type OutboxEntry, type SiteState } from '../domain/site-state.ts';
 import { pendingAlertsOf } from '../domain/state-schema.ts';
 import { parseStatusRanges } from '../domain/status-range.ts';
+import { createStartLimiter } from './start-limiter.ts';
 
 export interface CheckerDeps {
   readonly store: Pick<SiteStore, 'commitState' | 'getSite' | 'claimAlert' | 'clearAlert'>;
@@ -29,10 +29,19 @@ export interface CheckerDeps {
   readonly nowMs: () => number;
 }
 
+/**
+ * Long enough for the CPU of a check (connect, TLS handshake, request) to be behind it on most sites, short
+ * enough that slow and hung sites do not hold back the start of the others (bench: the sized phase).
+ */
+export const DEFAULT_START_SLOT_MS = 500;
+
 export interface CheckerOptions {
   /** Absolute time by which the invocation must have returned (the Lambda deadline). */
   readonly deadlineMs: number;
+  /** Checks in their first `startSlotMs` at once (createStartLimiter): CHECK_CONCURRENCY. */
   readonly concurrency: number;
+  /** How long a check counts against `concurrency` unless it ends sooner. @default DEFAULT_START_SLOT_MS */
+  readonly startSlotMs?: number;
   /** Time kept back from the deadline for the writes, publishes and the response after the probes. */
   readonly reserveMs?: number;
   /** Fewest DOWN alerts of one owner, sharing a reason or a host, sent as one grouped alert. @default 3 */
@@ -92,7 +101,7 @@ export async function processCheckBatch(
   deps: CheckerDeps,
   options: CheckerOptions,
 ): Promise<BatchReport> {
-  const limit = pLimit(options.concurrency);
+  const limit = createStartLimiter(options.concurrency, options.startSlotMs ?? DEFAULT_START_SLOT_MS);
   const counters = { published: 0, groups: 0, malformed: 0 };
   const run = new CheckRun(deps, options, counters);
   const perMessage = await Promise.all(

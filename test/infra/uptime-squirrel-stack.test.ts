@@ -196,7 +196,7 @@ describe('UptimeSquirrelStack', () => {
   describe('functions', () => {
     it.each([
       ['fan-out', findFanOut, 512, 50],
-      ['checker', findChecker, 1024, 60],
+      ['checker', findChecker, 512, 60],
     ])(
       'runs the %s on arm64 with Node 22+, %i MB and a %i s timeout',
       (_name, find, memoryMiB, timeoutSeconds) => {
@@ -231,7 +231,7 @@ describe('UptimeSquirrelStack', () => {
           [ENV.tableName]: ref(findTable(template).logicalId),
           [ENV.queueUrl]: ref(findQueue(template).logicalId),
           [ENV.topicArn]: ref(findTopic(template).logicalId),
-          [ENV.checkConcurrency]: '800',
+          [ENV.checkConcurrency]: '100',
         },
       });
     });
