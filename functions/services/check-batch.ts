@@ -14,6 +14,7 @@ import {
 import { decideTransition } from '../domain/alert-policy.ts';
 import { type CheckTask, packCheckMessages, parseCheckMessage } from '../domain/check-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
+import { expectedCheckMs } from '../domain/expected-check-time.ts';
 import { ALERT_CLAIM_MS, type OutboxEntry, type SiteState } from '../domain/site-state.ts';
 import { pendingAlertsOf } from '../domain/state-schema.ts';
 import { parseStatusRanges } from '../domain/status-range.ts';
@@ -55,6 +56,14 @@ export interface QueueRecord {
 
 /** `retry`: the message must come back (SQS redelivers it, then the DLQ). */
 type TaskOutcome = { readonly verdict: CheckResult['kind']; readonly retry: boolean };
+const RETRY_FAULT: TaskOutcome = { verdict: 'fault', retry: true };
+
+interface ParsedMessage {
+  readonly messageId: string;
+  readonly tasks: readonly CheckTask[];
+  /** Set for a malformed message at once, for the others when their checks are done. */
+  outcomes?: readonly TaskOutcome[];
+}
 
 export interface BatchReport {
   readonly failedMessageIds: readonly string[];
@@ -104,33 +113,37 @@ export async function processCheckBatch(
   const limit = createStartLimiter(options.concurrency, options.startSlotMs ?? DEFAULT_START_SLOT_MS);
   const counters = { published: 0, groups: 0, malformed: 0 };
   const run = new CheckRun(deps, options, counters);
-  const perMessage = await Promise.all(
-    records.map(async (record) => {
-      let tasks: readonly CheckTask[];
-      try {
-        tasks = parseCheckMessage(record.body).tasks;
-      } catch (error) {
-        counters.malformed++;
-        deps.log.error('malformed check message: left for the DLQ', {
-          messageId: record.messageId,
-          error: (error as Error).message,
-        });
-        return {
-          messageId: record.messageId,
-          outcomes: [{ verdict: 'fault', retry: true }] as TaskOutcome[],
-        };
-      }
-      const outcomes = await Promise.all(
-        tasks.map((task) => limit(() => run.runTask(task, record.messageId))),
-      );
-      return { messageId: record.messageId, outcomes };
+  const perMessage = records.map((record): ParsedMessage => {
+    try {
+      return { messageId: record.messageId, tasks: parseCheckMessage(record.body).tasks };
+    } catch (error) {
+      counters.malformed++;
+      deps.log.error('malformed check message: left for the DLQ', {
+        messageId: record.messageId,
+        error: (error as Error).message,
+      });
+      return { messageId: record.messageId, tasks: [], outcomes: [RETRY_FAULT] };
+    }
+  });
+  // Longest first: a site that timed out last time starts at once, so its wait overlaps the others' instead
+  // of ending the invocation a timeout after the last start. The sort is stable: otherwise message order.
+  const queued = perMessage
+    .flatMap((message) => message.tasks.map((task) => ({ message, task })))
+    .sort((a, b) => expectedCheckMs(b.task) - expectedCheckMs(a.task));
+  const outcomeOf = new Map<CheckTask, TaskOutcome>();
+  await Promise.all(
+    queued.map(async ({ message, task }) => {
+      outcomeOf.set(task, await limit(() => run.runTask(task, message.messageId)));
     }),
   );
+  for (const message of perMessage) {
+    message.outcomes ??= message.tasks.map((task) => outcomeOf.get(task) ?? RETRY_FAULT);
+  }
   const lateFailures = await run.finish();
-  const outcomes = perMessage.flatMap((message) => message.outcomes);
+  const outcomes = perMessage.flatMap((message) => message.outcomes ?? []);
   const report: BatchReport = {
     failedMessageIds: perMessage
-      .filter((m) => lateFailures.has(m.messageId) || m.outcomes.some((o) => o.retry))
+      .filter((m) => lateFailures.has(m.messageId) || (m.outcomes ?? []).some((o) => o.retry))
       .map((m) => m.messageId),
     checksCompleted: outcomes.filter((o) => o.verdict !== 'fault').length,
     checksDown: outcomes.filter((o) => o.verdict === 'down').length,

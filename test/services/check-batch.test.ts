@@ -128,6 +128,56 @@ describe('processCheckBatch', () => {
     harness = new Harness();
   });
 
+  it('starts the checks of sites that timed out last time first, across messages, then the rest in message order', async () => {
+    // Prepare: three fresh sites, then one whose outage is timeouts, in the second message
+    const started: string[] = [];
+    const deps = harness.deps();
+    const probe = deps.probe;
+    const [fresh1, fresh2, hung, fresh3] = fleet('olga', 4);
+    const timingOut: SiteState = {
+      ...INITIAL_STATE,
+      status: 'DOWN',
+      version: 4,
+      outage: { sinceMs: 0, reason: 'timeout', detail: 'timed out after 5000 ms' },
+    };
+    const records: QueueRecord[] = [
+      messageOf(
+        'first',
+        'm7',
+        [fresh1, fresh2].filter((each) => each !== undefined),
+      ),
+      {
+        messageId: 'second',
+        body:
+          packCheckMessages(
+            [
+              ...(hung ? [{ checkId: 'm7', site: hung, state: timingOut }] : []),
+              ...(fresh3 ? [{ checkId: 'm7', site: fresh3, state: UP }] : []),
+            ],
+            { maxTasks: 10 },
+          )[0] ?? '',
+      },
+    ];
+
+    // Act: one check starting at a time, so the start order is the order
+    await processCheckBatch(
+      records,
+      {
+        ...deps,
+        probe: {
+          check: async (target, signal) => {
+            started.push(target.url);
+            return probe.check(target, signal);
+          },
+        },
+      },
+      { deadlineMs: harness.nowMs + 60_000, concurrency: 1 },
+    );
+
+    // Assess
+    expect(started).toEqual([hung?.url, fresh1?.url, fresh2?.url, fresh3?.url]);
+  });
+
   it('sends one DOWN alert when the same confirming check is delivered three times', async () => {
     // Prepare
     const pending: SiteState = {
