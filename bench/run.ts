@@ -35,10 +35,10 @@ interface SizedConfig {
 const DEFAULT_SIZED: readonly SizedConfig[] = [
   { memoryMiB: 1024, checkConcurrency: 800 },
   { memoryMiB: 1769, checkConcurrency: 800 },
-  { memoryMiB: 256, checkConcurrency: 50 },
   { memoryMiB: 512, checkConcurrency: 100 },
-  { memoryMiB: 768, checkConcurrency: 150 },
-  { memoryMiB: 1024, checkConcurrency: 200 },
+  { memoryMiB: 512, checkConcurrency: 40 },
+  { memoryMiB: 768, checkConcurrency: 60 },
+  { memoryMiB: 1024, checkConcurrency: 80 },
 ];
 
 const sizedConfig = (raw: string): SizedConfig => {

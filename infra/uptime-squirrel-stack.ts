@@ -16,7 +16,7 @@ export const CHECKER_TIMEOUT = Duration.seconds(60);
 // Below the 1-minute schedule, so one sweep ends before the next begins.
 export const FAN_OUT_TIMEOUT = Duration.seconds(50);
 // With CHECK_CONCURRENCY (functions/config.ts TUNING): the cheapest size the bench measured to judge every
-// site right with response times at most 1 s late (README, Performance). Raise both together.
+// site right with response times at most 0.5 s late at p99 (README, Performance). Raise both together.
 export const CHECKER_MEMORY_MIB = 512;
 
 export interface UptimeSquirrelStackProps extends StackProps {

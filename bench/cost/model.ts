@@ -47,8 +47,9 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   maxCpuShareOfTimeout: 0.5,
 };
 
-/** Checks above this p99 of added response time are too distorted to judge DEGRADED by: 20 % of the default timeout. */
-export const MAX_LATENCY_ADDED_P99_MS = 1_000;
+/** More response time than this (p99) added by the checker's own CPU queue distorts timeouts and DEGRADED: 10 % of
+ * the default timeout. */
+export const MAX_LATENCY_ADDED_P99_MS = 500;
 
 /**
  * The measured invocation to price: at `memoryMiB` when given (any concurrency), else at the given memory and

@@ -33,7 +33,7 @@ const sized = (overrides: Partial<SizedInvocation>): SizedInvocation => ({
   checks: 800,
   billedMs: 10_000,
   isCorrect: true,
-  latencyAddedP99Ms: 900,
+  latencyAddedP99Ms: 400,
   ...overrides,
 });
 
@@ -147,7 +147,7 @@ describe('chooseSizedInvocation', () => {
   const runs = [
     sized({ memoryMiB: 1024, checkConcurrency: 800, billedMs: 5_400, isCorrect: false }),
     sized({ memoryMiB: 512, checkConcurrency: 100, billedMs: 10_000 }),
-    sized({ memoryMiB: 256, checkConcurrency: 50, billedMs: 19_000, latencyAddedP99Ms: 1_100 }),
+    sized({ memoryMiB: 256, checkConcurrency: 50, billedMs: 19_000, latencyAddedP99Ms: 600 }),
     sized({ memoryMiB: 1024, checkConcurrency: 200, billedMs: 7_000 }),
   ];
 
@@ -159,7 +159,7 @@ describe('chooseSizedInvocation', () => {
     expect(chosen).toMatchObject({ memoryMiB: 1024, checkConcurrency: 200 });
   });
 
-  it('never picks a size that judged a site wrong, nor one that made response times more than 1 s late', () => {
+  it('never picks a size that judged a site wrong, nor one that made response times more than 0.5 s late', () => {
     // Act
     const wrong = chooseSizedInvocation(runs, { memoryMiB: 1024, checkConcurrency: 800 });
     const late = chooseSizedInvocation(runs, { memoryMiB: 256 });

@@ -231,7 +231,7 @@ describe('UptimeSquirrelStack', () => {
           [ENV.tableName]: ref(findTable(template).logicalId),
           [ENV.queueUrl]: ref(findQueue(template).logicalId),
           [ENV.topicArn]: ref(findTopic(template).logicalId),
-          [ENV.checkConcurrency]: '100',
+          [ENV.checkConcurrency]: '40',
         },
       });
     });
