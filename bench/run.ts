@@ -36,9 +36,9 @@ const DEFAULT_SIZED: readonly SizedConfig[] = [
   { memoryMiB: 1024, checkConcurrency: 800 },
   { memoryMiB: 1769, checkConcurrency: 800 },
   { memoryMiB: 512, checkConcurrency: 100 },
-  { memoryMiB: 512, checkConcurrency: 40 },
-  { memoryMiB: 768, checkConcurrency: 60 },
-  { memoryMiB: 1024, checkConcurrency: 80 },
+  { memoryMiB: 512, checkConcurrency: 30 },
+  { memoryMiB: 768, checkConcurrency: 45 },
+  { memoryMiB: 1024, checkConcurrency: 60 },
 ];
 
 const sizedConfig = (raw: string): SizedConfig => {

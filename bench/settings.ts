@@ -42,7 +42,7 @@ export const TUNED: Settings = {
   checksPerMessage: 80,
   batchSize: 10,
   batchingWindowMs: 0,
-  checkConcurrency: 40,
+  checkConcurrency: 30,
   maxConcurrency: 24,
   scanSegments: 4,
   checkerMemoryMiB: 512,

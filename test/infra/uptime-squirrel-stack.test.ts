@@ -231,7 +231,7 @@ describe('UptimeSquirrelStack', () => {
           [ENV.tableName]: ref(findTable(template).logicalId),
           [ENV.queueUrl]: ref(findQueue(template).logicalId),
           [ENV.topicArn]: ref(findTopic(template).logicalId),
-          [ENV.checkConcurrency]: '40',
+          [ENV.checkConcurrency]: '30',
         },
       });
     });
