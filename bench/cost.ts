@@ -149,8 +149,8 @@ function main(): void {
       ? ''
       : ` — NOT the deployed ${wanted.memoryMiB} MB${wanted.checkConcurrency ? ` × ${wanted.checkConcurrency}` : ''}: it was not measured right (wrong verdicts or response times > ${MAX_LATENCY_ADDED_P99_MS} ms late)`;
     console.log(
-      `Checker priced as measured under Lambda's CPU share: ${sized.memoryMiB} MB, ${sized.checkConcurrency} checks in flight, ` +
-        `${sized.checks} HTTPS checks billed ${Math.ceil(sized.billedMs)} ms, every verdict right, response times ≤ ${Math.round(sized.latencyAddedP99Ms)} ms late (p99)${note}.`,
+      `Checker priced as measured under Lambda's CPU share: ${sized.memoryMiB} MB, ${sized.checkConcurrency} checks starting at once, ` +
+        `${sized.checks} HTTPS checks (conservative for plain HTTP) billed ${Math.ceil(sized.billedMs)} ms, every verdict right, response times ≤ ${Math.round(sized.latencyAddedP99Ms)} ms late (p99)${note}.`,
     );
   } else if (drivers.sized.length > 0 && options.memory !== undefined) {
     console.log(`No right measured invocation at ${options.memory} MB: estimated from one unthrottled core.`);

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckResult } from '../functions/domain/check-result.ts';
+import { DEFAULT_START_SLOT_MS } from '../functions/services/check-batch.ts';
 import { idealBoundMs, planFleet, type SiteTruth } from './fleet/plan.ts';
 import { type RemoteFleet, startRemoteFleet } from './fleet/remote.ts';
 import { startBundledChild } from './lib/bundle.ts';
@@ -169,7 +170,7 @@ async function runCheckerSweep(options: Options, settings: Settings): Promise<Be
   );
   try {
     const inFlight = Math.min(sites, checker.invocations * settings.checkConcurrency);
-    const ideal = idealBoundMs(fleet.truth, inFlight);
+    const ideal = idealBoundMs(fleet.truth, inFlight, DEFAULT_START_SLOT_MS);
     const split = new CpuSplit({ checker: checker.pids, fleet: fleet.pids });
     // The first sweep is a cold container (JIT, lazy loading); the second is the usual warm one.
     const cold = summarize(fleet.truth, ideal.boundMs, await sweepOnce(fleet, checker.sweep));
@@ -301,7 +302,7 @@ async function runPipelines(
         requests += count - (before[index] ?? 0);
       });
       const inFlight = Math.min(sites, settings.maxConcurrency * settings.checkConcurrency);
-      const ideal = idealBoundMs(fleet.truth, inFlight);
+      const ideal = idealBoundMs(fleet.truth, inFlight, DEFAULT_START_SLOT_MS);
       const checks = m.invocations.reduce((sum, invocation) => sum + invocation.checks, 0);
       const wallMs = m.drainedAtMs - scheduledAtMs;
       console.log(
@@ -478,7 +479,7 @@ async function runSized(options: Options, settings: Settings): Promise<BenchRepo
         const cold = await measure();
         const warm = await measure();
         console.log(
-          `  ${memoryMiB} MB (${share.toFixed(2)} vCPU), ${checkConcurrency} in flight: billed ${Math.ceil(cold.billedMs)} / ${Math.ceil(warm.billedMs)} ms, ` +
+          `  ${memoryMiB} MB (${share.toFixed(2)} vCPU), ${checkConcurrency} start slots: billed ${Math.ceil(cold.billedMs)} / ${Math.ceil(warm.billedMs)} ms, ` +
             `false DOWN ${cold.score.falsePositives} / ${warm.score.falsePositives}, missed ${cold.score.falseNegatives} / ${warm.score.falseNegatives}`,
         );
         runs.push({ memoryMiB, cpuShare: share, checkConcurrency, cold, warm, cpuMs: split.finish() });

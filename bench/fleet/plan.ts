@@ -172,13 +172,21 @@ const down = (
   ...(status === undefined ? {} : { status }),
 });
 
-/** The least wall time for the fleet at `concurrency`: max(slowest site, total site time / concurrency). */
-export function idealBoundMs(fleet: readonly SiteTruth[], concurrency: number): IdealBound {
+/**
+ * The least wall time for the fleet at `concurrency`: max(slowest site, total site time / concurrency). With
+ * `slotMs`, a check holds one of the `concurrency` slots for at most that long (the checker's start slots), so
+ * only that much of each site's time counts toward the shared part.
+ */
+export function idealBoundMs(
+  fleet: readonly SiteTruth[],
+  concurrency: number,
+  slotMs = Infinity,
+): IdealBound {
   let slowestMs = 0;
   let totalMs = 0;
   for (const site of fleet) {
     slowestMs = Math.max(slowestMs, site.idealMs);
-    totalMs += site.idealMs;
+    totalMs += Math.min(site.idealMs, slotMs);
   }
   const sharedMs = totalMs / concurrency;
   return { slowestMs, sharedMs, boundMs: Math.max(slowestMs, sharedMs) };

@@ -290,7 +290,7 @@ export function printReport(report: BenchReport): void {
     const { cold, warm, ideal } = sweep;
     section(
       `Checker sweep: ${count(sweep.sites)} sites, timeout ${report.timeoutMs / 1000} s, ${sweep.invocations} invocation(s) of ` +
-        `≤ ${settings.checksPerMessage * settings.batchSize} checks, ${count(sweep.inFlight)} in flight`,
+        `≤ ${settings.checksPerMessage * settings.batchSize} checks, ${count(sweep.inFlight)} start slots`,
     );
     table.push(
       [
@@ -300,7 +300,7 @@ export function printReport(report: BenchReport): void {
         '',
       ],
       [
-        'Ideal bound = max(slowest site, Σ site time / in flight)',
+        'Ideal bound = max(slowest site, Σ min(site time, slot) / slots)',
         `${seconds(ideal.boundMs)} = max(${seconds(ideal.slowestMs)}, ${seconds(ideal.sharedMs)})`,
         '',
         '',
@@ -355,7 +355,7 @@ export function printReport(report: BenchReport): void {
     section(
       `Pipeline, ${isTypical ? 'a typical minute (failing sites already DOWN)' : 'an outage minute (every failure new)'}: ` +
         `${count(pipeline.sites)} sites, fan-out → SQS (fauxqs) → ${settings.maxConcurrency} pollers × ` +
-        `${settings.checkConcurrency} checks in flight, DynamoDB (dynalite)`,
+        `${settings.checkConcurrency} start slots, DynamoDB (dynalite)`,
     );
     table.push(
       [
@@ -462,7 +462,7 @@ export function printReport(report: BenchReport): void {
       const isRight = (sweep: SizedSweep) =>
         sweep.score.falsePositives === 0 && sweep.score.falseNegatives === 0 && sweep.score.faults === 0;
       table.push([
-        `${run.memoryMiB} MB (${run.cpuShare.toFixed(2)} vCPU), ${run.checkConcurrency} in flight: billed; wrong verdicts; latency added p50/p99; GB-s per 1,000 checks`,
+        `${run.memoryMiB} MB (${run.cpuShare.toFixed(2)} vCPU), ${run.checkConcurrency} start slots: billed; wrong verdicts; latency added p50/p99; GB-s per 1,000 checks`,
         `${seconds(cold.billedMs)} / ${seconds(warm.billedMs)}; ${wrongVerdicts(cold.score)} / ${wrongVerdicts(warm.score)}; ` +
           `${Math.round(warm.latencyAddedMs.p50)}/${Math.round(warm.latencyAddedMs.p99)} ms; ` +
           `${(((warm.billedMs / 1000) * (run.memoryMiB / 1024) * 1000) / sized.sites).toFixed(2)}`,

@@ -114,4 +114,15 @@ describe('idealBoundMs', () => {
     expect(ample).toEqual({ slowestMs: 5_000, sharedMs: 5_000, boundMs: 5_000 });
     expect(scarce.boundMs).toBe(50_000);
   });
+
+  it('counts a site only for its slot time when checks give their slot back early', () => {
+    // Prepare: 100 hung sites, 10 slots of 500 ms
+    const fleet = planFleet({ size: 100, seed: 5, timeoutMs: 5_000, mix: onlyOf('hang') });
+
+    // Act
+    const slotted = idealBoundMs(fleet, 10, 500);
+
+    // Assess: all start within 100 × 500 ms / 10 = 5 s; each still takes its 5 s
+    expect(slotted).toEqual({ slowestMs: 5_000, sharedMs: 5_000, boundMs: 5_000 });
+  });
 });
