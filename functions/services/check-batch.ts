@@ -36,6 +36,9 @@ export interface CheckerDeps {
  */
 export const DEFAULT_START_SLOT_MS = 500;
 
+/** Each check in flight holds a socket: Lambda allows 1,024 descriptors, and the runtime and SDK need some. */
+export const MAX_CHECKS_IN_FLIGHT = 800;
+
 export interface CheckerOptions {
   /** Absolute time by which the invocation must have returned (the Lambda deadline). */
   readonly deadlineMs: number;
@@ -110,7 +113,11 @@ export async function processCheckBatch(
   deps: CheckerDeps,
   options: CheckerOptions,
 ): Promise<BatchReport> {
-  const limit = createStartLimiter(options.concurrency, options.startSlotMs ?? DEFAULT_START_SLOT_MS);
+  const limit = createStartLimiter(
+    options.concurrency,
+    options.startSlotMs ?? DEFAULT_START_SLOT_MS,
+    MAX_CHECKS_IN_FLIGHT,
+  );
   const counters = { published: 0, groups: 0, malformed: 0 };
   const run = new CheckRun(deps, options, counters);
   const perMessage = records.map((record): ParsedMessage => {

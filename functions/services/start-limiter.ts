@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 
-/** Runs tasks with at most `maxStarting` of them in their first `slotMs` at once. */
+/** Runs tasks with at most `maxStarting` of them in their first `slotMs` at once, and `maxInFlight` in all. */
 export type StartLimiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 /**
@@ -9,11 +9,19 @@ export type StartLimiter = <T>(task: () => Promise<T>) => Promise<T>;
  * timeout, so an invocation full of hung sites would run them one round after another. Here a task gives
  * its slot back when it ends or after `slotMs`, whichever comes first: the CPU queue stays short, and every
  * task of an invocation has started within about (tasks / maxStarting) × slotMs, however many hang.
+ * `maxInFlight` still caps the tasks running at all (each holds a socket, and descriptors are finite).
  */
-export function createStartLimiter(maxStarting: number, slotMs: number): StartLimiter {
+export function createStartLimiter(
+  maxStarting: number,
+  slotMs: number,
+  maxInFlight = Number.POSITIVE_INFINITY,
+): StartLimiter {
   const limit = pLimit(maxStarting);
-  return <T>(task: () => Promise<T>) =>
-    new Promise<T>((resolve, reject) => {
+  const running = pLimit(maxInFlight);
+  return <T>(task: () => Promise<T>) => running(() => startInSlot(task));
+
+  function startInSlot<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       void limit(
         () =>
           new Promise<void>((releaseSlot) => {
@@ -22,16 +30,17 @@ export function createStartLimiter(maxStarting: number, slotMs: number): StartLi
               clearTimeout(timer);
               releaseSlot();
             };
-            let running: Promise<T>;
+            let pending: Promise<T>;
             try {
-              running = task();
+              pending = task();
             } catch (error) {
               release();
               reject(error);
               return;
             }
-            running.then(resolve, reject).finally(release);
+            pending.then(resolve, reject).finally(release);
           }),
       );
     });
+  }
 }

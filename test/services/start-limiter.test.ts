@@ -50,6 +50,24 @@ describe('createStartLimiter', () => {
     expect(started).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('never runs more than maxInFlight tasks, slots or not', async () => {
+    // Prepare
+    const limit = createStartLimiter(10, 10, 2);
+    const started: number[] = [];
+
+    // Act
+    for (const id of [1, 2, 3, 4]) {
+      void limit(() => {
+        started.push(id);
+        return never();
+      });
+    }
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    // Assess
+    expect(started).toEqual([1, 2]);
+  });
+
   it('hands a slot on as soon as a task ends, and resolves with the task', async () => {
     // Prepare
     const limit = createStartLimiter(1, 10_000);
