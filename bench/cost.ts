@@ -147,10 +147,16 @@ function main(): void {
   if (sized) {
     const note = exact
       ? ''
-      : ` — NOT the deployed ${wanted.memoryMiB} MB${wanted.checkConcurrency ? ` × ${wanted.checkConcurrency}` : ''}: it was not measured right (wrong verdicts or response times > ${MAX_LATENCY_ADDED_P99_MS} ms late)`;
+      : ` — NOT the deployed ${wanted.memoryMiB} MB${wanted.checkConcurrency ? ` × ${wanted.checkConcurrency}` : ''}: that size was not measured, or not right (wrong verdicts or response times > ${MAX_LATENCY_ADDED_P99_MS} ms late)`;
+    const other =
+      exact !== undefined &&
+      options.memory !== undefined &&
+      exact.checkConcurrency !== report.settings.checkConcurrency
+        ? ` (CHECK_CONCURRENCY ${exact.checkConcurrency} with that memory; the stack deploys ${report.settings.checkConcurrency})`
+        : '';
     console.log(
       `Checker priced as measured under Lambda's CPU share: ${sized.memoryMiB} MB, ${sized.checkConcurrency} checks starting at once, ` +
-        `${sized.checks} HTTPS checks (conservative for plain HTTP) billed ${Math.ceil(sized.billedMs)} ms, every verdict right, response times ≤ ${Math.round(sized.latencyAddedP99Ms)} ms late (p99)${note}.`,
+        `${sized.checks} HTTPS checks (conservative for plain HTTP) billed ${Math.ceil(sized.billedMs)} ms, every verdict right, response times ≤ ${Math.round(sized.latencyAddedP99Ms)} ms late (p99)${note}${other}.`,
     );
   } else if (drivers.sized.length > 0 && options.memory !== undefined) {
     console.log(`No right measured invocation at ${options.memory} MB: estimated from one unthrottled core.`);

@@ -460,6 +460,14 @@ async function runSized(options: Options, settings: Settings): Promise<BenchRepo
         settings.sourceMaps,
         { NODE_EXTRA_CA_CERTS: certificates.caFile },
       );
+      // One quota per process: two invocations in one cgroup would share one Lambda's CPU.
+      if (checker.invocations !== 1) {
+        await checker.stop();
+        limit.remove();
+        throw new Error(
+          `the sized phase measures one invocation; these settings pack ${checker.invocations}`,
+        );
+      }
       const split = new CpuSplit({ checker: checker.pids, fleet: fleet.pids });
       try {
         for (const pid of checker.pids) if (pid !== undefined) limit.add(pid);

@@ -24,7 +24,10 @@ export interface Settings {
   readonly sourceMaps: boolean;
 }
 
-/** What infra/ deploys today (uptime-squirrel-stack.ts, app-context.ts): the "before". */
+/**
+ * The settings before tuning: the "before". CHECK_CONCURRENCY now counts start slots (a check holds one for
+ * ≤ 500 ms), not checks in flight, so 256 here no longer reproduces the old checker exactly.
+ */
 export const BASELINE: Settings = {
   checksPerMessage: 50,
   batchSize: 10,

@@ -17,7 +17,7 @@ export const ENV = {
  * Tuned with `npm run bench` (see the README's Performance section): 80 checks a message, 10 messages an
  * invocation; at most 30 checks starting at once (in their first 500 ms), which a 512 MB checker's share of a
  * core (0.29 vCPU) handles without making sites look slow or timed out (the bench's sized phase: HTTPS
- * response times ~0.1 s late at the median and ≤ 0.4 s at p99, against 0.7-1.4 s and 1.1-1.8 s with 100).
+ * response times ~0.1 s late at the median and ≤ 0.45 s at p99, against 0.7-1.4 s and 1.1-1.8 s with 100).
  */
 export const TUNING = {
   scanSegments: 4,

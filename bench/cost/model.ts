@@ -75,7 +75,7 @@ export function chooseSizedInvocation(
 /** An invocation of `checks` at a measured size: the wait for the slowest site, the rest in proportion. */
 export function sizedInvocationMs(run: SizedInvocation, checks: number, siteTimeoutMs: number): number {
   const wait = Math.min(run.billedMs, siteTimeoutMs);
-  return wait + ((run.billedMs - wait) * Math.min(checks, run.checks)) / run.checks;
+  return wait + ((run.billedMs - wait) * checks) / run.checks;
 }
 
 export interface CostInput {

@@ -40,7 +40,8 @@ export function createCpuLimit(name: string, share: number): CpuLimit | string {
     }
     return 'no cgroup CPU controller on this machine';
   } catch (error) {
-    return `cannot set a CPU quota here (${(error as NodeJS.ErrnoException).code ?? String(error)}): run as root`;
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return `cannot set a CPU quota here (${code}): needs a writable cgroup file system with the cpu controller (root)`;
   }
 }
 

@@ -61,6 +61,13 @@ export interface QueueRecord {
 type TaskOutcome = { readonly verdict: CheckResult['kind']; readonly retry: boolean };
 const RETRY_FAULT: TaskOutcome = { verdict: 'fault', retry: true };
 
+/** A task waiting for its start slot; `outcome` stays a retried fault until its check has run. */
+interface QueuedTask {
+  readonly message: ParsedMessage;
+  readonly task: CheckTask;
+  outcome: TaskOutcome;
+}
+
 interface ParsedMessage {
   readonly messageId: string;
   readonly tasks: readonly CheckTask[];
@@ -134,17 +141,25 @@ export async function processCheckBatch(
   });
   // Longest first: a site that timed out last time starts at once, so its wait overlaps the others' instead
   // of ending the invocation a timeout after the last start. The sort is stable: otherwise message order.
-  const queued = perMessage
-    .flatMap((message) => message.tasks.map((task) => ({ message, task })))
+  const queued: QueuedTask[] = perMessage
+    .flatMap((message) => message.tasks.map((task) => ({ message, task, outcome: RETRY_FAULT })))
     .sort((a, b) => expectedCheckMs(b.task) - expectedCheckMs(a.task));
-  const outcomeOf = new Map<CheckTask, TaskOutcome>();
-  await Promise.all(
-    queued.map(async ({ message, task }) => {
-      outcomeOf.set(task, await limit(() => run.runTask(task, message.messageId)));
-    }),
-  );
+  // Pacing must never cost a check its chance: from the last moment at which the longest site timeout still fits
+  // before the deadline, every queued check starts.
+  const longestTimeoutMs = Math.max(0, ...queued.map(({ task }) => task.site.timeoutMs));
+  const paceUntilMs = options.deadlineMs - (options.reserveMs ?? DEFAULT_RESERVE_MS) - longestTimeoutMs;
+  const pacing = setTimeout(() => limit.stopPacing(), Math.max(0, paceUntilMs - deps.nowMs()));
+  try {
+    await Promise.all(
+      queued.map(async (entry) => {
+        entry.outcome = await limit(() => run.runTask(entry.task, entry.message.messageId));
+      }),
+    );
+  } finally {
+    clearTimeout(pacing);
+  }
   for (const message of perMessage) {
-    message.outcomes ??= message.tasks.map((task) => outcomeOf.get(task) ?? RETRY_FAULT);
+    message.outcomes ??= queued.filter((entry) => entry.message === message).map((entry) => entry.outcome);
   }
   const lateFailures = await run.finish();
   const outcomes = perMessage.flatMap((message) => message.outcomes ?? []);

@@ -1,7 +1,11 @@
 import pLimit from 'p-limit';
 
 /** Runs tasks with at most `maxStarting` of them in their first `slotMs` at once, and `maxInFlight` in all. */
-export type StartLimiter = <T>(task: () => Promise<T>) => Promise<T>;
+export interface StartLimiter {
+  <T>(task: () => Promise<T>): Promise<T>;
+  /** From now on only `maxInFlight` holds tasks back: for when waiting for a start slot costs more than it saves. */
+  stopPacing(): void;
+}
 
 /**
  * A check spends its CPU at the start (connect, TLS handshake, request) and then mostly waits. Capping the
@@ -18,7 +22,12 @@ export function createStartLimiter(
 ): StartLimiter {
   const limit = pLimit(maxStarting);
   const running = pLimit(maxInFlight);
-  return <T>(task: () => Promise<T>) => running(() => startInSlot(task));
+  const limiter = <T>(task: () => Promise<T>) => running(() => startInSlot(task));
+  return Object.assign(limiter, {
+    stopPacing: () => {
+      limit.concurrency = Number.POSITIVE_INFINITY;
+    },
+  });
 
   function startInSlot<T>(task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -128,6 +128,52 @@ describe('processCheckBatch', () => {
     harness = new Harness();
   });
 
+  it('stops pacing once the longest site timeout would no longer fit before the deadline: every check starts', async () => {
+    // Prepare: three checks that wait at the probe, one start slot held for a minute, and a deadline at which
+    // a 5 s site timeout (plus the 3 s reserve) stops fitting 50 ms from now
+    const sites = fleet('pia', 3).map((each) => ({ ...each, timeoutMs: 5_000 }));
+    const started: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const each of sites) {
+      harness.beforeAnswer.set(each.url, async () => {
+        started.push(each.url);
+        await gate;
+      });
+    }
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    // Act
+    const done = processCheckBatch([messageOf('paced', 'm9', sites)], harness.deps(), {
+      deadlineMs: harness.nowMs + 3_000 + 5_000 + 50,
+      concurrency: 1,
+      startSlotMs: 60_000,
+    });
+    await sleep(10);
+    const whilePacing = started.length;
+    await sleep(150);
+    const afterPacing = started.length;
+    release();
+    const report = await done;
+
+    // Assess
+    expect(whilePacing).toBe(1);
+    expect(afterPacing).toBe(3);
+    expect(report.checksCompleted).toBe(3);
+  });
+
+  it('does not start a check once no time is left for it: its message comes back, nothing is judged', async () => {
+    // Act: invoked with 1 s left, less than the 3 s reserve
+    const report = await harness.run([messageOf('late', 'm9', fleet('lea', 2))], 1_000);
+
+    // Assess
+    expect(harness.probeCalls).toBe(0);
+    expect(report.failedMessageIds).toEqual(['late']);
+    expect(report.checkerFaults).toBe(2);
+  });
+
   it('starts the checks of sites that timed out last time first, across messages, then the rest in message order', async () => {
     // Prepare: three fresh sites, then one whose outage is timeouts, in the second message
     const started: string[] = [];

@@ -68,6 +68,28 @@ describe('createStartLimiter', () => {
     expect(started).toEqual([1, 2]);
   });
 
+  it('starts every queued task once pacing stops, within maxInFlight', async () => {
+    // Prepare
+    const limit = createStartLimiter(1, 60_000, 3);
+    const started: number[] = [];
+    for (const id of [1, 2, 3, 4]) {
+      void limit(() => {
+        started.push(id);
+        return never();
+      });
+    }
+    await vi.advanceTimersByTimeAsync(10);
+    const whilePacing = [...started];
+
+    // Act
+    limit.stopPacing();
+    await vi.advanceTimersByTimeAsync(10);
+
+    // Assess
+    expect(whilePacing).toEqual([1]);
+    expect(started).toEqual([1, 2, 3]);
+  });
+
   it('hands a slot on as soon as a task ends, and resolves with the task', async () => {
     // Prepare
     const limit = createStartLimiter(1, 10_000);
