@@ -10,8 +10,7 @@ import {
   MAX_LATENCY_ADDED_P99_MS,
 } from './cost/model.ts';
 import { PRICES } from './cost/prices.ts';
-import type { SizedInvocation } from './lib/report.ts';
-import { type BenchReport, deriveCostDrivers } from './lib/report.ts';
+import { type BenchReport, deriveCostDrivers, type SizedInvocation } from './lib/report.ts';
 import { recommendedScanSegments } from './settings.ts';
 
 const LATEST = fileURLToPath(new URL('./results/latest.json', import.meta.url));
