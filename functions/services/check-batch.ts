@@ -61,18 +61,11 @@ export interface QueueRecord {
 type TaskOutcome = { readonly verdict: CheckResult['kind']; readonly retry: boolean };
 const RETRY_FAULT: TaskOutcome = { verdict: 'fault', retry: true };
 
-/** A task waiting for its start slot; `outcome` stays a retried fault until its check has run. */
-interface QueuedTask {
-  readonly message: ParsedMessage;
-  readonly task: CheckTask;
-  outcome: TaskOutcome;
-}
-
 interface ParsedMessage {
   readonly messageId: string;
   readonly tasks: readonly CheckTask[];
-  /** Set for a malformed message at once, for the others when their checks are done. */
-  outcomes?: readonly TaskOutcome[];
+  /** A malformed message's one fault at once; the others' as their checks end (in any order). */
+  readonly outcomes: TaskOutcome[];
 }
 
 export interface BatchReport {
@@ -129,7 +122,7 @@ export async function processCheckBatch(
   const run = new CheckRun(deps, options, counters);
   const perMessage = records.map((record): ParsedMessage => {
     try {
-      return { messageId: record.messageId, tasks: parseCheckMessage(record.body).tasks };
+      return { messageId: record.messageId, tasks: parseCheckMessage(record.body).tasks, outcomes: [] };
     } catch (error) {
       counters.malformed++;
       deps.log.error('malformed check message: left for the DLQ', {
@@ -141,8 +134,8 @@ export async function processCheckBatch(
   });
   // Longest first: a site that timed out last time starts at once, so its wait overlaps the others' instead
   // of ending the invocation a timeout after the last start. The sort is stable: otherwise message order.
-  const queued: QueuedTask[] = perMessage
-    .flatMap((message) => message.tasks.map((task) => ({ message, task, outcome: RETRY_FAULT })))
+  const queued = perMessage
+    .flatMap((message) => message.tasks.map((task) => ({ message, task })))
     .sort((a, b) => expectedCheckMs(b.task) - expectedCheckMs(a.task));
   // Pacing must never cost a check its chance: from the last moment at which the longest site timeout still fits
   // before the deadline, every queued check starts.
@@ -151,21 +144,18 @@ export async function processCheckBatch(
   const pacing = setTimeout(() => limit.stopPacing(), Math.max(0, paceUntilMs - deps.nowMs()));
   try {
     await Promise.all(
-      queued.map(async (entry) => {
-        entry.outcome = await limit(() => run.runTask(entry.task, entry.message.messageId));
+      queued.map(async ({ message, task }) => {
+        message.outcomes.push(await limit(() => run.runTask(task, message.messageId)));
       }),
     );
   } finally {
     clearTimeout(pacing);
   }
-  for (const message of perMessage) {
-    message.outcomes ??= queued.filter((entry) => entry.message === message).map((entry) => entry.outcome);
-  }
   const lateFailures = await run.finish();
-  const outcomes = perMessage.flatMap((message) => message.outcomes ?? []);
+  const outcomes = perMessage.flatMap((message) => message.outcomes);
   const report: BatchReport = {
     failedMessageIds: perMessage
-      .filter((m) => lateFailures.has(m.messageId) || (m.outcomes ?? []).some((o) => o.retry))
+      .filter((m) => lateFailures.has(m.messageId) || m.outcomes.some((o) => o.retry))
       .map((m) => m.messageId),
     checksCompleted: outcomes.filter((o) => o.verdict !== 'fault').length,
     checksDown: outcomes.filter((o) => o.verdict === 'down').length,
