@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckResult } from '../functions/domain/check-result.ts';
 import { DEFAULT_START_SLOT_MS } from '../functions/services/check-batch.ts';
-import { idealBoundMs, planFleet, type SiteTruth } from './fleet/plan.ts';
+import { idealBoundMs, onlyMix, planFleet, type SiteTruth } from './fleet/plan.ts';
 import { type RemoteFleet, startRemoteFleet } from './fleet/remote.ts';
 import { startBundledChild } from './lib/bundle.ts';
 import { createFleetCertificates } from './lib/certificates.ts';
@@ -519,18 +519,7 @@ function latencyAdded(
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-const HEALTHY_ONLY = {
-  healthy: 100,
-  'slow-in-time': 0,
-  'http-5xx': 0,
-  'http-404': 0,
-  'head-405': 0,
-  redirect: 0,
-  'redirect-loop': 0,
-  hang: 0,
-  refused: 0,
-  reset: 0,
-} as const;
+const HEALTHY_ONLY = onlyMix('healthy');
 
 /** How many sites of each behaviour, and how many must be judged down. */
 function describeTruth(truth: readonly SiteTruth[]): { behaviours: Record<string, number>; down: number } {

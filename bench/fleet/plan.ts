@@ -57,6 +57,16 @@ export const DEFAULT_MIX: Readonly<Record<Behaviour, number>> = {
   reset: 1,
 };
 
+/** Every behaviour, in DEFAULT_MIX's order. */
+export const BEHAVIOURS = Object.keys(DEFAULT_MIX) as readonly Behaviour[];
+
+/** A mix where every site does `behaviour`. */
+export const onlyMix = (behaviour: Behaviour): Readonly<Record<Behaviour, number>> =>
+  Object.fromEntries(BEHAVIOURS.map((name) => [name, name === behaviour ? 100 : 0])) as Record<
+    Behaviour,
+    number
+  >;
+
 // Healthy latency is log-normal: median 60 ms, 1 % above ~620 ms, capped at 2.5 s (a long tail, not a wall).
 const HEALTHY_MEDIAN_MS = 60;
 const HEALTHY_SIGMA = 1.0;

@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Behaviour, planFleet, type SiteTruth } from '../../bench/fleet/plan.ts';
+import { BEHAVIOURS, planFleet, type SiteTruth } from '../../bench/fleet/plan.ts';
 import { type RunningFleet, startFleet } from '../../bench/fleet/server.ts';
 import { createProbe, type Probe } from '../../functions/adapters/http-probe.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 
 // The truth scales with it: slow sites answer at 50-80 % of it, so 400 ms of slack even on a busy machine.
 const TIMEOUT_MS = 2_000;
-const BEHAVIOURS: readonly Behaviour[] = [
-  'healthy',
-  'slow-in-time',
-  'http-5xx',
-  'http-404',
-  'head-405',
-  'redirect',
-  'redirect-loop',
-  'hang',
-  'refused',
-  'reset',
-];
 
 describe('simulated fleet', () => {
   let fleet: RunningFleet;

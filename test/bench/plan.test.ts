@@ -3,27 +3,10 @@ import {
   addressOf,
   type Behaviour,
   idealBoundMs,
+  onlyMix,
   planFleet,
   type SiteTruth,
 } from '../../bench/fleet/plan.ts';
-
-const onlyOf = (behaviour: Behaviour) =>
-  Object.fromEntries(
-    (
-      [
-        'healthy',
-        'slow-in-time',
-        'http-5xx',
-        'http-404',
-        'head-405',
-        'redirect',
-        'redirect-loop',
-        'hang',
-        'refused',
-        'reset',
-      ] as const
-    ).map((name) => [name, name === behaviour ? 1 : 0]),
-  ) as Record<Behaviour, number>;
 
 describe('planFleet', () => {
   it('plans the same fleet from the same seed, and another from another seed', () => {
@@ -84,7 +67,7 @@ describe('planFleet', () => {
     ['reset', 'down', 'reset', 1],
   ])('knows the truth of a %s site: %s (%s), %i request(s)', (behaviour, expected, reason, requests) => {
     // Act
-    const [site] = planFleet({ size: 1, seed: 1, timeoutMs: 5_000, mix: onlyOf(behaviour) });
+    const [site] = planFleet({ size: 1, seed: 1, timeoutMs: 5_000, mix: onlyMix(behaviour) });
 
     // Assess
     expect(site).toMatchObject({ behaviour, expected, expectedRequests: requests });
@@ -104,7 +87,7 @@ describe('planFleet', () => {
 describe('idealBoundMs', () => {
   it('is the slowest site when concurrency is ample, the shared time when it is not', () => {
     // Prepare
-    const fleet = planFleet({ size: 100, seed: 5, timeoutMs: 5_000, mix: onlyOf('hang') });
+    const fleet = planFleet({ size: 100, seed: 5, timeoutMs: 5_000, mix: onlyMix('hang') });
 
     // Act
     const ample = idealBoundMs(fleet, 100);
@@ -117,7 +100,7 @@ describe('idealBoundMs', () => {
 
   it('counts a site only for its slot time when checks give their slot back early', () => {
     // Prepare: 100 hung sites, 10 slots of 500 ms
-    const fleet = planFleet({ size: 100, seed: 5, timeoutMs: 5_000, mix: onlyOf('hang') });
+    const fleet = planFleet({ size: 100, seed: 5, timeoutMs: 5_000, mix: onlyMix('hang') });
 
     // Act
     const slotted = idealBoundMs(fleet, 10, 500);
