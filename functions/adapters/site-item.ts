@@ -1,27 +1,9 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { SiteConfig } from '../domain/site.ts';
 import { SiteConfigSchema } from '../domain/site.ts';
-import type { SiteState } from '../domain/site-state.ts';
 
 /** Config and state live in one DynamoDB item per site; these names split it back apart. */
 export const CONFIG_FIELDS = Object.keys(SiteConfigSchema.entries) as ReadonlyArray<keyof SiteConfig>;
-
-export const STATE_FIELDS = [
-  'status',
-  'version',
-  'consecutiveFailures',
-  'consecutiveSuccesses',
-  'consecutiveSlow',
-  'consecutiveBlocked',
-  'lastReminderAtMs',
-  'maintenanceMark',
-  'tls',
-  'statusSinceMs',
-  'outage',
-  'lastCheckId',
-  'lastCheck',
-  'pendingAlerts',
-] as const satisfies ReadonlyArray<keyof SiteState>;
 
 /** Items whose key starts with this are bookkeeping (the sweep lease), never sites. */
 export const RESERVED_KEY_PREFIX = '#';

@@ -8,9 +8,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { parseSiteConfig, type SiteConfig } from '../domain/site.ts';
-import type { OutboxEntry, SiteState } from '../domain/site-state.ts';
-import { parseSiteState } from '../domain/state-schema.ts';
-import { CONFIG_FIELDS, pick, RESERVED_KEY_PREFIX, STATE_FIELDS } from './site-item.ts';
+import { type OutboxEntry, parseSiteState, type SiteState, STATE_FIELDS } from '../domain/site-state.ts';
+import { CONFIG_FIELDS, pick, RESERVED_KEY_PREFIX } from './site-item.ts';
 
 export interface SiteRecord {
   readonly config: SiteConfig;

@@ -1,6 +1,5 @@
 import type { Alert } from './alert.ts';
 import { type AlertMessage, SMS_MAX_BYTES, toAscii } from './alert-message.ts';
-import type { DownReason } from './check-result.ts';
 import { formatUtc } from './duration.ts';
 
 /** Fewest DOWN alerts that make a group: two separate messages are still readable, three start to be noise. */
@@ -14,7 +13,7 @@ const EMAIL_MAX_BYTES = 96 * 1024;
 
 /** What the members of a group share besides their owner. */
 export type GroupKey =
-  | { readonly kind: 'reason'; readonly reason: DownReason }
+  | { readonly kind: 'reason'; readonly reason: Alert['reason'] }
   | { readonly kind: 'host'; readonly host: string };
 
 /** DOWN alerts of one owner, sent as one message. */
@@ -130,7 +129,7 @@ export function formatAlertGroup(group: AlertGroup): AlertMessage {
   return { subject, default: `${subject}\n\n${email}`, email, sms: smsOf(group) };
 }
 
-const reasonOf = (group: AlertGroup): DownReason | undefined => {
+const reasonOf = (group: AlertGroup): Alert['reason'] | undefined => {
   if (group.key.kind === 'reason') return group.key.reason;
   const [first, ...rest] = group.alerts;
   return first && rest.every((alert) => alert.reason === first.reason) ? first.reason : undefined;

@@ -32,6 +32,26 @@ interface AlertView {
 }
 
 function viewOf(alert: Alert): AlertView {
+  const view = eventViewOf(alert);
+  if (alert.missed === undefined) return view;
+  // Alerts SNS refused for a while were folded into this one: say what the owner did not hear.
+  const { alerts, sinceMs, outages, downMs } = alert.missed;
+  const outagesText =
+    outages === 0
+      ? ''
+      : `; ${outages} outage(s) began and ended meanwhile, ${formatDuration(downMs)} down in all`;
+  return {
+    ...view,
+    email: [
+      ...view.email,
+      '',
+      `Missed:      ${alerts} earlier alert(s) since ${formatUtc(sinceMs)} could not be delivered${outagesText}.`,
+    ],
+    smsTail: `${view.smsTail} (+${alerts} missed)`,
+  };
+}
+
+function eventViewOf(alert: Alert): AlertView {
   const status = alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`];
   const hhmm = (ms: number) => `${formatUtc(ms).slice(11, 16)} UTC`;
   const owner = `Owner:       ${alert.owner}`;
@@ -131,6 +151,30 @@ function viewOf(alert: Alert): AlertView {
           'Renew it before then: an expired certificate makes the site DOWN (reason tls) for every visitor.',
         ],
         smsTail: ` TLS cert expires in ${daysLeft} d (${formatUtc(validTo).slice(0, 10)})`,
+      };
+    }
+    case 'UNCHECKED': {
+      const isPrivate = alert.reason === 'blocked-address';
+      return {
+        prefix: 'UNCHECKED: ',
+        suffix: isPrivate ? ' - private address' : ' - checks failing',
+        email: [
+          `The monitor can no longer check ${alert.siteName}.`,
+          '',
+          `URL:         ${alert.url}`,
+          `Reason:      ${alert.reason}`,
+          `Detail:      ${alert.detail}`,
+          `Since:       ${formatUtc(alert.atMs)}`,
+          owner,
+          '',
+          isPrivate
+            ? 'Its name now resolves only to private, loopback, link-local or metadata addresses, which checks never ' +
+              'reach. If that is intended, the site is not reachable from the internet; otherwise its DNS changed.'
+            : 'Its checks keep failing on the monitor side (not the site): they are retried every interval, and ' +
+              'the monitor operator should look at the checker logs.',
+          'Its last known status stays as it was; you will hear nothing more until checks give a verdict again.',
+        ],
+        smsTail: isPrivate ? ' NOT CHECKED: resolves to a private address' : ' NOT CHECKED: checks failing',
       };
     }
     case 'UP': {

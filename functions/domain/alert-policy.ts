@@ -1,6 +1,8 @@
 import type { Alert, AlertEvent } from './alert.ts';
 import type { CheckResult, TlsCertificate } from './check-result.ts';
 import { isInMaintenance } from './maintenance-window.ts';
+import { addToOutbox } from './outbox.ts';
+import { truncateText } from './schema-parts.ts';
 import type { SiteConfig } from './site.ts';
 import {
   ALERT_CLAIM_MS,
@@ -24,6 +26,7 @@ export interface Decision {
 
 type Verdict = Exclude<CheckResult, { kind: 'fault' }>;
 type DownVerdict = Extract<CheckResult, { kind: 'down' }>;
+type FaultResult = Extract<CheckResult, { kind: 'fault' }>;
 /** How the site's policy reads a result: `slow` is up but over maxResponseMs. */
 type Reading = 'up' | 'slow' | 'down' | 'blocked';
 
@@ -54,9 +57,10 @@ export function decideTransition(
   checkId: string,
   nowMs: number,
 ): Decision {
-  // A checker fault says nothing about the site, and a redelivered check was already counted.
+  // A checker fault says nothing about the site (decideUnchecked records one that will not go away), and a
+  // redelivered check was already counted.
   if (result.kind === 'fault' || prev.lastCheckId === checkId) return NOTHING;
-  const verdict = applyBlockedPolicy(site, result);
+  const verdict = applyBlockedPolicy(site, withBoundedDetail(result));
   const reading = readingOf(site, verdict);
   const core = decideStatus(site, prev, reading, verdict, nowMs);
   const inWindow = isInMaintenance(site.maintenance, nowMs);
@@ -69,8 +73,36 @@ export function decideTransition(
     inWindow,
     nowMs,
   );
-  if (Object.keys(draft.changes).length === 0 && draft.events.length === 0) return NOTHING;
-  return commit(site, prev, draft, verdict, checkId, nowMs);
+  // A verdict means the site can be checked again.
+  const changes = prev.checkFault === undefined ? draft.changes : { ...draft.changes, checkFault: undefined };
+  if (Object.keys(changes).length === 0 && draft.events.length === 0) return NOTHING;
+  return commit(site, prev, { ...draft, changes }, verdict, checkId, nowMs);
+}
+
+/**
+ * A fault that retrying did not cure (or never will: a name that resolves only to private addresses) makes the
+ * site UNCHECKED: recorded beside its status, which it leaves alone, and told to the owner once (not inside a
+ * maintenance window). The same fault again writes nothing; the next verdict clears it.
+ */
+export function decideUnchecked(
+  site: SiteConfig,
+  prev: SiteState,
+  fault: FaultResult,
+  checkId: string,
+  nowMs: number,
+): Decision {
+  if (prev.lastCheckId === checkId || prev.checkFault?.reason === fault.reason) return NOTHING;
+  const bounded = withBoundedDetail(fault) as FaultResult;
+  const checkFault = { sinceMs: nowMs, reason: bounded.reason, detail: bounded.detail };
+  const events: AlertDraft[] = isInMaintenance(site.maintenance, nowMs) ? [] : [{ event: 'UNCHECKED' }];
+  return commit(site, prev, { changes: { checkFault }, events }, bounded, checkId, nowMs);
+}
+
+/** Details reach state, alerts and every message: they are bounded where they enter. */
+function withBoundedDetail<T extends CheckResult>(result: T): T {
+  return result.kind === 'up'
+    ? result
+    : { ...result, detail: truncateText((result as { detail: string }).detail) };
 }
 
 /** With `treatBlockedAsDown`, a refusal is an outage like any other 4xx. */
@@ -313,7 +345,7 @@ function commit(
   site: SiteConfig,
   prev: SiteState,
   draft: Draft,
-  verdict: Verdict,
+  result: Verdict | FaultResult,
   checkId: string,
   nowMs: number,
 ): Decision {
@@ -321,21 +353,17 @@ function commit(
     ...prev,
     ...draft.changes,
     lastCheckId: checkId,
-    lastCheck: toLastCheck(verdict, nowMs),
+    // A fault says nothing about the site: the last check that did stays on display.
+    lastCheck: result.kind === 'fault' ? prev.lastCheck : toLastCheck(result, nowMs),
     version: prev.version + 1,
   });
-  const alerts = draft.events.map((event, index) =>
-    buildAlert(site, prev, next, verdict, event, index, nowMs),
+  const drafted = draft.events.map((event, index) =>
+    buildAlert(site, prev, next, result, event, index, nowMs),
   );
-  if (alerts.length === 0) return withRecheck({ next, alerts }, draft);
+  if (drafted.length === 0) return withRecheck({ next, alerts: drafted }, draft);
   // The committing checker publishes right away, so it holds the claims from the start.
-  const entries = Object.fromEntries(
-    alerts.map((alert) => [alert.alertId, { alert, claimedUntilMs: nowMs + ALERT_CLAIM_MS }]),
-  );
-  return withRecheck(
-    { next: { ...next, pendingAlerts: { ...next.pendingAlerts, ...entries } }, alerts },
-    draft,
-  );
+  const { pendingAlerts, alerts } = addToOutbox(next.pendingAlerts, drafted, nowMs + ALERT_CLAIM_MS, nowMs);
+  return withRecheck({ next: { ...next, pendingAlerts }, alerts }, draft);
 }
 
 const withRecheck = (decision: Decision, draft: Draft): Decision =>
@@ -347,14 +375,15 @@ function buildAlert(
   site: SiteConfig,
   prev: SiteState,
   next: SiteState,
-  verdict: Verdict,
+  verdict: Verdict | FaultResult,
   draft: AlertDraft,
   index: number,
   nowMs: number,
 ): Alert {
   // An UP alert describes the outage that just ended, so it takes it from the previous state.
   const outage = draft.event === 'UP' ? prev.outage : next.outage;
-  const status = outage?.status ?? (verdict.kind === 'up' ? undefined : verdict.status);
+  const status =
+    outage?.status ?? ('status' in verdict && verdict.kind !== 'up' ? verdict.status : undefined);
   const { reason, detail } = describe(draft.event, outage, verdict);
   return {
     alertId:
@@ -381,8 +410,9 @@ function buildAlert(
 function describe(
   event: AlertEvent,
   outage: Outage | undefined,
-  verdict: Verdict,
+  verdict: Verdict | FaultResult,
 ): Pick<Alert, 'reason' | 'detail'> {
+  if (verdict.kind === 'fault') return { reason: verdict.reason, detail: verdict.detail };
   if (outage) return { reason: outage.reason, detail: outage.detail };
   if (verdict.kind === 'blocked') return { reason: 'http-4xx', detail: verdict.detail };
   if (verdict.kind === 'down') return { reason: verdict.reason, detail: verdict.detail };

@@ -1,33 +1,70 @@
-import type { DownReason } from './check-result.ts';
-import type { ConfirmedStatus } from './site-state.ts';
+import * as v from 'valibot';
+import { DOWN_REASONS, FAULT_REASONS } from './check-result.ts';
+import { boundedText, wholeNumber } from './schema-parts.ts';
 
-/** DOWN and UP page; the others tell: slow, blocked, still down, certificate expiring. */
-export type AlertEvent = 'DOWN' | 'UP' | 'DEGRADED' | 'BLOCKED' | 'REMINDER' | 'TLS_EXPIRY';
+/**
+ * DOWN and UP page; the others tell: slow, blocked, still down, certificate expiring, and UNCHECKED: the
+ * monitor can no longer check the site (its name turned private, or its checks keep failing on our side).
+ */
+export const ALERT_EVENTS = [
+  'DOWN',
+  'UP',
+  'DEGRADED',
+  'BLOCKED',
+  'REMINDER',
+  'TLS_EXPIRY',
+  'UNCHECKED',
+] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+// Wider than HTTP's 100-599 on purpose: one odd value stored must never make the whole item unreadable.
+export const StatusCodeSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999));
+
+/**
+ * Alerts that could not be delivered and were folded into a newer one (SNS down for a while): the owner gets
+ * the latest truth with a summary, not one message per flap.
+ */
+export const MissedAlertsSchema = v.object({
+  /** Undelivered alerts this one replaces. */
+  alerts: wholeNumber,
+  /** When the oldest of them was committed. */
+  sinceMs: wholeNumber,
+  /** Outages that began and ended among them. */
+  outages: wholeNumber,
+  /** Their total downtime. */
+  downMs: wholeNumber,
+});
+export type MissedAlerts = Readonly<v.InferOutput<typeof MissedAlertsSchema>>;
 
 /** A committed transition to tell people about. Self-contained: formatting needs nothing else. */
-export interface Alert {
+export const AlertSchema = v.object({
   /** Unique per transition (`siteId:version`): the outbox clears exactly this alert. */
-  readonly alertId: string;
-  readonly event: AlertEvent;
-  readonly siteId: string;
-  readonly siteName: string;
-  readonly url: string;
-  readonly owner: string;
+  alertId: v.string(),
+  event: v.picklist(ALERT_EVENTS),
+  siteId: v.string(),
+  siteName: v.string(),
+  url: v.string(),
+  owner: v.string(),
   /** When the transition was committed. */
-  readonly atMs: number;
+  atMs: wholeNumber,
   /** First failed check of the outage. */
-  readonly outageSinceMs: number;
-  /** DOWN: why. UP: the reason of the outage that ended. Others: the closest reason (see detail). */
-  readonly reason: DownReason;
-  readonly detail: string;
-  readonly status?: number;
-  readonly latencyMs: number;
+  outageSinceMs: wholeNumber,
+  /**
+   * DOWN: why. UP: the reason of the outage that ended. UNCHECKED: why checks stopped. Others: the closest
+   * reason (see detail).
+   */
+  reason: v.picklist([...DOWN_REASONS, ...FAULT_REASONS]),
+  detail: boundedText,
+  status: v.optional(StatusCodeSchema),
+  latencyMs: wholeNumber,
   /** UP: what it recovered from (DOWN by default; DEGRADED or BLOCKED otherwise). */
-  readonly recoveredFrom?: Exclude<ConfirmedStatus, 'UP'>;
+  recoveredFrom: v.optional(v.picklist(['DOWN', 'DEGRADED', 'BLOCKED'])),
   /** DEGRADED: the limit that was exceeded. */
-  readonly maxResponseMs?: number;
+  maxResponseMs: v.optional(wholeNumber),
   /** TLS_EXPIRY: when the leaf certificate expires. */
-  readonly tlsValidToMs?: number;
+  tlsValidToMs: v.optional(v.number()),
   /** Sent when a maintenance window ended with the site in another status than when it began. */
-  readonly afterMaintenanceSinceMs?: number;
-}
+  afterMaintenanceSinceMs: v.optional(wholeNumber),
+  missed: v.optional(MissedAlertsSchema),
+});
+export type Alert = Readonly<v.InferOutput<typeof AlertSchema>>;

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { completeSiteConfig, type SiteConfig, SiteConfigSchema } from './site.ts';
-import type { SiteState } from './site-state.ts';
-import { completeSiteState, SiteStateSchema } from './state-schema.ts';
+
+import { completeSiteState, type SiteState, SiteStateSchema } from './site-state.ts';
 
 export const CHECK_MESSAGE_VERSION = 1;
 // SQS bills every 64 KiB of a message as one request: pack up to just under that.

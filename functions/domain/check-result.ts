@@ -1,21 +1,27 @@
 /** Why a site was judged down. Stable machine values: alerts, filters and dashboards match on them. */
-export type DownReason =
-  | 'timeout'
-  | 'dns'
-  | 'refused'
-  | 'unreachable'
-  | 'reset'
-  | 'tls'
-  | 'http-5xx'
-  | 'http-4xx'
-  | 'unexpected-status'
-  | 'redirect-loop'
-  | 'too-many-redirects'
-  | 'protocol'
-  | 'keyword';
+export const DOWN_REASONS = [
+  'timeout',
+  'dns',
+  'refused',
+  'unreachable',
+  'reset',
+  'tls',
+  'http-5xx',
+  'http-4xx',
+  'unexpected-status',
+  'redirect-loop',
+  'too-many-redirects',
+  'protocol',
+  'keyword',
+] as const;
+export type DownReason = (typeof DOWN_REASONS)[number];
 
-/** Why a check produced no verdict about the site: the checker, not the site, is at fault. */
-export type FaultReason = 'checker-fault' | 'blocked-address';
+/**
+ * Why a check produced no verdict about the site. `checker-fault`: the checker, not the site, is at fault.
+ * `blocked-address`: the site's name resolves only to addresses checks may not reach (private, metadata).
+ */
+export const FAULT_REASONS = ['checker-fault', 'blocked-address'] as const;
+export type FaultReason = (typeof FAULT_REASONS)[number];
 
 /** The leaf certificate seen in the check's own TLS handshake. */
 export interface TlsCertificate {

@@ -1,15 +1,123 @@
-import type { Alert } from './alert.ts';
-import type { DownReason } from './check-result.ts';
+import * as v from 'valibot';
+import { AlertSchema, StatusCodeSchema } from './alert.ts';
+import { DOWN_REASONS, FAULT_REASONS } from './check-result.ts';
+import { boundedText, wholeNumber } from './schema-parts.ts';
+import { withoutUndefined } from './values.ts';
 
 /**
  * UNKNOWN: never checked. PENDING: failing, not yet confirmed. RECOVERING: succeeding after DOWN, not yet
  * confirmed. DEGRADED: up, but slower than the site's maxResponseMs. BLOCKED: the site answers but refuses
  * the monitor (401/403/429, a bot challenge). Confirmed changes between UP, DOWN, DEGRADED, BLOCKED alert.
  */
-export type SiteStatus = 'UNKNOWN' | 'UP' | 'PENDING' | 'DOWN' | 'RECOVERING' | 'DEGRADED' | 'BLOCKED';
+export const SITE_STATUSES = [
+  'UNKNOWN',
+  'UP',
+  'PENDING',
+  'DOWN',
+  'RECOVERING',
+  'DEGRADED',
+  'BLOCKED',
+] as const;
+const CONFIRMED_STATUSES = ['UP', 'DOWN', 'DEGRADED', 'BLOCKED'] as const;
 
+/** An alert waiting for SNS, and until when its publisher holds it (see ALERT_CLAIM_MS). */
+const OutboxEntrySchema = v.object({ alert: AlertSchema, claimedUntilMs: wholeNumber });
+
+/** The current outage, from its first failed check (what alerts call "down since") until UP. */
+const OutageSchema = v.object({
+  sinceMs: wholeNumber,
+  reason: v.picklist(DOWN_REASONS),
+  detail: boundedText,
+  status: v.optional(StatusCodeSchema),
+});
+
+/**
+ * The monitor cannot judge the site: its name resolves only to blocked addresses, or its checks keep ending
+ * in checker faults. Shown as UNCHECKED beside the last known status, which it does not change.
+ */
+const CheckFaultSchema = v.object({
+  sinceMs: wholeNumber,
+  reason: v.picklist(FAULT_REASONS),
+  detail: boundedText,
+});
+
+/**
+ * The mutable half of a site item. `version` increments on every write (optimistic concurrency). The one
+ * definition of the state: types, the stored field list and the parser are all derived from it.
+ */
+export const SiteStateSchema = v.object({
+  status: v.optional(v.picklist(SITE_STATUSES), 'UNKNOWN'),
+  version: v.optional(wholeNumber, 0),
+  consecutiveFailures: v.optional(wholeNumber, 0),
+  consecutiveSuccesses: v.optional(wholeNumber, 0),
+  /** Consecutive checks slower than maxResponseMs (toward DEGRADED). */
+  consecutiveSlow: v.optional(wholeNumber),
+  /** Consecutive blocked answers (toward BLOCKED). */
+  consecutiveBlocked: v.optional(wholeNumber),
+  /** When the last "still down" reminder went out. */
+  lastReminderAtMs: v.optional(wholeNumber),
+  /** A maintenance window the site is in: alerts wait, and leaving it alerts only if the status changed. */
+  maintenanceMark: v.optional(
+    v.object({ sinceMs: wholeNumber, statusAtStart: v.picklist(CONFIRMED_STATUSES) }),
+  ),
+  /** The certificates seen lately, newest first (at most MAX_WATCHED_CERTIFICATES), and their warnings sent. */
+  tls: v.optional(
+    v.array(
+      v.object({
+        fingerprint: v.string(),
+        validToMs: v.number(),
+        warnedDays: v.array(v.pipe(v.number(), v.integer())),
+      }),
+    ),
+  ),
+  /** When the last confirmed change happened; PENDING and RECOVERING do not move it. */
+  statusSinceMs: v.optional(wholeNumber),
+  outage: v.optional(OutageSchema),
+  /** Set while the monitor cannot judge the site; cleared by the next verdict. */
+  checkFault: v.optional(CheckFaultSchema),
+  /** Id of the last check applied; a redelivered check with the same id is ignored. */
+  lastCheckId: v.optional(v.string()),
+  /** The last check that changed something (steady-state checks write nothing, so not "the last check"). */
+  lastCheck: v.optional(
+    v.object({
+      atMs: wholeNumber,
+      up: v.boolean(),
+      status: v.optional(StatusCodeSchema),
+      reason: v.optional(v.picklist(DOWN_REASONS)),
+      detail: v.optional(boundedText),
+      latencyMs: wholeNumber,
+    }),
+  ),
+  /** Outbox: alerts committed with their transitions and not yet accepted by SNS, by alertId. */
+  pendingAlerts: v.optional(v.record(v.string(), OutboxEntrySchema)),
+});
+
+export type SiteState = Readonly<v.InferOutput<typeof SiteStateSchema>>;
+export type SiteStatus = SiteState['status'];
 /** The status a person would name: PENDING is still UP, RECOVERING still DOWN. */
-export type ConfirmedStatus = 'UP' | 'DOWN' | 'DEGRADED' | 'BLOCKED';
+export type ConfirmedStatus = (typeof CONFIRMED_STATUSES)[number];
+export type OutboxEntry = Readonly<v.InferOutput<typeof OutboxEntrySchema>>;
+export type Outage = Readonly<v.InferOutput<typeof OutageSchema>>;
+export type CheckFault = Readonly<v.InferOutput<typeof CheckFaultSchema>>;
+export type MaintenanceMark = NonNullable<SiteState['maintenanceMark']>;
+export type TlsWatch = NonNullable<SiteState['tls']>[number];
+export type LastCheck = NonNullable<SiteState['lastCheck']>;
+
+/** The state's attributes on a site item, in schema order. */
+export const STATE_FIELDS = Object.keys(SiteStateSchema.entries) as ReadonlyArray<keyof SiteState>;
+
+export const INITIAL_STATE: SiteState = {
+  status: 'UNKNOWN',
+  version: 0,
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 0,
+};
+
+/** Load-balanced sites can serve several certificates at once: each keeps its own warnings. */
+export const MAX_WATCHED_CERTIFICATES = 4;
+
+/** Long enough for SNS and the SDK's own retries; short enough that a stuck alert is retried within minutes. */
+export const ALERT_CLAIM_MS = 60_000;
 
 export const confirmedStatusOf = (status: SiteStatus): ConfirmedStatus => {
   switch (status) {
@@ -25,80 +133,22 @@ export const confirmedStatusOf = (status: SiteStatus): ConfirmedStatus => {
   }
 };
 
-/** A maintenance window the site is in: alerts wait, and leaving it alerts only if the status changed. */
-export interface MaintenanceMark {
-  readonly sinceMs: number;
-  readonly statusAtStart: ConfirmedStatus;
+export class SiteStateError extends Error {
+  override name = 'SiteStateError';
 }
 
-/** The certificate last seen and which expiry warnings were sent for it. */
-export interface TlsWatch {
-  readonly fingerprint: string;
-  readonly validToMs: number;
-  readonly warnedDays: readonly number[];
+/** Reads the state half of a site item (absent fields mean "never checked"). */
+export function parseSiteState(raw: unknown): SiteState {
+  const result = v.safeParse(SiteStateSchema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new SiteStateError(
+      `site state is invalid at ${v.getDotPath(issue) ?? 'the root'}: ${issue.message}`,
+    );
+  }
+  return completeSiteState(result.output);
 }
 
-/** Load-balanced sites can serve several certificates at once: each keeps its own warnings. */
-export const MAX_WATCHED_CERTIFICATES = 4;
-
-/** The last check that changed something (steady-state checks write nothing, so this is not "the last check"). */
-export interface LastCheck {
-  readonly atMs: number;
-  readonly up: boolean;
-  readonly status?: number;
-  readonly reason?: DownReason;
-  readonly detail?: string;
-  readonly latencyMs: number;
-}
-
-/**
- * An alert waiting for SNS. Whoever publishes it first claims it until `claimedUntilMs`, so two checkers that
- * both see it pending do not both send it; a crashed publisher's claim expires and another one retries.
- */
-export interface OutboxEntry {
-  readonly alert: Alert;
-  readonly claimedUntilMs: number;
-}
-
-/** Long enough for SNS and the SDK's own retries; short enough that a stuck alert is retried within minutes. */
-export const ALERT_CLAIM_MS = 60_000;
-
-export interface Outage {
-  readonly sinceMs: number;
-  readonly reason: DownReason;
-  readonly detail: string;
-  readonly status?: number;
-}
-
-/** The mutable half of a site item. `version` increments on every write (optimistic concurrency). */
-export interface SiteState {
-  readonly status: SiteStatus;
-  readonly version: number;
-  readonly consecutiveFailures: number;
-  readonly consecutiveSuccesses: number;
-  /** Consecutive checks slower than maxResponseMs (toward DEGRADED). */
-  readonly consecutiveSlow?: number;
-  /** Consecutive blocked answers (toward BLOCKED). */
-  readonly consecutiveBlocked?: number;
-  /** When the last "still down" reminder went out. */
-  readonly lastReminderAtMs?: number;
-  readonly maintenanceMark?: MaintenanceMark;
-  /** The certificates seen lately, newest first (at most MAX_WATCHED_CERTIFICATES). */
-  readonly tls?: readonly TlsWatch[];
-  /** When the last confirmed change (to UP or DOWN) happened; PENDING and RECOVERING do not move it. */
-  readonly statusSinceMs?: number;
-  /** The current outage, from its first failed check (what alerts call "down since") until UP. */
-  readonly outage?: Outage;
-  /** Id of the last check applied; a redelivered check with the same id is ignored. */
-  readonly lastCheckId?: string;
-  readonly lastCheck?: LastCheck;
-  /** Outbox: alerts committed with their transitions and not yet accepted by SNS, by alertId. */
-  readonly pendingAlerts?: Readonly<Record<string, OutboxEntry>>;
-}
-
-export const INITIAL_STATE: SiteState = {
-  status: 'UNKNOWN',
-  version: 0,
-  consecutiveFailures: 0,
-  consecutiveSuccesses: 0,
-};
+/** Drops absent optional fields, so a state round-trips through JSON and DynamoDB unchanged. */
+export const completeSiteState = (state: v.InferOutput<typeof SiteStateSchema>): SiteState =>
+  withoutUndefined(state);

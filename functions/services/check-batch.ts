@@ -15,8 +15,8 @@ import { decideTransition } from '../domain/alert-policy.ts';
 import { type CheckTask, packCheckMessages, parseCheckMessage } from '../domain/check-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
+import { pendingAlertsOf } from '../domain/outbox.ts';
 import { ALERT_CLAIM_MS, type OutboxEntry, type SiteState } from '../domain/site-state.ts';
-import { pendingAlertsOf } from '../domain/state-schema.ts';
 import { parseStatusRanges } from '../domain/status-range.ts';
 import { createStartLimiter } from './start-limiter.ts';
 

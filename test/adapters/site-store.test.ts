@@ -3,9 +3,9 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONFIG_FIELDS, STATE_FIELDS } from '../../functions/adapters/site-item.ts';
+import { CONFIG_FIELDS } from '../../functions/adapters/site-item.ts';
 import { type ScanPage, SiteStore } from '../../functions/adapters/site-store.ts';
-import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
+import { INITIAL_STATE, type SiteState, STATE_FIELDS } from '../../functions/domain/site-state.ts';
 import { type DynamoEmulator, startDynamoEmulator } from '../support/dynamo-emulator.ts';
 import { anAlert, aSite } from '../support/fixtures.ts';
 

@@ -23,7 +23,8 @@ function run(site: SiteConfig, steps: readonly Step[], start: SiteState = UP) {
   steps.forEach(({ result, atMs }, i) => {
     const decision = decideTransition(site, state, result, `m${i}`, atMs);
     if (decision.next) {
-      state = decision.next;
+      // The committing checker publishes its alerts and clears them from the outbox.
+      state = { ...decision.next, pendingAlerts: undefined };
       writes++;
     }
     alerts.push(...decision.alerts);

@@ -58,12 +58,14 @@ interface Run {
 /**
  * Drives results through the machine the way the checker does: each committed `next` becomes the next `prev`.
  * Check i runs at `startMs + (i + 1) * stepMs` with checkId `m<i>`; every delivery is applied `deliveries` times.
+ * With `isPublished` (the default) the committing checker's publish succeeds and clears its alerts from the
+ * outbox, as in production; without it SNS refuses everything and the outbox keeps what it must.
  */
 function runChecks(
   site: SiteConfig,
   checks: string | readonly CheckResult[],
   start: SiteState = upSince(T0),
-  { startMs = T0, stepMs = STEP_MS, deliveries = 1 } = {},
+  { startMs = T0, stepMs = STEP_MS, deliveries = 1, isPublished = true } = {},
 ): Run {
   const results = typeof checks === 'string' ? resultsOf(checks) : checks;
   let state = start;
@@ -91,7 +93,7 @@ function runChecks(
             decision.alerts[0],
           );
         }
-        state = decision.next;
+        state = isPublished ? withoutAlerts(decision.next, decision.alerts) : decision.next;
         writes++;
       } else {
         expect(decision.alerts[0]).toBeUndefined();
@@ -102,6 +104,14 @@ function runChecks(
     states.push(state);
   });
   return { statuses, alertTrace, alerts, decisions, states, final: state, writes };
+}
+
+/** The state once the publisher has cleared `alerts` from its outbox. */
+function withoutAlerts(state: SiteState, alerts: readonly Alert[]): SiteState {
+  const ids = new Set(alerts.map((alert) => alert.alertId));
+  const left = Object.entries(state.pendingAlerts ?? {}).filter(([id]) => !ids.has(id));
+  const { pendingAlerts: _cleared, ...rest } = state;
+  return left.length === 0 ? rest : { ...rest, pendingAlerts: Object.fromEntries(left) };
 }
 
 /** A state reached by driving `checks` from `start`: the machine's own states, not hand-made ones. */
@@ -749,30 +759,55 @@ describe('decideTransition: outbox', () => {
     });
   });
 
-  it('a DOWN alert still pending when the UP transition commits stays in the outbox next to the UP alert', () => {
+  it('a DOWN alert SNS refused is folded into the UP alert that follows: one message with what was missed', () => {
     // Prepare
     const site = aSite({ failureThreshold: 1, recoveryThreshold: 1 });
 
+    // Act: DOWN at minute 1, its claim lapses unsent, UP at minute 2
+    const run = runChecks(site, 'x o', upSince(T0), { isPublished: false });
+
+    // Assess
+    const [down, up] = run.alerts;
+    if (down === undefined || up === undefined) throw new Error('expected a DOWN and an UP alert');
+    expect(Object.keys(run.final.pendingAlerts ?? {})).toEqual([up.alertId]);
+    expect(up.missed).toEqual({ alerts: 1, sinceMs: down.atMs, outages: 0, downMs: 0 });
+    expect(up.outageSinceMs).toBe(down.outageSinceMs);
+    expect(run.final.pendingAlerts?.[up.alertId]?.alert).toEqual(up);
+  });
+
+  it('an alert whose publisher still holds its claim stays beside the new one (it may be on its way)', () => {
+    // Prepare: checks 10 s apart, well inside the 60 s claim
+    const site = aSite({ failureThreshold: 1, recoveryThreshold: 1 });
+
     // Act
-    const run = runChecks(site, 'x o');
+    const run = runChecks(site, 'x o', upSince(T0), { isPublished: false, stepMs: 10_000 });
 
     // Assess
     const [down, up] = run.alerts;
     if (down === undefined || up === undefined) throw new Error('expected a DOWN and an UP alert');
     expect(Object.keys(run.final.pendingAlerts ?? {}).sort()).toEqual([down.alertId, up.alertId].sort());
-    expect(run.final.pendingAlerts?.[down.alertId]?.alert).toEqual(down);
-    expect(run.final.pendingAlerts?.[up.alertId]?.alert).toEqual(up);
+    expect(up.missed).toBeUndefined();
   });
 
-  it('pending alerts accumulate: 50 unpublished flaps leave 100 alerts in the outbox', () => {
-    // Prepare
+  it('a day of flapping with SNS down leaves one alert with the whole story, and a small item', () => {
+    // Prepare: a flap every check, one check a minute for 24 hours, nothing ever published
     const site = aSite({ failureThreshold: 1, recoveryThreshold: 1 });
 
     // Act
-    const run = runChecks(site, 'xo'.repeat(50));
+    const run = runChecks(site, 'xo'.repeat(720), upSince(T0), { isPublished: false });
 
     // Assess
-    expect(Object.keys(run.final.pendingAlerts ?? {})).toHaveLength(100);
+    const pending = Object.values(run.final.pendingAlerts ?? {});
+    expect(pending).toHaveLength(1);
+    const last = pending[0]?.alert;
+    expect(last?.event).toBe('UP');
+    expect(last?.missed).toEqual({
+      alerts: 1_439,
+      sinceMs: T0 + STEP_MS,
+      outages: 719,
+      downMs: 719 * STEP_MS,
+    });
+    expect(Buffer.byteLength(JSON.stringify(run.final))).toBeLessThan(3_000);
   });
 
   it.each([
@@ -783,14 +818,15 @@ describe('decideTransition: outbox', () => {
   ])('$label keeps the outbox as it was', ({ ft, rt, setup, check }) => {
     // Prepare
     const site = aSite({ failureThreshold: ft, recoveryThreshold: rt });
-    const unpublished = runChecks(aSite({ failureThreshold: 1 }), 'xo').final.pendingAlerts;
+    const unpublished = runChecks(aSite({ failureThreshold: 1 }), 'xo', upSince(T0), { isPublished: false })
+      .final.pendingAlerts;
     const prev: SiteState = { ...stateAfter(site, setup), pendingAlerts: unpublished };
 
     // Act
     const decision = decideTransition(site, prev, at(resultsOf(check), 0), 'm-x', T0 + 20 * STEP_MS);
 
     // Assess
-    expect(Object.keys(unpublished ?? {})).toHaveLength(2);
+    expect(Object.keys(unpublished ?? {})).toHaveLength(1);
     expect(decision.alerts[0]).toBeUndefined();
     expect(decision.next?.pendingAlerts).toEqual(unpublished);
   });
