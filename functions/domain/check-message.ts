@@ -18,25 +18,35 @@ export interface CheckTask {
   readonly checkId: string;
   readonly site: SiteConfig;
   readonly state: SiteState;
+  /** 1 for a first try; a task the checker could not complete comes back alone with the next number. */
+  readonly attempt?: number;
+}
+
+/** A task that did not validate: kept as it came, to be sent on to the DLQ on its own. */
+export interface InvalidTask {
+  readonly raw: unknown;
+  readonly problem: string;
 }
 
 export interface CheckMessage {
-  readonly v: typeof CHECK_MESSAGE_VERSION;
   readonly tasks: readonly CheckTask[];
+  /** Tasks of this message that did not validate; the others are not affected by them. */
+  readonly invalid: readonly InvalidTask[];
 }
 
-const CheckMessageSchema = v.object({
+/** More tries than this and a task is given up on (the checker records why). */
+export const MAX_TASK_ATTEMPTS = 3;
+
+const EnvelopeSchema = v.object({
   v: v.literal(CHECK_MESSAGE_VERSION, (issue) => `unknown message version ${JSON.stringify(issue.input)}`),
-  tasks: v.pipe(
-    v.array(
-      v.object({
-        checkId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
-        site: SiteConfigSchema,
-        state: SiteStateSchema,
-      }),
-    ),
-    v.minLength(1, 'a message must carry at least one task'),
-  ),
+  tasks: v.pipe(v.array(v.unknown()), v.minLength(1, 'a message must carry at least one task')),
+});
+
+const TaskSchema = v.object({
+  checkId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  site: SiteConfigSchema,
+  state: SiteStateSchema,
+  attempt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_TASK_ATTEMPTS))),
 });
 
 export class CheckMessageError extends Error {
@@ -44,8 +54,10 @@ export class CheckMessageError extends Error {
 }
 
 /**
- * Validates a queue message body at the edge.
- * @throws CheckMessageError saying what is wrong; the caller reports the message as failed (it ends in the DLQ).
+ * Validates a queue message body at the edge: the envelope as a whole, each task on its own, so one bad task
+ * never costs the others their check.
+ * @throws CheckMessageError saying what is wrong with the envelope; the caller reports the message as failed
+ * (it ends in the DLQ).
  */
 export function parseCheckMessage(body: string): CheckMessage {
   const bytes = Buffer.byteLength(body);
@@ -58,28 +70,41 @@ export function parseCheckMessage(body: string): CheckMessage {
   } catch (error) {
     throw new CheckMessageError(`message is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  const result = v.safeParse(CheckMessageSchema, json);
-  if (!result.success) {
-    const issue = result.issues[0];
-    throw new CheckMessageError(
-      `message is invalid at ${v.getDotPath(issue) ?? 'the root'}: ${issue.message}`,
-    );
-  }
-  const tasks = result.output.tasks.map((task) => ({
-    checkId: task.checkId,
-    site: completeSiteConfig(task.site),
-    state: completeSiteState(task.state),
-  }));
-  return { v: CHECK_MESSAGE_VERSION, tasks };
+  const envelope = v.safeParse(EnvelopeSchema, json);
+  if (!envelope.success)
+    throw new CheckMessageError(`message is invalid ${describeIssue(envelope.issues[0])}`);
+  const tasks: CheckTask[] = [];
+  const invalid: InvalidTask[] = [];
+  envelope.output.tasks.forEach((raw, index) => {
+    const task = v.safeParse(TaskSchema, raw);
+    if (!task.success) {
+      invalid.push({ raw, problem: `task ${index} is invalid ${describeIssue(task.issues[0])}` });
+      return;
+    }
+    const { checkId, site, state, attempt } = task.output;
+    tasks.push({
+      checkId,
+      site: completeSiteConfig(site),
+      state: completeSiteState(state),
+      ...(attempt === undefined ? {} : { attempt }),
+    });
+  });
+  return { tasks, invalid };
 }
+
+const describeIssue = (issue: v.BaseIssue<unknown>): string =>
+  `at ${v.getDotPath(issue) ?? 'the root'}: ${issue.message}`;
 
 export interface PackLimits {
   readonly maxTasks: number;
   readonly maxBytes?: number;
 }
 
-/** Packs tasks into as few message bodies as the limits allow, in order. */
-export function packCheckMessages(tasks: readonly CheckTask[], limits: PackLimits): string[] {
+/** Packs tasks (or invalid tasks on their way to the DLQ) into as few message bodies as the limits allow, in order. */
+export function packCheckMessages(
+  tasks: readonly (CheckTask | InvalidTask['raw'])[],
+  limits: PackLimits,
+): string[] {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const envelopeBytes = Buffer.byteLength(`{"v":${CHECK_MESSAGE_VERSION},"tasks":[]}`);
   const bodies: string[] = [];

@@ -1,30 +1,27 @@
-import type { AlertPublisher } from '../adapters/alert-publisher.ts';
 import type { CheckQueue } from '../adapters/check-queue.ts';
 import type { Probe } from '../adapters/http-probe.ts';
 import { type Logger, redactUrl } from '../adapters/logger.ts';
 import type { SiteRecord, SiteStore } from '../adapters/site-store.ts';
 import type { Alert } from '../domain/alert.ts';
+import { compareSitesForGrouping, MIN_GROUP_SIZE } from '../domain/alert-group.ts';
+import { decideTransition, decideUnchecked } from '../domain/alert-policy.ts';
 import {
-  type AlertGroup,
-  compareSitesForGrouping,
-  describeGroup,
-  groupAlerts,
-  MIN_GROUP_SIZE,
-} from '../domain/alert-group.ts';
-import { decideTransition } from '../domain/alert-policy.ts';
-import { type CheckTask, packCheckMessages, parseCheckMessage } from '../domain/check-message.ts';
+  type CheckTask,
+  type InvalidTask,
+  MAX_TASK_ATTEMPTS,
+  packCheckMessages,
+  parseCheckMessage,
+} from '../domain/check-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
 import { pendingAlertsOf } from '../domain/outbox.ts';
-import { ALERT_CLAIM_MS, type OutboxEntry, type SiteState } from '../domain/site-state.ts';
 import { parseStatusRanges } from '../domain/status-range.ts';
+import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
 import { createStartLimiter } from './start-limiter.ts';
 
-export interface CheckerDeps {
-  readonly store: Pick<SiteStore, 'commitState' | 'getSite' | 'claimAlert' | 'clearAlert'>;
+export interface CheckerDeps extends AlertOutboxDeps {
+  readonly store: AlertOutboxDeps['store'] & Pick<SiteStore, 'commitState' | 'getSite'>;
   readonly probe: Pick<Probe, 'check'>;
-  /** Without `publishGroup` (a test double that only counts alerts) nothing is grouped. */
-  readonly publisher: Pick<AlertPublisher, 'publish'> & Partial<Pick<AlertPublisher, 'publishGroup'>>;
   readonly queue: Pick<CheckQueue, 'send'>;
   readonly log: Logger;
   readonly nowMs: () => number;
@@ -57,54 +54,58 @@ export interface QueueRecord {
   readonly body: string;
 }
 
-/** `retry`: the message must come back (SQS redelivers it, then the DLQ). */
-type TaskOutcome = { readonly verdict: CheckResult['kind']; readonly retry: boolean };
-const RETRY_FAULT: TaskOutcome = { verdict: 'fault', retry: true };
-
-interface ParsedMessage {
-  readonly messageId: string;
-  readonly tasks: readonly CheckTask[];
-  /** A malformed message's one fault at once; the others' as their checks end (in any order). */
-  readonly outcomes: TaskOutcome[];
-}
-
 export interface BatchReport {
+  /** Messages SQS must deliver again: malformed ones, and those whose retries could not be sent. */
   readonly failedMessageIds: readonly string[];
   readonly checksCompleted: number;
   readonly checksDown: number;
   readonly checkerFaults: number;
   readonly malformedMessages: number;
+  /** Tasks that did not validate, sent on alone (their message's other tasks ran). */
+  readonly invalidTasks: number;
+  /** Tasks sent back to the queue alone to be tried again (faults, alerts SNS refused, lost commits). */
+  readonly tasksRetried: number;
+  /** Sites marked UNCHECKED by this invocation (their faults would not go away). */
+  readonly sitesUnchecked: number;
   /** Alerts that left the outbox, alone or as members of a group. */
   readonly alertsPublished: number;
   /** Grouped messages among them (each stands for several alerts). */
   readonly alertGroupsPublished: number;
 }
 
+/** How one task ended: done, or to be tried again on its own after `delaySeconds`. */
+type TaskOutcome =
+  | { readonly kind: 'done'; readonly verdict: CheckResult['kind']; readonly isNewlyUnchecked?: boolean }
+  | { readonly kind: 'retry'; readonly verdict: CheckResult['kind']; readonly delaySeconds: number };
+
+/** A task as the invocation tracks it: which message brought it (that message answers if it cannot be sent on). */
+interface TaskRun {
+  readonly messageId: string;
+  readonly task: CheckTask;
+  outcome?: TaskOutcome;
+}
+
+/** A task to send (a re-check, a retry or a quarantined invalid task) and the message that answers for it. */
+interface Outgoing {
+  readonly messageId: string;
+  readonly body: CheckTask | InvalidTask['raw'];
+  readonly delaySeconds: number;
+  /** Valid tasks of one owner travel side by side (grouping); invalid ones go alone. */
+  readonly site?: CheckTask['site'];
+}
+
 // Commit attempts per check: each conflict means another writer moved the state, so re-read and re-decide.
 const MAX_COMMIT_ATTEMPTS = 4;
 const DEFAULT_RESERVE_MS = 3_000;
 // As many re-checks a message as the fan-out packs checks, so sites that failed together are confirmed together.
-const RECHECKS_PER_MESSAGE = 50;
-// A held alert whose claim ends sooner than this is left to the outbox: another publisher may take it over.
-const CLAIM_MARGIN_MS = 5_000;
-
-/** A DOWN alert this invocation committed (and holds the claim of), kept back to be sent grouped or alone. */
-interface HeldAlert {
-  readonly messageId: string;
-  readonly siteId: string;
-  readonly entry: OutboxEntry;
-}
-
-/** A confirming re-check, sent with the others of the invocation once every check has committed. */
-interface HeldRecheck {
-  readonly messageId: string;
-  readonly task: CheckTask;
-  readonly delaySeconds: number;
-}
+const TASKS_PER_MESSAGE = 50;
+// A fault on our side (out of descriptors, out of time) often passes within seconds; a lost write too.
+const FAULT_RETRY_SECONDS = 10;
 
 /**
- * The checker: runs every check of every message concurrently, commits transitions, publishes alerts.
- * A bad message or a check that could not be completed fails only its own message, never its neighbours.
+ * The checker: runs every check of every message concurrently, commits transitions, publishes alerts. Each task
+ * stands alone: a fault, a lost write or an invalid task sends only that task back to the queue (alone, with a
+ * bounded number of attempts), never its neighbours; a fault retrying does not cure marks the site UNCHECKED.
  * DOWN alerts and re-checks wait until every check of the invocation has committed: DOWN alerts of one owner
  * confirmed together are then grouped, and the re-checks of sites that failed together travel together.
  */
@@ -118,25 +119,35 @@ export async function processCheckBatch(
     options.startSlotMs ?? DEFAULT_START_SLOT_MS,
     MAX_CHECKS_IN_FLIGHT,
   );
-  const counters = { published: 0, groups: 0, malformed: 0 };
-  const run = new CheckRun(deps, options, counters);
-  const perMessage = records.map((record): ParsedMessage => {
-    try {
-      return { messageId: record.messageId, tasks: parseCheckMessage(record.body).tasks, outcomes: [] };
-    } catch (error) {
-      counters.malformed++;
-      deps.log.error('malformed check message: left for the DLQ', {
-        messageId: record.messageId,
-        error: (error as Error).message,
-      });
-      return { messageId: record.messageId, tasks: [], outcomes: [RETRY_FAULT] };
+  const outbox = new AlertOutbox<TaskRun>(deps, options.minGroupSize ?? MIN_GROUP_SIZE);
+  const run = new CheckRun(deps, options, outbox);
+  const malformed: string[] = [];
+  let invalidTasks = 0;
+  const runs: TaskRun[] = [];
+  const outgoing: Outgoing[] = [];
+  for (const record of records) {
+    const parsed = parseRecord(record, deps.log);
+    if (parsed === undefined) {
+      malformed.push(record.messageId);
+      continue;
     }
-  });
+    for (const task of parsed.tasks) runs.push({ messageId: record.messageId, task });
+    invalidTasks += parsed.invalid.length;
+    // Invalid tasks leave their message: alone in a message of their own, which then fails on its own and
+    // ends in the DLQ. A message of nothing but invalid tasks is that message: it fails.
+    if (parsed.tasks.length === 0) malformed.push(record.messageId);
+    else
+      outgoing.push(
+        ...parsed.invalid.map((invalid) => ({
+          messageId: record.messageId,
+          body: invalid.raw,
+          delaySeconds: 0,
+        })),
+      );
+  }
   // Longest first: a site that timed out last time starts at once, so its wait overlaps the others' instead
   // of ending the invocation a timeout after the last start. The sort is stable: otherwise message order.
-  const queued = perMessage
-    .flatMap((message) => message.tasks.map((task) => ({ message, task })))
-    .sort((a, b) => expectedCheckMs(b.task) - expectedCheckMs(a.task));
+  const queued = [...runs].sort((a, b) => expectedCheckMs(b.task) - expectedCheckMs(a.task));
   // Pacing must never cost a check its chance: from the last moment at which the longest site timeout still fits
   // before the deadline, every queued check starts.
   const longestTimeoutMs = Math.max(0, ...queued.map(({ task }) => task.site.timeoutMs));
@@ -144,25 +155,35 @@ export async function processCheckBatch(
   const pacing = setTimeout(() => limit.stopPacing(), Math.max(0, paceUntilMs - deps.nowMs()));
   try {
     await Promise.all(
-      queued.map(async ({ message, task }) => {
-        message.outcomes.push(await limit(() => run.runTask(task, message.messageId)));
+      queued.map(async (taskRun) => {
+        taskRun.outcome = await limit(() => run.runTask(taskRun));
       }),
     );
   } finally {
     clearTimeout(pacing);
   }
-  const lateFailures = await run.finish();
-  const outcomes = perMessage.flatMap((message) => message.outcomes);
+  // Held DOWN alerts SNS refused stay in their outboxes: their tasks come back once the claims lapse.
+  for (const taskRun of await outbox.publishHeld()) {
+    taskRun.outcome = {
+      kind: 'retry',
+      verdict: taskRun.outcome?.verdict ?? 'down',
+      delaySeconds: CLAIM_LAPSE_SECONDS,
+    };
+  }
+  outgoing.push(...run.rechecks, ...retriesOf(runs, deps.log));
+  const unsent = await sendAll(outgoing, deps);
+  const outcomes = runs.flatMap((taskRun) => (taskRun.outcome ? [taskRun.outcome] : []));
   const report: BatchReport = {
-    failedMessageIds: perMessage
-      .filter((m) => lateFailures.has(m.messageId) || m.outcomes.some((o) => o.retry))
-      .map((m) => m.messageId),
+    failedMessageIds: [...new Set([...malformed, ...unsent])],
     checksCompleted: outcomes.filter((o) => o.verdict !== 'fault').length,
     checksDown: outcomes.filter((o) => o.verdict === 'down').length,
-    checkerFaults: outcomes.filter((o) => o.verdict === 'fault').length - counters.malformed,
-    malformedMessages: counters.malformed,
-    alertsPublished: counters.published,
-    alertGroupsPublished: counters.groups,
+    checkerFaults: outcomes.filter((o) => o.verdict === 'fault').length,
+    malformedMessages: malformed.length,
+    invalidTasks,
+    tasksRetried: outcomes.filter((o) => o.kind === 'retry').length,
+    sitesUnchecked: outcomes.filter((o) => o.kind === 'done' && o.isNewlyUnchecked === true).length,
+    alertsPublished: outbox.published,
+    alertGroupsPublished: outbox.groupsPublished,
   };
   // One metric, for the "monitor stalled" alarm; the rest is queryable in the logs at no metric cost.
   deps.log.metrics(
@@ -170,6 +191,9 @@ export async function processCheckBatch(
     {
       ChecksDown: report.checksDown,
       CheckerFaults: report.checkerFaults,
+      TasksRetried: report.tasksRetried,
+      InvalidTasks: report.invalidTasks,
+      SitesUnchecked: report.sitesUnchecked,
       AlertsPublished: report.alertsPublished,
       AlertGroupsPublished: report.alertGroupsPublished,
     },
@@ -177,51 +201,135 @@ export async function processCheckBatch(
   return report;
 }
 
+function parseRecord(record: QueueRecord, log: Logger) {
+  try {
+    const parsed = parseCheckMessage(record.body);
+    for (const invalid of parsed.invalid) {
+      log.error('invalid check task: sent on alone, for the DLQ', {
+        messageId: record.messageId,
+        error: invalid.problem,
+      });
+    }
+    return parsed;
+  } catch (error) {
+    log.error('malformed check message: left for the DLQ', {
+      messageId: record.messageId,
+      error: (error as Error).message,
+    });
+    return undefined;
+  }
+}
+
+/** The tasks to send back, each with its next attempt number; past MAX_TASK_ATTEMPTS a task is given up. */
+function retriesOf(runs: readonly TaskRun[], log: Logger): Outgoing[] {
+  return runs.flatMap(({ messageId, task, outcome }) => {
+    if (outcome?.kind !== 'retry') return [];
+    const attempt = (task.attempt ?? 1) + 1;
+    if (attempt > MAX_TASK_ATTEMPTS) {
+      // Only AWS-side trouble gets here (a fault of the probe would have made the site UNCHECKED): the site's next
+      // scheduled check tries again, and sends whatever is left in its outbox.
+      log.error('task given up after its last attempt: the next scheduled check takes over', {
+        siteId: task.site.siteId,
+        checkId: task.checkId,
+        attempts: task.attempt ?? 1,
+      });
+      return [];
+    }
+    return [{ messageId, body: { ...task, attempt }, delaySeconds: outcome.delaySeconds, site: task.site }];
+  });
+}
+
+/**
+ * Sends re-checks, retries and quarantined tasks, packed by delay (one owner's sites side by side). Never
+ * throws. @returns the messages whose items could not be sent: SQS must deliver them again, whole.
+ */
+async function sendAll(
+  outgoing: readonly Outgoing[],
+  deps: Pick<CheckerDeps, 'queue' | 'log'>,
+): Promise<string[]> {
+  const byDelay = new Map<number, Outgoing[]>();
+  for (const item of outgoing)
+    byDelay.set(item.delaySeconds, [...(byDelay.get(item.delaySeconds) ?? []), item]);
+  const unsent: string[] = [];
+  await Promise.all(
+    [...byDelay].map(async ([delaySeconds, items]) => {
+      const [tasks, invalid] = partition(items, (item) => item.site !== undefined);
+      const sorted = [...tasks].sort((a, b) =>
+        compareSitesForGrouping(a.site as CheckTask['site'], b.site as CheckTask['site']),
+      );
+      const bodies = [
+        ...packCheckMessages(
+          sorted.map((item) => item.body),
+          { maxTasks: TASKS_PER_MESSAGE },
+        ),
+        // Each invalid task alone: its message fails by itself, and only it ends in the DLQ.
+        ...invalid.flatMap((item) => packCheckMessages([item.body], { maxTasks: 1 })),
+      ];
+      try {
+        await deps.queue.send(bodies, delaySeconds);
+      } catch (error) {
+        unsent.push(...items.map((item) => item.messageId));
+        deps.log.error('tasks not sent back to the queue: their messages will be delivered again', {
+          tasks: items.length,
+          delaySeconds,
+          error: (error as Error).message,
+        });
+      }
+    }),
+  );
+  return unsent;
+}
+
 class CheckRun {
-  readonly #heldAlerts: HeldAlert[] = [];
-  readonly #heldRechecks: HeldRecheck[] = [];
+  readonly rechecks: Outgoing[] = [];
 
   constructor(
     private readonly deps: CheckerDeps,
     private readonly options: CheckerOptions,
-    private readonly counters: { published: number; groups: number },
+    private readonly outbox: AlertOutbox<TaskRun>,
   ) {}
 
-  /** Runs one check end to end. Never throws: anything unexpected fails (and so retries) only its message. */
-  async runTask(task: CheckTask, messageId: string): Promise<TaskOutcome> {
+  /** Runs one check end to end. Never throws: anything unexpected sends only this task back. */
+  async runTask(taskRun: TaskRun): Promise<TaskOutcome> {
+    const { task } = taskRun;
     let verdict: CheckResult['kind'] = 'fault';
     try {
       const result = await this.probe(task);
-      if (!result) return { verdict, retry: true };
+      if (!result) return { kind: 'retry', verdict, delaySeconds: 0 };
       verdict = result.kind;
-      if (result.kind !== 'fault') return { verdict, retry: await this.apply(task, result, messageId) };
+      if (result.kind !== 'fault') return this.#afterApply(verdict, await this.apply(taskRun, result));
       this.deps.log.warn('check not completed', {
         siteId: task.site.siteId,
         url: redactUrl(task.site.url),
         reason: result.reason,
         detail: result.detail,
+        attempt: task.attempt ?? 1,
       });
-      // A blocked address will be blocked again: retrying costs money and changes nothing.
-      if (result.reason === 'blocked-address')
-        return { verdict, retry: !(await this.flushOutbox(task.site.siteId, task.state)) };
-      return { verdict, retry: true };
+      // A blocked address will be blocked again, and a fault that outlived every attempt will not pass by itself:
+      // the site is UNCHECKED, and its owner is told once.
+      const isFinal = result.reason === 'blocked-address' || (task.attempt ?? 1) >= MAX_TASK_ATTEMPTS;
+      if (!isFinal) return { kind: 'retry', verdict, delaySeconds: FAULT_RETRY_SECONDS };
+      const wasUnchecked = task.state.checkFault?.reason === result.reason;
+      const applied = await this.apply(taskRun, result);
+      return applied === 'done'
+        ? { kind: 'done', verdict, isNewlyUnchecked: !wasUnchecked }
+        : this.#afterApply(verdict, applied);
     } catch (error) {
       this.deps.log.error('check result not stored: will be retried', {
         siteId: task.site.siteId,
         error: (error as Error).message,
       });
-      return { verdict, retry: true };
+      return { kind: 'retry', verdict, delaySeconds: FAULT_RETRY_SECONDS };
     }
   }
 
-  /**
-   * Sends what the checks held back: the re-checks, packed together, and the DOWN alerts, grouped where
-   * `groupAlerts` finds groups, alone otherwise. Never throws. @returns the messages that must come back.
-   */
-  async finish(): Promise<Set<string>> {
-    const failed = new Set<string>();
-    await Promise.all([this.#sendRechecks(failed), this.#publishHeldAlerts(failed)]);
-    return failed;
+  #afterApply(
+    verdict: CheckResult['kind'],
+    applied: 'done' | { readonly retryAfterSeconds: number },
+  ): TaskOutcome {
+    return applied === 'done'
+      ? { kind: 'done', verdict }
+      : { kind: 'retry', verdict, delaySeconds: applied.retryAfterSeconds };
   }
 
   /** Probes the site within what is left of the invocation; undefined when there is no time left to try. */
@@ -244,14 +352,22 @@ class CheckRun {
     return this.deps.probe.check(target, AbortSignal.timeout(remainingMs));
   }
 
-  /** Commits the transition (if any), sends the alerts, holds the re-check. True when it must be retried. */
-  private async apply(task: CheckTask, result: CheckResult, messageId: string): Promise<boolean> {
+  /** Commits the transition (if any), sends the alerts, holds the re-check. Says when to retry, if it must. */
+  private async apply(
+    taskRun: TaskRun,
+    result: CheckResult,
+  ): Promise<'done' | { readonly retryAfterSeconds: number }> {
+    const { task } = taskRun;
+    const decide = (record: SiteRecord) =>
+      result.kind === 'fault'
+        ? decideUnchecked(record.config, record.state, result, task.checkId, this.deps.nowMs())
+        : decideTransition(record.config, record.state, result, task.checkId, this.deps.nowMs());
     let record: SiteRecord = { config: task.site, state: task.state };
     let committedAlerts: readonly Alert[] = [];
     let recheckAfterSeconds: number | undefined;
     let alertsInDoubt: readonly Alert[] = [];
     for (let attempt = 1; ; attempt++) {
-      const decision = decideTransition(record.config, record.state, result, task.checkId, this.deps.nowMs());
+      const decision = decide(record);
       if (!decision.next) break;
       const outcome = await this.deps.store.commitState(
         record.config.siteId,
@@ -266,6 +382,7 @@ class CheckRun {
           siteId: record.config.siteId,
           status: decision.next.status,
           version: decision.next.version,
+          ...(decision.next.checkFault ? { unchecked: decision.next.checkFault.reason } : {}),
           ...(decision.alerts.length > 0 ? { alerts: decision.alerts.map((alert) => alert.event) } : {}),
         });
         break;
@@ -274,20 +391,21 @@ class CheckRun {
         this.deps.log.warn('state not committed: too many concurrent writers', {
           siteId: record.config.siteId,
         });
-        return true;
+        return { retryAfterSeconds: 0 };
       }
       const fresh = await this.deps.store.getSite(record.config.siteId);
-      if (!fresh) return false;
+      if (!fresh) return 'done';
       // Paused or pointed elsewhere while we checked: this result no longer applies, but alerts committed
       // before that still go out (the fan-out skips paused sites, so nobody else would send them).
       if (!fresh.config.enabled || fresh.config.url !== task.site.url) {
-        return !(await this.flushOutbox(fresh.config.siteId, fresh.state));
+        const isSent = await this.outbox.flush(fresh.config.siteId, fresh.state, [], undefined);
+        return isSent ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
       }
       record = fresh;
       // This check is already stored: a duplicate delivery won the race, or DynamoDB applied our own write and
       // its answer was lost (the SDK's retry then failed the version check). Either way the transition's
       // re-check may never have been sent (its id `r<version>` makes a second copy a no-op), and its alerts may
-      // be claimed by a publisher that will never send them: keep the message until they went out.
+      // be claimed by a publisher that will never send them: keep the task until they went out.
       if (fresh.state.lastCheckId === task.checkId) {
         if (fresh.state.version === decision.next.version) {
           recheckAfterSeconds = decision.recheckAfterSeconds;
@@ -296,7 +414,7 @@ class CheckRun {
         break;
       }
     }
-    const published = await this.flushOutbox(record.config.siteId, record.state, committedAlerts, messageId);
+    const isSent = await this.outbox.flush(record.config.siteId, record.state, committedAlerts, taskRun);
     const nowMs = this.deps.nowMs();
     const isAlertInDoubt = pendingAlertsOf(record.state).some(
       (entry) =>
@@ -308,162 +426,14 @@ class CheckRun {
         site: record.config,
         state: record.state,
       };
-      this.#heldRechecks.push({ messageId, task: recheck, delaySeconds: recheckAfterSeconds });
-    }
-    return !published || isAlertInDoubt;
-  }
-
-  /**
-   * Publishes the alerts waiting in the outbox: those this checker just committed (it holds their claims), and
-   * any whose claim expired (its publisher failed or crashed). DOWN alerts just committed are held for
-   * `finish` instead (given `messageId`, the message that answers for them). True when every alert not held
-   * went out.
-   */
-  private async flushOutbox(
-    siteId: string,
-    state: SiteState,
-    committed: readonly Alert[] = [],
-    messageId?: string,
-  ): Promise<boolean> {
-    let allSent = true;
-    for (const entry of pendingAlertsOf(state)) {
-      const nowMs = this.deps.nowMs();
-      const isOurs = committed.some((alert) => alert.alertId === entry.alert.alertId);
-      if (isOurs && entry.alert.event === 'DOWN' && messageId !== undefined) {
-        this.#heldAlerts.push({ messageId, siteId, entry });
-        continue;
-      }
-      if (!isOurs && entry.claimedUntilMs > nowMs) continue;
-      if (!isOurs && !(await this.deps.store.claimAlert(siteId, entry, nowMs + ALERT_CLAIM_MS))) continue;
-      if (!(await this.#publishOne(siteId, entry.alert))) allSent = false;
-    }
-    return allSent;
-  }
-
-  /** Publishes one alert and clears it from the outbox. False when SNS refused it (it stays in the outbox). */
-  async #publishOne(siteId: string, alert: Alert): Promise<boolean> {
-    if (!(await this.#send(siteId, alert))) return false;
-    await this.deps.store.clearAlert(siteId, alert.alertId);
-    return true;
-  }
-
-  /** Publishes one alert; false (logged) when SNS did not accept it, which leaves it in its outbox. */
-  async #send(siteId: string, alert: Alert): Promise<boolean> {
-    try {
-      await this.deps.publisher.publish(alert);
-    } catch (error) {
-      this.deps.log.error('alert not published: it stays in the outbox and will be retried', {
-        siteId,
-        alertId: alert.alertId,
-        error: (error as Error).message,
-      });
-      return false;
-    }
-    this.counters.published++;
-    this.deps.log.info('alert published', { siteId, alertId: alert.alertId, event: alert.event });
-    return true;
-  }
-
-  async #publishHeldAlerts(failed: Set<string>): Promise<void> {
-    const nowMs = this.deps.nowMs();
-    // A claim about to lapse could be taken over by another publisher: leave that alert to the outbox.
-    const [usable, lapsing] = partition(
-      this.#heldAlerts,
-      (held) => held.entry.claimedUntilMs - nowMs >= CLAIM_MARGIN_MS,
-    );
-    for (const held of lapsing) {
-      failed.add(held.messageId);
-      this.deps.log.warn('alert held too long: left in the outbox for a retry', {
-        siteId: held.siteId,
-        alertId: held.entry.alert.alertId,
+      this.rechecks.push({
+        messageId: taskRun.messageId,
+        body: recheck,
+        delaySeconds: recheckAfterSeconds,
+        site: record.config,
       });
     }
-    const heldById = new Map(usable.map((held) => [held.entry.alert.alertId, held]));
-    const minGroupSize = this.deps.publisher.publishGroup
-      ? (this.options.minGroupSize ?? MIN_GROUP_SIZE)
-      : Infinity;
-    const { groups, singles } = groupAlerts(
-      usable.map((held) => held.entry.alert),
-      minGroupSize,
-    );
-    const membersOf = (alerts: readonly Alert[]) =>
-      alerts.flatMap((alert) => heldById.get(alert.alertId) ?? []);
-    await Promise.all([
-      ...groups.map((group) => this.#publishGroup(group, membersOf(group.alerts), failed)),
-      ...membersOf(singles).map(async (held) => {
-        if (await this.#send(held.siteId, held.entry.alert)) await this.#clearPublished(held, failed);
-        else failed.add(held.messageId);
-      }),
-    ]);
-  }
-
-  /**
-   * One message for the group, then each member leaves its own outbox. If SNS refuses it, every member stays in
-   * its outbox (its claim lapses and it is retried on its own) and every member's message comes back.
-   */
-  async #publishGroup(group: AlertGroup, members: readonly HeldAlert[], failed: Set<string>): Promise<void> {
-    const alertIds = members.map((held) => held.entry.alert.alertId);
-    try {
-      await this.deps.publisher.publishGroup?.(group);
-    } catch (error) {
-      for (const held of members) failed.add(held.messageId);
-      this.deps.log.error(
-        'grouped alert not published: its alerts stay in their outboxes and will be retried',
-        {
-          group: describeGroup(group),
-          alertIds,
-          error: (error as Error).message,
-        },
-      );
-      return;
-    }
-    this.counters.groups++;
-    this.counters.published += members.length;
-    this.deps.log.info('grouped alert published', { group: describeGroup(group), event: 'DOWN', alertIds });
-    await Promise.all(members.map((held) => this.#clearPublished(held, failed)));
-  }
-
-  /** SNS has the alert: take it out of its outbox; if that fails, its message comes back to try again. */
-  async #clearPublished(held: HeldAlert, failed: Set<string>): Promise<void> {
-    try {
-      await this.deps.store.clearAlert(held.siteId, held.entry.alert.alertId);
-    } catch (error) {
-      failed.add(held.messageId);
-      this.deps.log.error('alert published but not cleared: will be retried', {
-        siteId: held.siteId,
-        alertId: held.entry.alert.alertId,
-        error: (error as Error).message,
-      });
-    }
-  }
-
-  /** One message per `RECHECKS_PER_MESSAGE` re-checks of the same delay, one owner's sites side by side. */
-  async #sendRechecks(failed: Set<string>): Promise<void> {
-    const byDelay = new Map<number, HeldRecheck[]>();
-    for (const held of this.#heldRechecks) {
-      byDelay.set(held.delaySeconds, [...(byDelay.get(held.delaySeconds) ?? []), held]);
-    }
-    await Promise.all(
-      [...byDelay].map(async ([delaySeconds, rechecks]) => {
-        const sorted = [...rechecks].sort((a, b) => compareSitesForGrouping(a.task.site, b.task.site));
-        try {
-          await this.deps.queue.send(
-            packCheckMessages(
-              sorted.map((held) => held.task),
-              { maxTasks: RECHECKS_PER_MESSAGE },
-            ),
-            delaySeconds,
-          );
-        } catch (error) {
-          for (const held of rechecks) failed.add(held.messageId);
-          this.deps.log.error('re-checks not sent: their messages will be retried', {
-            siteIds: rechecks.map((held) => held.task.site.siteId),
-            delaySeconds,
-            error: (error as Error).message,
-          });
-        }
-      }),
-    );
+    return isSent && !isAlertInDoubt ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
   }
 }
 

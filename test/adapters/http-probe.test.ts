@@ -1,22 +1,18 @@
 import { X509Certificate } from 'node:crypto';
-import type { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { HostResolver, ResolutionFailure } from '../../functions/adapters/dns-resolver.ts';
 import {
-  BLOCKED_ADDRESS_CODE,
-  BlockedAddressError,
-  classifyError,
   createProbe,
   DEFAULT_USER_AGENT,
-  findChallenge,
-  KEYWORD_MAX_BYTES,
   type Probe,
   type ProbeOptions,
   type ProbeTarget,
 } from '../../functions/adapters/http-probe.ts';
+import { KEYWORD_MAX_BYTES } from '../../functions/adapters/response-body.ts';
 import { MONITOR_USER_AGENT } from '../../functions/domain/alert-message.ts';
 import { parseStatusRanges } from '../../functions/domain/status-range.ts';
 import { createTestAuthority, type TestCertificate } from './test-certificates.ts';
@@ -182,26 +178,28 @@ const target = (url: string, overrides: Partial<ProbeTarget> = {}): ProbeTarget 
 });
 
 /** A resolver that answers every name with the given loopback addresses (no real DNS). */
-function answerWith(...addresses: string[]): typeof dnsLookup {
-  const fake = (
-    _hostname: string,
-    _options: unknown,
-    callback: (err: null, found: LookupAddress[]) => void,
-  ) => {
-    const found = addresses.map((address) => ({ address, family: isIP(address) }));
-    process.nextTick(() => callback(null, found));
-  };
-  return fake as unknown as typeof dnsLookup;
+function answerWith(...addresses: string[]): HostResolver {
+  return resolverAnswering(() => addresses);
 }
 
-function failLookupWith(code: string): typeof dnsLookup {
-  const fake = (hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException) => void) => {
-    const error: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {
-      code,
-    });
-    process.nextTick(() => callback(error));
+/** A resolver whose answer for each lookup comes from `next` (called once per lookup). */
+function resolverAnswering(next: () => readonly string[]): HostResolver {
+  const toAddress = (address: string) => ({
+    address,
+    family: isIP(address) === 6 ? (6 as const) : (4 as const),
+  });
+  return {
+    // IP literals resolve to themselves, as with the real resolver.
+    resolve: async (hostname) => {
+      const literal = hostname.replace(/^\[|\]$/g, '');
+      const addresses = isIP(literal) === 0 ? next() : [literal];
+      return { kind: 'resolved', addresses: addresses.map(toAddress) };
+    },
   };
-  return fake as unknown as typeof dnsLookup;
+}
+
+function failLookupWith(failure: ResolutionFailure, detail: string): HostResolver {
+  return { resolve: async () => ({ kind: 'failed', failure, detail }) };
 }
 
 const respondWith =
@@ -727,14 +725,19 @@ describe('createProbe: network failures', () => {
 
   it('reports down dns when the name does not resolve', async () => {
     // Prepare
-    const probe = useProbe({ allowPrivateTargets: true, lookup: failLookupWith('ENOTFOUND') });
+    const probe = useProbe({
+      allowPrivateTargets: true,
+      resolver: failLookupWith('nxdomain', 'DNS: no-such-site.test does not exist (NXDOMAIN)'),
+    });
 
     // Act
     const result = await probe.check(target('http://no-such-site.test/'));
 
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'dns' });
-    expect(result.kind === 'down' && result.detail).toContain('ENOTFOUND');
+    expect(result.kind === 'down' && result.detail).toBe(
+      'DNS: no-such-site.test does not exist (NXDOMAIN) (HEAD http://no-such-site.test/)',
+    );
   });
 
   it('reports down tls for a self-signed certificate', async () => {
@@ -775,7 +778,7 @@ describe('createProbe: address guard', () => {
   it('blocks a hostname that resolves to loopback, naming host and address', async () => {
     // Prepare
     const server = await startServer(respondWith(200));
-    const probe = useProbe({ lookup: answerWith('127.0.0.1') });
+    const probe = useProbe({ resolver: answerWith('127.0.0.1') });
 
     // Act
     const result = await probe.check(target(`http://rebind.test:${server.port}/`));
@@ -790,7 +793,7 @@ describe('createProbe: address guard', () => {
   it('connects through the injected resolver when the address is allowed', async () => {
     // Prepare
     const server = await startServer(respondWith(200));
-    const probe = useProbe({ allowPrivateTargets: true, lookup: answerWith('127.0.0.1') });
+    const probe = useProbe({ allowPrivateTargets: true, resolver: answerWith('127.0.0.1') });
 
     // Act
     const result = await probe.check(target(`http://site.test:${server.port}/`));
@@ -806,7 +809,7 @@ describe('createProbe: address guard', () => {
     const blocked = await startServer(respondWith(200), '127.0.0.2', allowed.port);
     const probe = useProbe({
       isAddressAllowed: (ip) => ip === '127.0.0.1',
-      lookup: answerWith('127.0.0.2', '127.0.0.1'),
+      resolver: answerWith('127.0.0.2', '127.0.0.1'),
     });
 
     // Act
@@ -822,16 +825,11 @@ describe('createProbe: address guard', () => {
     const allowed = await startServer(respondWith(200), '127.0.0.1');
     const internal = await startServer(respondWith(200), '127.0.0.2', allowed.port);
     let lookups = 0;
-    const rebinding = ((
-      _hostname: string,
-      _options: unknown,
-      callback: (err: null, found: LookupAddress[]) => void,
-    ) => {
+    const rebinding = resolverAnswering(() => {
       lookups += 1;
-      const address = lookups === 1 ? '127.0.0.1' : '127.0.0.2';
-      process.nextTick(() => callback(null, [{ address, family: 4 }]));
-    }) as unknown as typeof dnsLookup;
-    const probe = useProbe({ isAddressAllowed: (ip) => ip === '127.0.0.1', lookup: rebinding });
+      return [lookups === 1 ? '127.0.0.1' : '127.0.0.2'];
+    });
+    const probe = useProbe({ isAddressAllowed: (ip) => ip === '127.0.0.1', resolver: rebinding });
 
     // Act
     const first = await probe.check(target(`http://rebind.test:${allowed.port}/`));
@@ -865,7 +863,10 @@ describe('createProbe: address guard', () => {
     const server = await startServer(
       respondWith(302, { location: `http://internal.test:${internal.port}/` }),
     );
-    const probe = useProbe({ isAddressAllowed: (ip) => ip === '127.0.0.1', lookup: answerWith('127.0.0.2') });
+    const probe = useProbe({
+      isAddressAllowed: (ip) => ip === '127.0.0.1',
+      resolver: answerWith('127.0.0.2'),
+    });
 
     // Act
     const result = await probe.check(target(`${server.origin}/`));
@@ -1549,26 +1550,6 @@ describe('createProbe: blocked', () => {
   });
 });
 
-describe('findChallenge', () => {
-  it.each([
-    [{ 'cf-mitigated': 'challenge' }, 'Cloudflare challenge (cf-mitigated: challenge)'],
-    [{ 'cf-mitigated': 'Challenge ' }, 'Cloudflare challenge (cf-mitigated: challenge)'],
-    [{ 'x-amzn-waf-action': 'captcha' }, 'AWS WAF (x-amzn-waf-action: captcha)'],
-    [{ 'x-vercel-mitigated': 'challenge' }, 'Vercel checkpoint (x-vercel-mitigated: challenge)'],
-    [{ 'x-vercel-mitigated': 'deny' }, undefined],
-    [{ server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6978-AMS' }, undefined],
-    [{}, undefined],
-  ])('finds %j as %s', (headers, expected) => {
-    // Prepare: the headers come from the table
-
-    // Act
-    const found = findChallenge(headers);
-
-    // Assess
-    expect(found).toBe(expected);
-  });
-});
-
 describe('createProbe: options', () => {
   it('rejects a negative maxRedirects by name and value', () => {
     // Prepare
@@ -1590,116 +1571,5 @@ describe('createProbe: options', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
-  });
-});
-
-const errorWith = (code: string, cause?: unknown): Error =>
-  Object.assign(new Error(`failed with ${code}`), { code, cause });
-
-describe('classifyError', () => {
-  it.each([
-    ['ENOTFOUND', 'down', 'dns', errorWith('ENOTFOUND')],
-    ['EAI_AGAIN', 'down', 'dns', errorWith('EAI_AGAIN')],
-    ['EAI_NODATA', 'down', 'dns', errorWith('EAI_NODATA')],
-    ['ECONNREFUSED', 'down', 'refused', errorWith('ECONNREFUSED')],
-    ['ECONNRESET', 'down', 'reset', errorWith('ECONNRESET')],
-    ['EPIPE', 'down', 'reset', errorWith('EPIPE')],
-    ['UND_ERR_SOCKET', 'down', 'reset', errorWith('UND_ERR_SOCKET')],
-    ['UND_ERR_CLOSED', 'down', 'reset', errorWith('UND_ERR_CLOSED')],
-    ['CERT_HAS_EXPIRED', 'down', 'tls', errorWith('CERT_HAS_EXPIRED')],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', 'down', 'tls', errorWith('ERR_TLS_CERT_ALTNAME_INVALID')],
-    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'down', 'tls', errorWith('DEPTH_ZERO_SELF_SIGNED_CERT')],
-    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'down', 'tls', errorWith('UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
-    ['SELF_SIGNED_CERT_IN_CHAIN', 'down', 'tls', errorWith('SELF_SIGNED_CERT_IN_CHAIN')],
-    ['ERR_SSL_WRONG_VERSION_NUMBER', 'down', 'tls', errorWith('ERR_SSL_WRONG_VERSION_NUMBER')],
-    ['UND_ERR_CONNECT_TIMEOUT', 'down', 'timeout', errorWith('UND_ERR_CONNECT_TIMEOUT')],
-    ['UND_ERR_HEADERS_TIMEOUT', 'down', 'timeout', errorWith('UND_ERR_HEADERS_TIMEOUT')],
-    ['a TimeoutError DOMException', 'down', 'timeout', new DOMException('timed out', 'TimeoutError')],
-    ['UND_ERR_INFO', 'down', 'protocol', errorWith('UND_ERR_INFO')],
-    ['HPE_INVALID_CONSTANT', 'down', 'protocol', errorWith('HPE_INVALID_CONSTANT')],
-    [
-      'an HTTPParserError without a code',
-      'down',
-      'protocol',
-      Object.assign(new Error('bad'), { name: 'HTTPParserError' }),
-    ],
-    ['EHOSTUNREACH', 'down', 'unreachable', errorWith('EHOSTUNREACH')],
-    ['ENETUNREACH', 'down', 'unreachable', errorWith('ENETUNREACH')],
-    ['EMFILE', 'fault', 'checker-fault', errorWith('EMFILE')],
-    ['ENFILE', 'fault', 'checker-fault', errorWith('ENFILE')],
-    ['ENOBUFS', 'fault', 'checker-fault', errorWith('ENOBUFS')],
-    ['ENOMEM', 'fault', 'checker-fault', errorWith('ENOMEM')],
-    [
-      'EMFILE under a socket error',
-      'fault',
-      'checker-fault',
-      errorWith('UND_ERR_SOCKET', errorWith('EMFILE')),
-    ],
-    [
-      'EMFILE whose message mentions ECONNREFUSED',
-      'fault',
-      'checker-fault',
-      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:80'), { code: 'EMFILE' }),
-    ],
-    [
-      BLOCKED_ADDRESS_CODE,
-      'fault',
-      'blocked-address',
-      new BlockedAddressError('internal.test', ['10.0.0.1']),
-    ],
-    [
-      'ECONNREFUSED in a cause chain',
-      'down',
-      'refused',
-      new TypeError('fetch failed', { cause: errorWith('ECONNREFUSED') }),
-    ],
-    [
-      'ENOTFOUND two causes deep',
-      'down',
-      'dns',
-      new Error('outer', { cause: new Error('mid', { cause: errorWith('ENOTFOUND') }) }),
-    ],
-    [
-      'ECONNREFUSED in an AggregateError',
-      'down',
-      'refused',
-      new AggregateError([errorWith('ECONNREFUSED'), errorWith('ECONNREFUSED')]),
-    ],
-    ['an unknown code', 'fault', 'checker-fault', errorWith('ESOMETHINGNEW')],
-    ['an error without a code', 'fault', 'checker-fault', new Error('boom')],
-    ['a thrown string', 'fault', 'checker-fault', 'boom'],
-    ['undefined', 'fault', 'checker-fault', undefined],
-  ])('classifies %s as %s %s', (_label, kind, reason, error) => {
-    // Prepare: the error comes from the table
-
-    // Act
-    const verdict = classifyError(error, 'HEAD https://example.com/');
-
-    // Assess
-    expect(verdict).toMatchObject({ kind, reason });
-    expect(verdict.detail).not.toBe('');
-  });
-
-  it('names the code and the request in the detail', () => {
-    // Prepare
-    const error = errorWith('ECONNREFUSED');
-
-    // Act
-    const verdict = classifyError(error, 'HEAD https://example.com/');
-
-    // Assess
-    expect(verdict.detail).toBe('connection refused (ECONNREFUSED) on HEAD https://example.com/');
-  });
-
-  it('survives a cause cycle', () => {
-    // Prepare
-    const error = errorWith('ESOMETHING');
-    Object.assign(error, { cause: error });
-
-    // Act
-    const verdict = classifyError(error);
-
-    // Assess
-    expect(verdict).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
   });
 });

@@ -6,6 +6,7 @@ import {
   type CheckTask,
   DEFAULT_MAX_MESSAGE_BYTES,
   MAX_ACCEPTED_MESSAGE_BYTES,
+  MAX_TASK_ATTEMPTS,
   packCheckMessages,
   parseCheckMessage,
 } from '../../functions/domain/check-message.ts';
@@ -72,7 +73,7 @@ describe('packCheckMessages + parseCheckMessage', () => {
 
     // Assess
     expect(bodies).toHaveLength(1);
-    expect(parsed).toStrictEqual([{ v: CHECK_MESSAGE_VERSION, tasks }]);
+    expect(parsed).toStrictEqual([{ tasks, invalid: [] }]);
   });
 
   it('round-trips 500 varied tasks across many bodies in order', () => {
@@ -235,41 +236,6 @@ describe('parseCheckMessage', () => {
       body: JSON.stringify({ v: 1, tasks: {} }),
       says: 'message is invalid at tasks:',
     },
-    {
-      label: 'a task with an ftp URL',
-      body: bodyWithTasks([goodTask(), { ...goodTask(), site: { ...aSite(), url: 'ftp://example.com' } }]),
-      says: 'message is invalid at tasks.1.site.url: url scheme must be http or https, got "ftp"',
-    },
-    {
-      label: 'a task with a URL that is not a URL',
-      body: bodyWithTasks([{ ...goodTask(), site: { ...aSite(), url: 'nope' } }]),
-      says: 'message is invalid at tasks.0.site.url: url "nope" is not an absolute URL',
-    },
-    {
-      label: 'a task without a site',
-      body: bodyWithTasks([{ checkId: 'm1', state: INITIAL_STATE }]),
-      says: 'message is invalid at tasks.0.site:',
-    },
-    {
-      label: 'a task with an empty checkId',
-      body: bodyWithTasks([{ ...goodTask(), checkId: '' }]),
-      says: 'message is invalid at tasks.0.checkId:',
-    },
-    {
-      label: 'a task with a 65-character checkId',
-      body: bodyWithTasks([{ ...goodTask(), checkId: 'm'.repeat(65) }]),
-      says: 'message is invalid at tasks.0.checkId:',
-    },
-    {
-      label: 'a task with a bad state',
-      body: bodyWithTasks([{ ...goodTask(), state: { status: 'SIDEWAYS' } }]),
-      says: 'message is invalid at tasks.0.state.status:',
-    },
-    {
-      label: 'a task with a bad interval',
-      body: bodyWithTasks([{ ...goodTask(), site: { ...aSite(), intervalMinutes: 0 } }]),
-      says: 'intervalMinutes must be a whole number from 1 to 60, got 0',
-    },
   ])('rejects $label, saying what is wrong', ({ body, says }) => {
     // Prepare
     // Act
@@ -277,6 +243,70 @@ describe('parseCheckMessage', () => {
 
     // Assess
     expect(message).toContain(says);
+  });
+
+  it.each([
+    {
+      label: 'a task with an ftp URL',
+      body: bodyWithTasks([goodTask(), { ...goodTask(), site: { ...aSite(), url: 'ftp://example.com' } }]),
+      says: 'task 1 is invalid at site.url: url scheme must be http or https, got "ftp"',
+    },
+    {
+      label: 'a task with a URL that is not a URL',
+      body: bodyWithTasks([{ ...goodTask(), site: { ...aSite(), url: 'nope' } }]),
+      says: 'task 0 is invalid at site.url: url "nope" is not an absolute URL',
+    },
+    {
+      label: 'a task without a site',
+      body: bodyWithTasks([{ checkId: 'm1', state: INITIAL_STATE }]),
+      says: 'task 0 is invalid at site:',
+    },
+    {
+      label: 'a task with an empty checkId',
+      body: bodyWithTasks([{ ...goodTask(), checkId: '' }]),
+      says: 'task 0 is invalid at checkId:',
+    },
+    {
+      label: 'a task with a 65-character checkId',
+      body: bodyWithTasks([{ ...goodTask(), checkId: 'm'.repeat(65) }]),
+      says: 'task 0 is invalid at checkId:',
+    },
+    {
+      label: 'a task with a bad state',
+      body: bodyWithTasks([{ ...goodTask(), state: { status: 'SIDEWAYS' } }]),
+      says: 'task 0 is invalid at state.status:',
+    },
+    {
+      label: 'a task with a bad interval',
+      body: bodyWithTasks([{ ...goodTask(), site: { ...aSite(), intervalMinutes: 0 } }]),
+      says: 'intervalMinutes must be a whole number from 1 to 60, got 0',
+    },
+  ])('keeps $label apart from the message, saying what is wrong; the good tasks stand', ({ body, says }) => {
+    // Prepare
+    const good = (JSON.parse(body) as { tasks: unknown[] }).tasks.filter(
+      (task) => JSON.stringify(task) === JSON.stringify(goodTask()),
+    );
+
+    // Act
+    const parsed = parseCheckMessage(body);
+
+    // Assess
+    expect(parsed.tasks).toHaveLength(good.length);
+    expect(parsed.invalid).toHaveLength(1);
+    expect(parsed.invalid[0]?.problem).toContain(says);
+  });
+
+  it('reads a retried task with its attempt number, and refuses one past the last attempt', () => {
+    // Prepare
+    const retried = { ...goodTask(), attempt: 2 };
+    const tooMany = { ...goodTask(), attempt: MAX_TASK_ATTEMPTS + 1 };
+
+    // Act
+    const parsed = parseCheckMessage(bodyWithTasks([retried, tooMany]));
+
+    // Assess
+    expect(parsed.tasks.map((task) => task.attempt)).toEqual([2]);
+    expect(parsed.invalid[0]?.problem).toContain('task 1 is invalid at attempt');
   });
 
   it(`rejects a body over ${MAX_ACCEPTED_MESSAGE_BYTES} bytes, saying how big it is`, () => {

@@ -2,10 +2,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { Alert } from '../../functions/domain/alert.ts';
 import type { AlertGroup } from '../../functions/domain/alert-group.ts';
-import { type CheckTask, packCheckMessages } from '../../functions/domain/check-message.ts';
+import {
+  type CheckTask,
+  MAX_TASK_ATTEMPTS,
+  packCheckMessages,
+} from '../../functions/domain/check-message.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 import type { SiteConfig } from '../../functions/domain/site.ts';
 import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
+import { CLAIM_LAPSE_SECONDS } from '../../functions/services/alert-outbox.ts';
 import {
   type CheckerDeps,
   processCheckBatch,
@@ -79,6 +84,13 @@ class Harness {
       log: createJsonLogger(() => {}),
       nowMs: () => this.nowMs,
     };
+  }
+
+  /** Takes what the checker sent back to the queue with `delaySeconds`, as records a later receive gets. */
+  takeEnqueued(delaySeconds: number): QueueRecord[] {
+    const taken = this.enqueued.filter((sent) => (sent.delaySeconds ?? 0) === delaySeconds);
+    this.enqueued.splice(0, this.enqueued.length, ...this.enqueued.filter((sent) => !taken.includes(sent)));
+    return taken.flatMap((sent) => sent.bodies.map((body, i) => ({ messageId: `requeued-${i}`, body })));
   }
 
   run(records: readonly QueueRecord[], deadlineInMs = 60_000) {
@@ -164,14 +176,18 @@ describe('processCheckBatch', () => {
     expect(report.checksCompleted).toBe(3);
   });
 
-  it('does not start a check once no time is left for it: its message comes back, nothing is judged', async () => {
+  it('does not start a check once no time is left for it: each task comes back alone at once, nothing is judged', async () => {
     // Act: invoked with 1 s left, less than the 3 s reserve
     const report = await harness.run([messageOf('late', 'm9', fleet('lea', 2))], 1_000);
 
     // Assess
     expect(harness.probeCalls).toBe(0);
-    expect(report.failedMessageIds).toEqual(['late']);
-    expect(report.checkerFaults).toBe(2);
+    expect(report).toMatchObject({ failedMessageIds: [], checkerFaults: 2, tasksRetried: 2 });
+    const retried = harness.takeEnqueued(0).flatMap((record) => tasksIn(record.body));
+    expect(retried.map((task) => [task.site.siteId, task.checkId, task.attempt])).toEqual([
+      ['lea-0', 'm9', 2],
+      ['lea-1', 'm9', 2],
+    ]);
   });
 
   it('starts the checks of sites that timed out last time first, across messages, then the rest in message order', async () => {
@@ -289,7 +305,7 @@ describe('processCheckBatch', () => {
     expect(harness.store.state('shop')?.pendingAlerts).toEqual({});
   });
 
-  it('keeps a refused alert in the outbox, fails the message, and sends it exactly once after the claim expires', async () => {
+  it('keeps a refused alert in the outbox, sends its task back for when the claim lapses, and then sends it exactly once', async () => {
     // Prepare
     const pending: SiteState = { ...UP, status: 'PENDING', version: 2, consecutiveFailures: 1 };
     harness.store.put(site, pending);
@@ -298,15 +314,18 @@ describe('processCheckBatch', () => {
 
     // Act
     const first = await harness.run([message('m', 'r2', pending)]);
-    const earlyRetry = await harness.run([message('m', 'r2', pending)]);
-    harness.nowMs += 61_000;
-    const lateRetry = await harness.run([message('m', 'r2', pending)]);
+    const earlyDuplicate = await harness.run([message('m', 'r2', pending)]);
+    const retried = harness.takeEnqueued(CLAIM_LAPSE_SECONDS);
+    harness.nowMs += CLAIM_LAPSE_SECONDS * 1_000;
+    const retry = await harness.run(retried);
 
     // Assess
-    expect(first.failedMessageIds).toEqual(['m']);
+    expect(first).toMatchObject({ failedMessageIds: [], tasksRetried: 1, alertsPublished: 0 });
     // Still claimed by the first publisher: nobody sends it twice while that claim holds.
-    expect(earlyRetry.alertsPublished).toBe(0);
-    expect(lateRetry.failedMessageIds).toEqual([]);
+    expect(earlyDuplicate.alertsPublished).toBe(0);
+    // The duplicate cannot tell whether the first publisher will still send it: it sends its task back too.
+    expect(retried.flatMap((record) => tasksIn(record.body)).map((task) => task.attempt)).toEqual([2, 2]);
+    expect(retry).toMatchObject({ failedMessageIds: [], alertsPublished: 1, tasksRetried: 0 });
     expect(harness.published).toHaveLength(1);
     expect(harness.published[0]?.atMs).toBe(1_000_000);
     expect(harness.store.state('shop')?.pendingAlerts).toEqual({});
@@ -325,29 +344,132 @@ describe('processCheckBatch', () => {
     expect(report).toMatchObject({ checksCompleted: 1, checksDown: 0, failedMessageIds: [] });
   });
 
-  it('never counts a checker fault (out of file descriptors) as the site being down', async () => {
+  it('never counts a checker fault (out of file descriptors) as the site being down: only its task comes back', async () => {
+    // Prepare: the faulting site shares its message with a healthy one
+    const healthy = aSite({ siteId: 'fine', url: 'https://fine.example.com/' });
+    harness.store.put(site, UP);
+    harness.store.put(healthy, UP);
+    harness.results.set(site.url, { kind: 'fault', reason: 'checker-fault', detail: 'EMFILE', latencyMs: 1 });
+
+    // Act
+    const report = await harness.run([messageOf('m', 'm5', [site, healthy])]);
+
+    // Assess
+    expect(report).toMatchObject({
+      failedMessageIds: [],
+      checksCompleted: 1,
+      checkerFaults: 1,
+      tasksRetried: 1,
+    });
+    expect(harness.store.state('shop')).toEqual(UP);
+    const retried = harness.takeEnqueued(10).flatMap((record) => tasksIn(record.body));
+    expect(retried.map((task) => [task.site.siteId, task.attempt])).toEqual([['shop', 2]]);
+  });
+
+  it('marks a site whose checks keep faulting UNCHECKED on the last attempt, tells its owner once, and clears it on the next verdict', async () => {
+    // Prepare
+    harness.store.put(site, UP);
+    harness.result = {
+      kind: 'fault',
+      reason: 'checker-fault',
+      detail: 'check failed: boom (EWEIRD)',
+      latencyMs: 1,
+    };
+
+    // Act: three attempts of minute 5, then three of minute 6, then a healthy check
+    const reports = [];
+    for (const checkId of ['m5', 'm6']) {
+      let records = [message('m', checkId, harness.store.state('shop') ?? UP)];
+      for (let attempt = 1; attempt <= MAX_TASK_ATTEMPTS; attempt++) {
+        reports.push(await harness.run(records));
+        records = harness.takeEnqueued(10);
+      }
+    }
+    harness.result = up;
+    await harness.run([message('m', 'm7', harness.store.state('shop') ?? UP)]);
+
+    // Assess
+    expect(reports.map((report) => report.tasksRetried)).toEqual([1, 1, 0, 1, 1, 0]);
+    expect(reports.map((report) => report.sitesUnchecked)).toEqual([0, 0, 1, 0, 0, 0]);
+    expect(harness.published.map((alert) => [alert.event, alert.reason])).toEqual([
+      ['UNCHECKED', 'checker-fault'],
+    ]);
+    expect(harness.store.state('shop')).toMatchObject({ status: 'UP' });
+    expect(harness.store.state('shop')?.checkFault).toBeUndefined();
+  });
+
+  it('marks a site that resolves only to a blocked address UNCHECKED at once (retrying would not help)', async () => {
+    // Prepare
+    harness.store.put(site, UP);
+    harness.result = {
+      kind: 'fault',
+      reason: 'blocked-address',
+      detail: 'blocked connection to shop.example.com at 10.0.0.5: not an allowed (public) address',
+      latencyMs: 3,
+    };
+
+    // Act
+    const first = await harness.run([message('m', 'm5', UP)]);
+    const next = await harness.run([message('m', 'm6', harness.store.state('shop') ?? UP)]);
+
+    // Assess
+    expect(first).toMatchObject({ tasksRetried: 0, sitesUnchecked: 1, failedMessageIds: [] });
+    expect(next).toMatchObject({ tasksRetried: 0, sitesUnchecked: 0 });
+    expect(harness.published.map((alert) => alert.event)).toEqual(['UNCHECKED']);
+    expect(harness.published[0]?.detail).toContain('10.0.0.5');
+    expect(harness.store.state('shop')?.checkFault).toMatchObject({ reason: 'blocked-address' });
+  });
+
+  it('gives up a task that could not even start on its last attempt: the next scheduled check takes over', async () => {
+    // Prepare
+    harness.store.put(site, UP);
+    const lastTry: CheckTask = { checkId: 'm5', site, state: UP, attempt: MAX_TASK_ATTEMPTS };
+
+    // Act
+    const report = await harness.run(
+      [{ messageId: 'm', body: packCheckMessages([lastTry], { maxTasks: 1 })[0] ?? '' }],
+      2_000,
+    );
+
+    // Assess
+    expect(harness.probeCalls).toBe(0);
+    expect(report).toMatchObject({ failedMessageIds: [], tasksRetried: 1 });
+    expect(harness.enqueued).toEqual([]);
+  });
+
+  it('sends an invalid task on alone (for the DLQ) and checks the rest of its message', async () => {
+    // Prepare
+    harness.store.put(site, UP);
+    const good = packCheckMessages([{ checkId: 'm5', site, state: UP }], { maxTasks: 1 })[0] ?? '';
+    const parsed = JSON.parse(good) as { v: number; tasks: unknown[] };
+    const invalid = { checkId: 'm5', site: { ...site, url: 'file:///etc/passwd' }, state: UP };
+    const body = JSON.stringify({ ...parsed, tasks: [...parsed.tasks, invalid] });
+
+    // Act
+    const report = await harness.run([{ messageId: 'm', body }]);
+    const quarantined = harness.takeEnqueued(0);
+    const alone = await harness.run(quarantined);
+
+    // Assess
+    expect(report).toMatchObject({ failedMessageIds: [], checksCompleted: 1, invalidTasks: 1 });
+    expect(quarantined.map((record) => tasksIn(record.body))).toEqual([[invalid]]);
+    expect(alone).toMatchObject({
+      failedMessageIds: ['requeued-0'],
+      malformedMessages: 1,
+      checksCompleted: 0,
+    });
+  });
+
+  it('asks for the whole message back only when its tasks cannot be sent back to the queue', async () => {
     // Prepare
     harness.store.put(site, UP);
     harness.result = { kind: 'fault', reason: 'checker-fault', detail: 'EMFILE', latencyMs: 1 };
+    harness.sendFailures = 1;
 
     // Act
     const report = await harness.run([message('m', 'm5', UP)]);
 
     // Assess
-    expect(report.failedMessageIds).toEqual(['m']);
-    expect(report).toMatchObject({ checksCompleted: 0, checkerFaults: 1 });
-    expect(harness.store.state('shop')).toEqual(UP);
-  });
-
-  it('does not start a check it has no time left for, and asks for the message back', async () => {
-    // Prepare
-    harness.store.put(site, UP);
-
-    // Act
-    const report = await harness.run([message('m', 'm5', UP)], 2_000);
-
-    // Assess
-    expect(harness.probeCalls).toBe(0);
     expect(report.failedMessageIds).toEqual(['m']);
   });
 
@@ -495,7 +617,7 @@ describe('processCheckBatch', () => {
       expect(harness.published.map((alert) => alert.event)).toEqual(['UP', 'UP', 'UP', 'UP']);
     });
 
-    it('keeps every member in its own outbox when the grouped alert is refused, fails each member message, and retries each alone once', async () => {
+    it('keeps every member in its own outbox when the grouped alert is refused, sends each member task back, and retries each alone once', async () => {
       // Prepare
       const alice = fleet('alice', 3);
       put(alice);
@@ -508,15 +630,16 @@ describe('processCheckBatch', () => {
 
       // Act
       const first = await harness.run(deliveries);
-      const earlyRetry = await harness.run(deliveries);
-      harness.nowMs += 61_000;
-      const lateRetry = await harness.run(deliveries);
+      const earlyDuplicate = await harness.run(deliveries);
+      const retried = harness.takeEnqueued(CLAIM_LAPSE_SECONDS);
+      harness.nowMs += CLAIM_LAPSE_SECONDS * 1_000;
+      const lateRetry = await harness.run(retried);
       const afterwards = await harness.run(deliveries);
 
       // Assess
-      expect(first).toMatchObject({ failedMessageIds: ['m0', 'm1'], alertsPublished: 0 });
+      expect(first).toMatchObject({ failedMessageIds: [], alertsPublished: 0, tasksRetried: 3 });
       // Still claimed by the first invocation: nobody sends them while that claim holds.
-      expect(earlyRetry).toMatchObject({ alertsPublished: 0 });
+      expect(earlyDuplicate).toMatchObject({ alertsPublished: 0 });
       // Expired claims are old entries, not this invocation's: each goes out alone, exactly once.
       expect(lateRetry).toMatchObject({ failedMessageIds: [], alertsPublished: 3, alertGroupsPublished: 0 });
       expect(afterwards.alertsPublished).toBe(0);
@@ -572,10 +695,10 @@ describe('processCheckBatch', () => {
       // Act
       const report = await harness.run([messageOf('fast', 'm9', alice), messageOf('slow', 'm9', [slow])]);
       harness.nowMs += 120_000;
-      const retry = await harness.run([messageOf('fast', 'm9', alice)]);
+      const retry = await harness.run(harness.takeEnqueued(CLAIM_LAPSE_SECONDS));
 
       // Assess
-      expect(report.failedMessageIds).toEqual(['fast']);
+      expect(report).toMatchObject({ failedMessageIds: [], tasksRetried: 3 });
       expect(report.alertsPublished).toBe(0);
       expect(retry.alertsPublished).toBe(3);
       expect(harness.published).toHaveLength(3);

@@ -1,0 +1,191 @@
+import type { AlertPublisher } from '../adapters/alert-publisher.ts';
+import type { Logger } from '../adapters/logger.ts';
+import type { SiteStore } from '../adapters/site-store.ts';
+import type { Alert } from '../domain/alert.ts';
+import { type AlertGroup, describeGroup, groupAlerts, MIN_GROUP_SIZE } from '../domain/alert-group.ts';
+import { pendingAlertsOf } from '../domain/outbox.ts';
+import { ALERT_CLAIM_MS, type OutboxEntry, type SiteState } from '../domain/site-state.ts';
+
+/**
+ * The alert outbox protocol, in one place. A transition commits its alerts into the site item's outbox,
+ * claimed by the committing checker (domain/outbox.ts). This sends them: the committer publishes what it
+ * holds; anyone who finds an alert whose claim lapsed (its publisher failed or crashed) claims it with a
+ * conditional write and publishes it; whoever SNS accepted an alert from clears it from the outbox. DOWN
+ * alerts just committed wait until the whole invocation has committed, so that several sites of one owner
+ * confirmed down together go out as one grouped alert.
+ */
+export interface AlertOutboxDeps {
+  readonly store: Pick<SiteStore, 'claimAlert' | 'clearAlert'>;
+  /** Without `publishGroup` (a test double that only counts alerts) nothing is grouped. */
+  readonly publisher: Pick<AlertPublisher, 'publish'> & Partial<Pick<AlertPublisher, 'publishGroup'>>;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+}
+
+/** Seconds after which an alert whose publish failed can be claimed again: its claim has lapsed by then. */
+export const CLAIM_LAPSE_SECONDS = Math.ceil(ALERT_CLAIM_MS / 1_000) + 5;
+
+// A held alert whose claim ends sooner than this is left to the outbox: another publisher may take it over.
+const CLAIM_MARGIN_MS = 5_000;
+
+/** A DOWN alert committed (and claimed) by this invocation, kept back to be sent grouped or alone. */
+interface HeldAlert<Ref> {
+  readonly ref: Ref;
+  readonly siteId: string;
+  readonly entry: OutboxEntry;
+}
+
+/**
+ * One invocation's outbox work. `Ref` names whatever must be retried when an alert could not be sent (the
+ * checker's task): the alert then stays in its outbox, and the retry, or the site's next check, sends it once
+ * its claim lapses.
+ */
+export class AlertOutbox<Ref> {
+  readonly #held: HeldAlert<Ref>[] = [];
+  #published = 0;
+  #groups = 0;
+
+  constructor(
+    private readonly deps: AlertOutboxDeps,
+    private readonly minGroupSize = MIN_GROUP_SIZE,
+  ) {}
+
+  /** Alerts that left an outbox, alone or as members of a group. */
+  get published(): number {
+    return this.#published;
+  }
+
+  /** Grouped messages among them (each stands for several alerts). */
+  get groupsPublished(): number {
+    return this.#groups;
+  }
+
+  /**
+   * Publishes what waits in a site's outbox: the alerts `committed` just now (this invocation holds their
+   * claims) and any whose claim lapsed. DOWN alerts just committed are held for `publishHeld` instead, on behalf
+   * of `ref`. True when every alert not held went out.
+   */
+  async flush(
+    siteId: string,
+    state: SiteState,
+    committed: readonly Alert[],
+    ref: Ref | undefined,
+  ): Promise<boolean> {
+    let allSent = true;
+    for (const entry of pendingAlertsOf(state)) {
+      const nowMs = this.deps.nowMs();
+      const isOurs = committed.some((alert) => alert.alertId === entry.alert.alertId);
+      if (isOurs && entry.alert.event === 'DOWN' && ref !== undefined) {
+        this.#held.push({ ref, siteId, entry });
+        continue;
+      }
+      if (!isOurs && entry.claimedUntilMs > nowMs) continue;
+      if (!isOurs && !(await this.deps.store.claimAlert(siteId, entry, nowMs + ALERT_CLAIM_MS))) continue;
+      if (!(await this.#publishOne(siteId, entry.alert))) allSent = false;
+    }
+    return allSent;
+  }
+
+  /**
+   * Sends the held DOWN alerts: grouped where `groupAlerts` finds groups, alone otherwise. Never throws.
+   * @returns the refs whose alerts did not go out (they stay in their outboxes).
+   */
+  async publishHeld(): Promise<Set<Ref>> {
+    const failed = new Set<Ref>();
+    const nowMs = this.deps.nowMs();
+    // A claim about to lapse could be taken over by another publisher: leave that alert to the outbox.
+    const usable = this.#held.filter((held) => {
+      if (held.entry.claimedUntilMs - nowMs >= CLAIM_MARGIN_MS) return true;
+      failed.add(held.ref);
+      this.deps.log.warn('alert held too long: left in the outbox for a retry', {
+        siteId: held.siteId,
+        alertId: held.entry.alert.alertId,
+      });
+      return false;
+    });
+    const heldById = new Map(usable.map((held) => [held.entry.alert.alertId, held]));
+    const minGroupSize = this.deps.publisher.publishGroup ? this.minGroupSize : Number.POSITIVE_INFINITY;
+    const { groups, singles } = groupAlerts(
+      usable.map((held) => held.entry.alert),
+      minGroupSize,
+    );
+    const membersOf = (alerts: readonly Alert[]) =>
+      alerts.flatMap((alert) => heldById.get(alert.alertId) ?? []);
+    await Promise.all([
+      ...groups.map((group) => this.#publishGroup(group, membersOf(group.alerts), failed)),
+      ...membersOf(singles).map(async (held) => {
+        if (await this.#send(held.siteId, held.entry.alert)) await this.#clearPublished(held, failed);
+        else failed.add(held.ref);
+      }),
+    ]);
+    return failed;
+  }
+
+  /** Publishes one alert and clears it from the outbox. False when SNS refused it (it stays in the outbox). */
+  async #publishOne(siteId: string, alert: Alert): Promise<boolean> {
+    if (!(await this.#send(siteId, alert))) return false;
+    await this.deps.store.clearAlert(siteId, alert.alertId);
+    return true;
+  }
+
+  /** Publishes one alert; false (logged) when SNS did not accept it, which leaves it in its outbox. */
+  async #send(siteId: string, alert: Alert): Promise<boolean> {
+    try {
+      await this.deps.publisher.publish(alert);
+    } catch (error) {
+      this.deps.log.error('alert not published: it stays in the outbox and will be retried', {
+        siteId,
+        alertId: alert.alertId,
+        error: (error as Error).message,
+      });
+      return false;
+    }
+    this.#published++;
+    this.deps.log.info('alert published', { siteId, alertId: alert.alertId, event: alert.event });
+    return true;
+  }
+
+  /**
+   * One message for the group, then each member leaves its own outbox. If SNS refuses it, every member stays in
+   * its outbox (its claim lapses and it is retried on its own).
+   */
+  async #publishGroup(
+    group: AlertGroup,
+    members: readonly HeldAlert<Ref>[],
+    failed: Set<Ref>,
+  ): Promise<void> {
+    const alertIds = members.map((held) => held.entry.alert.alertId);
+    try {
+      await this.deps.publisher.publishGroup?.(group);
+    } catch (error) {
+      for (const held of members) failed.add(held.ref);
+      this.deps.log.error(
+        'grouped alert not published: its alerts stay in their outboxes and will be retried',
+        {
+          group: describeGroup(group),
+          alertIds,
+          error: (error as Error).message,
+        },
+      );
+      return;
+    }
+    this.#groups++;
+    this.#published += members.length;
+    this.deps.log.info('grouped alert published', { group: describeGroup(group), event: 'DOWN', alertIds });
+    await Promise.all(members.map((held) => this.#clearPublished(held, failed)));
+  }
+
+  /** SNS has the alert: take it out of its outbox; if that fails, its ref is retried to try again. */
+  async #clearPublished(held: HeldAlert<Ref>, failed: Set<Ref>): Promise<void> {
+    try {
+      await this.deps.store.clearAlert(held.siteId, held.entry.alert.alertId);
+    } catch (error) {
+      failed.add(held.ref);
+      this.deps.log.error('alert published but not cleared: will be retried', {
+        siteId: held.siteId,
+        alertId: held.entry.alert.alertId,
+        error: (error as Error).message,
+      });
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { BLOCKED_ADDRESS_CODE, BlockedAddressError } from '../../functions/adapters/address-guard.ts';
+import { classifyError } from '../../functions/adapters/probe-errors.ts';
+
+const errorWith = (code: string, cause?: unknown): Error =>
+  Object.assign(new Error(`failed with ${code}`), { code, cause });
+
+describe('classifyError', () => {
+  it.each([
+    ['ENOTFOUND', 'down', 'dns', errorWith('ENOTFOUND')],
+    ['EAI_AGAIN', 'down', 'dns', errorWith('EAI_AGAIN')],
+    ['EAI_NODATA', 'down', 'dns', errorWith('EAI_NODATA')],
+    ['ECONNREFUSED', 'down', 'refused', errorWith('ECONNREFUSED')],
+    ['ECONNRESET', 'down', 'reset', errorWith('ECONNRESET')],
+    ['EPIPE', 'down', 'reset', errorWith('EPIPE')],
+    ['UND_ERR_SOCKET', 'down', 'reset', errorWith('UND_ERR_SOCKET')],
+    ['UND_ERR_CLOSED', 'down', 'reset', errorWith('UND_ERR_CLOSED')],
+    ['CERT_HAS_EXPIRED', 'down', 'tls', errorWith('CERT_HAS_EXPIRED')],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'down', 'tls', errorWith('ERR_TLS_CERT_ALTNAME_INVALID')],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'down', 'tls', errorWith('DEPTH_ZERO_SELF_SIGNED_CERT')],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'down', 'tls', errorWith('UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'down', 'tls', errorWith('SELF_SIGNED_CERT_IN_CHAIN')],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'down', 'tls', errorWith('ERR_SSL_WRONG_VERSION_NUMBER')],
+    ['UND_ERR_CONNECT_TIMEOUT', 'down', 'timeout', errorWith('UND_ERR_CONNECT_TIMEOUT')],
+    ['UND_ERR_HEADERS_TIMEOUT', 'down', 'timeout', errorWith('UND_ERR_HEADERS_TIMEOUT')],
+    ['a TimeoutError DOMException', 'down', 'timeout', new DOMException('timed out', 'TimeoutError')],
+    ['UND_ERR_INFO', 'down', 'protocol', errorWith('UND_ERR_INFO')],
+    ['HPE_INVALID_CONSTANT', 'down', 'protocol', errorWith('HPE_INVALID_CONSTANT')],
+    [
+      'an HTTPParserError without a code',
+      'down',
+      'protocol',
+      Object.assign(new Error('bad'), { name: 'HTTPParserError' }),
+    ],
+    ['EHOSTUNREACH', 'down', 'unreachable', errorWith('EHOSTUNREACH')],
+    ['ENETUNREACH', 'down', 'unreachable', errorWith('ENETUNREACH')],
+    ['EMFILE', 'fault', 'checker-fault', errorWith('EMFILE')],
+    ['ENFILE', 'fault', 'checker-fault', errorWith('ENFILE')],
+    ['ENOBUFS', 'fault', 'checker-fault', errorWith('ENOBUFS')],
+    ['ENOMEM', 'fault', 'checker-fault', errorWith('ENOMEM')],
+    [
+      'EMFILE under a socket error',
+      'fault',
+      'checker-fault',
+      errorWith('UND_ERR_SOCKET', errorWith('EMFILE')),
+    ],
+    [
+      'EMFILE whose message mentions ECONNREFUSED',
+      'fault',
+      'checker-fault',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:80'), { code: 'EMFILE' }),
+    ],
+    [
+      BLOCKED_ADDRESS_CODE,
+      'fault',
+      'blocked-address',
+      new BlockedAddressError('internal.test', ['10.0.0.1']),
+    ],
+    [
+      'ECONNREFUSED in a cause chain',
+      'down',
+      'refused',
+      new TypeError('fetch failed', { cause: errorWith('ECONNREFUSED') }),
+    ],
+    [
+      'ENOTFOUND two causes deep',
+      'down',
+      'dns',
+      new Error('outer', { cause: new Error('mid', { cause: errorWith('ENOTFOUND') }) }),
+    ],
+    [
+      'ECONNREFUSED in an AggregateError',
+      'down',
+      'refused',
+      new AggregateError([errorWith('ECONNREFUSED'), errorWith('ECONNREFUSED')]),
+    ],
+    ['an unknown code', 'fault', 'checker-fault', errorWith('ESOMETHINGNEW')],
+    ['an error without a code', 'fault', 'checker-fault', new Error('boom')],
+    ['a thrown string', 'fault', 'checker-fault', 'boom'],
+    ['undefined', 'fault', 'checker-fault', undefined],
+  ])('classifies %s as %s %s', (_label, kind, reason, error) => {
+    // Prepare: the error comes from the table
+
+    // Act
+    const verdict = classifyError(error, 'HEAD https://example.com/');
+
+    // Assess
+    expect(verdict).toMatchObject({ kind, reason });
+    expect(verdict.detail).not.toBe('');
+  });
+
+  it('names the code and the request in the detail', () => {
+    // Prepare
+    const error = errorWith('ECONNREFUSED');
+
+    // Act
+    const verdict = classifyError(error, 'HEAD https://example.com/');
+
+    // Assess
+    expect(verdict.detail).toBe('connection refused (ECONNREFUSED) on HEAD https://example.com/');
+  });
+
+  it('survives a cause cycle', () => {
+    // Prepare
+    const error = errorWith('ESOMETHING');
+    Object.assign(error, { cause: error });
+
+    // Act
+    const verdict = classifyError(error);
+
+    // Assess
+    expect(verdict).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
+  });
+});
