@@ -1,0 +1,360 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createProbe,
+  DNS_TIMEOUT_MS,
+  type Probe,
+  type ProbeOptions,
+  type ProbeTarget,
+} from '../../functions/adapters/http-probe.ts';
+import { parseStatusRanges } from '../../functions/domain/status-range.ts';
+import { startDeadHosts } from '../support/world/dead-host.ts';
+import { type LoopbackDnsServer, startDnsServer } from '../support/world/dns-server.ts';
+import { HOSTILE, type RawResponder, startRawServer } from '../support/world/raw-http-server.ts';
+
+// The probe against servers that behave like the world's: names through a nameserver, hosts that drop SYNs,
+// servers that answer strangely. Everything listens on loopback.
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+const target = (url: string, overrides: Partial<ProbeTarget> = {}): ProbeTarget => ({
+  url,
+  method: 'HEAD',
+  timeoutMs: 2_000,
+  expectStatus: parseStatusRanges('200-399'),
+  ...overrides,
+});
+
+async function useDns(): Promise<LoopbackDnsServer> {
+  const dns = await startDnsServer();
+  cleanups.push(() => dns.close());
+  return dns;
+}
+
+function useProbe(
+  dns: LoopbackDnsServer | undefined,
+  options: ProbeOptions = { allowPrivateTargets: true },
+): Probe {
+  const probe = createProbe({ ...options, ...(dns ? { dnsServers: [dns.server] } : {}) });
+  cleanups.push(() => probe.close());
+  return probe;
+}
+
+/** An HTTP server answering 200 on `host`, counting requests and the Host headers it saw. */
+async function useSite(host = '127.0.0.1'): Promise<{ port: number; hosts: string[] }> {
+  const hosts: string[] = [];
+  const server: Server = createServer((request, response) => {
+    hosts.push(request.headers.host ?? '');
+    response.writeHead(200, { connection: 'close' }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return { port: (server.address() as AddressInfo).port, hosts };
+}
+
+async function useRawSite(respond: RawResponder): Promise<string> {
+  const server = await startRawServer(respond);
+  cleanups.push(() => server.close());
+  return server.url('/');
+}
+
+describe('createProbe, through a nameserver', () => {
+  it('reaches a site by name through its A record, sending the name as Host', async () => {
+    // Prepare
+    const dns = await useDns();
+    const site = await useSite();
+    dns.set('shop.example', { kind: 'answer', a: ['127.0.0.1'] });
+
+    // Act
+    const result = await useProbe(dns).check(target(`http://shop.example:${site.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(site.hosts).toEqual([`shop.example:${site.port}`]);
+  });
+
+  it('follows a CNAME chain to the address', async () => {
+    // Prepare
+    const dns = await useDns();
+    const site = await useSite();
+    dns.set('www.shop.example', { kind: 'cname', target: 'shop.cdn.example' });
+    dns.set('shop.cdn.example', { kind: 'cname', target: 'edge.cdn.example' });
+    dns.set('edge.cdn.example', { kind: 'answer', a: ['127.0.0.1'] });
+
+    // Act
+    const result = await useProbe(dns).check(target(`http://www.shop.example:${site.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('reaches an IPv6-only host through its AAAA record', async () => {
+    // Prepare
+    const dns = await useDns();
+    const site = await useSite('::1');
+    dns.set('v6.example', { kind: 'answer', aaaa: ['::1'] });
+
+    // Act
+    const result = await useProbe(dns).check(target(`http://v6.example:${site.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('falls over to the IPv4 address when the IPv6 one refuses', async () => {
+    // Prepare: only 127.0.0.1 listens on the port
+    const dns = await useDns();
+    const site = await useSite('127.0.0.1');
+    dns.set('dual.example', { kind: 'answer', a: ['127.0.0.1'], aaaa: ['::1'] });
+
+    // Act
+    const result = await useProbe(dns).check(target(`http://dual.example:${site.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it.each([
+    { behaviour: { kind: 'nxdomain' } as const, says: 'DNS: gone.example does not exist (NXDOMAIN)' },
+    {
+      behaviour: { kind: 'servfail' } as const,
+      says: 'DNS: the nameservers failed to answer for gone.example (SERVFAIL)',
+    },
+    {
+      behaviour: { kind: 'refused' } as const,
+      says: 'DNS: the nameservers refused to answer for gone.example (REFUSED)',
+    },
+    { behaviour: { kind: 'answer', aaaa: [] } as const, says: 'DNS: gone.example has no A or AAAA record' },
+  ])('is DOWN dns when the nameserver answers $behaviour.kind, saying so', async ({ behaviour, says }) => {
+    // Prepare
+    const dns = await useDns();
+    dns.set('gone.example', behaviour);
+
+    // Act
+    const result = await useProbe(dns).check(target('http://gone.example/'));
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'down',
+      reason: 'dns',
+      detail: `${says} (HEAD http://gone.example/)`,
+    });
+  });
+
+  it('is DOWN dns, not timeout, when the nameserver is silent, within its deadline', async () => {
+    // Prepare
+    const dns = await useDns();
+    dns.set('quiet.example', { kind: 'silent' });
+
+    // Act
+    const result = await useProbe(dns).check(target('http://quiet.example/', { timeoutMs: 1_500 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'dns' });
+    expect(result.kind === 'down' && result.detail).toContain('no answer for quiet.example within 1500 ms');
+    expect(result.latencyMs).toBeLessThan(1_500 + 500);
+  });
+
+  it('gives DNS at most DNS_TIMEOUT_MS of a long deadline', async () => {
+    // Prepare
+    const dns = await useDns();
+    dns.set('quiet.example', { kind: 'silent' });
+
+    // Act
+    const result = await useProbe(dns).check(target('http://quiet.example/', { timeoutMs: 30_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'dns' });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(DNS_TIMEOUT_MS - 5);
+    expect(result.latencyMs).toBeLessThan(DNS_TIMEOUT_MS + 500);
+  }, 10_000);
+
+  it('keeps a silent nameserver to its own sites: 200 names, 8 silent, every other site UP', async () => {
+    // Prepare: every answer takes 20 ms; the silent names' sites have a 1.5 s deadline
+    const dns = await useDns();
+    const site = await useSite();
+    dns.setDefaultDelayMs(20);
+    const names = Array.from({ length: 200 }, (_, i) => `site-${i}.example`);
+    const silent = new Set(names.filter((_, i) => i % 25 === 0));
+    for (const name of names)
+      dns.set(name, silent.has(name) ? { kind: 'silent' } : { kind: 'answer', a: ['127.0.0.1'] });
+    const probe = useProbe(dns);
+
+    // Act
+    const results = await Promise.all(
+      names.map((name) =>
+        probe.check(target(`http://${name}:${site.port}/`, { timeoutMs: silent.has(name) ? 1_500 : 3_000 })),
+      ),
+    );
+
+    // Assess
+    const healthy = results.filter((_, i) => !silent.has(names[i] ?? ''));
+    expect(silent.size).toBe(8);
+    expect(healthy.filter((result) => result.kind !== 'up')).toEqual([]);
+    expect(
+      results
+        .filter((_, i) => silent.has(names[i] ?? ''))
+        .map((result) => result.kind === 'down' && result.reason),
+    ).toEqual(Array.from({ length: 8 }, () => 'dns'));
+  });
+
+  it('asks the nameserver once for 50 sites on one host (A and AAAA), not 50 times', async () => {
+    // Prepare
+    const dns = await useDns();
+    const site = await useSite();
+    dns.set('shared.example', { kind: 'answer', a: ['127.0.0.1'] });
+    const probe = useProbe(dns);
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        probe.check(target(`http://shared.example:${site.port}/page-${i}`)),
+      ),
+    );
+
+    // Assess
+    expect(results.every((result) => result.kind === 'up')).toBe(true);
+    expect(dns.queries('shared.example')).toBe(2);
+  });
+
+  it('asks again once a failure is over: a failed lookup is not kept', async () => {
+    // Prepare
+    const dns = await useDns();
+    const site = await useSite();
+    dns.set('flaky.example', { kind: 'servfail' });
+    const probe = useProbe(dns);
+    const first = await probe.check(target(`http://flaky.example:${site.port}/`));
+
+    // Act
+    dns.set('flaky.example', { kind: 'answer', a: ['127.0.0.1'] });
+    const second = await probe.check(target(`http://flaky.example:${site.port}/`));
+
+    // Assess
+    expect(first).toMatchObject({ kind: 'down', reason: 'dns' });
+    expect(second).toMatchObject({ kind: 'up' });
+  });
+
+  it('never connects to a name that turned private: a blocked-address fault naming host and address', async () => {
+    // Prepare: the production address policy
+    const dns = await useDns();
+    const site = await useSite();
+    dns.set('drifted.example', { kind: 'answer', a: ['127.0.0.1'] });
+
+    // Act
+    const result = await useProbe(dns, {}).check(target(`http://drifted.example:${site.port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'fault', reason: 'blocked-address' });
+    expect(result.kind === 'fault' && result.detail).toContain('drifted.example at 127.0.0.1');
+    expect(site.hosts).toEqual([]);
+  });
+});
+
+describe('createProbe, against a host that drops SYNs', () => {
+  it('is DOWN timeout within its deadline, saying the host never answered the connection attempt', async () => {
+    // Prepare
+    const dead = await startDeadHosts(['127.0.0.1']);
+    cleanups.push(() => dead.close());
+    const url = dead.hosts[0]?.url('/') ?? '';
+
+    // Act
+    const result = await useProbe(undefined).check(target(url, { timeoutMs: 1_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
+    expect(result.kind === 'down' && result.detail).toContain('connecting to 127.0.0.1');
+    expect(result.latencyMs).toBeLessThan(1_000 + 500);
+  });
+
+  it('over HTTPS too, and by name', async () => {
+    // Prepare
+    const dead = await startDeadHosts(['127.0.0.1']);
+    cleanups.push(() => dead.close());
+    const dns = await useDns();
+    dns.set('gone.example', { kind: 'answer', a: ['127.0.0.1'] });
+    const port = dead.hosts[0]?.port ?? 0;
+
+    // Act
+    const result = await useProbe(dns).check(target(`https://gone.example:${port}/`, { timeoutMs: 1_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
+    expect(result.kind === 'down' && result.detail).toContain('connecting to gone.example (127.0.0.1)');
+    expect(result.latencyMs).toBeLessThan(1_000 + 500);
+  });
+});
+
+describe('createProbe, against servers that answer strangely', () => {
+  it.each([
+    { name: 'a status below 100', respond: HOSTILE.statusBelow100, reason: 'protocol' },
+    { name: 'something that is not HTTP', respond: HOSTILE.notHttp, reason: 'protocol' },
+    {
+      name: 'conflicting Content-Length headers',
+      respond: HOSTILE.conflictingContentLength,
+      reason: 'protocol',
+    },
+    { name: 'a close without an answer', respond: HOSTILE.closeWithoutAnswer, reason: 'reset' },
+    { name: 'a reset after the request', respond: HOSTILE.resetAfterRequest, reason: 'reset' },
+  ])('is DOWN $reason, never a checker fault, for $name', async ({ respond, reason }) => {
+    // Prepare
+    const url = await useRawSite(respond);
+
+    // Act
+    const result = await useProbe(undefined).check(target(url, { method: 'GET' }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason });
+  });
+
+  it.each([
+    { name: '103 Early Hints then 200', respond: HOSTILE.earlyHintsThen200 },
+    { name: 'an HTTP/1.0 body that ends at close', respond: HOSTILE.http10CloseDelimited },
+  ])('is UP for $name', async ({ respond }) => {
+    // Prepare
+    const url = await useRawSite(respond);
+
+    // Act
+    const result = await useProbe(undefined).check(target(url, { method: 'GET' }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('is DOWN timeout within its deadline when headers never come, saying it was waiting', async () => {
+    // Prepare
+    const url = await useRawSite(HOSTILE.headersNeverSent);
+
+    // Act
+    const result = await useProbe(undefined).check(target(url, { timeoutMs: 800 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
+    expect(result.kind === 'down' && result.detail).toBe(`timed out after 800 ms waiting for HEAD ${url}`);
+    expect(result.latencyMs).toBeLessThan(800 + 500);
+  });
+
+  it('is DOWN timeout within its deadline when a keyword check meets a stalled body', async () => {
+    // Prepare
+    const url = await useRawSite(HOSTILE.stalledBody);
+
+    // Act
+    const result = await useProbe(undefined).check(
+      target(url, { timeoutMs: 800, keyword: { text: 'ok', mode: 'present' } }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
+    expect(result.kind === 'down' && result.detail).toContain('reading the body of GET');
+    expect(result.latencyMs).toBeLessThan(800 + 500);
+  });
+});
