@@ -228,6 +228,11 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
     .option('--method <method>', 'HEAD or GET (default HEAD)')
     .option('--expect <ranges>', `statuses that count as up (default ${DEFAULT_EXPECT_STATUS})`)
     .option('--allow-private', 'also check private, loopback and link-local addresses (blocked by default)')
+    .option(
+      '--dns-server <ip[:port]>',
+      "nameserver to ask (repeatable; default: the system's resolver settings)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action((urls: string[], options) =>
       run(import('./commands/check.ts').then((m) => m.checkUrls(urls, options, io))),
     );

@@ -13,7 +13,7 @@ import { processCheckBatch } from './services/check-batch.ts';
 const config = readCheckerConfig(process.env);
 const deps = {
   store: new SiteStore(new DynamoDBClient({}), config.tableName),
-  probe: createProbe({ allowPrivateTargets: config.allowPrivateTargets }),
+  probe: createProbe({ allowPrivateTargets: config.allowPrivateTargets, dnsServers: config.dnsServers }),
   publisher: new AlertPublisher(new SNSClient({}), config.topicArn),
   queue: new CheckQueue(
     // Send to the configured endpoint (AWS_ENDPOINT_URL_SQS locally), not to whatever host the queue URL names.

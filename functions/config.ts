@@ -11,6 +11,9 @@ export const ENV = {
   checkConcurrency: 'CHECK_CONCURRENCY',
   // Only the local runtime and tests set this: production checks never reach private addresses.
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+  // Nameservers for the checks (`ip` or `ip:port`, comma-separated): the local runtime's `--dns-server` and tests.
+  // Unset, checks use the system's resolver settings (resolv.conf), as Lambda provides them.
+  dnsServers: 'DNS_SERVERS',
 } as const;
 
 /**
@@ -50,6 +53,24 @@ export function readInteger(env: Env, name: string, fallback: number, min: numbe
   return value;
 }
 
+/** A comma-separated list of nameservers, each `ip` or `ip:port` (IPv6 as `[ip]:port`); empty when unset. */
+export function readNameservers(env: Env, name: string): readonly string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const servers = raw.split(',').map((entry) => entry.trim());
+  const bad = servers.find((entry) => !NAMESERVER.test(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `environment variable ${name} must list nameservers as ip or ip:port, got "${bad}"`,
+    );
+  }
+  return servers;
+}
+
+// 127.0.0.1, 127.0.0.1:5353, ::1, [::1]:5353: what dns.Resolver#setServers accepts.
+const NAMESERVER =
+  /^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|\[[0-9a-fA-F:.]+\](?::\d{1,5})?)$/;
+
 export function readBoolean(env: Env, name: string): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '' || raw === 'false') return false;
@@ -70,6 +91,8 @@ export interface CheckerConfig {
   readonly topicArn: string;
   readonly checkConcurrency: number;
   readonly allowPrivateTargets: boolean;
+  /** Empty: the system's nameservers. */
+  readonly dnsServers: readonly string[];
 }
 
 export const readFanOutConfig = (env: Env): FanOutConfig => ({
@@ -85,4 +108,5 @@ export const readCheckerConfig = (env: Env): CheckerConfig => ({
   topicArn: requireString(env, ENV.topicArn),
   checkConcurrency: readInteger(env, ENV.checkConcurrency, TUNING.checkConcurrency, 1, 4096),
   allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
+  dnsServers: readNameservers(env, ENV.dnsServers),
 });

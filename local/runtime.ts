@@ -53,6 +53,8 @@ export interface LocalRuntimeOptions {
   readonly stopTimeoutMs?: number;
   /** @default us-east-1 */
   readonly region?: string;
+  /** Nameservers the checks ask (`ip` or `ip:port`), as the checker's DNS_SERVERS. @default the system's */
+  readonly dnsServers?: readonly string[];
   /**
    * Fault injection, for tests only (`npm start` never sets it): given the emulators' endpoints, returns the
    * endpoints each handler's SDK clients use instead, e.g. a proxy that fails some calls. Called once the
@@ -295,6 +297,9 @@ async function launch(
         [ENV.checkConcurrency]: String(TUNING.checkConcurrency),
         // Local sites live on loopback; production never sets this.
         [ENV.allowPrivateTargets]: 'true',
+        ...(options.dnsServers && options.dnsServers.length > 0
+          ? { [ENV.dnsServers]: options.dnsServers.join(',') }
+          : {}),
       },
       logFile: join(logsDir, 'checker.log'),
     }),

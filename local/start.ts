@@ -26,6 +26,7 @@ interface StartOptions {
   readonly every?: number;
   readonly checkers: number;
   readonly seed: boolean;
+  readonly dnsServer?: readonly string[];
 }
 
 const parsePort = (raw: string): number => {
@@ -77,6 +78,11 @@ const program = new Command('npm start --')
       .argParser(parseCheckers),
   )
   .option('--no-seed', 'do not add example sites to an empty table')
+  .option(
+    '--dns-server <ip[:port]>',
+    "nameserver the checks ask (repeatable; default: the system's resolver settings)",
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
   .showHelpAfterError();
 
 program.parse();
@@ -97,6 +103,7 @@ try {
     schedule,
     checkers: options.checkers,
     seed: options.seed,
+    ...(options.dnsServer === undefined ? {} : { dnsServers: options.dnsServer }),
   });
 } catch (error) {
   process.stderr.write(`error: ${(error as Error).message}\n`);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { createProbe } from '../../functions/adapters/http-probe.ts';
+import { readNameservers } from '../../functions/config.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 import type { SiteConfig } from '../../functions/domain/site.ts';
 import { parseStatusRanges } from '../../functions/domain/status-range.ts';
@@ -24,6 +25,7 @@ export interface CheckOptions {
   readonly method?: string;
   readonly expect?: string;
   readonly allowPrivate?: boolean;
+  readonly dnsServer?: readonly string[];
 }
 
 export const DEFAULT_CHECK_CONCURRENCY = 16;
@@ -37,7 +39,10 @@ const MAX_CHECK_CONCURRENCY = 256;
 export async function checkUrls(urls: readonly string[], options: CheckOptions, io: Io): Promise<number> {
   const concurrency = readConcurrency(options.concurrency);
   const targets = await readTargets(urls, options, io);
-  const probe = createProbe({ allowPrivateTargets: options.allowPrivate === true });
+  const probe = createProbe({
+    allowPrivateTargets: options.allowPrivate === true,
+    ...(options.dnsServer === undefined ? {} : { dnsServers: readDnsServers(options.dnsServer) }),
+  });
   const limit = pLimit(concurrency);
   const results: Array<CheckResult | undefined> = targets.map(() => undefined);
   let printed = 0;
@@ -142,3 +147,12 @@ async function readTargets(urls: readonly string[], options: CheckOptions, io: I
 /** Empty CSV cells fall back to the flags rather than overriding them with nothing. */
 const withoutEmpty = (fields: Readonly<Partial<Record<SiteField, unknown>>>) =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== ''));
+
+/** The --dns-server values, checked as the checker checks DNS_SERVERS. */
+function readDnsServers(values: readonly string[]): readonly string[] {
+  try {
+    return readNameservers({ DNS_SERVERS: values.join(',') }, 'DNS_SERVERS');
+  } catch {
+    throw new InputError(`--dns-server must be an ip or ip:port, got ${JSON.stringify(values.join(', '))}`);
+  }
+}

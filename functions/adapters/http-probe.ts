@@ -287,6 +287,7 @@ export function createProbe(options: ProbeOptions = {}): Probe {
   return {
     check,
     close: async () => {
+      resolver.close();
       await Promise.allSettled([...inFlight].map((client) => client.close()));
     },
   };

@@ -189,6 +189,7 @@ function resolverAnswering(next: () => readonly string[]): HostResolver {
     family: isIP(address) === 6 ? (6 as const) : (4 as const),
   });
   return {
+    close: () => {},
     // IP literals resolve to themselves, as with the real resolver.
     resolve: async (hostname) => {
       const literal = hostname.replace(/^\[|\]$/g, '');
@@ -199,7 +200,7 @@ function resolverAnswering(next: () => readonly string[]): HostResolver {
 }
 
 function failLookupWith(failure: ResolutionFailure, detail: string): HostResolver {
-  return { resolve: async () => ({ kind: 'failed', failure, detail }) };
+  return { resolve: async () => ({ kind: 'failed', failure, detail }), close: () => {} };
 }
 
 const respondWith =

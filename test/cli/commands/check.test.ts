@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDnsServer } from '../../support/world/dns-server.ts';
 import { parseJsonLines, runSquirrel } from '../support/local-target.ts';
 
 // `check` needs no target: it runs the probe from this machine. Two real servers play an up and a down site.
@@ -127,5 +128,58 @@ describe('squirrel check', () => {
     expect(badFile.stderr).toBe(
       `${bad}:2: url scheme must be http or https, got "ftp"\nerror: ${bad}: 1 bad line(s); nothing checked\n`,
     );
+  });
+
+  it('checks 400 sites by name through a nameserver with 8 silent names: only those 8 are not up (DNS), at any concurrency', async () => {
+    // Prepare: every answer takes 20 ms; the silent names would hang getaddrinfo's 4 threads for seconds
+    const dns = await startDnsServer({ defaultDelayMs: 20 });
+    const port = new URL(upUrl).port;
+    const names = Array.from({ length: 400 }, (_, i) => `site-${i}.example`);
+    const silent = new Set(names.filter((_, i) => i % 50 === 0));
+    for (const name of names)
+      dns.set(name, silent.has(name) ? { kind: 'silent' } : { kind: 'answer', a: ['127.0.0.1'] });
+    const file = join(dir, 'names.txt');
+    await writeFile(file, names.map((name) => `http://${name}:${port}/`).join('\n'));
+
+    try {
+      // Act
+      const runs = await Promise.all(
+        ['16', '256'].map((concurrency) =>
+          runSquirrel([
+            'check',
+            '--json',
+            '--allow-private',
+            '--file',
+            file,
+            '--concurrency',
+            concurrency,
+            '--timeout-ms',
+            '2000',
+            '--dns-server',
+            dns.server,
+          ]),
+        ),
+      );
+
+      // Assess
+      for (const run of runs) {
+        const lines = parseJsonLines(run.stdout) as { url: string; up: boolean; reason: string | null }[];
+        expect(lines).toHaveLength(400);
+        const notUp = lines.filter((line) => !line.up);
+        expect(notUp.map((line) => new URL(line.url).hostname).sort()).toEqual([...silent].sort());
+        expect(notUp.every((line) => line.reason === 'dns')).toBe(true);
+      }
+    } finally {
+      await dns.close();
+    }
+  }, 30_000);
+
+  it('refuses a --dns-server that is not an address, before checking anything', async () => {
+    // Act
+    const result = await runSquirrel(['check', '--dns-server', 'ns1.example', upUrl]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--dns-server must be an ip or ip:port, got "ns1.example"');
   });
 });
