@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { redactUrl } from '../functions/adapters/logger.ts';
 import type { SiteRecord } from '../functions/adapters/site-store.ts';
 import { formatDuration } from '../functions/domain/duration.ts';
-import type { SiteStatus } from '../functions/domain/site-state.ts';
+import { type ShownStatus, shownStatusOf } from '../functions/domain/site-state.ts';
 import type { ReceivedAlert } from './alert-inbox.ts';
 import type { LocalRuntime, Notice, QueueDepths, RuntimeStats } from './runtime.ts';
 
@@ -220,12 +220,13 @@ function columnWidths(width: number): number[] {
 }
 
 function stateLabel(site: SiteRecord): string {
-  return site.config.enabled ? site.state.status : `PAUSED`;
+  return site.config.enabled ? shownStatusOf(site.state) : `PAUSED`;
 }
 
 function stateColor(site: SiteRecord): Color {
   if (!site.config.enabled) return 'grey';
-  const colors: Record<SiteStatus, Color> = {
+  const colors: Record<ShownStatus, Color> = {
+    UNCHECKED: 'yellow',
     UP: 'green',
     DOWN: 'red',
     PENDING: 'yellow',
@@ -234,7 +235,7 @@ function stateColor(site: SiteRecord): Color {
     BLOCKED: 'yellow',
     UNKNOWN: 'grey',
   };
-  return colors[site.state.status];
+  return colors[shownStatusOf(site.state)];
 }
 
 function sinceLabel(site: SiteRecord, nowMs: number): string {
@@ -246,6 +247,8 @@ function sinceLabel(site: SiteRecord, nowMs: number): string {
 }
 
 function lastChangeLabel(site: SiteRecord): string {
+  const fault = site.state.checkFault;
+  if (fault) return `${clockTime(fault.sinceMs).slice(11)} · not checked · ${fault.reason}: ${fault.detail}`;
   const last = site.state.lastCheck;
   if (!last) return '-';
   const result = last.up

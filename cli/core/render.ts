@@ -3,7 +3,7 @@ import type { SiteRecord } from '../../functions/adapters/site-store.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 import type { MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
 import { DEFAULT_TLS_WARN_DAYS, type SiteConfig } from '../../functions/domain/site.ts';
-import type { SiteStatus } from '../../functions/domain/site-state.ts';
+import { type ShownStatus, shownStatusOf } from '../../functions/domain/site-state.ts';
 
 const NO_BORDERS = {
   top: '',
@@ -119,18 +119,19 @@ export const siteListJson = (records: readonly SiteRecord[]): string[] =>
   [...records].sort(byId).map(({ config, state }) => toJsonLine({ ...config, version: state.version }));
 
 // Worst first: what needs attention is at the top of `status`.
-const STATUS_ORDER: Readonly<Record<SiteStatus, number>> = {
+const STATUS_ORDER: Readonly<Record<ShownStatus, number>> = {
   DOWN: 0,
-  PENDING: 1,
-  RECOVERING: 2,
-  BLOCKED: 3,
-  DEGRADED: 4,
-  UNKNOWN: 5,
-  UP: 6,
+  UNCHECKED: 1,
+  PENDING: 2,
+  RECOVERING: 3,
+  BLOCKED: 4,
+  DEGRADED: 5,
+  UNKNOWN: 6,
+  UP: 7,
 };
 
 const byStatusThenId = (a: SiteRecord, b: SiteRecord) =>
-  STATUS_ORDER[a.state.status] - STATUS_ORDER[b.state.status] || byId(a, b);
+  STATUS_ORDER[shownStatusOf(a.state)] - STATUS_ORDER[shownStatusOf(b.state)] || byId(a, b);
 
 /**
  * "up, HTTP 200 in 42ms", "down, http-5xx: HTTP 503 … (12ms)": the check that last changed the state. A slow
@@ -138,6 +139,7 @@ const byStatusThenId = (a: SiteRecord, b: SiteRecord) =>
  */
 export function describeLastCheck(record: SiteRecord): string {
   const { config, state } = record;
+  if (state.checkFault) return `not checked: ${state.checkFault.reason}: ${state.checkFault.detail}`;
   const check = state.lastCheck;
   if (check === undefined) return 'never checked';
   if (check.up) {
@@ -150,23 +152,25 @@ export function describeLastCheck(record: SiteRecord): string {
   return `down, ${check.reason ?? 'unknown'}${check.detail ? `: ${check.detail}` : ''} (${check.latencyMs}ms)`;
 }
 
-/** "DOWN", "DEGRADED (slow)", "BLOCKED (refused)", "UP (maintenance)", "DOWN (paused)". */
+/** "DOWN", "DEGRADED (slow)", "BLOCKED (refused)", "UP (maintenance)", "DOWN (paused)", "UNCHECKED (last UP)". */
 function describeState(record: SiteRecord): string {
   const { config, state } = record;
+  const shown = shownStatusOf(state);
   const notes = [
+    ...(shown === 'UNCHECKED' ? [`last ${state.status}`] : []),
     ...(state.status === 'DEGRADED' ? ['slow'] : []),
     ...(state.status === 'BLOCKED' ? ['refused'] : []),
     ...(state.maintenanceMark ? ['maintenance'] : []),
     ...(config.enabled ? [] : ['paused']),
   ];
-  return notes.length === 0 ? state.status : `${state.status} (${notes.join(', ')})`;
+  return notes.length === 0 ? shown : `${shown} (${notes.join(', ')})`;
 }
 
 /** `status` as a table: state, since when, and the last change (the checker writes only on changes). */
 export function renderStatus(records: readonly SiteRecord[], nowMs: number): string {
   const rows = [...records].sort(byStatusThenId).map((record) => {
     const { config, state } = record;
-    const changeAtMs = state.lastCheck?.atMs;
+    const changeAtMs = state.checkFault?.sinceMs ?? state.lastCheck?.atMs;
     return [
       config.siteId,
       describeState(record),
@@ -183,7 +187,7 @@ export function renderStatus(records: readonly SiteRecord[], nowMs: number): str
 export function summarizeStatus(records: readonly SiteRecord[]): string {
   const counts = new Map<string, number>();
   for (const { config, state } of records) {
-    const key = config.enabled ? state.status : 'paused';
+    const key = config.enabled ? shownStatusOf(state) : 'paused';
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const order = [...Object.keys(STATUS_ORDER), 'paused'];
@@ -209,6 +213,7 @@ export const statusJson = (records: readonly SiteRecord[]): string[] =>
           ? null
           : { ...state.lastCheck, at: new Date(state.lastCheck.atMs).toISOString() },
       outage: state.outage ?? null,
+      unchecked: state.checkFault ?? null,
       inMaintenance: state.maintenanceMark !== undefined,
       maxResponseMs: config.maxResponseMs ?? null,
       pendingAlerts: Object.keys(state.pendingAlerts ?? {}).length,

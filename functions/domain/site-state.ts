@@ -133,6 +133,12 @@ export const confirmedStatusOf = (status: SiteStatus): ConfirmedStatus => {
   }
 };
 
+/** What a person should read as the site's state: UNCHECKED while checks cannot judge it, its status otherwise. */
+export type ShownStatus = SiteStatus | 'UNCHECKED';
+
+export const shownStatusOf = (state: SiteState): ShownStatus =>
+  state.checkFault === undefined ? state.status : 'UNCHECKED';
+
 export class SiteStateError extends Error {
   override name = 'SiteStateError';
 }

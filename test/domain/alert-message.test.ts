@@ -270,6 +270,46 @@ describe('formatAlert: email', () => {
   });
 });
 
+describe('formatAlert: UNCHECKED', () => {
+  it('says the monitor can no longer check the site, why, and that its last status stands', () => {
+    // Prepare
+    const alert = downAlert({
+      event: 'UNCHECKED',
+      reason: 'blocked-address',
+      detail: 'blocked connection to shop.example.com at 10.0.0.5: not an allowed (public) address',
+    });
+
+    // Act
+    const message = formatAlert(alert);
+
+    // Assess
+    expect(message.subject).toBe('UNCHECKED: Shop - private address');
+    expect(message.email).toContain('The monitor can no longer check Shop.');
+    expect(message.email).toContain('at 10.0.0.5');
+    expect(message.email).toContain('Its last known status stays as it was');
+    expect(message.sms).toContain('NOT CHECKED: resolves to a private address');
+  });
+});
+
+describe('formatAlert: alerts folded in while SNS refused them', () => {
+  it('adds how many alerts were missed since when, and the outages among them, to email and SMS', () => {
+    // Prepare
+    const alert = upAlert({
+      missed: { alerts: 41, sinceMs: T0 - 60 * MINUTE, outages: 20, downMs: 35 * MINUTE },
+    });
+
+    // Act
+    const message = formatAlert(alert);
+
+    // Assess
+    expect(message.email).toContain(
+      'Missed:      41 earlier alert(s) since 2026-11-25 08:00:00 UTC could not be delivered; 20 outage(s) began and ended meanwhile, 35 min down in all.',
+    );
+    expect(message.sms).toContain('(+41 missed)');
+    expect(Buffer.byteLength(message.sms)).toBeLessThanOrEqual(SMS_MAX_BYTES);
+  });
+});
+
 describe('formatAlert: UP says how long the site was down', () => {
   it.each([
     { downMs: 0, text: '0 ms' },

@@ -252,6 +252,32 @@ describe('status', () => {
     expect(summarizeStatus(records)).toBe(text);
   });
 
+  it('shows a site the monitor can no longer check as UNCHECKED, near the top, with its last status and why', () => {
+    // Prepare
+    const drifted = site('drifted', {
+      ...up.state,
+      checkFault: {
+        sinceMs: NOW_MS - 120_000,
+        reason: 'blocked-address',
+        detail: 'blocked connection to drifted.example at 10.0.0.5: not an allowed (public) address',
+      },
+    });
+
+    // Act
+    const lines = renderStatus([up, drifted, down], NOW_MS).split('\n');
+    const [json] = statusJson([drifted]).map((line) => JSON.parse(line));
+
+    // Assess
+    expect(lines[2]).toMatch(
+      /^drifted\s+UNCHECKED \(last UP\)\s+.*2m ago: not checked: blocked-address: blocked connection to drifted.example at 10.0.0.5/,
+    );
+    expect(summarizeStatus([up, drifted, down])).toBe('3 sites: 1 DOWN, 1 UNCHECKED, 1 UP');
+    expect(json).toMatchObject({
+      state: 'UP',
+      unchecked: { reason: 'blocked-address', sinceMs: NOW_MS - 120_000 },
+    });
+  });
+
   it('prints state, times and the last change as JSON', () => {
     // Act
     const [first] = statusJson([down]).map((line) => JSON.parse(line));
