@@ -3,7 +3,6 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -11,6 +10,18 @@ import { parseSiteConfig, type SiteConfig } from '../domain/site.ts';
 import type { OutboxEntry, SiteState } from '../domain/site-state.ts';
 import { parseSiteState } from '../domain/state-schema.ts';
 import { CONFIG_FIELDS, pick, RESERVED_KEY_PREFIX, STATE_FIELDS } from './site-item.ts';
+import {
+  LEGACY_SWEEP_LEASE_KEY,
+  type ScanKey,
+  type SegmentProgress,
+  type SweepClaim,
+  type SweepLease,
+  type SweepLeaseItem,
+  sweepLeaseKey,
+  toHolder,
+  toLeaseItem,
+  toProgress,
+} from './sweep-lease.ts';
 
 export interface SiteRecord {
   readonly config: SiteConfig;
@@ -24,12 +35,14 @@ export interface InvalidSiteItem {
 }
 
 export interface ScanPage {
+  readonly segment: number;
+  /** Where this page's segment stands once the page is handled: after its last key, or done. */
+  readonly next: Exclude<SegmentProgress, 'start'>;
   readonly sites: readonly SiteRecord[];
   readonly invalid: readonly InvalidSiteItem[];
+  /** Sweep lease items on this page: bookkeeping, never sites; the sweep deletes the old ones. */
+  readonly leases: readonly SweepLeaseItem[];
 }
-
-/** The one bookkeeping item: which minute was swept last (its `minute` attribute), and by whom. */
-export const SWEEP_LEASE_KEY = `${RESERVED_KEY_PREFIX}sweep`;
 
 /** DynamoDB access for site items: one item per site, config and state side by side. */
 export class SiteStore {
@@ -43,16 +56,28 @@ export class SiteStore {
 
   /**
    * Every site, page by page, with `segments` parallel scan workers. The consumer handles each page as it
-   * arrives, so memory stays bounded by the page size whatever the table size.
+   * arrives, so memory stays bounded by the page size whatever the table size. `from` resumes a scan where an
+   * earlier one got (one entry per segment): a finished segment is skipped, the others start after their key.
    */
-  async scanSites(segments: number, onPage: (page: ScanPage) => Promise<void>): Promise<void> {
+  async scanSites(
+    segments: number,
+    onPage: (page: ScanPage) => Promise<void>,
+    from: readonly SegmentProgress[] = [],
+  ): Promise<void> {
+    if (from.length > 0 && from.length !== segments) {
+      throw new RangeError(`scan progress has ${from.length} segment(s), the scan ${segments}`);
+    }
     await Promise.all(
       Array.from({ length: segments }, async (_, segment) => {
+        const start = from[segment] ?? 'start';
+        if (start === 'done') return;
         const pages = paginateScan(
-          { client: this.#doc },
+          { client: this.#doc, startingToken: start === 'start' ? undefined : start.after },
           { TableName: this.#tableName, Segment: segment, TotalSegments: segments, ConsistentRead: false },
         );
-        for await (const page of pages) await onPage(toScanPage(page.Items ?? []));
+        for await (const page of pages) {
+          await onPage(toScanPage(segment, page.Items ?? [], page.LastEvaluatedKey));
+        }
       }),
     );
   }
@@ -142,39 +167,123 @@ export class SiteStore {
   }
 
   /**
-   * Takes the sweep for `minute`: true for the first caller, false for a duplicate event of the same minute
-   * or an older one. A sweep that started but never completed can be taken over once its lease expires.
+   * Takes the lease of `minute`'s sweep: granted when nobody took it, or when its holder neither completed nor
+   * renewed it in time (a crashed sweep, whose retry then continues from the progress it recorded). Refused
+   * while another invocation holds it and after it completed: a duplicate event enqueues nothing.
    */
-  async acquireSweep(minute: number, nowMs: number, leaseMs: number): Promise<boolean> {
-    const outcome = await this.#conditionally(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: { siteId: SWEEP_LEASE_KEY, minute, completed: false, leaseUntilMs: nowMs + leaseMs },
-        ConditionExpression:
-          'attribute_not_exists(#minute) OR #minute < :minute OR (#minute = :minute AND #completed = :false AND #leaseUntilMs < :now)',
-        ExpressionAttributeNames: {
-          '#minute': 'minute',
-          '#completed': 'completed',
-          '#leaseUntilMs': 'leaseUntilMs',
-        },
-        ExpressionAttributeValues: { ':minute': minute, ':false': false, ':now': nowMs },
-      }),
-    );
-    return outcome === 'committed';
+  async acquireSweep(minute: number, nowMs: number, leaseMs: number): Promise<SweepClaim> {
+    const leaseUntilMs = nowMs + leaseMs;
+    try {
+      const { Attributes } = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { siteId: sweepLeaseKey(minute) },
+          // An update, not a put: a crashed holder's progress stays on the item for the next retry too.
+          UpdateExpression: 'SET #minute = :minute, #completed = :false, #leaseUntilMs = :until',
+          ConditionExpression:
+            'attribute_not_exists(#siteId) OR (#completed = :false AND #leaseUntilMs < :now)',
+          ExpressionAttributeNames: {
+            '#siteId': 'siteId',
+            '#minute': 'minute',
+            '#completed': 'completed',
+            '#leaseUntilMs': 'leaseUntilMs',
+          },
+          ExpressionAttributeValues: {
+            ':minute': minute,
+            ':false': false,
+            ':until': leaseUntilMs,
+            ':now': nowMs,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return {
+        kind: 'acquired',
+        lease: { minute, leaseUntilMs, progress: toProgress(Attributes?.progress) },
+      };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The document client does not unmarshall errors: the returned item is in DynamoDB's attribute format.
+      return { kind: 'held', holder: toHolder((error as { Item?: Record<string, unknown> }).Item) };
+    }
   }
 
-  /** Marks the sweep of `minute` complete, so a late duplicate event cannot take it over. */
-  async completeSweep(minute: number): Promise<void> {
-    await this.#conditionally(
+  /**
+   * Records how far `lease`'s sweep got: every page up to these positions is enqueued. Written only while the
+   * lease is still this holder's ('lost' when a retry took it over).
+   */
+  async saveSweepProgress(
+    lease: SweepLease,
+    progress: readonly SegmentProgress[],
+  ): Promise<'saved' | 'lost'> {
+    const outcome = await this.#conditionally(
       new UpdateCommand({
         TableName: this.#tableName,
-        Key: { siteId: SWEEP_LEASE_KEY },
-        UpdateExpression: 'SET #completed = :true',
-        ConditionExpression: '#minute = :minute',
-        ExpressionAttributeNames: { '#minute': 'minute', '#completed': 'completed' },
-        ExpressionAttributeValues: { ':minute': minute, ':true': true },
+        Key: { siteId: sweepLeaseKey(lease.minute) },
+        UpdateExpression: 'SET #progress = :progress',
+        ConditionExpression: '#leaseUntilMs = :until AND #completed = :false',
+        ExpressionAttributeNames: {
+          '#progress': 'progress',
+          '#leaseUntilMs': 'leaseUntilMs',
+          '#completed': 'completed',
+        },
+        ExpressionAttributeValues: { ':progress': progress, ':until': lease.leaseUntilMs, ':false': false },
       }),
     );
+    return outcome === 'committed' ? 'saved' : 'lost';
+  }
+
+  /**
+   * Marks `lease`'s minute swept, so a late duplicate event cannot take it over; its progress is dropped (the
+   * item is read by every scan until it is deleted). 'lost' when a retry took the lease over meanwhile.
+   */
+  async completeSweep(lease: SweepLease): Promise<'completed' | 'lost'> {
+    const outcome = await this.#conditionally(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: { siteId: sweepLeaseKey(lease.minute) },
+        UpdateExpression: 'SET #completed = :true REMOVE #progress',
+        ConditionExpression: '#leaseUntilMs = :until',
+        ExpressionAttributeNames: {
+          '#completed': 'completed',
+          '#progress': 'progress',
+          '#leaseUntilMs': 'leaseUntilMs',
+        },
+        ExpressionAttributeValues: { ':true': true, ':until': lease.leaseUntilMs },
+      }),
+    );
+    return outcome === 'committed' ? 'completed' : 'lost';
+  }
+
+  /** Deletes a sweep lease item (one the scan passed); deleting one that is gone is not an error. */
+  async deleteSweepLease(lease: SweepLeaseItem): Promise<void> {
+    const key = lease.kind === 'legacy' ? LEGACY_SWEEP_LEASE_KEY : sweepLeaseKey(lease.minute);
+    await this.#doc.send(new DeleteCommand({ TableName: this.#tableName, Key: { siteId: key } }));
+  }
+
+  /**
+   * The latest minute any sweep took a lease for (the legacy item included), or undefined. A whole scan, for
+   * the local runtime's start only: the fan-out never calls it.
+   */
+  async latestSweptMinute(): Promise<number | undefined> {
+    let latest: number | undefined;
+    const pages = paginateScan(
+      { client: this.#doc },
+      {
+        TableName: this.#tableName,
+        FilterExpression: 'begins_with(#siteId, :prefix)',
+        ProjectionExpression: '#siteId, #minute',
+        ExpressionAttributeNames: { '#siteId': 'siteId', '#minute': 'minute' },
+        ExpressionAttributeValues: { ':prefix': LEGACY_SWEEP_LEASE_KEY },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (typeof item.minute === 'number') latest = Math.max(latest ?? item.minute, item.minute);
+      }
+    }
+    return latest;
   }
 
   /**
@@ -236,9 +345,9 @@ export class SiteStore {
     return Attributes !== undefined;
   }
 
-  async #conditionally(command: UpdateCommand | PutCommand): Promise<'committed' | 'conflict'> {
+  async #conditionally(command: UpdateCommand): Promise<'committed' | 'conflict'> {
     try {
-      await this.#doc.send(command as UpdateCommand);
+      await this.#doc.send(command);
       return 'committed';
     } catch (error) {
       if (isConditionalCheckFailed(error)) return 'conflict';
@@ -251,19 +360,28 @@ const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error as Error).name === 'ConditionalCheckFailedException';
 
-function toScanPage(items: readonly Record<string, unknown>[]): ScanPage {
+function toScanPage(
+  segment: number,
+  items: readonly Record<string, unknown>[],
+  lastKey: ScanKey | undefined,
+): ScanPage {
   const sites: SiteRecord[] = [];
   const invalid: InvalidSiteItem[] = [];
+  const leases: SweepLeaseItem[] = [];
   for (const item of items) {
     const siteId = String(item.siteId);
-    if (siteId.startsWith(RESERVED_KEY_PREFIX)) continue;
+    if (siteId.startsWith(RESERVED_KEY_PREFIX)) {
+      const lease = toLeaseItem(siteId);
+      if (lease) leases.push(lease);
+      continue;
+    }
     try {
       sites.push(toSiteRecord(item));
     } catch (error) {
       invalid.push({ siteId, reason: (error as Error).message });
     }
   }
-  return { sites, invalid };
+  return { segment, next: lastKey ? { after: lastKey } : 'done', sites, invalid, leases };
 }
 
 /** Splits an item into validated config and state. @throws SiteValidationError or SiteStateError. */
