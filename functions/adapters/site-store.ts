@@ -11,7 +11,10 @@ import type { OutboxEntry, SiteState } from '../domain/site-state.ts';
 import { parseSiteState } from '../domain/state-schema.ts';
 import { CONFIG_FIELDS, pick, RESERVED_KEY_PREFIX, STATE_FIELDS } from './site-item.ts';
 import {
+  acquireUpdate,
+  completionUpdate,
   LEGACY_SWEEP_LEASE_KEY,
+  progressUpdate,
   type ScanKey,
   type SegmentProgress,
   type SweepClaim,
@@ -175,28 +178,7 @@ export class SiteStore {
     const leaseUntilMs = nowMs + leaseMs;
     try {
       const { Attributes } = await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: { siteId: sweepLeaseKey(minute) },
-          // An update, not a put: a crashed holder's progress stays on the item for the next retry too.
-          UpdateExpression: 'SET #minute = :minute, #completed = :false, #leaseUntilMs = :until',
-          ConditionExpression:
-            'attribute_not_exists(#siteId) OR (#completed = :false AND #leaseUntilMs < :now)',
-          ExpressionAttributeNames: {
-            '#siteId': 'siteId',
-            '#minute': 'minute',
-            '#completed': 'completed',
-            '#leaseUntilMs': 'leaseUntilMs',
-          },
-          ExpressionAttributeValues: {
-            ':minute': minute,
-            ':false': false,
-            ':until': leaseUntilMs,
-            ':now': nowMs,
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+        new UpdateCommand({ TableName: this.#tableName, ...acquireUpdate(minute, nowMs, leaseUntilMs) }),
       );
       return {
         kind: 'acquired',
@@ -217,20 +199,8 @@ export class SiteStore {
     lease: SweepLease,
     progress: readonly SegmentProgress[],
   ): Promise<'saved' | 'lost'> {
-    const outcome = await this.#conditionally(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: { siteId: sweepLeaseKey(lease.minute) },
-        UpdateExpression: 'SET #progress = :progress',
-        ConditionExpression: '#leaseUntilMs = :until AND #completed = :false',
-        ExpressionAttributeNames: {
-          '#progress': 'progress',
-          '#leaseUntilMs': 'leaseUntilMs',
-          '#completed': 'completed',
-        },
-        ExpressionAttributeValues: { ':progress': progress, ':until': lease.leaseUntilMs, ':false': false },
-      }),
-    );
+    const update = progressUpdate(lease, progress);
+    const outcome = await this.#conditionally(new UpdateCommand({ TableName: this.#tableName, ...update }));
     return outcome === 'committed' ? 'saved' : 'lost';
   }
 
@@ -239,20 +209,8 @@ export class SiteStore {
    * item is read by every scan until it is deleted). 'lost' when a retry took the lease over meanwhile.
    */
   async completeSweep(lease: SweepLease): Promise<'completed' | 'lost'> {
-    const outcome = await this.#conditionally(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: { siteId: sweepLeaseKey(lease.minute) },
-        UpdateExpression: 'SET #completed = :true REMOVE #progress',
-        ConditionExpression: '#leaseUntilMs = :until',
-        ExpressionAttributeNames: {
-          '#completed': 'completed',
-          '#progress': 'progress',
-          '#leaseUntilMs': 'leaseUntilMs',
-        },
-        ExpressionAttributeValues: { ':true': true, ':until': lease.leaseUntilMs },
-      }),
-    );
+    const update = completionUpdate(lease);
+    const outcome = await this.#conditionally(new UpdateCommand({ TableName: this.#tableName, ...update }));
     return outcome === 'committed' ? 'completed' : 'lost';
   }
 

@@ -1,8 +1,10 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { RESERVED_KEY_PREFIX } from './site-item.ts';
 
-// The sweep lease items on the sites table: their keys, their attributes and what the fan-out reads from them.
+// The sweep lease items on the sites table: their keys, the conditional writes on them, and what the fan-out
+// reads back. SiteStore sends the writes.
 
 /** A scan position (a LastEvaluatedKey), as the document client returns it. */
 export type ScanKey = Readonly<Record<string, unknown>>;
@@ -41,6 +43,54 @@ export type SweepClaim =
   | { readonly kind: 'acquired'; readonly lease: SweepLease }
   /** `holder` is what the lease item held, when DynamoDB returned it (the emulator does not). */
   | { readonly kind: 'held'; readonly holder: SweepHolder | undefined };
+
+type LeaseUpdate = Omit<UpdateCommandInput, 'TableName'>;
+
+/**
+ * Takes `minute`'s lease if nobody has, or if its holder neither completed nor kept it in time. An update, not
+ * a put: a crashed holder's progress stays on the item, for this retry and the next.
+ */
+export const acquireUpdate = (minute: number, nowMs: number, leaseUntilMs: number): LeaseUpdate => ({
+  Key: { siteId: sweepLeaseKey(minute) },
+  UpdateExpression: 'SET #minute = :minute, #completed = :false, #leaseUntilMs = :until',
+  ConditionExpression: 'attribute_not_exists(#siteId) OR (#completed = :false AND #leaseUntilMs < :now)',
+  ExpressionAttributeNames: {
+    '#siteId': 'siteId',
+    '#minute': 'minute',
+    '#completed': 'completed',
+    '#leaseUntilMs': 'leaseUntilMs',
+  },
+  ExpressionAttributeValues: { ':minute': minute, ':false': false, ':until': leaseUntilMs, ':now': nowMs },
+  ReturnValues: 'ALL_NEW',
+  // What a refusal lost to, without a second read (the emulator ignores it).
+  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+});
+
+/** Records the holder's progress, while the lease is still its own (its leaseUntilMs is the holder's token). */
+export const progressUpdate = (lease: SweepLease, progress: readonly SegmentProgress[]): LeaseUpdate => ({
+  Key: { siteId: sweepLeaseKey(lease.minute) },
+  UpdateExpression: 'SET #progress = :progress',
+  ConditionExpression: '#leaseUntilMs = :until AND #completed = :false',
+  ExpressionAttributeNames: {
+    '#progress': 'progress',
+    '#leaseUntilMs': 'leaseUntilMs',
+    '#completed': 'completed',
+  },
+  ExpressionAttributeValues: { ':progress': progress, ':until': lease.leaseUntilMs, ':false': false },
+});
+
+/** Marks the minute swept, while the lease is still the holder's; the progress is no longer needed. */
+export const completionUpdate = (lease: SweepLease): LeaseUpdate => ({
+  Key: { siteId: sweepLeaseKey(lease.minute) },
+  UpdateExpression: 'SET #completed = :true REMOVE #progress',
+  ConditionExpression: '#leaseUntilMs = :until',
+  ExpressionAttributeNames: {
+    '#completed': 'completed',
+    '#progress': 'progress',
+    '#leaseUntilMs': 'leaseUntilMs',
+  },
+  ExpressionAttributeValues: { ':true': true, ':until': lease.leaseUntilMs },
+});
 
 /** The lease a reserved key names, if it names one. */
 export function toLeaseItem(key: string): SweepLeaseItem | undefined {
