@@ -3,12 +3,15 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  paginateScan,
+  ScanCommand,
+  type ScanCommandInput,
+  type ScanCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { parseSiteConfig, type SiteConfig } from '../domain/site.ts';
 import type { OutboxEntry, SiteState } from '../domain/site-state.ts';
 import { parseSiteState } from '../domain/state-schema.ts';
+import { CallDeadline } from './call-deadline.ts';
 import { CONFIG_FIELDS, pick, RESERVED_KEY_PREFIX, STATE_FIELDS } from './site-item.ts';
 import {
   acquireUpdate,
@@ -47,14 +50,21 @@ export interface ScanPage {
   readonly leases: readonly SweepLeaseItem[];
 }
 
+export interface SiteStoreOptions {
+  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
+  readonly deadline?: CallDeadline;
+}
+
 /** DynamoDB access for site items: one item per site, config and state side by side. */
 export class SiteStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #deadline: CallDeadline;
 
-  constructor(client: DynamoDBClient, tableName: string) {
+  constructor(client: DynamoDBClient, tableName: string, options: SiteStoreOptions = {}) {
     this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.#tableName = tableName;
+    this.#deadline = options.deadline ?? new CallDeadline();
   }
 
   /**
@@ -74,10 +84,13 @@ export class SiteStore {
       Array.from({ length: segments }, async (_, segment) => {
         const start = from[segment] ?? 'start';
         if (start === 'done') return;
-        const pages = paginateScan(
-          { client: this.#doc, startingToken: start === 'start' ? undefined : start.after },
-          { TableName: this.#tableName, Segment: segment, TotalSegments: segments, ConsistentRead: false },
-        );
+        const pages = this.#scanPages({
+          TableName: this.#tableName,
+          Segment: segment,
+          TotalSegments: segments,
+          ConsistentRead: false,
+          ExclusiveStartKey: start === 'start' ? undefined : start.after,
+        });
         for await (const page of pages) {
           await onPage(toScanPage(segment, page.Items ?? [], page.LastEvaluatedKey));
         }
@@ -89,6 +102,7 @@ export class SiteStore {
   async getSite(siteId: string): Promise<SiteRecord | undefined> {
     const { Item } = await this.#doc.send(
       new GetCommand({ TableName: this.#tableName, Key: { siteId }, ConsistentRead: true }),
+      this.#call(),
     );
     return Item ? toSiteRecord(Item) : undefined;
   }
@@ -179,6 +193,7 @@ export class SiteStore {
     try {
       const { Attributes } = await this.#doc.send(
         new UpdateCommand({ TableName: this.#tableName, ...acquireUpdate(minute, nowMs, leaseUntilMs) }),
+        this.#call(),
       );
       return {
         kind: 'acquired',
@@ -217,7 +232,10 @@ export class SiteStore {
   /** Deletes a sweep lease item (one the scan passed); deleting one that is gone is not an error. */
   async deleteSweepLease(lease: SweepLeaseItem): Promise<void> {
     const key = lease.kind === 'legacy' ? LEGACY_SWEEP_LEASE_KEY : sweepLeaseKey(lease.minute);
-    await this.#doc.send(new DeleteCommand({ TableName: this.#tableName, Key: { siteId: key } }));
+    await this.#doc.send(
+      new DeleteCommand({ TableName: this.#tableName, Key: { siteId: key } }),
+      this.#call(),
+    );
   }
 
   /**
@@ -226,16 +244,13 @@ export class SiteStore {
    */
   async latestSweptMinute(): Promise<number | undefined> {
     let latest: number | undefined;
-    const pages = paginateScan(
-      { client: this.#doc },
-      {
-        TableName: this.#tableName,
-        FilterExpression: 'begins_with(#siteId, :prefix)',
-        ProjectionExpression: '#siteId, #minute',
-        ExpressionAttributeNames: { '#siteId': 'siteId', '#minute': 'minute' },
-        ExpressionAttributeValues: { ':prefix': LEGACY_SWEEP_LEASE_KEY },
-      },
-    );
+    const pages = this.#scanPages({
+      TableName: this.#tableName,
+      FilterExpression: 'begins_with(#siteId, :prefix)',
+      ProjectionExpression: '#siteId, #minute',
+      ExpressionAttributeNames: { '#siteId': 'siteId', '#minute': 'minute' },
+      ExpressionAttributeValues: { ':prefix': LEGACY_SWEEP_LEASE_KEY },
+    });
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (typeof item.minute === 'number') latest = Math.max(latest ?? item.minute, item.minute);
@@ -287,6 +302,7 @@ export class SiteStore {
           ExpressionAttributeValues: { ':enabled': enabled, ':one': 1 },
           ReturnValues: 'UPDATED_OLD',
         }),
+        this.#call(),
       );
       return { wasEnabled: Attributes?.enabled !== false };
     } catch (error) {
@@ -299,13 +315,31 @@ export class SiteStore {
   async deleteSite(siteId: string): Promise<boolean> {
     const { Attributes } = await this.#doc.send(
       new DeleteCommand({ TableName: this.#tableName, Key: { siteId }, ReturnValues: 'ALL_OLD' }),
+      this.#call(),
     );
     return Attributes !== undefined;
   }
 
+  /** Pages of a scan, each call with its own deadline (a paginator would share one signal across pages). */
+  async *#scanPages(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
+    let startKey = input.ExclusiveStartKey;
+    do {
+      const page = await this.#doc.send(
+        new ScanCommand({ ...input, ExclusiveStartKey: startKey }),
+        this.#call(),
+      );
+      yield page;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  #call(): { readonly abortSignal: AbortSignal } {
+    return { abortSignal: this.#deadline.signal() };
+  }
+
   async #conditionally(command: UpdateCommand): Promise<'committed' | 'conflict'> {
     try {
-      await this.#doc.send(command);
+      await this.#doc.send(command, this.#call());
       return 'committed';
     } catch (error) {
       if (isConditionalCheckFailed(error)) return 'conflict';

@@ -3,11 +3,18 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CallDeadline } from '../../functions/adapters/call-deadline.ts';
 import { CONFIG_FIELDS, STATE_FIELDS } from '../../functions/adapters/site-item.ts';
 import { type ScanPage, SiteStore } from '../../functions/adapters/site-store.ts';
 import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
 import { type DynamoEmulator, startDynamoEmulator } from '../support/dynamo-emulator.ts';
 import { anAlert, aSite } from '../support/fixtures.ts';
+import {
+  LOCAL_CLIENT,
+  type SilentServer,
+  startSilentServer,
+  timeRejection,
+} from '../support/silent-server.ts';
 
 const downState = (version: number): SiteState => ({
   ...INITIAL_STATE,
@@ -379,6 +386,37 @@ describe('SiteStore with a mocked client', () => {
 
     // Assess
     await expect(commit).rejects.toThrow('throttled');
+  });
+});
+
+describe('SiteStore against an endpoint that never answers', () => {
+  let silent: SilentServer;
+  let client: DynamoDBClient;
+  beforeAll(async () => {
+    silent = await startSilentServer();
+    client = new DynamoDBClient({ ...LOCAL_CLIENT, endpoint: silent.url });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await silent.close();
+  });
+
+  it.each([
+    { call: 'GetItem', run: (store: SiteStore) => store.getSite('example') },
+    { call: 'Scan', run: (store: SiteStore) => store.scanSites(2, async () => {}) },
+  ])('aborts a $call when the invocation’s 300 ms are up', async ({ run }) => {
+    // Prepare
+    const deadline = new CallDeadline();
+    deadline.startInvocation(Date.now() + 300);
+    const store = new SiteStore(client, 'sites', { deadline });
+
+    // Act
+    const { error, elapsedMs } = await timeRejection(() => run(store));
+
+    // Assess
+    expect(error.name).toBe('AbortError');
+    expect(elapsedMs).toBeGreaterThanOrEqual(250);
+    expect(elapsedMs).toBeLessThan(3_000);
   });
 });
 
