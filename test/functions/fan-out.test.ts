@@ -9,6 +9,11 @@ import type { handler as FanOutHandler } from '../../functions/fan-out.ts';
 // This minute: the fan-out refuses events older than its lease retention, judged by the clock.
 const MINUTE = minuteOfEpoch(Date.now());
 const SCHEDULED = new Date(MINUTE * 60_000).toISOString();
+// The options a mocked send was given (the mock types only the command).
+const signalOf = (call: { readonly args: readonly unknown[] }): AbortSignal | undefined =>
+  (call.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+// As Lambda gives a fresh fan-out invocation (50 s timeout).
+const context = { getRemainingTimeInMillis: () => 50_000 };
 
 const items = Array.from({ length: 120 }, (_, i) => ({
   siteId: `site-${i}`,
@@ -59,7 +64,7 @@ describe('fan-out handler', () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
 
     // Act
-    const report = await handler({ time: SCHEDULED });
+    const report = await handler({ time: SCHEDULED }, context);
 
     // Assess
     const tasks = sqs
@@ -96,7 +101,7 @@ describe('fan-out handler', () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
 
     // Act
-    const report = await handler({ time: SCHEDULED });
+    const report = await handler({ time: SCHEDULED }, context);
 
     // Assess
     expect(report.leasesDeleted).toBe(2);
@@ -108,7 +113,7 @@ describe('fan-out handler', () => {
 
   it('refuses an event for a minute older than the lease retention, without touching the table', async () => {
     // Act
-    const report = await handler({ time: new Date((MINUTE - 30) * 60_000).toISOString() });
+    const report = await handler({ time: new Date((MINUTE - 30) * 60_000).toISOString() }, context);
 
     // Assess
     expect(report).toMatchObject({ outcome: 'too-late', duplicate: true, scanned: 0 });
@@ -122,7 +127,7 @@ describe('fan-out handler', () => {
       .rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
 
     // Act
-    const report = await handler({ time: SCHEDULED });
+    const report = await handler({ time: SCHEDULED }, context);
 
     // Assess
     expect(report.duplicate).toBe(true);
@@ -139,11 +144,35 @@ describe('fan-out handler', () => {
       .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
 
     // Act
-    const sweeping = handler({ time: new Date((MINUTE + 1) * 60_000).toISOString() });
+    const sweeping = handler({ time: new Date((MINUTE + 1) * 60_000).toISOString() }, context);
 
     // Assess
     await expect(sweeping).rejects.toThrow('not accepted');
     // Only the lease was written: the minute is not marked swept, so Lambda's retry sweeps it.
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('bounds every AWS call by the time the invocation has left (none is started with less than its margin)', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand).resolves({});
+    dynamo.on(ScanCommand).resolves({ Items: items });
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    // Act: time enough, then 0.5 s left (inside the 1 s margin)
+    await handler({ time: new Date((MINUTE + 2) * 60_000).toISOString() }, context);
+    const roomy = dynamo.calls().map(signalOf);
+    dynamo.resetHistory();
+    await handler(
+      { time: new Date((MINUTE + 3) * 60_000).toISOString() },
+      { getRemainingTimeInMillis: () => 500 },
+    );
+    const late = dynamo.calls().map(signalOf);
+
+    // Assess: the mock answers whatever the signal; a real client would not have sent these
+    expect(roomy.length).toBeGreaterThan(0);
+    expect(roomy.every((signal) => signal instanceof AbortSignal && !signal.aborted)).toBe(true);
+    expect(late.length).toBeGreaterThan(0);
+    expect(late.every((signal) => signal?.aborted)).toBe(true);
+    expect(late[0]?.reason).toMatchObject({ name: 'CallDeadlineError', code: 'CALL_DEADLINE_EXCEEDED' });
   });
 });
