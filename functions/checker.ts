@@ -3,6 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { AlertPublisher } from './adapters/alert-publisher.ts';
+import { AWS_HTTP_TIMEOUTS, CallDeadline } from './adapters/call-deadline.ts';
 import { CheckQueue } from './adapters/check-queue.ts';
 import { createProbe } from './adapters/http-probe.ts';
 import { createJsonLogger } from './adapters/logger.ts';
@@ -11,14 +12,26 @@ import { readCheckerConfig } from './config.ts';
 import { processCheckBatch } from './services/check-batch.ts';
 
 const config = readCheckerConfig(process.env);
+// A GetItem, UpdateItem, Publish or SendMessageBatch answers in tens of ms: 10 s bounds a hung one (SDK
+// retries included), so only its site's message comes back. The batch keeps 3 s after its probes for these
+// calls; stopping them 1 s before the Lambda timeout leaves the handler time to return its batchItemFailures,
+// so a hung call fails one message instead of timing out all 10.
+// One per module: Lambda runs one invocation at a time per environment. (Where the local runtime overlaps
+// invocations in one worker, a later start only lengthens an earlier one's budget, never past 10 s a call.)
+const deadline = new CallDeadline({ maxCallMs: 10_000, marginMs: 1_000 });
 const deps = {
-  store: new SiteStore(new DynamoDBClient({}), config.tableName),
+  store: new SiteStore(new DynamoDBClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.tableName, {
+    deadline,
+  }),
   probe: createProbe({ allowPrivateTargets: config.allowPrivateTargets, dnsServers: config.dnsServers }),
-  publisher: new AlertPublisher(new SNSClient({}), config.topicArn),
+  publisher: new AlertPublisher(new SNSClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.topicArn, {
+    deadline,
+  }),
   queue: new CheckQueue(
     // Send to the configured endpoint (AWS_ENDPOINT_URL_SQS locally), not to whatever host the queue URL names.
-    new SQSClient({ useQueueUrlAsEndpoint: false }),
+    new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: AWS_HTTP_TIMEOUTS }),
     config.queueUrl,
+    { deadline },
   ),
   log: createJsonLogger(),
   nowMs: Date.now,
@@ -29,8 +42,10 @@ export async function handler(
   event: SQSEvent,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<SQSBatchResponse> {
+  const deadlineMs = Date.now() + context.getRemainingTimeInMillis();
+  deadline.startInvocation(deadlineMs);
   const report = await processCheckBatch(event.Records, deps, {
-    deadlineMs: Date.now() + context.getRemainingTimeInMillis(),
+    deadlineMs,
     concurrency: config.checkConcurrency,
   });
   return { batchItemFailures: report.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };

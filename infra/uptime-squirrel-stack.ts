@@ -63,7 +63,8 @@ export class UptimeSquirrelStack extends Stack {
       maxEventAge: Duration.minutes(2),
       retryAttempts: 1,
     });
-    sites.grants.actions(fanOut.role, 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // UpdateItem takes and completes a minute's sweep lease; DeleteItem removes the leases of minutes long past.
+    sites.grants.actions(fanOut.role, 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     checks.queue.grants.actions(fanOut.role, ['sqs:SendMessage']);
 
     const checker = new MonitorFunction(this, 'Checker', {

@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { SiteStore, SWEEP_LEASE_KEY } from '../functions/adapters/site-store.ts';
+import { SiteStore } from '../functions/adapters/site-store.ts';
 import { ENV, TUNING } from '../functions/config.ts';
 import type { SweepReport } from '../functions/services/sweep.ts';
 import { AlertInbox, type ReceivedAlert } from './alert-inbox.ts';
@@ -227,7 +226,7 @@ async function launch(
   );
   const store = new SiteStore(dynamodb, resources.tableName);
   const seededSites = (options.seed ?? true) && (await hasNoSites(store)) ? await seedExampleSites(store) : 0;
-  const clock = new SweepClock(await readSweptMinute(dynamodb, resources.tableName));
+  const clock = new SweepClock(await store.latestSweptMinute());
 
   const endpoints: RuntimeEndpoints = {
     region,
@@ -338,14 +337,6 @@ const toPortRequest = (choice: PortChoice): PortRequest =>
   typeof choice === 'number'
     ? { port: choice, fallbackToFreePort: false }
     : { port: choice.preferred, fallbackToFreePort: true };
-
-async function readSweptMinute(dynamodb: DynamoDBClient, tableName: string): Promise<number | undefined> {
-  const doc = DynamoDBDocumentClient.from(dynamodb);
-  const { Item } = await doc.send(
-    new GetCommand({ TableName: tableName, Key: { siteId: SWEEP_LEASE_KEY }, ConsistentRead: true }),
-  );
-  return typeof Item?.minute === 'number' ? Item.minute : undefined;
-}
 
 interface RuntimeParts {
   readonly dataDir: string;

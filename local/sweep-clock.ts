@@ -30,7 +30,7 @@ export function parseEvery(raw: string): number {
 export class SweepClock {
   #lastMinute: number;
 
-  /** @param lastSweptMinute the `minute` of the table's sweep lease (swept by an earlier run), if any. */
+  /** @param lastSweptMinute the latest minute of the table's sweep leases (swept by an earlier run), if any. */
   constructor(lastSweptMinute: number | undefined) {
     this.#lastMinute = lastSweptMinute ?? Number.NEGATIVE_INFINITY;
   }

@@ -2,15 +2,23 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../domain/alert.ts';
 import { type AlertGroup, formatAlertGroup, GROUP_SITE_ID } from '../domain/alert-group.ts';
 import { type AlertMessage, formatAlert } from '../domain/alert-message.ts';
+import { CallDeadline } from './call-deadline.ts';
+
+export interface AlertPublisherOptions {
+  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
+  readonly deadline?: CallDeadline;
+}
 
 /** Publishes alerts to the SNS topic: one text per protocol, attributes for per-owner filter policies. */
 export class AlertPublisher {
   readonly #sns: SNSClient;
   readonly #topicArn: string;
+  readonly #deadline: CallDeadline;
 
-  constructor(sns: SNSClient, topicArn: string) {
+  constructor(sns: SNSClient, topicArn: string, options: AlertPublisherOptions = {}) {
     this.#sns = sns;
     this.#topicArn = topicArn;
+    this.#deadline = options.deadline ?? new CallDeadline();
   }
 
   /** Resolves once SNS accepted the alert; rejects (after the SDK's own retries) when it did not. */
@@ -45,6 +53,7 @@ export class AlertPublisher {
           ]),
         ),
       }),
+      { abortSignal: this.#deadline.signal() },
     );
   }
 }

@@ -3,6 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { CallDeadline } from './call-deadline.ts';
 
 // SQS caps a batch at 10 entries; 256 KiB keeps the batch within every SQS (and emulator) payload limit.
 const MAX_BATCH_ENTRIES = 10;
@@ -19,23 +20,28 @@ export class QueueSendError extends Error {
   override name = 'QueueSendError';
 }
 
+export interface CheckQueueOptions {
+  /** Attempts for the entries SQS reports in `Failed[]`. @default 5 attempts, 100 ms base delay */
+  readonly retry?: RetryPolicy;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
+  readonly deadline?: CallDeadline;
+}
+
 /** Sends check messages to SQS in batches, retrying the entries SQS reports in `Failed[]`. */
 export class CheckQueue {
   readonly #sqs: SQSClient;
   readonly #queueUrl: string;
   readonly #retry: RetryPolicy;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #deadline: CallDeadline;
 
-  constructor(
-    sqs: SQSClient,
-    queueUrl: string,
-    retry: RetryPolicy = DEFAULT_RETRY,
-    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-  ) {
+  constructor(sqs: SQSClient, queueUrl: string, options: CheckQueueOptions = {}) {
     this.#sqs = sqs;
     this.#queueUrl = queueUrl;
-    this.#retry = retry;
-    this.#sleep = sleep;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.#deadline = options.deadline ?? new CallDeadline();
   }
 
   /**
@@ -55,6 +61,7 @@ export class CheckQueue {
     for (let attempt = 1; ; attempt++) {
       const { Failed = [] } = await this.#sqs.send(
         new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }),
+        { abortSignal: this.#deadline.signal() },
       );
       if (Failed.length === 0) return;
       const senderFaults = Failed.filter((failure) => failure.SenderFault);

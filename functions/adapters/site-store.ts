@@ -3,13 +3,30 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
-  paginateScan,
+  ScanCommand,
+  type ScanCommandInput,
+  type ScanCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { parseSiteConfig, type SiteConfig } from '../domain/site.ts';
 import { type OutboxEntry, parseSiteState, type SiteState, STATE_FIELDS } from '../domain/site-state.ts';
+import { CallDeadline } from './call-deadline.ts';
 import { CONFIG_FIELDS, pick, RESERVED_KEY_PREFIX } from './site-item.ts';
+import {
+  acquireUpdate,
+  completionUpdate,
+  LEGACY_SWEEP_LEASE_KEY,
+  progressUpdate,
+  type ScanKey,
+  type SegmentProgress,
+  type SweepClaim,
+  type SweepLease,
+  type SweepLeaseItem,
+  sweepLeaseKey,
+  toHolder,
+  toLeaseItem,
+  toProgress,
+} from './sweep-lease.ts';
 
 export interface SiteRecord {
   readonly config: SiteConfig;
@@ -23,35 +40,59 @@ export interface InvalidSiteItem {
 }
 
 export interface ScanPage {
+  readonly segment: number;
+  /** Where this page's segment stands once the page is handled: after its last key, or done. */
+  readonly next: Exclude<SegmentProgress, 'start'>;
   readonly sites: readonly SiteRecord[];
   readonly invalid: readonly InvalidSiteItem[];
+  /** Sweep lease items on this page: bookkeeping, never sites; the sweep deletes the old ones. */
+  readonly leases: readonly SweepLeaseItem[];
 }
 
-/** The one bookkeeping item: which minute was swept last (its `minute` attribute), and by whom. */
-export const SWEEP_LEASE_KEY = `${RESERVED_KEY_PREFIX}sweep`;
+export interface SiteStoreOptions {
+  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
+  readonly deadline?: CallDeadline;
+}
 
 /** DynamoDB access for site items: one item per site, config and state side by side. */
 export class SiteStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #deadline: CallDeadline;
 
-  constructor(client: DynamoDBClient, tableName: string) {
+  constructor(client: DynamoDBClient, tableName: string, options: SiteStoreOptions = {}) {
     this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.#tableName = tableName;
+    this.#deadline = options.deadline ?? new CallDeadline();
   }
 
   /**
    * Every site, page by page, with `segments` parallel scan workers. The consumer handles each page as it
-   * arrives, so memory stays bounded by the page size whatever the table size.
+   * arrives, so memory stays bounded by the page size whatever the table size. `from` resumes a scan where an
+   * earlier one got (one entry per segment): a finished segment is skipped, the others start after their key.
    */
-  async scanSites(segments: number, onPage: (page: ScanPage) => Promise<void>): Promise<void> {
+  async scanSites(
+    segments: number,
+    onPage: (page: ScanPage) => Promise<void>,
+    from: readonly SegmentProgress[] = [],
+  ): Promise<void> {
+    if (from.length > 0 && from.length !== segments) {
+      throw new RangeError(`scan progress has ${from.length} segment(s), the scan ${segments}`);
+    }
     await Promise.all(
       Array.from({ length: segments }, async (_, segment) => {
-        const pages = paginateScan(
-          { client: this.#doc },
-          { TableName: this.#tableName, Segment: segment, TotalSegments: segments, ConsistentRead: false },
-        );
-        for await (const page of pages) await onPage(toScanPage(page.Items ?? []));
+        const start = from[segment] ?? 'start';
+        if (start === 'done') return;
+        const pages = this.#scanPages({
+          TableName: this.#tableName,
+          Segment: segment,
+          TotalSegments: segments,
+          ConsistentRead: false,
+          ExclusiveStartKey: start === 'start' ? undefined : start.after,
+        });
+        for await (const page of pages) {
+          await onPage(toScanPage(segment, page.Items ?? [], page.LastEvaluatedKey));
+        }
       }),
     );
   }
@@ -60,6 +101,7 @@ export class SiteStore {
   async getSite(siteId: string): Promise<SiteRecord | undefined> {
     const { Item } = await this.#doc.send(
       new GetCommand({ TableName: this.#tableName, Key: { siteId }, ConsistentRead: true }),
+      this.#call(),
     );
     return Item ? toSiteRecord(Item) : undefined;
   }
@@ -141,39 +183,79 @@ export class SiteStore {
   }
 
   /**
-   * Takes the sweep for `minute`: true for the first caller, false for a duplicate event of the same minute
-   * or an older one. A sweep that started but never completed can be taken over once its lease expires.
+   * Takes the lease of `minute`'s sweep: granted when nobody took it, or when its holder neither completed nor
+   * renewed it in time (a crashed sweep, whose retry then continues from the progress it recorded). Refused
+   * while another invocation holds it and after it completed: a duplicate event enqueues nothing.
    */
-  async acquireSweep(minute: number, nowMs: number, leaseMs: number): Promise<boolean> {
-    const outcome = await this.#conditionally(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: { siteId: SWEEP_LEASE_KEY, minute, completed: false, leaseUntilMs: nowMs + leaseMs },
-        ConditionExpression:
-          'attribute_not_exists(#minute) OR #minute < :minute OR (#minute = :minute AND #completed = :false AND #leaseUntilMs < :now)',
-        ExpressionAttributeNames: {
-          '#minute': 'minute',
-          '#completed': 'completed',
-          '#leaseUntilMs': 'leaseUntilMs',
-        },
-        ExpressionAttributeValues: { ':minute': minute, ':false': false, ':now': nowMs },
-      }),
-    );
-    return outcome === 'committed';
+  async acquireSweep(minute: number, nowMs: number, leaseMs: number): Promise<SweepClaim> {
+    const leaseUntilMs = nowMs + leaseMs;
+    try {
+      const { Attributes } = await this.#doc.send(
+        new UpdateCommand({ TableName: this.#tableName, ...acquireUpdate(minute, nowMs, leaseUntilMs) }),
+        this.#call(),
+      );
+      return {
+        kind: 'acquired',
+        lease: { minute, leaseUntilMs, progress: toProgress(Attributes?.progress) },
+      };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The document client does not unmarshall errors: the returned item is in DynamoDB's attribute format.
+      return { kind: 'held', holder: toHolder((error as { Item?: Record<string, unknown> }).Item) };
+    }
   }
 
-  /** Marks the sweep of `minute` complete, so a late duplicate event cannot take it over. */
-  async completeSweep(minute: number): Promise<void> {
-    await this.#conditionally(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: { siteId: SWEEP_LEASE_KEY },
-        UpdateExpression: 'SET #completed = :true',
-        ConditionExpression: '#minute = :minute',
-        ExpressionAttributeNames: { '#minute': 'minute', '#completed': 'completed' },
-        ExpressionAttributeValues: { ':minute': minute, ':true': true },
-      }),
+  /**
+   * Records how far `lease`'s sweep got: every page up to these positions is enqueued. Written only while the
+   * lease is still this holder's ('lost' when a retry took it over).
+   */
+  async saveSweepProgress(
+    lease: SweepLease,
+    progress: readonly SegmentProgress[],
+  ): Promise<'saved' | 'lost'> {
+    const update = progressUpdate(lease, progress);
+    const outcome = await this.#conditionally(new UpdateCommand({ TableName: this.#tableName, ...update }));
+    return outcome === 'committed' ? 'saved' : 'lost';
+  }
+
+  /**
+   * Marks `lease`'s minute swept, so a late duplicate event cannot take it over; its progress is dropped (the
+   * item is read by every scan until it is deleted). 'lost' when a retry took the lease over meanwhile.
+   */
+  async completeSweep(lease: SweepLease): Promise<'completed' | 'lost'> {
+    const update = completionUpdate(lease);
+    const outcome = await this.#conditionally(new UpdateCommand({ TableName: this.#tableName, ...update }));
+    return outcome === 'committed' ? 'completed' : 'lost';
+  }
+
+  /** Deletes a sweep lease item (one the scan passed); deleting one that is gone is not an error. */
+  async deleteSweepLease(lease: SweepLeaseItem): Promise<void> {
+    const key = lease.kind === 'legacy' ? LEGACY_SWEEP_LEASE_KEY : sweepLeaseKey(lease.minute);
+    await this.#doc.send(
+      new DeleteCommand({ TableName: this.#tableName, Key: { siteId: key } }),
+      this.#call(),
     );
+  }
+
+  /**
+   * The latest minute any sweep took a lease for (the legacy item included), or undefined. A whole scan, for
+   * the local runtime's start only: the fan-out never calls it.
+   */
+  async latestSweptMinute(): Promise<number | undefined> {
+    let latest: number | undefined;
+    const pages = this.#scanPages({
+      TableName: this.#tableName,
+      FilterExpression: 'begins_with(#siteId, :prefix)',
+      ProjectionExpression: '#siteId, #minute',
+      ExpressionAttributeNames: { '#siteId': 'siteId', '#minute': 'minute' },
+      ExpressionAttributeValues: { ':prefix': LEGACY_SWEEP_LEASE_KEY },
+    });
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (typeof item.minute === 'number') latest = Math.max(latest ?? item.minute, item.minute);
+      }
+    }
+    return latest;
   }
 
   /**
@@ -219,6 +301,7 @@ export class SiteStore {
           ExpressionAttributeValues: { ':enabled': enabled, ':one': 1 },
           ReturnValues: 'UPDATED_OLD',
         }),
+        this.#call(),
       );
       return { wasEnabled: Attributes?.enabled !== false };
     } catch (error) {
@@ -231,13 +314,31 @@ export class SiteStore {
   async deleteSite(siteId: string): Promise<boolean> {
     const { Attributes } = await this.#doc.send(
       new DeleteCommand({ TableName: this.#tableName, Key: { siteId }, ReturnValues: 'ALL_OLD' }),
+      this.#call(),
     );
     return Attributes !== undefined;
   }
 
-  async #conditionally(command: UpdateCommand | PutCommand): Promise<'committed' | 'conflict'> {
+  /** Pages of a scan, each call with its own deadline (a paginator would share one signal across pages). */
+  async *#scanPages(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
+    let startKey = input.ExclusiveStartKey;
+    do {
+      const page = await this.#doc.send(
+        new ScanCommand({ ...input, ExclusiveStartKey: startKey }),
+        this.#call(),
+      );
+      yield page;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  #call(): { readonly abortSignal: AbortSignal } {
+    return { abortSignal: this.#deadline.signal() };
+  }
+
+  async #conditionally(command: UpdateCommand): Promise<'committed' | 'conflict'> {
     try {
-      await this.#doc.send(command as UpdateCommand);
+      await this.#doc.send(command, this.#call());
       return 'committed';
     } catch (error) {
       if (isConditionalCheckFailed(error)) return 'conflict';
@@ -250,19 +351,28 @@ const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error as Error).name === 'ConditionalCheckFailedException';
 
-function toScanPage(items: readonly Record<string, unknown>[]): ScanPage {
+function toScanPage(
+  segment: number,
+  items: readonly Record<string, unknown>[],
+  lastKey: ScanKey | undefined,
+): ScanPage {
   const sites: SiteRecord[] = [];
   const invalid: InvalidSiteItem[] = [];
+  const leases: SweepLeaseItem[] = [];
   for (const item of items) {
     const siteId = String(item.siteId);
-    if (siteId.startsWith(RESERVED_KEY_PREFIX)) continue;
+    if (siteId.startsWith(RESERVED_KEY_PREFIX)) {
+      const lease = toLeaseItem(siteId);
+      if (lease) leases.push(lease);
+      continue;
+    }
     try {
       sites.push(toSiteRecord(item));
     } catch (error) {
       invalid.push({ siteId, reason: (error as Error).message });
     }
   }
-  return { sites, invalid };
+  return { segment, next: lastKey ? { after: lastKey } : 'done', sites, invalid, leases };
 }
 
 /** Splits an item into validated config and state. @throws SiteValidationError or SiteStateError. */

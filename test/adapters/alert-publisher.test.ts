@@ -2,7 +2,14 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertPublisher } from '../../functions/adapters/alert-publisher.ts';
+import { CallDeadline } from '../../functions/adapters/call-deadline.ts';
 import { anAlert } from '../support/fixtures.ts';
+import {
+  LOCAL_CLIENT,
+  type SilentServer,
+  startSilentServer,
+  timeRejection,
+} from '../support/silent-server.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
 
@@ -85,5 +92,30 @@ describe('AlertPublisher', () => {
 
     // Assess
     await expect(publishing).rejects.toThrow('Rate exceeded');
+  });
+});
+
+describe('AlertPublisher against an endpoint that never answers', () => {
+  let silent: SilentServer;
+  beforeAll(async () => {
+    silent = await startSilentServer();
+  });
+  afterAll(() => silent.close());
+
+  it('aborts a Publish when the invocation’s 300 ms are up', async () => {
+    // Prepare
+    const sns = new SNSClient({ ...LOCAL_CLIENT, endpoint: silent.url });
+    const deadline = new CallDeadline();
+    deadline.startInvocation(Date.now() + 300);
+    const publisher = new AlertPublisher(sns, TOPIC_ARN, { deadline });
+
+    // Act
+    const { error, elapsedMs } = await timeRejection(() => publisher.publish(anAlert()));
+    sns.destroy();
+
+    // Assess
+    expect(error.name).toBe('AbortError');
+    expect(elapsedMs).toBeGreaterThanOrEqual(250);
+    expect(elapsedMs).toBeLessThan(3_000);
   });
 });

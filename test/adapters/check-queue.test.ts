@@ -1,7 +1,14 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CallDeadline } from '../../functions/adapters/call-deadline.ts';
 import { CheckQueue, groupIntoBatches, QueueSendError } from '../../functions/adapters/check-queue.ts';
+import {
+  LOCAL_CLIENT,
+  type SilentServer,
+  startSilentServer,
+  timeRejection,
+} from '../support/silent-server.ts';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/checks';
 const noSleep = async () => {};
@@ -20,12 +27,10 @@ describe('CheckQueue', () => {
       .on(SendMessageBatchCommand)
       .resolvesOnce({ Successful: [], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] })
       .resolvesOnce({ Successful: [{ Id: '1', MessageId: 'b', MD5OfMessageBody: '' }], Failed: [] });
-    const queue = new CheckQueue(
-      new SQSClient({ region: 'us-east-1' }),
-      QUEUE_URL,
-      { attempts: 5, baseDelayMs: 1 },
-      noSleep,
-    );
+    const queue = new CheckQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL, {
+      retry: { attempts: 5, baseDelayMs: 1 },
+      sleep: noSleep,
+    });
 
     // Act
     await queue.send(['{"a":1}', '{"b":2}', '{"c":3}']);
@@ -42,12 +47,10 @@ describe('CheckQueue', () => {
     sqs
       .on(SendMessageBatchCommand)
       .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'ServiceUnavailable', SenderFault: false }] });
-    const queue = new CheckQueue(
-      new SQSClient({ region: 'us-east-1' }),
-      QUEUE_URL,
-      { attempts: 3, baseDelayMs: 1 },
-      noSleep,
-    );
+    const queue = new CheckQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL, {
+      retry: { attempts: 3, baseDelayMs: 1 },
+      sleep: noSleep,
+    });
 
     // Act
     const sending = queue.send(['{}']);
@@ -66,12 +69,10 @@ describe('CheckQueue', () => {
       Successful: [],
       Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true, Message: 'too long' }],
     });
-    const queue = new CheckQueue(
-      new SQSClient({ region: 'us-east-1' }),
-      QUEUE_URL,
-      { attempts: 5, baseDelayMs: 1 },
-      noSleep,
-    );
+    const queue = new CheckQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL, {
+      retry: { attempts: 5, baseDelayMs: 1 },
+      sleep: noSleep,
+    });
 
     // Act
     const sending = queue.send(['{}']);
@@ -93,6 +94,31 @@ describe('CheckQueue', () => {
     expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries).toEqual([
       { Id: '0', MessageBody: '{}', DelaySeconds: 30 },
     ]);
+  });
+});
+
+describe('CheckQueue against an endpoint that never answers', () => {
+  let silent: SilentServer;
+  beforeAll(async () => {
+    silent = await startSilentServer();
+  });
+  afterAll(() => silent.close());
+
+  it('aborts a SendMessageBatch when the invocation’s 300 ms are up', async () => {
+    // Prepare
+    const sqs = new SQSClient({ ...LOCAL_CLIENT, endpoint: silent.url });
+    const deadline = new CallDeadline();
+    deadline.startInvocation(Date.now() + 300);
+    const queue = new CheckQueue(sqs, `${silent.url}/123456789012/checks`, { deadline });
+
+    // Act
+    const { error, elapsedMs } = await timeRejection(() => queue.send(['{}']));
+    sqs.destroy();
+
+    // Assess
+    expect(error.name).toBe('AbortError');
+    expect(elapsedMs).toBeGreaterThanOrEqual(250);
+    expect(elapsedMs).toBeLessThan(3_000);
   });
 });
 

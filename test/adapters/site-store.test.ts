@@ -3,11 +3,18 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CallDeadline } from '../../functions/adapters/call-deadline.ts';
 import { CONFIG_FIELDS } from '../../functions/adapters/site-item.ts';
 import { type ScanPage, SiteStore } from '../../functions/adapters/site-store.ts';
 import { INITIAL_STATE, type SiteState, STATE_FIELDS } from '../../functions/domain/site-state.ts';
 import { type DynamoEmulator, startDynamoEmulator } from '../support/dynamo-emulator.ts';
 import { anAlert, aSite } from '../support/fixtures.ts';
+import {
+  LOCAL_CLIENT,
+  type SilentServer,
+  startSilentServer,
+  timeRejection,
+} from '../support/silent-server.ts';
 
 const downState = (version: number): SiteState => ({
   ...INITIAL_STATE,
@@ -174,28 +181,77 @@ describe('SiteStore against the DynamoDB emulator', () => {
     expect(await store.commitState('example', 2, downState(3))).toBe('conflict');
   });
 
-  it('grants a minute sweep once, refuses duplicates and older minutes, and lets a retry take over an expired one', async () => {
+  it('grants each minute’s sweep once: a duplicate is refused while it runs and after it completed, other minutes are not', async () => {
     // Prepare
     const minute = 29_000_000;
 
     // Act
     const first = await store.acquireSweep(minute, 10_000, 45_000);
     const duplicate = await store.acquireSweep(minute, 11_000, 45_000);
-    const older = await store.acquireSweep(minute - 1, 11_000, 45_000);
-    const takeover = await store.acquireSweep(minute, 60_000, 45_000);
-    await store.completeSweep(minute);
+    const next = await store.acquireSweep(minute + 1, 70_000, 45_000);
+    if (first.kind !== 'acquired') throw new Error('first acquire refused');
+    const completion = await store.completeSweep(first.lease);
     const afterCompletion = await store.acquireSweep(minute, 200_000, 45_000);
-    const nextMinute = await store.acquireSweep(minute + 1, 200_000, 45_000);
+    // Lambda's retry of a minute comes after the next minute swept: it is judged by its own minute's lease.
+    const earlier = await store.acquireSweep(minute - 1, 80_000, 45_000);
 
     // Assess
-    expect({ first, duplicate, older, takeover, afterCompletion, nextMinute }).toEqual({
-      first: true,
-      duplicate: false,
-      older: false,
-      takeover: true,
-      afterCompletion: false,
-      nextMinute: true,
+    expect(first).toEqual({ kind: 'acquired', lease: { minute, leaseUntilMs: 55_000, progress: [] } });
+    expect({ duplicate, afterCompletion }).toEqual({
+      duplicate: { kind: 'held', holder: undefined },
+      afterCompletion: { kind: 'held', holder: undefined },
     });
+    expect(completion).toBe('completed');
+    expect(next.kind).toBe('acquired');
+    expect(earlier.kind).toBe('acquired');
+  });
+
+  it('lets a retry take over an expired lease with its progress, and fences the crashed holder out', async () => {
+    // Prepare: a sweep recorded progress, then stopped answering
+    const minute = 29_000_000;
+    const crashed = await store.acquireSweep(minute, 10_000, 45_000);
+    if (crashed.kind !== 'acquired') throw new Error('first acquire refused');
+    const progress = [{ after: { siteId: 'site-7' } }, 'done', 'start'] as const;
+    const saved = await store.saveSweepProgress(crashed.lease, progress);
+
+    // Act
+    const tooEarly = await store.acquireSweep(minute, 54_000, 45_000);
+    const retry = await store.acquireSweep(minute, 70_000, 45_000);
+    const lateSave = await store.saveSweepProgress(crashed.lease, ['done', 'done', 'done']);
+    const lateCompletion = await store.completeSweep(crashed.lease);
+
+    // Assess
+    expect({ saved, tooEarly: tooEarly.kind, lateSave, lateCompletion }).toEqual({
+      saved: 'saved',
+      tooEarly: 'held',
+      lateSave: 'lost',
+      lateCompletion: 'lost',
+    });
+    expect(retry).toEqual({ kind: 'acquired', lease: { minute, leaseUntilMs: 115_000, progress } });
+  });
+
+  it('deletes lease items, and finds the latest minute swept (the legacy single lease included)', async () => {
+    // Prepare
+    await store.acquireSweep(100, 0, 1_000);
+    await store.acquireSweep(102, 0, 1_000);
+    await emulator.client.send(
+      new PutItemCommand({
+        TableName: `sites-${table}`,
+        Item: marshall({ siteId: '#sweep', minute: 101, completed: true }),
+      }),
+    );
+    const before = await store.latestSweptMinute();
+
+    // Act
+    await store.deleteSweepLease({ kind: 'minute', minute: 102 });
+    await store.deleteSweepLease({ kind: 'legacy' });
+    await store.deleteSweepLease({ kind: 'minute', minute: 999 });
+
+    // Assess
+    expect(before).toBe(102);
+    expect(await store.latestSweptMinute()).toBe(100);
+    await store.deleteSweepLease({ kind: 'minute', minute: 100 });
+    expect(await store.latestSweptMinute()).toBeUndefined();
   });
 
   it('scans every site once across parallel segments, skips bookkeeping items and reports invalid ones', async () => {
@@ -207,12 +263,13 @@ describe('SiteStore against the DynamoDB emulator', () => {
       ),
     );
     await store.acquireSweep(1, 0, 1_000);
-    await emulator.client.send(
-      new PutItemCommand({
-        TableName: `sites-${table}`,
-        Item: marshall({ siteId: 'broken', url: 'ftp://example.com/', intervalMinutes: 0 }),
-      }),
-    );
+    for (const item of [
+      { siteId: 'broken', url: 'ftp://example.com/', intervalMinutes: 0 },
+      { siteId: '#sweep', minute: 1, completed: true },
+      { siteId: '#other', note: 'bookkeeping of another kind' },
+    ]) {
+      await emulator.client.send(new PutItemCommand({ TableName: `sites-${table}`, Item: marshall(item) }));
+    }
     const pages: ScanPage[] = [];
 
     // Act
@@ -229,6 +286,43 @@ describe('SiteStore against the DynamoDB emulator', () => {
     expect(invalid[0]?.siteId).toBe('broken');
     expect(invalid[0]?.reason).toMatch(/url scheme must be http or https, got "ftp"/);
     expect(invalid[0]?.reason).toMatch(/intervalMinutes must be a whole number from 1 to 60, got 0/);
+    const leases = pages.flatMap((page) => page.leases);
+    expect(leases).toEqual(expect.arrayContaining([{ kind: 'minute', minute: 1 }, { kind: 'legacy' }]));
+    expect(leases).toHaveLength(2);
+    expect(pages.every((page) => page.next === 'done' || typeof page.next.after.siteId === 'string')).toBe(
+      true,
+    );
+  });
+
+  it('resumes each segment after its recorded key and skips the finished ones', async () => {
+    // Prepare: a full scan gives each segment's order
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        store.putSiteConfig(aSite({ siteId: `site-${i}`, url: `https://s${i}.example.com/` })),
+      ),
+    );
+    const order: string[][] = [[], []];
+    await store.scanSites(2, async (page) => {
+      order[page.segment]?.push(...page.sites.map((site) => site.config.siteId));
+    });
+    const resumeAfter = order[0]?.[9] ?? 'missing';
+    const resumed: string[] = [];
+
+    // Act
+    await store.scanSites(
+      2,
+      async (page) => {
+        resumed.push(...page.sites.map((site) => site.config.siteId));
+      },
+      [{ after: { siteId: resumeAfter } }, 'done'],
+    );
+
+    // Assess
+    expect(order[0]?.length).toBeGreaterThan(10);
+    expect(resumed).toEqual(order[0]?.slice(10));
+    await expect(store.scanSites(4, async () => {}, ['done'])).rejects.toThrow(
+      'scan progress has 1 segment(s), the scan 4',
+    );
   });
 });
 
@@ -258,6 +352,28 @@ describe('SiteStore with a mocked client', () => {
     expect(input?.ExpressionAttributeValues?.[':expected']).toBe(4);
   });
 
+  it('says what a refused sweep lease lost to, from the item DynamoDB returns with the failure', async () => {
+    // Prepare
+    documentClient.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ siteId: '#sweep#5', minute: 5, completed: false, leaseUntilMs: 345_000 }),
+      }),
+    );
+    const store = new SiteStore(new DynamoDBClient({ region: 'us-east-1' }), 'sites');
+
+    // Act
+    const claim = await store.acquireSweep(5, 300_000, 45_000);
+
+    // Assess
+    expect(claim).toEqual({ kind: 'held', holder: { completed: false, leaseUntilMs: 345_000 } });
+    expect(documentClient.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { siteId: '#sweep#5' },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
   it('lets other DynamoDB errors through so the message is retried', async () => {
     // Prepare
     documentClient
@@ -270,6 +386,37 @@ describe('SiteStore with a mocked client', () => {
 
     // Assess
     await expect(commit).rejects.toThrow('throttled');
+  });
+});
+
+describe('SiteStore against an endpoint that never answers', () => {
+  let silent: SilentServer;
+  let client: DynamoDBClient;
+  beforeAll(async () => {
+    silent = await startSilentServer();
+    client = new DynamoDBClient({ ...LOCAL_CLIENT, endpoint: silent.url });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await silent.close();
+  });
+
+  it.each([
+    { call: 'GetItem', run: (store: SiteStore) => store.getSite('example') },
+    { call: 'Scan', run: (store: SiteStore) => store.scanSites(2, async () => {}) },
+  ])('aborts a $call when the invocation’s 300 ms are up', async ({ run }) => {
+    // Prepare
+    const deadline = new CallDeadline();
+    deadline.startInvocation(Date.now() + 300);
+    const store = new SiteStore(client, 'sites', { deadline });
+
+    // Act
+    const { error, elapsedMs } = await timeRejection(() => run(store));
+
+    // Assess
+    expect(error.name).toBe('AbortError');
+    expect(elapsedMs).toBeGreaterThanOrEqual(250);
+    expect(elapsedMs).toBeLessThan(3_000);
   });
 });
 

@@ -2,6 +2,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CheckQueue } from '../../functions/adapters/check-queue.ts';
 import { createProbe } from '../../functions/adapters/http-probe.ts';
+import { TUNING } from '../../functions/config.ts';
 import { packCheckMessages } from '../../functions/domain/check-message.ts';
 import { formatUtc } from '../../functions/domain/duration.ts';
 import { isDue, minuteOfEpoch } from '../../functions/domain/schedule.ts';
@@ -21,7 +22,6 @@ import {
 } from './support/core-pipeline.ts';
 import { startFakeSites } from './support/fake-sites.ts';
 import {
-  afterCalls,
   dynamoError,
   type FaultProxy,
   FORWARD,
@@ -539,27 +539,31 @@ describe('fault injection: what users see when things break', () => {
     expect(notDueChecked).toBe(0);
   });
 
-  it('6. the fan-out crashes halfway through 2,000 sites: the retry and the next minute cover every site', {
-    timeout: 60_000,
+  it('6. the fan-out crashes halfway through minute M, Lambda retries M after M+1 swept: the retry sends only what was missing', {
+    timeout: 90_000,
   }, async () => {
     const row = table.row(
-      '6. Fan-out crashes halfway through 2,000 sites (proxy cuts its connection after 2 SendMessageBatch calls)',
-      'The same minute retried after its lease expired covers every site; the next minute checks every site once',
+      '6. Fan-out crashes halfway through minute M (2,000 sites, every 1 or 5 minutes; a proxy cuts every SendMessageBatch after its first checkpoint), minute M+1 sweeps, then Lambda’s retry of M arrives, as in production (fan-out core, its clock a minute after the crash)',
+      'The retry of M is not refused although M+1 swept: it resumes from the checkpoint and enqueues only what the crashed run had not sent; every site due at M (5-minute ones included) checked for M; M+1 checks its due sites exactly once',
     );
-    // Prepare: 2,000 sites, all UP (a check that changes nothing writes nothing)
+    // Prepare: 2,000 sites, all UP (a check that changes nothing writes nothing), half every minute, half every 5
     const sites = cleanups.add(await startFakeSites());
     let sqsProxy: FaultProxy | undefined;
+    let dynamoProxy: FaultProxy | undefined;
     const runtime = await startRuntime(cleanups, {
       checkers: 2,
       routeHandlerTraffic: async (emulators) => {
         sqsProxy = cleanups.add(await startFaultProxy(emulators.sqs));
-        return { fanOut: { sqs: sqsProxy.url } };
+        dynamoProxy = cleanups.add(await startFaultProxy(emulators.dynamodb));
+        return { fanOut: { sqs: sqsProxy.url, dynamodb: dynamoProxy.url } };
       },
     });
-    const proxy = sqsProxy as FaultProxy;
+    const sqsCuts = sqsProxy as FaultProxy;
+    const dynamoWatch = dynamoProxy as FaultProxy;
     const fleet = Array.from({ length: 2_000 }, (_, index) => ({
       siteId: `big-${index}`,
       url: sites.url(`big-${index}`),
+      intervalMinutes: index % 2 === 0 ? 1 : 5,
     }));
     await seedSites(runtime, fleet, {
       ...INITIAL_STATE,
@@ -568,74 +572,108 @@ describe('fault injection: what users see when things break', () => {
       statusSinceMs: Date.now(),
     });
     const probes = () => fleet.map((site) => sites.requests(site.siteId));
-    const sqs = sqsClientFor(cleanups, runtime);
-    proxy.setRule('SendMessageBatch', afterCalls(2, { kind: 'cut' }));
-
+    // The crash comes right after the sweep recorded its first progress on the lease: what it sent before is
+    // recorded, its last flush is cut (on every SDK attempt) and the invocation fails.
+    let checkpoints = 0;
+    dynamoWatch.setRule('UpdateItem', (call) => {
+      if (call.body.includes('SET #progress = :progress')) checkpoints++;
+      return FORWARD;
+    });
+    sqsCuts.setRule('SendMessageBatch', () => (checkpoints > 0 ? { kind: 'cut' } : FORWARD));
     const failedSweeps: number[] = [];
     runtime.on('sweep', (sweep) => {
       if (sweep.error) failedSweeps.push(sweep.minute);
     });
 
-    // Act: the sweep dies after 2 batches
+    // Act: the sweep of minute M dies halfway
     const crash = await runtime.tick().then(
       () => undefined,
       (error: Error) => error,
     );
-    await waitFor('the fan-out to stop retrying', async () => {
-      const before = proxy.calls('SendMessageBatch');
-      await settle(1_500);
-      return proxy.calls('SendMessageBatch') === before;
-    });
+    const crashAtMs = Date.now();
     await waitForEmptyQueue(runtime, 20_000);
     await settle(300);
     const afterCrash = probes();
-    const crashBatches = proxy.outcomes('SendMessageBatch');
-    const crashedMinute = failedSweeps[0] ?? Number.NaN;
-    // Act: EventBridge retries the same minute after the lease expired (fan-out core, same table and queue)
+    const crashBatches = sqsCuts.outcomes('SendMessageBatch');
+    const crashCheckpoints = checkpoints;
+    const minuteM = failedSweeps[0] ?? Number.NaN;
+    // Act: minute M+1, on the healed network, sweeps before Lambda retries M (its retry comes ~1 min later)
+    sqsCuts.clearRules();
+    dynamoWatch.clearRules();
+    const next = await runtime.tick();
+    await waitFor('minute M+1 checked', () => sites.totalRequests() >= sum(afterCrash) + next.due, 20_000);
+    await waitForEmptyQueue(runtime, 20_000);
+    await settle(300);
+    const afterNext = probes();
+    // Act: Lambda's retry of M, a minute after the crash (fan-out core on the same table and queue, same tuning)
     const retry = await runSweep(
-      crashedMinute * MINUTE,
-      Date.now() + 46_000,
+      minuteM * MINUTE,
+      crashAtMs + MINUTE,
       {
         store: runtime.store,
-        queue: new CheckQueue(sqs, runtime.endpoints.queueUrl),
+        queue: new CheckQueue(sqsClientFor(cleanups, runtime), runtime.endpoints.queueUrl),
         log: recordingLogger().log,
       },
-      { scanSegments: 4, checksPerMessage: 50, leaseMs: 45_000 },
+      { scanSegments: TUNING.scanSegments, checksPerMessage: TUNING.checksPerMessage, leaseMs: 45_000 },
     );
     await waitFor(
       'the retried minute checked',
-      () => sites.totalRequests() >= sum(afterCrash) + 2_000,
+      () => sites.totalRequests() >= sum(afterNext) + retry.due,
       20_000,
     );
     await waitForEmptyQueue(runtime, 20_000);
-    const afterRetry = probes();
-    // Act: the next minute, with the network healed
-    proxy.clearRules();
-    const next = await runtime.tick();
-    await waitFor('the next minute checked', () => sites.totalRequests() >= sum(afterRetry) + 2_000, 20_000);
-    await waitForEmptyQueue(runtime, 20_000);
     await settle();
-    const afterNext = probes();
+    const afterRetry = probes();
 
     // Assess
-    const coveredByRetry = afterRetry.filter((count) => count >= 1).length;
-    const onceInNext = afterNext.filter((count, i) => count - (afterRetry[i] ?? 0) === 1).length;
+    const isDueAt = (minute: number) => (_: unknown, i: number) =>
+      isDue(fleet[i]?.siteId ?? '', fleet[i]?.intervalMinutes ?? 1, minute);
+    const dueAtM = fleet.filter(isDueAt(minuteM));
+    const fiveMinuteAtM = dueAtM.filter((site) => site.intervalMinutes === 5);
+    const phase = (later: readonly number[], earlier: readonly number[]) =>
+      later.map((count, i) => count - (earlier[i] ?? 0));
+    const inNext = phase(afterNext, afterCrash);
+    const inRetry = phase(afterRetry, afterNext);
+    const indexOf = new Map(fleet.map((site, i) => [site.siteId, i]));
+    const checkedForM = (site: (typeof fleet)[number], counts: readonly number[]) =>
+      (counts[indexOf.get(site.siteId) ?? -1] ?? 0) > 0;
+    const missedByCrash = dueAtM.filter((site) => !checkedForM(site, afterCrash)).length;
+    const coveredM = dueAtM.filter((site) => checkedForM(site, afterCrash) || checkedForM(site, inRetry));
+    const coveredFiveMinute = coveredM.filter((site) => site.intervalMinutes === 5).length;
+    const dueAtNext = fleet.filter(isDueAt(minuteM + 1));
+    const nextOnce = inNext.filter((count, i) => count === 1 && isDueAt(minuteM + 1)(undefined, i)).length;
+    const nextWrong = inNext.filter(
+      (count, i) => count !== (isDueAt(minuteM + 1)(undefined, i) ? 1 : 0),
+    ).length;
+    const checkedTwiceForM = dueAtM.filter(
+      (site) => checkedForM(site, afterCrash) && checkedForM(site, inRetry),
+    );
+    const deadLetters = (await runtime.queueDepths()).deadLetters;
     row.observe(
-      `crashed sweep: ${crash ? 'invocation failed' : 'NO FAILURE'} after ${crashBatches.filter((k) => k === 'forward').length} ` +
-        `batches sent (${crashBatches.filter((k) => k === 'cut').length} attempts cut), ` +
-        `${sum(afterCrash)} of 2,000 sites checked; same-minute retry after the lease: swept ${retry.due.toLocaleString('en-US')} sites, ` +
-        `${coveredByRetry}/2,000 covered (${sum(afterCrash)} checked twice, deduplicated by check id); ` +
-        `next minute: ${next.due.toLocaleString('en-US')} due, ${onceInNext}/2,000 checked exactly once; DLQ ${(await runtime.queueDepths()).deadLetters}`,
+      `crashed sweep of M: ${crash ? 'invocation failed' : 'NO FAILURE'} after ${crashCheckpoints} checkpoint(s) and ` +
+        `${crashBatches.filter((k) => k === 'forward').length} batches sent (${crashBatches.filter((k) => k === 'cut').length} attempts cut); ` +
+        `${dueAtM.length - missedByCrash} of ${dueAtM.length} due at M checked, ${missedByCrash} missed; ` +
+        `M+1 swept next: ${next.due} due, ${nextOnce}/${dueAtNext.length} checked exactly once, ${nextWrong} sites checked otherwise; ` +
+        `retry of M after M+1: ${retry.outcome}, enqueued ${retry.due} of ${dueAtM.length} (${checkedTwiceForM.length} checked twice), ` +
+        `${coveredM.length}/${dueAtM.length} due at M checked for M (${coveredFiveMinute}/${fiveMinuteAtM.length} 5-minute sites); ` +
+        `alerts ${runtime.alerts.length}; DLQ ${deadLetters}`,
     );
     expect(crash).toBeInstanceOf(Error);
-    expect(failedSweeps).toEqual([crashedMinute]);
-    expect(sum(afterCrash)).toBeGreaterThan(0);
-    expect(sum(afterCrash)).toBeLessThan(2_000);
-    expect(retry.duplicate).toBe(false);
-    expect(coveredByRetry).toBe(2_000);
-    expect(next.duplicate).toBe(false);
-    expect(onceInNext).toBe(2_000);
+    expect(failedSweeps).toEqual([minuteM]);
+    expect(crashCheckpoints).toBe(1);
+    expect(missedByCrash).toBeGreaterThan(0);
+    expect(missedByCrash).toBeLessThan(dueAtM.length);
+    expect(next).toMatchObject({ minute: minuteM + 1, outcome: 'swept', due: dueAtNext.length });
+    expect(nextOnce).toBe(dueAtNext.length);
+    expect(nextWrong).toBe(0);
+    expect(retry.outcome).toBe('resumed');
+    // Only what the checkpoint did not cover: the crashed run's last flush, cut before any of it was sent.
+    expect(retry.due).toBe(missedByCrash);
+    expect(checkedTwiceForM).toEqual([]);
+    expect(fiveMinuteAtM.length).toBeGreaterThan(0);
+    expect(coveredM).toHaveLength(dueAtM.length);
     expect(runtime.alerts).toEqual([]);
+    expect(deadLetters).toBe(0);
   });
 
   it('7. malformed, oversized, unknown-version and invalid messages go to the DLQ; the rest of the batch is processed', async () => {

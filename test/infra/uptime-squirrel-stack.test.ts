@@ -465,13 +465,13 @@ describe('UptimeSquirrelStack', () => {
       }
     });
 
-    it('lets the fan-out scan the table, write lease items, send checks and write its logs, nothing else', () => {
+    it('lets the fan-out scan the table, write and delete lease items, send checks and write its logs, nothing else', () => {
       // Assess
       expect(new Set(actionsOfRole(roleOf(findFanOut(template))))).toEqual(
         new Set([
           'dynamodb:Scan',
-          'dynamodb:PutItem',
           'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
           'sqs:SendMessage',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
