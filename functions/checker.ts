@@ -13,7 +13,7 @@ import { processCheckBatch } from './services/check-batch.ts';
 
 const config = readCheckerConfig(process.env);
 // A GetItem, UpdateItem, Publish or SendMessageBatch answers in tens of ms: 10 s bounds a hung one (SDK
-// retries included), so only its site's message comes back. The batch keeps 3 s after its probes for these
+// retries included), so only its site's task comes back. The batch keeps 3 s after its probes for these
 // calls; stopping them 1 s before the Lambda timeout leaves the handler time to return its batchItemFailures,
 // so a hung call fails one message instead of timing out all 10.
 // One per module: Lambda runs one invocation at a time per environment. (Where the local runtime overlaps

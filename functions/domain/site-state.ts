@@ -77,6 +77,11 @@ export const SiteStateSchema = v.object({
   checkFault: v.optional(CheckFaultSchema),
   /** Id of the last check applied; a redelivered check with the same id is ignored. */
   lastCheckId: v.optional(v.string()),
+  /**
+   * Who committed the last write: a random token of the processing that wrote it. After a lost answer, a checker
+   * that finds its own check id re-reads this to tell its own write (whose alerts it holds) from a duplicate's.
+   */
+  commitToken: v.optional(v.pipe(v.string(), v.maxLength(64))),
   /** The last check that changed something (steady-state checks write nothing, so not "the last check"). */
   lastCheck: v.optional(
     v.object({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CheckQueue } from '../adapters/check-queue.ts';
 import type { Probe } from '../adapters/http-probe.ts';
 import { type Logger, redactUrl } from '../adapters/logger.ts';
@@ -14,7 +15,6 @@ import {
 } from '../domain/check-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
-import { pendingAlertsOf } from '../domain/outbox.ts';
 import { parseStatusRanges } from '../domain/status-range.ts';
 import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
 import { createStartLimiter } from './start-limiter.ts';
@@ -365,24 +365,22 @@ class CheckRun {
     let record: SiteRecord = { config: task.site, state: task.state };
     let committedAlerts: readonly Alert[] = [];
     let recheckAfterSeconds: number | undefined;
-    let alertsInDoubt: readonly Alert[] = [];
+    // Tells this processing's own write from a duplicate delivery's when an answer is lost (see below).
+    const commitToken = randomBytes(6).toString('hex');
     for (let attempt = 1; ; attempt++) {
       const decision = decide(record);
       if (!decision.next) break;
-      const outcome = await this.deps.store.commitState(
-        record.config.siteId,
-        record.state.version,
-        decision.next,
-      );
+      const next = { ...decision.next, commitToken };
+      const outcome = await this.deps.store.commitState(record.config.siteId, record.state.version, next);
       if (outcome === 'committed') {
-        record = { config: record.config, state: decision.next };
+        record = { config: record.config, state: next };
         committedAlerts = decision.alerts;
         recheckAfterSeconds = decision.recheckAfterSeconds;
         this.deps.log.info('state committed', {
           siteId: record.config.siteId,
-          status: decision.next.status,
-          version: decision.next.version,
-          ...(decision.next.checkFault ? { unchecked: decision.next.checkFault.reason } : {}),
+          status: next.status,
+          version: next.version,
+          ...(next.checkFault ? { unchecked: next.checkFault.reason } : {}),
           ...(decision.alerts.length > 0 ? { alerts: decision.alerts.map((alert) => alert.event) } : {}),
         });
         break;
@@ -402,24 +400,19 @@ class CheckRun {
         return isSent ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
       }
       record = fresh;
-      // This check is already stored: a duplicate delivery won the race, or DynamoDB applied our own write and
-      // its answer was lost (the SDK's retry then failed the version check). Either way the transition's
-      // re-check may never have been sent (its id `r<version>` makes a second copy a no-op), and its alerts may
-      // be claimed by a publisher that will never send them: keep the task until they went out.
+      // This check is already stored. Our own write, whose answer was lost (the SDK's retry then failed the version
+      // check): the transition is ours, with its claims and its re-check, and goes on as committed. A duplicate
+      // delivery's write: that processing sends its alerts and re-check (or its message comes back), and the
+      // outbox below still sends whatever claim has lapsed.
       if (fresh.state.lastCheckId === task.checkId) {
-        if (fresh.state.version === decision.next.version) {
+        if (fresh.state.commitToken === commitToken) {
+          committedAlerts = decision.alerts;
           recheckAfterSeconds = decision.recheckAfterSeconds;
-          alertsInDoubt = decision.alerts;
         }
         break;
       }
     }
     const isSent = await this.outbox.flush(record.config.siteId, record.state, committedAlerts, taskRun);
-    const nowMs = this.deps.nowMs();
-    const isAlertInDoubt = pendingAlertsOf(record.state).some(
-      (entry) =>
-        entry.claimedUntilMs > nowMs && alertsInDoubt.some((alert) => alert.alertId === entry.alert.alertId),
-    );
     if (recheckAfterSeconds !== undefined) {
       const recheck: CheckTask = {
         checkId: `r${record.state.version}`,
@@ -433,7 +426,7 @@ class CheckRun {
         site: record.config,
       });
     }
-    return isSent && !isAlertInDoubt ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
+    return isSent ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
   }
 }
 

@@ -8,6 +8,7 @@ import { formatUtc } from '../../functions/domain/duration.ts';
 import { isDue, minuteOfEpoch } from '../../functions/domain/schedule.ts';
 import { parseSiteConfig } from '../../functions/domain/site.ts';
 import { INITIAL_STATE } from '../../functions/domain/site-state.ts';
+import { CLAIM_LAPSE_SECONDS } from '../../functions/services/alert-outbox.ts';
 import { type CheckerDeps, processCheckBatch } from '../../functions/services/check-batch.ts';
 import { runSweep } from '../../functions/services/sweep.ts';
 import { addSite, stateOf, waitFor } from '../helpers/local-runtime.ts';
@@ -37,6 +38,7 @@ import {
   confirmedIn,
   countCommits,
   outageStartIn,
+  receiveAll,
   sendChecks,
   settle,
   sqsClientFor,
@@ -105,8 +107,8 @@ describe('fault injection: what users see when things break', () => {
     const outageStart = downState?.outage?.sinceMs ?? Number.NaN;
     row.observe(
       `${events.length} alerts (${events.join(', ')}), ${alertsWhileDown} while down; ` +
-        `${messagesReceived} deliveries (4 checks × 3 copies, the re-checks the losing copies sent again, ` +
-        `${messagesRetried} copies kept for a second look), ` +
+        `${messagesReceived} deliveries (4 checks × 3 copies; the copies that lost the race leave the alert to its publisher, ` +
+        `${messagesRetried} messages redelivered), ` +
         `${sites.requests('dup')} probes; ${commits('dup')} transitions committed; ` +
         `DOWN alert says down since ${outageStartIn(down)?.slice(11, 19)} (first failed check at ${clockTime(outageStart)})`,
     );
@@ -197,7 +199,7 @@ describe('fault injection: what users see when things break', () => {
   it('3. SNS publish fails 4 times, then works: the alert arrives once, later, with the original outage time', async () => {
     const row = table.row(
       '3. SNS Publish fails 4× (HTTP 500) then succeeds (checker core, manual clock, real DynamoDB/SNS emulators)',
-      'The alert waits in the outbox and arrives exactly once, later, saying when the outage began',
+      'The alert waits in the outbox and arrives exactly once, later, saying when the outage began; only its task comes back',
     );
     // Prepare: the checker core on the runtime's table and topic, the fan-out core, a clock the test moves
     const sites = cleanups.add(await startFakeSites());
@@ -235,46 +237,51 @@ describe('fault injection: what users see when things break', () => {
     await deliver(queue, deps);
     await settle(300);
     const alertsBeforeRetry = alertsFor(runtime, 'shop').length;
-    // 09:03:00: the claim has expired, the next check publishes it (SNS fails once more, the SDK retries)
+    // 09:02:35: the task sent back alone comes in once the claim has lapsed, and publishes the alert (SNS fails
+    // once more, the SDK retries)
+    const retryAtMs = UTC_09_00 + MINUTE + 30 * SECOND + CLAIM_LAPSE_SECONDS * SECOND;
+    clock.at(retryAtMs);
+    const retry = await deliver(queue, deps);
+    const alert = await waitFor('the DOWN alert', () => alertsFor(runtime, 'shop')[0]);
+    // 09:03:00: the next scheduled check finds nothing left to send
     clock.at(UTC_09_00 + 3 * MINUTE);
     await sweepAt(clock, runtime.store, queue, log);
-    await deliver(queue, deps);
-    const alert = await waitFor('the DOWN alert', () => alertsFor(runtime, 'shop')[0]);
-    // 09:07:30: the confirmation message that failed comes back after the visibility timeout
-    clock.at(UTC_09_00 + MINUTE + 30 * SECOND + 6 * MINUTE);
-    const redelivery = await deliver(queue, deps);
+    const next = await deliver(queue, deps);
     await settle();
 
     // Assess
     const final = await stateOf(runtime, 'shop');
     row.observe(
-      `Publish attempts: ${publishCallsAtConfirmation} failed at 09:01:30 (message kept for retry), 0 alerts at 09:02 ` +
-        `(claim held), sent at 09:03:00 after ${snsProxy.calls('Publish')} attempts; ${alertsFor(runtime, 'shop').length} DOWN alert, ` +
+      `Publish attempts: ${publishCallsAtConfirmation} failed at 09:01:30 (the message deleted, its one task sent back ` +
+        `for ${clockTime(retryAtMs)}), 0 alerts at 09:02 (claim held), sent at ${clockTime(retryAtMs)} by that task after ` +
+        `${snsProxy.calls('Publish')} attempts; ${alertsFor(runtime, 'shop').length} DOWN alert, ` +
         `"down since ${outageStartIn(alert)?.slice(11, 19)}", "confirmed ${confirmedIn(alert)?.slice(11, 19)}"; ` +
-        `redelivery at 09:07:30 sent nothing`,
+        `the 09:03 check sent nothing`,
     );
-    expect(confirmation.report.failedMessageIds).toEqual([confirmation.records[0]?.messageId]);
+    expect(confirmation.report).toMatchObject({ failedMessageIds: [], tasksRetried: 1 });
     expect(afterFailure?.status).toBe('DOWN');
     expect(Object.keys(afterFailure?.pendingAlerts ?? {})).toHaveLength(1);
     expect(publishCallsAtConfirmation).toBe(3);
     expect(alertsBeforeRetry).toBe(0);
+    expect(retry.records).toHaveLength(1);
+    expect(retry.report.alertsPublished).toBe(1);
     expect(snsProxy.calls('Publish')).toBe(5);
     expect(alertsFor(runtime, 'shop').map((a) => a.attributes.event)).toEqual(['DOWN']);
     expect(outageStartIn(alert)).toBe('2026-01-15 09:01:00 UTC');
     expect(confirmedIn(alert)).toBe('2026-01-15 09:01:30 UTC');
-    expect(redelivery.records).toHaveLength(1);
-    expect(redelivery.report.alertsPublished).toBe(0);
+    expect(next.report.alertsPublished).toBe(0);
     expect(final?.pendingAlerts ?? {}).toEqual({});
     expect(queue.size).toBe(0);
   });
 
-  it('4. DynamoDB throttles and fails the state writes: retried, nothing lost, no double alert', async () => {
+  it('4. DynamoDB throttles and fails the state writes: retried, nothing lost, no double alert', {
+    timeout: 40_000,
+  }, async () => {
     const row = table.row(
       "4. DynamoDB answers HTTP 500 / ProvisionedThroughputExceeded to the checker's UpdateItem calls",
-      'Writes retried (SDK, then SQS redelivery); every transition stored once; one alert each',
+      'Writes retried (SDK, then the task alone, 10 s later); every transition stored once; one alert each',
     );
-    // Prepare: the checker's DynamoDB calls go through a proxy; failed messages come back after 3 s (longer
-    // than the SDK's backoff for 5xx, so the redelivery does not overlap the invocation that gave up)
+    // Prepare: the checker's DynamoDB calls go through a proxy; failed messages come back after 3 s
     const sites = cleanups.add(await startFakeSites());
     let dynamoProxy: FaultProxy | undefined;
     const runtime = await startRuntime(cleanups, {
@@ -286,7 +293,12 @@ describe('fault injection: what users see when things break', () => {
     });
     const proxy = dynamoProxy as FaultProxy;
     const commits = countCommits(runtime);
-    await addSite(runtime, { siteId: 'ledger', url: sites.url('ledger'), name: 'Ledger' });
+    await addSite(runtime, {
+      siteId: 'ledger',
+      url: sites.url('ledger'),
+      name: 'Ledger',
+      confirmDelaySeconds: 0,
+    });
     await runtime.tick();
     await waitFor('ledger UP', async () => (await stateOf(runtime, 'ledger'))?.status === 'UP');
     const throttle = {
@@ -295,11 +307,14 @@ describe('fault injection: what users see when things break', () => {
     } as const;
     const serverError = { kind: 'fail', error: dynamoError('InternalServerError', 500) } as const;
     const callsBefore = proxy.calls('UpdateItem');
-    // The PENDING write fails every attempt the SDK makes, until the checker gives up (the message comes back);
+    // The PENDING write fails every attempt the SDK makes, until the checker gives up (the task comes back alone);
     // then the DOWN write is throttled once and the outbox clear fails once, and the SDK retries them.
     let isRefusingWrites = true;
+    let tasksSentBack = 0;
     runtime.on('log', (line) => {
-      if (!isRefusingWrites || line.json?.message !== 'check result not stored: will be retried') return;
+      if (line.json?.message !== 'check result not stored: will be retried') return;
+      tasksSentBack++;
+      if (!isRefusingWrites) return;
       isRefusingWrites = false;
       proxy.scriptNext('UpdateItem', [FORWARD, throttle, FORWARD, serverError]);
     });
@@ -308,7 +323,7 @@ describe('fault injection: what users see when things break', () => {
     // Act
     sites.set('ledger', { kind: 'status', status: 503 });
     await runtime.tick();
-    const down = await waitFor('the DOWN alert', () => alertsFor(runtime, 'ledger')[0], 15_000);
+    const down = await waitFor('the DOWN alert', () => alertsFor(runtime, 'ledger')[0], 25_000);
     const downState = await stateOf(runtime, 'ledger');
     sites.set('ledger', { kind: 'status', status: 200 });
     await runtime.tick();
@@ -324,15 +339,16 @@ describe('fault injection: what users see when things break', () => {
     const depths = await runtime.queueDepths();
     const stats = runtime.stats();
     row.observe(
-      `PENDING write: HTTP 500 on all ${refusedBeforeRetry} SDK attempts → ${stats.eventSource.messagesRetried} ` +
-        `message redelivered, then stored; DOWN write throttled once, outbox clear 500 once, both retried by the SDK; ` +
+      `PENDING write: HTTP 500 on all ${refusedBeforeRetry} SDK attempts → ${tasksSentBack} task sent back alone ` +
+        `(${stats.eventSource.messagesRetried} messages redelivered), then stored; DOWN write throttled once, outbox clear 500 once, both retried by the SDK; ` +
         `transitions stored: ${commits('ledger') - 1} ` +
         `(PENDING, DOWN, UP); alerts: ${events.join(', ')}; DLQ ${depths.deadLetters}; ` +
         `down since ${outageStartIn(down)?.slice(11, 19)} (the first failed check whose write succeeded)`,
     );
     expect(refusedBeforeRetry).toBeGreaterThanOrEqual(2);
     expect(injected).toBe(refusedBeforeRetry + 2);
-    expect(stats.eventSource.messagesRetried).toBe(1);
+    expect(tasksSentBack).toBe(1);
+    expect(stats.eventSource.messagesRetried).toBe(0);
     expect(commits('ledger')).toBe(4);
     expect(events).toEqual(['DOWN', 'UP']);
     expect(outageStartIn(down)).toBe(formatUtc(downState?.outage?.sinceMs ?? Number.NaN));
@@ -344,7 +360,7 @@ describe('fault injection: what users see when things break', () => {
     const row = table.row(
       '4b. DynamoDB applies the PENDING and the DOWN write but answers HTTP 500 (lost acknowledgement; checker core, manual clock)',
       'The confirming re-check is still sent 30 s later (not at the next interval); the DOWN alert goes out once, ' +
-        'at the latest when its message comes back (6 min), not at the next interval (15 min)',
+        'at the confirmation: the checker recognises its own write (commit token) and sends what it committed',
     );
     // Prepare: a site checked every 15 minutes; the checker core's DynamoDB calls go through a proxy
     const sites = cleanups.add(await startFakeSites());
@@ -409,14 +425,15 @@ describe('fault injection: what users see when things break', () => {
       ms === undefined ? 'never' : `+${Math.round((ms - failedAtMs) / SECOND)} s`;
     row.observe(
       `PENDING stored (${afterPending?.status}); re-check queued: ${recheckQueued > 0 ? 'yes' : 'NO'}; ` +
-        `after 30 s: ${afterConfirm?.status}, ${alertsAtConfirm} alerts; DOWN alert published ${since(publishedAtMs)} ` +
-        `after the failed check; ${alerts.length} alert(s) in total`,
+        `after 30 s: ${afterConfirm?.status}, ${alertsAtConfirm} DOWN alert published at the confirmation; later ` +
+        `publishes: ${since(publishedAtMs)}; ${alerts.length} alert(s) in total; nothing left in the queue`,
     );
     expect(afterPending?.status).toBe('PENDING');
     expect(recheckQueued).toBe(1);
     expect(afterConfirm?.status).toBe('DOWN');
-    expect(alertsAtConfirm).toBe(0);
-    expect(publishedAtMs).toBeDefined();
+    expect(alertsAtConfirm).toBe(1);
+    expect(publishedAtMs).toBeUndefined();
+    expect(queue.size).toBe(0);
     expect(alerts.map((alert) => alert.attributes.event)).toEqual(['DOWN']);
     expect(outageStartIn(alerts[0] ?? ({} as never))).toBe(formatUtc(failedAtMs));
     expect((await stateOf(runtime, 'ack'))?.pendingAlerts ?? {}).toEqual({});
@@ -473,9 +490,9 @@ describe('fault injection: what users see when things break', () => {
     row.observe(
       `KNOWN LIMIT: ${alerts.length} DOWN alerts, sent at ${sentAt.join(' and ')} (the second after the 60 s claim ` +
         `expired); the clear failed ${dynamoProxy.outcomes('UpdateItem').filter((k) => k === 'fail').length}× and ` +
-        `the message was kept for retry (${confirmation.report.failedMessageIds.length} failed)`,
+        `its task was sent back alone (${confirmation.report.tasksRetried}; ${confirmation.report.failedMessageIds.length} messages failed)`,
     );
-    expect(confirmation.report.failedMessageIds).toHaveLength(1);
+    expect(confirmation.report).toMatchObject({ failedMessageIds: [], tasksRetried: 1 });
     expect(alerts.map((alert) => alert.attributes.event)).toEqual(['DOWN', 'DOWN']);
     expect(sentAt).toEqual(['09:01:00', '09:02:00']);
     expect((await stateOf(runtime, 'twice'))?.pendingAlerts ?? {}).toEqual({});
@@ -678,8 +695,8 @@ describe('fault injection: what users see when things break', () => {
 
   it('7. malformed, oversized, unknown-version and invalid messages go to the DLQ; the rest of the batch is processed', async () => {
     const row = table.row(
-      '7. One receive batch: a good message + malformed JSON, > 256 KiB, unknown version `v: 2`, a task with a `file:` URL',
-      'The 4 bad messages end in the DLQ after 5 receives; the good one is processed once in the same batch',
+      '7. One receive batch: a good message + malformed JSON, > 256 KiB, unknown version `v: 2`, and a message whose first task has a `file:` URL',
+      'The 3 bad messages end in the DLQ after 5 receives; the bad task goes there alone, its neighbour is checked; the good message is processed once in the same batch',
     );
     // Prepare: one poller, failed messages back after 1 s
     const sites = cleanups.add(await startFakeSites());
@@ -737,24 +754,31 @@ describe('fault injection: what users see when things break', () => {
     const stats = runtime.stats().eventSource;
     row.observe(
       `first invocation: ${firstBatch?.messages} messages, ${String(firstBatch?.checksCompleted)} checks completed; ` +
-        `DLQ: ${deadBodies.length} (malformed, ${Math.round(Buffer.byteLength(bad.oversized) / 1024)} KiB, v: 2, file: URL); ` +
-        `${stats.messagesReceived} receives in all (1 + 5 × 4); good sites probed ${sites.requests('good-up')} + ` +
+        `DLQ: ${deadBodies.length} (malformed, ${Math.round(Buffer.byteLength(bad.oversized) / 1024)} KiB, v: 2, the file: task alone); ` +
+        `${stats.messagesReceived} receives in all (5 + 4 × 3 + 5); good sites probed ${sites.requests('good-up')} + ` +
         `${sites.requests('good-down')} time(s), ${alertsFor(runtime, 'good-down').length} DOWN alert`,
     );
     expect(Buffer.byteLength(bad.oversized)).toBeGreaterThan(256 * 1024);
-    expect(firstBatch).toEqual({ messages: 5, checksCompleted: 2 });
-    expect(new Set(deadBodies)).toEqual(new Set(Object.values(bad)));
-    expect(stats.messagesReceived).toBe(21);
+    // The good message's two checks, and the file: message's valid neighbour (same check id: nothing more to commit).
+    expect(firstBatch).toEqual({ messages: 5, checksCompleted: 3 });
+    const quarantined = deadBodies.filter((body) => body.includes('file:///etc/passwd'));
+    expect(quarantined).toHaveLength(1);
+    expect((JSON.parse(quarantined[0] ?? '{}') as { tasks: unknown[] }).tasks).toHaveLength(1);
+    expect(new Set(deadBodies.filter((body) => !quarantined.includes(body)))).toEqual(
+      new Set([bad.malformed, bad.oversized, bad.unknownVersion]),
+    );
+    // 5 in the first batch, 4 more for each bad message, 5 for the bad task sent on alone.
+    expect(stats.messagesReceived).toBe(22);
     expect((await stateOf(runtime, 'good-up'))?.status).toBe('UP');
     expect((await stateOf(runtime, 'good-down'))?.status).toBe('DOWN');
-    expect([sites.requests('good-up'), sites.requests('good-down')]).toEqual([1, 1]);
+    expect([sites.requests('good-up'), sites.requests('good-down')]).toEqual([1, 2]);
     expect(alertsFor(runtime, 'good-down')).toHaveLength(1);
   });
 
   it('8. the checker deadline nearly reached with hung sites: returns in time, nothing silently dropped', async () => {
     const row = table.row(
       '8. Checker invoked with 5 s left (3 s kept in reserve), 9 hung sites, 1 check starting at a time (each would hold its start slot 0.5 s; checker core, real probe and table)',
-      'Returns before its deadline; every check starts (no start slot is worth a check that cannot finish); a hung site whose own timeout fits is DOWN-by-timeout; the others are retried, never dropped or DOWN',
+      'Returns before its deadline; every check starts (no start slot is worth a check that cannot finish); a hung site whose own timeout fits is DOWN-by-timeout; the others are sent back alone, never dropped or DOWN; no message comes back',
     );
     // Prepare: hung sites (one with a 1 s timeout, eight with 10 s), two healthy ones
     const sites = cleanups.add(await startFakeSites());
@@ -777,13 +801,16 @@ describe('fault injection: what users see when things break', () => {
         body: packCheckMessages(await Promise.all(ids.map(taskOf)), { maxTasks: 10 })[0] ?? '',
       })),
     );
-    const sent: string[] = [];
+    const sent: { body: string; delaySeconds: number }[] = [];
     const { log, lines } = recordingLogger();
     const deps: CheckerDeps = {
       store: runtime.store,
       probe: cleanups.add(createProbe({ allowPrivateTargets: true })),
       publisher: publisherVia(cleanups, runtime),
-      queue: { send: async (bodies) => void sent.push(...bodies) },
+      queue: {
+        send: async (bodies, delaySeconds = 0) =>
+          void sent.push(...bodies.map((body) => ({ body, delaySeconds }))),
+      },
       log,
       nowMs: Date.now,
     };
@@ -796,14 +823,15 @@ describe('fault injection: what users see when things break', () => {
     const report = await processCheckBatch(records, deps, { deadlineMs, concurrency: 1 });
     const returnedMs = Date.now();
 
-    // Assess: every task either has its verdict stored or its message comes back
-    const failed = new Set(report.failedMessageIds);
+    // Assess: every task either has its verdict stored or is sent back alone
+    const tasksIn = (body: string) =>
+      (JSON.parse(body) as { tasks: { site: { siteId: string }; attempt?: number }[] }).tasks;
+    const retries = sent.filter((item) => tasksIn(item.body).some((task) => task.attempt === 2));
+    const sentBack = new Set(retries.flatMap((item) => tasksIn(item.body).map((task) => task.site.siteId)));
     const dropped: string[] = [];
-    for (const [index, ids] of groups.entries()) {
-      for (const siteId of ids) {
-        const stored = (await stateOf(runtime, siteId))?.lastCheckId === 'm100';
-        if (!stored && !failed.has(`message-${index + 1}`)) dropped.push(siteId);
-      }
+    for (const siteId of groups.flat()) {
+      const stored = (await stateOf(runtime, siteId))?.lastCheckId === 'm100';
+      if (!stored && !sentBack.has(siteId)) dropped.push(siteId);
     }
     const cutAtDeadline = lines.filter((line) => String(line.detail).includes('ran out of time')).length;
     const notAttempted = lines.filter((line) =>
@@ -811,9 +839,9 @@ describe('fault injection: what users see when things break', () => {
     ).length;
     const shortState = await stateOf(runtime, 'short-timeout');
     const hungStates = await Promise.all(hung.map((id) => stateOf(runtime, id)));
-    // Act: the redelivery, once the hung sites answer again
+    // Act: the tasks sent back come in, once the hung sites answer again
     for (const siteId of hung) sites.set(siteId, { kind: 'status', status: 200 });
-    const redelivered = records.filter((record) => failed.has(record.messageId));
+    const redelivered = retries.map((item, index) => ({ messageId: `retry-${index + 1}`, body: item.body }));
     const retry = await processCheckBatch(redelivered, deps, {
       deadlineMs: Date.now() + 60_000,
       concurrency: 4,
@@ -823,17 +851,22 @@ describe('fault injection: what users see when things break', () => {
     row.observe(
       `returned after ${((returnedMs - startMs) / 1000).toFixed(1)} s (deadline 5 s); short-timeout site: ` +
         `${shortState?.status} (${shortState?.outage?.reason}); ${cutAtDeadline} probes cut at the deadline, ` +
-        `${notAttempted} not attempted (checker faults) → messages ${[...failed].join(', ')} retried; ` +
+        `${notAttempted} not attempted (checker faults) → ${sentBack.size} tasks sent back alone ` +
+        `(${retries[0]?.delaySeconds} s later), ${report.failedMessageIds.length} messages back; ` +
         `${dropped.length} dropped; hung sites DOWN/PENDING: ` +
-        `${hungStates.filter((s) => s?.status === 'DOWN' || s?.status === 'PENDING').length}; redelivery: ` +
+        `${hungStates.filter((s) => s?.status === 'DOWN' || s?.status === 'PENDING').length}; the tasks sent back: ` +
         `${retry.checksCompleted} checks completed, ${afterRetry.filter((s) => s?.status === 'UP').length}/9 UP`,
     );
     expect(returnedMs).toBeLessThan(deadlineMs);
-    expect(report.failedMessageIds).toEqual(['message-2', 'message-3']);
+    expect(report.failedMessageIds).toEqual([]);
+    expect([...sentBack].sort()).toEqual([...hung].sort());
     expect(dropped).toEqual([]);
     expect(shortState?.status).toBe('PENDING');
     expect(shortState?.outage?.reason).toBe('timeout');
-    expect(sent).toHaveLength(1);
+    // Beside the hung sites' retries: the confirming re-check of the short-timeout site (1 s, as addSite sets).
+    expect(sent.filter((item) => item.delaySeconds === 1).flatMap((item) => tasksIn(item.body))).toHaveLength(
+      1,
+    );
     expect((await stateOf(runtime, 'ok-1'))?.status).toBe('UP');
     expect(hungStates.every((state) => state?.status === 'UNKNOWN')).toBe(true);
     expect(report.checksDown).toBe(1);
@@ -849,7 +882,7 @@ describe('fault injection: what users see when things break', () => {
   }, async () => {
     const row = table.row(
       '9. Checker core in a child process under `ulimit -n 64`, 300 sites (half by IP, half by `localhost`), concurrency 256',
-      'Checks that could not run are checker faults and their messages come back; no site becomes PENDING/DOWN, no alert',
+      'Checks that could not run are checker faults and come back alone (or, if even that send lacks a descriptor, with their message); no site becomes PENDING/DOWN, no alert',
     );
     // Prepare: 300 sites that answer after 50 ms, so that many sockets are open at once
     const sites = cleanups.add(await startFakeSites());
@@ -884,10 +917,23 @@ describe('fault injection: what users see when things break', () => {
     const states = await Promise.all(fleet.map((site) => stateOf(runtime, site.siteId)));
     const judgedDown = states.filter((s) => s?.status === 'PENDING' || s?.status === 'DOWN').length;
     const depths = await runtime.queueDepths();
-    // Act: the failed messages come back to a checker with enough descriptors
+    // Act: what came back (the tasks sent back alone, once their delay passed, and any failed message) runs on a
+    // checker with enough descriptors
     const failed = new Set(outcome.report.failedMessageIds);
+    const sentBack = await receiveAll(
+      sqsClientFor(cleanups, runtime),
+      runtime,
+      depths.checksVisible + depths.checksDelayed,
+    );
+    const sentBackIds = new Set(
+      sentBack.flatMap((record) =>
+        (JSON.parse(record.body) as { tasks: { site: { siteId: string } }[] }).tasks.map(
+          (task) => task.site.siteId,
+        ),
+      ),
+    );
     const retry = await processCheckBatch(
-      records.filter((record) => failed.has(record.messageId)),
+      [...records.filter((record) => failed.has(record.messageId)), ...sentBack],
       {
         store: runtime.store,
         probe: cleanups.add(createProbe({ allowPrivateTargets: true })),
@@ -906,9 +952,9 @@ describe('fault injection: what users see when things break', () => {
     const up = states.filter((s) => s?.status === 'UP').length;
     row.observe(
       `limit ${outcome.openFilesLimit}: ${up} checks stored UP, ${report.checkerFaults} not completed ` +
-        `(${Object.keys(outcome.problems).join('; ')}), ${report.checksDown} down; ${failed.size}/${records.length} ` +
-        `messages reported failed; PENDING/DOWN: ${judgedDown}; alerts ${runtime.alerts.length}; re-checks queued ` +
-        `${depths.checksVisible + depths.checksDelayed}; redelivery with enough descriptors: ` +
+        `(${Object.keys(outcome.problems).join('; ')}), ${report.checksDown} down; ${report.tasksRetried} tasks sent back alone, ` +
+        `${failed.size}/${records.length} messages reported failed; PENDING/DOWN: ${judgedDown}; alerts ${runtime.alerts.length}; ` +
+        `those checks again with enough descriptors: ` +
         `${afterRetry.filter((s) => s?.status === 'UP').length}/300 UP`,
     );
     expect(outcome.openFilesLimit).toBe(64);
@@ -916,10 +962,10 @@ describe('fault injection: what users see when things break', () => {
     expect(report.checksDown).toBe(0);
     expect(judgedDown).toBe(0);
     expect(runtime.alerts).toEqual([]);
-    expect(depths.checksVisible + depths.checksDelayed).toBe(0);
     for (const [index, state] of states.entries()) {
       const messageId = `fd-message-${Math.floor(index / 50) + 1}`;
-      if (state?.lastCheckId !== 'm7') expect(failed.has(messageId)).toBe(true);
+      if (state?.lastCheckId !== 'm7')
+        expect(failed.has(messageId) || sentBackIds.has(fleet[index]?.siteId ?? '')).toBe(true);
     }
     expect(retry.checksDown).toBe(0);
     expect(afterRetry.every((state) => state?.status === 'UP')).toBe(true);

@@ -38,6 +38,8 @@ export interface FdStarvedOutcome {
 }
 
 const job = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as FdStarvedJob;
+// Read now: once the checks have run, the descriptors may all be taken (SDK sockets kept alive).
+const limits = readFileSync('/proc/self/limits', 'utf8');
 const clientConfig = {
   region: job.region,
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -73,7 +75,6 @@ const report = await processCheckBatch(
   { deadlineMs: Date.now() + 60_000, concurrency: job.concurrency },
 );
 await probe.close();
-const limits = readFileSync('/proc/self/limits', 'utf8');
 const openFilesLimit = Number(/Max open files\s+(\d+)/.exec(limits)?.[1] ?? Number.NaN);
 const outcome: FdStarvedOutcome = { openFilesLimit, report, problems };
 process.stdout.write(`${JSON.stringify(outcome)}\n`);

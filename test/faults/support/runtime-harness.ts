@@ -1,4 +1,10 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { QueueRecord } from '../../../functions/services/check-batch.ts';
 import type { ReceivedAlert } from '../../../local/alert-inbox.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../../local/runtime.ts';
 import { makeDataDir, startTestRuntime, waitFor } from '../../helpers/local-runtime.ts';
@@ -95,4 +101,39 @@ export function countCommits(runtime: LocalRuntime): (siteId: string) => number 
     commits.set(json.siteId, (commits.get(json.siteId) ?? 0) + 1);
   });
   return (siteId) => commits.get(siteId) ?? 0;
+}
+
+/**
+ * Receives `count` messages from the checks queue (waiting out their delays, at most `timeoutMs`) and deletes
+ * them: what the checker sent back, for a test to run by hand.
+ */
+export async function receiveAll(
+  sqs: SQSClient,
+  runtime: LocalRuntime,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<QueueRecord[]> {
+  const received: QueueRecord[] = [];
+  const giveUpAtMs = Date.now() + timeoutMs;
+  while (received.length < count && Date.now() < giveUpAtMs) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: runtime.endpoints.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    for (const message of Messages) {
+      received.push({ messageId: message.MessageId ?? '', body: message.Body ?? '' });
+      await sqs.send(
+        new DeleteMessageCommand({
+          QueueUrl: runtime.endpoints.queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+        }),
+      );
+    }
+  }
+  if (received.length < count)
+    throw new Error(`received ${received.length} of ${count} messages in ${timeoutMs} ms`);
+  return received;
 }
