@@ -22,6 +22,15 @@ export interface CheckTask {
   readonly attempt?: number;
 }
 
+/**
+ * The state a check message carries: what the checker decides from. The display history (lastCheck) and the
+ * last writer's token stay on the item: messages stay small (SQS bills per 64 KiB) and the snapshot bounded.
+ */
+export function snapshotOf(state: SiteState): SiteState {
+  const { lastCheck: _display, commitToken: _writer, ...snapshot } = state;
+  return snapshot;
+}
+
 /** A task that did not validate: kept as it came, to be sent on to the DLQ on its own. */
 export interface InvalidTask {
   readonly raw: unknown;

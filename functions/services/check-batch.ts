@@ -12,6 +12,7 @@ import {
   MAX_TASK_ATTEMPTS,
   packCheckMessages,
   parseCheckMessage,
+  snapshotOf,
 } from '../domain/check-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
@@ -417,7 +418,7 @@ class CheckRun {
       const recheck: CheckTask = {
         checkId: `r${record.state.version}`,
         site: record.config,
-        state: record.state,
+        state: snapshotOf(record.state),
       };
       this.rechecks.push({
         messageId: taskRun.messageId,

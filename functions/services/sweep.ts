@@ -4,9 +4,8 @@ import type { ScanPage, SiteStore } from '../adapters/site-store.ts';
 import type { SegmentProgress, SweepLease, SweepLeaseItem } from '../adapters/sweep-lease.ts';
 import { compareSitesForGrouping } from '../domain/alert-group.ts';
 import type { CheckTask } from '../domain/check-message.ts';
-import { packCheckMessages } from '../domain/check-message.ts';
+import { packCheckMessages, snapshotOf } from '../domain/check-message.ts';
 import { isDue, minuteOfEpoch } from '../domain/schedule.ts';
-import type { SiteState } from '../domain/site-state.ts';
 
 // One SendMessageBatch worth of full messages: bounds the memory a sweep of any table size holds.
 const MESSAGES_PER_FLUSH = 10;
@@ -211,11 +210,5 @@ async function deleteLeases(leases: readonly SweepLeaseItem[], deps: SweepDeps):
 function dueTasks(page: ScanPage, minute: number): CheckTask[] {
   return page.sites
     .filter(({ config }) => config.enabled && isDue(config.siteId, config.intervalMinutes, minute))
-    .map(({ config, state }) => ({ checkId: `m${minute}`, site: config, state: toSnapshot(state) }));
-}
-
-/** The checker needs no display history: dropping it keeps messages small (SQS bills per 64 KiB). */
-function toSnapshot(state: SiteState): SiteState {
-  const { lastCheck: _display, ...snapshot } = state;
-  return snapshot;
+    .map(({ config, state }) => ({ checkId: `m${minute}`, site: config, state: snapshotOf(state) }));
 }

@@ -9,6 +9,7 @@ import {
   MAX_TASK_ATTEMPTS,
   packCheckMessages,
   parseCheckMessage,
+  snapshotOf,
 } from '../../functions/domain/check-message.ts';
 import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
 import { aSite, downResult, seededRandom, T0, upResult } from './fixtures.ts';
@@ -398,5 +399,28 @@ describe('parseCheckMessage', () => {
     expect(caught).toBeInstanceOf(Error);
     expect((caught as Error).name).toBe('CheckMessageError');
     expect((caught as Error).cause).toBeInstanceOf(SyntaxError);
+  });
+});
+
+describe('snapshotOf', () => {
+  it('leaves display history and the writer token on the item, and stays small after a day of flapping with SNS down', () => {
+    // Prepare: a flap a minute for 24 hours, nothing ever published
+    const site = aSite({ failureThreshold: 1, recoveryThreshold: 1 });
+    let state: SiteState = INITIAL_STATE;
+    for (let i = 0; i < 1_440; i++) {
+      const result = i % 2 === 0 ? downResult('http-5xx', 'x'.repeat(2_000), 503) : upResult();
+      state = decideTransition(site, state, result, `m${i}`, T0 + i * 60_000).next ?? state;
+    }
+    state = { ...state, commitToken: 'a1b2c3d4e5f6' };
+
+    // Act
+    const snapshot = snapshotOf(state);
+    const [body = ''] = packCheckMessages([{ checkId: 'm9999', site, state: snapshot }], { maxTasks: 1 });
+
+    // Assess
+    expect(snapshot.lastCheck).toBeUndefined();
+    expect(snapshot.commitToken).toBeUndefined();
+    expect(Object.keys(snapshot.pendingAlerts ?? {})).toHaveLength(1);
+    expect(Buffer.byteLength(body)).toBeLessThan(4_000);
   });
 });
