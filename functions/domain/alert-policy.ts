@@ -1,46 +1,21 @@
-import type { Alert, AlertEvent } from './alert.ts';
+import type { Alert } from './alert.ts';
 import type { CheckResult, TlsCertificate } from './check-result.ts';
 import { isInMaintenance } from './maintenance-window.ts';
-import { addToOutbox } from './outbox.ts';
 import { truncateText } from './schema-parts.ts';
 import type { SiteConfig } from './site.ts';
+import { confirmedStatusOf, MAX_WATCHED_CERTIFICATES, type Outage, type SiteState } from './site-state.ts';
 import {
-  ALERT_CLAIM_MS,
-  confirmedStatusOf,
-  type LastCheck,
-  MAX_WATCHED_CERTIFICATES,
-  type Outage,
-  type SiteState,
-} from './site-state.ts';
-import { withoutUndefined } from './values.ts';
+  type AlertDraft,
+  commitDraft,
+  type Decision,
+  type Draft,
+  type FaultResult,
+  type Verdict,
+} from './transition.ts';
 
-/** What to do after a check. An empty decision means: write nothing, send nothing. */
-export interface Decision {
-  /** The state to commit (conditionally on `prev.version`); absent when nothing changed. */
-  readonly next?: SiteState;
-  /** Alerts committed with `next` (already in `next.pendingAlerts`, the outbox); the transition's first. */
-  readonly alerts: readonly Alert[];
-  /** Schedule a confirming re-check this many seconds from now. */
-  readonly recheckAfterSeconds?: number;
-}
-
-type Verdict = Exclude<CheckResult, { kind: 'fault' }>;
 type DownVerdict = Extract<CheckResult, { kind: 'down' }>;
-type FaultResult = Extract<CheckResult, { kind: 'fault' }>;
 /** How the site's policy reads a result: `slow` is up but over maxResponseMs. */
 type Reading = 'up' | 'slow' | 'down' | 'blocked';
-
-/** A state change being drafted: field changes plus the events to announce. */
-interface Draft {
-  readonly changes: Partial<SiteState>;
-  readonly events: readonly AlertDraft[];
-  readonly recheckAfterSeconds?: number;
-}
-
-interface AlertDraft {
-  readonly event: AlertEvent;
-  readonly fields?: Partial<Alert>;
-}
 
 const NOTHING: Decision = { alerts: [] };
 const NO_CHANGE: Draft = { changes: {}, events: [] };
@@ -76,7 +51,7 @@ export function decideTransition(
   // A verdict means the site can be checked again.
   const changes = prev.checkFault === undefined ? draft.changes : { ...draft.changes, checkFault: undefined };
   if (Object.keys(changes).length === 0 && draft.events.length === 0) return NOTHING;
-  return commit(site, prev, { ...draft, changes }, verdict, checkId, nowMs);
+  return commitDraft(site, prev, { ...draft, changes }, verdict, checkId, nowMs);
 }
 
 /**
@@ -95,7 +70,7 @@ export function decideUnchecked(
   const bounded = withBoundedDetail(fault) as FaultResult;
   const checkFault = { sinceMs: nowMs, reason: bounded.reason, detail: bounded.detail };
   const events: AlertDraft[] = isInMaintenance(site.maintenance, nowMs) ? [] : [{ event: 'UNCHECKED' }];
-  return commit(site, prev, { changes: { checkFault }, events }, bounded, checkId, nowMs);
+  return commitDraft(site, prev, { changes: { checkFault }, events }, bounded, checkId, nowMs);
 }
 
 /** Details reach state, alerts and every message: they are bounded where they enter. */
@@ -339,108 +314,4 @@ function withMaintenance(prev: SiteState, draft: Draft, inWindow: boolean, nowMs
       ? { afterMaintenanceSinceMs: sinceMs, recoveredFrom: statusAtStart === 'UP' ? 'DOWN' : statusAtStart }
       : { afterMaintenanceSinceMs: sinceMs };
   return { ...draft, changes, events: [{ event: nextStatus, fields }, ...draft.events] };
-}
-
-function commit(
-  site: SiteConfig,
-  prev: SiteState,
-  draft: Draft,
-  result: Verdict | FaultResult,
-  checkId: string,
-  nowMs: number,
-): Decision {
-  const next = withoutUndefined({
-    ...prev,
-    ...draft.changes,
-    lastCheckId: checkId,
-    // A fault says nothing about the site: the last check that did stays on display.
-    lastCheck: result.kind === 'fault' ? prev.lastCheck : toLastCheck(result, nowMs),
-    version: prev.version + 1,
-  });
-  const drafted = draft.events.map((event, index) =>
-    buildAlert(site, prev, next, result, event, index, nowMs),
-  );
-  if (drafted.length === 0) return withRecheck({ next, alerts: drafted }, draft);
-  // The committing checker publishes right away, so it holds the claims from the start.
-  const { pendingAlerts, alerts } = addToOutbox(next.pendingAlerts, drafted, nowMs + ALERT_CLAIM_MS, nowMs);
-  return withRecheck({ next: { ...next, pendingAlerts }, alerts }, draft);
-}
-
-const withRecheck = (decision: Decision, draft: Draft): Decision =>
-  draft.recheckAfterSeconds === undefined
-    ? decision
-    : { ...decision, recheckAfterSeconds: draft.recheckAfterSeconds };
-
-function buildAlert(
-  site: SiteConfig,
-  prev: SiteState,
-  next: SiteState,
-  verdict: Verdict | FaultResult,
-  draft: AlertDraft,
-  index: number,
-  nowMs: number,
-): Alert {
-  // An UP alert describes the outage that just ended, so it takes it from the previous state.
-  const outage = draft.event === 'UP' ? prev.outage : next.outage;
-  const status =
-    outage?.status ?? ('status' in verdict && verdict.kind !== 'up' ? verdict.status : undefined);
-  const { reason, detail } = describe(draft.event, outage, verdict);
-  return {
-    alertId:
-      index === 0
-        ? `${site.siteId}:${next.version}`
-        : `${site.siteId}:${next.version}:${draft.event.toLowerCase()}`,
-    event: draft.event,
-    siteId: site.siteId,
-    siteName: site.name,
-    url: site.url,
-    owner: site.owner,
-    atMs: nowMs,
-    outageSinceMs:
-      outage?.sinceMs ??
-      (draft.event === 'UP' ? (prev.statusSinceMs ?? nowMs) : (next.statusSinceMs ?? nowMs)),
-    reason,
-    detail,
-    ...(status === undefined ? {} : { status }),
-    latencyMs: verdict.latencyMs,
-    ...draft.fields,
-  };
-}
-
-function describe(
-  event: AlertEvent,
-  outage: Outage | undefined,
-  verdict: Verdict | FaultResult,
-): Pick<Alert, 'reason' | 'detail'> {
-  if (verdict.kind === 'fault') return { reason: verdict.reason, detail: verdict.detail };
-  if (outage) return { reason: outage.reason, detail: outage.detail };
-  if (verdict.kind === 'blocked') return { reason: 'http-4xx', detail: verdict.detail };
-  if (verdict.kind === 'down') return { reason: verdict.reason, detail: verdict.detail };
-  return {
-    reason: event === 'DEGRADED' ? 'timeout' : 'unexpected-status',
-    detail: `HTTP ${verdict.status} in ${verdict.latencyMs} ms`,
-  };
-}
-
-function toLastCheck(verdict: Verdict, nowMs: number): LastCheck {
-  if (verdict.kind === 'up')
-    return { atMs: nowMs, up: true, status: verdict.status, latencyMs: verdict.latencyMs };
-  if (verdict.kind === 'blocked') {
-    return {
-      atMs: nowMs,
-      up: false,
-      status: verdict.status,
-      reason: 'http-4xx',
-      detail: verdict.detail,
-      latencyMs: verdict.latencyMs,
-    };
-  }
-  return {
-    atMs: nowMs,
-    up: false,
-    reason: verdict.reason,
-    detail: verdict.detail,
-    latencyMs: verdict.latencyMs,
-    ...(verdict.status === undefined ? {} : { status: verdict.status }),
-  };
 }

@@ -4,21 +4,15 @@ import type { Probe } from '../adapters/http-probe.ts';
 import { type Logger, redactUrl } from '../adapters/logger.ts';
 import type { SiteRecord, SiteStore } from '../adapters/site-store.ts';
 import type { Alert } from '../domain/alert.ts';
-import { compareSitesForGrouping, MIN_GROUP_SIZE } from '../domain/alert-group.ts';
+import { MIN_GROUP_SIZE } from '../domain/alert-group.ts';
 import { decideTransition, decideUnchecked } from '../domain/alert-policy.ts';
-import {
-  type CheckTask,
-  type InvalidTask,
-  MAX_TASK_ATTEMPTS,
-  packCheckMessages,
-  parseCheckMessage,
-  snapshotOf,
-} from '../domain/check-message.ts';
+import { type CheckTask, MAX_TASK_ATTEMPTS, parseCheckMessage, snapshotOf } from '../domain/check-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
 import { parseStatusRanges } from '../domain/status-range.ts';
 import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
 import { createStartLimiter } from './start-limiter.ts';
+import { type Outgoing, sendBack } from './task-requeue.ts';
 
 export interface CheckerDeps extends AlertOutboxDeps {
   readonly store: AlertOutboxDeps['store'] & Pick<SiteStore, 'commitState' | 'getSite'>;
@@ -86,20 +80,9 @@ interface TaskRun {
   outcome?: TaskOutcome;
 }
 
-/** A task to send (a re-check, a retry or a quarantined invalid task) and the message that answers for it. */
-interface Outgoing {
-  readonly messageId: string;
-  readonly body: CheckTask | InvalidTask['raw'];
-  readonly delaySeconds: number;
-  /** Valid tasks of one owner travel side by side (grouping); invalid ones go alone. */
-  readonly site?: CheckTask['site'];
-}
-
 // Commit attempts per check: each conflict means another writer moved the state, so re-read and re-decide.
 const MAX_COMMIT_ATTEMPTS = 4;
 const DEFAULT_RESERVE_MS = 3_000;
-// As many re-checks a message as the fan-out packs checks, so sites that failed together are confirmed together.
-const TASKS_PER_MESSAGE = 50;
 // A fault on our side (out of descriptors, out of time) often passes within seconds; a lost write too.
 const FAULT_RETRY_SECONDS = 10;
 
@@ -172,7 +155,7 @@ export async function processCheckBatch(
     };
   }
   outgoing.push(...run.rechecks, ...retriesOf(runs, deps.log));
-  const unsent = await sendAll(outgoing, deps);
+  const unsent = await sendBack(outgoing, deps);
   const outcomes = runs.flatMap((taskRun) => (taskRun.outcome ? [taskRun.outcome] : []));
   const report: BatchReport = {
     failedMessageIds: [...new Set([...malformed, ...unsent])],
@@ -238,47 +221,6 @@ function retriesOf(runs: readonly TaskRun[], log: Logger): Outgoing[] {
     }
     return [{ messageId, body: { ...task, attempt }, delaySeconds: outcome.delaySeconds, site: task.site }];
   });
-}
-
-/**
- * Sends re-checks, retries and quarantined tasks, packed by delay (one owner's sites side by side). Never
- * throws. @returns the messages whose items could not be sent: SQS must deliver them again, whole.
- */
-async function sendAll(
-  outgoing: readonly Outgoing[],
-  deps: Pick<CheckerDeps, 'queue' | 'log'>,
-): Promise<string[]> {
-  const byDelay = new Map<number, Outgoing[]>();
-  for (const item of outgoing)
-    byDelay.set(item.delaySeconds, [...(byDelay.get(item.delaySeconds) ?? []), item]);
-  const unsent: string[] = [];
-  await Promise.all(
-    [...byDelay].map(async ([delaySeconds, items]) => {
-      const [tasks, invalid] = partition(items, (item) => item.site !== undefined);
-      const sorted = [...tasks].sort((a, b) =>
-        compareSitesForGrouping(a.site as CheckTask['site'], b.site as CheckTask['site']),
-      );
-      const bodies = [
-        ...packCheckMessages(
-          sorted.map((item) => item.body),
-          { maxTasks: TASKS_PER_MESSAGE },
-        ),
-        // Each invalid task alone: its message fails by itself, and only it ends in the DLQ.
-        ...invalid.flatMap((item) => packCheckMessages([item.body], { maxTasks: 1 })),
-      ];
-      try {
-        await deps.queue.send(bodies, delaySeconds);
-      } catch (error) {
-        unsent.push(...items.map((item) => item.messageId));
-        deps.log.error('tasks not sent back to the queue: their messages will be delivered again', {
-          tasks: items.length,
-          delaySeconds,
-          error: (error as Error).message,
-        });
-      }
-    }),
-  );
-  return unsent;
 }
 
 class CheckRun {
@@ -429,11 +371,4 @@ class CheckRun {
     }
     return isSent ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
   }
-}
-
-function partition<T>(items: readonly T[], isKept: (item: T) => boolean): [T[], T[]] {
-  const kept: T[] = [];
-  const rest: T[] = [];
-  for (const item of items) (isKept(item) ? kept : rest).push(item);
-  return [kept, rest];
 }

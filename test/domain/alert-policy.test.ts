@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/domain/alert.ts';
-import { type Decision, decideTransition } from '../../functions/domain/alert-policy.ts';
+import { decideTransition } from '../../functions/domain/alert-policy.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 import type { SiteConfig } from '../../functions/domain/site.ts';
 import {
@@ -9,6 +9,7 @@ import {
   type SiteState,
   type SiteStatus,
 } from '../../functions/domain/site-state.ts';
+import type { Decision } from '../../functions/domain/transition.ts';
 import { aSite, at, downResult, faultResult, seededRandom, T0, upResult } from './fixtures.ts';
 
 const STEP_MS = 60_000;
