@@ -207,17 +207,17 @@ function failureOf(code: string): ResolutionFailure {
 function describeFailure(failure: ResolutionFailure, name: string, code = 'unknown'): string {
   switch (failure) {
     case 'nxdomain':
-      return `DNS: ${name} does not exist (NXDOMAIN)`;
+      return `${name} does not exist (NXDOMAIN)`;
     case 'nodata':
-      return `DNS: ${name} has no A or AAAA record`;
+      return `${name} has no A or AAAA record`;
     case 'servfail':
-      return `DNS: the nameservers failed to answer for ${name} (SERVFAIL)`;
+      return `the nameservers failed to answer for ${name} (SERVFAIL)`;
     case 'refused':
-      return `DNS: the nameservers refused to answer for ${name} (REFUSED)`;
+      return `the nameservers refused to answer for ${name} (REFUSED)`;
     case 'timeout':
-      return `DNS: no answer for ${name} from its nameservers (timed out)`;
+      return `no DNS answer for ${name} from its nameservers (timed out)`;
     case 'resolver':
-      return `DNS: the checker's resolver could not be asked about ${name} (${code})`;
+      return `the checker's DNS resolver could not be asked about ${name} (${code})`;
   }
 }
 
@@ -231,7 +231,7 @@ function withinLimit(
   const timedOut: Resolution = {
     kind: 'failed',
     failure: 'timeout',
-    detail: `DNS: no answer for ${name} within ${Math.max(0, Math.round(limitMs))} ms (its nameservers are silent or slow)`,
+    detail: `no DNS answer for ${name} within ${Math.max(0, Math.round(limitMs))} ms (its nameservers are silent or slow)`,
   };
   if (signal?.aborted || limitMs <= 0) return Promise.resolve(timedOut);
   return new Promise((resolve) => {
@@ -244,7 +244,7 @@ function withinLimit(
     const timer = setTimeout(onAbort, limitMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     answer.then(finish, () =>
-      finish({ kind: 'failed', failure: 'resolver', detail: `DNS: lookup of ${name} failed` }),
+      finish({ kind: 'failed', failure: 'resolver', detail: `DNS lookup of ${name} failed` }),
     );
   });
 }

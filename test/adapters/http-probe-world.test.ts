@@ -125,16 +125,16 @@ describe('createProbe, through a nameserver', () => {
   });
 
   it.each([
-    { behaviour: { kind: 'nxdomain' } as const, says: 'DNS: gone.example does not exist (NXDOMAIN)' },
+    { behaviour: { kind: 'nxdomain' } as const, says: 'gone.example does not exist (NXDOMAIN)' },
     {
       behaviour: { kind: 'servfail' } as const,
-      says: 'DNS: the nameservers failed to answer for gone.example (SERVFAIL)',
+      says: 'the nameservers failed to answer for gone.example (SERVFAIL)',
     },
     {
       behaviour: { kind: 'refused' } as const,
-      says: 'DNS: the nameservers refused to answer for gone.example (REFUSED)',
+      says: 'the nameservers refused to answer for gone.example (REFUSED)',
     },
-    { behaviour: { kind: 'answer', aaaa: [] } as const, says: 'DNS: gone.example has no A or AAAA record' },
+    { behaviour: { kind: 'answer', aaaa: [] } as const, says: 'gone.example has no A or AAAA record' },
   ])('is DOWN dns when the nameserver answers $behaviour.kind, saying so', async ({ behaviour, says }) => {
     // Prepare
     const dns = await useDns();
@@ -161,7 +161,9 @@ describe('createProbe, through a nameserver', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'dns' });
-    expect(result.kind === 'down' && result.detail).toContain('no answer for quiet.example within 1500 ms');
+    expect(result.kind === 'down' && result.detail).toContain(
+      'no DNS answer for quiet.example within 1500 ms',
+    );
     expect(result.latencyMs).toBeLessThan(1_500 + 500);
   });
 

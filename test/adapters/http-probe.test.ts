@@ -728,7 +728,7 @@ describe('createProbe: network failures', () => {
     // Prepare
     const probe = useProbe({
       allowPrivateTargets: true,
-      resolver: failLookupWith('nxdomain', 'DNS: no-such-site.test does not exist (NXDOMAIN)'),
+      resolver: failLookupWith('nxdomain', 'no-such-site.test does not exist (NXDOMAIN)'),
     });
 
     // Act
@@ -737,7 +737,7 @@ describe('createProbe: network failures', () => {
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'dns' });
     expect(result.kind === 'down' && result.detail).toBe(
-      'DNS: no-such-site.test does not exist (NXDOMAIN) (HEAD http://no-such-site.test/)',
+      'no-such-site.test does not exist (NXDOMAIN) (HEAD http://no-such-site.test/)',
     );
   });
 

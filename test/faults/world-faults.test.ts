@@ -38,7 +38,7 @@ describe('the world against the checks', () => {
   }, async () => {
     const row = table.row(
       'W1. 100 sites by name through a nameserver answering in 20 ms; it goes silent for 8 of them (local runtime, real handlers, 3 sweeps)',
-      'No other site notices: 92 UP, 0 alerts for them; each silent one DOWN `dns` ("no answer … within"), one alert each; no message comes back',
+      'No other site notices: 92 UP, 0 alerts for them; each silent one DOWN `dns` ("no DNS answer … within"), one alert each; no message comes back',
     );
     // Prepare: one owner per silent site, so that each DOWN alert goes out alone rather than grouped
     const sites = cleanups.add(await startFakeSites());
