@@ -8,6 +8,7 @@ import {
   type ScanCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { SNAPSHOT_OMITTED_FIELDS } from '../domain/check-message.ts';
 import { parseSiteConfig, type SiteConfig } from '../domain/site.ts';
 import { type OutboxEntry, parseSiteState, type SiteState, STATE_FIELDS } from '../domain/site-state.ts';
 import { CallDeadline } from './call-deadline.ts';
@@ -108,7 +109,9 @@ export class SiteStore {
 
   /**
    * Writes `next` only if the item still has `expectedVersion` (and still exists), so of two checkers that
-   * decided the same transition from the same state, exactly one commits it.
+   * decided the same transition from the same state, exactly one commits it. Fields a check message's snapshot
+   * leaves out (SNAPSHOT_OMITTED_FIELDS) are set when `next` has them and never removed: a state decided from a
+   * snapshot must not erase them.
    */
   async commitState(
     siteId: string,
@@ -120,8 +123,9 @@ export class SiteStore {
     const sets: string[] = [];
     const removes: string[] = [];
     STATE_FIELDS.forEach((field, index) => {
-      names[`#s${index}`] = field;
       const value = next[field];
+      if (value === undefined && SNAPSHOT_OMITTED_FIELDS.includes(field)) return;
+      names[`#s${index}`] = field;
       if (value === undefined) removes.push(`#s${index}`);
       else {
         values[`:s${index}`] = value;

@@ -3,7 +3,14 @@ import type { CheckResult, TlsCertificate } from './check-result.ts';
 import { isInMaintenance } from './maintenance-window.ts';
 import { truncateText } from './schema-parts.ts';
 import type { SiteConfig } from './site.ts';
-import { confirmedStatusOf, MAX_WATCHED_CERTIFICATES, type Outage, type SiteState } from './site-state.ts';
+import {
+  confirmedStatusOf,
+  isUnchecked,
+  MAX_WATCHED_CERTIFICATES,
+  type Outage,
+  type SiteState,
+  UNCHECKED_AFTER_FAULTS,
+} from './site-state.ts';
 import {
   type AlertDraft,
   commitDraft,
@@ -55,9 +62,11 @@ export function decideTransition(
 }
 
 /**
- * A fault that retrying did not cure (or never will: a name that resolves only to private addresses) makes the
- * site UNCHECKED: recorded beside its status, which it leaves alone, and told to the owner once (not inside a
- * maintenance window). The same fault again writes nothing; the next verdict clears it.
+ * A fault that retrying did not cure (or never will: a name that resolves only to private addresses). It is
+ * counted on the item; once it is certain (isUnchecked) the site is UNCHECKED — recorded beside its status,
+ * which it leaves alone — and the owner is told once, when not inside a maintenance window (a fault that began
+ * in one is told when it ends). The same fault again, once counted and told, writes nothing; the next verdict
+ * clears it.
  */
 export function decideUnchecked(
   site: SiteConfig,
@@ -66,10 +75,22 @@ export function decideUnchecked(
   checkId: string,
   nowMs: number,
 ): Decision {
-  if (prev.lastCheckId === checkId || prev.checkFault?.reason === fault.reason) return NOTHING;
-  const bounded = withBoundedDetail(fault) as FaultResult;
-  const checkFault = { sinceMs: nowMs, reason: bounded.reason, detail: bounded.detail };
-  const events: AlertDraft[] = isInMaintenance(site.maintenance, nowMs) ? [] : [{ event: 'UNCHECKED' }];
+  if (prev.lastCheckId === checkId) return NOTHING;
+  const bounded = withBoundedDetail(fault);
+  const same = prev.checkFault?.reason === fault.reason ? prev.checkFault : undefined;
+  const faults = Math.min(UNCHECKED_AFTER_FAULTS, (same?.faults ?? 0) + 1);
+  const counted = { reason: bounded.reason, faults };
+  const isAnnouncing =
+    isUnchecked(counted) && same?.isAnnounced !== true && !isInMaintenance(site.maintenance, nowMs);
+  if (same !== undefined && same.faults === faults && !isAnnouncing) return NOTHING;
+  const checkFault = {
+    sinceMs: same?.sinceMs ?? nowMs,
+    reason: bounded.reason,
+    detail: bounded.detail,
+    faults,
+    isAnnounced: same?.isAnnounced === true || isAnnouncing,
+  };
+  const events: AlertDraft[] = isAnnouncing ? [{ event: 'UNCHECKED' }] : [];
   return commitDraft(site, prev, { changes: { checkFault }, events }, bounded, checkId, nowMs);
 }
 

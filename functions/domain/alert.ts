@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { DOWN_REASONS, FAULT_REASONS } from './check-result.ts';
+import { DOWN_REASONS, FAULT_REASONS, StatusCodeSchema } from './check-result.ts';
 import { boundedText, wholeNumber } from './schema-parts.ts';
 
 /**
@@ -16,9 +16,6 @@ export const ALERT_EVENTS = [
   'UNCHECKED',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
-
-// Wider than HTTP's 100-599 on purpose: one odd value stored must never make the whole item unreadable.
-export const StatusCodeSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999));
 
 /**
  * Alerts that could not be delivered and were folded into a newer one (SNS down for a while): the owner gets

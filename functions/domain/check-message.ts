@@ -1,7 +1,8 @@
 import * as v from 'valibot';
+import { type CheckResult, CheckResultSchema } from './check-result.ts';
 import { completeSiteConfig, type SiteConfig, SiteConfigSchema } from './site.ts';
-
 import { completeSiteState, type SiteState, SiteStateSchema } from './site-state.ts';
+import { withoutUndefined } from './values.ts';
 
 export const CHECK_MESSAGE_VERSION = 1;
 // SQS bills every 64 KiB of a message as one request: pack up to just under that.
@@ -20,7 +21,23 @@ export interface CheckTask {
   readonly state: SiteState;
   /** 1 for a first try; a task the checker could not complete comes back alone with the next number. */
   readonly attempt?: number;
+  /** A task that comes back after its check was done: what is left is storing or sending, not probing. */
+  readonly carried?: CarriedCheck;
 }
+
+/**
+ * What a task that comes back after its probe carries, so that its retry finishes the same check instead of
+ * starting another: the verdict, the token its commit was written with (a commit whose answer was lost is then
+ * recognised as its own), and the alerts SNS already accepted (they are cleared, never sent again).
+ */
+export interface CarriedCheck {
+  readonly result: CheckResult;
+  readonly commitToken: string;
+  readonly sentAlertIds: readonly string[];
+}
+
+/** Left out of a check message's snapshot (and so never removed by a commit decided from one). */
+export const SNAPSHOT_OMITTED_FIELDS: readonly (keyof SiteState)[] = ['lastCheck', 'commitToken'];
 
 /**
  * The state a check message carries: what the checker decides from. The display history (lastCheck) and the
@@ -56,6 +73,13 @@ const TaskSchema = v.object({
   site: SiteConfigSchema,
   state: SiteStateSchema,
   attempt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_TASK_ATTEMPTS))),
+  carried: v.optional(
+    v.object({
+      result: CheckResultSchema,
+      commitToken: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+      sentAlertIds: v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(10)),
+    }),
+  ),
 });
 
 export class CheckMessageError extends Error {
@@ -90,12 +114,13 @@ export function parseCheckMessage(body: string): CheckMessage {
       invalid.push({ raw, problem: `task ${index} is invalid ${describeIssue(task.issues[0])}` });
       return;
     }
-    const { checkId, site, state, attempt } = task.output;
+    const { checkId, site, state, attempt, carried } = task.output;
     tasks.push({
       checkId,
       site: completeSiteConfig(site),
       state: completeSiteState(state),
       ...(attempt === undefined ? {} : { attempt }),
+      ...(carried === undefined ? {} : { carried: { ...carried, result: withoutUndefined(carried.result) } }),
     });
   });
   return { tasks, invalid };

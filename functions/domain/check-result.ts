@@ -1,3 +1,6 @@
+import * as v from 'valibot';
+import { boundedText, wholeNumber } from './schema-parts.ts';
+
 /** Why a site was judged down. Stable machine values: alerts, filters and dashboards match on them. */
 export const DOWN_REASONS = [
   'timeout',
@@ -24,44 +27,50 @@ export const FAULT_REASONS = ['checker-fault', 'blocked-address'] as const;
 export type FaultReason = (typeof FAULT_REASONS)[number];
 
 /** The leaf certificate seen in the check's own TLS handshake. */
-export interface TlsCertificate {
-  readonly validToMs: number;
+const TlsCertificateSchema = v.object({
+  validToMs: v.number(),
   /** SHA-256 fingerprint: a renewed certificate starts its expiry warnings afresh. */
-  readonly fingerprint: string;
-}
+  fingerprint: v.pipe(v.string(), v.maxLength(200)),
+});
+export type TlsCertificate = Readonly<v.InferOutput<typeof TlsCertificateSchema>>;
+
+// Wider than HTTP's 100-599 on purpose: one odd value stored must never make the whole item unreadable.
+export const StatusCodeSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(999));
 
 /**
  * A check result is a value, never an exception: a down site is an expected outcome.
  * `blocked` means the site answered but refused us (401/403/429, a bot challenge): not an outage.
  * `fault` means "we could not check", which must never be reported as the site being down.
  */
-export type CheckResult =
-  | {
-      readonly kind: 'up';
-      readonly status: number;
-      readonly latencyMs: number;
-      readonly tls?: TlsCertificate;
-    }
-  | {
-      readonly kind: 'blocked';
-      readonly status: number;
-      readonly detail: string;
-      readonly latencyMs: number;
-      readonly tls?: TlsCertificate;
-    }
-  | {
-      readonly kind: 'down';
-      readonly reason: DownReason;
-      readonly detail: string;
-      readonly status?: number;
-      readonly latencyMs: number;
-    }
-  | {
-      readonly kind: 'fault';
-      readonly reason: FaultReason;
-      readonly detail: string;
-      readonly latencyMs: number;
-    };
+export const CheckResultSchema = v.variant('kind', [
+  v.object({
+    kind: v.literal('up'),
+    status: StatusCodeSchema,
+    latencyMs: wholeNumber,
+    tls: v.optional(TlsCertificateSchema),
+  }),
+  v.object({
+    kind: v.literal('blocked'),
+    status: StatusCodeSchema,
+    detail: boundedText,
+    latencyMs: wholeNumber,
+    tls: v.optional(TlsCertificateSchema),
+  }),
+  v.object({
+    kind: v.literal('down'),
+    reason: v.picklist(DOWN_REASONS),
+    detail: boundedText,
+    status: v.optional(StatusCodeSchema),
+    latencyMs: wholeNumber,
+  }),
+  v.object({
+    kind: v.literal('fault'),
+    reason: v.picklist(FAULT_REASONS),
+    detail: boundedText,
+    latencyMs: wholeNumber,
+  }),
+]);
+export type CheckResult = Readonly<v.InferOutput<typeof CheckResultSchema>>;
 
 /** True when the result says something about the site (up or down), false for checker faults. */
 export const isVerdict = (result: CheckResult): result is Exclude<CheckResult, { kind: 'fault' }> =>

@@ -6,19 +6,27 @@ import type { OutboxEntry, SiteState } from './site-state.ts';
  * that empties it (claim, publish, clear, group) is services/alert-outbox.ts.
  */
 
-type Slot = 'status' | 'reminder' | 'tls';
+type Kind = 'status' | 'unchecked' | 'reminder' | 'tls';
 
 // Alerts of one slot compete for the owner's attention: once a newer one exists, an older undelivered one is
-// news nobody needs any more (a DOWN followed by an UP, a reminder followed by a newer reminder).
-const SLOT_OF: Readonly<Record<AlertEvent, Slot>> = {
+// news nobody needs any more (a DOWN followed by an UP, a reminder followed by a newer reminder). UNCHECKED is
+// apart: it says nothing about the site's status, so it must never swallow a DOWN.
+const KIND_OF: Readonly<Record<AlertEvent, Kind>> = {
   DOWN: 'status',
   UP: 'status',
   DEGRADED: 'status',
   BLOCKED: 'status',
-  UNCHECKED: 'status',
+  UNCHECKED: 'unchecked',
   REMINDER: 'reminder',
   TLS_EXPIRY: 'tls',
 };
+
+/** The slot an alert competes in: one per kind, and one per certificate for expiry warnings. */
+const slotOf = (alert: Alert): string =>
+  alert.event === 'TLS_EXPIRY' ? `tls:${alert.tlsValidToMs ?? ''}` : KIND_OF[alert.event];
+
+/** DOWN, UP, DEGRADED, BLOCKED: alerts about the site's status, which must reach people in order. */
+export const isStatusAlert = (alert: Alert): boolean => KIND_OF[alert.event] === 'status';
 
 /** Pending alerts of a state, oldest first: the order people should read them in. */
 export const pendingAlertsOf = (state: SiteState): OutboxEntry[] =>
@@ -34,9 +42,9 @@ export interface OutboxUpdate {
  * Adds the alerts of a transition, claimed by their committer until `claimedUntilMs`. Older alerts that were
  * not delivered (their claim lapsed: SNS refused them) are folded into the newest alert of the same slot as a
  * `missed` summary, so after a day of flapping with SNS down the outbox holds the latest truth, not hundreds
- * of alerts: at most one undelivered alert per slot, beside the few a publisher is sending right now (their
- * claims are live, so they are left alone). A new reminder is dropped while a status alert is undelivered: that
- * alert already says the site is down.
+ * of alerts: at most one undelivered alert per slot (status, UNCHECKED, reminder, one per certificate), beside
+ * the few a publisher is sending right now (their claims are live, so they are left alone). A new reminder is
+ * dropped while a status alert is undelivered: that alert already says the site is down.
  */
 export function addToOutbox(
   pending: SiteState['pendingAlerts'],
@@ -47,20 +55,19 @@ export function addToOutbox(
   const existing = Object.values(pending ?? {});
   const isUndelivered = (entry: OutboxEntry) => entry.claimedUntilMs <= nowMs;
   const hasUndeliveredStatus = existing.some(
-    (entry) => isUndelivered(entry) && SLOT_OF[entry.alert.event] === 'status',
+    (entry) => isUndelivered(entry) && slotOf(entry.alert) === 'status',
   );
   const kept = alerts.filter((alert) => !(alert.event === 'REMINDER' && hasUndeliveredStatus));
   const absorbedIds = new Set<string>();
   const sent = kept.map((alert) => {
-    const slot = SLOT_OF[alert.event];
-    const isNewestOfSlot = !kept.some((other) => SLOT_OF[other.event] === slot && other.atMs > alert.atMs);
+    const slot = slotOf(alert);
+    const isNewestOfSlot = !kept.some((other) => slotOf(other) === slot && other.atMs > alert.atMs);
     if (!isNewestOfSlot) return alert;
     // A status alert also makes undelivered reminders pointless: they said "still down".
     const older = existing.filter(
       (entry) =>
         isUndelivered(entry) &&
-        (SLOT_OF[entry.alert.event] === slot ||
-          (slot === 'status' && SLOT_OF[entry.alert.event] === 'reminder')),
+        (slotOf(entry.alert) === slot || (slot === 'status' && slotOf(entry.alert) === 'reminder')),
     );
     if (older.length === 0) return alert;
     for (const entry of older) absorbedIds.add(entry.alert.alertId);

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { AlertSchema, StatusCodeSchema } from './alert.ts';
-import { DOWN_REASONS, FAULT_REASONS } from './check-result.ts';
+import { AlertSchema } from './alert.ts';
+import { DOWN_REASONS, FAULT_REASONS, StatusCodeSchema } from './check-result.ts';
 import { boundedText, wholeNumber } from './schema-parts.ts';
 import { withoutUndefined } from './values.ts';
 
@@ -33,13 +33,22 @@ const OutageSchema = v.object({
 
 /**
  * The monitor cannot judge the site: its name resolves only to blocked addresses, or its checks keep ending
- * in checker faults. Shown as UNCHECKED beside the last known status, which it does not change.
+ * in checker faults. UNCHECKED (shown beside the last known status, which it does not change) once the fault
+ * is certain: a blocked address at once, a checker fault once UNCHECKED_AFTER_FAULTS scheduled checks in a row
+ * ended in it after all their attempts (a passing incident of our own is no news for the owner).
  */
 const CheckFaultSchema = v.object({
   sinceMs: wholeNumber,
   reason: v.picklist(FAULT_REASONS),
   detail: boundedText,
+  /** Checks in a row that ended in this fault (counted up to UNCHECKED_AFTER_FAULTS). */
+  faults: v.optional(wholeNumber, 1),
+  /** The owner was told (not yet when it began inside a maintenance window). */
+  isAnnounced: v.optional(v.boolean(), false),
 });
+
+/** Checks in a row ending in a checker fault (each after all its attempts) before a site is UNCHECKED. */
+export const UNCHECKED_AFTER_FAULTS = 3;
 
 /**
  * The mutable half of a site item. `version` increments on every write (optimistic concurrency). The one
@@ -142,7 +151,11 @@ export const confirmedStatusOf = (status: SiteStatus): ConfirmedStatus => {
 export type ShownStatus = SiteStatus | 'UNCHECKED';
 
 export const shownStatusOf = (state: SiteState): ShownStatus =>
-  state.checkFault === undefined ? state.status : 'UNCHECKED';
+  state.checkFault !== undefined && isUnchecked(state.checkFault) ? 'UNCHECKED' : state.status;
+
+/** Whether a recorded fault makes the site UNCHECKED yet. */
+export const isUnchecked = (fault: Pick<CheckFault, 'reason' | 'faults'>): boolean =>
+  fault.reason === 'blocked-address' || fault.faults >= UNCHECKED_AFTER_FAULTS;
 
 export class SiteStateError extends Error {
   override name = 'SiteStateError';

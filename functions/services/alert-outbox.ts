@@ -3,7 +3,7 @@ import type { Logger } from '../adapters/logger.ts';
 import type { SiteStore } from '../adapters/site-store.ts';
 import type { Alert } from '../domain/alert.ts';
 import { type AlertGroup, describeGroup, groupAlerts, MIN_GROUP_SIZE } from '../domain/alert-group.ts';
-import { pendingAlertsOf } from '../domain/outbox.ts';
+import { isStatusAlert, pendingAlertsOf } from '../domain/outbox.ts';
 import { ALERT_CLAIM_MS, type OutboxEntry, type SiteState } from '../domain/site-state.ts';
 
 /**
@@ -20,6 +20,13 @@ export interface AlertOutboxDeps {
   readonly publisher: Pick<AlertPublisher, 'publish'> & Partial<Pick<AlertPublisher, 'publishGroup'>>;
   readonly log: Logger;
   readonly nowMs: () => number;
+}
+
+/** How a site's outbox flush went: everything not held went out, and which accepted alerts are not cleared. */
+export interface FlushOutcome {
+  readonly isSent: boolean;
+  /** Accepted by SNS but still in the outbox: the retry clears them and must never send them again. */
+  readonly uncleared: readonly string[];
 }
 
 /** Seconds after which an alert whose publish failed can be claimed again: its claim has lapsed by then. */
@@ -63,40 +70,66 @@ export class AlertOutbox<Ref> {
   /**
    * Publishes what waits in a site's outbox: the alerts `committed` just now (this invocation holds their
    * claims) and any whose claim lapsed. DOWN alerts just committed are held for `publishHeld` instead, on behalf
-   * of `ref`. True when every alert not held went out.
+   * of `ref`. Alerts in `alreadySent` (SNS accepted them on an earlier try) are only cleared. A status alert
+   * waits while an older one of the site is claimed by another publisher, so that nobody reads UP before the
+   * DOWN it ends.
    */
   async flush(
     siteId: string,
     state: SiteState,
     committed: readonly Alert[],
     ref: Ref | undefined,
-  ): Promise<boolean> {
-    let allSent = true;
+    alreadySent: readonly string[] = [],
+  ): Promise<FlushOutcome> {
+    let isSent = true;
+    const uncleared: string[] = [];
+    let isStatusBehind = false;
     for (const entry of pendingAlertsOf(state)) {
+      const { alert } = entry;
       const nowMs = this.deps.nowMs();
-      const isOurs = committed.some((alert) => alert.alertId === entry.alert.alertId);
-      if (isOurs && entry.alert.event === 'DOWN' && ref !== undefined) {
+      if (alreadySent.includes(alert.alertId)) {
+        if (!(await this.#clear(siteId, alert.alertId))) {
+          uncleared.push(alert.alertId);
+          isSent = false;
+        }
+        continue;
+      }
+      // Ours while the claim we committed it with holds; once lapsed it is anybody's, to be claimed again.
+      const isOurs = entry.claimedUntilMs > nowMs && committed.some((mine) => mine.alertId === alert.alertId);
+      const isClaimedElsewhere = !isOurs && entry.claimedUntilMs > nowMs;
+      if (isStatusAlert(alert) && (isStatusBehind || isClaimedElsewhere)) {
+        // An older status alert is on its way through someone else: this one follows it, on a retry.
+        if (isStatusBehind) isSent = false;
+        isStatusBehind = true;
+        continue;
+      }
+      if (isOurs && alert.event === 'DOWN' && ref !== undefined) {
         this.#held.push({ ref, siteId, entry });
         continue;
       }
-      if (!isOurs && entry.claimedUntilMs > nowMs) continue;
+      if (isClaimedElsewhere) continue;
       if (!isOurs && !(await this.deps.store.claimAlert(siteId, entry, nowMs + ALERT_CLAIM_MS))) continue;
-      if (!(await this.#publishOne(siteId, entry.alert))) allSent = false;
+      if (!(await this.#send(siteId, alert))) isSent = false;
+      else if (!(await this.#clear(siteId, alert.alertId))) {
+        uncleared.push(alert.alertId);
+        isSent = false;
+      }
     }
-    return allSent;
+    return { isSent, uncleared };
   }
 
   /**
    * Sends the held DOWN alerts: grouped where `groupAlerts` finds groups, alone otherwise. Never throws.
-   * @returns the refs whose alerts did not go out (they stay in their outboxes).
+   * @returns the refs whose alerts did not all go out (they stay in their outboxes), each with the ids of those
+   * SNS accepted but that could not be cleared (a retry clears them and never sends them again).
    */
-  async publishHeld(): Promise<Set<Ref>> {
-    const failed = new Set<Ref>();
+  async publishHeld(): Promise<Map<Ref, string[]>> {
+    const failed = new Map<Ref, string[]>();
     const nowMs = this.deps.nowMs();
     // A claim about to lapse could be taken over by another publisher: leave that alert to the outbox.
     const usable = this.#held.filter((held) => {
       if (held.entry.claimedUntilMs - nowMs >= CLAIM_MARGIN_MS) return true;
-      failed.add(held.ref);
+      failed.set(held.ref, failed.get(held.ref) ?? []);
       this.deps.log.warn('alert held too long: left in the outbox for a retry', {
         siteId: held.siteId,
         alertId: held.entry.alert.alertId,
@@ -105,27 +138,40 @@ export class AlertOutbox<Ref> {
     });
     const heldById = new Map(usable.map((held) => [held.entry.alert.alertId, held]));
     const minGroupSize = this.deps.publisher.publishGroup ? this.minGroupSize : Number.POSITIVE_INFINITY;
-    const { groups, singles } = groupAlerts(
-      usable.map((held) => held.entry.alert),
+    // An alert that carries a summary of missed alerts goes alone: a group message has no room to tell it.
+    const { groups, singles: groupSingles } = groupAlerts(
+      usable.filter((held) => held.entry.alert.missed === undefined).map((held) => held.entry.alert),
       minGroupSize,
     );
+    const singles = [
+      ...groupSingles,
+      ...usable.filter((held) => held.entry.alert.missed !== undefined).map((held) => held.entry.alert),
+    ];
     const membersOf = (alerts: readonly Alert[]) =>
       alerts.flatMap((alert) => heldById.get(alert.alertId) ?? []);
     await Promise.all([
       ...groups.map((group) => this.#publishGroup(group, membersOf(group.alerts), failed)),
       ...membersOf(singles).map(async (held) => {
         if (await this.#send(held.siteId, held.entry.alert)) await this.#clearPublished(held, failed);
-        else failed.add(held.ref);
+        else failed.set(held.ref, failed.get(held.ref) ?? []);
       }),
     ]);
     return failed;
   }
 
-  /** Publishes one alert and clears it from the outbox. False when SNS refused it (it stays in the outbox). */
-  async #publishOne(siteId: string, alert: Alert): Promise<boolean> {
-    if (!(await this.#send(siteId, alert))) return false;
-    await this.deps.store.clearAlert(siteId, alert.alertId);
-    return true;
+  /** Clears an alert SNS has accepted; false (logged) when that failed (a retry clears it, never sends it). */
+  async #clear(siteId: string, alertId: string): Promise<boolean> {
+    try {
+      await this.deps.store.clearAlert(siteId, alertId);
+      return true;
+    } catch (error) {
+      this.deps.log.error('alert published but not cleared: its task comes back to clear it', {
+        siteId,
+        alertId,
+        error: (error as Error).message,
+      });
+      return false;
+    }
   }
 
   /** Publishes one alert; false (logged) when SNS did not accept it, which leaves it in its outbox. */
@@ -152,13 +198,13 @@ export class AlertOutbox<Ref> {
   async #publishGroup(
     group: AlertGroup,
     members: readonly HeldAlert<Ref>[],
-    failed: Set<Ref>,
+    failed: Map<Ref, string[]>,
   ): Promise<void> {
     const alertIds = members.map((held) => held.entry.alert.alertId);
     try {
       await this.deps.publisher.publishGroup?.(group);
     } catch (error) {
-      for (const held of members) failed.add(held.ref);
+      for (const held of members) failed.set(held.ref, failed.get(held.ref) ?? []);
       this.deps.log.error(
         'grouped alert not published: its alerts stay in their outboxes and will be retried',
         {
@@ -175,17 +221,10 @@ export class AlertOutbox<Ref> {
     await Promise.all(members.map((held) => this.#clearPublished(held, failed)));
   }
 
-  /** SNS has the alert: take it out of its outbox; if that fails, its ref is retried to try again. */
-  async #clearPublished(held: HeldAlert<Ref>, failed: Set<Ref>): Promise<void> {
-    try {
-      await this.deps.store.clearAlert(held.siteId, held.entry.alert.alertId);
-    } catch (error) {
-      failed.add(held.ref);
-      this.deps.log.error('alert published but not cleared: will be retried', {
-        siteId: held.siteId,
-        alertId: held.entry.alert.alertId,
-        error: (error as Error).message,
-      });
-    }
+  /** SNS has the alert: take it out of its outbox; if that fails, its ref comes back to clear it (only). */
+  async #clearPublished(held: HeldAlert<Ref>, failed: Map<Ref, string[]>): Promise<void> {
+    const { alertId } = held.entry.alert;
+    if (!(await this.#clear(held.siteId, alertId)))
+      failed.set(held.ref, [...(failed.get(held.ref) ?? []), alertId]);
   }
 }

@@ -6,9 +6,16 @@ import type { SiteRecord, SiteStore } from '../adapters/site-store.ts';
 import type { Alert } from '../domain/alert.ts';
 import { MIN_GROUP_SIZE } from '../domain/alert-group.ts';
 import { decideTransition, decideUnchecked } from '../domain/alert-policy.ts';
-import { type CheckTask, MAX_TASK_ATTEMPTS, parseCheckMessage, snapshotOf } from '../domain/check-message.ts';
+import {
+  type CarriedCheck,
+  type CheckTask,
+  MAX_TASK_ATTEMPTS,
+  parseCheckMessage,
+  snapshotOf,
+} from '../domain/check-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
+import { isUnchecked, type SiteState } from '../domain/site-state.ts';
 import { parseStatusRanges } from '../domain/status-range.ts';
 import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
 import { createStartLimiter } from './start-limiter.ts';
@@ -68,16 +75,23 @@ export interface BatchReport {
   readonly alertGroupsPublished: number;
 }
 
-/** How one task ended: done, or to be tried again on its own after `delaySeconds`. */
+/** How one task ended: done, or to be tried again on its own after `delaySeconds` (carrying its check, if done). */
 type TaskOutcome =
-  | { readonly kind: 'done'; readonly verdict: CheckResult['kind']; readonly isNewlyUnchecked?: boolean }
-  | { readonly kind: 'retry'; readonly verdict: CheckResult['kind']; readonly delaySeconds: number };
+  | { readonly kind: 'done'; readonly verdict: CheckResult['kind'] }
+  | {
+      readonly kind: 'retry';
+      readonly verdict: CheckResult['kind'];
+      readonly delaySeconds: number;
+      readonly carried?: CarriedCheck;
+    };
 
 /** A task as the invocation tracks it: which message brought it (that message answers if it cannot be sent on). */
 interface TaskRun {
   readonly messageId: string;
   readonly task: CheckTask;
   outcome?: TaskOutcome;
+  /** What a retry of this task would carry, once its check is done (a held alert may still fail). */
+  carried?: CarriedCheck;
 }
 
 // Commit attempts per check: each conflict means another writer moved the state, so re-read and re-decide.
@@ -146,16 +160,29 @@ export async function processCheckBatch(
   } finally {
     clearTimeout(pacing);
   }
-  // Held DOWN alerts SNS refused stay in their outboxes: their tasks come back once the claims lapse.
-  for (const taskRun of await outbox.publishHeld()) {
+  // What must go back to the queue is sent before the held DOWN alerts are published: a hung SNS call at the end
+  // must not leave the queue no time (that would bring whole messages back).
+  outgoing.push(...run.rechecks, ...retriesOf(runs, deps.log));
+  const unsent = await sendBack(outgoing, deps);
+  // Held DOWN alerts SNS refused stay in their outboxes: their tasks come back once the claims lapse; alerts SNS
+  // accepted but that could not be cleared come back to be cleared, sooner.
+  const heldFailures = await outbox.publishHeld();
+  for (const [taskRun, uncleared] of heldFailures) {
     taskRun.outcome = {
       kind: 'retry',
       verdict: taskRun.outcome?.verdict ?? 'down',
-      delaySeconds: CLAIM_LAPSE_SECONDS,
+      delaySeconds: uncleared.length > 0 ? FAULT_RETRY_SECONDS : CLAIM_LAPSE_SECONDS,
+      ...(taskRun.carried === undefined
+        ? {}
+        : {
+            carried: {
+              ...taskRun.carried,
+              sentAlertIds: [...new Set([...taskRun.carried.sentAlertIds, ...uncleared])],
+            },
+          }),
     };
   }
-  outgoing.push(...run.rechecks, ...retriesOf(runs, deps.log));
-  const unsent = await sendBack(outgoing, deps);
+  unsent.push(...(await sendBack(retriesOf([...heldFailures.keys()], deps.log), deps)));
   const outcomes = runs.flatMap((taskRun) => (taskRun.outcome ? [taskRun.outcome] : []));
   const report: BatchReport = {
     failedMessageIds: [...new Set([...malformed, ...unsent])],
@@ -165,7 +192,7 @@ export async function processCheckBatch(
     malformedMessages: malformed.length,
     invalidTasks,
     tasksRetried: outcomes.filter((o) => o.kind === 'retry').length,
-    sitesUnchecked: outcomes.filter((o) => o.kind === 'done' && o.isNewlyUnchecked === true).length,
+    sitesUnchecked: run.sitesUnchecked,
     alertsPublished: outbox.published,
     alertGroupsPublished: outbox.groupsPublished,
   };
@@ -219,12 +246,17 @@ function retriesOf(runs: readonly TaskRun[], log: Logger): Outgoing[] {
       });
       return [];
     }
-    return [{ messageId, body: { ...task, attempt }, delaySeconds: outcome.delaySeconds, site: task.site }];
+    const { carried: _before, ...rest } = task;
+    const body: CheckTask =
+      outcome.carried === undefined ? { ...rest, attempt } : { ...rest, attempt, carried: outcome.carried };
+    return [{ messageId, body, delaySeconds: outcome.delaySeconds, site: task.site }];
   });
 }
 
 class CheckRun {
   readonly rechecks: Outgoing[] = [];
+  /** Sites this invocation made UNCHECKED (their owners were just told). */
+  sitesUnchecked = 0;
 
   constructor(
     private readonly deps: CheckerDeps,
@@ -232,47 +264,48 @@ class CheckRun {
     private readonly outbox: AlertOutbox<TaskRun>,
   ) {}
 
-  /** Runs one check end to end. Never throws: anything unexpected sends only this task back. */
+  /**
+   * Runs one check end to end. Never throws: anything unexpected sends only this task back. A task that comes
+   * back carrying its check finishes it (no second probe).
+   */
   async runTask(taskRun: TaskRun): Promise<TaskOutcome> {
     const { task } = taskRun;
-    let verdict: CheckResult['kind'] = 'fault';
+    const isLastAttempt = (task.attempt ?? 1) >= MAX_TASK_ATTEMPTS;
+    let result: CheckResult | undefined = task.carried?.result;
     try {
-      const result = await this.probe(task);
-      if (!result) return { kind: 'retry', verdict, delaySeconds: 0 };
-      verdict = result.kind;
-      if (result.kind !== 'fault') return this.#afterApply(verdict, await this.apply(taskRun, result));
-      this.deps.log.warn('check not completed', {
-        siteId: task.site.siteId,
-        url: redactUrl(task.site.url),
-        reason: result.reason,
-        detail: result.detail,
-        attempt: task.attempt ?? 1,
-      });
-      // A blocked address will be blocked again, and a fault that outlived every attempt will not pass by itself:
-      // the site is UNCHECKED, and its owner is told once.
-      const isFinal = result.reason === 'blocked-address' || (task.attempt ?? 1) >= MAX_TASK_ATTEMPTS;
-      if (!isFinal) return { kind: 'retry', verdict, delaySeconds: FAULT_RETRY_SECONDS };
-      const wasUnchecked = task.state.checkFault?.reason === result.reason;
-      const applied = await this.apply(taskRun, result);
-      return applied === 'done'
-        ? { kind: 'done', verdict, isNewlyUnchecked: !wasUnchecked }
-        : this.#afterApply(verdict, applied);
+      result ??= await this.probe(task);
+      if (!result) return { kind: 'retry', verdict: 'fault', delaySeconds: 0 };
+      if (result.kind === 'fault') {
+        this.deps.log.warn('check not completed', {
+          siteId: task.site.siteId,
+          url: redactUrl(task.site.url),
+          reason: result.reason,
+          detail: result.detail,
+          attempt: task.attempt ?? 1,
+        });
+        // A blocked address will be blocked again; any other fault gets every attempt before it counts.
+        if (result.reason !== 'blocked-address' && !isLastAttempt) {
+          return { kind: 'retry', verdict: 'fault', delaySeconds: FAULT_RETRY_SECONDS };
+        }
+      }
+      return await this.apply(taskRun, result, task.carried);
     } catch (error) {
       this.deps.log.error('check result not stored: will be retried', {
         siteId: task.site.siteId,
         error: (error as Error).message,
       });
-      return { kind: 'retry', verdict, delaySeconds: FAULT_RETRY_SECONDS };
+      // An error that outlives every attempt is a fault of ours that does not pass: it is counted like one.
+      if (isLastAttempt && result?.kind !== 'fault') {
+        const fault: CheckResult = {
+          kind: 'fault',
+          reason: 'checker-fault',
+          detail: `check not completed: ${(error as Error).message}`,
+          latencyMs: 0,
+        };
+        return this.apply(taskRun, fault, undefined);
+      }
+      return { kind: 'retry', verdict: result?.kind ?? 'fault', delaySeconds: FAULT_RETRY_SECONDS };
     }
-  }
-
-  #afterApply(
-    verdict: CheckResult['kind'],
-    applied: 'done' | { readonly retryAfterSeconds: number },
-  ): TaskOutcome {
-    return applied === 'done'
-      ? { kind: 'done', verdict }
-      : { kind: 'retry', verdict, delaySeconds: applied.retryAfterSeconds };
   }
 
   /** Probes the site within what is left of the invocation; undefined when there is no time left to try. */
@@ -295,80 +328,150 @@ class CheckRun {
     return this.deps.probe.check(target, AbortSignal.timeout(remainingMs));
   }
 
-  /** Commits the transition (if any), sends the alerts, holds the re-check. Says when to retry, if it must. */
+  /**
+   * Commits the transition (if any), sends the alerts, holds the re-check. When it cannot finish, the task comes
+   * back carrying this check: its verdict, its commit token and the alerts SNS already has.
+   */
   private async apply(
     taskRun: TaskRun,
     result: CheckResult,
-  ): Promise<'done' | { readonly retryAfterSeconds: number }> {
+    before: CarriedCheck | undefined,
+  ): Promise<TaskOutcome> {
     const { task } = taskRun;
+    // Tells this check's own write from a duplicate delivery's when an answer is lost (see below); a task that
+    // comes back keeps the token its first try wrote with.
+    const commitToken = before?.commitToken ?? randomBytes(6).toString('hex');
+    const sentAlertIds = before?.sentAlertIds ?? [];
+    taskRun.carried = { result, commitToken, sentAlertIds };
+    const retry = (delaySeconds: number, uncleared: readonly string[] = []): TaskOutcome => ({
+      kind: 'retry',
+      verdict: result.kind,
+      delaySeconds,
+      carried: { result, commitToken, sentAlertIds: [...new Set([...sentAlertIds, ...uncleared])] },
+    });
+    try {
+      const applied = await this.#commit(task, result, commitToken);
+      if (applied.kind === 'contended') return retry(0);
+      const { record, committedAlerts, recheckAfterSeconds } = applied;
+      const flushed = await this.outbox.flush(
+        record.config.siteId,
+        record.state,
+        committedAlerts,
+        applied.kind === 'current' ? taskRun : undefined,
+        sentAlertIds,
+      );
+      if (recheckAfterSeconds !== undefined && applied.kind === 'current') {
+        // One id per check, whoever sends it: duplicates of a re-check are recognised like any check.
+        const recheck: CheckTask = {
+          checkId: `${task.checkId}:r`,
+          site: record.config,
+          state: snapshotOf(record.state),
+        };
+        this.rechecks.push({
+          messageId: taskRun.messageId,
+          body: recheck,
+          delaySeconds: recheckAfterSeconds,
+          site: record.config,
+        });
+      }
+      if (!flushed.isSent) {
+        // Accepted but not cleared: cleared soon; refused or waiting for an older alert: once claims lapse.
+        return retry(
+          flushed.uncleared.length > 0 ? FAULT_RETRY_SECONDS : CLAIM_LAPSE_SECONDS,
+          flushed.uncleared,
+        );
+      }
+      return { kind: 'done', verdict: result.kind };
+    } catch (error) {
+      // A write may have landed before its answer was lost: the retry recognises it by the token.
+      this.deps.log.error('check result not stored: will be retried', {
+        siteId: task.site.siteId,
+        error: (error as Error).message,
+      });
+      return retry(FAULT_RETRY_SECONDS);
+    }
+  }
+
+  /**
+   * Commits this check's transition with a version condition, re-reading and re-deciding on conflicts.
+   * `current`: the site as it now stands, with what this check committed. `stale`: the site was paused or pointed
+   * elsewhere meanwhile (nothing of this check applies, but its outbox is still sent). `contended`: too many
+   * concurrent writers.
+   */
+  async #commit(task: CheckTask, result: CheckResult, commitToken: string): Promise<CommitOutcome> {
     const decide = (record: SiteRecord) =>
       result.kind === 'fault'
         ? decideUnchecked(record.config, record.state, result, task.checkId, this.deps.nowMs())
         : decideTransition(record.config, record.state, result, task.checkId, this.deps.nowMs());
     let record: SiteRecord = { config: task.site, state: task.state };
-    let committedAlerts: readonly Alert[] = [];
-    let recheckAfterSeconds: number | undefined;
-    // Tells this processing's own write from a duplicate delivery's when an answer is lost (see below).
-    const commitToken = randomBytes(6).toString('hex');
     for (let attempt = 1; ; attempt++) {
       const decision = decide(record);
-      if (!decision.next) break;
+      if (!decision.next) return { kind: 'current', record, committedAlerts: [] };
       const next = { ...decision.next, commitToken };
       const outcome = await this.deps.store.commitState(record.config.siteId, record.state.version, next);
       if (outcome === 'committed') {
-        record = { config: record.config, state: next };
-        committedAlerts = decision.alerts;
-        recheckAfterSeconds = decision.recheckAfterSeconds;
-        this.deps.log.info('state committed', {
-          siteId: record.config.siteId,
-          status: next.status,
-          version: next.version,
-          ...(next.checkFault ? { unchecked: next.checkFault.reason } : {}),
-          ...(decision.alerts.length > 0 ? { alerts: decision.alerts.map((alert) => alert.event) } : {}),
-        });
-        break;
+        this.#logCommit(record.config.siteId, record.state, next, decision.alerts);
+        return {
+          kind: 'current',
+          record: { config: record.config, state: next },
+          committedAlerts: decision.alerts,
+          ...(decision.recheckAfterSeconds === undefined
+            ? {}
+            : { recheckAfterSeconds: decision.recheckAfterSeconds }),
+        };
       }
       if (attempt >= MAX_COMMIT_ATTEMPTS) {
         this.deps.log.warn('state not committed: too many concurrent writers', {
           siteId: record.config.siteId,
         });
-        return { retryAfterSeconds: 0 };
+        return { kind: 'contended' };
       }
       const fresh = await this.deps.store.getSite(record.config.siteId);
-      if (!fresh) return 'done';
+      if (!fresh) return { kind: 'stale', record, committedAlerts: [] };
       // Paused or pointed elsewhere while we checked: this result no longer applies, but alerts committed
       // before that still go out (the fan-out skips paused sites, so nobody else would send them).
       if (!fresh.config.enabled || fresh.config.url !== task.site.url) {
-        const isSent = await this.outbox.flush(fresh.config.siteId, fresh.state, [], undefined);
-        return isSent ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
+        return { kind: 'stale', record: fresh, committedAlerts: [] };
       }
       record = fresh;
-      // This check is already stored. Our own write, whose answer was lost (the SDK's retry then failed the version
-      // check): the transition is ours, with its claims and its re-check, and goes on as committed. A duplicate
-      // delivery's write: that processing sends its alerts and re-check (or its message comes back), and the
-      // outbox below still sends whatever claim has lapsed.
+      // This check is already stored. Our own write, whose answer was lost (the SDK's retry failed the version
+      // check, or this task came back after an error): the transition is ours, with its claims. A duplicate
+      // delivery's write: that processing sends its alerts (or its task comes back to), and the outbox still sends
+      // whatever claim lapses. Either way the re-check goes (again): its id makes copies harmless, and a copy
+      // whose processing lost its own send would otherwise leave the site unconfirmed.
       if (fresh.state.lastCheckId === task.checkId) {
-        if (fresh.state.commitToken === commitToken) {
-          committedAlerts = decision.alerts;
-          recheckAfterSeconds = decision.recheckAfterSeconds;
-        }
-        break;
+        const isOurs = fresh.state.commitToken === commitToken;
+        return {
+          kind: 'current',
+          record: fresh,
+          committedAlerts: isOurs ? decision.alerts : [],
+          ...(decision.recheckAfterSeconds === undefined
+            ? {}
+            : { recheckAfterSeconds: decision.recheckAfterSeconds }),
+        };
       }
     }
-    const isSent = await this.outbox.flush(record.config.siteId, record.state, committedAlerts, taskRun);
-    if (recheckAfterSeconds !== undefined) {
-      const recheck: CheckTask = {
-        checkId: `r${record.state.version}`,
-        site: record.config,
-        state: snapshotOf(record.state),
-      };
-      this.rechecks.push({
-        messageId: taskRun.messageId,
-        body: recheck,
-        delaySeconds: recheckAfterSeconds,
-        site: record.config,
-      });
-    }
-    return isSent ? 'done' : { retryAfterSeconds: CLAIM_LAPSE_SECONDS };
+  }
+
+  #logCommit(siteId: string, prev: SiteState, next: SiteState, alerts: readonly Alert[]): void {
+    const wasUnchecked = prev.checkFault !== undefined && isUnchecked(prev.checkFault);
+    if (next.checkFault !== undefined && isUnchecked(next.checkFault) && !wasUnchecked) this.sitesUnchecked++;
+    this.deps.log.info('state committed', {
+      siteId,
+      status: next.status,
+      version: next.version,
+      ...(next.checkFault ? { fault: next.checkFault.reason, faults: next.checkFault.faults } : {}),
+      ...(alerts.length > 0 ? { alerts: alerts.map((alert) => alert.event) } : {}),
+    });
   }
 }
+
+/** How committing one check went (see CheckRun#commit). */
+type CommitOutcome =
+  | {
+      readonly kind: 'current' | 'stale';
+      readonly record: SiteRecord;
+      readonly committedAlerts: readonly Alert[];
+      readonly recheckAfterSeconds?: number;
+    }
+  | { readonly kind: 'contended' };

@@ -131,6 +131,31 @@ describe('SiteStore against the DynamoDB emulator', () => {
     expect((await store.getSite('example'))?.state).toEqual(up);
   });
 
+  it('keeps the stored last check when a state decided from a snapshot (which leaves it out) commits', async () => {
+    // Prepare: an UP check is stored; the next commit was decided from a message's snapshot
+    await store.putSiteConfig(aSite());
+    const lastCheck = { atMs: 1_000, up: true, status: 200, latencyMs: 12 };
+    await store.commitState('example', 1, { ...INITIAL_STATE, status: 'UP', version: 2, lastCheck });
+    const fromSnapshot: SiteState = {
+      ...INITIAL_STATE,
+      status: 'UP',
+      version: 3,
+      checkFault: {
+        sinceMs: 2_000,
+        reason: 'blocked-address',
+        detail: 'blocked',
+        faults: 1,
+        isAnnounced: true,
+      },
+    };
+
+    // Act
+    await store.commitState('example', 2, fromSnapshot);
+
+    // Assess
+    expect((await store.getSite('example'))?.state).toEqual({ ...fromSnapshot, lastCheck });
+  });
+
   it('does not resurrect a deleted site when a late checker commits', async () => {
     // Prepare
     await store.putSiteConfig(aSite());

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/domain/alert.ts';
-import { decideTransition } from '../../functions/domain/alert-policy.ts';
+import { decideTransition, decideUnchecked } from '../../functions/domain/alert-policy.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 import type { SiteConfig } from '../../functions/domain/site.ts';
 import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state.ts';
+import type { FaultResult } from '../../functions/domain/transition.ts';
 import { aSite, downResult, T0, upResult } from './fixtures.ts';
 
 const MINUTE = 60_000;
@@ -288,5 +289,105 @@ describe('decideTransition: maintenance windows', () => {
     // Assess
     expect(outcome.writes).toBe(2);
     expect(outcome.events).toBe('');
+  });
+});
+
+describe('decideUnchecked', () => {
+  const fault = (
+    reason: 'checker-fault' | 'blocked-address',
+    detail = 'check failed: boom',
+  ): FaultResult => ({
+    kind: 'fault',
+    reason,
+    detail,
+    latencyMs: 0,
+  });
+
+  /** Applies faults one scheduled check a minute, as the checker does once a task's attempts are spent. */
+  function runFaults(site: SiteConfig, faults: readonly FaultResult[], start: SiteState = UP) {
+    let state = start;
+    const alerts: Alert[] = [];
+    let writes = 0;
+    faults.forEach((result, i) => {
+      const decision = decideUnchecked(site, state, result, `m${i}`, T0 + (i + 1) * MINUTE);
+      if (decision.next) {
+        state = { ...decision.next, pendingAlerts: undefined };
+        writes++;
+      }
+      alerts.push(...decision.alerts);
+    });
+    return { state, alerts, writes };
+  }
+
+  it('counts checker faults and tells the owner once, at the third scheduled check in a row; then writes nothing', () => {
+    // Act
+    const outcome = runFaults(
+      aSite(),
+      Array.from({ length: 6 }, () => fault('checker-fault')),
+    );
+
+    // Assess
+    expect(outcome.alerts.map((alert) => [alert.event, alert.reason, (alert.atMs - T0) / MINUTE])).toEqual([
+      ['UNCHECKED', 'checker-fault', 3],
+    ]);
+    expect(outcome.writes).toBe(3);
+    expect(outcome.state).toMatchObject({
+      status: 'UP',
+      checkFault: { faults: 3, isAnnounced: true, sinceMs: T0 + MINUTE },
+    });
+  });
+
+  it('tells a blocked address at once, naming it', () => {
+    // Act
+    const outcome = runFaults(aSite(), [fault('blocked-address', 'blocked connection to shop at 10.0.0.5')]);
+
+    // Assess
+    expect(outcome.alerts.map((alert) => [alert.event, alert.detail])).toEqual([
+      ['UNCHECKED', 'blocked connection to shop at 10.0.0.5'],
+    ]);
+  });
+
+  it('keeps the status and the last check as they were, and a verdict clears the mark', () => {
+    // Prepare
+    const faulted = runFaults(aSite(), [fault('blocked-address')]).state;
+
+    // Act
+    const after = decideTransition(aSite(), faulted, upResult(), 'm9', T0 + 10 * MINUTE);
+
+    // Assess
+    expect(faulted.status).toBe('UP');
+    expect(after.next?.checkFault).toBeUndefined();
+    expect(after.alerts).toEqual([]);
+  });
+
+  it('tells a fault that began inside a maintenance window once the window has ended', () => {
+    // Prepare: a window over the first 30 minutes
+    const site = aSite({
+      maintenance: [
+        { kind: 'once', start: new Date(T0).toISOString(), end: new Date(T0 + 30 * MINUTE).toISOString() },
+      ],
+    });
+
+    // Act: a blocked address every minute for an hour
+    const outcome = runFaults(
+      site,
+      Array.from({ length: 60 }, () => fault('blocked-address')),
+    );
+
+    // Assess
+    expect(outcome.alerts.map((alert) => [alert.event, (alert.atMs - T0) / MINUTE])).toEqual([
+      ['UNCHECKED', 30],
+    ]);
+  });
+
+  it('ignores a redelivered check', () => {
+    // Prepare
+    const faulted = runFaults(aSite(), [fault('checker-fault')]).state;
+
+    // Act
+    const again = decideUnchecked(aSite(), faulted, fault('checker-fault'), 'm0', T0 + 2 * MINUTE);
+
+    // Assess
+    expect(again).toEqual({ alerts: [] });
   });
 });

@@ -122,6 +122,41 @@ describe('addToOutbox', () => {
     expect(onlyReminder.alerts[0]?.missed?.alerts).toBe(1);
   });
 
+  it('never lets UNCHECKED swallow an undelivered DOWN: the owner must still hear that the site is down', () => {
+    // Prepare
+    const down = anAlert('DOWN', T0);
+    const unchecked = anAlert('UNCHECKED', T0 + 5 * MINUTE, { reason: 'blocked-address' });
+
+    // Act
+    const update = addToOutbox(
+      outboxOf({ alert: down, claimedUntilMs: T0 }),
+      [unchecked],
+      T0 + 6 * MINUTE,
+      T0 + 5 * MINUTE,
+    );
+
+    // Assess
+    expect(Object.keys(update.pendingAlerts).sort()).toEqual([down.alertId, unchecked.alertId].sort());
+    expect(update.alerts).toEqual([unchecked]);
+  });
+
+  it('folds certificate warnings only for the same certificate (expiry), never one certificate into another', () => {
+    // Prepare
+    const expiringTomorrow = anAlert('TLS_EXPIRY', T0, { tlsValidToMs: T0 + 86_400_000 });
+    const otherCertificate = anAlert('TLS_EXPIRY', T0 + MINUTE, { tlsValidToMs: T0 + 14 * 86_400_000 });
+
+    // Act
+    const update = addToOutbox(
+      outboxOf({ alert: expiringTomorrow, claimedUntilMs: T0 }),
+      [otherCertificate],
+      T0 + 2 * MINUTE,
+      T0 + MINUTE,
+    );
+
+    // Assess
+    expect(Object.keys(update.pendingAlerts)).toHaveLength(2);
+  });
+
   it('keeps slots apart: a certificate warning does not absorb a DOWN', () => {
     // Prepare
     const down = anAlert('DOWN', T0);

@@ -1,4 +1,5 @@
 import type { SiteRecord, SiteStore } from '../../functions/adapters/site-store.ts';
+import { SNAPSHOT_OMITTED_FIELDS } from '../../functions/domain/check-message.ts';
 import type { SiteConfig } from '../../functions/domain/site.ts';
 import type { OutboxEntry, SiteState } from '../../functions/domain/site-state.ts';
 import { INITIAL_STATE } from '../../functions/domain/site-state.ts';
@@ -12,6 +13,10 @@ type CheckerStore = Pick<SiteStore, 'commitState' | 'getSite' | 'claimAlert' | '
 export class InMemorySiteStore implements CheckerStore {
   readonly #items = new Map<string, SiteRecord>();
   writes = 0;
+  /** Commits that are applied and then answered with an error (a lost acknowledgement). */
+  lostCommitAnswers = 0;
+  /** Outbox clears that fail. */
+  clearFailures = 0;
 
   put(config: SiteConfig, state: SiteState = INITIAL_STATE): void {
     this.#items.set(config.siteId, { config, state });
@@ -34,7 +39,17 @@ export class InMemorySiteStore implements CheckerStore {
     const item = this.#items.get(siteId);
     if (!item || item.state.version !== expectedVersion) return 'conflict';
     this.writes++;
-    this.#items.set(siteId, { config: item.config, state: next });
+    // As SiteStore: fields a snapshot leaves out are kept when the next state has none.
+    const kept = Object.fromEntries(
+      SNAPSHOT_OMITTED_FIELDS.filter(
+        (field) => next[field] === undefined && item.state[field] !== undefined,
+      ).map((field) => [field, item.state[field]]),
+    );
+    this.#items.set(siteId, { config: item.config, state: { ...next, ...kept } });
+    if (this.lostCommitAnswers > 0) {
+      this.lostCommitAnswers--;
+      throw new Error('InternalServerError: the write was applied, its answer lost');
+    }
     return 'committed';
   }
 
@@ -57,6 +72,10 @@ export class InMemorySiteStore implements CheckerStore {
 
   async clearAlert(siteId: string, alertId: string): Promise<void> {
     await Promise.resolve();
+    if (this.clearFailures > 0) {
+      this.clearFailures--;
+      throw new Error('InternalServerError: clear failed');
+    }
     const item = this.#items.get(siteId);
     if (!item?.state.pendingAlerts?.[alertId]) return;
     this.writes++;

@@ -260,6 +260,8 @@ describe('status', () => {
         sinceMs: NOW_MS - 120_000,
         reason: 'blocked-address',
         detail: 'blocked connection to drifted.example at 10.0.0.5: not an allowed (public) address',
+        faults: 1,
+        isAnnounced: true,
       },
     });
 
