@@ -102,7 +102,7 @@ export function createHostResolver(options: HostResolverOptions = {}): HostResol
       const entry = cache.get(name);
       if (entry?.answer !== answer) return outcome.resolution;
       // A failure is not kept: the next check asks again. An answer lives for its TTL, within bounds.
-      if (outcome.resolution.kind === 'failed') cache.delete(name);
+      if (outcome.resolution.kind === 'failed' || outcome.ttlMs <= 0) cache.delete(name);
       else cache.set(name, { answer, expiresAtMs: nowMs() + Math.min(outcome.ttlMs, maxCacheMs) });
       return outcome.resolution;
     });
@@ -138,21 +138,24 @@ type FamilyAnswer =
   | { readonly kind: 'resolved'; readonly addresses: readonly ResolvedAddress[]; readonly ttlMs: number }
   | { readonly kind: 'failed'; readonly failure: ResolutionFailure; readonly code: string };
 
-/** A and AAAA at once; once one family has addresses, the other gets RESOLUTION_DELAY_MS more. */
+/**
+ * A and AAAA at once. Once A has addresses, AAAA gets RESOLUTION_DELAY_MS more (RFC 8305); A is always waited
+ * for, since the checker connects over IPv4 first (Lambda functions outside a dual-stack VPC have no IPv6).
+ * An answer that lacks A because A failed for now (timed out, SERVFAIL) is used but not kept.
+ */
 async function queryBothFamilies(resolver: dns.Resolver, name: string): Promise<Outcome> {
-  const v4 = queryFamily(resolver, name, 4);
   const v6 = queryFamily(resolver, name, 6);
-  const first = await Promise.race([v4, v6]);
+  const v4 = await queryFamily(resolver, name, 4);
   const both =
-    first.kind === 'resolved'
+    v4.kind === 'resolved'
       ? await Promise.race([Promise.all([v4, v6]), delay(RESOLUTION_DELAY_MS).then(() => undefined)])
       : await Promise.all([v4, v6]);
-  const answers = both ?? [first];
+  const answers = both ?? [v4];
   const resolved = answers.filter((answer) => answer.kind === 'resolved');
   if (resolved.length > 0) {
-    // IPv4 first: Lambda functions outside a dual-stack VPC have no IPv6 route.
     const addresses = resolved.flatMap((answer) => answer.addresses).sort((a, b) => a.family - b.family);
-    const ttlMs = Math.min(...resolved.map((answer) => answer.ttlMs));
+    const isV4Settled = v4.kind === 'resolved' || v4.failure === 'nodata' || v4.failure === 'nxdomain';
+    const ttlMs = isV4Settled ? Math.min(...resolved.map((answer) => answer.ttlMs)) : 0;
     return { resolution: { kind: 'resolved', addresses }, ttlMs };
   }
   const failures = answers.filter((answer) => answer.kind === 'failed');
@@ -198,6 +201,9 @@ function failureOf(code: string): ResolutionFailure {
       return 'refused';
     case dns.TIMEOUT:
       return 'timeout';
+    case dns.BADNAME:
+      // Not a name DNS can carry (a label over 63 characters): no visitor can reach it either.
+      return 'nxdomain';
     default:
       // ECONNREFUSED (no nameserver listening), ENOMEM, EBADRESP…: nothing the site's DNS did.
       return code === dns.BADRESP || code === dns.FORMERR ? 'servfail' : 'resolver';

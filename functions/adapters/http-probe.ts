@@ -226,8 +226,7 @@ export function createProbe(options: ProbeOptions = {}): Probe {
         const detail = `timed out after ${target.timeoutMs} ms ${describePhase(progress, url, describe())}`;
         return { kind: 'down', reason: 'timeout', detail, latencyMs };
       }
-      const isAnswering = progress.phase === 'waiting' || progress.phase === 'body';
-      return { ...classifyError(error, describe(), isAnswering), latencyMs };
+      return { ...classifyError(error, describe(), progress.phase), latencyMs };
     } finally {
       deadline.dispose();
     }
@@ -239,9 +238,14 @@ export function createProbe(options: ProbeOptions = {}): Probe {
       hopMethod: 'HEAD' | 'GET',
       hopHeaders: Readonly<Record<string, string>>,
     ): Promise<{ readonly response: Dispatcher.ResponseData; readonly certificate?: TlsCertificate }> {
-      const connection = openConnection(addresses, secureContext, (phase) => {
-        progress.phase = phase;
-      });
+      const connection = openConnection(
+        addresses,
+        secureContext,
+        (phase) => {
+          progress.phase = phase;
+        },
+        deadline.remainingMs(),
+      );
       const client = new Client(hopUrl.origin, { connect: connection.connect });
       inFlight.add(client);
       // undici only notices an abort once connected: a host that drops SYNs would hold the request until the

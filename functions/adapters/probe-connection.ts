@@ -21,13 +21,14 @@ export interface Connection {
 /**
  * A connector that connects only to `addresses` (no DNS here: the probe resolved and guarded them), keeps the
  * socket so the deadline can end it while it is still connecting, and reports the phases. Several addresses are
- * tried the Happy Eyeballs way (net's autoSelectFamily). TLS: the host name for SNI and verification, our
+ * tried in turn, IPv4 first (net's autoSelectFamily, each given the time left). TLS: the host name for SNI and verification, our
  * shared context, no session reuse (every check verifies a full handshake), HTTP/1.1 only.
  */
 export function openConnection(
   addresses: readonly ResolvedAddress[],
   secureContext: SecureContext,
   onPhase: (phase: Phase) => void,
+  attemptTimeoutMs: number,
 ): Connection {
   let socket: Socket | undefined;
   let certificate: TlsCertificate | undefined;
@@ -39,6 +40,10 @@ export function openConnection(
       port: Number(port) || (isTls ? 443 : 80),
       lookup,
       autoSelectFamily: true,
+      // Node gives each address 250 ms before it drops it for the next: a far or lossy IPv4 path would then be
+      // abandoned for an IPv6 one that Lambda cannot use. Each address keeps trying until it fails or the
+      // deadline ends; the next one is tried when it fails.
+      autoSelectFamilyAttemptTimeout: Math.max(10, Math.round(attemptTimeoutMs)),
     };
     onPhase('connecting');
     const opened: Socket = isTls

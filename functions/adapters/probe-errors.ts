@@ -1,5 +1,6 @@
 import type { DownReason, FaultReason } from '../domain/check-result.ts';
 import { BLOCKED_ADDRESS_CODE } from './address-guard.ts';
+import type { Phase } from './probe-connection.ts';
 
 type FailureKind =
   | { readonly kind: 'down'; readonly reason: DownReason }
@@ -30,7 +31,9 @@ const TLS_CODES = new Set([
   'PATH_LENGTH_EXCEEDED',
   'EPROTO',
 ]);
-const TLS_CODE_PREFIXES = ['CERT_', 'ERR_TLS_', 'ERR_SSL_', 'UNABLE_TO_'];
+const TLS_CODE_PREFIXES = ['CERT_', 'ERR_TLS_', 'ERR_SSL_', 'ERR_OSSL_', 'UNABLE_TO_'];
+// The checker has no IPv6 route (Lambda outside a dual-stack VPC): only a site reachable over IPv6 alone gets here.
+const NO_IPV6_CODES = new Set(['EAFNOSUPPORT']);
 const PROTOCOL_CODES = new Set([
   'HTTPParserError',
   'UND_ERR_INFO',
@@ -103,17 +106,23 @@ const ERROR_RULES: readonly ErrorRule[] = [
     summary: 'bad HTTP response',
     showsMessage: true,
   },
+  {
+    // Last: when the site also has IPv4 addresses, what they answered decides.
+    matches: (code) => NO_IPV6_CODES.has(code),
+    verdict: { kind: 'fault', reason: 'checker-fault' },
+    summary: 'the checker has no IPv6 route and the site answers only on IPv6',
+  },
 ];
 
 /**
  * Classifies a failed request by the `code` of the error or anything in its `cause`/`errors` chain, never
  * by message or class. Checker-side trouble (out of descriptors or memory, a blocked address) is a `fault`,
- * never the site being down. An error nothing here knows is the site's doing once it has answered
- * (`isAnswering`: the connection is up and the request sent): anything a server sends that breaks the HTTP
- * client (an impossible status that trips an undici assertion, say) is a `protocol` failure, not our fault.
- * `attempt` ("GET https://…") goes into the detail.
+ * never the site being down. An error nothing here knows is the site's doing once the server takes part
+ * (`phase` `tls`, `waiting` or `body`): anything a server sends that breaks TLS or the HTTP client (an impossible
+ * status that trips an undici assertion, say) is `tls` or `protocol`, not our fault. `attempt` ("GET https://…")
+ * goes into the detail.
  */
-export function classifyError(error: unknown, attempt = 'the request', isAnswering = false): ErrorVerdict {
+export function classifyError(error: unknown, attempt = 'the request', phase?: Phase): ErrorVerdict {
   const codes = collectCodes(error);
   if (codes.includes(BLOCKED_ADDRESS_CODE)) {
     return { kind: 'fault', reason: 'blocked-address', detail: `${messageOf(error)} (${attempt})` };
@@ -125,7 +134,10 @@ export function classifyError(error: unknown, attempt = 'the request', isAnsweri
     return { ...rule.verdict, detail: `${summary} (${code}) on ${attempt}` };
   }
   const code = codes[0] ?? 'no code';
-  if (isAnswering) {
+  if (phase === 'tls') {
+    return { kind: 'down', reason: 'tls', detail: `TLS failed: ${messageOf(error)} (${code}) on ${attempt}` };
+  }
+  if (phase === 'waiting' || phase === 'body') {
     const detail = `the response broke the HTTP client: ${messageOf(error)} (${code}) on ${attempt}`;
     return { kind: 'down', reason: 'protocol', detail };
   }

@@ -80,7 +80,10 @@ export class SiteStore {
     if (from.length > 0 && from.length !== segments) {
       throw new RangeError(`scan progress has ${from.length} segment(s), the scan ${segments}`);
     }
-    await Promise.all(
+    // Once one segment fails, the others stop at their next page: a failed sweep must not go on scanning and
+    // sending in the background (in Lambda, into a later invocation that thaws the environment).
+    let hasFailed = false;
+    const outcomes = await Promise.allSettled(
       Array.from({ length: segments }, async (_, segment) => {
         const start = from[segment] ?? 'start';
         if (start === 'done') return;
@@ -91,11 +94,19 @@ export class SiteStore {
           ConsistentRead: false,
           ExclusiveStartKey: start === 'start' ? undefined : start.after,
         });
-        for await (const page of pages) {
-          await onPage(toScanPage(segment, page.Items ?? [], page.LastEvaluatedKey));
+        try {
+          for await (const page of pages) {
+            if (hasFailed) return;
+            await onPage(toScanPage(segment, page.Items ?? [], page.LastEvaluatedKey));
+          }
+        } catch (error) {
+          hasFailed = true;
+          throw error;
         }
       }),
     );
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /** A strongly consistent read: used after a version conflict, when the snapshot is known to be stale. */

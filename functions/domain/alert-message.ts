@@ -172,7 +172,7 @@ function eventViewOf(alert: Alert): AlertView {
               'reach. If that is intended, the site is not reachable from the internet; otherwise its DNS changed.'
             : 'Its checks keep failing on the monitor side (not the site): they are retried every interval, and ' +
               'the monitor operator should look at the checker logs.',
-          'Its last known status stays as it was; you will hear nothing more until checks give a verdict again.',
+          'Its last known status stays as it was; you will hear again when a check changes it.',
         ],
         smsTail: isPrivate ? ' NOT CHECKED: resolves to a private address' : ' NOT CHECKED: checks failing',
       };

@@ -162,28 +162,37 @@ function createEnqueuer(
   );
   // Flushes can overlap (segments scan in parallel); a checkpoint waits until every earlier flush was sent.
   let sentSoFar: Promise<void> = Promise.resolve();
+  // Once a send or a checkpoint failed, the sweep has failed: nothing more is sent (its retry resumes).
+  let failure: unknown;
 
   const flush = (isLast: boolean): Promise<void> => {
+    if (failure !== undefined) return Promise.reject(failure);
     const tasks = waiting.splice(0).sort((a, b) => compareSitesForGrouping(a.site, b.site));
     const covered = [...buffered];
     const bodies = packCheckMessages(tasks, { maxTasks: options.checksPerMessage });
     counts.messages += bodies.length;
     const sending = bodies.length > 0 ? deps.queue.send(bodies) : Promise.resolve();
-    sentSoFar = Promise.all([sentSoFar, sending]).then(async () => {
-      // The last flush is followed by completeSweep: a checkpoint there would be a write nobody reads.
-      if (isLast) return;
-      counts.checkpoints++;
-      if ((await deps.store.saveSweepProgress(lease, covered)) === 'lost') {
-        throw new SweepLeaseLostError(
-          `sweep of minute ${lease.minute}: lease (until ${lease.leaseUntilMs}) taken over by another invocation`,
-        );
-      }
-    });
+    sentSoFar = Promise.all([sentSoFar, sending])
+      .then(async () => {
+        // The last flush is followed by completeSweep: a checkpoint there would be a write nobody reads.
+        if (isLast) return;
+        counts.checkpoints++;
+        if ((await deps.store.saveSweepProgress(lease, covered)) === 'lost') {
+          throw new SweepLeaseLostError(
+            `sweep of minute ${lease.minute}: lease (until ${lease.leaseUntilMs}) taken over by another invocation`,
+          );
+        }
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+        throw error;
+      });
     return sentSoFar;
   };
 
   return {
     async add(page: ScanPage, tasks: readonly CheckTask[]): Promise<void> {
+      if (failure !== undefined) throw failure;
       waiting.push(...tasks);
       buffered[page.segment] = page.next;
       if (waiting.length >= options.checksPerMessage * MESSAGES_PER_FLUSH) await flush(false);

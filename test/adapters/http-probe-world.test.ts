@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createProbe,
@@ -122,6 +123,23 @@ describe('createProbe, through a nameserver', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('waits for the A answer when AAAA comes first, and keeps both (IPv4 first): Lambda has no IPv6', async () => {
+    // Prepare: the A answer 200 ms behind the AAAA one
+    const dns = await useDns();
+    const site = await useSite();
+    dns.set('slow-a.example', { kind: 'answer', a: ['127.0.0.1'], aaaa: ['::2'], aDelayMs: 200 });
+    const probe = useProbe(dns);
+
+    // Act
+    const first = await probe.check(target(`http://slow-a.example:${site.port}/`));
+    const cached = await probe.check(target(`http://slow-a.example:${site.port}/`));
+
+    // Assess: ::2 would not answer; the check connects over IPv4 both times
+    expect(first).toMatchObject({ kind: 'up', status: 200 });
+    expect(cached).toMatchObject({ kind: 'up', status: 200 });
+    expect(dns.queries('slow-a.example')).toBe(2);
   });
 
   it.each([
@@ -262,6 +280,73 @@ describe('createProbe, through a nameserver', () => {
     expect(site.hosts).toEqual([]);
   });
 });
+
+describe('createProbe, against a far host (its first SYN lost, answered on the retransmit a second later)', () => {
+  it('keeps connecting over IPv4 for its deadline, instead of dropping it after 250 ms for an IPv6 address', async () => {
+    // Prepare: a listener that accepts nothing for 700 ms (SYNs dropped), then accepts; the site has IPv4 and
+    // IPv6 addresses, and nothing listens on the IPv6 one (as Lambda, which has no IPv6 route)
+    const far = await startLateListener(700);
+    cleanups.push(() => far.close());
+    const probe = createProbe({
+      allowPrivateTargets: true,
+      resolver: {
+        resolve: async () => ({
+          kind: 'resolved',
+          addresses: [
+            { address: '127.0.0.1', family: 4 },
+            { address: '::1', family: 6 },
+          ],
+        }),
+        close: () => {},
+      },
+    });
+    cleanups.push(() => probe.close());
+
+    // Act
+    const result = await probe.check(
+      target(`http://far.example:${far.port}/`, { timeoutMs: 5_000, method: 'GET' }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(result.latencyMs).toBeGreaterThan(700);
+  });
+});
+
+/**
+ * A server that drops SYNs for `lateMs` (a child process that does not accept, its backlog full), then answers:
+ * the first SYN is lost, the kernel's retransmit after 1 s gets through.
+ */
+async function startLateListener(lateMs: number): Promise<{ port: number; close(): Promise<void> }> {
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const s = require('node:http').createServer((q, r) => r.end('ok'));
+       s.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+         process.stdout.write(s.address().port + '\\n');
+         setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${lateMs}), 50);
+       });
+       setTimeout(() => process.exit(0), 10000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve) =>
+    holder.stdout?.once('data', (data) => resolve(Number(String(data).trim()))),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  // Two connections fill the accept queue of backlog 1 while the holder is blocked.
+  const fillers = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+  for (const filler of fillers) filler.on('error', () => {});
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return {
+    port,
+    close: async () => {
+      for (const filler of fillers) filler.destroy();
+      holder.kill('SIGKILL');
+    },
+  };
+}
 
 describe('createProbe, against a host that drops SYNs', () => {
   it('is DOWN timeout within its deadline, saying the host never answered the connection attempt', async () => {

@@ -112,3 +112,43 @@ describe('classifyError', () => {
     expect(verdict).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
   });
 });
+
+describe('classifyError: by phase and by family', () => {
+  it('makes an error nobody knows the site’s own once its server takes part: tls during the handshake, protocol after', () => {
+    // Prepare
+    const odd = errorWith('ERR_SOMETHING_NEW');
+
+    // Act
+    const verdicts = (['connecting', 'tls', 'waiting', 'body'] as const).map(
+      (phase) =>
+        classifyError(odd, 'GET https://shop.example/', phase).kind +
+        ':' +
+        classifyError(odd, 'x', phase).reason,
+    );
+
+    // Assess
+    expect(verdicts).toEqual(['fault:checker-fault', 'down:tls', 'down:protocol', 'down:protocol']);
+  });
+
+  it('reads OpenSSL decoder errors (ERR_OSSL_*) as tls', () => {
+    // Act
+    const verdict = classifyError(errorWith('ERR_OSSL_ASN1_WRONG_TAG'));
+
+    // Assess
+    expect(verdict).toMatchObject({ kind: 'down', reason: 'tls' });
+  });
+
+  it('blames a missing IPv6 route on the checker, unless the site’s IPv4 addresses said something', () => {
+    // Prepare: Node's Happy Eyeballs gathers every attempt's error
+    const onlyV6 = new AggregateError([errorWith('EAFNOSUPPORT')], 'connect failed');
+    const both = new AggregateError([errorWith('ECONNREFUSED'), errorWith('EAFNOSUPPORT')], 'connect failed');
+
+    // Act
+    const verdicts = [classifyError(onlyV6), classifyError(both)];
+
+    // Assess
+    expect(verdicts[0]).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
+    expect(verdicts[0]?.detail).toContain('no IPv6 route');
+    expect(verdicts[1]).toMatchObject({ kind: 'down', reason: 'refused' });
+  });
+});

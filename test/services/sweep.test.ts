@@ -250,6 +250,33 @@ describe('runSweep', () => {
     expect(store.checkpoints.at(-1)).toEqual(['done', 'done']);
   });
 
+  it('sends nothing more once a send failed, though other segments are still scanning', async () => {
+    // Prepare: two segments of five full pages each; the first send fails
+    const pages = (prefix: string) =>
+      Array.from({ length: 5 }, (_, page) => ({ sites: everyMinute(`${prefix}${page}`, 20) }));
+    const store = new FakeSweepStore([pages('a'), pages('b')]);
+    let sendCalls = 0;
+    const queue = {
+      send: async () => {
+        sendCalls++;
+        if (sendCalls === 1) throw new Error('SQS is unavailable');
+      },
+    };
+
+    // Act
+    const sweep = runSweep(AT, AT, { store, queue, log: quietLog().log }, OPTIONS);
+    await expect(sweep).rejects.toThrow('SQS is unavailable');
+    const sendsWhenFailed = sendCalls;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Assess: flushes already under way when the first failed may finish; no new one starts
+    expect(sendsWhenFailed).toBeLessThanOrEqual(2);
+    expect(sendCalls).toBe(sendsWhenFailed);
+    expect(store.scannedPages.length).toBeLessThan(10);
+    expect(store.checkpoints).toEqual([]);
+    expect(store.completed).toBe(0);
+  });
+
   it('enqueues nothing when another invocation holds the minute or already swept it', async () => {
     // Prepare
     const store = new FakeSweepStore([[{ sites: everyMinute('a', 3) }], []]);

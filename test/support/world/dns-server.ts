@@ -10,6 +10,8 @@ export type DnsBehaviour =
       readonly aaaa?: readonly string[];
       readonly ttlSeconds?: number;
       readonly delayMs?: number;
+      /** Added to A answers only: a resolver whose A lookup is slower (its upstream dropped a packet). */
+      readonly aDelayMs?: number;
     }
   | {
       readonly kind: 'cname';
@@ -120,7 +122,8 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Lo
             const data = Buffer.from(ipaddr.parse(address).toByteArray());
             answers.push(encodeRecord(owner, query.type, ttlSeconds, data));
           }
-          return { isSilent: false, rcode: RCODE_NOERROR, answers, delayMs };
+          const extraMs = query.type === TYPE_A ? (behaviour.aDelayMs ?? 0) : 0;
+          return { isSilent: false, rcode: RCODE_NOERROR, answers, delayMs: delayMs + extraMs };
         }
         case 'cname': {
           const target = encodeName(behaviour.target);
