@@ -439,63 +439,48 @@ describe('fault injection: what users see when things break', () => {
     expect((await stateOf(runtime, 'ack'))?.pendingAlerts ?? {}).toEqual({});
   });
 
+  it('4c. SNS accepted the alert but clearing it from the outbox fails: the task comes back only to clear it', async () => {
+    const row = table.row(
+      '4c. SNS accepts the DOWN alert, then every attempt to clear it from the outbox fails; DynamoDB is back 10 s later (checker core, manual clock)',
+      'One alert: the task comes back carrying the alert id SNS accepted, and only clears it',
+    );
+    const run = await runClearFailure(async (proxy, clock) => {
+      // DynamoDB refuses the clears of the first try only
+      clock.at(UTC_09_00 + MINUTE + 5 * SECOND);
+      proxy.clearRules();
+    });
+    row.observe(
+      `${run.alerts.length} DOWN alert, sent at ${run.sentAt.join(' and ')}; the clear failed ${run.failedClears}× on ` +
+        `the first try, its task came back alone after ${run.retryDelaySeconds} s carrying the accepted alert, and ` +
+        `cleared it; the next checks sent nothing`,
+    );
+    expect(run.alerts.map((alert) => alert.attributes.event)).toEqual(['DOWN']);
+    expect(run.sentAt).toEqual(['09:01:00']);
+    expect(run.pendingAfter).toEqual({});
+  });
+
   // A known limit, kept visible: SNS standard topics do not deduplicate, so an outbox is at-least-once at the
   // publish → clear step. This pins what happens today; it turns red the day the gap is closed.
-  it('4c. known limit: SNS accepted the alert but clearing it from the outbox fails: it is sent once more', async () => {
+  it('4d. known limit: clearing a published alert fails for every attempt of its task (30 s): it is sent once more', async () => {
     const row = table.row(
-      '4c. Known limit: SNS accepts the DOWN alert, then every attempt to clear it from the outbox fails (checker core, manual clock)',
-      'Design: one alert. An outbox in front of SNS (no deduplication) is at-least-once at this step',
+      '4d. Known limit: SNS accepts the DOWN alert, then clearing it fails on every SDK attempt of every try of its task (3 tries, 10 s apart; checker core, manual clock)',
+      'Design: one alert. An outbox in front of SNS (no deduplication) is at-least-once when the clear keeps failing longer than the task retries it',
     );
-    // Prepare: a site that goes DOWN on its first failed check; the outbox clear (REMOVE pendingAlerts.<id>) fails
-    const sites = cleanups.add(await startFakeSites());
-    const runtime = await startRuntime(cleanups, { checkers: 0 });
-    const dynamoProxy = cleanups.add(await startFaultProxy(runtime.endpoints.dynamodbEndpoint));
-    const clock = new ManualClock(UTC_09_00);
-    const queue = new ClockedQueue(clock);
-    const { log } = recordingLogger();
-    const deps: CheckerDeps = {
-      store: siteStoreVia(cleanups, runtime, dynamoProxy.url),
-      probe: cleanups.add(createProbe({ allowPrivateTargets: true })),
-      publisher: publisherVia(cleanups, runtime),
-      queue,
-      log,
-      nowMs: clock.now,
-    };
-    await addSite(runtime, { siteId: 'twice', url: sites.url('twice'), name: 'Twice', failureThreshold: 1 });
-    await sweepAt(clock, runtime.store, queue, log);
-    await deliver(queue, deps);
-    const isOutboxClear = (body: string) => body.includes('"UpdateExpression":"REMOVE #outbox');
-    dynamoProxy.setRule('UpdateItem', (call) =>
-      isOutboxClear(call.body) ? { kind: 'fail', error: dynamoError('InternalServerError', 500) } : FORWARD,
-    );
-
-    // Act: DOWN at 09:01:00, published, not cleared; DynamoDB is healthy again for the next checks
-    sites.set('twice', { kind: 'status', status: 503 });
-    clock.at(UTC_09_00 + MINUTE);
-    await sweepAt(clock, runtime.store, queue, log);
-    const confirmation = await deliver(queue, deps);
-    await waitFor('the DOWN alert', () => alertsFor(runtime, 'twice')[0]);
-    dynamoProxy.clearRules();
-    const sentAt: string[] = [clockTime(clock.nowMs)];
-    for (let minute = 2; minute <= 4; minute++) {
-      clock.at(UTC_09_00 + minute * MINUTE);
-      await sweepAt(clock, runtime.store, queue, log);
-      const { report } = await deliver(queue, deps);
-      if (report.alertsPublished > 0) sentAt.push(clockTime(clock.nowMs));
-    }
-    await settle();
-
-    // Assess
-    const alerts = alertsFor(runtime, 'twice');
+    const run = await runClearFailure(async (proxy, clock, deliverNow) => {
+      // Every try of the task meets the failing clear; DynamoDB is healthy again for the next scheduled check
+      for (let attempt = 2; attempt <= 3; attempt++) {
+        clock.at(UTC_09_00 + MINUTE + (attempt - 1) * 10 * SECOND);
+        await deliverNow();
+      }
+      proxy.clearRules();
+    });
     row.observe(
-      `KNOWN LIMIT: ${alerts.length} DOWN alerts, sent at ${sentAt.join(' and ')} (the second after the 60 s claim ` +
-        `expired); the clear failed ${dynamoProxy.outcomes('UpdateItem').filter((k) => k === 'fail').length}× and ` +
-        `its task was sent back alone (${confirmation.report.tasksRetried}; ${confirmation.report.failedMessageIds.length} messages failed)`,
+      `KNOWN LIMIT: ${run.alerts.length} DOWN alerts, sent at ${run.sentAt.join(' and ')} (the second after the 60 s ` +
+        `claim expired); the clear failed ${run.failedClears}× over the task's 3 tries`,
     );
-    expect(confirmation.report).toMatchObject({ failedMessageIds: [], tasksRetried: 1 });
-    expect(alerts.map((alert) => alert.attributes.event)).toEqual(['DOWN', 'DOWN']);
-    expect(sentAt).toEqual(['09:01:00', '09:02:00']);
-    expect((await stateOf(runtime, 'twice'))?.pendingAlerts ?? {}).toEqual({});
+    expect(run.alerts.map((alert) => alert.attributes.event)).toEqual(['DOWN', 'DOWN']);
+    expect(run.sentAt).toEqual(['09:01:00', '09:02:00']);
+    expect(run.pendingAfter).toEqual({});
   });
 
   it('5. the fan-out runs twice (and late once more) for the same minute: every due site checked once', async () => {
@@ -1021,3 +1006,72 @@ describe('fault injection: what users see when things break', () => {
 });
 
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+
+/**
+ * Scenarios 4c and 4d: a site goes DOWN at 09:01 and its alert is published, but clearing it from the outbox
+ * fails; `heal` plays what happens next (on the manual clock) before the checks of 09:02-09:04 run, each at
+ * its time, delivering whatever is visible.
+ */
+async function runClearFailure(
+  heal: (proxy: FaultProxy, clock: ManualClock, deliverNow: () => Promise<unknown>) => Promise<void>,
+): Promise<{
+  alerts: ReturnType<typeof alertsFor>;
+  sentAt: string[];
+  failedClears: number;
+  retryDelaySeconds: number;
+  pendingAfter: unknown;
+}> {
+  const sites = cleanups.add(await startFakeSites());
+  const runtime = await startRuntime(cleanups, { checkers: 0 });
+  const dynamoProxy = cleanups.add(await startFaultProxy(runtime.endpoints.dynamodbEndpoint));
+  const clock = new ManualClock(UTC_09_00);
+  const queue = new ClockedQueue(clock);
+  const { log } = recordingLogger();
+  const deps: CheckerDeps = {
+    store: siteStoreVia(cleanups, runtime, dynamoProxy.url),
+    probe: cleanups.add(createProbe({ allowPrivateTargets: true })),
+    publisher: publisherVia(cleanups, runtime),
+    queue,
+    log,
+    nowMs: clock.now,
+  };
+  await addSite(runtime, { siteId: 'twice', url: sites.url('twice'), name: 'Twice', failureThreshold: 1 });
+  await sweepAt(clock, runtime.store, queue, log);
+  await deliver(queue, deps);
+  const isOutboxClear = (body: string) => body.includes('"UpdateExpression":"REMOVE #outbox');
+  dynamoProxy.setRule('UpdateItem', (call) =>
+    isOutboxClear(call.body) ? { kind: 'fail', error: dynamoError('InternalServerError', 500) } : FORWARD,
+  );
+  sites.set('twice', { kind: 'status', status: 503 });
+  clock.at(UTC_09_00 + MINUTE);
+  await sweepAt(clock, runtime.store, queue, log);
+  await deliver(queue, deps);
+  await waitFor('the DOWN alert', () => alertsFor(runtime, 'twice')[0]);
+  const sentAt = [clockTime(clock.nowMs)];
+  const retryDelaySeconds = Math.round(((queue.nextVisibleAtMs() ?? clock.nowMs) - clock.nowMs) / SECOND);
+  await heal(dynamoProxy, clock, () => deliver(queue, deps));
+  for (let minute = 2; minute <= 4; minute++) {
+    const minuteMs = UTC_09_00 + minute * MINUTE;
+    for (
+      let next = queue.nextVisibleAtMs();
+      next !== undefined && next < minuteMs;
+      next = queue.nextVisibleAtMs()
+    ) {
+      clock.at(Math.max(next, clock.nowMs));
+      const { report } = await deliver(queue, deps);
+      if (report.alertsPublished > 0) sentAt.push(clockTime(clock.nowMs));
+    }
+    clock.at(minuteMs);
+    await sweepAt(clock, runtime.store, queue, log);
+    const { report } = await deliver(queue, deps);
+    if (report.alertsPublished > 0) sentAt.push(clockTime(clock.nowMs));
+  }
+  await settle();
+  return {
+    alerts: alertsFor(runtime, 'twice'),
+    sentAt,
+    failedClears: dynamoProxy.outcomes('UpdateItem').filter((kind) => kind === 'fail').length,
+    retryDelaySeconds,
+    pendingAfter: (await stateOf(runtime, 'twice'))?.pendingAlerts ?? {},
+  };
+}
