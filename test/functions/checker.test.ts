@@ -177,7 +177,10 @@ describe('checker handler', () => {
     expect(entries).toHaveLength(1);
     expect(entries[0]?.DelaySeconds).toBe(30);
     const recheck = JSON.parse(entries[0]?.MessageBody ?? '{}');
-    expect(recheck.tasks[0]).toMatchObject({ checkId: 'm29000000:r', state: { status: 'PENDING', version: 8 } });
+    expect(recheck.tasks[0]).toMatchObject({
+      checkId: 'm29000000:r',
+      state: { status: 'PENDING', version: 8 },
+    });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });
