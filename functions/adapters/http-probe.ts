@@ -31,6 +31,11 @@ export interface ProbeTarget {
   readonly headers?: Readonly<Record<string, string>>;
   /** Text that must be present (or absent) in the first KEYWORD_MAX_BYTES of the final response's body. */
   readonly keyword?: Keyword;
+  /**
+   * A full GET: the final response's whole body is read (up to FULL_BODY_MAX_BYTES), so a GET that fails, a body
+   * cut short or one that stalls is seen. Otherwise HEAD (or GET without reading the body) unless a keyword is set.
+   */
+  readonly fullGet?: boolean;
 }
 
 /** How a probe connects; the defaults are the production settings. */

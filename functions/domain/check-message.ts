@@ -23,6 +23,8 @@ export interface CheckTask {
   readonly attempt?: number;
   /** A task that comes back after its check was done: what is left is storing or sending, not probing. */
   readonly carried?: CarriedCheck;
+  /** This check is the site's periodic full GET: the whole body is read (see SiteConfig.fullGetMinutes). */
+  readonly fullGet?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ const TaskSchema = v.object({
   site: SiteConfigSchema,
   state: SiteStateSchema,
   attempt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_TASK_ATTEMPTS))),
+  fullGet: v.optional(v.boolean()),
   carried: v.optional(
     v.object({
       result: CheckResultSchema,
@@ -114,12 +117,13 @@ export function parseCheckMessage(body: string): CheckMessage {
       invalid.push({ raw, problem: `task ${index} is invalid ${describeIssue(task.issues[0])}` });
       return;
     }
-    const { checkId, site, state, attempt, carried } = task.output;
+    const { checkId, site, state, attempt, carried, fullGet } = task.output;
     tasks.push({
       checkId,
       site: completeSiteConfig(site),
       state: completeSiteState(state),
       ...(attempt === undefined ? {} : { attempt }),
+      ...(fullGet === true ? { fullGet } : {}),
       ...(carried === undefined ? {} : { carried: { ...carried, result: withoutUndefined(carried.result) } }),
     });
   });

@@ -16,6 +16,8 @@ export const DOWN_REASONS = [
   'too-many-redirects',
   'protocol',
   'keyword',
+  'body-truncated',
+  'body-timeout',
 ] as const;
 export type DownReason = (typeof DOWN_REASONS)[number];
 
@@ -48,6 +50,8 @@ export const CheckResultSchema = v.variant('kind', [
     status: StatusCodeSchema,
     latencyMs: wholeNumber,
     tls: v.optional(TlsCertificateSchema),
+    /** What led there when it took more than one answer: "HEAD timed out, GET 200 in 80 ms". */
+    detail: v.optional(boundedText),
   }),
   v.object({
     kind: v.literal('blocked'),

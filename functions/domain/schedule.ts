@@ -19,3 +19,21 @@ export function hashSiteId(siteId: string): number {
  */
 export const isDue = (siteId: string, intervalMinutes: number, minute: number): boolean =>
   minute % intervalMinutes === hashSiteId(siteId) % intervalMinutes;
+
+/**
+ * Whether a due check of the site (see isDue) is its periodic full GET: every ceil(fullGetMinutes / interval)-th
+ * check, offset by the site's hash so that sites sharing an interval do not all read their bodies in the same
+ * minute. 0 = never; an interval at least as long as fullGetMinutes makes every check one.
+ */
+export function isFullGetDue(
+  siteId: string,
+  intervalMinutes: number,
+  fullGetMinutes: number,
+  minute: number,
+): boolean {
+  if (fullGetMinutes === 0) return false;
+  const everyChecks = Math.max(1, Math.ceil(fullGetMinutes / intervalMinutes));
+  const checkNumber = Math.floor(minute / intervalMinutes);
+  // A different spread than isDue's (hash / interval), so the full GETs of one minute are not all the same sites.
+  return checkNumber % everyChecks === Math.floor(hashSiteId(siteId) / intervalMinutes) % everyChecks;
+}

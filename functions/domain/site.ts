@@ -20,6 +20,8 @@ export const SITE_LIMITS = {
   maxResponseMs: { min: 1, max: 30_000, default: undefined },
   // 0 = no reminders.
   reminderMinutes: { min: 0, max: 1440, default: 0 },
+  // 0 = off. A full GET this often catches what HEAD cannot see (a GET that fails, a cut or stalled body).
+  fullGetMinutes: { min: 0, max: 1440, default: 10 },
 } as const;
 
 export const DEFAULT_TLS_WARN_DAYS: readonly number[] = [14, 7, 1];
@@ -187,6 +189,11 @@ export const SiteConfigSchema = v.object({
     ),
     SITE_LIMITS.reminderMinutes.default,
   ),
+  /**
+   * Every this many minutes (aligned to the site's own schedule) a check is a full GET that reads the whole body
+   * (up to 1 MiB); 0 = off. Sites on GET read the body on every check.
+   */
+  fullGetMinutes: v.optional(integerIn('fullGetMinutes'), SITE_LIMITS.fullGetMinutes.default),
   maintenance: v.optional(MaintenanceWindowsSchema, []),
   tlsWarnDays: v.optional(
     v.pipe(

@@ -16,8 +16,8 @@ import {
 import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
 import { isUnchecked, type SiteState } from '../domain/site-state.ts';
-import { parseStatusRanges } from '../domain/status-range.ts';
 import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
+import { probeTargetOf } from './probe-target.ts';
 import { createStartLimiter } from './start-limiter.ts';
 import { type Outgoing, sendBack } from './task-requeue.ts';
 
@@ -317,15 +317,10 @@ class CheckRun {
       this.deps.log.warn('check not attempted: checker deadline reached', { siteId: site.siteId });
       return undefined;
     }
-    const target = {
-      url: site.url,
-      method: site.method,
-      timeoutMs: site.timeoutMs,
-      expectStatus: parseStatusRanges(site.expectStatus),
-      headers: site.headers,
-      keyword: site.keyword,
-    };
-    return this.deps.probe.check(target, AbortSignal.timeout(remainingMs));
+    return this.deps.probe.check(
+      probeTargetOf(site, task.fullGet === true),
+      AbortSignal.timeout(remainingMs),
+    );
   }
 
   /**

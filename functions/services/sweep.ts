@@ -5,7 +5,7 @@ import type { SegmentProgress, SweepLease, SweepLeaseItem } from '../adapters/sw
 import { compareSitesForGrouping } from '../domain/alert-group.ts';
 import type { CheckTask } from '../domain/check-message.ts';
 import { packCheckMessages, snapshotOf } from '../domain/check-message.ts';
-import { isDue, minuteOfEpoch } from '../domain/schedule.ts';
+import { isDue, isFullGetDue, minuteOfEpoch } from '../domain/schedule.ts';
 
 // One SendMessageBatch worth of full messages: bounds the memory a sweep of any table size holds.
 const MESSAGES_PER_FLUSH = 10;
@@ -219,5 +219,10 @@ async function deleteLeases(leases: readonly SweepLeaseItem[], deps: SweepDeps):
 function dueTasks(page: ScanPage, minute: number): CheckTask[] {
   return page.sites
     .filter(({ config }) => config.enabled && isDue(config.siteId, config.intervalMinutes, minute))
-    .map(({ config, state }) => ({ checkId: `m${minute}`, site: config, state: snapshotOf(state) }));
+    .map(({ config, state }) => {
+      const task: CheckTask = { checkId: `m${minute}`, site: config, state: snapshotOf(state) };
+      return isFullGetDue(config.siteId, config.intervalMinutes, config.fullGetMinutes, minute)
+        ? { ...task, fullGet: true }
+        : task;
+    });
 }

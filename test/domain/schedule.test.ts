@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashSiteId, isDue, minuteOfEpoch } from '../../functions/domain/schedule.ts';
+import { hashSiteId, isDue, isFullGetDue, minuteOfEpoch } from '../../functions/domain/schedule.ts';
 import { randomSiteIds, T0 } from './fixtures.ts';
 
 const SIMULATED_MINUTES = 120;
@@ -146,5 +146,33 @@ describe('isDue', () => {
     // Assess
     expect(second).toEqual(first);
     expect(first.filter(Boolean).length).toBeGreaterThan(0);
+  });
+});
+
+describe('isFullGetDue', () => {
+  it('makes one check in ten a full GET for a site checked every minute (fullGetMinutes 10), spread over sites', () => {
+    // Prepare
+    const ids = randomSiteIds(1_000, 7);
+
+    // Act: an hour of minutes
+    const perSite = ids.map((id) =>
+      Array.from({ length: 60 }, (_, m) => isFullGetDue(id, 1, 10, 29_000_000 + m)),
+    );
+    const perMinute = Array.from({ length: 60 }, (_, m) => perSite.filter((minutes) => minutes[m]).length);
+
+    // Assess
+    expect(perSite.every((minutes) => minutes.filter(Boolean).length === 6)).toBe(true);
+    expect(Math.max(...perMinute)).toBeLessThan(150);
+    expect(Math.min(...perMinute)).toBeGreaterThan(50);
+  });
+
+  it('makes every check a full GET when the interval is at least fullGetMinutes, and none when it is 0', () => {
+    // Act
+    const every15 = Array.from({ length: 10 }, (_, k) => isFullGetDue('shop', 15, 10, k * 15));
+    const off = Array.from({ length: 100 }, (_, m) => isFullGetDue('shop', 1, 0, m));
+
+    // Assess
+    expect(every15.every(Boolean)).toBe(true);
+    expect(off.some(Boolean)).toBe(false);
   });
 });

@@ -268,6 +268,7 @@ describe('parseSiteConfig: good input', () => {
       confirmDelaySeconds: 30,
       treatBlockedAsDown: false,
       reminderMinutes: 0,
+      fullGetMinutes: 10,
       maintenance: [],
       tlsWarnDays: [14, 7, 1],
     });

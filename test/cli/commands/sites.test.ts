@@ -50,6 +50,7 @@ describe('squirrel sites add / list', () => {
       confirmDelaySeconds: 30,
       treatBlockedAsDown: false,
       reminderMinutes: 0,
+      fullGetMinutes: 10,
       maintenance: [],
       tlsWarnDays: [14, 7, 1],
       version: 1,

@@ -109,6 +109,7 @@ describe('parseSiteInput', () => {
         confirmDelaySeconds: 30,
         treatBlockedAsDown: false,
         reminderMinutes: 0,
+        fullGetMinutes: 10,
         maintenance: [],
         tlsWarnDays: [14, 7, 1],
       },
