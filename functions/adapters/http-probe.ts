@@ -1,21 +1,19 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { Client, type Dispatcher } from 'undici';
+import type { Client } from 'undici';
 import { MONITOR_USER_AGENT } from '../domain/alert-message.ts';
-import type { CheckResult, TlsCertificate } from '../domain/check-result.ts';
-import { describeAttempt, type HopVerdict, judgeResponse, withoutHash } from '../domain/judge-response.ts';
-import { SITE_LIMITS } from '../domain/site.ts';
+import type { CheckResult } from '../domain/check-result.ts';
 import type { StatusRanges } from '../domain/status-range.ts';
+import { type AddressPolicy, addressPolicyFor } from './address-guard.ts';
+import { createHostResolver, type HostResolver } from './dns-resolver.ts';
 import {
-  type AddressPolicy,
-  addressPolicyFor,
-  BlockedAddressError,
-  guardAddresses,
-} from './address-guard.ts';
-import { createHostResolver, type HostResolver, type ResolvedAddress } from './dns-resolver.ts';
-import { openConnection, type Phase } from './probe-connection.ts';
+  type Attempt,
+  type AttemptEnvironment,
+  type AttemptOutcome,
+  type AttemptRequest,
+  startAttempt,
+} from './probe-attempt.ts';
 import { startDeadline } from './probe-deadline.ts';
-import { classifyError } from './probe-errors.ts';
-import { discardBody, judgeKeyword, type Keyword } from './response-body.ts';
+import type { Keyword } from './response-body.ts';
 
 /** What to check: one site's URL, method, deadline and the statuses that count as up. */
 export interface ProbeTarget {
@@ -72,14 +70,10 @@ export const DEFAULT_MAX_REDIRECTS = 5;
 /** User-Agent sent when ProbeOptions.userAgent is not given: the one BLOCKED alerts ask owners to allow-list. */
 export const DEFAULT_USER_AGENT = MONITOR_USER_AGENT;
 /**
- * The most of a site's deadline one DNS lookup may take: glibc gives up after 5 s, and a name that needs longer
- * is failing for visitors too. A silent nameserver makes the site DOWN `dns`, not `timeout`.
+ * A HEAD still waiting for its answer at this share of the deadline gets a GET beside it: a server that never
+ * answers HEAD (but GET) is not down, and by the deadline a GET would have no time left.
  */
-export const DNS_TIMEOUT_MS = 4_000;
-
-// undici's own timeouts fire up to ~1 s late; they only back up the precise deadline.
-const BACKSTOP_MARGIN_MS = 1_000;
-const BACKSTOP_TIMEOUT_MS = SITE_LIMITS.timeoutMs.max + BACKSTOP_MARGIN_MS;
+export const GET_BESIDE_HEAD_AT = 0.5;
 // Not forwarded to another origin after a redirect (curl and the Fetch standard drop them too).
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
@@ -90,15 +84,16 @@ export class ProbeOptionsError extends Error {
 
 /**
  * Creates an HTTP probe. One deadline per check covers every phase of every hop: DNS, connect, TLS, headers,
- * body. Connections are never reused (each request closes its socket), and every connection goes only to
- * addresses the address policy allows, judged on the addresses actually connected to.
+ * body. HEAD is the heartbeat (it costs the site almost nothing), but a HEAD failure is never the last word: a
+ * GET is asked before the site is judged. Connections are never reused (each request closes its socket), and
+ * every connection goes only to addresses the address policy allows, judged on the addresses actually
+ * connected to.
  */
 export function createProbe(options: ProbeOptions = {}): Probe {
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0 || maxRedirects > 20) {
     throw new ProbeOptionsError(`maxRedirects must be a whole number from 0 to 20, got ${maxRedirects}`);
   }
-  const isAddressAllowed = options.isAddressAllowed ?? addressPolicyFor(options.allowPrivateTargets === true);
   const resolver =
     options.resolver ?? createHostResolver(options.dnsServers ? { servers: options.dnsServers } : {});
   const defaultHeaders: Readonly<Record<string, string>> = {
@@ -114,6 +109,13 @@ export function createProbe(options: ProbeOptions = {}): Probe {
   // One Client per request, not an Agent: an Agent builds a Pool per origin, and with thousands of distinct
   // hosts and no reuse that Pool is pure overhead.
   const inFlight = new Set<Client>();
+  const environment: AttemptEnvironment = {
+    resolver,
+    isAddressAllowed: options.isAddressAllowed ?? addressPolicyFor(options.allowPrivateTargets === true),
+    secureContext,
+    maxRedirects,
+    inFlight,
+  };
 
   async function check(target: ProbeTarget, signal?: AbortSignal): Promise<CheckResult> {
     const startMs = performance.now();
@@ -131,168 +133,26 @@ export function createProbe(options: ProbeOptions = {}): Probe {
       };
     }
     const deadline = startDeadline(target.timeoutMs, signal);
-    const { keyword } = target;
-    let method: 'HEAD' | 'GET' = keyword === undefined ? target.method : 'GET';
-    let redirectCount = 0;
-    const firstOrigin = url.origin;
-    const headers = buildRequestHeaders(defaultHeaders, target.headers, keyword !== undefined);
-    const visited = new Set([withoutHash(url)]);
-    const progress: { phase: Phase; addresses: readonly ResolvedAddress[] } = {
-      phase: 'resolving',
-      addresses: [],
-    };
-    const describe = () => describeAttempt(method, url);
-    const outOfTime = (): CheckResult => ({
-      kind: 'fault',
-      reason: 'checker-fault',
-      detail: `checker ran out of time after ${elapsedMs()} ms during ${describe()}; site not judged`,
-      latencyMs: elapsedMs(),
+    const isReadingBody = target.keyword !== undefined || target.fullGet === true;
+    const request = (method: 'HEAD' | 'GET'): AttemptRequest => ({
+      url,
+      method,
+      timeoutMs: target.timeoutMs,
+      expectStatus: target.expectStatus,
+      headers: buildRequestHeaders(defaultHeaders, target.headers, target.keyword !== undefined),
+      ...(target.keyword === undefined ? {} : { keyword: target.keyword }),
+      readsBody: target.fullGet === true,
     });
+    const attempt = (method: 'HEAD' | 'GET') =>
+      startAttempt(environment, request(method), deadline, elapsedMs);
     try {
-      for (;;) {
-        progress.phase = 'resolving';
-        const resolution = await resolver.resolve(
-          url.hostname,
-          Math.min(DNS_TIMEOUT_MS, deadline.remainingMs()),
-          deadline.signal,
-        );
-        if (deadline.abortedBy() === 'caller') return outOfTime();
-        if (resolution.kind === 'failed') {
-          const detail = `${resolution.detail} (${describe()})`;
-          // Our own resolver failing says nothing about the site.
-          if (resolution.failure === 'resolver') {
-            return { kind: 'fault', reason: 'checker-fault', detail, latencyMs: elapsedMs() };
-          }
-          return { kind: 'down', reason: 'dns', detail, latencyMs: elapsedMs() };
-        }
-        const allowed = guardAddresses(
-          url.hostname.replace(/^\[|\]$/g, ''),
-          resolution.addresses,
-          isAddressAllowed,
-        );
-        if (allowed instanceof BlockedAddressError) {
-          return { ...classifyError(allowed, describe()), latencyMs: elapsedMs() };
-        }
-        progress.addresses = allowed;
-
-        const hop = await requestOnce(
-          url,
-          allowed,
-          method,
-          url.origin === firstOrigin ? headers.sameOrigin : headers.crossOrigin,
-        );
-        // Time to the response headers, keyword checks included: comparable across methods and sites.
-        const latencyMs = elapsedMs();
-        const { response } = hop;
-        const judgement = judgeResponse(
-          { status: response.statusCode, headers: response.headers },
-          {
-            method,
-            url,
-            visited,
-            redirectCount,
-            maxRedirects,
-            expectStatus: target.expectStatus,
-            hasKeyword: keyword !== undefined,
-          },
-        );
-        const tls = hop.certificate === undefined ? {} : { tls: hop.certificate };
-        switch (judgement.kind) {
-          case 'retry-with-get':
-            discardBody(response.body, method);
-            method = 'GET';
-            continue;
-          case 'redirect':
-            discardBody(response.body, method);
-            redirectCount += 1;
-            visited.add(withoutHash(judgement.to));
-            url = judgement.to;
-            continue;
-          case 'read-body': {
-            progress.phase = 'body';
-            const problem = await judgeKeyword(
-              response.body,
-              response.headers['content-encoding'],
-              keyword as Keyword,
-              describe(),
-            );
-            if (problem === undefined) return { kind: 'up', status: judgement.status, latencyMs, ...tls };
-            return { kind: 'down', reason: 'keyword', status: judgement.status, detail: problem, latencyMs };
-          }
-          case 'verdict':
-            discardBody(response.body, method);
-            return withTiming(judgement.verdict, latencyMs, hop.certificate);
-        }
-      }
-    } catch (error) {
-      const latencyMs = elapsedMs();
-      if (deadline.abortedBy() === 'caller') return outOfTime();
-      if (deadline.abortedBy() === 'deadline') {
-        const detail = `timed out after ${target.timeoutMs} ms ${describePhase(progress, url, describe())}`;
-        return { kind: 'down', reason: 'timeout', detail, latencyMs };
-      }
-      return { ...classifyError(error, describe(), progress.phase), latencyMs };
+      // A keyword or a full GET needs the body; a site set to GET is checked with GET.
+      if (isReadingBody || target.method === 'GET') return (await attempt('GET').outcome).result;
+      return await headThenGet(attempt, target.timeoutMs * GET_BESIDE_HEAD_AT);
     } finally {
       deadline.dispose();
     }
-
-    /** One request on a new connection to `addresses`; rejects on a network error or the deadline. */
-    async function requestOnce(
-      hopUrl: URL,
-      addresses: readonly ResolvedAddress[],
-      hopMethod: 'HEAD' | 'GET',
-      hopHeaders: Readonly<Record<string, string>>,
-    ): Promise<{ readonly response: Dispatcher.ResponseData; readonly certificate?: TlsCertificate }> {
-      const connection = openConnection(
-        addresses,
-        secureContext,
-        (phase) => {
-          progress.phase = phase;
-        },
-        deadline.remainingMs(),
-      );
-      const client = new Client(hopUrl.origin, { connect: connection.connect });
-      inFlight.add(client);
-      // undici only notices an abort once connected: a host that drops SYNs would hold the request until the
-      // kernel gives up (~30 s). Ending the socket ends the attempt at the deadline, whatever its phase.
-      const stopConnecting = () => connection.abort(deadline.signal.reason);
-      deadline.signal.addEventListener('abort', stopConnecting, { once: true });
-      try {
-        const response = await Promise.race([
-          client.request({
-            path: `${hopUrl.pathname}${hopUrl.search}`,
-            method: hopMethod,
-            headers: hopHeaders,
-            signal: deadline.signal,
-            // No keep-alive: thousands of distinct hosts, so a pooled socket would only hold a descriptor.
-            reset: true,
-            headersTimeout: BACKSTOP_TIMEOUT_MS,
-            bodyTimeout: BACKSTOP_TIMEOUT_MS,
-          }),
-          deadline.aborted,
-        ]);
-        // Answered: with `reset` undici destroys the socket itself; close() would only build an error.
-        inFlight.delete(client);
-        return connection.certificate === undefined
-          ? { response }
-          : { response, certificate: connection.certificate };
-      } catch (error) {
-        release(client);
-        throw error;
-      } finally {
-        deadline.signal.removeEventListener('abort', stopConnecting);
-      }
-    }
   }
-
-  // A failed request may have left its client connecting or holding a socket. destroy(), not close(): after
-  // ERR_TLS_CERT_ALTNAME_INVALID undici 7 still counts the failed request as running, so close() never resolves.
-  const release = (client: Client) => {
-    client.destroy().then(
-      () => inFlight.delete(client),
-      () => inFlight.delete(client),
-    );
-  };
 
   return {
     check,
@@ -303,44 +163,91 @@ export function createProbe(options: ProbeOptions = {}): Probe {
   };
 }
 
-function withTiming(
-  verdict: HopVerdict,
-  latencyMs: number,
-  certificate: TlsCertificate | undefined,
-): CheckResult {
-  const tls = certificate === undefined ? {} : { tls: certificate };
-  switch (verdict.kind) {
-    case 'up':
-    case 'blocked':
-      return { ...verdict, latencyMs, ...tls };
-    case 'down':
-      return { ...verdict, latencyMs };
+/**
+ * HEAD first. A HEAD that fails where the method can matter (an answer that is not UP, a reset, a timeout while
+ * waiting) is asked again with GET, and the GET's answer is the verdict, saying what each method saw. A HEAD
+ * still waiting at `getAfterMs` gets its GET beside it, and the first UP wins. Failures before any request (DNS,
+ * connecting, TLS) are the verdict as they are: a GET would take the same road.
+ */
+async function headThenGet(
+  attempt: (method: 'HEAD' | 'GET') => Attempt,
+  getAfterMs: number,
+): Promise<CheckResult> {
+  const head = attempt('HEAD');
+  let get: Attempt | undefined;
+  let onGetUp: (outcome: AttemptOutcome) => void = () => {};
+  const getUp = new Promise<AttemptOutcome>((resolve) => {
+    onGetUp = resolve;
+  });
+  const startGet = (): Attempt => {
+    if (get === undefined) {
+      get = attempt('GET');
+      void get.outcome.then((outcome) => {
+        if (outcome.result.kind === 'up') onGetUp(outcome);
+      });
+    }
+    return get;
+  };
+  const beside = setTimeout(() => {
+    if (head.phase() === 'waiting') startGet();
+  }, getAfterMs);
+  try {
+    const first = await Promise.race([
+      head.outcome.then((outcome) => ({ method: 'HEAD' as const, outcome })),
+      getUp.then((outcome) => ({ method: 'GET' as const, outcome })),
+    ]);
+    if (first.method === 'GET') {
+      head.abort();
+      return withDetail(
+        first.outcome.result,
+        `HEAD had not answered after ${Math.round(getAfterMs)} ms, ${summaryOf('GET', first.outcome.result)}`,
+      );
+    }
+    const headOutcome = first.outcome;
+    if (!isWorthAGet(headOutcome)) {
+      get?.abort();
+      return headOutcome.result;
+    }
+    const getOutcome = await startGet().outcome;
+    return combine(headOutcome.result, getOutcome.result);
+  } finally {
+    clearTimeout(beside);
   }
 }
 
-/** Where a check was when its deadline came, for the timeout's detail. */
-function describePhase(
-  { phase, addresses }: { readonly phase: Phase; readonly addresses: readonly ResolvedAddress[] },
-  url: URL,
-  attempt: string,
-): string {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const shown = addresses
-    .slice(0, 3)
-    .map((entry) => entry.address)
-    .filter((address) => address !== host);
-  const at = shown.length === 0 ? host : `${host} (${shown.join(', ')})`;
-  switch (phase) {
-    case 'resolving':
-      return `resolving ${host} for ${attempt}`;
-    case 'connecting':
-      return `connecting to ${at} for ${attempt}: the host never answered`;
-    case 'tls':
-      return `in the TLS handshake with ${at} for ${attempt}`;
-    case 'waiting':
-      return `waiting for ${attempt}`;
-    case 'body':
-      return `reading the body of ${attempt}`;
+/** Whether the method could explain a HEAD failure: the server took part, and failed or refused. */
+function isWorthAGet({ result, phase, isAnswered, isAboutTheClient }: AttemptOutcome): boolean {
+  if (result.kind === 'up' || result.kind === 'fault') return false;
+  // A challenge, a rate limit or a bot refusal is about us, not the method: asking again would only be refused
+  // again (and a site asking us to slow down deserves it). A plain 401/403 may be a server refusing HEAD.
+  if (isAboutTheClient) return false;
+  if (isAnswered) return true;
+  return phase === 'waiting' || phase === 'body';
+}
+
+/** The verdict after HEAD failed and GET was asked: GET's, saying what HEAD saw. */
+function combine(head: CheckResult, get: CheckResult): CheckResult {
+  const headSaw = summaryOf('HEAD', head);
+  if (get.kind === 'up') return withDetail(get, `${headSaw}, ${summaryOf('GET', get)}`);
+  // The GET could not be completed on our side: what HEAD saw is what we know.
+  if (get.kind === 'fault') return head;
+  return withDetail(get, `${get.detail} (${headSaw})`);
+}
+
+const withDetail = (result: CheckResult, detail: string): CheckResult => ({ ...result, detail });
+
+/** "HEAD 503", "HEAD timed out", "GET 200 in 80 ms". */
+function summaryOf(method: 'HEAD' | 'GET', result: CheckResult): string {
+  switch (result.kind) {
+    case 'up':
+      return `${method} ${result.status} in ${result.latencyMs} ms`;
+    case 'blocked':
+      return `${method} ${result.status} (refused)`;
+    case 'fault':
+      return `${method} not completed`;
+    case 'down':
+      if (result.status !== undefined) return `${method} ${result.status}`;
+      return result.reason === 'timeout' ? `${method} timed out` : `${method} failed (${result.reason})`;
   }
 }
 

@@ -42,3 +42,31 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
     },
   };
 }
+
+/** One attempt's own signal inside a check (HEAD, or the GET beside or after it): it can end on its own. */
+export interface AttemptSignal {
+  readonly signal: AbortSignal;
+  /** Rejects when the attempt's signal aborts (the check's deadline, the caller, or `abort`). */
+  readonly aborted: Promise<never>;
+  /** Ends this attempt only (the other one goes on). */
+  abort(): void;
+  dispose(): void;
+}
+
+/** A signal that aborts with the check's deadline, or alone when the attempt is no longer needed. */
+export function startAttemptSignal(deadline: Deadline): AttemptSignal {
+  const controller = new AbortController();
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  const onDeadline = () => controller.abort(deadline.signal.reason);
+  deadline.signal.addEventListener('abort', onDeadline, { once: true });
+  if (deadline.signal.aborted) onDeadline();
+  return {
+    signal: controller.signal,
+    aborted,
+    abort: () => controller.abort(new DOMException('attempt no longer needed', 'AbortError')),
+    dispose: () => deadline.signal.removeEventListener('abort', onDeadline),
+  };
+}

@@ -17,30 +17,37 @@ export interface HopContext {
   readonly redirectCount: number;
   readonly maxRedirects: number;
   readonly expectStatus: StatusRanges;
-  /** A keyword check reads the body of an expected answer before judging. */
-  readonly hasKeyword: boolean;
+  /** A keyword check or a full GET reads the body of an expected answer before judging. */
+  readonly readsBody: boolean;
 }
 
 /** A verdict on the site, without the timing the probe adds. */
 export type HopVerdict =
   | { readonly kind: 'up'; readonly status: number }
-  | { readonly kind: 'blocked'; readonly status: number; readonly detail: string }
+  | {
+      readonly kind: 'blocked';
+      readonly status: number;
+      readonly detail: string;
+      /**
+       * A refusal of the monitor itself (a bot challenge, rate limiting, LinkedIn's 999), whatever the method:
+       * asking again with GET would only be refused again. A plain 401/403 may be a server that refuses HEAD.
+       */
+      readonly isAboutTheClient?: true;
+    }
   | { readonly kind: 'down'; readonly reason: DownReason; readonly detail: string; readonly status?: number };
 
 /** What the probe does next with a response. */
 export type HopJudgement =
   | { readonly kind: 'verdict'; readonly verdict: HopVerdict }
-  /** A server that refuses HEAD: ask again with GET (once; the method stays GET for later hops). */
-  | { readonly kind: 'retry-with-get' }
   | { readonly kind: 'redirect'; readonly to: URL }
-  /** Expected status, keyword set: the body decides. */
+  /** Expected status, and a keyword or a full GET: the body decides. */
   | { readonly kind: 'read-body'; readonly status: number };
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-// A server that refuses HEAD answers one of these; it is not down, so ask again with GET.
-const HEAD_REFUSED_STATUSES = new Set([405, 501]);
 // The site answered but refuses us (auth, WAF, rate limit): BLOCKED, not an outage, unless expected.
 const BLOCKED_STATUSES = new Set([401, 403, 429]);
+// Not an HTTP status, but what LinkedIn (and some imitators) answer clients they take for bots: a refusal.
+const LINKEDIN_REFUSAL = 999;
 const MAX_SHOWN_LENGTH = 100;
 
 interface ChallengeMarker {
@@ -70,6 +77,10 @@ export const CHALLENGE_MARKERS: readonly ChallengeMarker[] = [
 export function judgeResponse(head: ResponseHead, context: HopContext): HopJudgement {
   const { status } = head;
   const attempt = describeAttempt(context.method, context.url);
+  if (status === LINKEDIN_REFUSAL) {
+    const detail = `HTTP 999 from ${attempt}: the site refuses clients it takes for bots (as LinkedIn does)`;
+    return { kind: 'verdict', verdict: { kind: 'blocked', status, detail, isAboutTheClient: true } };
+  }
   if (status < 100 || status > 599) {
     // Not an HTTP status at all: stored state and alerts only ever carry real ones.
     return down('protocol', `invalid HTTP status ${status} from ${attempt}`);
@@ -78,20 +89,30 @@ export function judgeResponse(head: ResponseHead, context: HopContext): HopJudge
   if (challenge !== undefined) {
     return {
       kind: 'verdict',
-      verdict: { kind: 'blocked', status, detail: `${describeStatus(status)} from ${attempt}: ${challenge}` },
+      verdict: {
+        kind: 'blocked',
+        status,
+        detail: `${describeStatus(status)} from ${attempt}: ${challenge}`,
+        isAboutTheClient: true,
+      },
     };
   }
-  if (context.method === 'HEAD' && HEAD_REFUSED_STATUSES.has(status)) return { kind: 'retry-with-get' };
   const location = firstHeader(head.headers.location);
   if (REDIRECT_STATUSES.has(status) && location !== undefined)
     return judgeRedirect(status, location, context, attempt);
   if (isStatusExpected(status, context.expectStatus)) {
-    return context.hasKeyword
+    return context.readsBody && context.method === 'GET'
       ? { kind: 'read-body', status }
       : { kind: 'verdict', verdict: { kind: 'up', status } };
   }
   const detail = `${describeStatus(status)} from ${attempt}`;
-  if (BLOCKED_STATUSES.has(status)) return { kind: 'verdict', verdict: { kind: 'blocked', status, detail } };
+  if (BLOCKED_STATUSES.has(status)) {
+    const verdict =
+      status === 429
+        ? { kind: 'blocked' as const, status, detail, isAboutTheClient: true as const }
+        : { kind: 'blocked' as const, status, detail };
+    return { kind: 'verdict', verdict };
+  }
   return down(reasonForStatus(status), detail, status);
 }
 

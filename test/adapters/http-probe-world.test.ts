@@ -4,15 +4,20 @@ import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createProbe,
-  DNS_TIMEOUT_MS,
   type Probe,
   type ProbeOptions,
   type ProbeTarget,
 } from '../../functions/adapters/http-probe.ts';
+import { DNS_TIMEOUT_MS } from '../../functions/adapters/probe-attempt.ts';
 import { parseStatusRanges } from '../../functions/domain/status-range.ts';
 import { startDeadHosts } from '../support/world/dead-host.ts';
 import { type LoopbackDnsServer, startDnsServer } from '../support/world/dns-server.ts';
-import { HOSTILE, type RawResponder, startRawServer } from '../support/world/raw-http-server.ts';
+import {
+  HOSTILE,
+  httpResponse,
+  type RawResponder,
+  startRawServer,
+} from '../support/world/raw-http-server.ts';
 
 // The probe against servers that behave like the world's: names through a nameserver, hosts that drop SYNs,
 // servers that answer strangely. Everything listens on loopback.
@@ -418,7 +423,7 @@ describe('createProbe, against servers that answer strangely', () => {
     expect(result).toMatchObject({ kind: 'up', status: 200 });
   });
 
-  it('is DOWN timeout within its deadline when headers never come, saying it was waiting', async () => {
+  it('is DOWN timeout within its deadline when headers never come, to HEAD nor to the GET asked beside it halfway', async () => {
     // Prepare
     const url = await useRawSite(HOSTILE.headersNeverSent);
 
@@ -427,11 +432,13 @@ describe('createProbe, against servers that answer strangely', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
-    expect(result.kind === 'down' && result.detail).toBe(`timed out after 800 ms waiting for HEAD ${url}`);
+    expect(result.kind === 'down' && result.detail).toBe(
+      `timed out after 800 ms waiting for GET ${url} (HEAD timed out)`,
+    );
     expect(result.latencyMs).toBeLessThan(800 + 500);
   });
 
-  it('is DOWN timeout within its deadline when a keyword check meets a stalled body', async () => {
+  it('is DOWN body-timeout within its deadline when a keyword check meets a stalled body', async () => {
     // Prepare
     const url = await useRawSite(HOSTILE.stalledBody);
 
@@ -441,8 +448,117 @@ describe('createProbe, against servers that answer strangely', () => {
     );
 
     // Assess
-    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
-    expect(result.kind === 'down' && result.detail).toContain('reading the body of GET');
+    expect(result).toMatchObject({ kind: 'down', reason: 'body-timeout' });
+    expect(result.kind === 'down' && result.detail).toBe(
+      `the body of GET ${url} stalled: 10 bytes read when the 800 ms deadline came`,
+    );
     expect(result.latencyMs).toBeLessThan(800 + 500);
+  });
+});
+
+describe('createProbe: what HEAD cannot see, and the GET that sees it', () => {
+  const ok = (request: { method: string }) =>
+    httpResponse(200, { body: '<html>ok</html>', isHead: request.method === 'HEAD' });
+
+  it.each([
+    {
+      name: 'HEAD 200, GET 503',
+      respond: HOSTILE.byMethod({
+        HEAD: httpResponse(200, { isHead: true }),
+        GET: httpResponse(503, { body: 'down' }),
+      }),
+      verdict: { kind: 'down', reason: 'http-5xx', status: 503 },
+    },
+    {
+      name: 'HEAD 200, GET never answers',
+      respond: HOSTILE.byMethod({ HEAD: httpResponse(200, { isHead: true }), GET: [{ hang: true }] }),
+      verdict: { kind: 'down', reason: 'timeout' },
+    },
+    {
+      name: 'HEAD 200, GET redirects to itself',
+      respond: HOSTILE.byMethod({
+        HEAD: httpResponse(200, { isHead: true }),
+        GET: httpResponse(302, { headers: { Location: '/' } }),
+      }),
+      verdict: { kind: 'down', reason: 'redirect-loop' },
+    },
+    {
+      name: 'a body cut short of its Content-Length',
+      respond: HOSTILE.truncatedBody,
+      verdict: { kind: 'down', reason: 'body-truncated' },
+    },
+    {
+      name: 'a body that stalls after its first bytes',
+      respond: HOSTILE.stalledBody,
+      verdict: { kind: 'down', reason: 'body-timeout' },
+    },
+  ])(
+    'the periodic full GET finds $name DOWN (the HEAD heartbeat alone says UP)',
+    async ({ respond, verdict }) => {
+      // Prepare
+      const url = await useRawSite(respond);
+      const probe = useProbe(undefined);
+
+      // Act
+      const heartbeat = await probe.check(target(url, { timeoutMs: 1_000 }));
+      const fullGet = await probe.check(target(url, { timeoutMs: 1_000, fullGet: true }));
+
+      // Assess
+      expect(heartbeat).toMatchObject({ kind: 'up', status: 200 });
+      expect(fullGet).toMatchObject(verdict);
+    },
+  );
+
+  it('is UP when HEAD never answers and GET does, saying so', async () => {
+    // Prepare
+    const url = await useRawSite(HOSTILE.byMethod({ HEAD: [{ hang: true }], GET: ok({ method: 'GET' }) }));
+
+    // Act
+    const result = await useProbe(undefined).check(target(url, { timeoutMs: 1_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(result.kind === 'up' && result.detail).toMatch(
+      /^HEAD had not answered after 500 ms, GET 200 in \d+ ms$/,
+    );
+  });
+
+  it('is UP when HEAD resets and GET answers', async () => {
+    // Prepare
+    const url = await useRawSite(HOSTILE.byMethod({ HEAD: [{ reset: true }], GET: ok({ method: 'GET' }) }));
+
+    // Act
+    const result = await useProbe(undefined).check(target(url));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+    expect(result.kind === 'up' && result.detail).toMatch(/^HEAD failed \(reset\), GET 200 in \d+ ms$/);
+  });
+
+  it('accepts 40 KiB of response headers, as browsers do', async () => {
+    // Prepare
+    const url = await useRawSite(HOSTILE.hugeHeaders(40 * 1024));
+
+    // Act
+    const result = await useProbe(undefined).check(target(url, { method: 'GET' }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
+  });
+
+  it('reads a full GET body to its end, but never more than 1 MiB of an endless one', async () => {
+    // Prepare: 64 KiB chunks without end
+    const chunk = 'x'.repeat(64 * 1024);
+    const url = await useRawSite(() => [
+      { write: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n' },
+      ...Array.from({ length: 40 }, () => ({ write: chunk })),
+      { hang: true },
+    ]);
+
+    // Act
+    const result = await useProbe(undefined).check(target(url, { fullGet: true, timeoutMs: 3_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
   });
 });

@@ -261,7 +261,7 @@ describe('createProbe: status', () => {
     expect(server.connectionCount()).toBe(3);
   });
 
-  it('reports down http-5xx with the status and a human detail when the site answers 503', async () => {
+  it('reports down http-5xx with the status and a human detail when the site answers 503 to HEAD and to GET', async () => {
     // Prepare
     const server = await startServer(respondWith(503));
     const probe = useProbe();
@@ -269,19 +269,20 @@ describe('createProbe: status', () => {
     // Act
     const result = await probe.check(target(`${server.origin}/health`));
 
-    // Assess
+    // Assess: a HEAD failure is never the last word
     expect(result).toEqual({
       kind: 'down',
       reason: 'http-5xx',
       status: 503,
-      detail: `HTTP 503 Service Unavailable from HEAD ${server.origin}/health`,
+      detail: `HTTP 503 Service Unavailable from GET ${server.origin}/health (HEAD 503)`,
       latencyMs: expect.any(Number),
     });
+    expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
   });
 
   it('reports a status outside 100-599 as down protocol, without storing the bogus status', async () => {
     // Prepare
-    const server = await startServer(respondWith(999));
+    const server = await startServer(respondWith(600));
     const probe = useProbe();
 
     // Act
@@ -291,7 +292,24 @@ describe('createProbe: status', () => {
     expect(result).toEqual({
       kind: 'down',
       reason: 'protocol',
-      detail: `invalid HTTP status 999 from HEAD ${server.origin}/`,
+      detail: `invalid HTTP status 600 from GET ${server.origin}/ (HEAD failed (protocol))`,
+      latencyMs: expect.any(Number),
+    });
+  });
+
+  it('reports 999, the refusal LinkedIn gives clients it takes for bots, as blocked', async () => {
+    // Prepare
+    const server = await startServer(respondWith(999));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toEqual({
+      kind: 'blocked',
+      status: 999,
+      detail: `HTTP 999 from HEAD ${server.origin}/: the site refuses clients it takes for bots (as LinkedIn does)`,
       latencyMs: expect.any(Number),
     });
   });
@@ -306,7 +324,7 @@ describe('createProbe: status', () => {
 
     // Assess
     expect(result.kind === 'up' ? '' : result.detail).toBe(
-      `HTTP 503 Service Unavailable from HEAD ${server.origin}/health?…`,
+      `HTTP 503 Service Unavailable from GET ${server.origin}/health?… (HEAD 503)`,
     );
   });
 
@@ -321,7 +339,7 @@ describe('createProbe: status', () => {
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'http-4xx', status: 404 });
     expect(result.kind === 'down' && result.detail).toBe(
-      `HTTP 404 Not Found from HEAD ${server.origin}/missing`,
+      `HTTP 404 Not Found from GET ${server.origin}/missing (HEAD 404)`,
     );
   });
 
@@ -360,7 +378,7 @@ describe('createProbe: status', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'unexpected-status', status: 200 });
-    expect(result.kind === 'down' && result.detail).toBe(`HTTP 200 OK from HEAD ${server.origin}/`);
+    expect(result.kind === 'down' && result.detail).toBe(`HTTP 200 OK from GET ${server.origin}/ (HEAD 200)`);
   });
 
   it('reports up for a 404 when the site expects 404', async () => {
@@ -387,8 +405,11 @@ describe('createProbe: servers that refuse HEAD', () => {
       // Act
       const result = await probe.check(target(`${server.origin}/`));
 
-      // Assess
+      // Assess: the answer says which method saw what
       expect(result).toMatchObject({ kind: 'up', status: 200 });
+      expect(result.kind === 'up' && result.detail).toMatch(
+        new RegExp(`^HEAD ${headStatus}, GET 200 in \\d+ ms$`),
+      );
       expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
     },
   );
@@ -404,7 +425,7 @@ describe('createProbe: servers that refuse HEAD', () => {
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'http-4xx', status: 405 });
     expect(result.kind === 'down' && result.detail).toBe(
-      `HTTP 405 Method Not Allowed from GET ${server.origin}/`,
+      `HTTP 405 Method Not Allowed from GET ${server.origin}/ (HEAD 405)`,
     );
     expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
   });
@@ -495,7 +516,7 @@ describe('createProbe: redirects', () => {
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'http-5xx', status: 500 });
     expect(result.kind === 'down' && result.detail).toBe(
-      `HTTP 500 Internal Server Error from HEAD ${server.origin}/down`,
+      `HTTP 500 Internal Server Error from GET ${server.origin}/down (HEAD 500)`,
     );
   });
 
@@ -511,7 +532,13 @@ describe('createProbe: redirects', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'redirect-loop', status: 302 });
-    expect(server.requests.map((seen) => seen.path)).toEqual(['/a', '/b']);
+    // HEAD's chain, then GET's: a server could loop for HEAD alone.
+    expect(server.requests.map((seen) => `${seen.method} ${seen.path}`)).toEqual([
+      'HEAD /a',
+      'HEAD /b',
+      'GET /a',
+      'GET /b',
+    ]);
   });
 
   it('reports down redirect-loop when a page redirects to itself', async () => {
@@ -524,7 +551,7 @@ describe('createProbe: redirects', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'redirect-loop' });
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
   });
 
   it('reports down too-many-redirects for 6 redirects with a limit of 5', async () => {
@@ -542,7 +569,8 @@ describe('createProbe: redirects', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'down', reason: 'too-many-redirects', status: 302 });
-    expect(server.requests).toHaveLength(6);
+    expect(server.requests.filter((seen) => seen.method === 'HEAD')).toHaveLength(6);
+    expect(server.requests.filter((seen) => seen.method === 'GET')).toHaveLength(6);
   });
 
   it('follows exactly 5 redirects with a limit of 5', async () => {
@@ -1248,8 +1276,8 @@ describe('createProbe: keyword', () => {
     // Assess
     expect(result).toMatchObject({
       kind: 'down',
-      reason: 'timeout',
-      detail: `timed out after 500 ms reading the body of GET ${server.origin}/`,
+      reason: 'body-timeout',
+      detail: `the body of GET ${server.origin}/ stalled: 12 bytes read when the 500 ms deadline came`,
     });
     expect(performance.now() - startMs).toBeLessThan(1_500);
   });
@@ -1455,10 +1483,11 @@ describe('createProbe: TLS certificate', () => {
 
 describe('createProbe: blocked', () => {
   it.each([
-    [401, 'Unauthorized'],
-    [403, 'Forbidden'],
-    [429, 'Too Many Requests'],
-  ])('reports blocked, not down, for %i', async (status, text) => {
+    [401, 'Unauthorized', ` (HEAD 401 (refused))`, ['HEAD', 'GET']],
+    [403, 'Forbidden', ` (HEAD 403 (refused))`, ['HEAD', 'GET']],
+    // Asked to slow down: no second request.
+    [429, 'Too Many Requests', '', ['HEAD']],
+  ])('reports blocked, not down, for %i', async (status, text, headNote, methods) => {
     // Prepare
     const server = await startServer(respondWith(status));
     const probe = useProbe();
@@ -1467,12 +1496,26 @@ describe('createProbe: blocked', () => {
     const result = await probe.check(target(`${server.origin}/`));
 
     // Assess
+    const method = methods.at(-1);
     expect(result).toEqual({
       kind: 'blocked',
       status,
-      detail: `HTTP ${status} ${text} from HEAD ${server.origin}/`,
+      detail: `HTTP ${status} ${text} from ${method} ${server.origin}/${headNote}`,
       latencyMs: expect.any(Number),
     });
+    expect(server.requests.map((seen) => seen.method)).toEqual(methods);
+  });
+
+  it('is UP when only HEAD is refused (403) and GET is answered', async () => {
+    // Prepare
+    const server = await startServer(refuseHead(403));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', status: 200 });
   });
 
   it('reports blocked for a Cloudflare challenge, naming the marker', async () => {
