@@ -71,9 +71,11 @@ export const DEFAULT_MAX_REDIRECTS = 5;
 export const DEFAULT_USER_AGENT = MONITOR_USER_AGENT;
 /**
  * A HEAD still waiting for its answer at this share of the deadline gets a GET beside it: a server that never
- * answers HEAD (but GET) is not down, and by the deadline a GET would have no time left.
+ * answers HEAD (but GET) is not down, and by the deadline a GET would have no time left. Late enough that a
+ * healthy site (answering within half its deadline) never costs a second request; early enough that a GET
+ * answering in a normal time still fits.
  */
-export const GET_BESIDE_HEAD_AT = 0.5;
+export const GET_BESIDE_HEAD_AT = 0.6;
 // Not forwarded to another origin after a redirect (curl and the Fetch standard drop them too).
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 

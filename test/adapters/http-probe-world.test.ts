@@ -519,7 +519,7 @@ describe('createProbe: what HEAD cannot see, and the GET that sees it', () => {
     // Assess
     expect(result).toMatchObject({ kind: 'up', status: 200 });
     expect(result.kind === 'up' && result.detail).toMatch(
-      /^HEAD had not answered after 500 ms, GET 200 in \d+ ms$/,
+      /^HEAD had not answered after 600 ms, GET 200 in \d+ ms$/,
     );
   });
 

@@ -56,13 +56,13 @@ describe('planFleet', () => {
 
   it.each<[Behaviour, 'up' | 'down', string | undefined, number]>([
     ['healthy', 'up', undefined, 1],
-    ['slow-in-time', 'up', undefined, 1],
+    ['slow-in-time', 'up', undefined, 2],
     ['head-405', 'up', undefined, 2],
     ['redirect', 'up', undefined, 2],
-    ['http-5xx', 'down', 'http-5xx', 1],
-    ['http-404', 'down', 'http-4xx', 1],
-    ['redirect-loop', 'down', 'redirect-loop', 2],
-    ['hang', 'down', 'timeout', 1],
+    ['http-5xx', 'down', 'http-5xx', 2],
+    ['http-404', 'down', 'http-4xx', 2],
+    ['redirect-loop', 'down', 'redirect-loop', 4],
+    ['hang', 'down', 'timeout', 2],
     ['refused', 'down', 'refused', 0],
     ['reset', 'down', 'reset', 1],
   ])('knows the truth of a %s site: %s (%s), %i request(s)', (behaviour, expected, reason, requests) => {
@@ -79,8 +79,11 @@ describe('planFleet', () => {
     const fleet = planFleet({ size: 5_000, seed: 11, timeoutMs: 1_000 });
 
     // Assess
+    // Two requests one after the other (HEAD refused, a redirect) add up; a slow site's GET runs beside its HEAD.
     const up = fleet.filter((site) => site.expected === 'up');
-    expect(Math.max(...up.map((site) => site.latencyMs * site.expectedRequests))).toBeLessThanOrEqual(800);
+    const totalMs = (site: (typeof up)[number]) =>
+      site.behaviour === 'slow-in-time' ? site.latencyMs : site.latencyMs * site.expectedRequests;
+    expect(Math.max(...up.map(totalMs))).toBeLessThanOrEqual(850);
   });
 });
 

@@ -163,7 +163,14 @@ describe('issue-6 features end to end (local runtime: emulators, real handlers, 
     // on the runtime's DynamoDB and SNS, on a clock the test moves. The alerts travel the real path to the inbox.
     const local = await runtime({ checkers: 0 });
     const web = await site(200);
-    await addSite(local, { siteId: 'stuck', url: web.url, name: 'Stuck', reminderMinutes: 5 });
+    // No periodic full GET: every check is a HEAD, and each failing one is asked again with GET.
+    await addSite(local, {
+      siteId: 'stuck',
+      url: web.url,
+      name: 'Stuck',
+      reminderMinutes: 5,
+      fullGetMinutes: 0,
+    });
     const clock = { nowMs: Date.UTC(2031, 0, 6, 9, 0, 0) };
     const sns = new SNSClient({
       region: local.endpoints.region,
@@ -251,6 +258,7 @@ describe('issue-6 features end to end (local runtime: emulators, real handlers, 
     expect(reminder.text).toContain('Stuck is still DOWN, for 6 min now.');
     expect(beforeSecond).toBe(2);
     expect(second.subject).toBe('STILL DOWN: Stuck - 11 min');
-    expect(web.requestCount()).toBe(14);
+    // 14 checks: one UP (a HEAD), 13 failing (a HEAD and the GET it brings).
+    expect(web.requestCount()).toBe(1 + 13 * 2);
   });
 });
