@@ -275,7 +275,7 @@ describe('fault injection: what users see when things break', () => {
   });
 
   it('4. DynamoDB throttles and fails the state writes: retried, nothing lost, no double alert', {
-    timeout: 40_000,
+    timeout: 90_000,
   }, async () => {
     const row = table.row(
       "4. DynamoDB answers HTTP 500 / ProvisionedThroughputExceeded to the checker's UpdateItem calls",
@@ -323,11 +323,11 @@ describe('fault injection: what users see when things break', () => {
     // Act
     sites.set('ledger', { kind: 'status', status: 503 });
     await runtime.tick();
-    const down = await waitFor('the DOWN alert', () => alertsFor(runtime, 'ledger')[0], 25_000);
+    const down = await waitFor('the DOWN alert', () => alertsFor(runtime, 'ledger')[0], 45_000);
     const downState = await stateOf(runtime, 'ledger');
     sites.set('ledger', { kind: 'status', status: 200 });
     await runtime.tick();
-    await waitFor('the UP alert', () => alertsFor(runtime, 'ledger')[1], 15_000);
+    await waitFor('the UP alert', () => alertsFor(runtime, 'ledger')[1], 30_000);
     await waitForEmptyQueue(runtime);
     await settle();
 
