@@ -15,7 +15,7 @@ const targetOf = (command: Command): TargetOptions => {
   return { stack, region, dataDir };
 };
 
-const { intervalMinutes, timeoutMs, maxResponseMs, reminderMinutes } = SITE_LIMITS;
+const { intervalMinutes, timeoutMs, maxResponseMs, reminderMinutes, fullGetMinutes } = SITE_LIMITS;
 
 /** Collects a repeatable option (`--header A --header B`) into a list. */
 const collect = (value: string, previous: readonly string[] | undefined): string[] => [
@@ -103,6 +103,11 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
       '--tls-warn-days <days>',
       'certificate expiry warnings, days before (default 14,7,1; "off" for none)',
     )
+    .option(
+      '--full-get-minutes <minutes>',
+      `every N minutes a check is a full GET reading the whole body, up to ${fullGetMinutes.max} ` +
+        `(default ${fullGetMinutes.default}; "off" or 0: HEAD only)`,
+    )
     .option('--json', 'print the stored site as JSON')
     .addHelpText('after', '\nMaintenance windows: see `squirrel sites maintenance --help`.')
     .action((url: string, options, command: Command) =>
@@ -143,7 +148,7 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
         'or a JSON array of URLs or site objects. Rejected lines are reported with their numbers, the rest ' +
         'imported; exit 1 if any line was rejected. Besides the settings of `sites add`: keyword, keywordAbsent, ' +
         'headers (a JSON object, or one "Name: value"), maxResponseMs, treatBlockedAsDown, reminderMinutes, ' +
-        'tlsWarnDays ("14 7 1"), maintenance ("weekly sat,sun 02:00 120 Europe/Berlin; once START END").',
+        'tlsWarnDays ("14 7 1"), fullGetMinutes (minutes or "off"), maintenance ("weekly sat,sun 02:00 120 Europe/Berlin; once START END").',
     )
     .argument('<file>', 'file to import')
     .option('--json', 'one JSON object per line of outcome (added, updated, rejected)')

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import type { SiteRecord } from '../../functions/adapters/site-store.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 import type { MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
-import { DEFAULT_TLS_WARN_DAYS, type SiteConfig } from '../../functions/domain/site.ts';
+import { DEFAULT_TLS_WARN_DAYS, SITE_LIMITS, type SiteConfig } from '../../functions/domain/site.ts';
 import { type ShownStatus, shownStatusOf } from '../../functions/domain/site-state.ts';
 
 const NO_BORDERS = {
@@ -86,7 +86,8 @@ export function renderSiteList(records: readonly SiteRecord[]): string {
 
 /**
  * The issue-6 settings that differ from the defaults, in a few words: `keyword "ok", slow > 800ms,
- * 2 headers, blocked = down, remind 30m, tls warn 30,7, 1 window`. Empty when all are defaults.
+ * 2 headers, blocked = down, remind 30m, tls warn 30,7, full GET every 30m, 1 window`. Empty when all are
+ * defaults.
  */
 export function describeSiteExtras(config: SiteConfig): string {
   const parts: string[] = [];
@@ -103,6 +104,9 @@ export function describeSiteExtras(config: SiteConfig): string {
   const tls = config.tlsWarnDays.join(',');
   if (tls !== DEFAULT_TLS_WARN_DAYS.join(','))
     parts.push(tls === '' ? 'no tls warnings' : `tls warn ${tls}d`);
+  if (config.fullGetMinutes !== SITE_LIMITS.fullGetMinutes.default) {
+    parts.push(config.fullGetMinutes === 0 ? 'no full GET' : `full GET every ${config.fullGetMinutes}m`);
+  }
   const windows = config.maintenance.length;
   if (windows > 0) parts.push(`${windows} maintenance window${windows === 1 ? '' : 's'}`);
   return parts.join(', ');

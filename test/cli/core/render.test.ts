@@ -100,6 +100,8 @@ describe('site list', () => {
       'slow > 800ms, 2 headers, blocked = down, remind 30m, tls warn 30,7d, 1 maintenance window',
     ],
     [{ tlsWarnDays: [] }, 'no tls warnings'],
+    [{ fullGetMinutes: 30 }, 'full GET every 30m'],
+    [{ fullGetMinutes: 0 }, 'no full GET'],
   ])('describes the settings beyond the defaults: %j', (settings, text) => {
     // Prepare
     const config = parseSiteConfig({ siteId: 'a', url: 'https://a.example/', ...settings });
