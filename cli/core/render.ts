@@ -270,7 +270,7 @@ function detailOf({ verdict, result, maxResponseMs }: JudgedCheck): string | und
 }
 
 /** "certificate expires 2027-01-04, in 29 days", marked when under one of the site's tlsWarnDays. */
-export function describeCertificate(reading: CertificateReading | undefined): string {
+function describeCertificate(reading: CertificateReading | undefined): string {
   if (reading === undefined) return '';
   const { certificate, daysLeft, warnDays } = reading;
   const date = new Date(certificate.validToMs).toISOString().slice(0, 10);
