@@ -15,7 +15,7 @@ const targetOf = (command: Command): TargetOptions => {
   return { stack, region, dataDir };
 };
 
-const { intervalMinutes, timeoutMs, maxResponseMs, reminderMinutes } = SITE_LIMITS;
+const { intervalMinutes, timeoutMs, maxResponseMs, reminderMinutes, fullGetMinutes } = SITE_LIMITS;
 
 /** Collects a repeatable option (`--header A --header B`) into a list. */
 const collect = (value: string, previous: readonly string[] | undefined): string[] => [
@@ -103,6 +103,11 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
       '--tls-warn-days <days>',
       'certificate expiry warnings, days before (default 14,7,1; "off" for none)',
     )
+    .option(
+      '--full-get-minutes <minutes>',
+      `every N minutes a check is a full GET reading the whole body, up to ${fullGetMinutes.max} ` +
+        `(default ${fullGetMinutes.default}; "off" or 0: HEAD only)`,
+    )
     .option('--json', 'print the stored site as JSON')
     .addHelpText('after', '\nMaintenance windows: see `squirrel sites maintenance --help`.')
     .action((url: string, options, command: Command) =>
@@ -143,7 +148,7 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
         'or a JSON array of URLs or site objects. Rejected lines are reported with their numbers, the rest ' +
         'imported; exit 1 if any line was rejected. Besides the settings of `sites add`: keyword, keywordAbsent, ' +
         'headers (a JSON object, or one "Name: value"), maxResponseMs, treatBlockedAsDown, reminderMinutes, ' +
-        'tlsWarnDays ("14 7 1"), maintenance ("weekly sat,sun 02:00 120 Europe/Berlin; once START END").',
+        'tlsWarnDays ("14 7 1"), fullGetMinutes (minutes or "off"), maintenance ("weekly sat,sun 02:00 120 Europe/Berlin; once START END").',
     )
     .argument('<file>', 'file to import')
     .option('--json', 'one JSON object per line of outcome (added, updated, rejected)')
@@ -214,19 +219,46 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
   program
     .command('check')
     .description(
-      'check URLs once, now, from this machine (no target needed). Exit 0 all up, 1 any not up (down, or not ' +
-        'checked: blocked private address or checker fault), 2 bad input.',
+      'check URLs once, now, from this machine (no target needed), judged as the checker judges them: the ' +
+        "probe's verdict read by the site's settings (treat-blocked-as-down, max-response-ms, tls-warn-days). " +
+        'Flags set every URL; a --file column or key sets its line (the columns of `sites import`; settings ' +
+        'that need a history, such as thresholds, are listed on stderr and not used). Exit 0 all UP, 1 any ' +
+        'not UP (DEGRADED, BLOCKED, DOWN, or not checked: a blocked private address or a checker fault), ' +
+        '2 bad input.',
     )
     .argument('[urls...]', 'URLs to check')
-    .option('--file <file>', 'read the URLs from FILE (same formats as `sites import`)')
-    .option('--json', 'one JSON object per URL: url, up, kind, status, reason, detail, latencyMs')
+    .option('--file <file>', 'read the URLs and their settings from FILE (same formats as `sites import`)')
+    .option(
+      '--json',
+      'one JSON object per URL: url, up, kind, verdict, status, reason, detail, latencyMs, tls',
+    )
     .option('--concurrency <n>', 'checks in flight at once, 1-256 (default 16)')
     .option(
       '--timeout-ms <ms>',
       `per-check timeout, ${timeoutMs.min}-${timeoutMs.max} (default ${timeoutMs.default})`,
     )
-    .option('--method <method>', 'HEAD or GET (default HEAD)')
+    .option(
+      '--method <method>',
+      'HEAD or GET (default HEAD; a HEAD refused with 405/501 is retried with GET)',
+    )
     .option('--expect <ranges>', `statuses that count as up (default ${DEFAULT_EXPECT_STATUS})`)
+    .option('--header <"name: value">', 'send this request header; repeat for more (up to 10)', collect)
+    .option('--keyword <text>', 'the body must contain TEXT, else DOWN keyword (checks with GET)')
+    .option('--keyword-absent <text>', 'the body must not contain TEXT, else DOWN keyword')
+    .option(
+      '--max-response-ms <ms>',
+      `up but slower than MS, ${maxResponseMs.min}-${maxResponseMs.max}, is DEGRADED (exit 1)`,
+    )
+    .option(
+      '--tls-warn-days <days>',
+      'mark a certificate that expires within the widest of these days (default 14,7,1; "off" for none)',
+    )
+    .option('--treat-blocked-as-down', '401/403/429 and bot challenges are DOWN http-4xx instead of BLOCKED')
+    .option(
+      '--full-get-minutes <minutes>',
+      'any value but "off"/0 (default 10) makes this check the full GET that reads the whole body, as the ' +
+        "checker's periodic one does; off: the HEAD heartbeat",
+    )
     .option('--allow-private', 'also check private, loopback and link-local addresses (blocked by default)')
     .option(
       '--dns-server <ip[:port]>',

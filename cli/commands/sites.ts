@@ -60,6 +60,7 @@ export interface AddSiteOptions {
   readonly treatBlockedAsDown?: boolean;
   readonly reminderMinutes?: string;
   readonly tlsWarnDays?: string;
+  readonly fullGetMinutes?: string;
   readonly json?: boolean;
 }
 
@@ -105,6 +106,7 @@ export async function addSite(
     treatBlockedAsDown: options.treatBlockedAsDown,
     reminderMinutes: options.reminderMinutes,
     tlsWarnDays: options.tlsWarnDays,
+    fullGetMinutes: options.fullGetMinutes,
   };
   const parsed = parseSiteInput(raw);
   if (!parsed.ok) throw new InputError(describeFlagProblems(parsed.problems));

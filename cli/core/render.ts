@@ -1,9 +1,10 @@
 import Table from 'cli-table3';
 import type { SiteRecord } from '../../functions/adapters/site-store.ts';
-import type { CheckResult } from '../../functions/domain/check-result.ts';
+import type { CertificateReading } from '../../functions/domain/alert-policy.ts';
 import type { MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
-import { DEFAULT_TLS_WARN_DAYS, type SiteConfig } from '../../functions/domain/site.ts';
+import { DEFAULT_TLS_WARN_DAYS, SITE_LIMITS, type SiteConfig } from '../../functions/domain/site.ts';
 import { type ShownStatus, shownStatusOf } from '../../functions/domain/site-state.ts';
+import type { JudgedCheck } from './check-verdict.ts';
 
 const NO_BORDERS = {
   top: '',
@@ -86,7 +87,8 @@ export function renderSiteList(records: readonly SiteRecord[]): string {
 
 /**
  * The issue-6 settings that differ from the defaults, in a few words: `keyword "ok", slow > 800ms,
- * 2 headers, blocked = down, remind 30m, tls warn 30,7, 1 window`. Empty when all are defaults.
+ * 2 headers, blocked = down, remind 30m, tls warn 30,7, full GET every 30m, 1 window`. Empty when all are
+ * defaults.
  */
 export function describeSiteExtras(config: SiteConfig): string {
   const parts: string[] = [];
@@ -103,6 +105,9 @@ export function describeSiteExtras(config: SiteConfig): string {
   const tls = config.tlsWarnDays.join(',');
   if (tls !== DEFAULT_TLS_WARN_DAYS.join(','))
     parts.push(tls === '' ? 'no tls warnings' : `tls warn ${tls}d`);
+  if (config.fullGetMinutes !== SITE_LIMITS.fullGetMinutes.default) {
+    parts.push(config.fullGetMinutes === 0 ? 'no full GET' : `full GET every ${config.fullGetMinutes}m`);
+  }
   const windows = config.maintenance.length;
   if (windows > 0) parts.push(`${windows} maintenance window${windows === 1 ? '' : 's'}`);
   return parts.join(', ');
@@ -221,43 +226,82 @@ export const statusJson = (records: readonly SiteRecord[]): string[] =>
     }),
   );
 
-/** The line `check --json` prints for one URL. A fault (blocked, checker trouble) is not up. */
-export const checkJson = (url: string, result: CheckResult): string =>
-  toJsonLine({
+/**
+ * The line `check --json` prints for one URL. `up`: the site answered as expected (DEGRADED included: up but
+ * slow); `verdict` says which; `reason` is `slow` for DEGRADED; `tls` is the certificate the check saw, or null.
+ */
+export const checkJson = (check: JudgedCheck): string => {
+  const { url, verdict, result, certificate } = check;
+  return toJsonLine({
     url,
     up: result.kind === 'up',
     kind: result.kind,
+    verdict,
     status: 'status' in result ? (result.status ?? null) : null,
-    reason: reasonOf(result),
-    detail: result.kind === 'up' ? null : result.detail,
+    reason: reasonOf(check),
+    detail: detailOf(check) ?? null,
     latencyMs: result.latencyMs,
+    tls:
+      certificate === undefined
+        ? null
+        : {
+            validToMs: certificate.certificate.validToMs,
+            validTo: new Date(certificate.certificate.validToMs).toISOString(),
+            daysLeft: certificate.daysLeft,
+            fingerprint: certificate.certificate.fingerprint,
+            warning: certificate.warnDays.length > 0,
+            warnDays: certificate.warnDays,
+          },
   });
-
-const VERDICT_LABEL: Readonly<Record<CheckResult['kind'], string>> = {
-  up: 'UP',
-  down: 'DOWN',
-  blocked: 'BLOCKED',
-  fault: 'NOT CHECKED',
 };
 
-/** A blocked answer has no down reason of its own: the site refused the monitor. */
-const reasonOf = (result: CheckResult): string | null => {
+/** Why the verdict is not UP: a down or fault reason, `blocked`, or `slow` for DEGRADED; null when UP. */
+function reasonOf({ verdict, result }: JudgedCheck): string | null {
+  if (verdict === 'DEGRADED') return 'slow';
   if (result.kind === 'up') return null;
   return result.kind === 'blocked' ? 'blocked' : result.reason;
-};
+}
+
+/** The result's detail; a DEGRADED one leads with the limit it went over. An UP may say what led there. */
+function detailOf({ verdict, result, maxResponseMs }: JudgedCheck): string | undefined {
+  if (verdict !== 'DEGRADED') return result.detail;
+  const slow = `${result.latencyMs} ms, slower than maxResponseMs ${maxResponseMs} ms`;
+  return result.detail === undefined ? slow : `${slow}; ${result.detail}`;
+}
+
+/** "certificate expires 2027-01-04, in 29 days", marked when under one of the site's tlsWarnDays. */
+function describeCertificate(reading: CertificateReading | undefined): string {
+  if (reading === undefined) return '';
+  const { certificate, daysLeft, warnDays } = reading;
+  const date = new Date(certificate.validToMs).toISOString().slice(0, 10);
+  const when =
+    daysLeft < 0
+      ? 'already expired'
+      : daysLeft === 0
+        ? 'in less than a day'
+        : `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+  const text = `certificate expires ${date}, ${when}`;
+  if (warnDays.length === 0) return text;
+  const under = Math.min(...warnDays);
+  return `WARNING: ${text} (under ${under} day${under === 1 ? '' : 's'})`;
+}
 
 /** `check` as a table, in the order the URLs were given. */
-export function renderChecks(
-  results: ReadonlyArray<{ readonly url: string; readonly result: CheckResult }>,
-): string {
-  const rows = results.map(({ url, result }) => [
-    url,
-    VERDICT_LABEL[result.kind],
-    'status' in result && result.status !== undefined ? String(result.status) : '-',
-    `${result.latencyMs}ms`,
-    result.kind === 'up' ? '' : `${reasonOf(result)}: ${result.detail}`,
-  ]);
-  return renderTable(['URL', 'VERDICT', 'STATUS', 'LATENCY', 'WHY'], rows);
+export function renderChecks(checks: readonly JudgedCheck[]): string {
+  const rows = checks.map((check) => {
+    const { url, verdict, result, certificate } = check;
+    const reason = reasonOf(check);
+    const detail = detailOf(check);
+    return [
+      url,
+      verdict,
+      'status' in result && result.status !== undefined ? String(result.status) : '-',
+      `${result.latencyMs}ms`,
+      reason === null ? (detail ?? '') : `${reason}: ${detail}`,
+      describeCertificate(certificate),
+    ];
+  });
+  return renderTable(['URL', 'VERDICT', 'STATUS', 'LATENCY', 'WHY', 'TLS'], rows);
 }
 
 /** A subscription as listed: the endpoint in full, because the user asked to see them. */

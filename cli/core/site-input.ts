@@ -34,6 +34,7 @@ export const SITE_FIELDS = [
   'treatBlockedAsDown',
   'reminderMinutes',
   'tlsWarnDays',
+  'fullGetMinutes',
   'maintenance',
 ] as const satisfies ReadonlyArray<keyof SiteConfig>;
 
@@ -64,6 +65,7 @@ export const SITE_FLAGS: Readonly<Record<SiteField, string>> = {
   treatBlockedAsDown: '--treat-blocked-as-down',
   reminderMinutes: '--reminder-minutes',
   tlsWarnDays: '--tls-warn-days',
+  fullGetMinutes: '--full-get-minutes',
   maintenance: 'maintenance',
 };
 
@@ -228,6 +230,8 @@ function coerceField(field: SiteField, value: unknown): Coerced {
       return coerceMaintenance(value);
     case 'tlsWarnDays':
       return typeof value === 'string' ? coerceDays(value) : { ok: true, value };
+    case 'fullGetMinutes':
+      return typeof value === 'string' ? coerceFullGetMinutes(value) : { ok: true, value };
     case 'keyword':
       return typeof value === 'string'
         ? { ok: true, value: { text: value, mode: 'present' } }
@@ -273,6 +277,19 @@ function coerceDays(value: string): Coerced {
     };
   }
   return { ok: true, value: parts.map(Number) };
+}
+
+/** "30" or "off" (0: every check is a HEAD heartbeat, unless the site is on GET). */
+function coerceFullGetMinutes(value: string): Coerced {
+  if (/^off$/i.test(value)) return { ok: true, value: 0 };
+  if (!/^\d+$/.test(value)) {
+    const { max } = SITE_LIMITS.fullGetMinutes;
+    return {
+      ok: false,
+      message: `fullGetMinutes must be a whole number of minutes up to ${max}, or "off" (or 0), got "${value}"`,
+    };
+  }
+  return { ok: true, value: Number(value) };
 }
 
 /**

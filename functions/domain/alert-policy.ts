@@ -22,7 +22,16 @@ import {
 
 type DownVerdict = Extract<CheckResult, { kind: 'down' }>;
 /** How the site's policy reads a result: `slow` is up but over maxResponseMs. */
-type Reading = 'up' | 'slow' | 'down' | 'blocked';
+export type Reading = 'up' | 'slow' | 'down' | 'blocked';
+
+/** The certificate a verdict carries, as the site's tlsWarnDays see it now. */
+export interface CertificateReading {
+  readonly certificate: TlsCertificate;
+  /** Whole days until it expires (rounded down). */
+  readonly daysLeft: number;
+  /** The site's thresholds it is already under, in the site's order; empty: no warning is due. */
+  readonly warnDays: readonly number[];
+}
 
 const NOTHING: Decision = { alerts: [] };
 const NO_CHANGE: Draft = { changes: {}, events: [] };
@@ -101,8 +110,8 @@ function withBoundedDetail<T extends CheckResult>(result: T): T {
     : { ...result, detail: truncateText((result as { detail: string }).detail) };
 }
 
-/** With `treatBlockedAsDown`, a refusal is an outage like any other 4xx. */
-function applyBlockedPolicy(site: SiteConfig, result: Verdict): Verdict {
+/** With `treatBlockedAsDown`, a refusal is an outage like any other 4xx. `squirrel check` reads with it too. */
+export function applyBlockedPolicy(site: SiteConfig, result: Verdict): Verdict {
   if (result.kind !== 'blocked' || !site.treatBlockedAsDown) return result;
   return {
     kind: 'down',
@@ -113,7 +122,8 @@ function applyBlockedPolicy(site: SiteConfig, result: Verdict): Verdict {
   };
 }
 
-function readingOf(site: SiteConfig, verdict: Verdict): Reading {
+/** Up, slow (up but over maxResponseMs), down or blocked: what the state machine moves on. */
+export function readingOf(site: SiteConfig, verdict: Verdict): Reading {
   if (verdict.kind !== 'up') return verdict.kind;
   return site.maxResponseMs !== undefined && verdict.latencyMs > site.maxResponseMs ? 'slow' : 'up';
 }
@@ -292,15 +302,15 @@ function withTlsWarning(
   draft: Draft,
   nowMs: number,
 ): Draft {
-  const certificate: TlsCertificate | undefined = verdict.kind === 'down' ? undefined : verdict.tls;
-  if (!certificate) return draft;
+  const reading = readCertificate(site, verdict, nowMs);
+  if (!reading) return draft;
+  const { certificate } = reading;
   const watched = prev.tls ?? [];
   // Nodes behind one name may serve different certificates: each keeps its own warnings, so alternating
   // between them neither repeats a warning nor writes on every check.
   const known = watched.find((watch) => watch.fingerprint === certificate.fingerprint);
   const warned = known?.warnedDays ?? [];
-  const daysLeft = Math.floor((certificate.validToMs - nowMs) / MS_PER_DAY);
-  const due = site.tlsWarnDays.filter((days) => daysLeft < days && !warned.includes(days));
+  const due = reading.warnDays.filter((days) => !warned.includes(days));
   if (known && due.length === 0) return draft;
   const entry = {
     fingerprint: certificate.fingerprint,
@@ -312,6 +322,21 @@ function withTlsWarning(
   const events: AlertDraft[] =
     due.length === 0 ? [] : [{ event: 'TLS_EXPIRY', fields: { tlsValidToMs: certificate.validToMs } }];
   return { ...draft, changes: { ...draft.changes, tls }, events: [...draft.events, ...events] };
+}
+
+/**
+ * The certificate an up or blocked verdict saw, its whole days left and the tlsWarnDays thresholds it is under;
+ * undefined when there is none (http, or a down verdict). Shared with `squirrel check`.
+ */
+export function readCertificate(
+  site: SiteConfig,
+  verdict: Verdict,
+  nowMs: number,
+): CertificateReading | undefined {
+  const certificate = verdict.kind === 'down' ? undefined : verdict.tls;
+  if (!certificate) return undefined;
+  const daysLeft = Math.floor((certificate.validToMs - nowMs) / MS_PER_DAY);
+  return { certificate, daysLeft, warnDays: site.tlsWarnDays.filter((days) => daysLeft < days) };
 }
 
 /**

@@ -127,6 +127,8 @@ describe('squirrel sites add: issue-6 settings', () => {
       '30',
       '--tls-warn-days',
       '30,7',
+      '--full-get-minutes',
+      'off',
     ]);
     const stored = await getItem('features');
     const updated = await target.run([
@@ -154,7 +156,7 @@ describe('squirrel sites add: issue-6 settings', () => {
     // Assess
     expect(added.code).toBe(0);
     expect(added.stdout).toContain(
-      'keyword "Welcome", slow > 800ms, 2 headers, blocked = down, remind 30m, tls warn 30,7d',
+      'keyword "Welcome", slow > 800ms, 2 headers, blocked = down, remind 30m, tls warn 30,7d, no full GET',
     );
     expect(stored).toMatchObject({
       maxResponseMs: 800,
@@ -163,6 +165,7 @@ describe('squirrel sites add: issue-6 settings', () => {
       treatBlockedAsDown: true,
       reminderMinutes: 30,
       tlsWarnDays: [30, 7],
+      fullGetMinutes: 0,
       maintenance: [],
       version: 1,
     });
@@ -227,6 +230,10 @@ describe('squirrel sites add: issue-6 settings', () => {
     [
       ['--tls-warn-days', '400'],
       'error: --tls-warn-days: tlsWarnDays must be whole numbers from 1 to 365, got 400',
+    ],
+    [
+      ['--full-get-minutes', 'never'],
+      'error: --full-get-minutes: fullGetMinutes must be a whole number of minutes up to 1440, or "off" (or 0), got "never"',
     ],
     [
       ['--max-response-ms', '99999'],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type JudgedCheck, judgeCheck } from '../../../cli/core/check-verdict.ts';
 import {
   checkJson,
   describeLastCheck,
@@ -100,6 +101,8 @@ describe('site list', () => {
       'slow > 800ms, 2 headers, blocked = down, remind 30m, tls warn 30,7d, 1 maintenance window',
     ],
     [{ tlsWarnDays: [] }, 'no tls warnings'],
+    [{ fullGetMinutes: 30 }, 'full GET every 30m'],
+    [{ fullGetMinutes: 0 }, 'no full GET'],
   ])('describes the settings beyond the defaults: %j', (settings, text) => {
     // Prepare
     const config = parseSiteConfig({ siteId: 'a', url: 'https://a.example/', ...settings });
@@ -298,59 +301,72 @@ describe('status', () => {
 });
 
 describe('check output', () => {
-  const results: Array<{ url: string; result: CheckResult }> = [
-    { url: 'https://up.example/', result: { kind: 'up', status: 200, latencyMs: 31 } },
-    {
-      url: 'https://down.example/',
-      result: {
-        kind: 'down',
-        reason: 'http-5xx',
-        status: 503,
-        detail: 'HTTP 503 Service Unavailable',
-        latencyMs: 8,
-      },
-    },
-    {
-      url: 'http://10.0.0.1/',
-      result: { kind: 'fault', reason: 'blocked-address', detail: 'not a public address', latencyMs: 0 },
-    },
+  const DAY_MS = 86_400_000;
+  const tls = (daysLeft: number) => ({
+    validToMs: NOW_MS + daysLeft * DAY_MS + 3_600_000,
+    fingerprint: 'AB:CD',
+  });
+  const judged = (url: string, result: CheckResult, settings: Record<string, unknown> = {}): JudgedCheck =>
+    judgeCheck(parseSiteConfig({ siteId: 'a', url, ...settings }), result, NOW_MS);
+  const checks: JudgedCheck[] = [
+    judged('https://up.example/', { kind: 'up', status: 200, latencyMs: 31 }),
+    judged('https://down.example/', {
+      kind: 'down',
+      reason: 'http-5xx',
+      status: 503,
+      detail: 'HTTP 503 Service Unavailable',
+      latencyMs: 8,
+    }),
+    judged('http://10.0.0.1/', {
+      kind: 'fault',
+      reason: 'blocked-address',
+      detail: 'not a public address',
+      latencyMs: 0,
+    }),
   ];
 
-  it('prints url, up, status, reason, detail and latencyMs for every verdict; a fault is not up', () => {
-    expect(results.map(({ url, result }) => JSON.parse(checkJson(url, result)))).toEqual([
+  it('prints url, up, kind, verdict, status, reason, detail, latencyMs and tls for every verdict; a fault is not up', () => {
+    expect(checks.map((check) => JSON.parse(checkJson(check)))).toEqual([
       {
         url: 'https://up.example/',
         up: true,
         kind: 'up',
+        verdict: 'UP',
         status: 200,
         reason: null,
         detail: null,
         latencyMs: 31,
+        tls: null,
       },
       {
         url: 'https://down.example/',
         up: false,
         kind: 'down',
+        verdict: 'DOWN',
         status: 503,
         reason: 'http-5xx',
         detail: 'HTTP 503 Service Unavailable',
         latencyMs: 8,
+        tls: null,
       },
       {
         url: 'http://10.0.0.1/',
         up: false,
         kind: 'fault',
+        verdict: 'NOT CHECKED',
         status: null,
         reason: 'blocked-address',
         detail: 'not a public address',
         latencyMs: 0,
+        tls: null,
       },
     ]);
   });
 
   it('prints a table in the order given, saying a blocked URL was not checked', () => {
-    const lines = renderChecks(results).split('\n');
+    const lines = renderChecks(checks).split('\n');
 
+    expect(lines[0]).toMatch(/^URL\s+VERDICT\s+STATUS\s+LATENCY\s+WHY\s+TLS$/);
     expect(lines[1]).toMatch(/^https:\/\/up\.example\/\s+UP\s+200\s+31ms$/);
     expect(lines[2]).toMatch(
       /^https:\/\/down\.example\/\s+DOWN\s+503\s+8ms\s+http-5xx: HTTP 503 Service Unavailable$/,
@@ -358,6 +374,114 @@ describe('check output', () => {
     expect(lines[3]).toMatch(
       /^http:\/\/10\.0\.0\.1\/\s+NOT CHECKED\s+-\s+0ms\s+blocked-address: not a public address$/,
     );
+  });
+
+  it('shows what led to an UP, and a DEGRADED with the limit it went over', () => {
+    // Prepare
+    const detail = 'HEAD timed out, GET 200 in 80 ms';
+    const up = judged('https://up.example/', { kind: 'up', status: 200, latencyMs: 80, detail });
+    const slow = judged(
+      'https://slow.example/',
+      { kind: 'up', status: 200, latencyMs: 312, detail },
+      { maxResponseMs: 100 },
+    );
+
+    // Act
+    const lines = renderChecks([up, slow]).split('\n');
+    const json = [up, slow].map((check) => JSON.parse(checkJson(check)));
+
+    // Assess
+    expect(lines[1]).toMatch(
+      /^https:\/\/up\.example\/\s+UP\s+200\s+80ms\s+HEAD timed out, GET 200 in 80 ms$/,
+    );
+    expect(lines[2]).toMatch(
+      /^https:\/\/slow\.example\/\s+DEGRADED\s+200\s+312ms\s+slow: 312 ms, slower than maxResponseMs 100 ms; HEAD timed out, GET 200 in 80 ms$/,
+    );
+    expect(json).toEqual([
+      expect.objectContaining({ up: true, verdict: 'UP', reason: null, detail }),
+      expect.objectContaining({
+        up: true,
+        kind: 'up',
+        verdict: 'DEGRADED',
+        reason: 'slow',
+        detail: `312 ms, slower than maxResponseMs 100 ms; ${detail}`,
+      }),
+    ]);
+  });
+
+  it.each([
+    [29, {}, 'certificate expires 2026-12-24, in 29 days', false, []],
+    [10, {}, 'WARNING: certificate expires 2026-12-05, in 10 days (under 14 days)', true, [14]],
+    [3, {}, 'WARNING: certificate expires 2026-11-28, in 3 days (under 7 days)', true, [14, 7]],
+    [3, { tlsWarnDays: [] }, 'certificate expires 2026-11-28, in 3 days', false, []],
+    [1, { tlsWarnDays: [1] }, 'certificate expires 2026-11-26, in 1 day', false, []],
+    [
+      0,
+      { tlsWarnDays: [1] },
+      'WARNING: certificate expires 2026-11-25, in less than a day (under 1 day)',
+      true,
+      [1],
+    ],
+  ])(
+    'shows a certificate %d days from expiry with %j as %j',
+    (daysLeft, settings, text, warning, warnDays) => {
+      // Prepare
+      const check = judged(
+        'https://tls.example/',
+        { kind: 'up', status: 200, latencyMs: 20, tls: tls(daysLeft) },
+        settings,
+      );
+
+      // Act
+      const line = renderChecks([check]).split('\n')[1];
+      const json = JSON.parse(checkJson(check));
+
+      // Assess
+      expect(line?.split(/\s{2,}/).slice(-2)).toEqual(['20ms', text]);
+      expect(json.tls).toEqual({
+        validToMs: NOW_MS + daysLeft * DAY_MS + 3_600_000,
+        validTo: new Date(NOW_MS + daysLeft * DAY_MS + 3_600_000).toISOString(),
+        daysLeft,
+        fingerprint: 'AB:CD',
+        warning,
+        warnDays,
+      });
+    },
+  );
+
+  it('reads a refusal as BLOCKED, or as DOWN http-4xx under treatBlockedAsDown (its certificate then unread, as the checker does)', () => {
+    // Prepare
+    const refusal: CheckResult = {
+      kind: 'blocked',
+      status: 403,
+      detail: 'HTTP 403 Forbidden',
+      latencyMs: 12,
+      tls: tls(3),
+    };
+
+    // Act
+    const [blocked, down] = [{}, { treatBlockedAsDown: true }].map((settings) =>
+      JSON.parse(checkJson(judged('https://waf.example/', refusal, settings))),
+    );
+
+    // Assess
+    expect(blocked).toMatchObject({
+      up: false,
+      kind: 'blocked',
+      verdict: 'BLOCKED',
+      status: 403,
+      reason: 'blocked',
+      tls: { daysLeft: 3, warning: true },
+    });
+    expect(down).toMatchObject({
+      up: false,
+      kind: 'down',
+      verdict: 'DOWN',
+      status: 403,
+      reason: 'http-4xx',
+      detail: 'HTTP 403 Forbidden',
+      tls: null,
+    });
   });
 });
 

@@ -80,6 +80,7 @@ describe('resolveSiteField', () => {
     ['reminder', 'reminderMinutes'],
     ['TLS warn days', 'tlsWarnDays'],
     ['treat-blocked-as-down', 'treatBlockedAsDown'],
+    ['full-get-minutes', 'fullGetMinutes'],
     ['colour', undefined],
   ])('maps %j to %s', (name, field) => {
     expect(resolveSiteField(name)).toBe(field);
@@ -257,6 +258,9 @@ describe('parseSiteInput: issue-6 settings', () => {
     [{ tlsWarnDays: '21 3' }, { tlsWarnDays: [21, 3] }],
     [{ tlsWarnDays: [10] }, { tlsWarnDays: [10] }],
     [{ reminderMinutes: '0' }, { reminderMinutes: 0 }],
+    [{ fullGetMinutes: 'off' }, { fullGetMinutes: 0 }],
+    [{ fullGetMinutes: '30' }, { fullGetMinutes: 30 }],
+    [{ fullGetMinutes: 0 }, { fullGetMinutes: 0 }],
     [{ treatBlockedAsDown: false }, { treatBlockedAsDown: false }],
     [
       { maintenance: ['weekly mon-fri 12:00 30 UTC'] },
@@ -301,6 +305,16 @@ describe('parseSiteInput: issue-6 settings', () => {
     [{ tlsWarnDays: '14,seven' }, 'tlsWarnDays', 'got "14,seven"'],
     [{ tlsWarnDays: '400' }, 'tlsWarnDays', 'tlsWarnDays must be whole numbers from 1 to 365, got 400'],
     [{ tlsWarnDays: '30,20,14,7,3,1' }, 'tlsWarnDays', 'at most 5 tlsWarnDays thresholds'],
+    [
+      { fullGetMinutes: 'hourly' },
+      'fullGetMinutes',
+      'fullGetMinutes must be a whole number of minutes up to 1440, or "off" (or 0), got "hourly"',
+    ],
+    [
+      { fullGetMinutes: '2000' },
+      'fullGetMinutes',
+      'fullGetMinutes must be a whole number from 0 to 1440, got 2000',
+    ],
     [{ keyword: 'x', keywordAbsent: 'y' }, 'keyword', 'not both (got "x" and "y")'],
     [{ keyword: 'a'.repeat(201) }, 'keyword', 'keyword.text must be 1-200 characters'],
     [{ headers: ['NoColon'] }, 'headers', 'header must look like "Name: value", got "NoColon"'],
