@@ -165,7 +165,10 @@ describe('squirrel check', () => {
             '--concurrency',
             concurrency,
             '--timeout-ms',
-            '3000',
+            '5000',
+            // The heartbeat, as the issue measured it; a loaded 2-core machine can make loopback answers late.
+            '--full-get-minutes',
+            'off',
             '--dns-server',
             dns.server,
           ]),
@@ -183,7 +186,7 @@ describe('squirrel check', () => {
     } finally {
       await dns.close();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('refuses a --dns-server that is not an address, before checking anything', async () => {
     // Act
@@ -275,7 +278,8 @@ describe('squirrel check judges as the checker does: each setting changes the ve
     ['/missing', ['--expect', '404'], 0, { verdict: 'UP' }],
     ['/forbidden', [], 1, { up: false, verdict: 'BLOCKED', reason: 'blocked' }],
     ['/forbidden', ['--treat-blocked-as-down'], 1, { up: false, verdict: 'DOWN', reason: 'http-4xx' }],
-    ['/head-fails', ['--full-get-minutes', 'off'], 1, { verdict: 'DOWN', reason: 'http-5xx' }],
+    // HEAD fails, GET answers: a HEAD failure is never the last word.
+    ['/head-fails', ['--full-get-minutes', 'off'], 0, { verdict: 'UP' }],
     ['/head-fails', ['--full-get-minutes', 'off', '--method', 'GET'], 0, { verdict: 'UP' }],
   ] as const)('%s with %j exits %d: %j', async (path, flags, code, expected) => {
     // Act

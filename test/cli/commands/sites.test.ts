@@ -258,7 +258,10 @@ describe('squirrel sites add: issue-6 settings', () => {
 });
 
 describe('squirrel sites maintenance', () => {
-  it('adds one-off and weekly windows, lists them, removes one and clears them, bumping the version each time', async () => {
+  // Eight CLI runs one after the other (each ~1-2 s on a busy 2-core machine).
+  it('adds one-off and weekly windows, lists them, removes one and clears them, bumping the version each time', {
+    timeout: 60_000,
+  }, async () => {
     // Prepare
     await target.run(['sites', 'add', 'https://planned.example/', '--id', 'planned']);
 
