@@ -1,9 +1,22 @@
 import type { LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
-import { type SecureContext, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import {
+  DEFAULT_MAX_VERSION,
+  type DetailedPeerCertificate,
+  type PeerCertificate,
+  type SecureContext,
+  type TLSSocket,
+  connect as tlsConnect,
+} from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { TlsCertificate } from '../domain/check-result.ts';
 import type { ResolvedAddress } from './dns-resolver.ts';
+import { attachTlsFacts, isVersionFailure, presentedChain, type TlsFailureFacts } from './tls-diagnosis.ts';
+
+/** The longest a diagnostic handshake may take: the server has just answered one. */
+export const VERSION_DIAGNOSIS_MAX_MS = 2_000;
+// Left before the deadline when a diagnostic handshake ends: the failure it explains is still reported in time.
+const VERSION_DIAGNOSIS_MARGIN_MS = 100;
 
 /** Where a check is: each phase names what a timeout there means. */
 export type Phase = 'resolving' | 'connecting' | 'tls' | 'waiting' | 'body';
@@ -22,7 +35,9 @@ export interface Connection {
  * A connector that connects only to `addresses` (no DNS here: the probe resolved and guarded them), keeps the
  * socket so the deadline can end it while it is still connecting, and reports the phases. Several addresses are
  * tried in turn, IPv4 first (net's autoSelectFamily, each given the time left). TLS: the host name for SNI and verification, our
- * shared context, no session reuse (every check verifies a full handshake), HTTP/1.1 only.
+ * shared context, no session reuse (every check verifies a full handshake), HTTP/1.1 only. A failed handshake's
+ * error carries what the server presented (attachTlsFacts); after a failure on versions, a second handshake that
+ * accepts old versions, within `attemptTimeoutMs` (the check's time left), finds the server's newest one.
  */
 export function openConnection(
   addresses: readonly ResolvedAddress[],
@@ -30,8 +45,10 @@ export function openConnection(
   onPhase: (phase: Phase) => void,
   attemptTimeoutMs: number,
 ): Connection {
+  // The connection's socket, or the diagnostic one while it runs: abort() ends either.
   let socket: Socket | undefined;
   let certificate: TlsCertificate | undefined;
+  const endsAtMs = performance.now() + attemptTimeoutMs;
   const lookup = fixedLookup(addresses);
   const connect: buildConnector.connector = ({ hostname, protocol, port }, callback) => {
     const isTls = protocol === 'https:';
@@ -66,16 +83,52 @@ export function openConnection(
     };
     opened.setNoDelay(true);
     opened.once('connect', () => onPhase(isTls ? 'tls' : 'waiting'));
-    if (isTls) {
-      opened.once('secureConnect', () => {
-        certificate = readCertificate(opened as TLSSocket);
-        onPhase('waiting');
-        settle(null);
-      });
-    } else {
+    if (!isTls) {
       opened.once('connect', () => settle(null));
+      opened.on('error', (error) => settle(error));
+      return opened;
     }
-    opened.on('error', (error) => settle(error));
+    const secure = opened as TLSSocket;
+    let presented: DetailedPeerCertificate | undefined;
+    // Node judges the certificate in its own 'secure' listener and destroys the socket when it fails, before
+    // 'error', where getPeerCertificate() only returns null: read first, the certificate is still there.
+    secure.prependListener('secure', () => {
+      presented = secure.getPeerCertificate(true);
+    });
+    secure.once('secureConnect', () => {
+      certificate = readCertificate(presented ?? secure.getPeerCertificate());
+      onPhase('waiting');
+      settle(null);
+    });
+    // After the socket is destroyed remoteAddress is gone: the diagnostic handshake needs it.
+    let server: string | undefined;
+    secure.once('connect', () => {
+      server = secure.remoteAddress;
+    });
+    let isExplaining = false;
+    secure.on('error', (error) => {
+      // Only a handshake that reached the server has something to explain; later errors are undici's.
+      if (pending === undefined || isExplaining || server === undefined) {
+        settle(error);
+        return;
+      }
+      isExplaining = true;
+      const handshake: FailedHandshake = {
+        host: hostname.replace(/^\[|\]$/g, ''),
+        address: server,
+        port: common.port,
+        // ERR_TLS_CERT_ALTNAME_INVALID carries the certificate itself, should 'secure' ever not come first.
+        presented: presented ?? (error as { cert?: DetailedPeerCertificate }).cert,
+        limitMs: endsAtMs - performance.now() - VERSION_DIAGNOSIS_MARGIN_MS,
+      };
+      const track = (diagnostic: Socket) => {
+        socket = diagnostic;
+      };
+      explainHandshakeFailure(error, handshake, track).then(
+        () => settle(error),
+        () => settle(error),
+      );
+    });
     return opened;
   };
   return {
@@ -111,9 +164,77 @@ function fixedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   };
 }
 
-function readCertificate(socket: TLSSocket): TlsCertificate | undefined {
+/** What the connector knew of a handshake when it failed. */
+interface FailedHandshake {
+  /** The URL's host, without IPv6 brackets. */
+  readonly host: string;
+  /** The address connected to. */
+  readonly address: string;
+  readonly port: number;
+  readonly presented: DetailedPeerCertificate | undefined;
+  /** Until the deadline, less a margin. */
+  readonly limitMs: number;
+}
+
+/**
+ * Puts what the server presented on a failed handshake's error (attachTlsFacts). After a failure on versions,
+ * a diagnostic handshake first finds the server's newest version.
+ */
+async function explainHandshakeFailure(
+  error: Error,
+  handshake: FailedHandshake,
+  track: (socket: Socket) => void,
+): Promise<void> {
+  const facts: TlsFailureFacts = {
+    host: handshake.host,
+    chain: handshake.presented === undefined ? [] : presentedChain(handshake.presented),
+  };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !isVersionFailure(code)) {
+    attachTlsFacts(error, facts);
+    return;
+  }
+  const serverVersion = await findServerVersion(handshake, track);
+  attachTlsFacts(error, serverVersion === undefined ? facts : { ...facts, serverVersion });
+}
+
+/**
+ * The newest TLS version the server agrees to when old ones and weak ciphers are allowed too ("TLSv1.1"), or
+ * undefined when it cannot tell in time. Diagnostic only: the certificate is not judged and nothing is
+ * sent over it. `track` gets the socket so the check's abort can end it.
+ */
+function findServerVersion(
+  { host, address, port, limitMs: remainingMs }: FailedHandshake,
+  track: (socket: Socket) => void,
+): Promise<string | undefined> {
+  const limitMs = Math.min(VERSION_DIAGNOSIS_MAX_MS, remainingMs);
+  if (limitMs < 1) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const diagnostic = tlsConnect({
+      host: address,
+      port,
+      servername: isIP(host) === 0 ? host : undefined,
+      minVersion: 'TLSv1',
+      maxVersion: DEFAULT_MAX_VERSION,
+      // OpenSSL 3 refuses TLS 1.0 and 1.1 (their SHA-1 signatures) at the default security level.
+      ciphers: 'DEFAULT@SECLEVEL=0',
+      rejectUnauthorized: false,
+    });
+    track(diagnostic);
+    const timer = setTimeout(() => finish(undefined), limitMs);
+    const finish = (version: string | undefined) => {
+      clearTimeout(timer);
+      diagnostic.destroy();
+      resolve(version);
+    };
+    diagnostic.once('secureConnect', () => finish(diagnostic.getProtocol() ?? undefined));
+    diagnostic.on('error', () => finish(undefined));
+    diagnostic.once('close', () => finish(undefined));
+  });
+}
+
+function readCertificate(peer: PeerCertificate): TlsCertificate | undefined {
   // `{}` when the peer sent none; valid_to looks like "Nov 30 09:53:22 2026 GMT".
-  const peer = socket.getPeerCertificate();
   const validToMs = Date.parse(peer.valid_to);
   if (typeof peer.fingerprint256 !== 'string' || Number.isNaN(validToMs)) return undefined;
   return { validToMs, fingerprint: peer.fingerprint256 };

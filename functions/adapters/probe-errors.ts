@@ -1,6 +1,7 @@
 import type { DownReason, FaultReason } from '../domain/check-result.ts';
 import { BLOCKED_ADDRESS_CODE } from './address-guard.ts';
 import type { Phase } from './probe-connection.ts';
+import { describeTlsFailure, readTlsFacts } from './tls-diagnosis.ts';
 
 type FailureKind =
   | { readonly kind: 'down'; readonly reason: DownReason }
@@ -51,12 +52,17 @@ const BROTLI_CODE_PREFIX = 'ERR__ERROR_';
 // HTTPParserError.code undefined (it looks the llhttp error number up in a name-to-number map).
 const NAMES_USED_AS_CODES = new Set(['TimeoutError', 'HTTPParserError']);
 
+/** An error whose `code` a rule matched, and where in the chain it sat. */
+interface CodedError {
+  readonly code: string;
+  readonly source: object;
+}
+
 interface ErrorRule {
   readonly matches: (code: string) => boolean;
   readonly verdict: FailureKind;
-  readonly summary: string;
-  /** Whether the error message adds something a human needs (TLS and parser errors). */
-  readonly showsMessage?: boolean;
+  /** What the detail says before the code; the whole error and the matched one when they tell more. */
+  readonly summary: string | ((error: unknown, matched: CodedError) => string);
 }
 
 // First matching rule wins, whatever the order of codes in the chain: checker trouble beats everything.
@@ -91,8 +97,7 @@ const ERROR_RULES: readonly ErrorRule[] = [
   {
     matches: (code) => TLS_CODES.has(code) || TLS_CODE_PREFIXES.some((prefix) => code.startsWith(prefix)),
     verdict: { kind: 'down', reason: 'tls' },
-    summary: 'TLS failed',
-    showsMessage: true,
+    summary: (_error, matched) => describeTls(matched),
   },
   {
     matches: (code) => RESET_CODES.has(code),
@@ -103,8 +108,7 @@ const ERROR_RULES: readonly ErrorRule[] = [
     matches: (code) =>
       PROTOCOL_CODES.has(code) || code.startsWith('HPE_') || code.startsWith(BROTLI_CODE_PREFIX),
     verdict: { kind: 'down', reason: 'protocol' },
-    summary: 'bad HTTP response',
-    showsMessage: true,
+    summary: (error) => `bad HTTP response: ${messageOf(error)}`,
   },
   {
     // Last: when the site also has IPv4 addresses, what they answered decides.
@@ -123,19 +127,23 @@ const ERROR_RULES: readonly ErrorRule[] = [
  * goes into the detail.
  */
 export function classifyError(error: unknown, attempt = 'the request', phase?: Phase): ErrorVerdict {
-  const codes = collectCodes(error);
-  if (codes.includes(BLOCKED_ADDRESS_CODE)) {
+  const coded = collectCodes(error);
+  if (coded.some(({ code }) => code === BLOCKED_ADDRESS_CODE)) {
     return { kind: 'fault', reason: 'blocked-address', detail: `${messageOf(error)} (${attempt})` };
   }
   for (const rule of ERROR_RULES) {
-    const code = codes.find(rule.matches);
-    if (code === undefined) continue;
-    const summary = rule.showsMessage ? `${rule.summary}: ${messageOf(error)}` : rule.summary;
-    return { ...rule.verdict, detail: `${summary} (${code}) on ${attempt}` };
+    const matched = coded.find(({ code }) => rule.matches(code));
+    if (matched === undefined) continue;
+    const summary = typeof rule.summary === 'string' ? rule.summary : rule.summary(error, matched);
+    return { ...rule.verdict, detail: `${summary} (${matched.code}) on ${attempt}` };
   }
-  const code = codes[0] ?? 'no code';
+  const first = coded[0];
+  const code = first?.code ?? 'no code';
   if (phase === 'tls') {
-    return { kind: 'down', reason: 'tls', detail: `TLS failed: ${messageOf(error)} (${code}) on ${attempt}` };
+    // A code no rule knows, met in the handshake: still the site's TLS, told without OpenSSL's internals.
+    const summary =
+      first === undefined ? `the TLS handshake failed: ${messageOf(error)}` : describeTls(first);
+    return { kind: 'down', reason: 'tls', detail: `${summary} (${code}) on ${attempt}` };
   }
   if (phase === 'waiting' || phase === 'body') {
     const detail = `the response broke the HTTP client: ${messageOf(error)} (${code}) on ${attempt}`;
@@ -149,8 +157,8 @@ export function classifyError(error: unknown, attempt = 'the request', phase?: P
 }
 
 /** Every string `code` in an error, its `cause` chain and AggregateError `errors`, outermost first. */
-function collectCodes(error: unknown): string[] {
-  const codes: string[] = [];
+function collectCodes(error: unknown): CodedError[] {
+  const codes: CodedError[] = [];
   const queue: unknown[] = [error];
   const seen = new Set<unknown>();
   while (queue.length > 0 && seen.size < 20) {
@@ -158,12 +166,25 @@ function collectCodes(error: unknown): string[] {
     if (typeof current !== 'object' || current === null || seen.has(current)) continue;
     seen.add(current);
     const { code, name, cause, errors } = current as Record<string, unknown>;
-    if (typeof code === 'string') codes.push(code);
-    else if (typeof name === 'string' && NAMES_USED_AS_CODES.has(name)) codes.push(name);
+    if (typeof code === 'string') codes.push({ code, source: current });
+    else if (typeof name === 'string' && NAMES_USED_AS_CODES.has(name))
+      codes.push({ code: name, source: current });
     queue.push(cause);
     if (Array.isArray(errors)) queue.push(...errors);
   }
   return codes;
+}
+
+/** The readable sentence for a TLS error: its code, OpenSSL's reason text and what the connector saw. */
+function describeTls({ code, source }: CodedError): string {
+  const { reason } = source as { reason?: unknown };
+  const facts = readTlsFacts(source);
+  return describeTlsFailure({
+    code,
+    // Node's `reason` is OpenSSL's short reason for ERR_SSL_* codes; on other errors it is something else.
+    ...(typeof reason === 'string' && /^ERR_(SSL|OSSL)_/.test(code) ? { reason } : {}),
+    ...(facts === undefined ? {} : { facts }),
+  });
 }
 
 const messageOf = (error: unknown): string => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCKED_ADDRESS_CODE, BlockedAddressError } from '../../functions/adapters/address-guard.ts';
 import { classifyError } from '../../functions/adapters/probe-errors.ts';
+import { attachTlsFacts } from '../../functions/adapters/tls-diagnosis.ts';
 
 const errorWith = (code: string, cause?: unknown): Error =>
   Object.assign(new Error(`failed with ${code}`), { code, cause });
@@ -150,5 +151,90 @@ describe('classifyError: by phase and by family', () => {
     expect(verdicts[0]).toMatchObject({ kind: 'fault', reason: 'checker-fault' });
     expect(verdicts[0]?.detail).toContain('no IPv6 route');
     expect(verdicts[1]).toMatchObject({ kind: 'down', reason: 'refused' });
+  });
+});
+
+describe('classifyError: TLS details', () => {
+  // As Node builds an OpenSSL error: the queue's text as message, the reason and the code apart.
+  const opensslError = (code: string, reason: string): Error =>
+    Object.assign(
+      new Error(
+        `802CEBBC4C7F0000:error:0A00010B:SSL routines:ssl3_get_record:${reason}:../deps/openssl/ssl.c:354:`,
+      ),
+      { code, reason, library: 'SSL routines' },
+    );
+
+  it('says what went wrong in plain words, without OpenSSL’s message', () => {
+    // Prepare
+    const error = opensslError('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number');
+
+    // Act
+    const verdict = classifyError(error, 'GET https://shop.example/', 'tls');
+
+    // Assess
+    expect(verdict).toEqual({
+      kind: 'down',
+      reason: 'tls',
+      detail:
+        'the server does not speak TLS on this port (an HTTP server on the HTTPS port?) ' +
+        '(ERR_SSL_WRONG_VERSION_NUMBER) on GET https://shop.example/',
+    });
+  });
+
+  it('uses what the connector saw of the certificate, found on the error wherever it sits in the chain', () => {
+    // Prepare
+    const certificateError = errorWith('CERT_HAS_EXPIRED');
+    attachTlsFacts(certificateError, {
+      host: 'shop.example',
+      chain: [
+        {
+          subject: 'CN=shop.example',
+          issuer: 'CN=Example CA',
+          altNames: ['shop.example'],
+          validFromMs: Date.parse('2026-08-03T00:00:00Z'),
+          validToMs: Date.parse('2026-11-01T00:00:00Z'),
+          isSelfIssued: false,
+        },
+      ],
+    });
+
+    // Act
+    const verdict = classifyError(
+      new TypeError('fetch failed', { cause: certificateError }),
+      'GET https://shop.example/',
+    );
+
+    // Assess
+    expect(verdict.detail).toBe(
+      'certificate expired on 2026-11-01 (valid 2026-08-03 to 2026-11-01) (CERT_HAS_EXPIRED) on GET https://shop.example/',
+    );
+  });
+
+  it.each([
+    [
+      'an OpenSSL code it has no sentence for',
+      opensslError('ERR_OSSL_ASN1_WRONG_TAG', 'wrong tag'),
+      'the TLS handshake failed: wrong tag (ERR_OSSL_ASN1_WRONG_TAG)',
+    ],
+    [
+      'a code nobody knows, during the handshake',
+      errorWith('ERR_SOMETHING_NEW'),
+      'the TLS handshake failed (ERR_SOMETHING_NEW)',
+    ],
+    [
+      'an error without a code, during the handshake',
+      new Error('odd'),
+      'the TLS handshake failed: odd (no code)',
+    ],
+  ])('stays tls and readable for %s', (_label, error, summary) => {
+    // Act
+    const verdict = classifyError(error, 'GET https://shop.example/', 'tls');
+
+    // Assess
+    expect(verdict).toEqual({
+      kind: 'down',
+      reason: 'tls',
+      detail: `${summary} on GET https://shop.example/`,
+    });
   });
 });

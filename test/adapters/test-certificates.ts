@@ -18,53 +18,87 @@ export interface IssueOptions {
   readonly notAfterMs: number;
   /** Default: a day before notAfterMs or a day ago, whichever is earlier. */
   readonly notBeforeMs?: number;
-  /** DNS names and IP addresses for subjectAltName. Default: localhost and 127.0.0.1. */
+  /** DNS names and IP addresses for subjectAltName; none leaves the extension out. Default: localhost and 127.0.0.1. */
   readonly hosts?: readonly string[];
+  /** The subject's common name. Default: localhost. */
+  readonly commonName?: string;
 }
 
 /** A throwaway certificate authority: trust `certPem` in the client, serve certificates it issues. */
 export interface TestAuthority {
   readonly certPem: string;
   issue(options: IssueOptions): TestCertificate;
+  /** An intermediate CA signed by this one, valid as long as this one: serve its certPem after the leaf. */
+  issueIntermediate(commonName: string): TestAuthority;
 }
 
 /** Creates a CA valid from a day ago for a year (P-256 keys: fast to generate). */
 export function createTestAuthority(commonName = 'uptime-squirrel test CA'): TestAuthority {
   const keys = newKeyPair();
-  const nowMs = Date.now();
   const name = encodeName(commonName);
-  const caCert = buildCertificate({
-    issuer: name,
-    subject: name,
-    publicKey: keys.publicKey,
-    signingKey: keys.privateKey,
+  return authorityOf(name, keys, caCertificate(name, keys.publicKey, name, keys.privateKey));
+}
+
+/** A leaf signed by its own key: what a server set up by hand, or an appliance, often presents. */
+export function createSelfSignedCertificate(options: IssueOptions): TestCertificate {
+  const keys = newKeyPair();
+  const name = encodeName(options.commonName ?? 'localhost');
+  return leafCertificate(options, keys, name, keys.privateKey);
+}
+
+function authorityOf(name: Buffer, keys: ReturnType<typeof newKeyPair>, cert: Buffer): TestAuthority {
+  return {
+    certPem: toPem(cert),
+    issue: (options) => leafCertificate(options, newKeyPair(), name, keys.privateKey),
+    issueIntermediate: (commonName) => {
+      const childKeys = newKeyPair();
+      const childName = encodeName(commonName);
+      return authorityOf(
+        childName,
+        childKeys,
+        caCertificate(childName, childKeys.publicKey, name, keys.privateKey),
+      );
+    },
+  };
+}
+
+function caCertificate(subject: Buffer, publicKey: KeyObject, issuer: Buffer, signingKey: KeyObject): Buffer {
+  const nowMs = Date.now();
+  return buildCertificate({
+    issuer,
+    subject,
+    publicKey,
+    signingKey,
     notBeforeMs: nowMs - DAY_MS,
     notAfterMs: nowMs + 365 * DAY_MS,
     extensions: [extension(OID.basicConstraints, sequence(derBoolean(true)), true)],
   });
+}
+
+function leafCertificate(
+  options: IssueOptions,
+  leafKeys: ReturnType<typeof newKeyPair>,
+  issuer: Buffer,
+  signingKey: KeyObject,
+): TestCertificate {
+  const hosts = options.hosts ?? ['localhost', '127.0.0.1'];
+  const cert = buildCertificate({
+    issuer,
+    subject: encodeName(options.commonName ?? 'localhost'),
+    publicKey: leafKeys.publicKey,
+    signingKey,
+    notBeforeMs: options.notBeforeMs ?? Math.min(options.notAfterMs, Date.now()) - DAY_MS,
+    notAfterMs: options.notAfterMs,
+    extensions: [
+      extension(OID.basicConstraints, sequence(), true),
+      ...(hosts.length === 0 ? [] : [extension(OID.subjectAltName, encodeAltNames(hosts))]),
+    ],
+  });
+  const certPem = toPem(cert);
   return {
-    certPem: toPem(caCert),
-    issue: (options) => {
-      const leafKeys = newKeyPair();
-      const cert = buildCertificate({
-        issuer: name,
-        subject: encodeName('localhost'),
-        publicKey: leafKeys.publicKey,
-        signingKey: keys.privateKey,
-        notBeforeMs: options.notBeforeMs ?? Math.min(options.notAfterMs, Date.now()) - DAY_MS,
-        notAfterMs: options.notAfterMs,
-        extensions: [
-          extension(OID.basicConstraints, sequence(), true),
-          extension(OID.subjectAltName, encodeAltNames(options.hosts ?? ['localhost', '127.0.0.1'])),
-        ],
-      });
-      const certPem = toPem(cert);
-      return {
-        certPem,
-        keyPem: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        fingerprint256: new X509Certificate(certPem).fingerprint256,
-      };
-    },
+    certPem,
+    keyPem: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    fingerprint256: new X509Certificate(certPem).fingerprint256,
   };
 }
 
