@@ -1,4 +1,5 @@
 import type { DownReason, FaultReason } from '../domain/check-result.ts';
+import { truncateText } from '../domain/schema-parts.ts';
 import { BLOCKED_ADDRESS_CODE } from './address-guard.ts';
 import type { Phase } from './probe-connection.ts';
 import { describeTlsFailure, readTlsFacts } from './tls-diagnosis.ts';
@@ -194,5 +195,4 @@ const messageOf = (error: unknown): string => {
 };
 
 /** Cuts text for a detail: details are logged and mailed, and a URL or an error message can be long. */
-export const truncate = (text: string): string =>
-  text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : text;
+export const truncate = (text: string): string => truncateText(text, MAX_MESSAGE_LENGTH);

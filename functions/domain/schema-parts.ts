@@ -9,8 +9,10 @@ export const wholeNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
 export function truncateText(text: string, maxChars = MAX_TEXT_CHARS): string {
   if (text.length <= maxChars) return text;
   const cut = text.slice(0, maxChars - 1);
-  // Never leave half of a surrogate pair (an emoji) at the end.
-  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+  // Between words when a space is near the end (people read these); never half of a surrogate pair (an emoji).
+  const space = cut.lastIndexOf(' ');
+  const atWord = space >= maxChars * 0.75 ? cut.slice(0, space) : cut;
+  return `${/[\uD800-\uDBFF]$/.test(atWord) ? atWord.slice(0, -1) : atWord}…`;
 }
 
 /**
