@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe, type Probe } from '../../functions/adapters/http-probe.ts';
 import { CASES, CATALOGUE_TIMEOUT_MS, CATEGORIES, type FailureCase, showVerdict } from './cases.ts';
+import type { Comparison } from './compare-tools.ts';
 import {
   type StartedCase,
   startCases,
@@ -12,10 +14,12 @@ import {
 import { runSquirrelCheck, verdictOfLine } from './run-check.ts';
 import { runInRuntime, stopRuntimeChildren } from './run-runtime.ts';
 import type { RuntimeOutcome } from './runtime-child.ts';
+import { COMPARISON_FILE, extractSection, README_FILE, renderSection, verdictCell } from './table.ts';
 import { type CatalogueWorld, startCatalogueWorld } from './world.ts';
 
 // Every case of the failure catalogue against the probe, `squirrel check` and the local runtime: each must give
-// the verdict cases.ts says a careful person gives.
+// the verdict cases.ts says a careful person gives. The README's table is generated from cases.ts (npm run
+// catalogue) and must still say the same.
 
 // What `squirrel check --file` (one URL a line, flags shared by all) cannot ask today: its per-site columns are
 // still to come. When check learns them, move the case out of this list and into the CLI's run.
@@ -186,5 +190,33 @@ describe('the failure catalogue', () => {
     );
     expect(observed).toEqual(expected);
     expect(outcome.checksCompleted).toBeGreaterThanOrEqual(runnable.length * RUNTIME_SWEEPS);
+  });
+
+  it('the README table says what cases.ts says, beside what comparison.json recorded of curl and requests', async () => {
+    // Prepare
+    const readme = await readFile(README_FILE, 'utf8');
+    const comparison = JSON.parse(await readFile(COMPARISON_FILE, 'utf8')) as Comparison;
+    const section = extractSection(readme);
+
+    // Assess: the uptime-squirrel column row by row, then the whole section (`npm run catalogue` rewrites both)
+    expect(section, 'README.md lacks the failure-catalogue markers').toBeDefined();
+    const cells = Object.fromEntries(
+      (section ?? '')
+        .split('\n')
+        .filter((line) => line.startsWith('| `'))
+        .map((line) => {
+          const [id = '', , , verdict = ''] = line.split(' | ');
+          return [/`([^`]+)`/.exec(id)?.[1] ?? id, verdict];
+        }),
+    );
+    expect(cells, 'the README table differs from cases.ts: run `npm run catalogue`').toEqual(
+      Object.fromEntries(CASES.map((failure) => [failure.id, verdictCell(failure)])),
+    );
+    expect(Object.keys(comparison.cases).sort(), 'comparison.json is stale: run `npm run catalogue`').toEqual(
+      ids(CASES).sort(),
+    );
+    expect(section, 'the README section differs from its rendering: run `npm run catalogue`').toBe(
+      renderSection(CASES, comparison),
+    );
   });
 });
