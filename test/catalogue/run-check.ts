@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CATALOGUE_TIMEOUT_MS, type Verdict } from './cases.ts';
+
+const SQUIRREL = fileURLToPath(new URL('../../cli/bin/squirrel.js', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Far above what the checks take (every URL at once, each within its 2 s deadline): only a hung CLI hits it.
+const CLI_TIMEOUT_MS = 60_000;
+
+/** One line of `squirrel check --json`. */
+export interface CheckLine {
+  readonly url: string;
+  readonly up: boolean;
+  readonly kind: 'up' | 'down' | 'blocked' | 'fault';
+  readonly status: number | null;
+  readonly reason: string | null;
+  readonly detail: string | null;
+  readonly latencyMs: number;
+}
+
+export interface CheckRun {
+  readonly exitCode: number | null;
+  /** By URL. */
+  readonly lines: ReadonlyMap<string, CheckLine>;
+  readonly stderr: string;
+}
+
+/**
+ * Runs one `squirrel check --json --allow-private --file F` process for `urls` (one URL a line), asking the
+ * world's nameserver and trusting its CA (NODE_EXTRA_CA_CERTS: the CLI has no flag for a CA, and needs none in
+ * real use). Only flags that exist today: per-site settings are not expressed.
+ */
+export async function runSquirrelCheck(
+  urls: readonly string[],
+  world: { readonly dnsServer: string; readonly caFile: string; readonly workDir: string },
+): Promise<CheckRun> {
+  const file = join(world.workDir, 'check-urls.txt');
+  await writeFile(file, `${urls.join('\n')}\n`);
+  const child = spawn(
+    process.execPath,
+    [
+      SQUIRREL,
+      'check',
+      '--json',
+      '--allow-private',
+      '--dns-server',
+      world.dnsServer,
+      '--timeout-ms',
+      String(CATALOGUE_TIMEOUT_MS),
+      '--concurrency',
+      String(Math.max(1, urls.length)),
+      '--file',
+      file,
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: world.caFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }, CLI_TIMEOUT_MS);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  const lines = new Map<string, CheckLine>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const parsed = JSON.parse(line) as CheckLine;
+    lines.set(parsed.url, parsed);
+  }
+  return { exitCode, lines, stderr };
+}
+
+/** The verdict a `check --json` line gives (check has no response-time limit: DEGRADED is not its word). */
+export function verdictOfLine(line: CheckLine): Verdict | undefined {
+  switch (line.kind) {
+    case 'up':
+      return { event: 'UP' };
+    case 'blocked':
+      return { event: 'BLOCKED' };
+    case 'down':
+      return line.reason === null ? undefined : ({ event: 'DOWN', reason: line.reason } as Verdict);
+    case 'fault':
+      return line.reason === null ? undefined : ({ event: 'UNCHECKED', reason: line.reason } as Verdict);
+  }
+}
