@@ -73,18 +73,23 @@ export function verdictOf(result: CheckResult, site: SiteConfig): Verdict {
 }
 
 /**
- * Why `squirrel check --file` (one URL a line, the same flags for every URL) cannot put a case's question to the
- * probe today, or undefined when it can. Every case shares the deadline, passed once as --timeout-ms.
+ * Why `squirrel check --file` cannot put a case's question to the probe, or undefined when it can: every setting
+ * is a file column; only the production address policy cannot be had together with the others' --allow-private.
  */
 export function whyCheckCannotExpress(failure: FailureCase): string | undefined {
   if (failure.needsProductionPolicy === true) {
     return 'needs the production address policy; every other case needs --allow-private';
   }
-  if (failure.isFullGet === true) return 'check never makes the full GET';
-  const settings = Object.keys(failure.settings ?? {});
-  if (settings.length > 0) return `needs per-site ${settings.join(', ')}`;
   return undefined;
 }
+
+/** A case as a line of a `sites import` JSON file for `squirrel check`: its settings, and the full GET or not. */
+export const checkLineOf = (failure: FailureCase, url: string): Readonly<Record<string, unknown>> => ({
+  url,
+  ...failure.settings,
+  // A one-shot check is the full GET unless told otherwise: the heartbeat cases ask for the heartbeat.
+  fullGetMinutes: failure.isFullGet === true ? 10 : 'off',
+});
 
 /** Why the local runtime cannot run a case, or undefined when it can. */
 export function whyRuntimeCannotRun(failure: FailureCase): string | undefined {

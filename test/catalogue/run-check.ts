@@ -14,6 +14,8 @@ export interface CheckLine {
   readonly url: string;
   readonly up: boolean;
   readonly kind: 'up' | 'down' | 'blocked' | 'fault';
+  /** UP, DEGRADED, BLOCKED, DOWN or NOT CHECKED: the alert policy's reading of the result. */
+  readonly verdict?: string;
   readonly status: number | null;
   readonly reason: string | null;
   readonly detail: string | null;
@@ -28,16 +30,16 @@ export interface CheckRun {
 }
 
 /**
- * Runs one `squirrel check --json --allow-private --file F` process for `urls` (one URL a line), asking the
- * world's nameserver and trusting its CA (NODE_EXTRA_CA_CERTS: the CLI has no flag for a CA, and needs none in
- * real use). Only flags that exist today: per-site settings are not expressed.
+ * Runs one `squirrel check --json --allow-private --file F` process for `sites` (a JSON array in the format of
+ * `sites import`, each with its own settings), asking the world's nameserver and trusting its CA
+ * (NODE_EXTRA_CA_CERTS: the CLI has no flag for a CA, and needs none in real use).
  */
 export async function runSquirrelCheck(
-  urls: readonly string[],
+  sites: readonly Readonly<Record<string, unknown>>[],
   world: { readonly dnsServer: string; readonly caFile: string; readonly workDir: string },
 ): Promise<CheckRun> {
-  const file = join(world.workDir, 'check-urls.txt');
-  await writeFile(file, `${urls.join('\n')}\n`);
+  const file = join(world.workDir, 'check-sites.json');
+  await writeFile(file, `${JSON.stringify(sites, null, 2)}\n`);
   const child = spawn(
     process.execPath,
     [
@@ -50,7 +52,7 @@ export async function runSquirrelCheck(
       '--timeout-ms',
       String(CATALOGUE_TIMEOUT_MS),
       '--concurrency',
-      String(Math.max(1, urls.length)),
+      String(Math.max(1, sites.length)),
       '--file',
       file,
     ],
@@ -82,8 +84,9 @@ export async function runSquirrelCheck(
   return { exitCode, lines, stderr };
 }
 
-/** The verdict a `check --json` line gives (check has no response-time limit: DEGRADED is not its word). */
+/** The verdict a `check --json` line gives. */
 export function verdictOfLine(line: CheckLine): Verdict | undefined {
+  if (line.verdict === 'DEGRADED') return { event: 'DEGRADED' };
   switch (line.kind) {
     case 'up':
       return { event: 'UP' };

@@ -33,7 +33,7 @@ export function verdictCell(failure: FailureCase): string {
   const needs = settingsOf(failure);
   const notes = [
     ...(needs.length > 0 ? [needs.join(', ')] : []),
-    ...(whyCheckCannotExpress(failure) === undefined ? [] : ['check: not expressible yet']),
+    ...(whyCheckCannotExpress(failure) === undefined ? [] : ['check: not run (see below)']),
     ...(whyRuntimeCannotRun(failure) === undefined ? [] : ['runtime: see W4']),
   ];
   return [showVerdictMarkdown(failure.verdict), ...notes.map((note) => `<br>${note}`)].join('');
@@ -46,16 +46,16 @@ export function renderSection(cases: readonly FailureCase[], comparison: Compari
     `${cases.length} ways a site fails or almost fails, each a loopback server in \`test/catalogue/cases.ts\`, and`,
     'the verdict a careful person gives it. `npm test` (`test/catalogue/catalogue.test.ts`) holds three things to',
     'every verdict: the probe (the checker’s target, built by `probeTargetOf` from the site’s settings),',
-    '`squirrel check --json --allow-private --dns-server … --file …` (one process for all) and the local runtime',
+    '`squirrel check --json --allow-private --dns-server … --file sites.json` (one process for all, each case’s',
+    'settings as its columns) and the local runtime',
     '(real handlers, 2 sweeps: one alert per failing case, with that event and reason; none for an UP one). It also',
     'checks that this section is what `npm run catalogue` renders from `cases.ts` and `comparison.json`, which that',
     'script writes after running `curl -I` and Python’s `requests.head` against the same servers.',
     '',
     `Every site: \`timeoutMs\` ${CATALOGUE_TIMEOUT_MS}, \`failureThreshold\` 1, no full GET unless the row says`,
     '"full GET" (then `fullGetMinutes` 1: the HEAD heartbeats between full GETs say UP). Names resolve through a',
-    'loopback nameserver; certificates come from a test CA that all clients here trust. "check: not expressible',
-    'yet": `squirrel check --file` with one URL a line cannot carry that setting or the full GET today. BLOCKED,',
-    'DEGRADED and UNCHECKED are alerts of their own, not DOWN pages (see [Features](#features)).',
+    'loopback nameserver; certificates come from a test CA that all clients here trust. BLOCKED, DEGRADED and',
+    'UNCHECKED are alerts of their own, not DOWN pages (see [Features](#features)).',
   ];
   for (const category of CATEGORIES) {
     const inCategory = cases.filter((failure) => failure.category === category);
@@ -88,7 +88,7 @@ export function renderSection(cases: readonly FailureCase[], comparison: Compari
   const unexpressed = cases.filter((failure) => whyCheckCannotExpress(failure) !== undefined);
   lines.push(
     '',
-    'Not expressible in `squirrel check` yet (asserted, so the list shrinks as `check` learns per-site settings):',
+    'Not run through `squirrel check` (asserted):',
     `${unexpressed.map((failure) => `\`${failure.id}\` (${whyCheckCannotExpress(failure)})`).join('; ')}.`,
     '',
     'The local runtime always allows private addresses, so `dns-private-address` runs against the probe with the',
