@@ -1,12 +1,19 @@
 import Table from 'cli-table3';
 import type { SweepReport } from '../../functions/services/sweep.ts';
-import type { IdealBound } from '../fleet/plan.ts';
+import type { IdealBound, TruthSummary } from '../fleet/plan.ts';
 import type { InvocationFigures } from '../phases/checker-worker.ts';
 import type { Settings } from '../settings.ts';
 import type { SdkUsage } from './aws.ts';
 import type { InvocationRecord } from './event-source.ts';
 import type { MachineInfo } from './machine.ts';
 import type { VerdictScore } from './recording.ts';
+import {
+  type DeadHostPhaseReport,
+  type DnsPhaseReport,
+  deadHostSection,
+  dnsSection,
+  type TableSection,
+} from './world-report.ts';
 
 /** The targets of issue 5, checked against every run. */
 export const TARGETS = {
@@ -54,11 +61,6 @@ export interface SizedSweep {
   readonly peakRssMiB: number;
 }
 
-interface TruthSummary {
-  readonly behaviours: Record<string, number>;
-  readonly down: number;
-}
-
 /** Everything one `npm run bench` measured; written as JSON to bench/results/. */
 export interface BenchReport {
   readonly version: 1;
@@ -98,6 +100,10 @@ export interface BenchReport {
     readonly httpsBytesSentPerCheck?: number;
     readonly httpBytesSentPerCheck?: number;
   };
+  /** Healthy sites by name through a loopback nameserver, 2 % of the names silent; and the same by address. */
+  dns?: DnsPhaseReport;
+  /** Sites of the usual mix, 2 % of them on hosts that drop SYNs. */
+  deadHost?: DeadHostPhaseReport;
   /** One full HTTPS invocation at several memory sizes, each under its CPU share (cold, then warm). */
   sized?: {
     readonly sites: number;
@@ -450,6 +456,13 @@ export function printReport(report: BenchReport): void {
     }
   }
 
+  const pushSection = ({ title, rows }: TableSection) => {
+    section(title);
+    table.push(...rows.map((row) => [...row]));
+  };
+  if (report.dns) pushSection(dnsSection(report.dns, settings.checkConcurrency));
+  if (report.deadHost) pushSection(deadHostSection(report.deadHost, settings.checkConcurrency));
+
   const sized = report.sized;
   if (sized) {
     section(
@@ -548,6 +561,8 @@ export function busyPhases(report: BenchReport): string[] {
     ['pipeline (outage minute)', report.pipelineOutage?.cpuMs],
     ['pipeline (typical minute)', report.pipeline?.cpuMs],
     ['fan-out', report.fanOut?.cpuMs],
+    ['DNS', report.dns?.cpuMs],
+    ['dead hosts', report.deadHost?.cpuMs],
   ];
   return phases
     .filter(([, cpuMs]) => cpuMs !== undefined && foreignCores(cpuMs) > BUSY_MACHINE_CORES)
