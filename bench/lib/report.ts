@@ -192,6 +192,38 @@ export interface CostDrivers {
   readonly sendsPerNewFailure: number;
   /** Full HTTPS invocations measured under each memory size's CPU share (the sized phase); may be empty. */
   readonly sized: readonly SizedInvocation[];
+  /** Tasks sent back to the queue per check (faults only), over every checker sweep of the run. */
+  readonly taskRetriesPerCheck: number;
+  /** Nameserver queries per check by name (A and AAAA, retries included): the DNS phase's, else 2. */
+  readonly dnsQueriesPerCheck: number;
+}
+
+/** A and AAAA, once each: what a check by name asks when the DNS phase did not run. */
+export const DEFAULT_DNS_QUERIES_PER_CHECK = 2;
+
+/** Retried tasks over checks, across every checker sweep of a report (older reports did not count retries: 0). */
+export function measuredRetriesPerCheck(report: BenchReport): number {
+  type Counted = { readonly checks: number; readonly tasksRetried?: number };
+  const dns = report.dns;
+  const counted: readonly Counted[] = [
+    ...(report.checkerSweep?.cold.invocations ?? []),
+    ...(report.checkerSweep?.warm.invocations ?? []),
+    ...(report.pipeline?.invocations ?? []),
+    ...(report.pipelineOutage?.invocations ?? []),
+    ...(dns ? [dns.byName.cold, dns.byName.warm, dns.byAddress] : []),
+    ...[report.deadHost?.cold, report.deadHost?.warm].filter((sweep) => sweep !== undefined),
+  ];
+  const checks = counted.reduce((sum, part) => sum + part.checks, 0);
+  const retried = counted.reduce((sum, part) => sum + (part.tasksRetried ?? 0), 0);
+  return checks === 0 ? 0 : retried / checks;
+}
+
+/** Queries per check by name in the DNS phase (its silent names included), or the default without it. */
+function measuredDnsQueriesPerCheck(report: BenchReport): number {
+  const dns = report.dns;
+  if (!dns || dns.sites === 0) return DEFAULT_DNS_QUERIES_PER_CHECK;
+  const { healthy, silent } = dns.queriesPerName;
+  return (healthy * (dns.sites - dns.silent) + silent * dns.silent) / dns.sites;
 }
 
 /** One full invocation of HTTPS checks at a memory size and CHECK_CONCURRENCY, under that memory's CPU share. */
@@ -259,6 +291,8 @@ export function deriveCostDrivers(report: BenchReport): CostDrivers | undefined 
       ),
       latencyAddedP99Ms: Math.max(run.cold.latencyAddedMs.p99, run.warm.latencyAddedMs.p99),
     })),
+    taskRetriesPerCheck: measuredRetriesPerCheck(report),
+    dnsQueriesPerCheck: measuredDnsQueriesPerCheck(report),
   };
 }
 
@@ -516,6 +550,12 @@ export function printReport(report: BenchReport): void {
       [
         'Per new failure: DynamoDB writes / SQS re-check sends',
         `${drivers.writesPerNewFailure.toFixed(2)} / ${drivers.sendsPerNewFailure.toFixed(2)}`,
+        '',
+        '',
+      ],
+      [
+        'Tasks retried per 1,000 checks (faults, every phase); DNS queries per check by name',
+        `${(drivers.taskRetriesPerCheck * 1000).toFixed(2)}; ${drivers.dnsQueriesPerCheck.toFixed(2)}`,
         '',
         '',
       ],
