@@ -603,6 +603,11 @@ export function busyPhases(report: BenchReport): string[] {
     ['fan-out', report.fanOut?.cpuMs],
     ['DNS', report.dns?.cpuMs],
     ['dead hosts', report.deadHost?.cpuMs],
+    // A held checker's quota is CPU time of the machine's cores: other load shows as billed time and late verdicts.
+    ...(report.sized?.runs ?? []).map((run): [string, Record<string, number>] => [
+      `sized ${run.memoryMiB} MB@${run.checkConcurrency}`,
+      run.cpuMs,
+    ]),
   ];
   return phases
     .filter(([, cpuMs]) => cpuMs !== undefined && foreignCores(cpuMs) > BUSY_MACHINE_CORES)
