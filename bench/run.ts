@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckResult } from '../functions/domain/check-result.ts';
 import { DEFAULT_START_SLOT_MS } from '../functions/services/check-batch.ts';
-import { idealBoundMs, onlyMix, planFleet, type SiteTruth } from './fleet/plan.ts';
-import { type RemoteFleet, startRemoteFleet } from './fleet/remote.ts';
+import { describeTruth, idealBoundMs, onlyMix, planFleet, type SiteTruth } from './fleet/plan.ts';
+import { startRemoteFleet } from './fleet/remote.ts';
 import { startBundledChild } from './lib/bundle.ts';
 import { createFleetCertificates } from './lib/certificates.ts';
 import { createCpuLimit } from './lib/cpu-limit.ts';
@@ -12,10 +12,15 @@ import { startRemoteEmulators } from './lib/emulators.ts';
 import { CpuSplit, describeMachine, openFilesLimit } from './lib/machine.ts';
 import { scoreVerdicts } from './lib/recording.ts';
 import { type BenchReport, printReport, type SizedSweep, type SweepSummary } from './lib/report.ts';
-import { type CheckerProcess, startCheckerProcess } from './phases/checker-sweep.ts';
-import type { SweepMeasurement } from './phases/checker-worker.ts';
+import {
+  type CheckerProcess,
+  type FleetSweep,
+  startCheckerProcess,
+  sweepFleet,
+} from './phases/checker-sweep.ts';
 import type { FanOutMeasurement, FanOutRun } from './phases/fanout-worker.ts';
 import type { CheckerSideMeasurement, PipelineSeeded, PipelineSetup } from './phases/pipeline-worker.ts';
+import { runDeadHostPhase, runDnsPhase } from './phases/world-phases.ts';
 import {
   LAMBDA_MAX_OPEN_FILES,
   LAMBDA_MB_PER_VCPU,
@@ -25,6 +30,9 @@ import {
 } from './settings.ts';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url);
+/** Every phase, in the order they run; `--skip` takes these names. */
+const PHASES = ['sweep', 'pipeline', 'fanout', 'tls', 'dns', 'dead-host', 'sized'] as const;
+type PhaseName = (typeof PHASES)[number];
 // Bounds every wait on the pipeline: a run that hangs still ends, and says so.
 const PIPELINE_LIMIT_MS = 60_000;
 interface SizedConfig {
@@ -55,10 +63,12 @@ interface Options {
   readonly pipelineSites: number;
   readonly fanoutSites: number;
   readonly tlsSites: number;
+  readonly dnsSites: number;
+  readonly deadHostSites: number;
   readonly sized: readonly SizedConfig[];
   readonly timeoutMs: number;
   readonly seed: number;
-  readonly skip: readonly string[];
+  readonly skip: readonly PhaseName[];
   readonly set: Partial<Settings>;
 }
 
@@ -103,7 +113,18 @@ async function main(): Promise<void> {
       'checker memory and CHECK_CONCURRENCY pairs to measure one full HTTPS invocation at, under the CPU share',
       (raw: string, previous: SizedConfig[] | undefined) => [...(previous ?? []), sizedConfig(raw)],
     )
-    .option('--skip <phases...>', 'phases to leave out: sweep, pipeline, fanout, tls, sized', []);
+    .option(
+      '--dns-sites <n>',
+      'healthy sites checked by name (2 % of the names silent) and by address',
+      positive,
+      400,
+    )
+    .option('--dead-host-sites <n>', 'sites of the usual mix, 2 % of them dropping SYNs', positive, 400)
+    .addOption(
+      new Option('--skip <phases...>', `phases to leave out: ${PHASES.join(', ')}`)
+        .choices(PHASES)
+        .default([]),
+    );
   program.parse();
   const parsed = program.opts<Omit<Options, 'sized'> & { sized?: SizedConfig[] }>();
   const options: Options = { ...parsed, sized: parsed.sized ?? DEFAULT_SIZED };
@@ -126,11 +147,44 @@ async function main(): Promise<void> {
     timeoutMs: options.timeoutMs,
     seed: options.seed,
   };
-  if (!options.skip.includes('sweep')) report.checkerSweep = await runCheckerSweep(options, settings);
-  if (!options.skip.includes('pipeline')) Object.assign(report, await runPipelines(options, settings));
-  if (!options.skip.includes('fanout')) report.fanOut = await runFanOut(options, settings);
-  if (!options.skip.includes('tls')) report.tls = await runTls(options, settings);
-  if (!options.skip.includes('sized')) report.sized = await runSized(options, settings);
+  const phases = PHASES.filter((phase) => !options.skip.includes(phase));
+  // "[2/7] pipeline: …": where the run is, among the phases not skipped.
+  const step = (phase: PhaseName) => `[${phases.indexOf(phase) + 1}/${phases.length}]`;
+  const world = (sites: number, seedOffset: number) => ({
+    sites,
+    seed: options.seed + seedOffset,
+    timeoutMs: options.timeoutMs,
+    settings,
+  });
+  for (const phase of phases) {
+    switch (phase) {
+      case 'sweep':
+        report.checkerSweep = await runCheckerSweep(options, settings, step(phase));
+        break;
+      case 'pipeline':
+        Object.assign(report, await runPipelines(options, settings, step(phase)));
+        break;
+      case 'fanout':
+        report.fanOut = await runFanOut(options, settings, step(phase));
+        break;
+      case 'tls':
+        report.tls = await runTls(options, settings, step(phase));
+        break;
+      case 'dns':
+        console.log(
+          `\n${step(phase)} DNS: ${options.dnsSites} healthy sites by name (2 % silent), then by address`,
+        );
+        report.dns = await runDnsPhase(world(options.dnsSites, 4));
+        break;
+      case 'dead-host':
+        console.log(`\n${step(phase)} dead hosts: ${options.deadHostSites} sites, 2 % dropping SYNs`);
+        report.deadHost = await runDeadHostPhase(world(options.deadHostSites, 5));
+        break;
+      case 'sized':
+        report.sized = await runSized(options, settings, step(phase));
+        break;
+    }
+  }
   report.durationMs = Date.now() - startedAt.getTime();
 
   printReport(report);
@@ -160,9 +214,13 @@ function checkDescriptors(options: Options): void {
   }
 }
 
-async function runCheckerSweep(options: Options, settings: Settings): Promise<BenchReport['checkerSweep']> {
+async function runCheckerSweep(
+  options: Options,
+  settings: Settings,
+  step: string,
+): Promise<BenchReport['checkerSweep']> {
   const sites = options.sweepSites;
-  console.log(`\n[1/5] checker sweep: ${sites} sites`);
+  console.log(`\n${step} checker sweep: ${sites} sites`);
   const fleet = await startRemoteFleet({ size: sites, seed: options.seed, timeoutMs: options.timeoutMs });
   const checker = await startCheckerProcess(
     { urls: fleet.urls, timeoutMs: options.timeoutMs, settings },
@@ -173,9 +231,9 @@ async function runCheckerSweep(options: Options, settings: Settings): Promise<Be
     const ideal = idealBoundMs(fleet.truth, inFlight, DEFAULT_START_SLOT_MS);
     const split = new CpuSplit({ checker: checker.pids, fleet: fleet.pids });
     // The first sweep is a cold container (JIT, lazy loading); the second is the usual warm one.
-    const cold = summarize(fleet.truth, ideal.boundMs, await sweepOnce(fleet, checker.sweep));
+    const cold = summarize(fleet.truth, ideal.boundMs, await sweepFleet(fleet, checker.sweep));
     console.log(`  cold: ${(cold.wallMs / 1000).toFixed(2)} s, ratio ${cold.ratio.toFixed(3)}`);
-    const warm = summarize(fleet.truth, ideal.boundMs, await sweepOnce(fleet, checker.sweep));
+    const warm = summarize(fleet.truth, ideal.boundMs, await sweepFleet(fleet, checker.sweep));
     console.log(`  warm: ${(warm.wallMs / 1000).toFixed(2)} s, ratio ${warm.ratio.toFixed(3)}`);
     return {
       sites,
@@ -194,29 +252,7 @@ async function runCheckerSweep(options: Options, settings: Settings): Promise<Be
   }
 }
 
-async function sweepOnce(
-  fleet: RemoteFleet,
-  sweep: () => Promise<SweepMeasurement>,
-): Promise<SweepMeasurement & { requests: number; bytesSent: number }> {
-  const before = await fleet.counts();
-  const bytesBefore = await fleet.bytesIn();
-  const measurement = await sweep();
-  // The fleet sees a connection's close a moment after the checker drops it.
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const after = await fleet.counts();
-  const bytesSent = (await fleet.bytesIn()) - bytesBefore;
-  let requests = 0;
-  after.forEach((count, index) => {
-    requests += count - (before[index] ?? 0);
-  });
-  return { ...measurement, requests, bytesSent };
-}
-
-function summarize(
-  truth: readonly SiteTruth[],
-  boundMs: number,
-  m: SweepMeasurement & { requests: number; bytesSent: number },
-): SweepSummary {
+function summarize(truth: readonly SiteTruth[], boundMs: number, m: FleetSweep): SweepSummary {
   const score = scoreVerdicts(truth, m.results as readonly (CheckResult | undefined)[]);
   const checks = m.invocations.reduce((sum, invocation) => sum + invocation.checks, 0);
   return {
@@ -250,10 +286,11 @@ type Scenario = 'steady' | 'outage';
 async function runPipelines(
   options: Options,
   settings: Settings,
+  step: string,
 ): Promise<Pick<BenchReport, 'pipeline' | 'pipelineOutage'>> {
   const sites = options.pipelineSites;
   console.log(
-    `\n[2/5] pipeline: ${sites} sites, fan-out → SQS emulator → ${settings.maxConcurrency} pollers`,
+    `\n${step} pipeline: ${sites} sites, fan-out → SQS emulator → ${settings.maxConcurrency} pollers`,
   );
   const emulators = await startRemoteEmulators();
   const endpoints = { dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
@@ -344,9 +381,9 @@ async function runPipelines(
   }
 }
 
-async function runFanOut(options: Options, settings: Settings): Promise<BenchReport['fanOut']> {
+async function runFanOut(options: Options, settings: Settings, step: string): Promise<BenchReport['fanOut']> {
   const sites = options.fanoutSites;
-  console.log(`\n[3/5] fan-out: ${sites} sites in dynalite, ${settings.scanSegments} scan segments`);
+  console.log(`\n${step} fan-out: ${sites} sites in dynalite, ${settings.scanSegments} scan segments`);
   const emulators = await startRemoteEmulators();
   const worker = await startBundledChild(new URL('./phases/fanout-worker.ts', import.meta.url), {
     env: { BENCH_FANOUT: '1' },
@@ -377,9 +414,9 @@ async function runFanOut(options: Options, settings: Settings): Promise<BenchRep
  * What HTTPS adds to a check: the same healthy sites over HTTPS and over plain HTTP, checked by one warm
  * checker process. The other phases use HTTP only (their fleets need thousands of certificates' worth of SANs).
  */
-async function runTls(options: Options, settings: Settings): Promise<BenchReport['tls']> {
+async function runTls(options: Options, settings: Settings, step: string): Promise<BenchReport['tls']> {
   const sites = options.tlsSites;
-  console.log(`\n[4/5] HTTPS: ${sites} healthy sites over TLS, then over plain HTTP`);
+  console.log(`\n${step} HTTPS: ${sites} healthy sites over TLS, then over plain HTTP`);
   const fleetOptions = {
     size: sites,
     seed: options.seed + 2,
@@ -397,9 +434,9 @@ async function runTls(options: Options, settings: Settings): Promise<BenchReport
         (await startCheckerProcess(setup, settings.sourceMaps, { NODE_EXTRA_CA_CERTS: certificates.caFile }));
       if (checker) await process.setup(setup);
       const sweeps = [
-        await sweepOnce(fleet, process.sweep),
-        await sweepOnce(fleet, process.sweep),
-        await sweepOnce(fleet, process.sweep),
+        await sweepFleet(fleet, process.sweep),
+        await sweepFleet(fleet, process.sweep),
+        await sweepFleet(fleet, process.sweep),
       ];
       const score = scoreVerdicts(
         fleet.truth,
@@ -438,10 +475,10 @@ async function runTls(options: Options, settings: Settings): Promise<BenchReport
  * in a process held to the CPU share Lambda gives each memory size (a cgroup quota): what it bills and
  * whether its verdicts stay right when the checks have to share a fraction of a core.
  */
-async function runSized(options: Options, settings: Settings): Promise<BenchReport['sized']> {
+async function runSized(options: Options, settings: Settings, step: string): Promise<BenchReport['sized']> {
   const sites = settings.checksPerMessage * settings.batchSize;
   const shown = options.sized.map((config) => `${config.memoryMiB} MB@${config.checkConcurrency}`).join(', ');
-  console.log(`\n[5/5] Lambda-sized: one invocation of ${sites} HTTPS checks at ${shown}`);
+  console.log(`\n${step} Lambda-sized: one invocation of ${sites} HTTPS checks at ${shown}`);
   const fleetOptions = { size: sites, seed: options.seed + 3, timeoutMs: options.timeoutMs };
   const truth = planFleet(fleetOptions);
   const certificates = await createFleetCertificates(truth.map((site) => site.address));
@@ -472,7 +509,7 @@ async function runSized(options: Options, settings: Settings): Promise<BenchRepo
       try {
         for (const pid of checker.pids) if (pid !== undefined) limit.add(pid);
         const measure = async (): Promise<SizedSweep> => {
-          const m = await sweepOnce(fleet, checker.sweep);
+          const m = await sweepFleet(fleet, checker.sweep);
           const results = m.results as readonly (CheckResult | undefined)[];
           return {
             billedMs: Math.max(...m.invocations.map((invocation) => invocation.durationMs)),
@@ -520,13 +557,6 @@ function latencyAdded(
 }
 
 const HEALTHY_ONLY = onlyMix('healthy');
-
-/** How many sites of each behaviour, and how many must be judged down. */
-function describeTruth(truth: readonly SiteTruth[]): { behaviours: Record<string, number>; down: number } {
-  const behaviours: Record<string, number> = {};
-  for (const site of truth) behaviours[site.behaviour] = (behaviours[site.behaviour] ?? 0) + 1;
-  return { behaviours, down: truth.filter((site) => site.expected === 'down').length };
-}
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -14,6 +14,10 @@ export interface Assumptions {
   readonly publishesPerIncident: number;
   /** The confirming re-check after the first failure: one message, one invocation of its own. */
   readonly recheckInvocationsPerIncident: number;
+  /** The sweep's lease item of the minute: one UpdateItem to take it, one to complete it (functions/services/sweep.ts). */
+  readonly leaseWritesPerSweep: number;
+  /** Lease items deleted per sweep: the one that turned SWEEP_RETENTION_MINUTES old (one a minute, steady state). */
+  readonly leaseDeletesPerSweep: number;
   /** Lambda's own START, END and REPORT lines per invocation. */
   readonly platformLogBytesPerInvocation: number;
   /** EMF metrics the checker emits: ChecksCompleted (the other counts are plain log fields). */
@@ -38,6 +42,8 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   writesPerIncident: 5,
   publishesPerIncident: 2,
   recheckInvocationsPerIncident: 1,
+  leaseWritesPerSweep: 2,
+  leaseDeletesPerSweep: 1,
   platformLogBytesPerInvocation: 400,
   customMetrics: 1,
   alarms: 4,
@@ -46,6 +52,25 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   headerBytesPerCheck: 8 * 52,
   maxCpuShareOfTimeout: 0.5,
 };
+
+/**
+ * The sweep flushes due checks once this many messages' worth are buffered, and records its progress on the lease
+ * after each flush but the last (functions/services/sweep.ts MESSAGES_PER_FLUSH, not exported there).
+ */
+export const SWEEP_MESSAGES_PER_FLUSH = 10;
+
+/**
+ * Progress writes a sweep makes: one per flush but the last. A flush takes everything buffered once it reaches
+ * `checksPerMessage × SWEEP_MESSAGES_PER_FLUSH` due checks, and the check runs once per scan page added: so at most
+ * one per page, and at most one per full flush's worth of due checks.
+ */
+export function progressWritesPerSweep(
+  dueChecks: number,
+  scanPages: number,
+  checksPerMessage: number,
+): number {
+  return Math.min(scanPages, Math.floor(dueChecks / (checksPerMessage * SWEEP_MESSAGES_PER_FLUSH)));
+}
 
 /** More response time than this (p99) added by the checker's own CPU queue distorts timeouts and DEGRADED: 10 % of
  * the default timeout. */
@@ -171,9 +196,15 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
 
   const incidents = input.sites * a.incidentsPerSitePerMonth;
   const recheckInvocations = incidents * a.recheckInvocationsPerIncident;
-  const checkerInvocations = sweeps * invocations + recheckInvocations;
+  // A task that faulted goes back to the queue alone (10 s later). Priced as a re-check each, its own message and
+  // invocation: an upper bound, since one invocation's retries travel together. At the measured rate (0 when no
+  // check faulted) this is usually nothing.
+  const scheduledChecks = sweeps * due;
+  const taskRetries = scheduledChecks * d.taskRetriesPerCheck;
+  const checkerInvocations = sweeps * invocations + recheckInvocations + taskRetries;
   const checkerGbSeconds =
-    ((sweeps * invocations * checkerMs + recheckInvocations * (input.siteTimeoutMs + 100)) / 1000) *
+    ((sweeps * invocations * checkerMs + (recheckInvocations + taskRetries) * (input.siteTimeoutMs + 100)) /
+      1000) *
     (input.checkerMemoryMiB / 1024);
   const fanOutGbSeconds = ((sweeps * fanOutBilledMs) / 1000) * (input.fanOutMemoryMiB / 1024);
   const lambdaRequests = sweeps + checkerInvocations;
@@ -188,10 +219,15 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const deleteRequests = sweeps * invocations;
   const idlePolls = MINUTES_PER_MONTH * a.idlePollers * (60 / a.pollWaitSeconds);
   const recheckRequests = recheckInvocations * 3;
-  const sqsRequests = sendRequests + receiveRequests + deleteRequests + idlePolls + recheckRequests;
+  const retryRequests = taskRetries * 3;
+  const sqsRequests =
+    sendRequests + receiveRequests + deleteRequests + idlePolls + recheckRequests + retryRequests;
 
   const readUnits = (sweeps * (d.readUnitsPer1000Sites * input.sites)) / 1000;
-  const writeUnits = sweeps * 2 + incidents * a.writesPerIncident;
+  // Lease, progress and state items are well under 1 KB: one write unit per write or delete.
+  const leaseWriteUnits = sweeps * (a.leaseWritesPerSweep + a.leaseDeletesPerSweep);
+  const progressWriteUnits = sweeps * progressWritesPerSweep(due, pages, d.checksPerMessage);
+  const stateWriteUnits = incidents * a.writesPerIncident;
   const storedGb = (input.sites * d.itemBytes) / GIB;
 
   const publishes = incidents * a.publishesPerIncident;
@@ -201,7 +237,9 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     sweeps * (d.fanOutLogBytesPerSweep + a.platformLogBytesPerInvocation);
   const logGb = logBytes / GIB;
 
-  const checksPerMonth = input.sites * (MINUTES_PER_MONTH / input.intervalMinutes) + recheckInvocations;
+  const checksPerMonth = scheduledChecks + recheckInvocations + taskRetries;
+  // Lookups go to the resolver Lambda provides (the Route 53 VPC Resolver inside a VPC): not billed per query.
+  const dnsQueries = checksPerMonth * d.dnsQueriesPerCheck;
   const bytesOutPerCheck =
     d.bytesSentPerCheck + a.httpsShare * d.httpsExtraBytesSentPerCheck + a.headerBytesPerCheck;
   const transferOutGb = (checksPerMonth * bytesOutPerCheck) / GIB;
@@ -209,7 +247,7 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const lines: CostLine[] = [
     {
       service: 'Lambda',
-      item: `checker GB-s (${input.checkerMemoryMiB} MB × ${Math.ceil(checkerMs)} ms × ${invocations}/sweep, re-checks)`,
+      item: `checker GB-s (${input.checkerMemoryMiB} MB × ${Math.ceil(checkerMs)} ms × ${invocations}/sweep, re-checks, retries)`,
       quantity: checkerGbSeconds,
       unit: 'GB-s',
       listUsd: checkerGbSeconds * gbSecondPrice,
@@ -231,7 +269,7 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     },
     {
       service: 'Lambda',
-      item: 'requests (fan-out, checker, re-checks)',
+      item: 'requests (fan-out, checker, re-checks, retries)',
       quantity: lambdaRequests,
       unit: 'requests',
       listUsd: perMillion(lambdaRequests, PRICES.lambda.perMillionRequests),
@@ -246,6 +284,10 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
         ['receives + deletes by the event source', receiveRequests + deleteRequests],
         [`idle long polls (${a.idlePollers} pollers, ${a.pollWaitSeconds} s wait)`, idlePolls],
         ['re-check send, receive, delete', recheckRequests],
+        [
+          `task retries (faults: ${(d.taskRetriesPerCheck * 1000).toFixed(2)} per 1,000 checks measured) send, receive, delete`,
+          retryRequests,
+        ],
       ],
       sqsRequests,
     ),
@@ -257,14 +299,15 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       listUsd: perMillion(readUnits, PRICES.dynamodb.perMillionReadUnits),
       billedUsd: perMillion(readUnits, PRICES.dynamodb.perMillionReadUnits),
     },
-    {
-      service: 'DynamoDB',
-      item: 'writes (sweep lease, state changes, outbox)',
-      quantity: writeUnits,
-      unit: 'WRU',
-      listUsd: perMillion(writeUnits, PRICES.dynamodb.perMillionWriteUnits),
-      billedUsd: perMillion(writeUnits, PRICES.dynamodb.perMillionWriteUnits),
-    },
+    writeLine(
+      `sweep lease: take + complete the minute's item, delete the one ${a.leaseDeletesPerSweep === 1 ? '10 min old' : 'expired'}`,
+      leaseWriteUnits,
+    ),
+    writeLine(
+      `sweep progress: one per flush of ${d.checksPerMessage * SWEEP_MESSAGES_PER_FLUSH} due checks but the last`,
+      progressWriteUnits,
+    ),
+    writeLine('state changes and outbox (PENDING, DOWN, UP, alerts cleared)', stateWriteUnits),
     {
       service: 'DynamoDB',
       item: 'storage and point-in-time recovery',
@@ -272,6 +315,16 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       unit: 'GB',
       listUsd: storedGb * (PRICES.dynamodb.perGbMonthStorage + PRICES.dynamodb.perGbMonthPitr),
       billedUsd: storedGb * (PRICES.dynamodb.perGbMonthStorage + PRICES.dynamodb.perGbMonthPitr),
+    },
+    {
+      service: 'Route 53',
+      // Lambda's resolver answers each name; per-query pricing applies only to Resolver endpoints (prices.ts). The
+      // limit that matters is a rate one (1,024 packets/s per network interface to the VPC resolver), not a price.
+      item: `DNS queries of the checks (A + AAAA: ${d.dnsQueriesPerCheck.toFixed(2)} per check) to the resolver Lambda provides: not billed`,
+      quantity: dnsQueries,
+      unit: 'queries',
+      listUsd: perMillion(dnsQueries, PRICES.dns.perMillionResolverQueries),
+      billedUsd: perMillion(dnsQueries, PRICES.dns.perMillionResolverQueries),
     },
     {
       service: 'SNS',
@@ -345,6 +398,18 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       },
     ],
   };
+
+  function writeLine(item: string, writeUnits: number): CostLine {
+    const usd = perMillion(writeUnits, PRICES.dynamodb.perMillionWriteUnits);
+    return {
+      service: 'DynamoDB',
+      item: `writes: ${item}`,
+      quantity: writeUnits,
+      unit: 'WRU',
+      listUsd: usd,
+      billedUsd: usd,
+    };
+  }
 
   function sqsLines(parts: readonly (readonly [string, number])[], total: number): CostLine[] {
     const billedTotal = perMillion(afterFree(total, ALWAYS_FREE.sqsRequests), PRICES.sqs.perMillionRequests);

@@ -52,6 +52,16 @@ export const PRICES = {
       'https://aws.amazon.com/ec2/pricing/on-demand/ (data transfer out to the internet, first 10 TB; in is free)',
     perGbOutToInternet: 0.09,
   },
+  dns: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://docs.amazonaws.cn/en_us/Route53/latest/DeveloperGuide/resolver-choose-vpc.html ("Resolver pricing is ' +
+      'based on the number of IP addresses in your endpoints and on the number of DNS queries that the endpoint ' +
+      'processes") and https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver.html (the VPC Resolver is ' +
+      'available by default in all VPCs): only queries through Resolver endpoints are billed, and the stack has none',
+    /** Queries to the resolver Lambda provides (the VPC+2 Route 53 VPC Resolver inside a VPC). */
+    perMillionResolverQueries: 0,
+  },
   synthetics: {
     checkedOn: '2025-11-01',
     source: 'https://aws.amazon.com/cloudwatch/pricing/ (Synthetics, per canary run)',

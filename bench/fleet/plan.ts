@@ -13,13 +13,19 @@ export type Behaviour =
   | 'refused'
   | 'reset';
 
+/**
+ * What the test world (test/support/world/) adds to a fleet's site, in the DNS and dead-host phases: a name whose
+ * nameserver never answers, or a host that drops SYNs. The fleet itself never serves these.
+ */
+export type WorldFault = 'dns-silent' | 'drops-syn';
+
 /** The truth about one simulated site: what it does, and what a correct checker must conclude. */
 export interface SiteTruth {
   readonly index: number;
   readonly siteId: string;
   /** Its own loopback address: no connection is ever shared between two sites. */
   readonly address: string;
-  readonly behaviour: Behaviour;
+  readonly behaviour: Behaviour | WorldFault;
   /** Status answered by http-5xx sites. */
   readonly status?: number;
   /** Delay before the server answers each request. */
@@ -213,4 +219,16 @@ export interface IdealBound {
   readonly slowestMs: number;
   readonly sharedMs: number;
   readonly boundMs: number;
+}
+
+/** How many sites of each behaviour a fleet has, and how many must be judged down. */
+export interface TruthSummary {
+  readonly behaviours: Record<string, number>;
+  readonly down: number;
+}
+
+export function describeTruth(truth: readonly SiteTruth[]): TruthSummary {
+  const behaviours: Record<string, number> = {};
+  for (const site of truth) behaviours[site.behaviour] = (behaviours[site.behaviour] ?? 0) + 1;
+  return { behaviours, down: truth.filter((site) => site.expected === 'down').length };
 }

@@ -1,5 +1,6 @@
 import { Child } from '../lib/child.ts';
 import { openFilesLimit } from '../lib/machine.ts';
+import type { NameserverSetup } from './nameserver.ts';
 import { type FleetOptions, planFleet, type SiteTruth } from './plan.ts';
 import type { FleetShard } from './process.ts';
 import type { FleetTls } from './server.ts';
@@ -65,5 +66,27 @@ export async function startRemoteFleet(
     stop: async () => {
       await Promise.all(children.map((child) => child.stop()));
     },
+  };
+}
+
+/** The DNS phase's loopback nameserver, running in a child process. */
+export interface RemoteNameserver {
+  /** "127.0.0.1:PORT": what the checker gets as DNS_SERVERS. */
+  readonly server: string;
+  readonly pid: number | undefined;
+  /** Queries received so far (any type) for each name. */
+  queries(names: readonly string[]): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the loopback nameserver of test/support/world/ in its own process, answering `names` as given. */
+export async function startRemoteNameserver(setup: NameserverSetup): Promise<RemoteNameserver> {
+  const child = new Child(new URL('./nameserver.ts', import.meta.url));
+  const server = await child.request<string>('start', setup);
+  return {
+    server,
+    pid: child.pid,
+    queries: (names) => child.request<number[]>('queries', names),
+    stop: () => child.stop(),
   };
 }

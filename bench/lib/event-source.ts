@@ -28,6 +28,8 @@ const BATCHING_POLL_MS = 50;
 export interface InvocationOutcome {
   readonly failedMessageIds: readonly string[];
   readonly checks: number;
+  /** Tasks the invocation sent back to the queue alone (BatchReport.tasksRetried). */
+  readonly tasksRetried?: number;
 }
 
 export interface InvocationRecord {
@@ -36,6 +38,8 @@ export interface InvocationRecord {
   readonly messages: number;
   readonly checks: number;
   readonly durationMs: number;
+  readonly failedMessages: number;
+  readonly tasksRetried: number;
 }
 
 /**
@@ -122,6 +126,8 @@ export class LocalEventSource {
           messages: records.length,
           checks: outcome.checks,
           durationMs: performance.now() - startMs,
+          failedMessages: outcome.failedMessageIds.length,
+          tasksRetried: outcome.tasksRetried ?? 0,
         });
         const failed = new Set(outcome.failedMessageIds);
         const done = Messages.filter((message) => !failed.has(message.MessageId ?? ''));

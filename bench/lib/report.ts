@@ -1,12 +1,19 @@
 import Table from 'cli-table3';
 import type { SweepReport } from '../../functions/services/sweep.ts';
-import type { IdealBound } from '../fleet/plan.ts';
+import type { IdealBound, TruthSummary } from '../fleet/plan.ts';
 import type { InvocationFigures } from '../phases/checker-worker.ts';
 import type { Settings } from '../settings.ts';
 import type { SdkUsage } from './aws.ts';
 import type { InvocationRecord } from './event-source.ts';
 import type { MachineInfo } from './machine.ts';
 import type { VerdictScore } from './recording.ts';
+import {
+  type DeadHostPhaseReport,
+  type DnsPhaseReport,
+  deadHostSection,
+  dnsSection,
+  type TableSection,
+} from './world-report.ts';
 
 /** The targets of issue 5, checked against every run. */
 export const TARGETS = {
@@ -54,11 +61,6 @@ export interface SizedSweep {
   readonly peakRssMiB: number;
 }
 
-interface TruthSummary {
-  readonly behaviours: Record<string, number>;
-  readonly down: number;
-}
-
 /** Everything one `npm run bench` measured; written as JSON to bench/results/. */
 export interface BenchReport {
   readonly version: 1;
@@ -98,6 +100,10 @@ export interface BenchReport {
     readonly httpsBytesSentPerCheck?: number;
     readonly httpBytesSentPerCheck?: number;
   };
+  /** Healthy sites by name through a loopback nameserver, 2 % of the names silent; and the same by address. */
+  dns?: DnsPhaseReport;
+  /** Sites of the usual mix, 2 % of them on hosts that drop SYNs. */
+  deadHost?: DeadHostPhaseReport;
   /** One full HTTPS invocation at several memory sizes, each under its CPU share (cold, then warm). */
   sized?: {
     readonly sites: number;
@@ -186,6 +192,38 @@ export interface CostDrivers {
   readonly sendsPerNewFailure: number;
   /** Full HTTPS invocations measured under each memory size's CPU share (the sized phase); may be empty. */
   readonly sized: readonly SizedInvocation[];
+  /** Tasks sent back to the queue per check (faults only), over every checker sweep of the run. */
+  readonly taskRetriesPerCheck: number;
+  /** Nameserver queries per check by name (A and AAAA, retries included): the DNS phase's, else 2. */
+  readonly dnsQueriesPerCheck: number;
+}
+
+/** A and AAAA, once each: what a check by name asks when the DNS phase did not run. */
+export const DEFAULT_DNS_QUERIES_PER_CHECK = 2;
+
+/** Retried tasks over checks, across every checker sweep of a report (older reports did not count retries: 0). */
+export function measuredRetriesPerCheck(report: BenchReport): number {
+  type Counted = { readonly checks: number; readonly tasksRetried?: number };
+  const dns = report.dns;
+  const counted: readonly Counted[] = [
+    ...(report.checkerSweep?.cold.invocations ?? []),
+    ...(report.checkerSweep?.warm.invocations ?? []),
+    ...(report.pipeline?.invocations ?? []),
+    ...(report.pipelineOutage?.invocations ?? []),
+    ...(dns ? [dns.byName.cold, dns.byName.warm, dns.byAddress] : []),
+    ...[report.deadHost?.cold, report.deadHost?.warm].filter((sweep) => sweep !== undefined),
+  ];
+  const checks = counted.reduce((sum, part) => sum + part.checks, 0);
+  const retried = counted.reduce((sum, part) => sum + (part.tasksRetried ?? 0), 0);
+  return checks === 0 ? 0 : retried / checks;
+}
+
+/** Queries per check by name in the DNS phase (its silent names included), or the default without it. */
+function measuredDnsQueriesPerCheck(report: BenchReport): number {
+  const dns = report.dns;
+  if (!dns || dns.sites === 0) return DEFAULT_DNS_QUERIES_PER_CHECK;
+  const { healthy, silent } = dns.queriesPerName;
+  return (healthy * (dns.sites - dns.silent) + silent * dns.silent) / dns.sites;
 }
 
 /** One full invocation of HTTPS checks at a memory size and CHECK_CONCURRENCY, under that memory's CPU share. */
@@ -253,6 +291,8 @@ export function deriveCostDrivers(report: BenchReport): CostDrivers | undefined 
       ),
       latencyAddedP99Ms: Math.max(run.cold.latencyAddedMs.p99, run.warm.latencyAddedMs.p99),
     })),
+    taskRetriesPerCheck: measuredRetriesPerCheck(report),
+    dnsQueriesPerCheck: measuredDnsQueriesPerCheck(report),
   };
 }
 
@@ -450,6 +490,13 @@ export function printReport(report: BenchReport): void {
     }
   }
 
+  const pushSection = ({ title, rows }: TableSection) => {
+    section(title);
+    table.push(...rows.map((row) => [...row]));
+  };
+  if (report.dns) pushSection(dnsSection(report.dns, settings.checkConcurrency));
+  if (report.deadHost) pushSection(deadHostSection(report.deadHost, settings.checkConcurrency));
+
   const sized = report.sized;
   if (sized) {
     section(
@@ -506,6 +553,12 @@ export function printReport(report: BenchReport): void {
         '',
         '',
       ],
+      [
+        'Tasks retried per 1,000 checks (faults, every phase); DNS queries per check by name',
+        `${(drivers.taskRetriesPerCheck * 1000).toFixed(2)}; ${drivers.dnsQueriesPerCheck.toFixed(2)}`,
+        '',
+        '',
+      ],
     );
   }
   console.log(`\n${table.toString()}`);
@@ -548,6 +601,13 @@ export function busyPhases(report: BenchReport): string[] {
     ['pipeline (outage minute)', report.pipelineOutage?.cpuMs],
     ['pipeline (typical minute)', report.pipeline?.cpuMs],
     ['fan-out', report.fanOut?.cpuMs],
+    ['DNS', report.dns?.cpuMs],
+    ['dead hosts', report.deadHost?.cpuMs],
+    // A held checker's quota is CPU time of the machine's cores: other load shows as billed time and late verdicts.
+    ...(report.sized?.runs ?? []).map((run): [string, Record<string, number>] => [
+      `sized ${run.memoryMiB} MB@${run.checkConcurrency}`,
+      run.cpuMs,
+    ]),
   ];
   return phases
     .filter(([, cpuMs]) => cpuMs !== undefined && foreignCores(cpuMs) > BUSY_MACHINE_CORES)

@@ -1,3 +1,4 @@
+import type { RemoteFleet } from '../fleet/remote.ts';
 import { startBundledChild } from '../lib/bundle.ts';
 import type { Child } from '../lib/child.ts';
 import { LAMBDA_MAX_OPEN_FILES } from '../settings.ts';
@@ -98,4 +99,26 @@ function mergeSweeps(parts: readonly SweepMeasurement[]): SweepMeasurement {
     results,
     checksBySite,
   };
+}
+
+/** A sweep and what the fleet saw of it: requests and the bytes the checker sent. */
+export type FleetSweep = SweepMeasurement & { readonly requests: number; readonly bytesSent: number };
+
+/** Runs one sweep of `fleet` and counts the requests (connections, for resets) and bytes the fleet received. */
+export async function sweepFleet(
+  fleet: RemoteFleet,
+  sweep: () => Promise<SweepMeasurement>,
+): Promise<FleetSweep> {
+  const before = await fleet.counts();
+  const bytesBefore = await fleet.bytesIn();
+  const measurement = await sweep();
+  // The fleet sees a connection's close a moment after the checker drops it.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const after = await fleet.counts();
+  const bytesSent = (await fleet.bytesIn()) - bytesBefore;
+  let requests = 0;
+  after.forEach((count, index) => {
+    requests += count - (before[index] ?? 0);
+  });
+  return { ...measurement, requests, bytesSent };
 }

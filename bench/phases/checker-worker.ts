@@ -2,6 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createProbe, type Probe } from '../../functions/adapters/http-probe.ts';
+import { ENV, readNameservers } from '../../functions/config.ts';
 import { packCheckMessages } from '../../functions/domain/check-message.ts';
 import type { SiteState } from '../../functions/domain/site-state.ts';
 import { processCheckBatch, type QueueRecord } from '../../functions/services/check-batch.ts';
@@ -22,6 +23,13 @@ export interface InvocationFigures {
   readonly messages: number;
   readonly checks: number;
   readonly durationMs: number;
+  /** Checks that ended in a checker fault (no verdict). */
+  readonly checkerFaults: number;
+  /** Messages the invocation handed back to SQS (BatchReport.failedMessageIds). */
+  readonly failedMessages: number;
+  /** Tasks sent back to the queue alone, to be tried again. */
+  readonly tasksRetried: number;
+  readonly sitesUnchecked: number;
 }
 
 /** One sweep (or this process's invocations of it), measured in the checker's own process. */
@@ -125,6 +133,10 @@ async function sweep(): Promise<SweepMeasurement> {
         messages: batch.length,
         checks: report.checksCompleted + report.checkerFaults,
         durationMs: performance.now() - invokedMs,
+        checkerFaults: report.checkerFaults,
+        failedMessages: report.failedMessageIds.length,
+        tasksRetried: report.tasksRetried,
+        sitesUnchecked: report.sitesUnchecked,
       };
     }),
   );
@@ -168,7 +180,11 @@ if (process.env.BENCH_CHECKER === '1' && process.send) {
     {
       setup: (payload) => {
         setup = payload as SweepSetup;
-        probe ??= createProbe({ allowPrivateTargets: true });
+        // As functions/checker.ts: nameservers from DNS_SERVERS (the DNS phase's loopback one), else the system's.
+        probe ??= createProbe({
+          allowPrivateTargets: true,
+          dnsServers: readNameservers(process.env, ENV.dnsServers),
+        });
       },
       sweep,
     },

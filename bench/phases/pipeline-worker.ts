@@ -120,6 +120,7 @@ function start(): void {
       return {
         failedMessageIds: report.failedMessageIds,
         checks: report.checksCompleted + report.checkerFaults,
+        tasksRetried: report.tasksRetried,
       };
     },
   );

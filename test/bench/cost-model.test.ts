@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSizedInvocation, estimateMonthlyCost, sizedInvocationMs } from '../../bench/cost/model.ts';
+import {
+  chooseSizedInvocation,
+  estimateMonthlyCost,
+  progressWritesPerSweep,
+  sizedInvocationMs,
+} from '../../bench/cost/model.ts';
 import { MINUTES_PER_MONTH, PRICES } from '../../bench/cost/prices.ts';
-import type { CostDrivers, SizedInvocation } from '../../bench/lib/report.ts';
+import {
+  type BenchReport,
+  type CostDrivers,
+  measuredRetriesPerCheck,
+  type SizedInvocation,
+} from '../../bench/lib/report.ts';
 
 // Figures of the shape `npm run bench` measures; round numbers so the expectations can be worked by hand.
 const drivers: CostDrivers = {
@@ -25,6 +35,8 @@ const drivers: CostDrivers = {
   writesPerNewFailure: 1,
   sendsPerNewFailure: 0.1,
   sized: [],
+  taskRetriesPerCheck: 0,
+  dnsQueriesPerCheck: 2,
 };
 
 const sized = (overrides: Partial<SizedInvocation>): SizedInvocation => ({
@@ -134,6 +146,57 @@ describe('estimateMonthlyCost', () => {
     );
   });
 
+  it('writes the sweep lease 3 times a minute: take and complete the minute, delete the one 10 minutes old', () => {
+    // Act
+    const result = estimate();
+
+    // Assess
+    expect(line(result, 'DynamoDB', 'writes: sweep lease')?.quantity).toBe(MINUTES_PER_MONTH * 3);
+  });
+
+  it('writes sweep progress once a minute for 1,000 due sites (two flushes of ≤ 800), never for 500', () => {
+    // Act
+    const thousand = estimate();
+    const fiveHundred = estimate({ sites: 500 });
+
+    // Assess
+    expect(line(thousand, 'DynamoDB', 'writes: sweep progress')?.quantity).toBe(MINUTES_PER_MONTH);
+    expect(line(fiveHundred, 'DynamoDB', 'writes: sweep progress')?.quantity).toBe(0);
+  });
+
+  it('prices one write unit per state change and outbox write of each incident', () => {
+    // Act
+    const result = estimate();
+
+    // Assess: 1,000 sites × 1 incident × 5 writes
+    expect(line(result, 'DynamoDB', 'writes: state changes')?.quantity).toBe(5_000);
+  });
+
+  it('prices a retried task as a re-check: 3 SQS requests and an invocation of the timeout', () => {
+    // Act
+    const none = estimate();
+    const some = estimate({ drivers: { ...drivers, taskRetriesPerCheck: 0.001 } });
+
+    // Assess: 1,000 checks a minute × 0.1 %
+    const retries = MINUTES_PER_MONTH * 1_000 * 0.001;
+    expect(line(none, 'SQS', 'task retries')?.quantity).toBe(0);
+    expect(line(some, 'SQS', 'task retries')?.quantity).toBeCloseTo(retries * 3, 6);
+    const extraGbSeconds =
+      (line(some, 'Lambda', 'checker GB-s')?.quantity ?? 0) -
+      (line(none, 'Lambda', 'checker GB-s')?.quantity ?? 0);
+    expect(extraGbSeconds).toBeCloseTo(((retries * 5_100) / 1000) * 0.5, 3);
+  });
+
+  it('counts the checks DNS queries and bills them nothing', () => {
+    // Act
+    const result = estimate();
+
+    // Assess: 2 queries for each scheduled check and each re-check
+    const dns = line(result, 'Route 53', 'DNS queries');
+    expect(dns?.quantity).toBe(2 * (MINUTES_PER_MONTH * 1_000 + 1_000));
+    expect(dns?.listUsd).toBe(0);
+  });
+
   it('grows with the sites, never shrinks', () => {
     // Act
     const totals = [1_000, 10_000, 100_000].map((sites) => estimate({ sites }).listUsd);
@@ -198,5 +261,52 @@ describe('sizedInvocationMs', () => {
     const checker = line(result, 'Lambda', 'checker GB-s');
     const rechecks = 1_000 * (5_000 + 100);
     expect(checker?.quantity).toBeCloseTo(((MINUTES_PER_MONTH * 2 * 8_125 + rechecks) / 1000) * 0.5, 3);
+  });
+});
+
+describe('progressWritesPerSweep', () => {
+  it.each([
+    [500, 1, 0],
+    [1_000, 1, 1],
+    [1_600, 1, 1],
+    [1_600, 2, 2],
+    [100_000, 37, 37],
+    [100_000, 200, 125],
+  ])('writes progress %i due checks over %i scan pages: %i time(s)', (due, pages, writes) => {
+    expect(progressWritesPerSweep(due, pages, 80)).toBe(writes);
+  });
+});
+
+describe('measuredRetriesPerCheck', () => {
+  const invocation = (checks: number, tasksRetried?: number) => ({ checks, tasksRetried });
+
+  it('divides the retried tasks of every checker sweep by their checks', () => {
+    // Prepare: 2 retries in 2,000 checks of the sweep, none in 1,000 of the pipeline
+    const report = {
+      checkerSweep: {
+        cold: { invocations: [invocation(800, 2), invocation(200, 0)] },
+        warm: { invocations: [invocation(1_000, 0)] },
+      },
+      pipeline: { invocations: [invocation(1_000, 0)] },
+    } as unknown as BenchReport;
+
+    // Act
+    const rate = measuredRetriesPerCheck(report);
+
+    // Assess
+    expect(rate).toBeCloseTo(2 / 3_000, 9);
+  });
+
+  it('reads a report from before retries were counted as none', () => {
+    // Prepare
+    const report = {
+      checkerSweep: { cold: { invocations: [invocation(800)] }, warm: { invocations: [invocation(800)] } },
+    } as unknown as BenchReport;
+
+    // Act
+    const rate = measuredRetriesPerCheck(report);
+
+    // Assess
+    expect(rate).toBe(0);
   });
 });
