@@ -1,4 +1,4 @@
-import { DNS_TIMEOUT_MS } from '../../functions/adapters/http-probe.ts';
+import { DNS_TIMEOUT_MS } from '../../functions/adapters/probe-attempt.ts';
 import { createRandom, type SiteTruth } from './plan.ts';
 
 /** Share of a phase's sites the test world breaks: 2 %, as many as the fleet has hung sites. */

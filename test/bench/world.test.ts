@@ -8,7 +8,7 @@ import {
   siteName,
   withHost,
 } from '../../bench/fleet/world.ts';
-import { DNS_TIMEOUT_MS } from '../../functions/adapters/http-probe.ts';
+import { DNS_TIMEOUT_MS } from '../../functions/adapters/probe-attempt.ts';
 
 const TIMEOUT_MS = 5_000;
 const healthy = (seed: number) =>
