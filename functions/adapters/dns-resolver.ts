@@ -39,24 +39,32 @@ export interface HostResolver {
 export interface HostResolverOptions {
   /** Nameservers as `ip` or `ip:port` (tests and the local runtime). Default: the system's (resolv.conf). */
   readonly servers?: readonly string[];
-  /** First retry after this long (c-ares doubles it on each try): a UDP packet lost in a burst costs this. */
-  readonly retryAfterMs?: number;
+  /**
+   * When a query is asked again (from its own socket) while the first is still waiting: a UDP packet lost in a
+   * burst costs the first of these. Default ASK_AGAIN_AFTER_MS.
+   */
+  readonly askAgainAfterMs?: readonly number[];
   /** Longest an answer is reused, whatever its TTL. */
   readonly maxCacheMs?: number;
   readonly nowMs?: () => number;
 }
 
-/** The default nameserver retry: short enough that one dropped packet costs little of a site's deadline. */
-export const DEFAULT_DNS_RETRY_AFTER_MS = 500;
+/**
+ * A query is asked again, from another socket, after 1 s and 2.5 s if no answer came: a packet lost in a burst
+ * costs 1 s, and an answer that takes longer (a cold recursive lookup) still counts when it comes. c-ares's own
+ * retries send from a new socket and drop an answer to the old one: a nameserver answering in 1.2 s then needed
+ * 2.7 s, and one answering in 2.5 s never got through.
+ */
+export const ASK_AGAIN_AFTER_MS: readonly number[] = [1_000, 2_500];
+// Each channel waits this long for its one try: longer than any DNS limit the probe gives (4 s), so an answer is
+// never dropped for lateness while someone still waits for it.
+const CHANNEL_TIMEOUT_MS = 5_000;
 // Many sites share a host (one provider, one CDN): one lookup serves them for the length of an invocation.
 const DEFAULT_MAX_CACHE_MS = 30_000;
 // Answers kept at most: bounds memory whatever the number of distinct hosts.
 const MAX_CACHED_NAMES = 10_000;
 // RFC 8305 (Happy Eyeballs v2): once one family has answered, wait this long for the other before going on.
 const RESOLUTION_DELAY_MS = 50;
-// c-ares gives up on its own after 500 + 1,000 + 2,000 ms (it doubles the wait each try), within the probe's
-// DNS limit, so no query outlives the check that asked by long.
-const TRIES = 3;
 
 // RFC 6761: localhost and its subdomains are loopback, and never asked of a nameserver.
 const LOOPBACK: readonly ResolvedAddress[] = [
@@ -82,15 +90,19 @@ const FAILURE_RANK: readonly ResolutionFailure[] = [
 /**
  * A resolver on c-ares (dns.promises.Resolver): lookups run on the event loop, not on libuv's 4-thread pool
  * where dns.lookup's getaddrinfo runs, so a few silent nameservers cannot hold up every other check's lookup.
- * A and AAAA are asked in parallel; answers are cached per name for their TTL (at most `maxCacheMs`), and
- * concurrent lookups of one name share one query.
+ * A and AAAA are asked in parallel, each asked again from another channel (socket) while unanswered
+ * (ASK_AGAIN_AFTER_MS); the first answer counts. Answers are cached per name for their TTL (at most
+ * `maxCacheMs`), and concurrent lookups of one name share one query.
  */
 export function createHostResolver(options: HostResolverOptions = {}): HostResolver {
-  const resolver = new dns.Resolver({
-    timeout: options.retryAfterMs ?? DEFAULT_DNS_RETRY_AFTER_MS,
-    tries: TRIES,
+  const askAgainAfterMs = options.askAgainAfterMs ?? ASK_AGAIN_AFTER_MS;
+  // One channel per ask, each with one try and its own socket: a late answer to an earlier ask still counts.
+  const channels = [0, ...askAgainAfterMs].map(() => {
+    const channel = new dns.Resolver({ timeout: CHANNEL_TIMEOUT_MS, tries: 1 });
+    if (options.servers !== undefined && options.servers.length > 0) channel.setServers([...options.servers]);
+    return channel;
   });
-  if (options.servers !== undefined && options.servers.length > 0) resolver.setServers([...options.servers]);
+  const resolver: Querier = (name, family) => askUntilAnswered(channels, askAgainAfterMs, name, family);
   const nowMs = options.nowMs ?? Date.now;
   const maxCacheMs = options.maxCacheMs ?? DEFAULT_MAX_CACHE_MS;
   const cache = new Map<string, CacheEntry>();
@@ -123,7 +135,7 @@ export function createHostResolver(options: HostResolverOptions = {}): HostResol
       return withinLimit(lookUp(name), name, limitMs, signal);
     },
     close: () => {
-      resolver.cancel();
+      for (const channel of channels) channel.cancel();
       cache.clear();
     },
   };
@@ -143,7 +155,7 @@ type FamilyAnswer =
  * for, since the checker connects over IPv4 first (Lambda functions outside a dual-stack VPC have no IPv6).
  * An answer that lacks A because A failed for now (timed out, SERVFAIL) is used but not kept.
  */
-async function queryBothFamilies(resolver: dns.Resolver, name: string): Promise<Outcome> {
+async function queryBothFamilies(resolver: Querier, name: string): Promise<Outcome> {
   const v6 = queryFamily(resolver, name, 6);
   const v4 = await queryFamily(resolver, name, 4);
   const both =
@@ -169,7 +181,67 @@ async function queryBothFamilies(resolver: dns.Resolver, name: string): Promise<
   };
 }
 
-async function queryFamily(resolver: dns.Resolver, name: string, family: 4 | 6): Promise<FamilyAnswer> {
+/** Asks for one family's records; answers with them or a failure (never throws). */
+type Querier = (name: string, family: 4 | 6) => Promise<FamilyAnswer>;
+
+const queryFamily = (resolver: Querier, name: string, family: 4 | 6): Promise<FamilyAnswer> =>
+  resolver(name, family);
+
+/**
+ * Asks `channels[0]` at once and each next channel after its delay while nothing has answered; the first answer
+ * that says something (records, or NXDOMAIN, NODATA, SERVFAIL, REFUSED) wins. Timeouts and failures of our own
+ * wait for the other asks; when all have ended, the most telling failure is the answer.
+ */
+function askUntilAnswered(
+  channels: readonly dns.Resolver[],
+  askAgainAfterMs: readonly number[],
+  name: string,
+  family: 4 | 6,
+): Promise<FamilyAnswer> {
+  return new Promise((resolve) => {
+    const failures: FamilyAnswer[] = [];
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    let isDone = false;
+    let started = 0;
+    const finish = (answer: FamilyAnswer) => {
+      if (isDone) return;
+      isDone = true;
+      for (const timer of timers) clearTimeout(timer);
+      resolve(answer);
+    };
+    const ask = (channel: dns.Resolver) => {
+      started++;
+      void askOnce(channel, name, family).then((answer) => {
+        // Only silence is worth waiting out: any answer, or a nameserver that cannot be asked, is telling.
+        const isTelling = answer.kind === 'resolved' || answer.failure !== 'timeout';
+        if (isTelling) return finish(answer);
+        failures.push(answer);
+        // Every ask has ended without a telling answer: the most telling failure explains it.
+        if (failures.length === channels.length || (started === failures.length && timers.length === 0)) {
+          finish(mostTelling(failures));
+        }
+      });
+    };
+    const [first, ...others] = channels;
+    if (first !== undefined) ask(first);
+    others.forEach((channel, index) => {
+      const timer = setTimeout(() => {
+        timers.splice(timers.indexOf(timer), 1);
+        if (!isDone) ask(channel);
+      }, askAgainAfterMs[index] ?? 0);
+      timers.push(timer);
+    });
+  });
+}
+
+const mostTelling = (failures: readonly FamilyAnswer[]): FamilyAnswer =>
+  [...failures].sort(
+    (a, b) =>
+      FAILURE_RANK.indexOf(a.kind === 'failed' ? a.failure : 'resolver') -
+      FAILURE_RANK.indexOf(b.kind === 'failed' ? b.failure : 'resolver'),
+  )[0] ?? { kind: 'failed', failure: 'resolver', code: 'unknown' };
+
+async function askOnce(resolver: dns.Resolver, name: string, family: 4 | 6): Promise<FamilyAnswer> {
   try {
     const records =
       family === 4

@@ -130,6 +130,25 @@ describe('createProbe, through a nameserver', () => {
     expect(result).toMatchObject({ kind: 'up', status: 200 });
   });
 
+  it.each([1_200, 2_500])(
+    'counts an answer that takes %i ms (a cold recursive lookup), though it was asked again meanwhile',
+    async (delayMs) => {
+      // Prepare: each ask is answered after the delay, so the answer to the first ask arrives first
+      const dns = await useDns();
+      const site = await useSite();
+      dns.set('cold.example', { kind: 'answer', a: ['127.0.0.1'], delayMs });
+
+      // Act
+      const result = await useProbe(dns).check(
+        target(`http://cold.example:${site.port}/`, { timeoutMs: 5_000 }),
+      );
+
+      // Assess
+      expect(result).toMatchObject({ kind: 'up', status: 200 });
+      expect(result.latencyMs).toBeLessThan(delayMs + 1_000);
+    },
+  );
+
   it('waits for the A answer when AAAA comes first, and keeps both (IPv4 first): Lambda has no IPv6', async () => {
     // Prepare: the A answer 200 ms behind the AAAA one
     const dns = await useDns();
