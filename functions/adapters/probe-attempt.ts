@@ -1,7 +1,13 @@
 import type { SecureContext } from 'node:tls';
 import { Client, type Dispatcher } from 'undici';
 import type { CheckResult, TlsCertificate } from '../domain/check-result.ts';
-import { describeAttempt, type HopVerdict, judgeResponse, withoutHash } from '../domain/judge-response.ts';
+import {
+  describeAttempt,
+  displayUrl,
+  type HopVerdict,
+  judgeResponse,
+  withoutHash,
+} from '../domain/judge-response.ts';
 import { SITE_LIMITS } from '../domain/site.ts';
 import type { StatusRanges } from '../domain/status-range.ts';
 import { type AddressPolicy, BlockedAddressError, guardAddresses } from './address-guard.ts';
@@ -104,7 +110,11 @@ async function runAttempt(
   let redirectCount = 0;
   const firstOrigin = url.origin;
   const visited = new Set([withoutHash(url)]);
-  const describe = () => describeAttempt(method, url);
+  // A failure after a redirect names where the chain began: the failing URL alone would puzzle its owner.
+  const describe = () =>
+    redirectCount === 0
+      ? describeAttempt(method, url)
+      : `${describeAttempt(method, url)}, redirected from ${displayUrl(request.url)}`;
   const done = (result: CheckResult, isAboutTheClient = false): AttemptOutcome => ({
     result,
     phase: progress.phase,

@@ -191,7 +191,9 @@ function describeTls({ code, source }: CodedError): string {
 const messageOf = (error: unknown): string => {
   const message =
     typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : error;
-  return truncate(typeof message === 'string' && message !== '' ? message : String(error));
+  const text = typeof message === 'string' && message !== '' ? message : String(error);
+  // One line: an undici assertion spans several, and details go into alerts, logs and SMS.
+  return truncate(text.replace(/\s+/g, ' ').trim());
 };
 
 /** Cuts text for a detail: details are logged and mailed, and a URL or an error message can be long. */
