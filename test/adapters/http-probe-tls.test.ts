@@ -1,7 +1,8 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import { createServer as createNetServer, isIP, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { TLSSocket } from 'node:tls';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostResolver } from '../../functions/adapters/dns-resolver.ts';
 import { createProbe, type Probe, type ProbeTarget } from '../../functions/adapters/http-probe.ts';
 import { VERSION_DIAGNOSIS_MAX_MS } from '../../functions/adapters/probe-connection.ts';
@@ -339,5 +340,40 @@ describe('createProbe: readable TLS failures, handshakes', () => {
       'the server refused the handshake (handshake failure alert), usually because it shares no cipher suite ' +
         `with the checker (${code}) on HEAD https://127.0.0.1:${port}/`,
     );
+  });
+});
+
+describe('createProbe: what a good handshake costs', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("parses a verified chain in detail once (Node's own name check), and still reads its expiry", async () => {
+    // Prepare: a detailed read is ~0.3 ms of CPU, most of what TLS adds to a check beyond the handshake itself
+    const certificate = intermediate.issue({ notAfterMs: Date.parse('2099-03-01T00:00:00Z') });
+    const port = await startTlsServer(certificate, [intermediate.certPem]);
+    const reads = vi.spyOn(TLSSocket.prototype, 'getPeerCertificate');
+
+    // Act
+    const result = await useProbe().check(target(`https://127.0.0.1:${port}/`));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'up', tls: { validToMs: Date.parse('2099-03-01T00:00:00Z') } });
+    expect(reads.mock.calls.filter(([isDetailed]) => isDetailed === true)).toHaveLength(1);
+  });
+
+  it('reads the chain that will fail before Node drops it, and only that one', async () => {
+    // Prepare
+    const port = await startTlsServer(strangerIntermediate.issue({ notAfterMs: inAMonth() }), [
+      strangerIntermediate.certPem,
+    ]);
+    const reads = vi.spyOn(TLSSocket.prototype, 'getPeerCertificate');
+
+    // Act
+    const detail = await tlsDetail(useProbe(), `https://127.0.0.1:${port}/`);
+
+    // Assess: Node checks no name on a chain that failed; the one detailed read is ours
+    expect(detail).toContain('unknown authority (issuer CN=Stranger Root)');
+    expect(reads.mock.calls.filter(([isDetailed]) => isDetailed === true)).toHaveLength(1);
   });
 });
