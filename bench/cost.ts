@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
+import { SITE_LIMITS } from '../functions/domain/site.ts';
 import {
   chooseSizedInvocation,
   DEFAULT_ASSUMPTIONS,
@@ -52,6 +53,17 @@ function main(): void {
       positive,
       DEFAULT_ASSUMPTIONS.incidentsPerSitePerMonth,
     )
+    .option(
+      '--full-get-minutes <n>',
+      "every site's fullGetMinutes (0 = no full GETs)",
+      (raw: string) => {
+        const value = Number(raw);
+        if (!Number.isInteger(value) || value < 0)
+          throw new InvalidArgumentError(`expected 0 or more, got "${raw}"`);
+        return value;
+      },
+      SITE_LIMITS.fullGetMinutes.default,
+    )
     .option('--https-share <0-1>', 'share of sites served over HTTPS', share, DEFAULT_ASSUMPTIONS.httpsShare)
     .option(
       '--results <file>',
@@ -65,6 +77,7 @@ function main(): void {
     fanOutMemory?: number;
     scanSegments?: number;
     incidents: number;
+    fullGetMinutes: number;
     httpsShare: number;
     results?: string;
   }>();
@@ -91,6 +104,7 @@ function main(): void {
       checkerMemoryMiB,
       fanOutMemoryMiB: options.fanOutMemory ?? report.settings.fanOutMemoryMiB,
       scanSegments: options.scanSegments ?? recommendedScanSegments(options.sites),
+      fullGetMinutes: options.fullGetMinutes,
       drivers,
       assumptions: { incidentsPerSitePerMonth: options.incidents, httpsShare: options.httpsShare },
     });

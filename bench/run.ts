@@ -63,6 +63,7 @@ interface Options {
   readonly pipelineSites: number;
   readonly fanoutSites: number;
   readonly tlsSites: number;
+  readonly pageKib: number;
   readonly dnsSites: number;
   readonly deadHostSites: number;
   readonly sized: readonly SizedConfig[];
@@ -108,6 +109,12 @@ async function main(): Promise<void> {
     .option('--timeout-ms <n>', 'check timeout of every site', positive, 5_000)
     .option('--seed <n>', 'seed of the simulated fleets', positive, 42)
     .option('--tls-sites <n>', 'healthy sites checked over HTTPS and over HTTP', positive, 400)
+    .option(
+      '--page-kib <n>',
+      'the page the HTTPS phase reads in full GETs, KiB (~100: a typical HTML page, uncompressed)',
+      positive,
+      100,
+    )
     .option(
       '--sized <MB@concurrency...>',
       'checker memory and CHECK_CONCURRENCY pairs to measure one full HTTPS invocation at, under the CPU share',
@@ -425,10 +432,13 @@ async function runTls(options: Options, settings: Settings, step: string): Promi
   };
   const certificates = await createFleetCertificates(planFleet(fleetOptions).map((site) => site.address));
   if (!certificates) return { sites, skipped: 'openssl not found: no certificates for the HTTPS fleet' };
-  const measure = async (isHttps: boolean, checker?: CheckerProcess) => {
-    const fleet = await startRemoteFleet(fleetOptions, isHttps ? certificates : undefined);
+  const measure = async (isHttps: boolean, checker?: CheckerProcess, fullGet = false) => {
+    const fleet = await startRemoteFleet(
+      fullGet ? { ...fleetOptions, pageBytes: options.pageKib * 1024 } : fleetOptions,
+      isHttps ? certificates : undefined,
+    );
     try {
-      const setup = { urls: fleet.urls, timeoutMs: options.timeoutMs, settings };
+      const setup = { urls: fleet.urls, timeoutMs: options.timeoutMs, settings, fullGet };
       const process =
         checker ??
         (await startCheckerProcess(setup, settings.sourceMaps, { NODE_EXTRA_CA_CERTS: certificates.caFile }));
@@ -444,7 +454,9 @@ async function runTls(options: Options, settings: Settings, step: string): Promi
       );
       const perCheck = sweeps.map((sweep) => (sweep.cpuUserMs + sweep.cpuSystemMs) / sites);
       const bytesPerCheck = (sweeps.at(-1)?.bytesSent ?? 0) / sites;
-      return { process, perCheck, score, wallMs: sweeps.map((sweep) => sweep.wallMs), bytesPerCheck };
+      const bytesReceivedPerCheck = (sweeps.at(-1)?.bytesReceived ?? 0) / sites;
+      const wallMs = sweeps.map((sweep) => sweep.wallMs);
+      return { process, perCheck, score, wallMs, bytesPerCheck, bytesReceivedPerCheck };
     } finally {
       await fleet.stop();
     }
@@ -452,8 +464,10 @@ async function runTls(options: Options, settings: Settings, step: string): Promi
   const https = await measure(true);
   try {
     const http = await measure(false, https.process);
+    const fullGet = await measure(true, https.process, true);
     console.log(
-      `  CPU per check, warm: HTTPS ${https.perCheck[2]?.toFixed(2)} ms, HTTP ${http.perCheck[2]?.toFixed(2)} ms`,
+      `  CPU per check, warm: HTTPS ${https.perCheck[2]?.toFixed(2)} ms, HTTP ${http.perCheck[2]?.toFixed(2)} ms, ` +
+        `HTTPS full GET of ${options.pageKib} KiB ${fullGet.perCheck[2]?.toFixed(2)} ms`,
     );
     return {
       sites,
@@ -464,6 +478,11 @@ async function runTls(options: Options, settings: Settings, step: string): Promi
       httpsUnhealthy: https.score.faults + https.score.falsePositives,
       httpsBytesSentPerCheck: https.bytesPerCheck,
       httpBytesSentPerCheck: http.bytesPerCheck,
+      pageBytes: options.pageKib * 1024,
+      fullGetCpuMsPerCheck: fullGet.perCheck,
+      fullGetUnhealthy: fullGet.score.faults + fullGet.score.falsePositives,
+      headBytesReceivedPerCheck: https.bytesReceivedPerCheck,
+      fullGetBytesReceivedPerCheck: fullGet.bytesReceivedPerCheck,
     };
   } finally {
     await https.process.stop();

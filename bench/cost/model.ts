@@ -1,3 +1,4 @@
+import { SITE_LIMITS } from '../../functions/domain/site.ts';
 import type { CostDrivers, SizedInvocation } from '../lib/report.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
@@ -103,6 +104,11 @@ export function sizedInvocationMs(run: SizedInvocation, checks: number, siteTime
   return wait + ((run.billedMs - wait) * checks) / run.checks;
 }
 
+/** Share of scheduled checks that are the site's periodic full GET (functions/domain/schedule.ts isFullGetDue). */
+export function fullGetShare(fullGetMinutes: number, intervalMinutes: number): number {
+  return fullGetMinutes === 0 ? 0 : 1 / Math.max(1, Math.ceil(fullGetMinutes / intervalMinutes));
+}
+
 export interface CostInput {
   readonly sites: number;
   readonly intervalMinutes: number;
@@ -110,6 +116,8 @@ export interface CostInput {
   readonly checkerMemoryMiB: number;
   readonly fanOutMemoryMiB: number;
   readonly scanSegments: number;
+  /** Every site's fullGetMinutes (0 = no full GETs); the item schema's default when absent. */
+  readonly fullGetMinutes?: number;
   readonly drivers: CostDrivers;
   /**
    * The measured invocation at checkerMemoryMiB (chooseSizedInvocation): its billed time replaces the
@@ -207,8 +215,16 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       1000) *
     (input.checkerMemoryMiB / 1024);
   const fanOutGbSeconds = ((sweeps * fanOutBilledMs) / 1000) * (input.fanOutMemoryMiB / 1024);
+  // A full GET is the same one request as the HEAD it replaces (data in is free); what it adds is the CPU of
+  // reading and decrypting the page, at the checker's share of a core. An upper bound: the CPU usually runs while
+  // the invocation waits for its slowest site anyway.
+  const fullGetMinutes = input.fullGetMinutes ?? SITE_LIMITS.fullGetMinutes.default;
+  const fullGets = scheduledChecks * fullGetShare(fullGetMinutes, input.intervalMinutes);
+  const fullGetGbSeconds =
+    ((fullGets * d.fullGetExtraCpuMsPerCheck * (1 + cpuSlowdown(input.checkerMemoryMiB))) / 1000) *
+    (input.checkerMemoryMiB / 1024);
   const lambdaRequests = sweeps + checkerInvocations;
-  const gbSeconds = checkerGbSeconds + fanOutGbSeconds;
+  const gbSeconds = checkerGbSeconds + fanOutGbSeconds + fullGetGbSeconds;
   const gbSecondPrice = PRICES.lambda.perGbSecondArm;
 
   const chunk = PRICES.sqs.chunkBytes;
@@ -255,6 +271,22 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
         afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) *
         gbSecondPrice *
         (checkerGbSeconds / (gbSeconds || 1)),
+    },
+    {
+      service: 'Lambda',
+      item:
+        fullGetMinutes === 0
+          ? 'checker GB-s of full GETs (fullGetMinutes 0: none)'
+          : d.fullGetPageBytes === 0
+            ? `checker GB-s of full GETs, every ${fullGetMinutes} min: not measured in this run (bench phase tls)`
+            : `checker GB-s of full GETs, every ${fullGetMinutes} min: reading a ${Math.round(d.fullGetPageBytes / 1024)} KiB page adds ${d.fullGetExtraCpuMsPerCheck.toFixed(1)} ms CPU (data in is free)`,
+      quantity: fullGetGbSeconds,
+      unit: 'GB-s',
+      listUsd: fullGetGbSeconds * gbSecondPrice,
+      billedUsd:
+        afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) *
+        gbSecondPrice *
+        (fullGetGbSeconds / (gbSeconds || 1)),
     },
     {
       service: 'Lambda',

@@ -44,6 +44,8 @@ export interface FleetOptions {
   /** The check timeout the truth assumes: hangs cost exactly this, slow sites stay below it. */
   readonly timeoutMs: number;
   readonly mix?: Readonly<Record<Behaviour, number>>;
+  /** Bytes of the page a site answers GET with when it answers 200 (3, "ok\n", when absent). */
+  readonly pageBytes?: number;
 }
 
 /**

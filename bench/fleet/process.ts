@@ -19,11 +19,12 @@ serveCommands(
       const { options, shard, shards, tls } = payload as FleetShard;
       await fleet?.stop();
       const plan = planFleet(options).filter((site) => site.index % shards === shard);
-      fleet = await startFleet(plan, options.size, tls);
+      fleet = await startFleet(plan, options.size, tls, options.pageBytes);
       return fleet.urls;
     },
     counts: () => fleet?.counts() ?? new Uint32Array(),
     bytesIn: () => fleet?.bytesIn() ?? 0,
+    bytesOut: () => fleet?.bytesOut() ?? 0,
     stop: async () => {
       await fleet?.stop();
       fleet = undefined;

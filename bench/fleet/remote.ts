@@ -15,6 +15,7 @@ export interface RemoteFleet {
   counts(): Promise<Uint32Array>;
   /** Bytes the checker has sent to the fleet so far (all shards). */
   bytesIn(): Promise<number>;
+  bytesOut(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +62,10 @@ export async function startRemoteFleet(
     },
     bytesIn: async () => {
       const all = await Promise.all(children.map((child) => child.request<number>('bytesIn')));
+      return all.reduce((sum, bytes) => sum + bytes, 0);
+    },
+    bytesOut: async () => {
+      const all = await Promise.all(children.map((child) => child.request<number>('bytesOut')));
       return all.reduce((sum, bytes) => sum + bytes, 0);
     },
     stop: async () => {

@@ -11,6 +11,8 @@ export interface RunningFleet {
   counts(): Uint32Array;
   /** Bytes the checker has sent to the fleet over closed connections (TLS records included): its upload. */
   bytesIn(): number;
+  /** Bytes the fleet has sent the checker over closed connections (TLS records included): its download. */
+  bytesOut(): number;
   /** Closes every listener and drops every open connection (hung requests included). */
   stop(): Promise<void>;
 }
@@ -26,19 +28,22 @@ export async function startFleet(
   plan: readonly SiteTruth[],
   size = plan.length,
   tls?: FleetTls,
+  pageBytes?: number,
 ): Promise<RunningFleet> {
+  const page = pageBytes === undefined ? OK_PAGE : Buffer.alloc(pageBytes, 'a');
   const counts = new Uint32Array(size);
-  const traffic = { bytesIn: 0 };
+  const traffic = { bytesIn: 0, bytesOut: 0 };
   const servers: Server[] = [];
   const urls: string[] = new Array(size).fill('');
   for (let start = 0; start < plan.length; start += LISTEN_BATCH) {
     await Promise.all(
       plan.slice(start, start + LISTEN_BATCH).map(async (site) => {
-        const server = createSiteServer(site, counts, tls);
+        const server = createSiteServer(site, counts, tls, page);
         // The raw TCP socket, also under TLS: what the checker would pay as data transfer out.
         server.on('connection', (socket: Socket) => {
           socket.once('close', () => {
             traffic.bytesIn += socket.bytesRead;
+            traffic.bytesOut += socket.bytesWritten;
           });
         });
         const port = await listen(server, site.address);
@@ -53,6 +58,7 @@ export async function startFleet(
     urls,
     counts: () => counts.slice(),
     bytesIn: () => traffic.bytesIn,
+    bytesOut: () => traffic.bytesOut,
     stop: async () => {
       await Promise.all(servers.map(close));
     },
@@ -65,7 +71,15 @@ export interface FleetTls {
   readonly certs: Readonly<Record<string, string>>;
 }
 
-function createSiteServer(site: SiteTruth, counts: Uint32Array, tls: FleetTls | undefined): Server {
+// What a site answers GET with unless the fleet serves bigger pages.
+const OK_PAGE = Buffer.from('ok\n');
+
+function createSiteServer(
+  site: SiteTruth,
+  counts: Uint32Array,
+  tls: FleetTls | undefined,
+  page: Buffer,
+): Server {
   if (site.behaviour === 'reset') {
     // Accepts the connection, then answers it with a TCP RST.
     return createNetServer((socket) => {
@@ -77,7 +91,7 @@ function createSiteServer(site: SiteTruth, counts: Uint32Array, tls: FleetTls | 
     counts[site.index] = (counts[site.index] ?? 0) + 1;
     // A hung site reads the request and never answers; the checker's deadline has to end it.
     if (site.behaviour === 'hang') return;
-    const answer = () => respond(site, request, response);
+    const answer = () => respond(site, request, response, page);
     if (site.latencyMs > 0) setTimeout(answer, site.latencyMs);
     else answer();
   };
@@ -86,13 +100,14 @@ function createSiteServer(site: SiteTruth, counts: Uint32Array, tls: FleetTls | 
     : createHttpServer(onRequest);
 }
 
-function respond(site: SiteTruth, request: IncomingMessage, response: ServerResponse): void {
+function respond(site: SiteTruth, request: IncomingMessage, response: ServerResponse, page: Buffer): void {
   const path = new URL(request.url ?? '/', 'http://site').pathname;
   const reply = (status: number, headers: Record<string, string> = {}) => {
-    const body = request.method === 'HEAD' ? '' : 'ok\n';
+    // Error pages stay short; a 200 is the fleet's page.
+    const body = status === 200 ? page : OK_PAGE;
     response
-      .writeHead(status, { connection: 'close', 'content-length': '3', ...headers })
-      .end(body === '' ? undefined : body);
+      .writeHead(status, { connection: 'close', 'content-length': String(body.length), ...headers })
+      .end(request.method === 'HEAD' ? undefined : body);
   };
   reply(...answerFor(site, request.method ?? 'GET', path));
 }

@@ -99,6 +99,13 @@ export interface BenchReport {
     readonly httpsUnhealthy?: number;
     readonly httpsBytesSentPerCheck?: number;
     readonly httpBytesSentPerCheck?: number;
+    /** The same sites over HTTPS, every check the periodic full GET of a `pageBytes` page (older reports lack it). */
+    readonly pageBytes?: number;
+    readonly fullGetCpuMsPerCheck?: readonly number[];
+    readonly fullGetUnhealthy?: number;
+    /** What the checker downloads per check (TLS records included): the proof the full GET read the page. */
+    readonly headBytesReceivedPerCheck?: number;
+    readonly fullGetBytesReceivedPerCheck?: number;
   };
   /** Healthy sites by name through a loopback nameserver, 2 % of the names silent; and the same by address. */
   dns?: DnsPhaseReport;
@@ -196,6 +203,9 @@ export interface CostDrivers {
   readonly taskRetriesPerCheck: number;
   /** Nameserver queries per check by name (A and AAAA, retries included): the DNS phase's, else 2. */
   readonly dnsQueriesPerCheck: number;
+  /** What reading a `fullGetPageBytes` page over HTTPS adds to a HEAD check's CPU (0 when not measured). */
+  readonly fullGetExtraCpuMsPerCheck: number;
+  readonly fullGetPageBytes: number;
 }
 
 /** A and AAAA, once each: what a check by name asks when the DNS phase did not run. */
@@ -293,6 +303,8 @@ export function deriveCostDrivers(report: BenchReport): CostDrivers | undefined 
     })),
     taskRetriesPerCheck: measuredRetriesPerCheck(report),
     dnsQueriesPerCheck: measuredDnsQueriesPerCheck(report),
+    fullGetExtraCpuMsPerCheck: fullGetExtraCpuMs(report) ?? 0,
+    fullGetPageBytes: report.tls?.pageBytes ?? 0,
   };
 }
 
@@ -301,6 +313,13 @@ export function httpsExtraCpuMs(report: BenchReport): number | undefined {
   const https = report.tls?.httpsCpuMsPerCheck?.at(-1);
   const http = report.tls?.httpCpuMsPerCheck?.at(-1);
   return https === undefined || http === undefined ? undefined : Math.max(0, https - http);
+}
+
+/** Warm full-GET minus warm HEAD CPU per check, both over HTTPS (the last, warmest sweep of each). */
+export function fullGetExtraCpuMs(report: BenchReport): number | undefined {
+  const fullGet = report.tls?.fullGetCpuMsPerCheck?.at(-1);
+  const head = report.tls?.httpsCpuMsPerCheck?.at(-1);
+  return fullGet === undefined || head === undefined ? undefined : Math.max(0, fullGet - head);
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -487,6 +506,28 @@ export function printReport(report: BenchReport): void {
           '',
         ],
       );
+      if (tls.fullGetCpuMsPerCheck) {
+        table.push(
+          [
+            `CPU per full GET of a ${count((tls.pageBytes ?? 0) / 1024)} KiB page over HTTPS, warm ×3`,
+            `${perCheck(tls.fullGetCpuMsPerCheck)} ms`,
+            '',
+            '',
+          ],
+          [
+            'Bytes received per check, HEAD / full GET (data in: free)',
+            `${count(tls.headBytesReceivedPerCheck ?? 0)} / ${count(tls.fullGetBytesReceivedPerCheck ?? 0)} B`,
+            '',
+            '',
+          ],
+          [
+            'A full GET adds per check (warm); healthy sites not up',
+            `${(fullGetExtraCpuMs(report) ?? 0).toFixed(2)} ms; ${tls.fullGetUnhealthy ?? 0}`,
+            '',
+            '',
+          ],
+        );
+      }
     }
   }
 

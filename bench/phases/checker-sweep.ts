@@ -101,8 +101,12 @@ function mergeSweeps(parts: readonly SweepMeasurement[]): SweepMeasurement {
   };
 }
 
-/** A sweep and what the fleet saw of it: requests and the bytes the checker sent. */
-export type FleetSweep = SweepMeasurement & { readonly requests: number; readonly bytesSent: number };
+/** A sweep and what the fleet saw of it: requests, the bytes the checker sent and the bytes it was sent. */
+export type FleetSweep = SweepMeasurement & {
+  readonly requests: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+};
 
 /** Runs one sweep of `fleet` and counts the requests (connections, for resets) and bytes the fleet received. */
 export async function sweepFleet(
@@ -111,14 +115,16 @@ export async function sweepFleet(
 ): Promise<FleetSweep> {
   const before = await fleet.counts();
   const bytesBefore = await fleet.bytesIn();
+  const bytesOutBefore = await fleet.bytesOut();
   const measurement = await sweep();
   // The fleet sees a connection's close a moment after the checker drops it.
   await new Promise((resolve) => setTimeout(resolve, 200));
   const after = await fleet.counts();
   const bytesSent = (await fleet.bytesIn()) - bytesBefore;
+  const bytesReceived = (await fleet.bytesOut()) - bytesOutBefore;
   let requests = 0;
   after.forEach((count, index) => {
     requests += count - (before[index] ?? 0);
   });
-  return { ...measurement, requests, bytesSent };
+  return { ...measurement, requests, bytesSent, bytesReceived };
 }

@@ -17,6 +17,8 @@ export interface SweepSetup {
   readonly settings: Settings;
   /** Which invocations of the sweep this process runs (all of them when absent). */
   readonly invocations?: readonly number[];
+  /** Every check is the site's periodic full GET (the whole page read) instead of the HEAD heartbeat. */
+  readonly fullGet?: boolean;
 }
 
 export interface InvocationFigures {
@@ -64,7 +66,8 @@ export interface SweepMeasurement {
 /** The fleet's checks as the fan-out packs them, grouped `batchSize` messages per invocation. */
 export function packInvocations(setup: SweepSetup, nowMs: number): QueueRecord[][] {
   const sites = setup.urls.map((url, index) => benchSite(index, url, setup.timeoutMs));
-  const bodies = packCheckMessages(checkTasks(sites, nowMs), { maxTasks: setup.settings.checksPerMessage });
+  const tasks = checkTasks(sites, nowMs).map((task) => (setup.fullGet ? { ...task, fullGet: true } : task));
+  const bodies = packCheckMessages(tasks, { maxTasks: setup.settings.checksPerMessage });
   const records: QueueRecord[] = bodies.map((body, index) => ({ messageId: `message-${index}`, body }));
   const batches: QueueRecord[][] = [];
   for (let start = 0; start < records.length; start += setup.settings.batchSize) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chooseSizedInvocation,
   estimateMonthlyCost,
+  fullGetShare,
   progressWritesPerSweep,
   sizedInvocationMs,
 } from '../../bench/cost/model.ts';
@@ -37,6 +38,8 @@ const drivers: CostDrivers = {
   sized: [],
   taskRetriesPerCheck: 0,
   dnsQueriesPerCheck: 2,
+  fullGetExtraCpuMsPerCheck: 0,
+  fullGetPageBytes: 0,
 };
 
 const sized = (overrides: Partial<SizedInvocation>): SizedInvocation => ({
@@ -195,6 +198,32 @@ describe('estimateMonthlyCost', () => {
     const dns = line(result, 'Route 53', 'DNS queries');
     expect(dns?.quantity).toBe(2 * (MINUTES_PER_MONTH * 1_000 + 1_000));
     expect(dns?.listUsd).toBe(0);
+  });
+
+  it("prices a full GET every 10 minutes as the CPU of reading its page, at the memory's share of a core", () => {
+    // Arrange: 4 ms more CPU per full GET; 512 MB gets 512/1769 of a core
+    const withPages = { ...drivers, fullGetExtraCpuMsPerCheck: 4, fullGetPageBytes: 100 * 1024 };
+
+    // Act
+    const tenMinutes = estimate({ drivers: withPages });
+    const off = estimate({ drivers: withPages, fullGetMinutes: 0 });
+
+    // Assess: a tenth of 1,000 sites' checks each minute
+    const fullGets = (MINUTES_PER_MONTH * 1_000) / 10;
+    const gbSeconds = ((fullGets * 4 * (PRICES.lambda.mbPerVcpu / 512)) / 1000) * 0.5;
+    expect(line(tenMinutes, 'Lambda', 'checker GB-s of full GETs')?.quantity).toBeCloseTo(gbSeconds, 3);
+    expect(line(tenMinutes, 'Lambda', 'checker GB-s of full GETs')?.item).toContain(
+      '100 KiB page adds 4.0 ms',
+    );
+    expect(line(off, 'Lambda', 'checker GB-s of full GETs')?.quantity).toBe(0);
+    expect(tenMinutes.listUsd - off.listUsd).toBeCloseTo(gbSeconds * PRICES.lambda.perGbSecondArm, 6);
+  });
+
+  it('makes every check a full GET when the interval is as long as fullGetMinutes', () => {
+    expect([fullGetShare(10, 1), fullGetShare(10, 3), fullGetShare(10, 10), fullGetShare(5, 15)]).toEqual([
+      0.1, 0.25, 1, 1,
+    ]);
+    expect(fullGetShare(0, 1)).toBe(0);
   });
 
   it('grows with the sites, never shrinks', () => {
