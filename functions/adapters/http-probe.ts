@@ -227,12 +227,23 @@ function isWorthAGet({ result, phase, isAnswered, isAboutTheClient }: AttemptOut
   return phase === 'waiting' || phase === 'body';
 }
 
-/** The verdict after HEAD failed and GET was asked: GET's, saying what HEAD saw. */
+/**
+ * The verdict after HEAD failed and GET was asked: GET's, saying what HEAD saw; but the server's own answer to
+ * HEAD when the GET got none (a GET that timed out or broke cannot show that the method matters, and "HTTP 404"
+ * tells the owner more than our timeout).
+ */
 function combine(head: CheckResult, get: CheckResult): CheckResult {
   const headSaw = summaryOf('HEAD', head);
   if (get.kind === 'up') return withDetail(get, `${headSaw}, ${summaryOf('GET', get)}`);
   // The GET could not be completed on our side: what HEAD saw is what we know.
   if (get.kind === 'fault') return head;
+  if (
+    get.status === undefined &&
+    (head.kind === 'down' || head.kind === 'blocked') &&
+    head.status !== undefined
+  ) {
+    return withDetail(head, `${head.detail} (${summaryOf('GET', get)})`);
+  }
   return withDetail(get, `${get.detail} (${headSaw})`);
 }
 

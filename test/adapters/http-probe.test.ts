@@ -280,6 +280,27 @@ describe('createProbe: status', () => {
     expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
   });
 
+  it("keeps the server's answer to HEAD when the GET asked after it gets none in time", async () => {
+    // Prepare: HEAD 404 at once; GET read and never answered
+    const server = await startServer((req, res) => {
+      if (req.method === 'HEAD') res.writeHead(404).end();
+    });
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/missing`, { timeoutMs: 600 }));
+
+    // Assess: the GET cannot show the method matters; "404" is what the owner can act on
+    expect(result).toEqual({
+      kind: 'down',
+      reason: 'http-4xx',
+      status: 404,
+      detail: `HTTP 404 Not Found from HEAD ${server.origin}/missing (GET timed out)`,
+      latencyMs: expect.any(Number),
+    });
+    expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
+  });
+
   it('reports a status outside 100-599 as down protocol, without storing the bogus status', async () => {
     // Prepare
     const server = await startServer(respondWith(600));
