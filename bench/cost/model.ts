@@ -261,44 +261,22 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   const transferOutGb = (checksPerMonth * bytesOutPerCheck) / GIB;
 
   const lines: CostLine[] = [
-    {
-      service: 'Lambda',
-      item: `checker GB-s (${input.checkerMemoryMiB} MB × ${Math.ceil(checkerMs)} ms × ${invocations}/sweep, re-checks, retries)`,
-      quantity: checkerGbSeconds,
-      unit: 'GB-s',
-      listUsd: checkerGbSeconds * gbSecondPrice,
-      billedUsd:
-        afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) *
-        gbSecondPrice *
-        (checkerGbSeconds / (gbSeconds || 1)),
-    },
-    {
-      service: 'Lambda',
-      item:
-        fullGetMinutes === 0
-          ? 'checker GB-s of full GETs (fullGetMinutes 0: none)'
-          : d.fullGetPageBytes === 0
-            ? `checker GB-s of full GETs, every ${fullGetMinutes} min: not measured in this run (bench phase tls)`
-            : `checker GB-s of full GETs, every ${fullGetMinutes} min: reading a ${Math.round(d.fullGetPageBytes / 1024)} KiB page adds ${d.fullGetExtraCpuMsPerCheck.toFixed(1)} ms CPU (data in is free)`,
-      quantity: fullGetGbSeconds,
-      unit: 'GB-s',
-      listUsd: fullGetGbSeconds * gbSecondPrice,
-      billedUsd:
-        afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) *
-        gbSecondPrice *
-        (fullGetGbSeconds / (gbSeconds || 1)),
-    },
-    {
-      service: 'Lambda',
-      item: `fan-out GB-s (${input.fanOutMemoryMiB} MB × ${Math.ceil(fanOutBilledMs)} ms every minute)`,
-      quantity: fanOutGbSeconds,
-      unit: 'GB-s',
-      listUsd: fanOutGbSeconds * gbSecondPrice,
-      billedUsd:
-        afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) *
-        gbSecondPrice *
-        (fanOutGbSeconds / (gbSeconds || 1)),
-    },
+    gbSecondsLine(
+      `checker GB-s (${input.checkerMemoryMiB} MB × ${Math.ceil(checkerMs)} ms × ${invocations}/sweep, re-checks, retries)`,
+      checkerGbSeconds,
+    ),
+    gbSecondsLine(
+      fullGetMinutes === 0
+        ? 'checker GB-s of full GETs (fullGetMinutes 0: none)'
+        : d.fullGetPageBytes === 0
+          ? `checker GB-s of full GETs, every ${fullGetMinutes} min: not measured in this run (bench phase tls)`
+          : `checker GB-s of full GETs, every ${fullGetMinutes} min: reading a ${Math.round(d.fullGetPageBytes / 1024)} KiB page adds ${d.fullGetExtraCpuMsPerCheck.toFixed(1)} ms CPU (data in is free)`,
+      fullGetGbSeconds,
+    ),
+    gbSecondsLine(
+      `fan-out GB-s (${input.fanOutMemoryMiB} MB × ${Math.ceil(fanOutBilledMs)} ms every minute)`,
+      fanOutGbSeconds,
+    ),
     {
       service: 'Lambda',
       item: 'requests (fan-out, checker, re-checks, retries)',
@@ -430,6 +408,19 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       },
     ],
   };
+
+  // Lambda's always-free GB-s are shared: each line keeps its share of what is left to pay.
+  function gbSecondsLine(item: string, quantity: number): CostLine {
+    return {
+      service: 'Lambda',
+      item,
+      quantity,
+      unit: 'GB-s',
+      listUsd: quantity * gbSecondPrice,
+      billedUsd:
+        afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) * gbSecondPrice * (quantity / (gbSeconds || 1)),
+    };
+  }
 
   function writeLine(item: string, writeUnits: number): CostLine {
     const usd = perMillion(writeUnits, PRICES.dynamodb.perMillionWriteUnits);

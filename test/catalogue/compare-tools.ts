@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
+import { type ChildRun, runChild } from '../support/run-child.ts';
 import { CATALOGUE_TIMEOUT_MS } from './cases.ts';
 import type { StartedCase } from './harness.ts';
 import type { CatalogueWorld } from './world.ts';
@@ -151,35 +151,7 @@ async function versionOfRequests(): Promise<{ readonly ok: boolean; readonly tex
   return { ok: true, text: run.stdout.trim() };
 }
 
-interface ToolRun {
-  readonly exitCode: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs a tool to its end (ended by PID if it outlives the grace period); rejects if it cannot start. */
-function runTool(command: string, args: readonly string[], input?: string): Promise<ToolRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    }, TOOL_GRACE_MS);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ exitCode, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
+function runTool(command: string, args: readonly string[], input?: string): Promise<ChildRun> {
+  return runChild(command, args, { timeoutMs: TOOL_GRACE_MS, ...(input === undefined ? {} : { input }) });
 }

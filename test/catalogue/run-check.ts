@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild } from '../support/run-child.ts';
 import { CATALOGUE_TIMEOUT_MS, type Verdict } from './cases.ts';
 
 const SQUIRREL = fileURLToPath(new URL('../../cli/bin/squirrel.js', import.meta.url));
@@ -40,7 +40,7 @@ export async function runSquirrelCheck(
 ): Promise<CheckRun> {
   const file = join(world.workDir, 'check-sites.json');
   await writeFile(file, `${JSON.stringify(sites, null, 2)}\n`);
-  const child = spawn(
+  const { exitCode, stdout, stderr } = await runChild(
     process.execPath,
     [
       SQUIRREL,
@@ -59,22 +59,9 @@ export async function runSquirrelCheck(
     {
       cwd: REPO_ROOT,
       env: { ...process.env, NODE_EXTRA_CA_CERTS: world.caFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      timeoutMs: CLI_TIMEOUT_MS,
     },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const timer = setTimeout(() => {
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }, CLI_TIMEOUT_MS);
-  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
   const lines = new Map<string, CheckLine>();
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;

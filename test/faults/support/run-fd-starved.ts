@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild } from '../../support/run-child.ts';
 import type { FdStarvedJob, FdStarvedOutcome } from './fd-starved-checker.ts';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./fd-starved-checker.ts', import.meta.url));
@@ -19,7 +19,7 @@ export async function runCheckerUnderFdLimit(
 ): Promise<FdStarvedOutcome> {
   const jobFile = join(workDir, 'fd-starved-job.json');
   await writeFile(jobFile, JSON.stringify(job));
-  const child = spawn(
+  const { exitCode, stdout, stderr } = await runChild(
     '/bin/sh',
     [
       '-c',
@@ -31,20 +31,9 @@ export async function runCheckerUnderFdLimit(
     {
       cwd: REPO_ROOT,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      timeoutMs: CHILD_TIMEOUT_MS,
     },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
   const last = stdout.trim().split('\n').at(-1) ?? '';
   if (exitCode !== 0 || !last.startsWith('{')) {
     throw new Error(
