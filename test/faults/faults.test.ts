@@ -363,20 +363,7 @@ describe('fault injection: what users see when things break', () => {
         'at the confirmation: the checker recognises its own write (commit token) and sends what it committed',
     );
     // Prepare: a site checked every 15 minutes; the checker core's DynamoDB calls go through a proxy
-    const sites = cleanups.add(await startFakeSites());
-    const runtime = await startRuntime(cleanups, { checkers: 0 });
-    const dynamoProxy = cleanups.add(await startFaultProxy(runtime.endpoints.dynamodbEndpoint));
-    const clock = new ManualClock(UTC_09_00);
-    const queue = new ClockedQueue(clock);
-    const { log } = recordingLogger();
-    const deps: CheckerDeps = {
-      store: siteStoreVia(cleanups, runtime, dynamoProxy.url),
-      probe: cleanups.add(createProbe({ allowPrivateTargets: true })),
-      publisher: publisherVia(cleanups, runtime),
-      queue,
-      log,
-      nowMs: clock.now,
-    };
+    const { sites, runtime, dynamoProxy, clock, queue, log, deps } = await startCoreBehindDynamoProxy();
     await addSite(runtime, {
       siteId: 'ack',
       url: sites.url('ack'),
@@ -1008,19 +995,10 @@ describe('fault injection: what users see when things break', () => {
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 /**
- * Scenarios 4c and 4d: a site goes DOWN at 09:01 and its alert is published, but clearing it from the outbox
- * fails; `heal` plays what happens next (on the manual clock) before the checks of 09:02-09:04 run, each at
- * its time, delivering whatever is visible.
+ * The checker core on a manual clock at 09:00, its DynamoDB calls through a fault proxy, fake sites, and the
+ * runtime's emulators (no checker of its own): what the outbox scenarios script faults into.
  */
-async function runClearFailure(
-  heal: (proxy: FaultProxy, clock: ManualClock, deliverNow: () => Promise<unknown>) => Promise<void>,
-): Promise<{
-  alerts: ReturnType<typeof alertsFor>;
-  sentAt: string[];
-  failedClears: number;
-  retryDelaySeconds: number;
-  pendingAfter: unknown;
-}> {
+async function startCoreBehindDynamoProxy() {
   const sites = cleanups.add(await startFakeSites());
   const runtime = await startRuntime(cleanups, { checkers: 0 });
   const dynamoProxy = cleanups.add(await startFaultProxy(runtime.endpoints.dynamodbEndpoint));
@@ -1035,6 +1013,24 @@ async function runClearFailure(
     log,
     nowMs: clock.now,
   };
+  return { sites, runtime, dynamoProxy, clock, queue, log, deps };
+}
+
+/**
+ * Scenarios 4c and 4d: a site goes DOWN at 09:01 and its alert is published, but clearing it from the outbox
+ * fails; `heal` plays what happens next (on the manual clock) before the checks of 09:02-09:04 run, each at
+ * its time, delivering whatever is visible.
+ */
+async function runClearFailure(
+  heal: (proxy: FaultProxy, clock: ManualClock, deliverNow: () => Promise<unknown>) => Promise<void>,
+): Promise<{
+  alerts: ReturnType<typeof alertsFor>;
+  sentAt: string[];
+  failedClears: number;
+  retryDelaySeconds: number;
+  pendingAfter: unknown;
+}> {
+  const { sites, runtime, dynamoProxy, clock, queue, log, deps } = await startCoreBehindDynamoProxy();
   await addSite(runtime, { siteId: 'twice', url: sites.url('twice'), name: 'Twice', failureThreshold: 1 });
   await sweepAt(clock, runtime.store, queue, log);
   await deliver(queue, deps);
