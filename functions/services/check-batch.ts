@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { CheckQueue } from '../adapters/check-queue.ts';
 import type { Probe } from '../adapters/http-probe.ts';
 import { type Logger, redactUrl } from '../adapters/logger.ts';
-import type { SiteRecord, SiteStore } from '../adapters/site-store.ts';
+import type { SiteStore } from '../adapters/site-store.ts';
 import type { Alert } from '../domain/alert.ts';
 import { MIN_GROUP_SIZE } from '../domain/alert-group.ts';
-import { decideTransition, decideUnchecked } from '../domain/alert-policy.ts';
 import {
   type CarriedCheck,
   type CheckTask,
@@ -17,6 +16,7 @@ import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
 import { isUnchecked, type SiteState } from '../domain/site-state.ts';
 import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
+import { commitCheck } from './check-commit.ts';
 import { probeTargetOf } from './probe-target.ts';
 import { createStartLimiter } from './start-limiter.ts';
 import { type Outgoing, sendBack } from './task-requeue.ts';
@@ -95,7 +95,6 @@ interface TaskRun {
 }
 
 // Commit attempts per check: each conflict means another writer moved the state, so re-read and re-decide.
-const MAX_COMMIT_ATTEMPTS = 4;
 const DEFAULT_RESERVE_MS = 3_000;
 // A fault on our side (out of descriptors, out of time) often passes within seconds; a lost write too.
 const FAULT_RETRY_SECONDS = 10;
@@ -345,7 +344,9 @@ class CheckRun {
       carried: { result, commitToken, sentAlertIds: [...new Set([...sentAlertIds, ...uncleared])] },
     });
     try {
-      const applied = await this.#commit(task, result, commitToken);
+      const applied = await commitCheck(this.deps, task, result, commitToken, (siteId, prev, next, alerts) =>
+        this.#logCommit(siteId, prev, next, alerts),
+      );
       if (applied.kind === 'contended') return retry(0);
       const { record, committedAlerts, recheckAfterSeconds } = applied;
       const flushed = await this.outbox.flush(
@@ -387,67 +388,6 @@ class CheckRun {
     }
   }
 
-  /**
-   * Commits this check's transition with a version condition, re-reading and re-deciding on conflicts.
-   * `current`: the site as it now stands, with what this check committed. `stale`: the site was paused or pointed
-   * elsewhere meanwhile (nothing of this check applies, but its outbox is still sent). `contended`: too many
-   * concurrent writers.
-   */
-  async #commit(task: CheckTask, result: CheckResult, commitToken: string): Promise<CommitOutcome> {
-    const decide = (record: SiteRecord) =>
-      result.kind === 'fault'
-        ? decideUnchecked(record.config, record.state, result, task.checkId, this.deps.nowMs())
-        : decideTransition(record.config, record.state, result, task.checkId, this.deps.nowMs());
-    let record: SiteRecord = { config: task.site, state: task.state };
-    for (let attempt = 1; ; attempt++) {
-      const decision = decide(record);
-      if (!decision.next) return { kind: 'current', record, committedAlerts: [] };
-      const next = { ...decision.next, commitToken };
-      const outcome = await this.deps.store.commitState(record.config.siteId, record.state.version, next);
-      if (outcome === 'committed') {
-        this.#logCommit(record.config.siteId, record.state, next, decision.alerts);
-        return {
-          kind: 'current',
-          record: { config: record.config, state: next },
-          committedAlerts: decision.alerts,
-          ...(decision.recheckAfterSeconds === undefined
-            ? {}
-            : { recheckAfterSeconds: decision.recheckAfterSeconds }),
-        };
-      }
-      if (attempt >= MAX_COMMIT_ATTEMPTS) {
-        this.deps.log.warn('state not committed: too many concurrent writers', {
-          siteId: record.config.siteId,
-        });
-        return { kind: 'contended' };
-      }
-      const fresh = await this.deps.store.getSite(record.config.siteId);
-      if (!fresh) return { kind: 'stale', record, committedAlerts: [] };
-      // Paused or pointed elsewhere while we checked: this result no longer applies, but alerts committed
-      // before that still go out (the fan-out skips paused sites, so nobody else would send them).
-      if (!fresh.config.enabled || fresh.config.url !== task.site.url) {
-        return { kind: 'stale', record: fresh, committedAlerts: [] };
-      }
-      record = fresh;
-      // This check is already stored. Our own write, whose answer was lost (the SDK's retry failed the version
-      // check, or this task came back after an error): the transition is ours, with its claims. A duplicate
-      // delivery's write: that processing sends its alerts (or its task comes back to), and the outbox still sends
-      // whatever claim lapses. Either way the re-check goes (again): its id makes copies harmless, and a copy
-      // whose processing lost its own send would otherwise leave the site unconfirmed.
-      if (fresh.state.lastCheckId === task.checkId) {
-        const isOurs = fresh.state.commitToken === commitToken;
-        return {
-          kind: 'current',
-          record: fresh,
-          committedAlerts: isOurs ? decision.alerts : [],
-          ...(decision.recheckAfterSeconds === undefined
-            ? {}
-            : { recheckAfterSeconds: decision.recheckAfterSeconds }),
-        };
-      }
-    }
-  }
-
   #logCommit(siteId: string, prev: SiteState, next: SiteState, alerts: readonly Alert[]): void {
     const wasUnchecked = prev.checkFault !== undefined && isUnchecked(prev.checkFault);
     if (next.checkFault !== undefined && isUnchecked(next.checkFault) && !wasUnchecked) this.sitesUnchecked++;
@@ -460,13 +400,3 @@ class CheckRun {
     });
   }
 }
-
-/** How committing one check went (see CheckRun#commit). */
-type CommitOutcome =
-  | {
-      readonly kind: 'current' | 'stale';
-      readonly record: SiteRecord;
-      readonly committedAlerts: readonly Alert[];
-      readonly recheckAfterSeconds?: number;
-    }
-  | { readonly kind: 'contended' };
