@@ -2,6 +2,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Client } from 'undici';
 import { MONITOR_USER_AGENT } from '../domain/alert-message.ts';
 import type { CheckResult } from '../domain/check-result.ts';
+import { printableText } from '../domain/schema-parts.ts';
 import type { StatusRanges } from '../domain/status-range.ts';
 import { type AddressPolicy, addressPolicyFor } from './address-guard.ts';
 import { createHostResolver, type HostResolver } from './dns-resolver.ts';
@@ -149,8 +150,14 @@ export function createProbe(options: ProbeOptions = {}): Probe {
       startAttempt(environment, request(method), deadline, elapsedMs);
     try {
       // A keyword or a full GET needs the body; a site set to GET is checked with GET.
-      if (isReadingBody || target.method === 'GET') return (await attempt('GET').outcome).result;
-      return await headThenGet(attempt, target.timeoutMs * GET_BESIDE_HEAD_AT);
+      const result =
+        isReadingBody || target.method === 'GET'
+          ? (await attempt('GET').outcome).result
+          : await headThenGet(attempt, target.timeoutMs * GET_BESIDE_HEAD_AT);
+      // Details quote what servers sent (names, redirect targets, their errors): stored, queued and mailed.
+      return result.kind === 'up' && result.detail === undefined
+        ? result
+        : { ...result, detail: printableText(result.detail ?? '') };
     } finally {
       deadline.dispose();
     }

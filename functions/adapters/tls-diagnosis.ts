@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, type DetailedPeerCertificate } from 'node:tls';
+import { printableText } from '../domain/schema-parts.ts';
 
 // Readable sentences for failed TLS handshakes, built from Node's error code and the certificates the server
 // presented: OpenSSL's message text (a per-process hex prefix, source paths) is never shown or parsed.
@@ -277,8 +278,8 @@ const naming = (prefix: string, name: string | undefined): string =>
 /** "DECODE_ERROR" → "decode error". */
 const wordsOf = (code: string): string => code.toLowerCase().replace(/_/g, ' ');
 
-/** Certificate text is the server's: no control characters in a mail or SMS. */
-const clean = (text: string): string => text.replace(/\p{Cc}/gu, '?');
+/** Certificate text is the server's: nothing in it may reach a mail, an SMS or a queue unprintable. */
+const clean = printableText;
 
 const shorten = (text: string, maxChars: number): string =>
   text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;

@@ -139,6 +139,15 @@ export interface PackLimits {
 }
 
 /** Packs tasks (or invalid tasks on their way to the DLQ) into as few message bodies as the limits allow, in order. */
+/**
+ * JSON whose every character SQS accepts. JSON.stringify escapes control characters and lone surrogates but not
+ * U+FFFE and U+FFFF, which SQS refuses (InvalidMessageContents): one site named with one would fail the whole
+ * sweep's SendMessageBatch. Escaped, they read back the same.
+ */
+function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`);
+}
+
 export function packCheckMessages(
   tasks: readonly (CheckTask | InvalidTask['raw'])[],
   limits: PackLimits,
@@ -154,7 +163,7 @@ export function packCheckMessages(
     pendingBytes = envelopeBytes;
   };
   for (const task of tasks) {
-    const json = JSON.stringify(task);
+    const json = sqsSafeJson(task);
     // Every task after the first in a body also costs its separating comma.
     const bytes = Buffer.byteLength(json) + 1;
     if (pending.length >= limits.maxTasks || (pending.length > 0 && pendingBytes + bytes > maxBytes)) flush();

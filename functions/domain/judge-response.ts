@@ -119,7 +119,10 @@ export function judgeResponse(head: ResponseHead, context: HopContext): HopJudge
 function judgeRedirect(status: number, location: string, context: HopContext, attempt: string): HopJudgement {
   const next = parseRedirect(location, context.url);
   if (next === undefined) {
-    const shown = JSON.stringify(truncateShown(location));
+    // Not a URL we can take apart: its query (an OAuth code, a token) is dropped by hand, as displayUrl does.
+    const shown = JSON.stringify(
+      truncateShown(location.replace(/[?#][\s\S]*$/, (rest) => (rest.startsWith('?') ? '?…' : ''))),
+    );
     return down(
       'protocol',
       `HTTP ${status} redirect to unsupported location ${shown} from ${attempt}`,

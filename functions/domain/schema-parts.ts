@@ -16,6 +16,15 @@ export function truncateText(text: string, maxChars = MAX_TEXT_CHARS): string {
 }
 
 /**
+ * Text a server wrote (certificate names, redirect targets, error messages), made safe to store, mail and queue:
+ * control and format characters (bidi overrides can make an alert read backwards), unassigned code points
+ * (U+FFFE and U+FFFF, which SQS refuses) and lone surrogates become "?".
+ */
+export function printableText(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Cn}\p{Cs}]/gu, '?');
+}
+
+/**
  * Free text as stored: cut, never refused. A stored item must stay readable whatever an older version (or a
  * hand edit) wrote into it; refusing it would stop the site's checks.
  */

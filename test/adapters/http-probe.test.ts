@@ -301,6 +301,35 @@ describe('createProbe: status', () => {
     expect(server.requests.map((seen) => seen.method)).toEqual(['HEAD', 'GET']);
   });
 
+  it('keeps the query of an unsupported redirect target (an OAuth code) out of the detail', async () => {
+    // Prepare
+    const server = await startServer(respondWith(302, { location: 'myapp://callback?code=SECRET-CODE' }));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/login`, { method: 'GET' }));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'down', reason: 'protocol', status: 302 });
+    expect(result.kind === 'down' && result.detail).toBe(
+      `HTTP 302 redirect to unsupported location "myapp://callback?…" from GET ${server.origin}/login`,
+    );
+  });
+
+  it('shows what a server sent that could garble a mail (C1 controls, read as Latin-1) as "?"', async () => {
+    // Prepare: 0x9B is CSI, a terminal escape on some mail and SMS readers
+    const server = await startServer(respondWith(302, { location: 'myapp://a\u009b31mb' }));
+    const probe = useProbe();
+
+    // Act
+    const result = await probe.check(target(`${server.origin}/`, { method: 'GET' }));
+
+    // Assess
+    expect(result.kind === 'down' && result.detail).toBe(
+      `HTTP 302 redirect to unsupported location "myapp://a?31mb" from GET ${server.origin}/`,
+    );
+  });
+
   it('reports a status outside 100-599 as down protocol, without storing the bogus status', async () => {
     // Prepare
     const server = await startServer(respondWith(600));

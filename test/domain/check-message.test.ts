@@ -77,6 +77,21 @@ describe('packCheckMessages + parseCheckMessage', () => {
     expect(parsed).toStrictEqual([{ tasks, invalid: [] }]);
   });
 
+  it('escapes U+FFFE and U+FFFF, which SQS refuses, and reads them back unchanged', () => {
+    // Prepare: a name typed (or pasted) with a noncharacter, through the AWS CLI
+    const tasks: CheckTask[] = [
+      { checkId: 'm1', site: aSite({ name: 'Shop\uFFFF\uFFFE' }), state: INITIAL_STATE },
+    ];
+
+    // Act
+    const [body = ''] = packCheckMessages(tasks, { maxTasks: 10 });
+
+    // Assess: every character within what SQS accepts (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-)
+    expect(body).not.toMatch(/[\uFFFE\uFFFF]/);
+    expect(body).toContain('Shop\\uffff\\ufffe');
+    expect(parseCheckMessage(body).tasks).toStrictEqual(tasks);
+  });
+
   it('round-trips 500 varied tasks across many bodies in order', () => {
     // Prepare
     const tasks = someTasks(500);

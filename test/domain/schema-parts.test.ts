@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { truncateText } from '../../functions/domain/schema-parts.ts';
+import { printableText, truncateText } from '../../functions/domain/schema-parts.ts';
+
+describe('printableText', () => {
+  it('turns what a server could use to garble or spoof a detail into "?": controls, bidi overrides, noncharacters, lone surrogates', () => {
+    expect(printableText('CN=a\u0007b\u202Egnp.exe\uFFFF\uD800z')).toBe('CN=a?b?gnp.exe??z');
+  });
+
+  it('keeps every printable script and emoji as it is', () => {
+    expect(printableText('Café 東京 🐿️ — Zürich')).toBe('Café 東京 🐿️ — Zürich');
+  });
+});
 
 describe('truncateText', () => {
   it('keeps text within the bound as it is', () => {
