@@ -13,7 +13,7 @@ import {
   type AttemptRequest,
   startAttempt,
 } from './probe-attempt.ts';
-import { startDeadline } from './probe-deadline.ts';
+import { type Deadline, startDeadline } from './probe-deadline.ts';
 import type { Keyword } from './response-body.ts';
 
 /** What to check: one site's URL, method, deadline and the statuses that count as up. */
@@ -121,8 +121,6 @@ export function createProbe(options: ProbeOptions = {}): Probe {
   };
 
   async function check(target: ProbeTarget, signal?: AbortSignal): Promise<CheckResult> {
-    const startMs = performance.now();
-    const elapsedMs = () => Math.round(performance.now() - startMs);
     let url: URL;
     try {
       url = new URL(target.url);
@@ -146,14 +144,20 @@ export function createProbe(options: ProbeOptions = {}): Probe {
       ...(target.keyword === undefined ? {} : { keyword: target.keyword }),
       readsBody: target.fullGet === true,
     });
-    const attempt = (method: 'HEAD' | 'GET') =>
-      startAttempt(environment, request(method), deadline, elapsedMs);
+    // Each attempt times itself: a GET asked after (or beside) a HEAD reports the site's own answer time, not
+    // the HEAD's wait before it (a server ignoring HEAD is not slow).
+    const attempt = (method: 'HEAD' | 'GET') => {
+      const startMs = performance.now();
+      return startAttempt(environment, request(method), deadline, () =>
+        Math.round(performance.now() - startMs),
+      );
+    };
     try {
       // A keyword or a full GET needs the body; a site set to GET is checked with GET.
       const result =
         isReadingBody || target.method === 'GET'
           ? (await attempt('GET').outcome).result
-          : await headThenGet(attempt, target.timeoutMs * GET_BESIDE_HEAD_AT);
+          : await headThenGet(attempt, target.timeoutMs * GET_BESIDE_HEAD_AT, deadline);
       // Details quote what servers sent (names, redirect targets, their errors): stored, queued and mailed.
       return result.kind === 'up' && result.detail === undefined
         ? result
@@ -181,6 +185,7 @@ export function createProbe(options: ProbeOptions = {}): Probe {
 async function headThenGet(
   attempt: (method: 'HEAD' | 'GET') => Attempt,
   getAfterMs: number,
+  deadline: Deadline,
 ): Promise<CheckResult> {
   const head = attempt('HEAD');
   let get: Attempt | undefined;
@@ -213,7 +218,9 @@ async function headThenGet(
       );
     }
     const headOutcome = first.outcome;
-    if (!isWorthAGet(headOutcome)) {
+    // A GET not yet asked when the deadline has come could only time out at once (and blame whatever phase it
+    // was in): what HEAD saw is the verdict.
+    if (!isWorthAGet(headOutcome) || (get === undefined && deadline.remainingMs() <= 0)) {
       get?.abort();
       return headOutcome.result;
     }

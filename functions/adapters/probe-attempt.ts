@@ -74,7 +74,7 @@ const BACKSTOP_TIMEOUT_MS = SITE_LIMITS.timeoutMs.max + 1_000;
 // Browsers accept response headers of 256 KiB and more (big CSP and cookie sets); undici stops at 16 KiB.
 export const MAX_RESPONSE_HEADER_BYTES = 256 * 1024;
 
-/** Starts one attempt; `elapsedMs` counts from the start of the check (latencies are the check's). */
+/** Starts one attempt; `elapsedMs` counts from the start of this attempt (its latencies are its own). */
 export function startAttempt(
   environment: AttemptEnvironment,
   request: AttemptRequest,

@@ -535,11 +535,30 @@ describe('createProbe: what HEAD cannot see, and the GET that sees it', () => {
     // Act
     const result = await useProbe(undefined).check(target(url, { timeoutMs: 1_000 }));
 
-    // Assess
+    // Assess: the GET's own time, not the HEAD's 600 ms wait before it (the site is not slow)
     expect(result).toMatchObject({ kind: 'up', status: 200 });
     expect(result.kind === 'up' && result.detail).toMatch(
       /^HEAD had not answered after 600 ms, GET 200 in \d+ ms$/,
     );
+    expect(result.latencyMs).toBeLessThan(600);
+  });
+
+  it('asks no GET once the deadline has come: a HEAD still looking up the name at 60 % times out as itself', async () => {
+    // Prepare: the name answers at 700 ms of a 1 s deadline; HEAD is then read and never answered
+    const dns = await useDns();
+    const site = await startRawServer(
+      HOSTILE.byMethod({ HEAD: [{ hang: true }], GET: ok({ method: 'GET' }) }),
+    );
+    cleanups.push(() => site.close());
+    dns.set('late.example', { kind: 'answer', a: ['127.0.0.1'], delayMs: 700 });
+    const url = site.url('/').replace('127.0.0.1', 'late.example');
+
+    // Act
+    const result = await useProbe(dns).check(target(url, { timeoutMs: 1_000 }));
+
+    // Assess: not `dns` (the name answered); a GET started at the deadline could only have blamed it
+    expect(result).toMatchObject({ kind: 'down', reason: 'timeout' });
+    expect(result.kind === 'down' && result.detail).toMatch(/waiting for HEAD/);
   });
 
   it('is UP when HEAD resets and GET answers', async () => {
