@@ -1,4 +1,5 @@
 import type { AlertPublisher } from '../adapters/alert-publisher.ts';
+import { DEFAULT_MAX_CALL_MS } from '../adapters/call-deadline.ts';
 import type { Logger } from '../adapters/logger.ts';
 import type { SiteStore } from '../adapters/site-store.ts';
 import type { Alert } from '../domain/alert.ts';
@@ -32,8 +33,10 @@ export interface FlushOutcome {
 /** Seconds after which an alert whose publish failed can be claimed again: its claim has lapsed by then. */
 export const CLAIM_LAPSE_SECONDS = Math.ceil(ALERT_CLAIM_MS / 1_000) + 5;
 
-// A held alert whose claim ends sooner than this is left to the outbox: another publisher may take it over.
-const CLAIM_MARGIN_MS = 5_000;
+// A held alert whose claim ends sooner than this is left to the outbox: another publisher may take it over. More
+// than the longest a publish may take (its call deadline), so no claim lapses while SNS is still answering and a
+// second publisher cannot send the same alert meanwhile.
+const CLAIM_MARGIN_MS = DEFAULT_MAX_CALL_MS + 5_000;
 
 /** A DOWN alert committed (and claimed) by this invocation, kept back to be sent grouped or alone. */
 interface HeldAlert<Ref> {

@@ -35,8 +35,12 @@ export interface CheckerDeps extends AlertOutboxDeps {
  */
 export const DEFAULT_START_SLOT_MS = 500;
 
-/** Each check in flight holds a socket: Lambda allows 1,024 descriptors, and the runtime and SDK need some. */
-export const MAX_CHECKS_IN_FLIGHT = 800;
+/**
+ * Each check in flight holds up to two sockets (a HEAD still waiting at 60 % of its deadline gets a GET beside it):
+ * Lambda allows 1,024 descriptors, and the runtime and the SDK's pools need some. An invocation whose sites all
+ * hang runs them in rounds; a check that can no longer start before the deadline comes back alone.
+ */
+export const MAX_CHECKS_IN_FLIGHT = 400;
 
 export interface CheckerOptions {
   /** Absolute time by which the invocation must have returned (the Lambda deadline). */
@@ -94,7 +98,7 @@ interface TaskRun {
   carried?: CarriedCheck;
 }
 
-// Commit attempts per check: each conflict means another writer moved the state, so re-read and re-decide.
+// Kept back from the Lambda deadline for what follows the checks: tasks sent back, held alerts published.
 const DEFAULT_RESERVE_MS = 3_000;
 // A fault on our side (out of descriptors, out of time) often passes within seconds; a lost write too.
 const FAULT_RETRY_SECONDS = 10;
@@ -165,8 +169,15 @@ export async function processCheckBatch(
   const unsent = await sendBack(outgoing, deps);
   // Held DOWN alerts SNS refused stay in their outboxes: their tasks come back once the claims lapse; alerts SNS
   // accepted but that could not be cleared come back to be cleared, sooner.
+  const sentBackAlready = new Set(runs.filter((taskRun) => taskRun.outcome?.kind === 'retry'));
   const heldFailures = await outbox.publishHeld();
   for (const [taskRun, uncleared] of heldFailures) {
+    // Already on its way back (another of its alerts failed): that copy flushes this alert too once its claim
+    // lapses. Only an accepted-but-uncleared alert needs a copy of its own, carrying the id so it is not re-sent.
+    if (sentBackAlready.has(taskRun) && uncleared.length === 0) {
+      heldFailures.delete(taskRun);
+      continue;
+    }
     taskRun.outcome = {
       kind: 'retry',
       verdict: taskRun.outcome?.verdict ?? 'down',

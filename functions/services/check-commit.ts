@@ -9,6 +9,7 @@ import type { SiteState } from '../domain/site-state.ts';
 // Committing one check's verdict to the site's item: the version-conditioned write, its conflicts, and how a
 // check recognises its own write whose answer was lost.
 
+// Commit attempts per check: each conflict means another writer moved the state, so re-read and re-decide.
 const MAX_COMMIT_ATTEMPTS = 4;
 
 export interface CommitDeps {

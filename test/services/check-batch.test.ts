@@ -331,6 +331,49 @@ describe('processCheckBatch', () => {
     expect(harness.store.state('shop')?.pendingAlerts).toEqual({});
   });
 
+  it('sends a task back once when an older alert of its outbox and its held DOWN both fail to go out', async () => {
+    // Prepare: PENDING with an earlier certificate warning stuck in the outbox (claim lapsed); SNS refuses everything
+    const warning: Alert = {
+      alertId: 'shop:tls:1',
+      event: 'TLS_EXPIRY',
+      tlsValidToMs: 2_000_000,
+      siteId: 'shop',
+      siteName: site.name,
+      url: site.url,
+      owner: site.owner,
+      atMs: 900_000,
+      outageSinceMs: 800_000,
+      reason: 'http-5xx',
+      detail: 'HTTP 503',
+      latencyMs: 40,
+    };
+    const pending: SiteState = {
+      ...UP,
+      status: 'PENDING',
+      version: 2,
+      consecutiveFailures: 1,
+      pendingAlerts: { [warning.alertId]: { alert: warning, claimedUntilMs: 950_000 } },
+    };
+    harness.store.put(site, pending);
+    harness.result = down();
+    harness.publishFailures = 10;
+
+    // Act
+    const report = await harness.run([message('m', 'r2', pending)]);
+
+    // Assess: one copy of the task comes back (it flushes both alerts), not one per failure
+    const sentBack = harness.enqueued.flatMap((sent) => sent.bodies.flatMap(tasksIn));
+    expect(report).toMatchObject({ failedMessageIds: [], tasksRetried: 1, alertsPublished: 0 });
+    expect(sentBack.filter((task) => task.site.siteId === 'shop' && task.attempt === 2)).toHaveLength(1);
+
+    // And that one copy sends both, once each, when SNS is back and the claims have lapsed
+    harness.publishFailures = 0;
+    harness.nowMs += CLAIM_LAPSE_SECONDS * 1_000;
+    await harness.run(harness.takeEnqueued(CLAIM_LAPSE_SECONDS));
+    expect(harness.published.map((alert) => alert.event).sort()).toEqual(['DOWN', 'TLS_EXPIRY']);
+    expect(harness.store.state('shop')?.pendingAlerts).toEqual({});
+  });
+
   it('writes nothing for a check that changes nothing', async () => {
     // Prepare
     harness.store.put(site, UP);
@@ -797,29 +840,35 @@ describe('processCheckBatch', () => {
       expect(again).toMatchObject({ failedMessageIds: [], alertsPublished: 0 });
     });
 
-    it('leaves a DOWN alert whose claim is about to lapse in the outbox rather than risk sending it twice', async () => {
-      // Prepare: the last probe of the invocation answers 56 s after the others committed
-      const alice = fleet('alice', 3);
-      const slow = aSite({ siteId: 'slow', url: 'https://slow.example.com/', owner: 'zed' });
-      put([...alice, slow]);
-      harness.result = timeout;
-      harness.results.set(slow.url, up);
-      harness.beforeAnswer.set(slow.url, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        harness.nowMs += 56_000;
-      });
+    it.each([
+      [56_000, 4],
+      [48_000, 12],
+    ])(
+      'leaves a DOWN alert whose claim is about to lapse in the outbox rather than risk sending it twice (%i ms later: %i s left, less than a publish may take + 5 s)',
+      async (laterMs) => {
+        // Prepare: the last probe of the invocation answers `laterMs` after the others committed
+        const alice = fleet('alice', 3);
+        const slow = aSite({ siteId: 'slow', url: 'https://slow.example.com/', owner: 'zed' });
+        put([...alice, slow]);
+        harness.result = timeout;
+        harness.results.set(slow.url, up);
+        harness.beforeAnswer.set(slow.url, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          harness.nowMs += laterMs;
+        });
 
-      // Act
-      const report = await harness.run([messageOf('fast', 'm9', alice), messageOf('slow', 'm9', [slow])]);
-      harness.nowMs += 120_000;
-      const retry = await harness.run(harness.takeEnqueued(CLAIM_LAPSE_SECONDS));
+        // Act
+        const report = await harness.run([messageOf('fast', 'm9', alice), messageOf('slow', 'm9', [slow])]);
+        harness.nowMs += 120_000;
+        const retry = await harness.run(harness.takeEnqueued(CLAIM_LAPSE_SECONDS));
 
-      // Assess
-      expect(report).toMatchObject({ failedMessageIds: [], tasksRetried: 3 });
-      expect(report.alertsPublished).toBe(0);
-      expect(retry.alertsPublished).toBe(3);
-      expect(harness.published).toHaveLength(3);
-    });
+        // Assess
+        expect(report).toMatchObject({ failedMessageIds: [], tasksRetried: 3 });
+        expect(report.alertsPublished).toBe(0);
+        expect(retry.alertsPublished).toBe(3);
+        expect(harness.published).toHaveLength(3);
+      },
+    );
 
     it('publishes expired outbox entries of earlier invocations one by one, never as a group', async () => {
       // Prepare: three sites whose DOWN alerts an earlier publisher failed to send
