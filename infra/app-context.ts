@@ -1,4 +1,12 @@
 import type { Node } from 'constructs';
+import {
+  CHECKER_CONCURRENCY_LIMITS,
+  DEFAULT_CHECKER_CONCURRENCY,
+  DEFAULT_STACK_NAME,
+  E164_PATTERN,
+  EMAIL_PATTERN,
+  STACK_NAME_PATTERN,
+} from './deploy-config.ts';
 
 /** CDK context keys the app reads (`cdk synth -c alertEmail=ops@example.com`). */
 export const CONTEXT_KEYS = {
@@ -8,16 +16,6 @@ export const CONTEXT_KEYS = {
   stackName: 'stackName',
 } as const;
 
-export const DEFAULT_STACK_NAME = 'uptime-squirrel';
-export const DEFAULT_CHECKER_CONCURRENCY = 10;
-// The SQS event source's MaximumConcurrency accepts 2-1000.
-export const CHECKER_CONCURRENCY_LIMITS = { min: 2, max: 1000 } as const;
-
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// E.164: a plus, a country code that does not start with 0, 8-15 digits in all.
-const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
-// CloudFormation stack names: a letter, then letters, digits and dashes, at most 128 characters.
-const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const WHOLE_NUMBER_PATTERN = /^\d+$/;
 
 /** The app's validated deploy-time settings. */

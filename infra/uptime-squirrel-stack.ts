@@ -6,8 +6,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { ENV, TUNING } from '../functions/config.ts';
 import { AlertsTopic } from './alerts-topic.ts';
-import { DEFAULT_CHECKER_CONCURRENCY } from './app-context.ts';
 import { CheckQueue } from './check-queue.ts';
+import { DEFAULT_CHECKER_CONCURRENCY } from './deploy-config.ts';
 import { MonitorAlarms } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
 
