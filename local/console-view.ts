@@ -15,6 +15,8 @@ export interface ConsoleViewProps {
   readonly summaryEveryMs: number;
   /** Shown in the footer: where the handlers' logs go. */
   readonly logsDir: string;
+  /** How to call the CLI so it finds this runtime (`npx squirrel --data-dir …`): shown in the hints. */
+  readonly squirrel: string;
 }
 
 // The same warning for every check of a broken site would bury everything else.
@@ -136,14 +138,15 @@ export class ConsoleView {
       ]);
     }
     const lines = [table.toString()];
-    if (sites.length === 0) lines.push('No sites yet. Add one: npx squirrel sites add https://example.org/');
+    const { squirrel } = this.#props;
+    if (sites.length === 0) lines.push(`No sites yet. Add one: ${squirrel} sites add https://example.org/`);
     if (sites.length > shown.length) {
-      lines.push(`… and ${sites.length - shown.length} more: npx squirrel status`);
+      lines.push(`… and ${sites.length - shown.length} more: ${squirrel} status`);
     }
     lines.push(...footerLines(stats, depths, nowMs));
     lines.push(
       this.#paint(
-        `logs: ${this.#props.logsDir} · add a site: npx squirrel sites add URL · Ctrl-C to stop`,
+        `logs: ${this.#props.logsDir} · add a site: ${squirrel} sites add URL · Ctrl-C to stop`,
         'grey',
       ),
     );

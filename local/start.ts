@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatDuration } from '../functions/domain/duration.ts';
+import { awsCliBannerLines, cliBannerLines, squirrelCommand } from './banner.ts';
 import { ConsoleView } from './console-view.ts';
 import { type LocalRuntime, type SweepSchedule, startLocalRuntime } from './runtime.ts';
 import { EXAMPLE_SITES } from './seed.ts';
@@ -14,8 +15,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Fixed ports make the AWS CLI commands below reusable across restarts; a taken one falls back to any.
 const DEFAULT_PORTS = { dynamodb: 8000, sqs: 4566 } as const;
 // Same default as the squirrel CLI, so both find each other wherever they are run from.
-const DEFAULT_DATA_DIR =
-  process.env.SQUIRREL_DATA_DIR ?? fileURLToPath(new URL('../.squirrel', import.meta.url));
+const REPO_DATA_DIR = fileURLToPath(new URL('../.squirrel', import.meta.url));
+const DEFAULT_DATA_DIR = process.env.SQUIRREL_DATA_DIR ?? REPO_DATA_DIR;
 const STOP_GRACE_MS = 20_000;
 const DUPLICATE_SIGNAL_MS = 1_500;
 
@@ -85,6 +86,18 @@ const program = new Command('npm start --')
   )
   .showHelpAfterError();
 
+// `npm start --every 10s` hands `--every` to npm (as $npm_config_every) and only "10s" to us: say how to pass it.
+const swallowed = program.options.filter((option) => {
+  const npmName = option.attributeName().replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  return process.env[`npm_config_${npmName}`] !== undefined;
+});
+if (swallowed.length > 0) {
+  const flags = swallowed.map((option) => option.long).join(', ');
+  process.stderr.write(
+    `error: npm took ${flags} as its own setting. Put the runtime's options after \`--\`: npm start -- --every 10s\n`,
+  );
+  process.exit(2);
+}
 program.parse();
 const options = program.opts<StartOptions>();
 const schedule: SweepSchedule =
@@ -127,28 +140,12 @@ out(
   `  checkers   ${options.checkers} SQS poller(s) invoking functions/checker.ts; fan-out: functions/fan-out.ts`,
 );
 out(`  logs       ${logsDir}/fan-out.log, checker.log`);
+const squirrel = squirrelCommand(runtime.dataDir, REPO_DATA_DIR);
+const seededSiteIds = runtime.seededSites > 0 ? EXAMPLE_SITES.map((site) => site.siteId) : [];
 out();
-out('Use the AWS CLI against it (any credentials work; AWS CLI >= 2.13 reads these endpoint variables):');
-out(`  export AWS_REGION=${endpoints.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
-out(
-  `  export AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodbEndpoint} AWS_ENDPOINT_URL_SQS=${endpoints.sqsEndpoint} AWS_ENDPOINT_URL_SNS=${endpoints.snsEndpoint}`,
-);
-out(
-  `  aws dynamodb scan --table-name ${endpoints.tableName}    (older AWS CLI: add --endpoint-url ${endpoints.dynamodbEndpoint})`,
-);
+for (const line of awsCliBannerLines(endpoints)) out(line);
 out();
-if (runtime.seededSites > 0) {
-  out(
-    `The table was empty: added ${runtime.seededSites} example sites (${EXAMPLE_SITES.map((site) => site.siteId).join(', ')}).`,
-  );
-  out(
-    'Without internet access they will show DOWN (dns) here, and alert once each: that is the monitor working.',
-  );
-  out(`Remove one: npx squirrel sites remove ${EXAMPLE_SITES[0]?.siteId}`);
-}
-out(
-  'Add your own site: npx squirrel sites add https://your.site/   (or http://127.0.0.1:PORT/ for a local server)',
-);
+for (const line of cliBannerLines({ squirrel, seededSiteIds })) out(line);
 out();
 
 const view = new ConsoleView({
@@ -157,6 +154,7 @@ const view = new ConsoleView({
   refreshMs: 2_000,
   summaryEveryMs: 30_000,
   logsDir,
+  squirrel,
 });
 const offFirstSweep = runtime.on('sweep', (sweep) => {
   if (!sweep.report) return;
