@@ -15,7 +15,7 @@ import { type BenchReport, deriveCostDrivers, type SizedInvocation } from './lib
 import { recommendedScanSegments } from './settings.ts';
 
 const LATEST = fileURLToPath(new URL('./results/latest.json', import.meta.url));
-// The run the README's Performance section shows: used when this clone has not run the bench yet.
+// The run docs/performance.md shows: used when this clone has not run the bench yet.
 const REFERENCE = fileURLToPath(new URL('./reference-run.json', import.meta.url));
 
 // What a single fan-out may take: the sweep must be enqueued well within its minute.
@@ -188,7 +188,7 @@ function main(): void {
   if (sweep.fanOutBilledMs > FAN_OUT_BUDGET_MS) {
     console.log(
       `WARNING: one fan-out would need ~${Math.round(sweep.fanOutBilledMs / 1000)} s a minute: past its 50 s timeout. ` +
-        'Split the scan segments over several fan-out invocations (bench/README.md, "1,000,000 sites").',
+        'Split the scan segments over several fan-out invocations (docs/cost.md, "1,000,000 sites").',
     );
   }
   console.log(table.toString());

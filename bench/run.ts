@@ -1,4 +1,4 @@
-// `npm run bench`: every figure of the Performance section, measured in one run. See bench/README.md.
+// `npm run bench`: every figure of docs/performance.md, measured in one run. See bench/README.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckResult } from '../functions/domain/check-result.ts';
