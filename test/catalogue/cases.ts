@@ -5,7 +5,7 @@ import type { CaseSite, CaseWorld } from './world.ts';
 
 // The failure catalogue: ways a site fails or almost fails, each with the loopback server that does it, the site
 // settings it needs and the verdict a careful person would give. catalogue.test.ts holds the probe, `squirrel
-// check` and the local runtime to these verdicts; `npm run catalogue` publishes them as the table "What
+// check` and the local runtime to these verdicts; `npm run catalogue` publishes them as the README's table "What
 // each failure is called", beside what `curl -I` and Python's `requests.head` make of the same servers.
 
 export const CATEGORIES = [
@@ -32,7 +32,7 @@ export type Verdict =
 export type CaseSettings = Pick<SiteConfigInput, 'method' | 'expectStatus' | 'keyword' | 'maxResponseMs'>;
 
 export interface FailureCase {
-  /** Stable, kebab-case: docs/failures.md and comparison.json are keyed by it. */
+  /** Stable, kebab-case: the README table and comparison.json are keyed by it. */
   readonly id: string;
   readonly category: Category;
   /** What the server does, in one line. */

@@ -15,11 +15,11 @@ import {
 import { runSquirrelCheck, verdictOfLine } from './run-check.ts';
 import { runInRuntime, stopRuntimeChildren } from './run-runtime.ts';
 import type { RuntimeOutcome } from './runtime-child.ts';
-import { CATALOGUE_FILE, COMPARISON_FILE, extractSection, renderSection, verdictCell } from './table.ts';
+import { COMPARISON_FILE, extractSection, README_FILE, renderSection, verdictCell } from './table.ts';
 import { type CatalogueWorld, startCatalogueWorld } from './world.ts';
 
 // Every case of the failure catalogue against the probe, `squirrel check` and the local runtime: each must give
-// the verdict cases.ts says a careful person gives. The table in docs/failures.md is generated from cases.ts (npm run
+// the verdict cases.ts says a careful person gives. The README's table is generated from cases.ts (npm run
 // catalogue) and must still say the same.
 
 // What `squirrel check --file` (one URL a line, flags shared by all) cannot ask today: its per-site columns are
@@ -179,14 +179,14 @@ describe('the failure catalogue', () => {
     expect(outcome.checksCompleted).toBeGreaterThanOrEqual(runnable.length * RUNTIME_SWEEPS);
   });
 
-  it('the table in docs/failures.md says what cases.ts says, beside what comparison.json recorded of curl and requests', async () => {
+  it('the README table says what cases.ts says, beside what comparison.json recorded of curl and requests', async () => {
     // Prepare
-    const catalogue = await readFile(CATALOGUE_FILE, 'utf8');
+    const readme = await readFile(README_FILE, 'utf8');
     const comparison = JSON.parse(await readFile(COMPARISON_FILE, 'utf8')) as Comparison;
-    const section = extractSection(catalogue);
+    const section = extractSection(readme);
 
     // Assess: the uptime-squirrel column row by row, then the whole section (`npm run catalogue` rewrites both)
-    expect(section, 'docs/failures.md lacks the failure-catalogue markers').toBeDefined();
+    expect(section, 'README.md lacks the failure-catalogue markers').toBeDefined();
     const cells = Object.fromEntries(
       (section ?? '')
         .split('\n')
@@ -196,13 +196,13 @@ describe('the failure catalogue', () => {
           return [/`([^`]+)`/.exec(id)?.[1] ?? id, verdict];
         }),
     );
-    expect(cells, 'the table in docs/failures.md differs from cases.ts: run `npm run catalogue`').toEqual(
+    expect(cells, 'the README table differs from cases.ts: run `npm run catalogue`').toEqual(
       Object.fromEntries(CASES.map((failure) => [failure.id, verdictCell(failure)])),
     );
     expect(Object.keys(comparison.cases).sort(), 'comparison.json is stale: run `npm run catalogue`').toEqual(
       ids(CASES).sort(),
     );
-    expect(section, 'docs/failures.md differs from its rendering: run `npm run catalogue`').toBe(
+    expect(section, 'the README section differs from its rendering: run `npm run catalogue`').toBe(
       renderSection(CASES, comparison),
     );
   });

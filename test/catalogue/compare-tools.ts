@@ -6,7 +6,7 @@ import type { StartedCase } from './harness.ts';
 import type { CatalogueWorld } from './world.ts';
 
 // What two everyday tools make of the catalogue's servers: `curl -I` and a plain Python `requests.head` loop.
-// Their answers are published beside uptime-squirrel's (docs/failures.md, comparison.json); nothing asserts on them.
+// Their answers are published beside uptime-squirrel's (README, comparison.json); nothing asserts on them.
 
 export const CURL = '/usr/bin/curl';
 const PYTHON = 'python3';

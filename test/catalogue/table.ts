@@ -3,30 +3,29 @@ import { CATALOGUE_TIMEOUT_MS, CATEGORIES, type FailureCase, showVerdict, type V
 import type { Comparison, ToolResult } from './compare-tools.ts';
 import { whyCheckCannotExpress, whyRuntimeCannotRun } from './harness.ts';
 
-// docs/failures.md, "What each failure is called" (moved out of the README, which links to it), rendered from
-// cases.ts and comparison.json: `npm run catalogue` writes it, catalogue.test.ts checks that the file still holds
-// exactly this.
+// The README section "What each failure is called", rendered from cases.ts and comparison.json: `npm run
+// catalogue` writes it, catalogue.test.ts checks that the README still holds exactly this.
 
-export const CATALOGUE_FILE = fileURLToPath(new URL('../../docs/failures.md', import.meta.url));
+export const README_FILE = fileURLToPath(new URL('../../README.md', import.meta.url));
 export const COMPARISON_FILE = fileURLToPath(new URL('./comparison.json', import.meta.url));
 export const SECTION_START = '<!-- failure-catalogue:start -->';
 export const SECTION_END = '<!-- failure-catalogue:end -->';
 
-/** The text between the markers (without them), or undefined when the file lacks them. */
-export function extractSection(text: string): string | undefined {
-  const start = text.indexOf(SECTION_START);
-  const end = text.indexOf(SECTION_END);
+/** The text between the markers (without them), or undefined when the README lacks them. */
+export function extractSection(readme: string): string | undefined {
+  const start = readme.indexOf(SECTION_START);
+  const end = readme.indexOf(SECTION_END);
   if (start === -1 || end === -1 || end < start) return undefined;
-  return text.slice(start + SECTION_START.length, end);
+  return readme.slice(start + SECTION_START.length, end);
 }
 
-/** The file's text with `section` between the markers. @throws when the markers are missing. */
-export function replaceSection(text: string, section: string): string {
-  if (extractSection(text) === undefined) {
-    throw new Error(`docs/failures.md has no ${SECTION_START} … ${SECTION_END} region`);
+/** The README with `section` between the markers. @throws when the markers are missing. */
+export function replaceSection(readme: string, section: string): string {
+  if (extractSection(readme) === undefined) {
+    throw new Error(`README.md has no ${SECTION_START} … ${SECTION_END} region`);
   }
-  const start = text.indexOf(SECTION_START) + SECTION_START.length;
-  return `${text.slice(0, start)}${section}${text.slice(text.indexOf(SECTION_END))}`;
+  const start = readme.indexOf(SECTION_START) + SECTION_START.length;
+  return `${readme.slice(0, start)}${section}${readme.slice(readme.indexOf(SECTION_END))}`;
 }
 
 /** The uptime-squirrel cell of a case's row: the verdict, what it needs, and where a column does not apply. */
@@ -56,7 +55,7 @@ export function renderSection(cases: readonly FailureCase[], comparison: Compari
     `Every site: \`timeoutMs\` ${CATALOGUE_TIMEOUT_MS}, \`failureThreshold\` 1, no full GET unless the row says`,
     '"full GET" (then `fullGetMinutes` 1: the HEAD heartbeats between full GETs say UP). Names resolve through a',
     'loopback nameserver; certificates come from a test CA that all clients here trust. BLOCKED, DEGRADED and',
-    'UNCHECKED are alerts of their own, not DOWN pages (see [Features](../README.md#features)).',
+    'UNCHECKED are alerts of their own, not DOWN pages (see [Features](#features)).',
   ];
   for (const category of CATEGORIES) {
     const inCategory = cases.filter((failure) => failure.category === category);
@@ -94,7 +93,7 @@ export function renderSection(cases: readonly FailureCase[], comparison: Compari
     '',
     'The local runtime always allows private addresses, so `dns-private-address` runs against the probe with the',
     'production policy; the runtime’s handling of it (UNCHECKED, one alert, never connected) is scenario W4 of',
-    '[Fault injection](faults.md#fault-injection-what-was-tried-what-users-saw).',
+    '[Fault injection](docs/faults.md#fault-injection-what-was-tried-what-users-saw).',
     '',
     `Comparison columns from \`test/catalogue/comparison.json\`: ${comparison.tools.curl},`,
     `\`${comparison.commands.curl}\` (${curlExitLegend(comparison)}); ${comparison.tools.requests},`,
