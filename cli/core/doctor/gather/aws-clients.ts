@@ -20,9 +20,15 @@ const CLIENT_LIMITS = {
   requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
 } as const;
 
+/** Where the clients connect when not to AWS itself (an emulator, a test's endpoint). */
+export interface ClientOverrides {
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
 /** Clients on the default credential chain (env, SSO, profile, instance role) in `region`. */
-export function createDoctorClients(region: string): DoctorClients {
-  const config = { region, ...CLIENT_LIMITS };
+export function createDoctorClients(region: string, overrides: ClientOverrides = {}): DoctorClients {
+  const config = { region, ...CLIENT_LIMITS, ...overrides };
   const clients = {
     sts: new STSClient(config),
     lambda: new LambdaClient(config),
