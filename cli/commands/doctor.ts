@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   DEPLOY_CONFIG_FILE,
@@ -31,6 +31,8 @@ export interface DoctorOptions {
 export interface DoctorDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly repoRoot: string;
+  /** Paths under it are shown relative to it. */
+  readonly cwd: string;
   createClients(region: string): Promise<DoctorClients>;
   readProfileRegion(): Promise<string | undefined>;
   loadRequirements(
@@ -45,6 +47,7 @@ export interface DoctorDeps {
 const defaultDeps: DoctorDeps = {
   env: process.env,
   repoRoot: REPO_ROOT,
+  cwd: process.cwd(),
   createClients: async (region) =>
     (await import('../core/doctor/gather/aws-clients.ts')).createDoctorClients(region),
   readProfileRegion: async () => (await import('../core/doctor/gather/aws-clients.ts')).readProfileRegion(),
@@ -70,7 +73,7 @@ export async function runDoctor(
   const configPath = resolve(options.config ?? join(deps.repoRoot, DEPLOY_CONFIG_FILE));
   const { config, found } = readConfig(configPath);
   const phone = options.phone === undefined ? config.alertPhone : parsePhoneOption(options.phone);
-  const settings = settingsOf(config, configPath, found, target.stack);
+  const settings = settingsOf(config, showPath(configPath, deps.cwd), found, target.stack);
 
   const { env } = deps;
   const profileName = env.AWS_PROFILE || 'default';
@@ -117,6 +120,12 @@ export async function runDoctor(
   } finally {
     clients?.destroy();
   }
+}
+
+/** `squirrel.config.json` when run in the repo, the absolute path elsewhere. */
+function showPath(path: string, cwd: string): string {
+  const fromCwd = relative(cwd, path);
+  return fromCwd.startsWith('..') || isAbsolute(fromCwd) ? path : fromCwd;
 }
 
 function readConfig(path: string): { config: DeployConfig; found: boolean } {

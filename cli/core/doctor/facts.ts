@@ -57,7 +57,6 @@ export interface OriginationNumber {
 export interface SmsAttributes {
   /** MonthlySpendLimit in USD; undefined when the account never set it (the default, 1 USD). */
   readonly monthlySpendLimitUsd: number | undefined;
-  readonly defaultSmsType: string | undefined;
 }
 
 /** The SMS facts, gathered only when a phone is configured. */

@@ -13,8 +13,8 @@ const spendQuotaCaseUrl =
   'https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase&limitType=service-code-sns-text-messaging';
 const textMessagingPage = (region: string): string =>
   `https://${region}.console.aws.amazon.com/sns/v3/home?region=${region}#/mobile/text-messaging`;
-const originationNumbersPage = (region: string): string =>
-  `https://${region}.console.aws.amazon.com/sms-voice/home?region=${region}#/phone-numbers`;
+const endUserMessagingPage = (region: string): string =>
+  `https://${region}.console.aws.amazon.com/sms-voice/home?region=${region}#/overview`;
 
 /**
  * Whether the region sends SMS. The signal is SNS's own answer: an SMS account query
@@ -144,6 +144,6 @@ export function checkSmsOrigination(sms: SmsFacts, region: string): CheckLine {
     check: 'sms-origination',
     status: 'fail',
     found: `${summary}; US numbers (+1) get no SMS without a toll-free or 10DLC origination number (a Canadian +1 number needs none: then ignore this line)`,
-    fix: `request a toll-free number (quickest for low volume): ${originationNumbersPage(region)}, "Request originator"`,
+    fix: `request a toll-free number (quickest for low volume): ${endUserMessagingPage(region)}, Configurations > Phone numbers > "Request originator"`,
   };
 }

@@ -113,6 +113,7 @@ export function doctorDeps(
   return {
     env,
     repoRoot,
+    cwd: repoRoot,
     createClients: async (region) =>
       (await import('../../../cli/core/doctor/gather/aws-clients.ts')).createDoctorClients(region),
     // No ~/.aws/config in tests: the profile names no region.

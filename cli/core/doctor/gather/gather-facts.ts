@@ -152,14 +152,12 @@ async function askSms(ask: Ask, clients: DoctorClients, phone: string): Promise<
     }),
     ask('sns:GetSMSAttributes', async (abortSignal): Promise<SmsAttributes> => {
       const { attributes } = await sns.send(
-        new GetSMSAttributesCommand({ attributes: ['MonthlySpendLimit', 'DefaultSMSType'] }),
+        new GetSMSAttributesCommand({ attributes: ['MonthlySpendLimit'] }),
         { abortSignal },
       );
       const limit = attributes?.MonthlySpendLimit;
-      return {
-        monthlySpendLimitUsd: limit === undefined || limit === '' ? undefined : Number(limit),
-        defaultSmsType: attributes?.DefaultSMSType,
-      };
+      const usd = limit === undefined || limit === '' ? Number.NaN : Number(limit);
+      return { monthlySpendLimitUsd: Number.isFinite(usd) ? usd : undefined };
     }),
     ask('sns:ListOriginationNumbers', async (abortSignal) =>
       collectPages(async (NextToken) => {

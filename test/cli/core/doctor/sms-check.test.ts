@@ -14,7 +14,7 @@ const smsFacts = (partial: Partial<SmsFacts> = {}): SmsFacts => ({
   phone: US_PHONE,
   isInSandbox: answered(false),
   sandboxNumbers: notRun('sns:ListSMSSandboxPhoneNumbers', 'not in the SMS sandbox'),
-  attributes: answered({ monthlySpendLimitUsd: 20, defaultSmsType: 'Transactional' }),
+  attributes: answered({ monthlySpendLimitUsd: 20 }),
   originationNumbers: answered([]),
   ...partial,
 });
@@ -129,7 +129,7 @@ describe('checkSmsSpendLimit', () => {
   ])('account limit %s, config %i: %s', (limit, configured, status, fixPart) => {
     // Act
     const line = checkSmsSpendLimit(
-      smsFacts({ attributes: answered({ monthlySpendLimitUsd: limit, defaultSmsType: undefined }) }),
+      smsFacts({ attributes: answered({ monthlySpendLimitUsd: limit }) }),
       'eu-west-1',
       configured,
     );
@@ -142,7 +142,7 @@ describe('checkSmsSpendLimit', () => {
 
   it('notes that a raise above the quota needs a support case', () => {
     const line = checkSmsSpendLimit(
-      smsFacts({ attributes: answered({ monthlySpendLimitUsd: undefined, defaultSmsType: undefined }) }),
+      smsFacts({ attributes: answered({ monthlySpendLimitUsd: undefined }) }),
       'eu-west-1',
       1,
     );
@@ -166,7 +166,7 @@ describe('checkSmsOrigination', () => {
   it('points a US number at the End User Messaging console to request a toll-free number', () => {
     const line = checkSmsOrigination(smsFacts(), 'us-east-1');
     expect(line.fix).toContain(
-      'https://us-east-1.console.aws.amazon.com/sms-voice/home?region=us-east-1#/phone-numbers',
+      'https://us-east-1.console.aws.amazon.com/sms-voice/home?region=us-east-1#/overview',
     );
   });
 });
