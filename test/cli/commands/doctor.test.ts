@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { runDoctor } from '../../../cli/commands/doctor.ts';
 import type { CheckLine } from '../../../cli/core/doctor/check-line.ts';
 import { InputError } from '../../../cli/errors.ts';
+import { createProgram } from '../../../cli/program.ts';
 import {
   ACCOUNT,
   type AccountMocks,
@@ -288,5 +289,30 @@ describe('squirrel doctor', () => {
       '--phone must be an E.164 phone number like +14155550123 (no spaces), got "0170 1234"',
     );
     expect(mocks.sts.calls()).toHaveLength(0);
+  });
+
+  it('is registered as `squirrel doctor`: --region, --config, --phone and --json reach it', async () => {
+    // Prepare
+    mockNewAccount(mocks);
+    const configPath = join(repoRoot, 'deploy.json');
+    await writeFile(configPath, JSON.stringify({ alertEmail: 'ops@example.com' }));
+    const io = captureIo();
+    let exitCode: number | undefined;
+    const program = createProgram(io, async (action) => {
+      exitCode = await action;
+    });
+
+    // Act
+    await program.parseAsync(
+      ['doctor', '--region', 'sa-east-1', '--config', configPath, '--phone', US_PHONE, '--json'],
+      { from: 'user' },
+    );
+    const lines = io.stdout.map((text) => JSON.parse(text) as CheckLine);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(lines.find((line) => line.check === 'region')?.found).toMatch(/^sa-east-1 \(from --region/);
+    expect(lines.find((line) => line.check === 'sms-sandbox')?.fix).toContain(`--phone-number ${US_PHONE}`);
+    expect(lines.find((line) => line.check === 'alert-contacts')?.found).toContain(configPath);
   });
 });
