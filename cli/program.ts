@@ -270,6 +270,20 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
     );
 
   program
+    .command('doctor')
+    .description(
+      'preflight for `cdk deploy`, with your AWS credentials: region, credentials, CDK bootstrap, Lambda ' +
+        'concurrency, arm64 + Node runtime, alert contacts, SMS sandbox/spend limit/origination. One line per ' +
+        'check with the fix; exit 0 when nothing fails, 1 otherwise (also `npm run preflight`; docs/preflight.md)',
+    )
+    .option('--config <file>', 'deploy settings to check against (default: squirrel.config.json in the repo)')
+    .option('--phone <number>', "check SMS for this E.164 number instead of the config's alertPhone")
+    .option('--json', 'one JSON object per check: check, status, found, fix')
+    .action((options, command: Command) =>
+      run(import('./commands/doctor.ts').then((m) => m.runDoctor(options, targetOf(command), io))),
+    );
+
+  program
     .command('subscribe')
     .description("send alerts to an email address or phone; --owner limits them to that owner's sites")
     .addOption(new Option('--email <address>', 'email address to alert').conflicts('sms'))
