@@ -7,8 +7,8 @@ import { ENV } from '../../functions/config.ts';
 import { OutdirPool, writeConfigFile } from './synth-stack.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// Two bundles, cdk-nag and a process start on 2 cores: well above the default test timeout.
-const BUNDLING_TIMEOUT_MS = 90_000;
+// Three bundles, cdk-nag and a process start on 2 cores shared with other work: well above the default timeout.
+const BUNDLING_TIMEOUT_MS = 240_000;
 // Starting tsx and loading aws-cdk-lib alone takes seconds, more on a busy machine.
 const APP_START_TIMEOUT_MS = 60_000;
 
