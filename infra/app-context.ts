@@ -1,84 +1,121 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Node } from 'constructs';
 import {
-  CHECKER_CONCURRENCY_LIMITS,
-  DEFAULT_CHECKER_CONCURRENCY,
-  DEFAULT_STACK_NAME,
-  E164_PATTERN,
-  EMAIL_PATTERN,
-  STACK_NAME_PATTERN,
+  assertAlertContact,
+  DEPLOY_CONFIG_FILE,
+  DEPLOY_SETTING_KEYS,
+  type DeployConfig,
+  loadDeployConfig,
+  parseDeployConfig,
 } from './deploy-config.ts';
+import type { UptimeSquirrelStackProps } from './uptime-squirrel-stack.ts';
 
-/** CDK context keys the app reads (`cdk synth -c alertEmail=ops@example.com`). */
-export const CONTEXT_KEYS = {
-  alertEmail: 'alertEmail',
-  alertPhone: 'alertPhone',
-  checkerConcurrency: 'checkerConcurrency',
-  stackName: 'stackName',
-} as const;
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const WHOLE_NUMBER_PATTERN = /^\d+$/;
+/** Context key naming the settings file (`cdk deploy -c configFile=../ops/squirrel.config.json`). */
+export const CONFIG_FILE_CONTEXT_KEY = 'configFile';
 
-/** The app's validated deploy-time settings. */
-export interface AppContext {
-  readonly stackName: string;
-  readonly alertEmail?: string;
-  readonly alertPhone?: string;
-  readonly checkerConcurrency: number;
+/** The deploy settings the app builds the stack from, and where they came from. */
+export interface AppSettings {
+  readonly config: DeployConfig;
+  /** Absolute path of the settings file, whether or not it exists. */
+  readonly configFile: string;
+  readonly configFileFound: boolean;
+  /** Settings given as context (`-c key=value`) for this synth only. */
+  readonly overriddenKeys: readonly string[];
+  /** Printed by the app: each says what is not kept and where to keep it. */
+  readonly warnings: readonly string[];
 }
 
 export class ContextError extends Error {
   override name = 'ContextError';
 }
 
-const show = (raw: unknown): string => JSON.stringify(raw) ?? String(raw);
+const NUMBER_PATTERN = /^\d+(\.\d+)?$/;
 
-function readPattern(node: Node, key: string, pattern: RegExp, expected: string): string | undefined {
-  const raw: unknown = node.tryGetContext(key);
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !pattern.test(raw)) {
-    throw new ContextError(`context ${key} must be ${expected}, got ${show(raw)}`);
-  }
+// `-c key=value` always arrives as a string. No valid string setting looks like a number or a boolean (a phone
+// starts with +, a stack name with a letter), so those strings are the numbers and flags they spell.
+function coerceContextValue(raw: unknown): unknown {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (typeof raw === 'string' && NUMBER_PATTERN.test(raw)) return Number(raw);
   return raw;
 }
 
-function readCheckerConcurrency(node: Node): number {
-  const key = CONTEXT_KEYS.checkerConcurrency;
-  const raw: unknown = node.tryGetContext(key);
-  if (raw === undefined) return DEFAULT_CHECKER_CONCURRENCY;
-  // `-c key=20` arrives as a string, cdk.json can hold a number.
-  const value = typeof raw === 'string' && WHOLE_NUMBER_PATTERN.test(raw) ? Number(raw) : raw;
-  const { min, max } = CHECKER_CONCURRENCY_LIMITS;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ContextError(`context ${key} must be a whole number from ${min} to ${max}, got ${show(raw)}`);
+function readConfigFilePath(node: Node, repoRoot: string): string {
+  const raw: unknown = node.tryGetContext(CONFIG_FILE_CONTEXT_KEY);
+  if (raw === undefined) return resolve(repoRoot, DEPLOY_CONFIG_FILE);
+  if (typeof raw !== 'string' || raw === '') {
+    throw new ContextError(
+      `context ${CONFIG_FILE_CONTEXT_KEY} must be a file path, got ${JSON.stringify(raw) ?? String(raw)}`,
+    );
   }
-  return value;
+  return resolve(repoRoot, raw);
+}
+
+/** The path as the user would type it from the repository root. */
+function displayPath(path: string, repoRoot: string): string {
+  const fromRoot = relative(repoRoot, path);
+  return fromRoot.startsWith('..') || isAbsolute(fromRoot) ? path : fromRoot;
 }
 
 /**
- * Reads and validates the app's context once, so a typo fails synth before any resource is built.
- * @throws ContextError naming the context key and showing the bad value.
+ * Reads the settings file (context `configFile`, default squirrel.config.json at the repository root), applies
+ * one-synth overrides from context, and stops when no one would hear an alert.
+ * @throws DeployConfigError naming the file and the key; ContextError for a bad `configFile`.
  */
-export function readAppContext(node: Node): AppContext {
+export function readAppSettings(node: Node, repoRoot: string = REPO_ROOT): AppSettings {
+  const configFile = readConfigFilePath(node, repoRoot);
+  const shown = displayPath(configFile, repoRoot);
+  const { config: fromFile, found } = loadDeployConfig(configFile);
+
+  const overrides: Record<string, unknown> = {};
+  for (const key of DEPLOY_SETTING_KEYS) {
+    const raw: unknown = node.tryGetContext(key);
+    if (raw !== undefined) overrides[key] = coerceContextValue(raw);
+  }
+  const overriddenKeys = Object.keys(overrides);
+  const config =
+    overriddenKeys.length === 0
+      ? fromFile
+      : parseDeployConfig(
+          { ...fromFile, ...overrides },
+          `${shown} with context ${overriddenKeys.map((key) => `-c ${key}`).join(', ')}`,
+        );
+  assertAlertContact(config, shown, found);
+
+  const overrideWarnings = overriddenKeys.map(
+    (key) =>
+      `-c ${key}=${String(node.tryGetContext(key))} applies to this synth only and is not kept: a plain \`cdk deploy\` ` +
+      `goes back to ${found ? `the value in ${shown}` : 'the default'}. To keep it, put "${key}": ` +
+      `${JSON.stringify(overrides[key])} in ${shown}.`,
+  );
+  // example.com never receives mail: a copied example that was not edited alerts nobody.
+  const exampleWarnings =
+    config.alertEmail?.endsWith('@example.com') === true
+      ? [
+          `alertEmail ${config.alertEmail} is an example address that receives nothing: put yours in ${shown}.`,
+        ]
+      : [];
   return {
-    stackName:
-      readPattern(
-        node,
-        CONTEXT_KEYS.stackName,
-        STACK_NAME_PATTERN,
-        'a CloudFormation stack name (a letter, then letters, digits or dashes, at most 128)',
-      ) ?? DEFAULT_STACK_NAME,
-    alertEmail: readPattern(
-      node,
-      CONTEXT_KEYS.alertEmail,
-      EMAIL_PATTERN,
-      'an email address like ops@example.com',
-    ),
-    alertPhone: readPattern(
-      node,
-      CONTEXT_KEYS.alertPhone,
-      E164_PATTERN,
-      'an E.164 phone number: + then 8-15 digits, like +15555550100',
-    ),
-    checkerConcurrency: readCheckerConcurrency(node),
+    config,
+    configFile,
+    configFileFound: found,
+    overriddenKeys,
+    warnings: [...overrideWarnings, ...exampleWarnings],
+  };
+}
+
+/** Every setting the stack uses, as its props (allowNoAlertContact is the app's own check). */
+export function stackPropsFrom(config: DeployConfig): UptimeSquirrelStackProps {
+  return {
+    stackName: config.stackName,
+    alertEmail: config.alertEmail,
+    alertPhone: config.alertPhone,
+    checkerConcurrency: config.checkerConcurrency,
+    checkerReservation: config.checkerReservation,
+    sweepEnabled: config.sweepEnabled,
+    smsMonthlySpendLimitUsd: config.smsMonthlySpendLimitUsd,
   };
 }

@@ -21,40 +21,74 @@ export const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
 // CloudFormation stack names: a letter, then letters, digits and dashes, at most 128 characters.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
+const show = (received: unknown): string => JSON.stringify(received) ?? String(received);
+const CONCURRENCY_EXPECTED = `a whole number from ${CHECKER_CONCURRENCY_LIMITS.min} to ${CHECKER_CONCURRENCY_LIMITS.max}`;
+
 const CheckerConcurrencySchema = v.pipe(
-  v.number(),
-  v.integer(),
-  v.minValue(CHECKER_CONCURRENCY_LIMITS.min),
-  v.maxValue(CHECKER_CONCURRENCY_LIMITS.max),
+  v.number((issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`),
+  v.integer((issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`),
+  v.minValue(
+    CHECKER_CONCURRENCY_LIMITS.min,
+    (issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`,
+  ),
+  v.maxValue(
+    CHECKER_CONCURRENCY_LIMITS.max,
+    (issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`,
+  ),
 );
+
+/** A string that matches `pattern`; the message says what is expected and shows the bad value. */
+const patternString = (pattern: RegExp, expected: string) =>
+  v.pipe(
+    v.string((issue) => `must be ${expected}, got ${show(issue.input)}`),
+    v.regex(pattern, (issue) => `must be ${expected}, got ${show(issue.input)}`),
+  );
+
+const flag = v.boolean((issue) => `must be true or false, got ${show(issue.input)}`);
 
 /**
  * `auto`: reserve `checkerConcurrency` when the account can spare it, deploy without a reservation (and say so)
  * when it cannot; `off`: never reserve; a number: reserve exactly that (the deploy fails if the account cannot).
  */
-export const CheckerReservationSchema = v.union([
-  v.literal('auto'),
-  v.literal('off'),
-  CheckerConcurrencySchema,
-]);
+export const CheckerReservationSchema = v.union(
+  [v.literal('auto'), v.literal('off'), CheckerConcurrencySchema],
+  (issue) => `must be "auto", "off" or ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`,
+);
+
+export type CheckerReservation = v.InferOutput<typeof CheckerReservationSchema>;
 
 export const DeployConfigSchema = v.strictObject({
   /** Lets editors validate the file; ignored by the app. */
   $schema: v.optional(v.string()),
-  stackName: v.optional(v.pipe(v.string(), v.regex(STACK_NAME_PATTERN)), DEFAULT_STACK_NAME),
+  stackName: v.optional(
+    patternString(
+      STACK_NAME_PATTERN,
+      'a CloudFormation stack name (a letter, then letters, digits or dashes, at most 128)',
+    ),
+    DEFAULT_STACK_NAME,
+  ),
   /** Subscribed to every alert and alarm by email. */
-  alertEmail: v.optional(v.pipe(v.string(), v.regex(EMAIL_PATTERN))),
+  alertEmail: v.optional(patternString(EMAIL_PATTERN, 'an email address like ops@example.com')),
   /** Subscribed to every alert and alarm by SMS (E.164). */
-  alertPhone: v.optional(v.pipe(v.string(), v.regex(E164_PATTERN))),
+  alertPhone: v.optional(
+    patternString(E164_PATTERN, 'an E.164 phone number: + then 8-15 digits, like +15555550100'),
+  ),
   /** Synth stops when neither contact is set, unless this says a stack that tells nobody is intended. */
-  allowNoAlertContact: v.optional(v.boolean(), false),
+  allowNoAlertContact: v.optional(flag, false),
   /** Most checker Lambdas running at once: the SQS event source's maximum concurrency, always. */
   checkerConcurrency: v.optional(CheckerConcurrencySchema, DEFAULT_CHECKER_CONCURRENCY),
+  /** Whether the checker reserves `checkerConcurrency`: decided at deploy time (`auto`), never, or pinned. */
   checkerReservation: v.optional(CheckerReservationSchema, 'auto'),
   /** false turns the every-minute sweep off (nothing is checked) without deleting anything. */
-  sweepEnabled: v.optional(v.boolean(), true),
+  sweepEnabled: v.optional(flag, true),
   /** The account's SMS spend limit (SNS text messaging preferences); the spend alarm fires near it. */
-  smsMonthlySpendLimitUsd: v.optional(v.pipe(v.number(), v.minValue(0)), DEFAULT_SMS_SPEND_LIMIT_USD),
+  smsMonthlySpendLimitUsd: v.optional(
+    v.pipe(
+      v.number((issue) => `must be a number of US dollars, 0 or more, got ${show(issue.input)}`),
+      v.minValue(0, (issue) => `must be a number of US dollars, 0 or more, got ${show(issue.input)}`),
+    ),
+    DEFAULT_SMS_SPEND_LIMIT_USD,
+  ),
 });
 
 export type DeployConfigInput = v.InferInput<typeof DeployConfigSchema>;
@@ -64,15 +98,48 @@ export class DeployConfigError extends Error {
   override name = 'DeployConfigError';
 }
 
+/** The keys a user can set (the file's, and `-c key=value` for one synth). */
+export const DEPLOY_SETTING_KEYS = Object.keys(DeployConfigSchema.entries).filter(
+  (key): key is Exclude<keyof DeployConfig, '$schema'> => key !== '$schema',
+);
+
 /** Validates a parsed config object; every problem is named by its key. */
 export function parseDeployConfig(raw: unknown, source = DEPLOY_CONFIG_FILE): DeployConfig {
   const result = v.safeParse(DeployConfigSchema, raw);
-  if (result.success) return result.output;
-  const problems = result.issues.map((issue) => {
-    const key = v.getDotPath(issue) ?? '(the file)';
-    return `${key}: ${issue.message}`;
-  });
-  throw new DeployConfigError(`${source} is not valid:\n  ${problems.join('\n  ')}`);
+  if (!result.success) {
+    const problems = result.issues.map((issue) => {
+      const key = v.getDotPath(issue) ?? '(the file)';
+      return `${key}: ${issue.message}`;
+    });
+    throw new DeployConfigError(`${source} is not valid:\n  ${problems.join('\n  ')}`);
+  }
+  const config = result.output;
+  // The event source would start pollers the reservation throttles.
+  if (
+    typeof config.checkerReservation === 'number' &&
+    config.checkerReservation < config.checkerConcurrency
+  ) {
+    throw new DeployConfigError(
+      `${source} is not valid:\n  checkerReservation: a pinned reservation must be at least checkerConcurrency (${config.checkerConcurrency}), got ${config.checkerReservation}`,
+    );
+  }
+  return config;
+}
+
+/**
+ * Synth stops when no one would hear an alarm: neither contact set and no explicit opt-out.
+ * @throws DeployConfigError saying which keys to set, and in which file.
+ */
+export function assertAlertContact(config: DeployConfig, file: string, found: boolean): void {
+  if (config.alertEmail !== undefined || config.alertPhone !== undefined || config.allowNoAlertContact)
+    return;
+  const where = found
+    ? `${file} sets neither alertEmail nor alertPhone`
+    : `${file} does not exist (copy squirrel.config.example.json there)`;
+  throw new DeployConfigError(
+    `No alert contact: ${where}. Set "alertEmail" and/or "alertPhone" in it, or set "allowNoAlertContact": true ` +
+      'to deploy a stack whose alerts and alarms notify nobody.',
+  );
 }
 
 /** Reads the config file, or the defaults when there is none. @throws DeployConfigError on bad JSON or values. */

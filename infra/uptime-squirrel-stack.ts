@@ -7,7 +7,8 @@ import type { Construct } from 'constructs';
 import { ENV, TUNING } from '../functions/config.ts';
 import { AlertsTopic } from './alerts-topic.ts';
 import { CheckQueue } from './check-queue.ts';
-import { DEFAULT_CHECKER_CONCURRENCY } from './deploy-config.ts';
+import { AutoCheckerReservation, describeFixedReservation } from './checker-reservation.ts';
+import { type CheckerReservation, DEFAULT_CHECKER_CONCURRENCY } from './deploy-config.ts';
 import { MonitorAlarms } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
 
@@ -24,8 +25,17 @@ export interface UptimeSquirrelStackProps extends StackProps {
   readonly alertEmail?: string;
   /** Subscribed to every alert and alarm by SMS (E.164). @default - no SMS subscription */
   readonly alertPhone?: string;
-  /** Most checker Lambdas running at once: reserved concurrency and the event source's maximum. @default 10 */
+  /** Most checker Lambdas running at once: the event source's maximum, always. @default 10 */
   readonly checkerConcurrency?: number;
+  /**
+   * `auto`: a custom resource reserves checkerConcurrency at deploy time when the account can give it; `off`: no
+   * reservation (and no custom resource); a number: that reservation, pinned. @default 'auto'
+   */
+  readonly checkerReservation?: CheckerReservation;
+  /** false disables the every-minute schedule: nothing is checked, nothing is deleted. @default true */
+  readonly sweepEnabled?: boolean;
+  /** The account's SMS spend limit (SNS text messaging preferences), USD a month. @default 1 */
+  readonly smsMonthlySpendLimitUsd?: number;
 }
 
 /** The whole monitor: schedule → fan-out → queue → checker → alerts, plus alarms on itself. */
@@ -33,6 +43,7 @@ export class UptimeSquirrelStack extends Stack {
   constructor(scope: Construct, id: string, props: UptimeSquirrelStackProps = {}) {
     super(scope, id, props);
     const checkerConcurrency = props.checkerConcurrency ?? DEFAULT_CHECKER_CONCURRENCY;
+    const checkerReservation = props.checkerReservation ?? 'auto';
 
     const sites = new Table(this, 'Sites', {
       partitionKey: { name: 'siteId', type: AttributeType.STRING },
@@ -75,7 +86,8 @@ export class UptimeSquirrelStack extends Stack {
       memorySizeMiB: CHECKER_MEMORY_MIB,
       // Source maps cost ~25 MB and ~20 % CPU per check in the checker (measured); its errors are logged, not thrown.
       sourceMaps: false,
-      reservedConcurrentExecutions: checkerConcurrency,
+      // Only a pinned reservation is part of the function; `auto` is decided at deploy time (below).
+      reservedConcurrentExecutions: typeof checkerReservation === 'number' ? checkerReservation : undefined,
       environment: {
         [ENV.tableName]: sites.tableName,
         [ENV.queueUrl]: checks.queue.queueUrl,
@@ -91,13 +103,23 @@ export class UptimeSquirrelStack extends Stack {
       new SqsEventSource(checks.queue, {
         batchSize: 10,
         reportBatchItemFailures: true,
-        // Never above the reserved concurrency: the surplus pollers would only be throttled.
+        // Caps the checkers with or without a reservation; never above one (a pinned one is ≥ this, by the config).
         maxConcurrency: checkerConcurrency,
       }),
     );
 
+    const reservationSummary =
+      checkerReservation === 'auto'
+        ? new AutoCheckerReservation(this, 'CheckerReservation', {
+            checker: checker.function,
+            concurrency: checkerConcurrency,
+          }).summary
+        : describeFixedReservation(checkerReservation);
+
     new Rule(this, 'Schedule', {
       description: 'Runs the fan-out every minute',
+      // sweepEnabled: false pauses all checks without touching the sites.
+      enabled: props.sweepEnabled ?? true,
       schedule: Schedule.rate(Duration.minutes(1)),
       targets: [new LambdaFunction(fanOut.function, { retryAttempts: 2, maxEventAge: Duration.minutes(2) })],
     });
@@ -114,5 +136,9 @@ export class UptimeSquirrelStack extends Stack {
     new CfnOutput(this, 'QueueUrl', { value: checks.queue.queueUrl });
     new CfnOutput(this, 'TopicArn', { value: alerts.topic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: checks.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'CheckerReservedConcurrency', {
+      description: "The checker's reserved concurrency (or none) and why: docs/deploy-settings.md",
+      value: reservationSummary,
+    });
   }
 }

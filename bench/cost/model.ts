@@ -34,6 +34,10 @@ export interface Assumptions {
   /** An invocation's CPU should keep the event loop at most this busy within the site timeout, or late
    * callbacks start to look like timeouts. Used to say which memory is enough. */
   readonly maxCpuShareOfTimeout: number;
+  /** `cdk deploy`s a month: each runs the checker-reservation custom resource once (checkerReservation auto). */
+  readonly deploysPerMonth: number;
+  /** One reservation decision: three Lambda API calls and a PUT to S3, billed at the decider's 256 MB. */
+  readonly reservationInvocationMs: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -52,7 +56,12 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   httpsShare: 1,
   headerBytesPerCheck: 8 * 52,
   maxCpuShareOfTimeout: 0.5,
+  deploysPerMonth: 10,
+  reservationInvocationMs: 1_000,
 };
+
+// infra/checker-reservation.ts: the decider Lambda's memory.
+const RESERVATION_DECIDER_MEMORY_MIB = 256;
 
 /**
  * The sweep flushes due checks once this many messages' worth are buffered, and records its progress on the lease
@@ -288,6 +297,7 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
         PRICES.lambda.perMillionRequests,
       ),
     },
+    reservationLine(),
     ...sqsLines(
       [
         ['sends (64 KiB chunks)', sendRequests],
@@ -419,6 +429,24 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       listUsd: quantity * gbSecondPrice,
       billedUsd:
         afterFree(gbSeconds, ALWAYS_FREE.lambdaGbSeconds) * gbSecondPrice * (quantity / (gbSeconds || 1)),
+    };
+  }
+
+  // Runs on deploys only, never per check: ~0 at any fleet size. Priced at list (the free tier easily covers it).
+  function reservationLine(): CostLine {
+    const invocations = a.deploysPerMonth;
+    const gbSecondsPerInvocation =
+      (a.reservationInvocationMs / 1000) * (RESERVATION_DECIDER_MEMORY_MIB / 1024);
+    const usd =
+      perMillion(invocations, PRICES.lambda.perMillionRequests) +
+      invocations * gbSecondsPerInvocation * gbSecondPrice;
+    return {
+      service: 'Lambda',
+      item: `checker-reservation custom resource: runs on deploys only (${a.deploysPerMonth} a month assumed, ~${a.reservationInvocationMs / 1000} s at ${RESERVATION_DECIDER_MEMORY_MIB} MB each; none with checkerReservation off or pinned)`,
+      quantity: invocations,
+      unit: 'invocations',
+      listUsd: usd,
+      billedUsd: usd,
     };
   }
 

@@ -105,6 +105,19 @@ describe('estimateMonthlyCost', () => {
     expect(line(everyMinute, 'DynamoDB', 'scan reads')?.quantity).toBeCloseTo(MINUTES_PER_MONTH * 46.7, 0);
   });
 
+  it('prices the checker-reservation custom resource per deploy, not per check: about nothing', () => {
+    // Act
+    const small = estimate();
+    const large = estimate({ sites: 100_000 });
+
+    // Assess
+    const reservation = line(small, 'Lambda', 'checker-reservation custom resource');
+    expect(reservation).toMatchObject({ quantity: 10, unit: 'invocations' });
+    expect(line(large, 'Lambda', 'checker-reservation custom resource')).toEqual(reservation);
+    // 10 requests and 10 × 0.25 GB-s.
+    expect(reservation?.listUsd).toBeCloseTo(10 * 0.2e-6 + 2.5 * 0.0000133334, 8);
+  });
+
   it('charges the event source 5 pollers × 3 empty long polls a minute', () => {
     // Act
     const result = estimate();

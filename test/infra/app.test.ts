@@ -1,20 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
-import { OutdirPool } from './synth-stack.ts';
+import { OutdirPool, writeConfigFile } from './synth-stack.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// Two bundles, cdk-nag and a process start on 2 cores: well above the default test timeout.
-const BUNDLING_TIMEOUT_MS = 90_000;
+// Three bundles, cdk-nag and a process start on 2 cores shared with other work: well above the default timeout.
+const BUNDLING_TIMEOUT_MS = 240_000;
+// Starting tsx and loading aws-cdk-lib alone takes seconds, more on a busy machine.
+const APP_START_TIMEOUT_MS = 60_000;
 
 const outdirs = new OutdirPool();
 afterAll(() => outdirs.removeAll());
 
 /** Runs infra/app.ts as `cdk synth` does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
-function runApp(context: Record<string, unknown>) {
+function runApp(config: Record<string, unknown>, context: Record<string, unknown> = {}) {
+  context = { configFile: writeConfigFile(outdirs, config), ...context };
   const outdir = outdirs.create();
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
     cwd: REPO_ROOT,
@@ -25,34 +28,62 @@ function runApp(context: Record<string, unknown>) {
 }
 
 describe('infra/app.ts', () => {
-  it('stops with the context key and the bad value before building anything', () => {
-    // Act
-    const { status, stderr } = runApp({ alertPhone: '555-0100' });
-
-    // Assess
-    expect(status).not.toBe(0);
-    expect(stderr).toContain('ContextError: context alertPhone must be an E.164 phone number');
-    expect(stderr).toContain('got "555-0100"');
-  });
-
   it(
-    'bundles both Lambdas with the local esbuild into ESM that Node can load',
+    'stops with the context key and the bad value before building anything',
     () => {
       // Act
-      const { status, stderr, outdir } = runApp({
-        alertEmail: 'ops@example.com',
-        alertPhone: '+15555550100',
-      });
+      const { status, stderr, outdir } = runApp(
+        { alertEmail: 'ops@example.com' },
+        { alertPhone: '555-0100' },
+      );
 
-      // Assess: synth passed cdk-nag (a finding makes it exit non-zero) and wrote both bundles.
+      // Assess
+      expect(status).not.toBe(0);
+      expect(stderr).toContain('DeployConfigError: ');
+      expect(stderr).toContain('alertPhone: must be an E.164 phone number');
+      expect(stderr).toContain('got "555-0100"');
+      expect(readdirSync(outdir)).not.toContain('manifest.json');
+    },
+    APP_START_TIMEOUT_MS,
+  );
+
+  it(
+    'stops when no one would hear an alert, saying which keys to set',
+    () => {
+      // Act
+      const { status, stderr, outdir } = runApp({ checkerConcurrency: 10 });
+
+      // Assess
+      expect(status).not.toBe(0);
+      expect(stderr).toContain('No alert contact: ');
+      expect(stderr).toContain('"allowNoAlertContact": true');
+      expect(readdirSync(outdir)).not.toContain('manifest.json');
+    },
+    APP_START_TIMEOUT_MS,
+  );
+
+  it(
+    'bundles the three Lambdas with the local esbuild into ESM that Node can load',
+    () => {
+      // Act
+      const { status, stderr, outdir } = runApp(
+        { alertPhone: '+15555550100' },
+        { alertEmail: 'ops@example.com' },
+      );
+
+      // Assess: synth passed cdk-nag (a finding makes it exit non-zero), said what is not kept, and wrote the
+      // fan-out, checker and reservation-decider bundles.
       expect(status, stderr).toBe(0);
+      expect(stderr).toContain(
+        'WARNING: -c alertEmail=ops@example.com applies to this synth only and is not kept: a plain `cdk deploy` goes back to the value in ',
+      );
       const manifest = JSON.parse(readFileSync(join(outdir, 'uptime-squirrel.assets.json'), 'utf8')) as {
         files: Record<string, { source: { path: string; packaging: string } }>;
       };
       const bundles = Object.values(manifest.files)
         .filter((file) => file.source.packaging === 'zip')
         .map((file) => join(outdir, file.source.path, 'index.mjs'));
-      expect(bundles).toHaveLength(2);
+      expect(bundles).toHaveLength(3);
       // The bundles leave @aws-sdk/* to the Lambda runtime; locally the repo's node_modules stands in.
       symlinkSync(join(REPO_ROOT, 'node_modules'), join(outdir, 'node_modules'));
       for (const bundle of bundles) {

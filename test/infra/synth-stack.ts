@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readAppContext } from '../../infra/app-context.ts';
+import { CONFIG_FILE_CONTEXT_KEY, readAppSettings, stackPropsFrom } from '../../infra/app-context.ts';
 import { UptimeSquirrelStack } from '../../infra/uptime-squirrel-stack.ts';
 
 /** Temporary cloud-assembly directories; every test file removes its own in afterAll. */
@@ -22,7 +22,19 @@ export class OutdirPool {
   }
 }
 
+/** A settings file with only what synth requires: the explicit opt-out from alert contacts. */
+export const NO_CONTACT_CONFIG = { allowNoAlertContact: true } as const;
+
+/** Writes `content` (JSON-encoded unless a string) to squirrel.config.json in a new temporary directory. */
+export function writeConfigFile(outdirs: OutdirPool, content: unknown): string {
+  const path = join(outdirs.create(), 'squirrel.config.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
 export interface SynthOptions {
+  /** The settings file's content. @default NO_CONTACT_CONFIG */
+  readonly config?: Record<string, unknown>;
   /** CDK context, as `cdk synth -c key=value` would give it. */
   readonly context?: Record<string, unknown>;
   /** Run esbuild on the Lambdas (slow); otherwise bundling is skipped. */
@@ -32,22 +44,22 @@ export interface SynthOptions {
 }
 
 /**
- * Builds the stack the way infra/app.ts does (context → readAppContext → props) in a temporary outdir and
- * synthesizes it.
+ * Builds the stack the way infra/app.ts does (settings file + context → readAppSettings → props) in a temporary
+ * outdir and synthesizes it.
  */
 export function synthStack(
   outdirs: OutdirPool,
-  { context = {}, bundle = false, nag = false }: SynthOptions = {},
+  { config = NO_CONTACT_CONFIG, context = {}, bundle = false, nag = false }: SynthOptions = {},
 ) {
+  const withFile = { [CONFIG_FILE_CONTEXT_KEY]: writeConfigFile(outdirs, config), ...context };
   const app = new App({
     outdir: outdirs.create(),
-    context: bundle ? context : { 'aws:cdk:bundling-stacks': [], ...context },
+    context: bundle ? withFile : { 'aws:cdk:bundling-stacks': [], ...withFile },
   });
-  const appContext = readAppContext(app.node);
+  const settings = readAppSettings(app.node);
   const stack = new UptimeSquirrelStack(app, 'UptimeSquirrelTest', {
-    alertEmail: appContext.alertEmail,
-    alertPhone: appContext.alertPhone,
-    checkerConcurrency: appContext.checkerConcurrency,
+    ...stackPropsFrom(settings.config),
+    stackName: undefined,
   });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const template = Template.fromStack(stack);
