@@ -1,24 +1,23 @@
+import {
+  decideCheckerReservation,
+  minimumUnreserved,
+} from '../../../functions/domain/checker-reservation.ts';
+import type { DeployConfig } from '../../../infra/deploy-config.ts';
 import { type CheckLine, type Probe, unknownLine } from './check-line.ts';
 import type { LambdaConcurrency } from './facts.ts';
 
 /** squirrel.config.json `checkerReservation`: 'auto', 'off', or a number to reserve exactly. */
-export type CheckerReservation = 'auto' | 'off' | number;
-
-// Lambda refuses a reservation that leaves fewer than 100 executions unreserved ("You can reserve concurrency
-// … as long as you leave at least 100 simultaneous executions unreserved", PutFunctionConcurrency in the
-// Lambda API reference). Accounts whose whole quota is below that see the quota itself as the minimum:
-// "decreases account's UnreservedConcurrentExecution below its minimum value of [10]" (quota 10) or "[50]".
-const LAMBDA_MINIMUM_UNRESERVED = 100;
+export type CheckerReservation = DeployConfig['checkerReservation'];
 
 // Service Quotas code of Lambda's "Concurrent executions".
 export const LAMBDA_CONCURRENCY_QUOTA_CODE = 'L-B99A9384';
 
-/** The unreserved executions Lambda keeps back from every reservation in an account with this quota. */
-export const minimumUnreservedOf = (quota: number): number => Math.min(LAMBDA_MINIMUM_UNRESERVED, quota);
-
-/** How many executions a new reservation may take without Lambda refusing it. */
-export const reservableOf = (account: LambdaConcurrency): number =>
-  Math.max(0, account.unreservedConcurrentExecutions - minimumUnreservedOf(account.concurrentExecutions));
+/** How many executions a new reservation may take without Lambda refusing it (the custom resource's rule). */
+const fitsReservation = (account: LambdaConcurrency, amount: number): boolean =>
+  decideCheckerReservation(
+    { quota: account.concurrentExecutions, unreserved: account.unreservedConcurrentExecutions },
+    amount,
+  ).kind === 'reserve';
 
 /** What the deploy will do with the checker's reserved concurrency. */
 export type ReservationPlan =
@@ -34,13 +33,12 @@ export function planCheckerReservation(
   account: LambdaConcurrency,
 ): ReservationPlan {
   if (reservation === 'off') return { kind: 'none', because: 'off' };
-  const spare = reservableOf(account);
   if (reservation === 'auto') {
-    return spare >= checkerConcurrency
+    return fitsReservation(account, checkerConcurrency)
       ? { kind: 'reserve', amount: checkerConcurrency }
       : { kind: 'none', because: 'cannot-spare' };
   }
-  return spare >= reservation
+  return fitsReservation(account, reservation)
     ? { kind: 'reserve', amount: reservation }
     : { kind: 'refused', amount: reservation };
 }
@@ -64,7 +62,7 @@ export function checkLambdaConcurrency(
   const { concurrentExecutions: quota, unreservedConcurrentExecutions: unreserved } = account.value;
   const { checkerConcurrency, checkerReservation } = settings;
   const plan = planCheckerReservation(checkerReservation, checkerConcurrency, account.value);
-  const minimum = minimumUnreservedOf(quota);
+  const minimum = minimumUnreserved(quota);
   const facts = `quota ${quota}, unreserved ${unreserved}, Lambda keeps ${minimum} unreserved`;
   const cap = `the SQS maximum concurrency ${checkerConcurrency} caps the checkers`;
   // Room for the sweep and the stack's other functions next to a full set of checkers.

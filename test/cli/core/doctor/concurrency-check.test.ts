@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { answered, failed } from '../../../../cli/core/doctor/check-line.ts';
 import {
   checkLambdaConcurrency,
-  minimumUnreservedOf,
   planCheckerReservation,
-  reservableOf,
 } from '../../../../cli/core/doctor/concurrency-check.ts';
 
 const account = (quota: number, unreserved = quota) => ({
@@ -12,22 +10,7 @@ const account = (quota: number, unreserved = quota) => ({
   unreservedConcurrentExecutions: unreserved,
 });
 
-describe('minimumUnreservedOf and reservableOf', () => {
-  it.each([
-    // quota, unreserved, minimum Lambda keeps, reservable
-    [10, 10, 10, 0],
-    [50, 50, 50, 0],
-    [100, 100, 100, 0],
-    [110, 110, 100, 10],
-    [1000, 1000, 100, 900],
-    [1000, 150, 100, 50],
-    [1000, 80, 100, 0],
-  ])('quota %i, unreserved %i: Lambda keeps %i, %i can be reserved', (quota, unreserved, minimum, spare) => {
-    expect(minimumUnreservedOf(quota)).toBe(minimum);
-    expect(reservableOf(account(quota, unreserved))).toBe(spare);
-  });
-});
-
+// Lambda's minimum-unreserved rule itself is tested with the custom resource's (test/domain/checker-reservation).
 describe('planCheckerReservation', () => {
   it.each([
     ['auto', 10, account(1000), { kind: 'reserve', amount: 10 }],
