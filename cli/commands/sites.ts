@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import pLimit from 'p-limit';
 import { type SiteRecord, SiteStore } from '../../functions/adapters/site-store.ts';
 import type { SiteConfig } from '../../functions/domain/site.ts';
+import { isSameSiteUrl } from '../../functions/domain/site-url.ts';
 import {
   describeIdTaken,
   type ImportPlan,
@@ -15,7 +16,6 @@ import {
   assertSiteId,
   describeFlagProblems,
   type InputField,
-  isSameUrl,
   mergeSiteUpdate,
   parseSiteInput,
 } from '../core/site-input.ts';
@@ -109,7 +109,7 @@ export async function addSite(
   return withTarget(target, async (resolved) => {
     const { siteId } = parsed.config;
     const existing = await readItem(resolved, siteId);
-    if (existing !== undefined && !isSameUrl(String(existing.url), parsed.config.url)) {
+    if (existing !== undefined && !isSameSiteUrl(String(existing.url), parsed.config.url)) {
       throw new CommandError(describeIdTaken(siteId, String(existing.url)));
     }
     const merged =

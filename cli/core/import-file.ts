@@ -1,10 +1,10 @@
 import type { SiteConfig } from '../../functions/domain/site.ts';
+import { isSameSiteUrl } from '../../functions/domain/site-url.ts';
 import { InputError } from '../errors.ts';
 import {
   describeFieldProblems,
   INPUT_FIELDS,
   type InputField,
-  isSameUrl,
   mergeSiteUpdate,
   parseSiteInput,
   resolveSiteField,
@@ -111,7 +111,7 @@ export function planImport(
     const current = existing.get(entry.config.siteId);
     if (current === undefined) {
       writes.push({ line: entry.line, config: entry.config, isUpdate: false });
-    } else if (!isSameUrl(String(current.url), entry.config.url)) {
+    } else if (!isSameSiteUrl(String(current.url), entry.config.url)) {
       rejected.push({ line: entry.line, reason: describeIdTaken(entry.config.siteId, String(current.url)) });
     } else {
       writes.push({

@@ -8,6 +8,7 @@ import {
   type SiteConfig,
   SiteConfigSchema,
 } from '../../functions/domain/site.ts';
+import { normalizeSiteUrl } from '../../functions/domain/site-url.ts';
 import { showValue } from '../../functions/domain/values.ts';
 import { InputError } from '../errors.ts';
 import { coerceMaintenance } from './maintenance-spec.ts';
@@ -118,28 +119,12 @@ export function resolveSiteField(name: string): InputField | undefined {
   return FIELD_ALIASES[key] ?? INPUT_FIELDS.find((field) => field.toLowerCase() === key);
 }
 
-/** The URL as stored and hashed: WHATWG-normalized (lowercase host, default port dropped), no fragment. */
-export function normalizeUrl(raw: string): string {
-  const url = new URL(raw);
-  url.hash = '';
-  return url.href;
-}
-
-/** True when both are the same URL once normalized (a stored URL may predate normalization). */
-export function isSameUrl(a: string, b: string): boolean {
-  try {
-    return normalizeUrl(a) === normalizeUrl(b);
-  } catch {
-    return a === b;
-  }
-}
-
 /**
  * A stable id for a URL: a readable slug of host and path plus a short hash of the whole normalized URL,
  * e.g. "example-com-status-3f9a2c". The hash keeps http/https, query strings and long paths apart.
  */
 export function deriveSiteId(rawUrl: string): string {
-  const url = new URL(normalizeUrl(rawUrl));
+  const url = new URL(normalizeSiteUrl(rawUrl));
   const hash = createHash('sha256').update(url.href).digest('hex').slice(0, ID_HASH_LENGTH);
   const path = url.pathname === '/' ? '' : url.pathname;
   const slug = `${url.host.replace(/^www\./, '')}${path}`
@@ -169,7 +154,7 @@ export function parseSiteInput(raw: Readonly<Partial<Record<InputField, unknown>
 
   const isUrlGood = typeof input.url === 'string' && explainBadUrl(input.url) === undefined;
   if (isUrlGood) {
-    input.url = normalizeUrl(input.url as string);
+    input.url = normalizeSiteUrl(input.url as string);
     input.siteId ??= deriveSiteId(input.url as string);
   } else if (input.url === undefined) {
     problems.push({ field: 'url', message: 'url is required' });

@@ -38,7 +38,7 @@ describe('squirrel sites add / list', () => {
     expect(await getItem(siteId)).toEqual({
       siteId,
       url: 'https://shop.example/health',
-      name: 'shop.example',
+      name: 'shop.example/health',
       owner: 'default',
       intervalMinutes: 1,
       timeoutMs: 5_000,

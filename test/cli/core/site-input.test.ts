@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   deriveSiteId,
   describeFlagProblems,
-  isSameUrl,
   mergeSiteUpdate,
-  normalizeUrl,
   parseSiteInput,
   parseWholeNumberOption,
   resolveSiteField,
@@ -42,22 +40,6 @@ describe('deriveSiteId', () => {
     expect(http).not.toBe(same[0]);
     expect(query).not.toBe(same[0]);
     expect(http.replace(/-[0-9a-f]{6}$/, '')).toBe('example-com');
-  });
-});
-
-describe('normalizeUrl and isSameUrl', () => {
-  it.each([
-    ['HTTPS://Example.COM', 'https://example.com/'],
-    ['http://example.com:80/a#frag', 'http://example.com/a'],
-    ['https://example.com/a b', 'https://example.com/a%20b'],
-  ])('normalizes %s to %s', (raw, expected) => {
-    expect(normalizeUrl(raw)).toBe(expected);
-    expect(isSameUrl(raw, expected)).toBe(true);
-  });
-
-  it('compares unparseable URLs as plain strings', () => {
-    expect(isSameUrl('nope', 'nope')).toBe(true);
-    expect(isSameUrl('nope', 'https://example.com/')).toBe(false);
   });
 });
 
