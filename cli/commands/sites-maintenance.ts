@@ -3,7 +3,7 @@ import { SiteStore } from '../../functions/adapters/site-store.ts';
 import { activeWindowOf, type MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
 import { parseSiteConfig, type SiteConfig, SiteValidationError } from '../../functions/domain/site.ts';
 import { describeIdTaken } from '../core/import-file.ts';
-import { parseMaintenanceSpec } from '../core/maintenance-spec.ts';
+import { describeEndedWindow, parseMaintenanceSpec } from '../core/maintenance-spec.ts';
 import { describeMaintenanceWindow, renderTable, toJsonLine } from '../core/render.ts';
 import { assertSiteId } from '../core/site-input.ts';
 import { CommandError, EXIT, InputError } from '../errors.ts';
@@ -18,7 +18,8 @@ export interface MaintenanceAddOptions {
 
 /**
  * `sites maintenance add ID --once START END | --weekly DAYS HH:MM DURATION_MIN ZONE`: validates the window
- * with the domain's schema (exit 2 naming the part and the bad value), then adds it to the site's windows.
+ * with the domain's schema (exit 2 naming the part and the bad value), refuses a one-off window that has
+ * already ended, then adds it to the site's windows.
  */
 export async function addMaintenance(
   siteId: string,
@@ -39,6 +40,8 @@ export async function addMaintenance(
   const parsed = parseMaintenanceSpec(words, nowMs);
   if (!parsed.ok) throw new InputError(`--${words[0]}: ${parsed.message}`);
   const window = parsed.value;
+  const ended = describeEndedWindow(window, nowMs);
+  if (ended !== undefined) throw new InputError(`--${words[0]}: ${ended}`);
   return updateMaintenance(siteId, target, (windows) => [...windows, window], 'added a window to', {
     io,
     isJson: options.json === true,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { type SiteRecord, SiteStore } from '../../functions/adapters/site-store.ts';
 import type { SiteConfig } from '../../functions/domain/site.ts';
@@ -15,10 +15,17 @@ import { describeSiteExtras, renderSiteList, siteListJson, toJsonLine } from '..
 import {
   assertSiteId,
   describeFlagProblems,
+  findBlankFlags,
   type InputField,
   mergeSiteUpdate,
   parseSiteInput,
 } from '../core/site-input.ts';
+import {
+  describeSameUrl,
+  findSameUrl,
+  type MonitoredUrl,
+  warnAboutPrivateTarget,
+} from '../core/site-warnings.ts';
 import { CommandError, EXIT, InputError } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { type Target, type TargetOptions, withTarget } from '../target.ts';
@@ -66,7 +73,8 @@ type Clearable = (typeof CLEARABLE)[number];
 /**
  * `sites add URL`: validates everything, then writes the site. Adding a URL that is already there (same id)
  * changes only the settings given, so a paused site stays paused; another URL under that id is refused
- * (exit 1), never overwritten.
+ * (exit 1), never overwritten. A flag given empty (`--name ""`) is refused rather than read as "default". A new
+ * site is added with a warning when another id already watches its URL, or its target is not public.
  */
 export async function addSite(
   url: string,
@@ -103,6 +111,8 @@ export async function addSite(
     tlsWarnDays: options.tlsWarnDays,
     fullGetMinutes: options.fullGetMinutes,
   };
+  const blank = findBlankFlags(raw);
+  if (blank.length > 0) throw new InputError(describeFlagProblems(blank));
   const parsed = parseSiteInput(raw);
   if (!parsed.ok) throw new InputError(describeFlagProblems(parsed.problems));
 
@@ -122,10 +132,50 @@ export async function addSite(
     const removed = clears.filter((field) => existing?.[field] !== undefined);
     if (removed.length > 0) await removeConfigFields(resolved, config, removed);
     const outcome = existing === undefined ? 'added' : 'updated';
-    if (options.json) io.out(toJsonLine({ ...config, outcome }));
+    // An update changes settings of a site the user already has: only a new site needs these warnings.
+    const warnings = existing === undefined ? await warnAboutNewSite(resolved, config) : [];
+    if (options.json)
+      io.out(toJsonLine({ ...config, outcome, ...(warnings.length > 0 ? { warnings } : {}) }));
     else io.out(`${outcome} ${siteId}  ${config.url}  (${describeSettings(config)})`);
+    for (const warning of warnings) io.err(`warning: ${warning}`);
     return EXIT.ok;
   });
+}
+
+/** What may be a mistake about a site just added: another id already has its URL; its target is private. */
+async function warnAboutNewSite(target: Target, config: SiteConfig): Promise<string[]> {
+  const warnings: string[] = [];
+  const sameUrl = findSameUrl(config, await listSiteUrls(target));
+  if (sameUrl.length > 0) warnings.push(describeSameUrl(config, sameUrl));
+  const privateTarget = warnAboutPrivateTarget(config.url, target.isLocal);
+  if (privateTarget !== undefined) warnings.push(privateTarget);
+  return warnings;
+}
+
+/**
+ * Every site's id and URL, read with a projection (a Scan is billed by the items read, not returned, so this
+ * costs what one sweep's scan costs; only an add of a new site pays it).
+ */
+async function listSiteUrls(target: Target): Promise<MonitoredUrl[]> {
+  const doc = DynamoDBDocumentClient.from(target.dynamodb());
+  const sites: MonitoredUrl[] = [];
+  const pages = paginateScan(
+    { client: doc },
+    {
+      TableName: target.tableName,
+      ProjectionExpression: '#siteId, #url',
+      ExpressionAttributeNames: { '#siteId': 'siteId', '#url': 'url' },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      // Bookkeeping items (the sweep lease) have no URL.
+      if (typeof item.siteId === 'string' && typeof item.url === 'string') {
+        sites.push({ siteId: item.siteId, url: item.url });
+      }
+    }
+  }
+  return sites;
 }
 
 /** `sites list`: every site's configuration. */
@@ -203,8 +253,9 @@ export async function importSites(
   return withTarget(target, async (resolved) => {
     const records = await scanAll(resolved, io);
     const existing = new Map(records.map((record) => [record.config.siteId, { ...record.config }]));
-    const plan = planImport({ valid: validated.valid, rejected: rejectedEarly }, existing);
+    const plan = planImport({ valid: validated.valid, rejected: rejectedEarly }, existing, resolved.isLocal);
     const written = await writePlan(plan, resolved, io, options.json === true);
+    for (const warning of plan.warnings) io.err(`${file}:${warning.line}: warning: ${warning.message}`);
     for (const rejection of plan.rejected) {
       if (options.json)
         io.out(toJsonLine({ line: rejection.line, outcome: 'rejected', reason: rejection.reason }));

@@ -125,3 +125,12 @@ export function coerceMaintenance(value: unknown): MaintenanceInput {
   }
   return { ok: true, value: windows };
 }
+
+/**
+ * Why a window given as input is refused although it is well formed: a one-off window that has already ended
+ * would never apply (and would take one of the site's few window slots). Undefined for any other window.
+ */
+export function describeEndedWindow(window: MaintenanceWindow, nowMs: number): string | undefined {
+  if (window.kind !== 'once' || Date.parse(window.end) > nowMs) return undefined;
+  return `the window ${window.start} to ${window.end} ended before now (${new Date(nowMs).toISOString()}), so it would never apply`;
+}

@@ -328,6 +328,24 @@ export function mergeSiteUpdate(
   return merged.ok ? merged.config : replacement;
 }
 
+/**
+ * Flags given as empty or blank strings (`--name ""`, `--owner " "`): refused, because input elsewhere (a CSV
+ * cell) reads empty as "use the default", which would quietly turn a flag into nothing. The URL is left to
+ * parseSiteInput.
+ */
+export function findBlankFlags(raw: Readonly<Partial<Record<InputField, unknown>>>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === 'url' || typeof value !== 'string' || value.trim() !== '') continue;
+    const field: SiteField = name === 'keywordAbsent' ? 'keyword' : (name as SiteField);
+    problems.push({
+      field,
+      message: `${name} must not be empty, got ${JSON.stringify(value)} (leave the flag out for the default)`,
+    });
+  }
+  return problems;
+}
+
 /** "--interval: intervalMinutes must be …": one line naming the flag, the field and the bad value. */
 export const describeFlagProblems = (problems: readonly FieldProblem[]): string =>
   problems.map((problem) => `${SITE_FLAGS[problem.field]}: ${problem.message}`).join('; ');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMaintenanceSpec } from '../../../cli/core/maintenance-spec.ts';
+import { describeEndedWindow, parseMaintenanceSpec } from '../../../cli/core/maintenance-spec.ts';
+import type { MaintenanceWindow } from '../../../functions/domain/maintenance-window.ts';
 
 describe('parseMaintenanceSpec', () => {
   const NOW = Date.UTC(2026, 2, 28, 21, 0, 0);
@@ -66,5 +67,25 @@ describe('parseMaintenanceSpec', () => {
       ok: false,
       message: expect.stringContaining(message),
     });
+  });
+});
+
+describe('describeEndedWindow', () => {
+  const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
+
+  it.each([
+    [{ kind: 'once', start: '2026-12-06T10:00Z', end: '2026-12-06T12:00Z' }, true],
+    [{ kind: 'once', start: '2026-12-06T10:00Z', end: '2026-12-06T11:59Z' }, true],
+    [{ kind: 'once', start: '2026-12-06T10:00Z', end: '2026-12-06T12:01Z' }, false],
+    [{ kind: 'weekly', days: ['sun'], start: '02:00', durationMinutes: 60, timeZone: 'UTC' }, false],
+  ] as const)('%j has ended: %s', (window, hasEnded) => {
+    expect(describeEndedWindow(window as MaintenanceWindow, NOW) !== undefined).toBe(hasEnded);
+  });
+
+  it('says when the window was and that it would never apply', () => {
+    const window: MaintenanceWindow = { kind: 'once', start: '2026-12-01T00:00Z', end: '2026-12-01T02:00Z' };
+    expect(describeEndedWindow(window, NOW)).toBe(
+      'the window 2026-12-01T00:00Z to 2026-12-01T02:00Z ended before now (2026-12-06T12:00:00.000Z), so it would never apply',
+    );
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   deriveSiteId,
   describeFlagProblems,
+  findBlankFlags,
   mergeSiteUpdate,
   parseSiteInput,
   parseWholeNumberOption,
@@ -434,5 +435,30 @@ describe('parseWholeNumberOption', () => {
     ['', { ok: false, message: '--concurrency must be a whole number from 1 to 256, got ""' }],
   ])('parses %j', (raw, expected) => {
     expect(parseWholeNumberOption('--concurrency', raw, 1, 256)).toEqual(expected);
+  });
+});
+
+describe('findBlankFlags', () => {
+  it('refuses flags given empty or blank, naming each flag and what was given', () => {
+    // Act
+    const problems = findBlankFlags({
+      url: 'https://example.com/',
+      name: '',
+      owner: '  ',
+      intervalMinutes: '5',
+      keywordAbsent: ' ',
+      treatBlockedAsDown: true,
+    });
+
+    // Assess
+    expect(describeFlagProblems(problems)).toBe(
+      '--name: name must not be empty, got "" (leave the flag out for the default); ' +
+        '--owner: owner must not be empty, got "  " (leave the flag out for the default); ' +
+        '--keyword/--keyword-absent: keywordAbsent must not be empty, got " " (leave the flag out for the default)',
+    );
+  });
+
+  it('leaves flags that were not given, and the URL, to parseSiteInput', () => {
+    expect(findBlankFlags({ url: '', name: undefined, owner: 'acme' })).toEqual([]);
   });
 });
