@@ -5,6 +5,7 @@ import { formatDuration } from '../functions/domain/duration.ts';
 import { ConsoleView } from './console-view.ts';
 import { type LocalRuntime, type SweepSchedule, startLocalRuntime } from './runtime.ts';
 import { EXAMPLE_SITES } from './seed.ts';
+import { describeRestoredSubscriptions } from './subscription-keeper.ts';
 import { EveryError, parseEvery } from './sweep-clock.ts';
 
 // The SDK warns on Node 20 that 2027 releases need Node 22: known and documented (TOOLCHAIN.md), and the
@@ -137,6 +138,7 @@ out(
   `  aws dynamodb scan --table-name ${endpoints.tableName}    (older AWS CLI: add --endpoint-url ${endpoints.dynamodbEndpoint})`,
 );
 out();
+for (const line of describeRestoredSubscriptions(runtime.restoredSubscriptions)) out(line);
 if (runtime.seededSites > 0) {
   out(
     `The table was empty: added ${runtime.seededSites} example sites (${EXAMPLE_SITES.map((site) => site.siteId).join(', ')}).`,

@@ -214,3 +214,13 @@ export class SubscriptionKeeper {
     await this.#props.sqs.send(new CreateQueueCommand({ QueueName: name }));
   }
 }
+
+/** What the start banner says about the restore: nothing when there was nothing to restore. */
+export function describeRestoredSubscriptions(restored: RestoredSubscriptions): string[] {
+  return [
+    ...(restored.count > 0
+      ? [`Restored ${restored.count} subscription(s) to the alerts topic from ${SUBSCRIPTIONS_FILE_NAME}.`]
+      : []),
+    ...restored.problems.map((problem) => `warning: ${problem}`),
+  ];
+}

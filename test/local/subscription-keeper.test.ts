@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime, Notice } from '../../local/runtime.ts';
-import { SUBSCRIPTIONS_FILE_NAME } from '../../local/subscription-keeper.ts';
+import { describeRestoredSubscriptions, SUBSCRIPTIONS_FILE_NAME } from '../../local/subscription-keeper.ts';
 import { makeDataDir, startTestRuntime, waitFor } from '../helpers/local-runtime.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -140,7 +140,7 @@ describe('local subscriptions survive a restart', () => {
     expect(await readFile(join(dir.path, `${SUBSCRIPTIONS_FILE_NAME}.invalid`), 'utf8')).toBe(
       '{"version": 1, "subscriptions": [',
     );
-  });
+  }, 60_000);
 });
 
 describe("the runtime's own alert printer subscription", () => {
@@ -179,5 +179,21 @@ describe("the runtime's own alert printer subscription", () => {
     });
     expect(printed.subject).toBe('DOWN: test');
     expect((await readSaved(dir.path)).subscriptions).toEqual([]);
+  }, 60_000);
+});
+
+describe('describeRestoredSubscriptions', () => {
+  it.each([
+    [{ count: 0, problems: [] }, []],
+    [{ count: 2, problems: [] }, ['Restored 2 subscription(s) to the alerts topic from subscriptions.json.']],
+    [
+      { count: 1, problems: ['email a@example.com: not restored: boom'] },
+      [
+        'Restored 1 subscription(s) to the alerts topic from subscriptions.json.',
+        'warning: email a@example.com: not restored: boom',
+      ],
+    ],
+  ])('tells the start banner about %j', (restored, lines) => {
+    expect(describeRestoredSubscriptions(restored)).toEqual(lines);
   });
 });
