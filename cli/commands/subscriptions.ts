@@ -169,7 +169,9 @@ export async function listSubscriptions(
             receives:
               subscriptionArn === null
                 ? 'unknown until confirmed'
-                : describeFilterPolicy(attributes?.FilterPolicy),
+                : subscription.Endpoint === resolved.alertPrinterEndpoint
+                  ? `${describeFilterPolicy(attributes?.FilterPolicy)} (the local runtime prints them)`
+                  : describeFilterPolicy(attributes?.FilterPolicy),
             filterPolicy: attributes?.FilterPolicy ?? null,
             isPending: subscriptionArn === null || attributes?.PendingConfirmation === 'true',
           };

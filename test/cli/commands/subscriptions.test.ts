@@ -101,7 +101,10 @@ describe('squirrel subscribe / subscriptions list / unsubscribe', () => {
     );
 
     // Act
-    const result = await target.run(['unsubscribe', SubscriptionArn]);
+    const [result, listed] = await Promise.all([
+      target.run(['unsubscribe', SubscriptionArn]),
+      target.run(['subscriptions', 'list', '--json']),
+    ]);
     const endpoints = await listEndpoints();
     await target.sns.send(new UnsubscribeCommand({ SubscriptionArn }));
 
@@ -112,5 +115,11 @@ describe('squirrel subscribe / subscriptions list / unsubscribe', () => {
         'window) and cannot be removed; subscriptions you added can, and stopping the runtime stops the printer\n',
     );
     expect(endpoints).toEqual([target.alertPrinterQueueArn]);
-  });
+    expect(parseJsonLines(listed.stdout)).toEqual([
+      expect.objectContaining({
+        subscriptionArn: SubscriptionArn,
+        receives: 'all (the local runtime prints them)',
+      }),
+    ]);
+  }, 40_000);
 });
