@@ -238,7 +238,7 @@ async function launch(
     region,
     topicArn: resources.topicArn,
     printerQueueArn: resources.alertPrinterQueueArn,
-    // Later notices go through the runtime's listeners (see Runtime's constructor).
+    // Bound to the runtime's notice listeners once the runtime exists (below).
     onNotice: (level, message) => noticeSink(level, message),
   });
   const restoredSubscriptions = await subscriptions.restore();
