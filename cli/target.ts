@@ -24,6 +24,8 @@ export interface Target {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly topicArn: string;
+  /** Local only: the endpoint of the runtime's own subscription, which prints alerts; never unsubscribed. */
+  readonly alertPrinterEndpoint?: string;
   dynamodb(): DynamoDBClient;
   sns(): SNSClient;
   /** Closes the clients' sockets so the process can exit at once. */
@@ -99,6 +101,7 @@ function resolveLocal(dataDir: string): Target {
     queueUrl: runtime.queueUrl,
     deadLetterQueueUrl: runtime.dlqUrl,
     topicArn: runtime.topicArn,
+    alertPrinterEndpoint: runtime.alertPrinterQueueArn,
     dynamodb: () => new DynamoDBClient({ ...clientConfig, endpoint: runtime.dynamodbEndpoint }),
     sns: () => new SNSClient({ ...clientConfig, endpoint: runtime.snsEndpoint }),
   });
@@ -135,6 +138,7 @@ interface TargetParts {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly topicArn: string;
+  readonly alertPrinterEndpoint?: string;
   readonly dynamodb: () => DynamoDBClient;
   readonly sns: () => SNSClient;
 }
@@ -149,6 +153,7 @@ function createTarget(description: string, isLocal: boolean, parts: TargetParts)
     queueUrl: parts.queueUrl,
     deadLetterQueueUrl: parts.deadLetterQueueUrl,
     topicArn: parts.topicArn,
+    ...(parts.alertPrinterEndpoint === undefined ? {} : { alertPrinterEndpoint: parts.alertPrinterEndpoint }),
     dynamodb: () => {
       dynamodb ??= parts.dynamodb();
       return dynamodb;

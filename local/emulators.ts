@@ -20,7 +20,20 @@ export interface EmulatorOptions {
   readonly dynamodb: PortRequest;
   readonly sqs: PortRequest;
   readonly region: string;
+  /**
+   * Called after every SNS request that may have changed a subscription (Subscribe, Unsubscribe, …), answered
+   * or not: the emulator keeps subscriptions in memory only, and the runtime saves them.
+   */
+  readonly onSubscriptionRequest?: () => void;
 }
+
+// SNS actions after which the topic's subscriptions may differ.
+const SUBSCRIPTION_ACTIONS = new Set([
+  'Subscribe',
+  'Unsubscribe',
+  'SetSubscriptionAttributes',
+  'ConfirmSubscription',
+]);
 
 export interface RunningEmulators {
   readonly dynamodbEndpoint: string;
@@ -49,6 +62,14 @@ export async function startEmulators(options: EmulatorOptions): Promise<RunningE
   );
   // buildApp rather than startFauxqs: startFauxqs binds 0.0.0.0, which would expose the queues to the LAN.
   const fauxqs = buildApp({ logger: false, defaultRegion: options.region });
+  const { onSubscriptionRequest } = options;
+  if (onSubscriptionRequest) {
+    fauxqs.addHook('onResponse', async (request) => {
+      // SNS speaks the query protocol: the body is a form, parsed into an object with its Action.
+      const action = (request.body as { Action?: unknown } | undefined)?.Action;
+      if (typeof action === 'string' && SUBSCRIPTION_ACTIONS.has(action)) onSubscriptionRequest();
+    });
+  }
   let sqsPort: number;
   try {
     sqsPort = await listenWithFallback(options.sqs, 'SQS/SNS', async (port) => {

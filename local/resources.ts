@@ -34,6 +34,8 @@ export interface LocalResources {
   readonly dlqUrl: string;
   readonly topicArn: string;
   readonly alertPrinterQueueUrl: string;
+  /** The printer queue's ARN: the endpoint of the runtime's own subscription to the topic. */
+  readonly alertPrinterQueueArn: string;
 }
 
 export interface ResourceClients {
@@ -82,6 +84,7 @@ export async function ensureResources(
     dlqUrl: dlq.url,
     topicArn,
     alertPrinterQueueUrl: printer.url,
+    alertPrinterQueueArn: printer.arn,
   };
 }
 

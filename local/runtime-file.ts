@@ -14,6 +14,8 @@ export interface RuntimeFile {
   readonly queueUrl: string;
   readonly dlqUrl: string;
   readonly topicArn: string;
+  /** The endpoint of the runtime's own subscription (it prints alerts): the CLI refuses to unsubscribe it. */
+  readonly alertPrinterQueueArn: string;
   /** ISO 8601. */
   readonly startedAt: string;
 }

@@ -20,6 +20,7 @@ import {
 } from './runtime-file.ts';
 import { hasNoSites, seedExampleSites } from './seed.ts';
 import { type EventSourceStats, SqsEventSource } from './sqs-event-source.ts';
+import { type RestoredSubscriptions, SubscriptionKeeper } from './subscription-keeper.ts';
 import { msUntilNextMinute, SweepClock, scheduledEventFor } from './sweep-clock.ts';
 
 /** A port that must be used (0 = any free one), or one to use if it is free. */
@@ -132,6 +133,8 @@ export interface LocalRuntime {
   readonly startedAtMs: number;
   /** Example sites added at start (0 when the table had sites or seeding was off). */
   readonly seededSites: number;
+  /** Subscriptions to the alerts topic restored at start from subscriptions.json (the SNS emulator forgets them). */
+  readonly restoredSubscriptions: RestoredSubscriptions;
   /** Sites and states, through the same adapter the handlers use. */
   readonly store: SiteStore;
   /** Every alert received so far, oldest first. */
@@ -201,11 +204,14 @@ async function launch(
   const logsDir = join(dataDir, 'logs');
   await mkdir(logsDir, { recursive: true });
 
+  // Bound once the subscription keeper exists: the runtime's own Subscribe calls before then are not changes.
+  let onSubscriptionRequest = () => {};
   const emulators = await startEmulators({
     dynamodbPath: join(dataDir, 'dynamodb'),
     dynamodb: toPortRequest(options.dynamodbPort ?? 0),
     sqs: toPortRequest(options.sqsPort ?? 0),
     region,
+    onSubscriptionRequest: () => onSubscriptionRequest(),
   });
   cleanups.push(() => emulators.close());
 
@@ -224,6 +230,21 @@ async function launch(
         options.visibilityTimeoutSeconds ?? LOCAL_QUEUE_SETTINGS.visibilityTimeoutSeconds,
     },
   );
+  let noticeSink: (level: 'info' | 'warn', message: string) => void = () => {};
+  const subscriptions = new SubscriptionKeeper({
+    dataDir,
+    sns,
+    sqs,
+    region,
+    topicArn: resources.topicArn,
+    printerQueueArn: resources.alertPrinterQueueArn,
+    // Bound to the runtime's notice listeners once the runtime exists (below).
+    onNotice: (level, message) => noticeSink(level, message),
+  });
+  const restoredSubscriptions = await subscriptions.restore();
+  onSubscriptionRequest = () => void subscriptions.sync();
+  await subscriptions.sync();
+  cleanups.push(() => subscriptions.stop());
   const store = new SiteStore(dynamodb, resources.tableName);
   const seededSites = (options.seed ?? true) && (await hasNoSites(store)) ? await seedExampleSites(store) : 0;
   const clock = new SweepClock(await store.latestSweptMinute());
@@ -237,6 +258,7 @@ async function launch(
     queueUrl: resources.queueUrl,
     dlqUrl: resources.dlqUrl,
     topicArn: resources.topicArn,
+    alertPrinterQueueArn: resources.alertPrinterQueueArn,
   };
 
   const emulatorEndpoints: HandlerEndpoints = {
@@ -314,6 +336,7 @@ async function launch(
     endpoints,
     startedAtMs,
     seededSites,
+    restoredSubscriptions,
     store,
     clock,
     fanOut,
@@ -323,6 +346,7 @@ async function launch(
     options,
     cleanUp,
   });
+  noticeSink = (level, message) => runtime.notify({ level, message });
   await writeRuntimeFile(dataDir, {
     pid: process.pid,
     ...endpoints,
@@ -343,6 +367,7 @@ interface RuntimeParts {
   readonly endpoints: RuntimeEndpoints;
   readonly startedAtMs: number;
   readonly seededSites: number;
+  readonly restoredSubscriptions: RestoredSubscriptions;
   readonly store: SiteStore;
   readonly clock: SweepClock;
   readonly fanOut: LocalLambda;
@@ -364,6 +389,7 @@ class Runtime implements LocalRuntime {
   readonly endpoints: RuntimeEndpoints;
   readonly startedAtMs: number;
   readonly seededSites: number;
+  readonly restoredSubscriptions: RestoredSubscriptions;
   readonly store: SiteStore;
   readonly alerts: ReceivedAlert[] = [];
   readonly #parts: RuntimeParts;
@@ -396,6 +422,7 @@ class Runtime implements LocalRuntime {
     this.endpoints = parts.endpoints;
     this.startedAtMs = parts.startedAtMs;
     this.seededSites = parts.seededSites;
+    this.restoredSubscriptions = parts.restoredSubscriptions;
     this.store = parts.store;
     const waitTimeSeconds = parts.options.receiveWaitSeconds ?? 10;
     const problem = (message: string) => this.#emit('notice', { level: 'warn', message });
@@ -441,6 +468,11 @@ class Runtime implements LocalRuntime {
       const nowMs = Date.now();
       this.#scheduleMinuteAt(nowMs + msUntilNextMinute(nowMs));
     }
+  }
+
+  /** Tells the listeners something the runtime's parts noticed (e.g. the subscription keeper). */
+  notify(notice: Notice): void {
+    this.#emit('notice', notice);
   }
 
   stats(): RuntimeStats {

@@ -6,6 +6,7 @@ import { awsCliBannerLines, cliBannerLines, squirrelCommand } from './banner.ts'
 import { ConsoleView } from './console-view.ts';
 import { type LocalRuntime, type SweepSchedule, startLocalRuntime } from './runtime.ts';
 import { EXAMPLE_SITES } from './seed.ts';
+import { describeRestoredSubscriptions } from './subscription-keeper.ts';
 import { EveryError, parseEvery } from './sweep-clock.ts';
 
 // The SDK warns on Node 20 that 2027 releases need Node 22: known and documented (TOOLCHAIN.md), and the
@@ -145,6 +146,7 @@ const seededSiteIds = runtime.seededSites > 0 ? EXAMPLE_SITES.map((site) => site
 out();
 for (const line of awsCliBannerLines(endpoints)) out(line);
 out();
+for (const line of describeRestoredSubscriptions(runtime.restoredSubscriptions)) out(line);
 for (const line of cliBannerLines({ squirrel, seededSiteIds })) out(line);
 out();
 

@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { type SiteRecord, SiteStore } from '../../functions/adapters/site-store.ts';
-import { activeWindowOf, type MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
-import {
-  parseSiteConfig,
-  SITE_ID_PATTERN,
-  type SiteConfig,
-  SiteValidationError,
-} from '../../functions/domain/site.ts';
+import type { SiteConfig } from '../../functions/domain/site.ts';
+import { isSameSiteUrl } from '../../functions/domain/site-url.ts';
 import {
   describeIdTaken,
   type ImportPlan,
@@ -16,25 +11,32 @@ import {
   planImport,
   validateImportEntries,
 } from '../core/import-file.ts';
+import { describeSiteExtras, renderSiteList, siteListJson, toJsonLine } from '../core/render.ts';
 import {
-  describeMaintenanceWindow,
-  describeSiteExtras,
-  renderSiteList,
-  renderTable,
-  siteListJson,
-  toJsonLine,
-} from '../core/render.ts';
-import {
+  assertSiteId,
   describeFlagProblems,
+  findBlankFlags,
   type InputField,
-  isSameUrl,
   mergeSiteUpdate,
-  parseMaintenanceSpec,
   parseSiteInput,
 } from '../core/site-input.ts';
+import {
+  describeSameUrl,
+  findSameUrl,
+  type MonitoredUrl,
+  warnAboutPrivateTarget,
+} from '../core/site-warnings.ts';
 import { CommandError, EXIT, InputError } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { type Target, type TargetOptions, withTarget } from '../target.ts';
+
+// program.ts loads every `sites …` command through this module.
+export {
+  addMaintenance,
+  clearMaintenance,
+  listMaintenance,
+  removeMaintenance,
+} from './sites-maintenance.ts';
 
 // Enough parallel writes to import thousands of sites in seconds without throttling on-demand tables.
 const IMPORT_WRITE_CONCURRENCY = 8;
@@ -71,7 +73,8 @@ type Clearable = (typeof CLEARABLE)[number];
 /**
  * `sites add URL`: validates everything, then writes the site. Adding a URL that is already there (same id)
  * changes only the settings given, so a paused site stays paused; another URL under that id is refused
- * (exit 1), never overwritten.
+ * (exit 1), never overwritten. A flag given empty (`--name ""`) is refused rather than read as "default". A new
+ * site is added with a warning when another id already watches its URL, or its target is not public.
  */
 export async function addSite(
   url: string,
@@ -108,13 +111,15 @@ export async function addSite(
     tlsWarnDays: options.tlsWarnDays,
     fullGetMinutes: options.fullGetMinutes,
   };
+  const blank = findBlankFlags(raw);
+  if (blank.length > 0) throw new InputError(describeFlagProblems(blank));
   const parsed = parseSiteInput(raw);
   if (!parsed.ok) throw new InputError(describeFlagProblems(parsed.problems));
 
   return withTarget(target, async (resolved) => {
     const { siteId } = parsed.config;
     const existing = await readItem(resolved, siteId);
-    if (existing !== undefined && !isSameUrl(String(existing.url), parsed.config.url)) {
+    if (existing !== undefined && !isSameSiteUrl(String(existing.url), parsed.config.url)) {
       throw new CommandError(describeIdTaken(siteId, String(existing.url)));
     }
     const merged =
@@ -127,10 +132,50 @@ export async function addSite(
     const removed = clears.filter((field) => existing?.[field] !== undefined);
     if (removed.length > 0) await removeConfigFields(resolved, config, removed);
     const outcome = existing === undefined ? 'added' : 'updated';
-    if (options.json) io.out(toJsonLine({ ...config, outcome }));
+    // An update changes settings of a site the user already has: only a new site needs these warnings.
+    const warnings = existing === undefined ? await warnAboutNewSite(resolved, config) : [];
+    if (options.json)
+      io.out(toJsonLine({ ...config, outcome, ...(warnings.length > 0 ? { warnings } : {}) }));
     else io.out(`${outcome} ${siteId}  ${config.url}  (${describeSettings(config)})`);
+    for (const warning of warnings) io.err(`warning: ${warning}`);
     return EXIT.ok;
   });
+}
+
+/** What may be a mistake about a site just added: another id already has its URL; its target is private. */
+async function warnAboutNewSite(target: Target, config: SiteConfig): Promise<string[]> {
+  const warnings: string[] = [];
+  const sameUrl = findSameUrl(config, await listSiteUrls(target));
+  if (sameUrl.length > 0) warnings.push(describeSameUrl(config, sameUrl));
+  const privateTarget = warnAboutPrivateTarget(config.url, target.isLocal);
+  if (privateTarget !== undefined) warnings.push(privateTarget);
+  return warnings;
+}
+
+/**
+ * Every site's id and URL, read with a projection (a Scan is billed by the items read, not returned, so this
+ * costs what one sweep's scan costs; only an add of a new site pays it).
+ */
+async function listSiteUrls(target: Target): Promise<MonitoredUrl[]> {
+  const doc = DynamoDBDocumentClient.from(target.dynamodb());
+  const sites: MonitoredUrl[] = [];
+  const pages = paginateScan(
+    { client: doc },
+    {
+      TableName: target.tableName,
+      ProjectionExpression: '#siteId, #url',
+      ExpressionAttributeNames: { '#siteId': 'siteId', '#url': 'url' },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      // Bookkeeping items (the sweep lease) have no URL.
+      if (typeof item.siteId === 'string' && typeof item.url === 'string') {
+        sites.push({ siteId: item.siteId, url: item.url });
+      }
+    }
+  }
+  return sites;
 }
 
 /** `sites list`: every site's configuration. */
@@ -208,8 +253,9 @@ export async function importSites(
   return withTarget(target, async (resolved) => {
     const records = await scanAll(resolved, io);
     const existing = new Map(records.map((record) => [record.config.siteId, { ...record.config }]));
-    const plan = planImport({ valid: validated.valid, rejected: rejectedEarly }, existing);
+    const plan = planImport({ valid: validated.valid, rejected: rejectedEarly }, existing, resolved.isLocal);
     const written = await writePlan(plan, resolved, io, options.json === true);
+    for (const warning of plan.warnings) io.err(`${file}:${warning.line}: warning: ${warning.message}`);
     for (const rejection of plan.rejected) {
       if (options.json)
         io.out(toJsonLine({ line: rejection.line, outcome: 'rejected', reason: rejection.reason }));
@@ -310,186 +356,6 @@ async function removeConfigFields(
       ExpressionAttributeValues: { ':url': config.url, ':one': 1 },
     }),
   );
-}
-
-export interface MaintenanceAddOptions {
-  readonly once?: readonly string[];
-  readonly weekly?: readonly string[];
-  readonly json?: boolean;
-}
-
-/**
- * `sites maintenance add ID --once START END | --weekly DAYS HH:MM DURATION_MIN ZONE`: validates the window
- * with the domain's schema (exit 2 naming the part and the bad value), then adds it to the site's windows.
- */
-export async function addMaintenance(
-  siteId: string,
-  options: MaintenanceAddOptions,
-  target: TargetOptions,
-  io: Io,
-  nowMs = Date.now(),
-): Promise<number> {
-  assertSiteId(siteId);
-  const words = options.once
-    ? ['once', ...options.once]
-    : options.weekly
-      ? ['weekly', ...options.weekly]
-      : [];
-  if (words.length === 0) {
-    throw new InputError('give the window: --once START END, or --weekly DAYS HH:MM DURATION_MIN ZONE');
-  }
-  const parsed = parseMaintenanceSpec(words, nowMs);
-  if (!parsed.ok) throw new InputError(`--${words[0]}: ${parsed.message}`);
-  const window = parsed.value;
-  return updateMaintenance(siteId, target, (windows) => [...windows, window], 'added a window to', {
-    io,
-    isJson: options.json === true,
-    nowMs,
-  });
-}
-
-/** `sites maintenance list ID`: the windows, numbered from 1, and which one is active now. */
-export async function listMaintenance(
-  siteId: string,
-  options: { readonly json?: boolean },
-  target: TargetOptions,
-  io: Io,
-  nowMs = Date.now(),
-): Promise<number> {
-  assertSiteId(siteId);
-  return withTarget(target, async (resolved) => {
-    const record = await requireSite(resolved, siteId);
-    printWindows(record.config.maintenance, io, options.json === true, nowMs, siteId);
-    return EXIT.ok;
-  });
-}
-
-/** `sites maintenance remove ID N`. */
-export async function removeMaintenance(
-  siteId: string,
-  rawNumber: string,
-  target: TargetOptions,
-  io: Io,
-  nowMs = Date.now(),
-): Promise<number> {
-  assertSiteId(siteId);
-  if (!/^\d+$/.test(rawNumber) || Number(rawNumber) < 1) {
-    throw new InputError(
-      `N must be a window number from \`sites maintenance list\` (1, 2, …), got "${rawNumber}"`,
-    );
-  }
-  const index = Number(rawNumber) - 1;
-  return updateMaintenance(
-    siteId,
-    target,
-    (windows) => {
-      if (index >= windows.length) {
-        throw new CommandError(
-          `site "${siteId}" has ${windows.length} maintenance window(s), no window ${rawNumber}`,
-        );
-      }
-      return windows.filter((_, i) => i !== index);
-    },
-    `removed window ${rawNumber} of`,
-    { io, isJson: false, nowMs },
-  );
-}
-
-/** `sites maintenance clear ID`. */
-export async function clearMaintenance(siteId: string, target: TargetOptions, io: Io): Promise<number> {
-  assertSiteId(siteId);
-  return updateMaintenance(siteId, target, () => [], 'cleared the windows of', {
-    io,
-    isJson: false,
-    nowMs: Date.now(),
-  });
-}
-
-/**
- * Reads the site, changes its windows, validates the whole config with the domain's schema (too many windows
- * is bad input) and writes it back. Concurrent edits of one site's windows are last-writer-wins.
- */
-async function updateMaintenance(
-  siteId: string,
-  target: TargetOptions,
-  change: (windows: readonly MaintenanceWindow[]) => MaintenanceWindow[],
-  verb: string,
-  output: { readonly io: Io; readonly isJson: boolean; readonly nowMs: number },
-): Promise<number> {
-  const { io, isJson, nowMs } = output;
-  return withTarget(target, async (resolved) => {
-    const record = await requireSite(resolved, siteId);
-    const windows = change(record.config.maintenance);
-    let config: SiteConfig;
-    try {
-      config = parseSiteConfig({ ...record.config, maintenance: windows });
-    } catch (error) {
-      if (error instanceof SiteValidationError) throw new InputError(error.message);
-      throw error;
-    }
-    const store = new SiteStore(resolved.dynamodb(), resolved.tableName);
-    if ((await store.putSiteConfig(config)) === 'id-taken') {
-      throw new CommandError(describeIdTaken(siteId, 'another URL'));
-    }
-    if (!isJson) io.out(`${verb} ${siteId}: ${windows.length} maintenance window(s)`);
-    printWindows(config.maintenance, io, isJson, nowMs, siteId);
-    return EXIT.ok;
-  });
-}
-
-async function requireSite(target: Target, siteId: string): Promise<SiteRecord> {
-  const record = await new SiteStore(target.dynamodb(), target.tableName).getSite(siteId);
-  if (!record) throw new CommandError(`no site with id "${siteId}"`);
-  return record;
-}
-
-function printWindows(
-  windows: readonly MaintenanceWindow[],
-  io: Io,
-  isJson: boolean,
-  nowMs: number,
-  siteId: string,
-): void {
-  const rows = windows.map((window, index) => ({
-    n: index + 1,
-    window,
-    active: activeWindowOf(window, nowMs),
-  }));
-  if (isJson) {
-    for (const { n, window, active } of rows) {
-      io.out(
-        toJsonLine({
-          siteId,
-          n,
-          ...window,
-          isActive: active !== undefined,
-          ...(active ? { activeUntil: new Date(active.endMs).toISOString() } : {}),
-        }),
-      );
-    }
-    return;
-  }
-  if (rows.length === 0) {
-    io.err(`${siteId} has no maintenance windows`);
-    return;
-  }
-  io.out(
-    renderTable(
-      ['N', 'KIND', 'WHEN', 'NOW'],
-      rows.map(({ n, window, active }) => [
-        String(n),
-        window.kind,
-        describeMaintenanceWindow(window),
-        active ? `active until ${new Date(active.endMs).toISOString().slice(0, 16)}Z` : '-',
-      ]),
-    ),
-  );
-}
-
-function assertSiteId(siteId: string): void {
-  if (!SITE_ID_PATTERN.test(siteId)) {
-    throw new InputError(`ID must be 1-63 lowercase letters, digits or dashes, got "${siteId.slice(0, 80)}"`);
-  }
 }
 
 const describeSettings = (config: SiteConfig): string => {

@@ -111,6 +111,15 @@ export async function unsubscribe(
       assertSubscriptionOfTopic(arn, resolved.topicArn);
       const attributes = await readAttributes(sns, arn);
       if (attributes === undefined) throw new CommandError(`no subscription ${arn}`);
+      if (
+        resolved.alertPrinterEndpoint !== undefined &&
+        attributes.Endpoint === resolved.alertPrinterEndpoint
+      ) {
+        throw new CommandError(
+          `${arn} is the local runtime's own alert printer (it shows alerts in the \`npm start\` window) and ` +
+            'cannot be removed; subscriptions you added can, and stopping the runtime stops the printer',
+        );
+      }
       await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
       io.out(`unsubscribed ${maskEndpoint(attributes.Protocol ?? '', attributes.Endpoint ?? '')}: ${arn}`);
       return EXIT.ok;
@@ -160,7 +169,9 @@ export async function listSubscriptions(
             receives:
               subscriptionArn === null
                 ? 'unknown until confirmed'
-                : describeFilterPolicy(attributes?.FilterPolicy),
+                : subscription.Endpoint === resolved.alertPrinterEndpoint
+                  ? `${describeFilterPolicy(attributes?.FilterPolicy)} (the local runtime prints them)`
+                  : describeFilterPolicy(attributes?.FilterPolicy),
             filterPolicy: attributes?.FilterPolicy ?? null,
             isPending: subscriptionArn === null || attributes?.PendingConfirmation === 'true',
           };

@@ -1,14 +1,16 @@
 import type { SiteConfig } from '../../functions/domain/site.ts';
+import { isSameSiteUrl } from '../../functions/domain/site-url.ts';
 import { InputError } from '../errors.ts';
+import { describeEndedWindow } from './maintenance-spec.ts';
 import {
   describeFieldProblems,
   INPUT_FIELDS,
   type InputField,
-  isSameUrl,
   mergeSiteUpdate,
   parseSiteInput,
   resolveSiteField,
 } from './site-input.ts';
+import { describeSameUrl, findSameUrl, type MonitoredUrl, warnAboutPrivateTarget } from './site-warnings.ts';
 
 export type ImportFormat = 'lines' | 'csv' | 'json';
 
@@ -41,6 +43,12 @@ export interface ValidatedImport {
   readonly rejected: readonly ImportRejection[];
 }
 
+/** Something that may be a mistake about a line that is imported all the same. */
+export interface ImportWarning {
+  readonly line: number;
+  readonly message: string;
+}
+
 /** What an import will do, given the sites that already exist: every line ends up in exactly one list. */
 export interface ImportPlan {
   readonly writes: ReadonlyArray<{
@@ -49,7 +57,12 @@ export interface ImportPlan {
     readonly isUpdate: boolean;
   }>;
   readonly rejected: readonly ImportRejection[];
+  /** About lines among the writes: a URL another id already has, a target a deployed monitor never reaches. */
+  readonly warnings: readonly ImportWarning[];
 }
+
+// Fields whose empty value in a JSON item is refused, as `sites add` refuses an empty flag.
+const BLANK_REFUSED_FIELDS = ['siteId', 'name', 'owner'] as const satisfies readonly InputField[];
 
 const KNOWN_COLUMNS = `${INPUT_FIELDS.join(', ')} (or id, interval, timeout, expect, header, reminder)`;
 
@@ -73,8 +86,14 @@ export function parseImportFile(text: string): ParsedImportFile {
   return { format: 'lines', entries, rejected: [] };
 }
 
-/** Validates every entry and rejects a second line for a site id an earlier line already claimed. */
-export function validateImportEntries(entries: readonly ImportEntry[]): ValidatedImport {
+/**
+ * Validates every entry and rejects a second line for a site id an earlier line already claimed, and a line
+ * whose one-off maintenance window has already ended.
+ */
+export function validateImportEntries(
+  entries: readonly ImportEntry[],
+  nowMs: number = Date.now(),
+): ValidatedImport {
   const valid: ValidImportEntry[] = [];
   const rejected: ImportRejection[] = [];
   const lineById = new Map<string, number>();
@@ -82,6 +101,13 @@ export function validateImportEntries(entries: readonly ImportEntry[]): Validate
     const result = parseSiteInput(entry.fields);
     if (!result.ok) {
       rejected.push({ line: entry.line, reason: describeFieldProblems(result.problems) });
+      continue;
+    }
+    const ended = (result.given.maintenance ?? [])
+      .map((window) => describeEndedWindow(window, nowMs))
+      .find((reason) => reason !== undefined);
+    if (ended !== undefined) {
+      rejected.push({ line: entry.line, reason: `maintenance: ${ended}` });
       continue;
     }
     const { siteId } = result.config;
@@ -99,19 +125,34 @@ export function validateImportEntries(entries: readonly ImportEntry[]): Validate
 /**
  * Decides each valid entry against the existing sites (by id): a new id is added; the same id with the same
  * URL is updated, changing only the fields the line set; the same id with another URL is rejected rather
- * than silently overwritten.
+ * than silently overwritten. A new site is added with a warning, as `sites add` gives, when an existing site
+ * or an earlier line has its URL under another id, or its target is not a public address.
+ * @param isLocal the target is the local runtime (which checks private addresses; a deployed stack does not).
  */
 export function planImport(
   validated: ValidatedImport,
   existing: ReadonlyMap<string, Readonly<Record<string, unknown>>>,
+  isLocal = false,
 ): ImportPlan {
   const writes: Array<ImportPlan['writes'][number]> = [];
   const rejected = [...validated.rejected];
+  const warnings: ImportWarning[] = [];
+  const known: MonitoredUrl[] = [...existing.values()].flatMap((item) =>
+    typeof item.siteId === 'string' && typeof item.url === 'string'
+      ? [{ siteId: item.siteId, url: item.url }]
+      : [],
+  );
   for (const entry of validated.valid) {
     const current = existing.get(entry.config.siteId);
     if (current === undefined) {
       writes.push({ line: entry.line, config: entry.config, isUpdate: false });
-    } else if (!isSameUrl(String(current.url), entry.config.url)) {
+      const sameUrl = findSameUrl(entry.config, known);
+      if (sameUrl.length > 0)
+        warnings.push({ line: entry.line, message: describeSameUrl(entry.config, sameUrl) });
+      const privateTarget = warnAboutPrivateTarget(entry.config.url, isLocal);
+      if (privateTarget !== undefined) warnings.push({ line: entry.line, message: privateTarget });
+      known.push(entry.config);
+    } else if (!isSameSiteUrl(String(current.url), entry.config.url)) {
       rejected.push({ line: entry.line, reason: describeIdTaken(entry.config.siteId, String(current.url)) });
     } else {
       writes.push({
@@ -122,7 +163,7 @@ export function planImport(
     }
   }
   rejected.sort((a, b) => a.line - b.line);
-  return { writes, rejected };
+  return { writes, rejected, warnings };
 }
 
 /** Why a site id cannot take a new URL; shared by `sites add` and `sites import`. */
@@ -230,8 +271,17 @@ function parseJson(content: string): ParsedImportFile {
       if (field === undefined) unknown.push(key);
       else fields[field] = value;
     }
+    // A CSV cell is empty when a column does not apply to a row; a JSON key given empty is a mistake.
+    const blank = BLANK_REFUSED_FIELDS.find(
+      (field) => typeof fields[field] === 'string' && (fields[field] as string).trim() === '',
+    );
     if (unknown.length > 0) {
       rejected.push({ line, reason: `unknown field "${unknown[0]}"; known fields: ${KNOWN_COLUMNS}` });
+    } else if (blank !== undefined) {
+      rejected.push({
+        line,
+        reason: `${blank} must not be empty, got ${JSON.stringify(fields[blank])} (leave the key out for the default)`,
+      });
     } else entries.push({ line, fields });
   });
   return { format: 'json', entries, rejected };

@@ -171,13 +171,14 @@ function describeState(record: SiteRecord): string {
   return notes.length === 0 ? shown : `${shown} (${notes.join(', ')})`;
 }
 
-/** `status` as a table: state, since when, and the last change (the checker writes only on changes). */
+/** `status` as a table: id and name, state, since when, and the last change (the checker writes only on changes). */
 export function renderStatus(records: readonly SiteRecord[], nowMs: number): string {
   const rows = [...records].sort(byStatusThenId).map((record) => {
     const { config, state } = record;
     const changeAtMs = state.checkFault?.sinceMs ?? state.lastCheck?.atMs;
     return [
       config.siteId,
+      shorten(config.name, STATUS_NAME_MAX_CHARS),
       describeState(record),
       formatAgo(state.statusSinceMs, nowMs),
       changeAtMs === undefined
@@ -185,8 +186,14 @@ export function renderStatus(records: readonly SiteRecord[], nowMs: number): str
         : `${formatDuration(nowMs - changeAtMs)} ago: ${describeLastCheck(record)}`,
     ];
   });
-  return renderTable(['ID', 'STATE', 'SINCE', 'LAST CHANGE'], rows);
+  return renderTable(['ID', 'NAME', 'STATE', 'SINCE', 'LAST CHANGE'], rows);
 }
+
+// Names run to 100 characters; the id beside it already tells sites apart, the name only helps to read it.
+const STATUS_NAME_MAX_CHARS = 40;
+
+const shorten = (text: string, maxChars: number): string =>
+  text.length <= maxChars ? text : `${text.slice(0, maxChars - 3)}...`;
 
 /** "3 sites: 1 DOWN, 2 UP" (paused sites counted apart). */
 export function summarizeStatus(records: readonly SiteRecord[]): string {

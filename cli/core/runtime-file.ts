@@ -18,6 +18,8 @@ const RuntimeFileSchema = v.object({
   queueUrl: v.string('queueUrl must be a string'),
   dlqUrl: v.string('dlqUrl must be a string'),
   topicArn: v.pipe(v.string('topicArn must be a string'), v.startsWith('arn:', 'topicArn must be an ARN')),
+  /** The runtime's own alert printer subscription endpoint (runtimes before it did not write it). */
+  alertPrinterQueueArn: v.optional(v.string('alertPrinterQueueArn must be a string')),
   startedAt: v.optional(v.union([v.string(), v.number()])),
 });
 

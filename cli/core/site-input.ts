@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import {
-  type MaintenanceWindow,
-  MaintenanceWindowsSchema,
-  type Weekday,
-} from '../../functions/domain/maintenance-window.ts';
-import {
   completeSiteConfig,
   explainBadUrl,
+  SITE_ID_PATTERN,
   SITE_LIMITS,
   type SiteConfig,
   SiteConfigSchema,
 } from '../../functions/domain/site.ts';
+import { normalizeSiteUrl } from '../../functions/domain/site-url.ts';
 import { showValue } from '../../functions/domain/values.ts';
+import { InputError } from '../errors.ts';
+import { coerceMaintenance } from './maintenance-spec.ts';
 
 /** The site fields a user may set, from flags, CSV columns or JSON keys. */
 export const SITE_FIELDS = [
@@ -120,28 +119,12 @@ export function resolveSiteField(name: string): InputField | undefined {
   return FIELD_ALIASES[key] ?? INPUT_FIELDS.find((field) => field.toLowerCase() === key);
 }
 
-/** The URL as stored and hashed: WHATWG-normalized (lowercase host, default port dropped), no fragment. */
-export function normalizeUrl(raw: string): string {
-  const url = new URL(raw);
-  url.hash = '';
-  return url.href;
-}
-
-/** True when both are the same URL once normalized (a stored URL may predate normalization). */
-export function isSameUrl(a: string, b: string): boolean {
-  try {
-    return normalizeUrl(a) === normalizeUrl(b);
-  } catch {
-    return a === b;
-  }
-}
-
 /**
  * A stable id for a URL: a readable slug of host and path plus a short hash of the whole normalized URL,
  * e.g. "example-com-status-3f9a2c". The hash keeps http/https, query strings and long paths apart.
  */
 export function deriveSiteId(rawUrl: string): string {
-  const url = new URL(normalizeUrl(rawUrl));
+  const url = new URL(normalizeSiteUrl(rawUrl));
   const hash = createHash('sha256').update(url.href).digest('hex').slice(0, ID_HASH_LENGTH);
   const path = url.pathname === '/' ? '' : url.pathname;
   const slug = `${url.host.replace(/^www\./, '')}${path}`
@@ -171,7 +154,7 @@ export function parseSiteInput(raw: Readonly<Partial<Record<InputField, unknown>
 
   const isUrlGood = typeof input.url === 'string' && explainBadUrl(input.url) === undefined;
   if (isUrlGood) {
-    input.url = normalizeUrl(input.url as string);
+    input.url = normalizeSiteUrl(input.url as string);
     input.siteId ??= deriveSiteId(input.url as string);
   } else if (input.url === undefined) {
     problems.push({ field: 'url', message: 'url is required' });
@@ -331,121 +314,6 @@ function coerceHeaders(value: unknown): Coerced {
 }
 
 /**
- * Maintenance windows as the domain's objects, a JSON array in a string, or window specs ("once START END",
- * "weekly DAYS HH:MM DURATION_MIN ZONE"), several in one string separated by ";".
- */
-function coerceMaintenance(value: unknown): Coerced {
-  let items: unknown = value;
-  if (typeof value === 'string') {
-    if (value.startsWith('[')) {
-      try {
-        items = JSON.parse(value);
-      } catch {
-        return {
-          ok: false,
-          message: `maintenance must be a JSON array or window specs, got ${showValue(value)}`,
-        };
-      }
-    } else
-      items = value
-        .split(';')
-        .map((spec) => spec.trim())
-        .filter((spec) => spec !== '');
-  }
-  if (!Array.isArray(items)) return { ok: true, value };
-  const windows: unknown[] = [];
-  for (const item of items) {
-    if (typeof item !== 'string') {
-      windows.push(item);
-      continue;
-    }
-    const parsed = parseMaintenanceSpec(item.split(/\s+/));
-    if (!parsed.ok) return parsed;
-    windows.push(parsed.value);
-  }
-  return { ok: true, value: windows };
-}
-
-const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const RELATIVE_END = /^\+(\d+)(m|h|d)$/;
-const RELATIVE_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-export type MaintenanceParse =
-  | { readonly ok: true; readonly value: MaintenanceWindow }
-  | { readonly ok: false; readonly message: string };
-
-/**
- * Parses one maintenance window from words: `once START END` (ISO 8601 instants with a zone; START may be
- * `now` and END `+90m`, `+2h` or `+1d` after START) or `weekly DAYS HH:MM DURATION_MIN ZONE` (DAYS like
- * `sat,sun`, `mon-fri` or `daily`; ZONE an IANA zone). Validated with the domain's schema, so the message
- * names the part and shows the bad value.
- */
-export function parseMaintenanceSpec(words: readonly string[], nowMs: number = Date.now()): MaintenanceParse {
-  const [kind, ...args] = words;
-  let window: unknown;
-  if (kind === 'once') {
-    if (args.length !== 2) {
-      return { ok: false, message: `maintenance "once" needs START END, got ${showValue(args.join(' '))}` };
-    }
-    const [rawStart = '', rawEnd = ''] = args;
-    const start = rawStart === 'now' ? new Date(nowMs).toISOString() : rawStart;
-    const relative = RELATIVE_END.exec(rawEnd);
-    const startMs = Date.parse(start);
-    const end =
-      relative && !Number.isNaN(startMs)
-        ? new Date(
-            startMs + Number(relative[1]) * RELATIVE_UNIT_MS[relative[2] as keyof typeof RELATIVE_UNIT_MS],
-          ).toISOString()
-        : rawEnd;
-    window = { kind: 'once', start, end };
-  } else if (kind === 'weekly') {
-    if (args.length !== 4) {
-      return {
-        ok: false,
-        message: `maintenance "weekly" needs DAYS HH:MM DURATION_MIN ZONE, got ${showValue(args.join(' '))}`,
-      };
-    }
-    const [rawDays = '', start, rawDuration = '', timeZone] = args;
-    const days = parseDays(rawDays);
-    if (!days.ok) return days;
-    if (!/^\d+$/.test(rawDuration)) {
-      return {
-        ok: false,
-        message: `maintenance durationMinutes must be a whole number of minutes, got ${showValue(rawDuration)}`,
-      };
-    }
-    window = { kind: 'weekly', days: days.value, start, durationMinutes: Number(rawDuration), timeZone };
-  } else {
-    return { ok: false, message: `maintenance kind must be once or weekly, got ${showValue(kind ?? '')}` };
-  }
-  const result = v.safeParse(MaintenanceWindowsSchema, [window]);
-  if (!result.success) return { ok: false, message: result.issues.map((issue) => issue.message).join('; ') };
-  return { ok: true, value: result.output[0] as MaintenanceWindow };
-}
-
-/** "sat,sun", "mon-fri", "fri-mon" (wraps round the weekend), "daily". */
-function parseDays(raw: string): { ok: true; value: Weekday[] } | { ok: false; message: string } {
-  const text = raw.toLowerCase();
-  if (text === 'daily') return { ok: true, value: [...WEEKDAYS] };
-  const days = new Set<Weekday>();
-  for (const part of text.split(',')) {
-    const ends = part.split('-').map((day) => WEEKDAYS.indexOf(day as Weekday));
-    const [from = -1, to = from] = ends;
-    if (ends.length > 2 || ends.some((index) => index < 0)) {
-      return {
-        ok: false,
-        message: `maintenance days must be sun, mon, tue, wed, thu, fri, sat, ranges like mon-fri, or daily, got ${showValue(raw)}`,
-      };
-    }
-    for (let day = from; ; day = (day + 1) % 7) {
-      days.add(WEEKDAYS[day] as Weekday);
-      if (day === to) break;
-    }
-  }
-  return { ok: true, value: WEEKDAYS.filter((day) => days.has(day)) };
-}
-
-/**
  * The site after an update: `existing` with the `given` fields changed. Settings the user did not give keep
  * their stored values (a paused site stays paused); falls back to `replacement` when the stored item is not a
  * valid site, so the update repairs it.
@@ -458,6 +326,24 @@ export function mergeSiteUpdate(
   const stored = Object.fromEntries(SITE_FIELDS.map((field) => [field, existing[field]]));
   const merged = parseSiteInput({ ...stored, ...given });
   return merged.ok ? merged.config : replacement;
+}
+
+/**
+ * Flags given as empty or blank strings (`--name ""`, `--owner " "`): refused, because input elsewhere (a CSV
+ * cell) reads empty as "use the default", which would quietly turn a flag into nothing. The URL is left to
+ * parseSiteInput.
+ */
+export function findBlankFlags(raw: Readonly<Partial<Record<InputField, unknown>>>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === 'url' || typeof value !== 'string' || value.trim() !== '') continue;
+    const field: SiteField = name === 'keywordAbsent' ? 'keyword' : (name as SiteField);
+    problems.push({
+      field,
+      message: `${name} must not be empty, got ${JSON.stringify(value)} (leave the flag out for the default)`,
+    });
+  }
+  return problems;
 }
 
 /** "--interval: intervalMinutes must be …": one line naming the flag, the field and the bad value. */
@@ -483,4 +369,11 @@ export function parseWholeNumberOption(
     return { ok: false, message: `${flag} must be a whole number from ${min} to ${max}, got "${raw}"` };
   }
   return { ok: true, value };
+}
+
+/** @throws InputError when ID (a command argument) cannot be a site id. */
+export function assertSiteId(siteId: string): void {
+  if (!SITE_ID_PATTERN.test(siteId)) {
+    throw new InputError(`ID must be 1-63 lowercase letters, digits or dashes, got "${siteId.slice(0, 80)}"`);
+  }
 }

@@ -34,3 +34,45 @@ function isPublicIPv6(address: ipaddr.IPv6): boolean {
 /** Builds the IPv4 address held in two 16-bit IPv6 groups (high, low). */
 const embeddedIPv4 = (high = 0, low = 0): ipaddr.IPv4 =>
   new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+
+// Where clouds serve instance credentials (AWS, GCP, Azure: 169.254.169.254; AWS over IPv6: fd00:ec2::254).
+const METADATA_ADDRESSES = new Set(['169.254.169.254', 'fd00:ec2::254']);
+
+// ipaddr.js range names, in words a user knows.
+const RANGE_WORDS: Readonly<Record<string, string>> = {
+  loopback: 'loopback',
+  private: 'private',
+  uniqueLocal: 'private (unique local)',
+  linkLocal: 'link-local',
+  carrierGradeNat: 'carrier-grade NAT',
+  unspecified: 'unspecified',
+  broadcast: 'broadcast',
+  multicast: 'multicast',
+};
+
+/**
+ * Why checks never connect to `ip` (see isPublicAddress), in words: "loopback", "private", "link-local",
+ * "cloud metadata", …; undefined when it is public or not an IP address at all. Embedded IPv4 addresses
+ * (IPv4-mapped, NAT64, 6to4) are described by the address they carry.
+ */
+export function describeBlockedAddress(ip: string): string | undefined {
+  if (isPublicAddress(ip) || !ipaddr.isValid(ip) || ip.includes('%')) return undefined;
+  if (ipaddr.IPv4.isValid(ip) && !ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
+  let address = ipaddr.parse(ip);
+  if (address.kind() === 'ipv6') {
+    const v6 = address as ipaddr.IPv6;
+    if (v6.range() === 'ipv4Mapped') address = v6.toIPv4Address();
+    else if (v6.match(NAT64_WELL_KNOWN)) address = embeddedIPv4(v6.parts[6], v6.parts[7]);
+    else if (v6.range() === '6to4') address = embeddedIPv4(v6.parts[1], v6.parts[2]);
+  }
+  if (METADATA_ADDRESSES.has(address.toNormalizedString()) || METADATA_ADDRESSES.has(address.toString())) {
+    return 'cloud metadata';
+  }
+  const range = address.range();
+  const words = RANGE_WORDS[range];
+  if (words !== undefined) return words;
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).match(IPV4_COMPATIBLE)) {
+    return 'IPv4-compatible (deprecated)';
+  }
+  return range === 'reserved' ? 'reserved' : `reserved (${range})`;
+}

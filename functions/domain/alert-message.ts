@@ -55,6 +55,8 @@ function eventViewOf(alert: Alert): AlertView {
   const status = alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`];
   const hhmm = (ms: number) => `${formatUtc(ms).slice(11, 16)} UTC`;
   const owner = `Owner:       ${alert.owner}`;
+  // Names can repeat across sites; the id is what `squirrel sites …` commands take.
+  const siteIdLine = `Site id:     ${alert.siteId}`;
   const maintenance =
     alert.afterMaintenanceSinceMs === undefined
       ? []
@@ -70,6 +72,7 @@ function eventViewOf(alert: Alert): AlertView {
           `${alert.siteName} is DOWN.`,
           '',
           `URL:         ${alert.url}`,
+          siteIdLine,
           `Reason:      ${alert.reason}`,
           `Detail:      ${alert.detail}`,
           ...status,
@@ -92,6 +95,7 @@ function eventViewOf(alert: Alert): AlertView {
           `${alert.siteName} is still DOWN, for ${downFor} now.`,
           '',
           `URL:         ${alert.url}`,
+          siteIdLine,
           `Reason:      ${alert.reason}`,
           `Detail:      ${alert.detail}`,
           `Down since:  ${formatUtc(alert.outageSinceMs)}`,
@@ -108,6 +112,7 @@ function eventViewOf(alert: Alert): AlertView {
           `${alert.siteName} is up but DEGRADED: responses are slower than ${alert.maxResponseMs ?? '?'} ms.`,
           '',
           `URL:         ${alert.url}`,
+          siteIdLine,
           `Latency:     ${alert.latencyMs} ms (limit ${alert.maxResponseMs ?? '?'} ms)`,
           `Slow since:  ${formatUtc(alert.outageSinceMs)}`,
           owner,
@@ -125,6 +130,7 @@ function eventViewOf(alert: Alert): AlertView {
           `${alert.siteName} answers, but refuses the monitor (HTTP ${alert.status ?? '?'}).`,
           '',
           `URL:         ${alert.url}`,
+          siteIdLine,
           `Detail:      ${alert.detail}`,
           `Since:       ${formatUtc(alert.outageSinceMs)}`,
           owner,
@@ -145,6 +151,7 @@ function eventViewOf(alert: Alert): AlertView {
           `The TLS certificate of ${alert.siteName} expires in ${daysLeft} day(s).`,
           '',
           `URL:         ${alert.url}`,
+          siteIdLine,
           `Expires:     ${formatUtc(validTo)}`,
           owner,
           '',
@@ -162,6 +169,7 @@ function eventViewOf(alert: Alert): AlertView {
           `The monitor can no longer check ${alert.siteName}.`,
           '',
           `URL:         ${alert.url}`,
+          siteIdLine,
           `Reason:      ${alert.reason}`,
           `Detail:      ${alert.detail}`,
           `Since:       ${formatUtc(alert.atMs)}`,
@@ -188,6 +196,8 @@ function eventViewOf(alert: Alert): AlertView {
             `${alert.siteName} is back UP after ${after}.`,
             '',
             `URL:         ${alert.url}`,
+            siteIdLine,
+            siteIdLine,
             `Down from:   ${formatUtc(alert.outageSinceMs)}`,
             `Up again:    ${formatUtc(alert.atMs)}`,
             `Was down:    ${alert.reason} (${alert.detail})`,
@@ -205,6 +215,7 @@ function eventViewOf(alert: Alert): AlertView {
           `${alert.siteName} is UP again and no longer ${was}.`,
           '',
           `URL:         ${alert.url}`,
+          siteIdLine,
           `Up again:    ${formatUtc(alert.atMs)}`,
           `Latency now: ${alert.latencyMs} ms`,
           owner,
@@ -216,10 +227,17 @@ function eventViewOf(alert: Alert): AlertView {
   }
 }
 
+// A name cut shorter than this says nothing: below it the id gives way too.
+const MIN_SUBJECT_NAME_CHARS = 12;
+
+/** `DOWN: Shop (shop-3f9a2c) - timeout`: the id tells apart sites of one name; omitted when it is the name (in any case). */
 function subjectOf(alert: Alert, view: AlertView): string {
-  // The name gives way first: the event and the reason are what the subject line is for.
-  const name = truncate(toAscii(alert.siteName), SUBJECT_MAX_CHARS - view.prefix.length - view.suffix.length);
-  return toAscii(`${view.prefix}${name}${view.suffix}`);
+  const id = alert.siteId === alert.siteName.toLowerCase() ? '' : ` (${toAscii(alert.siteId)})`;
+  // The name gives way first, then the id: the event and the reason are what the subject line is for.
+  const room = SUBJECT_MAX_CHARS - view.prefix.length - view.suffix.length;
+  const name = truncate(toAscii(alert.siteName), Math.max(MIN_SUBJECT_NAME_CHARS, room - id.length));
+  const label = truncate(`${name}${id}`, room);
+  return toAscii(`${view.prefix}${label}${view.suffix}`);
 }
 
 function smsOf(alert: Alert, view: AlertView): string {

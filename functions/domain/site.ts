@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { MaintenanceWindowsSchema } from './maintenance-window.ts';
+import { defaultSiteName, MAX_SITE_NAME_LENGTH } from './site-url.ts';
 import { DEFAULT_EXPECT_STATUS, parseStatusRanges, StatusRangeError } from './status-range.ts';
 import { showValue, withoutUndefined } from './values.ts';
 
@@ -101,7 +102,10 @@ export const SiteConfigSchema = v.object({
       v.string(mustBe('name', 'a string')),
       v.check((name) => !CONTROL_CHARACTERS.test(name), mustBe('name', 'free of control characters')),
       v.trim(),
-      v.check((name) => name.length >= 1 && name.length <= 100, mustBe('name', '1-100 characters')),
+      v.check(
+        (name) => name.length >= 1 && name.length <= MAX_SITE_NAME_LENGTH,
+        mustBe('name', `1-${MAX_SITE_NAME_LENGTH} characters`),
+      ),
     ),
   ),
   owner: v.optional(
@@ -231,7 +235,7 @@ export function parseSiteConfig(raw: unknown): SiteConfig {
   return completeSiteConfig(result.output);
 }
 
-/** Applies the one default that depends on another field: a site is named after its host. */
+/** Applies the one default that depends on another field: a site is named after its host and path. */
 export const completeSiteConfig = (config: v.InferOutput<typeof SiteConfigSchema>): SiteConfig =>
   // Absent optional settings stay absent (not `undefined`), so configs compare and serialise cleanly.
-  withoutUndefined({ ...config, name: config.name ?? new URL(config.url).host }) as SiteConfig;
+  withoutUndefined({ ...config, name: config.name ?? defaultSiteName(config.url) }) as SiteConfig;

@@ -34,7 +34,7 @@ describe('AlertPublisher', () => {
     expect(input).toMatchObject({
       TopicArn: TOPIC_ARN,
       MessageStructure: 'json',
-      Subject: 'DOWN: Example - timeout',
+      Subject: 'DOWN: Example (shop) - timeout',
       MessageAttributes: {
         owner: { DataType: 'String', StringValue: 'alice' },
         siteId: { DataType: 'String', StringValue: 'shop' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPublicAddress } from '../../functions/domain/address-policy.ts';
+import { describeBlockedAddress, isPublicAddress } from '../../functions/domain/address-policy.ts';
 
 // Addresses are only classified as strings here, never connected to.
 describe('isPublicAddress', () => {
@@ -102,4 +102,36 @@ describe('isPublicAddress', () => {
     // Assess
     expect(isPublic).toBe(expected);
   });
+});
+
+describe('describeBlockedAddress', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['::1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['fc00::1', 'private (unique local)'],
+    ['169.254.1.1', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['169.254.169.254', 'cloud metadata'],
+    ['fd00:ec2::254', 'cloud metadata'],
+    ['::ffff:169.254.169.254', 'cloud metadata'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['64:ff9b::a00:1', 'private'],
+    ['2002:7f00:1::', 'loopback'],
+    ['100.64.0.1', 'carrier-grade NAT'],
+    ['0.0.0.0', 'unspecified'],
+    ['224.0.0.1', 'multicast'],
+    ['192.0.2.1', 'reserved'],
+    ['::a00:1', 'IPv4-compatible (deprecated)'],
+  ])('%s is %s', (ip, words) => {
+    expect(describeBlockedAddress(ip)).toBe(words);
+    expect(isPublicAddress(ip)).toBe(false);
+  });
+
+  it.each(['8.8.8.8', '2001:4860:4860::8888', 'example.com', '0x7f.1', 'fe80::1%eth0'])(
+    '%s gets no description (public, or not an address checks would connect to as written)',
+    (ip) => {
+      expect(describeBlockedAddress(ip)).toBeUndefined();
+    },
+  );
 });

@@ -193,6 +193,47 @@ describe('formatAlert: subject', () => {
     // Assess
     expect(subject).toBe('DOWN: Shop - tls');
   });
+
+  it.each([
+    ['a name the id does not repeat', { siteName: 'Shop', siteId: 'shop-eu' }, 'DOWN: Shop (shop-eu) - tls'],
+    [
+      'a default name (host and path)',
+      { siteName: 'example.com/shop', siteId: 'example-com-shop-3f9a2c' },
+      'DOWN: example.com/shop (example-com-shop-3f9a2c) - tls',
+    ],
+    ['a name that is its id', { siteName: 'shop', siteId: 'shop' }, 'DOWN: shop - tls'],
+  ])('names the site id after %s', (_label, names, expected) => {
+    // Act
+    const { subject } = formatAlert(downAlert({ reason: 'tls', ...names }));
+
+    // Assess
+    expect(subject).toBe(expected);
+  });
+
+  it('cuts a long name before the id, so two sites of one long name still differ', () => {
+    // Prepare
+    const siteName = 'Very important customer portal '.repeat(4).slice(0, 100);
+
+    // Act
+    const first = formatAlert(downAlert({ siteName, siteId: 'portal-eu' })).subject;
+    const second = formatAlert(downAlert({ siteName, siteId: 'portal-us' })).subject;
+
+    // Assess
+    expect(first.length).toBeLessThanOrEqual(100);
+    expect(first).toContain('... (portal-eu) - http-5xx');
+    expect(second).toContain('(portal-us) - http-5xx');
+  });
+
+  it.each(['DOWN', 'UP', 'DEGRADED', 'BLOCKED', 'REMINDER', 'TLS_EXPIRY', 'UNCHECKED'] as const)(
+    'the %s email names the site id',
+    (event) => {
+      // Act
+      const { email } = formatAlert(downAlert({ event, siteId: 'shop-eu', tlsValidToMs: T0 }));
+
+      // Assess
+      expect(email).toContain('Site id:     shop-eu');
+    },
+  );
 });
 
 describe('formatAlert: email', () => {

@@ -245,7 +245,7 @@ describe('parseSiteConfig: bad input', () => {
 });
 
 describe('parseSiteConfig: good input', () => {
-  it('applies every default to a minimal config, naming the site after its host', () => {
+  it('applies every default to a minimal config, naming the site after its host and path', () => {
     // Prepare
     const input = { ...VALID };
 
@@ -256,7 +256,7 @@ describe('parseSiteConfig: good input', () => {
     expect(site).toStrictEqual({
       siteId: 'shop',
       url: 'https://shop.example.com/health',
-      name: 'shop.example.com',
+      name: 'shop.example.com/health',
       owner: DEFAULT_OWNER,
       intervalMinutes: 1,
       timeoutMs: 5_000,
@@ -328,10 +328,10 @@ describe('parseSiteConfig: good input', () => {
   });
 
   it.each([
-    { url: 'https://shop.example.com:8443/health', name: 'shop.example.com:8443' },
+    { url: 'https://shop.example.com:8443/health', name: 'shop.example.com:8443/health' },
     { url: 'https://bücher.example/', name: 'xn--bcher-kva.example' },
     { url: 'http://127.0.0.1/', name: '127.0.0.1' },
-  ])('names a site without a name after its host: $url → $name', ({ url, name }) => {
+  ])('names a site without a name after its host and path: $url → $name', ({ url, name }) => {
     // Prepare
     const input = { siteId: 'x', url };
 

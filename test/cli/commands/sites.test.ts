@@ -38,7 +38,7 @@ describe('squirrel sites add / list', () => {
     expect(await getItem(siteId)).toEqual({
       siteId,
       url: 'https://shop.example/health',
-      name: 'shop.example',
+      name: 'shop.example/health',
       owner: 'default',
       intervalMinutes: 1,
       timeoutMs: 5_000,
@@ -254,6 +254,73 @@ describe('squirrel sites add: issue-6 settings', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(message);
     expect(await countItems()).toBe(itemsBefore);
+  });
+});
+
+describe('squirrel sites add: warnings and refusals', () => {
+  it('adds a second site for a URL already monitored (after normalising) and a loopback target, warning about both', async () => {
+    // Act
+    const first = await target.run(['sites', 'add', 'http://127.0.0.1:9/', '--id', 'loop-a']);
+    const second = await target.run(['sites', 'add', 'http://0x7f.1:9/', '--id', 'loop-b', '--json']);
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe(
+      'warning: 127.0.0.1 is not a public address (loopback): the local runtime checks it, but a deployed ' +
+        'monitor never connects to private, loopback, link-local or metadata addresses, so there the site shows ' +
+        'UNCHECKED (blocked-address), never UP or DOWN\n',
+    );
+    expect(second.code).toBe(0);
+    const [json] = parseJsonLines(second.stdout);
+    expect(json).toMatchObject({ siteId: 'loop-b', url: 'http://127.0.0.1:9/', outcome: 'added' });
+    expect(json?.warnings).toEqual([
+      'http://127.0.0.1:9/ is already monitored as "loop-a"; added it again as "loop-b" (if that was a mistake: squirrel sites remove loop-b)',
+      expect.stringMatching(/^127\.0\.0\.1 is not a public address \(loopback\)/),
+    ]);
+    expect(second.stderr).toContain('warning: http://127.0.0.1:9/ is already monitored as "loop-a"');
+    expect(await getItem('loop-b')).toMatchObject({ url: 'http://127.0.0.1:9/', name: '127.0.0.1:9' });
+  });
+
+  it.each([
+    [
+      ['--name', '  '],
+      'error: --name: name must not be empty, got "  " (leave the flag out for the default)',
+    ],
+    [['--owner', ''], 'error: --owner: owner must not be empty, got "" (leave the flag out for the default)'],
+  ])('refuses %j with exit 2 and writes nothing', async (flags, message) => {
+    // Prepare
+    const itemsBefore = await countItems();
+
+    // Act
+    const result = await target.run(['sites', 'add', 'https://blank.example/', ...flags]);
+
+    // Assess
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr.trim()).toBe(message);
+    expect(await countItems()).toBe(itemsBefore);
+  });
+
+  it('refuses a one-off maintenance window that already ended, saying when it was', async () => {
+    // Prepare
+    await target.run(['sites', 'add', 'https://ended.example/', '--id', 'ended']);
+
+    // Act
+    const result = await target.run([
+      'sites',
+      'maintenance',
+      'add',
+      'ended',
+      '--once',
+      '2026-01-01T00:00Z',
+      '2026-01-01T02:00Z',
+    ]);
+
+    // Assess
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(
+      /^error: --once: the window 2026-01-01T00:00Z to 2026-01-01T02:00Z ended before now \(\S+\), so it would never apply\n$/,
+    );
+    expect(await getItem('ended')).toMatchObject({ maintenance: [], version: 1 });
   });
 });
 

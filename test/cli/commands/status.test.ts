@@ -26,7 +26,7 @@ beforeAll(async () => {
         latencyMs: 9,
       },
     },
-    { siteId: 'blog', url: 'https://blog.example/', enabled: false },
+    { siteId: 'blog', url: 'https://blog.example/', name: 'The blog', enabled: false },
     // Bookkeeping items are not sites.
     { siteId: '#sweep', minute: 1, completed: true },
   ];
@@ -38,15 +38,17 @@ afterAll(async () => {
 });
 
 describe('squirrel status', () => {
-  it("shows every site's state, since when and its last change, worst first", async () => {
+  it("shows every site's id and name, state, since when and its last change, worst first", async () => {
     // Act
     const [table, json] = await Promise.all([target.run(['status']), target.run(['status', '--json'])]);
 
     // Assess
     expect(table).toMatchObject({ code: 0, stderr: '' });
     const lines = table.stdout.split('\n');
-    expect(lines[1]).toMatch(/^shop\s+DOWN\s+2h ago \(\S+\)\s+2h ago: down, http-5xx: HTTP 503 \(9ms\)$/);
-    expect(lines[2]).toMatch(/^blog\s+UNKNOWN \(paused\)\s+-\s+never checked$/);
+    expect(lines[1]).toMatch(
+      /^shop\s+shop\.example\s+DOWN\s+2h ago \(\S+\)\s+2h ago: down, http-5xx: HTTP 503 \(9ms\)$/,
+    );
+    expect(lines[2]).toMatch(/^blog\s+The blog\s+UNKNOWN \(paused\)\s+-\s+never checked$/);
     expect(table.stdout).toContain('2 sites: 1 DOWN, 1 paused');
     expect(table.stdout).not.toContain('#sweep');
     expect(parseJsonLines(json.stdout)).toEqual([

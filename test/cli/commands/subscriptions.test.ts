@@ -1,4 +1,9 @@
-import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalTarget, parseJsonLines, startLocalTarget } from '../support/local-target.ts';
 
@@ -83,4 +88,38 @@ describe('squirrel subscribe / subscriptions list / unsubscribe', () => {
     expect(result.stderr.trim()).toBe(message);
     expect(await listEndpoints()).toEqual([]);
   });
+
+  it("refuses to unsubscribe the local runtime's own alert printer (exit 1), and it stays subscribed", async () => {
+    // Prepare
+    const { SubscriptionArn = '' } = await target.sns.send(
+      new SubscribeCommand({
+        TopicArn: target.topicArn,
+        Protocol: 'sqs',
+        Endpoint: target.alertPrinterQueueArn,
+        ReturnSubscriptionArn: true,
+      }),
+    );
+
+    // Act
+    const [result, listed] = await Promise.all([
+      target.run(['unsubscribe', SubscriptionArn]),
+      target.run(['subscriptions', 'list', '--json']),
+    ]);
+    const endpoints = await listEndpoints();
+    await target.sns.send(new UnsubscribeCommand({ SubscriptionArn }));
+
+    // Assess
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      `error: ${SubscriptionArn} is the local runtime's own alert printer (it shows alerts in the \`npm start\` ` +
+        'window) and cannot be removed; subscriptions you added can, and stopping the runtime stops the printer\n',
+    );
+    expect(endpoints).toEqual([target.alertPrinterQueueArn]);
+    expect(parseJsonLines(listed.stdout)).toEqual([
+      expect.objectContaining({
+        subscriptionArn: SubscriptionArn,
+        receives: 'all (the local runtime prints them)',
+      }),
+    ]);
+  }, 40_000);
 });

@@ -166,7 +166,7 @@ describe('parseImportFile: issue-6 columns and keys', () => {
     ]);
 
     // Act
-    const validated = validateImportEntries(parseImportFile(json).entries);
+    const validated = validateImportEntries(parseImportFile(json).entries, Date.UTC(2025, 11, 1));
 
     // Assess
     expect(validated.valid.map((entry) => entry.config)).toEqual([
@@ -294,5 +294,95 @@ describe('planImport', () => {
       },
       { line: 9, reason: 'earlier' },
     ]);
+  });
+
+  it('warns, line by line, about a URL another id already has and about a target a deployed monitor never reaches', () => {
+    // Prepare
+    const validated = validateImportEntries([
+      { line: 1, fields: { url: 'https://EXAMPLE.com./shop', siteId: 'shop-2' } },
+      { line: 2, fields: { url: 'http://0x7f.1:8080/', siteId: 'loop-a' } },
+      { line: 3, fields: { url: 'http://127.0.0.1:8080/', siteId: 'loop-b' } },
+      { line: 4, fields: { url: 'https://example.com/shop', siteId: 'shop' } },
+      { line: 5, fields: { url: 'https://quiet.example/' } },
+    ]);
+    const existing = new Map<string, Record<string, unknown>>([
+      ['shop', { siteId: 'shop', url: 'https://example.com/shop' }],
+    ]);
+
+    // Act
+    const plan = planImport({ valid: validated.valid, rejected: [] }, existing, true);
+
+    // Assess
+    expect(plan.writes.map(({ line }) => line)).toEqual([1, 2, 3, 4, 5]);
+    expect(plan.warnings.map(({ line, message }) => [line, message.split(';')[0]?.split(':')[0]])).toEqual([
+      [1, 'https'],
+      [2, '127.0.0.1 is not a public address (loopback)'],
+      [3, 'http'],
+      [3, '127.0.0.1 is not a public address (loopback)'],
+    ]);
+    expect(plan.warnings[0]?.message).toMatch(
+      /^https:\/\/example\.com\.\/shop is already monitored as "shop"; /,
+    );
+    expect(plan.warnings[2]?.message).toMatch(
+      /^http:\/\/127\.0\.0\.1:8080\/ is already monitored as "loop-a"; /,
+    );
+  });
+});
+
+describe('import: refusals', () => {
+  const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
+
+  it('rejects a line whose one-off maintenance window already ended, and keeps one still to come', () => {
+    // Act
+    const validated = validateImportEntries(
+      [
+        {
+          line: 1,
+          fields: { url: 'https://a.example/', maintenance: 'once 2026-12-01T00:00Z 2026-12-01T02:00Z' },
+        },
+        {
+          line: 2,
+          fields: { url: 'https://b.example/', maintenance: 'once 2026-12-06T11:00Z 2026-12-06T13:00Z' },
+        },
+        { line: 3, fields: { url: 'https://c.example/', maintenance: 'weekly sun 02:00 60 UTC' } },
+      ],
+      NOW,
+    );
+
+    // Assess
+    expect(validated.valid.map(({ line }) => line)).toEqual([2, 3]);
+    expect(validated.rejected).toEqual([
+      {
+        line: 1,
+        reason:
+          'maintenance: the window 2026-12-01T00:00Z to 2026-12-01T02:00Z ended before now (2026-12-06T12:00:00.000Z), so it would never apply',
+      },
+    ]);
+  });
+
+  it('rejects a JSON item with an empty or blank name, owner or id; a CSV cell left empty means the default', () => {
+    // Act
+    const json = parseImportFile(
+      JSON.stringify([
+        { url: 'https://a.example/', name: '' },
+        { url: 'https://b.example/', owner: '   ' },
+        { url: 'https://c.example/', id: '' },
+        { url: 'https://d.example/', name: 'D' },
+      ]),
+    );
+    const csv = parseImportFile('url,name,owner\nhttps://e.example/,,\n');
+
+    // Assess
+    expect(json.rejected.map(({ reason }) => reason)).toEqual([
+      'name must not be empty, got "" (leave the key out for the default)',
+      'owner must not be empty, got "   " (leave the key out for the default)',
+      'siteId must not be empty, got "" (leave the key out for the default)',
+    ]);
+    expect(json.entries).toHaveLength(1);
+    expect(csv.rejected).toEqual([]);
+    expect(validateImportEntries(csv.entries).valid[0]?.config).toMatchObject({
+      name: 'e.example',
+      owner: 'default',
+    });
   });
 });

@@ -218,7 +218,7 @@ describe('status', () => {
     const lines = renderStatus([up, degraded, blocked, down, inWindow], NOW_MS).split('\n');
 
     // Assess
-    expect(lines.map((line) => line.split(/\s{2,}/).slice(0, 2))).toEqual([
+    expect(lines.map((line) => line.split(/\s{2,}/)).map(([id, _name, state]) => [id, state])).toEqual([
       ['ID', 'STATE'],
       ['down', 'DOWN'],
       ['window', 'DOWN (maintenance)'],
@@ -235,15 +235,31 @@ describe('status', () => {
     });
   });
 
+  it('names each site beside its id, cutting a long name so the table stays readable', () => {
+    // Prepare
+    const named: SiteRecord = {
+      config: parseSiteConfig({ siteId: 'shop-eu', url: 'https://example.com/shop', name: 'N'.repeat(100) }),
+      state: INITIAL_STATE,
+    };
+
+    // Act
+    const [, row] = renderStatus([named], NOW_MS).split('\n');
+
+    // Assess
+    expect(row).toMatch(new RegExp(`^shop-eu\\s+${'N'.repeat(37)}\\.\\.\\.\\s+UNKNOWN`));
+  });
+
   it('lists the worst first, with since when and the last change', () => {
     // Act
     const lines = renderStatus([up, paused, down], NOW_MS).split('\n');
 
     // Assess
-    expect(lines[0]).toMatch(/^ID\s+STATE\s+SINCE\s+LAST CHANGE$/);
-    expect(lines[1]).toMatch(/^down\s+DOWN\s+1h 5m ago \(2026-11-25T10:55:00Z\)\s+1h 5m ago: down, http-5xx/);
-    expect(lines[2]).toMatch(/^paused\s+UNKNOWN \(paused\)\s+-\s+never checked$/);
-    expect(lines[3]).toMatch(/^up\s+UP\s+1m ago/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATE\s+SINCE\s+LAST CHANGE$/);
+    expect(lines[1]).toMatch(
+      /^down\s+down\.example\s+DOWN\s+1h 5m ago \(2026-11-25T10:55:00Z\)\s+1h 5m ago: down, http-5xx/,
+    );
+    expect(lines[2]).toMatch(/^paused\s+paused\.example\s+UNKNOWN \(paused\)\s+-\s+never checked$/);
+    expect(lines[3]).toMatch(/^up\s+up\.example\s+UP\s+1m ago/);
   });
 
   it.each([
@@ -274,7 +290,7 @@ describe('status', () => {
 
     // Assess
     expect(lines[2]).toMatch(
-      /^drifted\s+UNCHECKED \(last UP\)\s+.*2m ago: not checked: blocked-address: blocked connection to drifted.example at 10.0.0.5/,
+      /^drifted\s+drifted\.example\s+UNCHECKED \(last UP\)\s+.*2m ago: not checked: blocked-address: blocked connection to drifted.example at 10.0.0.5/,
     );
     expect(summarizeStatus([up, drifted, down])).toBe('3 sites: 1 DOWN, 1 UNCHECKED, 1 UP');
     expect(json).toMatchObject({

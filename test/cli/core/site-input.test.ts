@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   deriveSiteId,
   describeFlagProblems,
-  isSameUrl,
+  findBlankFlags,
   mergeSiteUpdate,
-  normalizeUrl,
-  parseMaintenanceSpec,
   parseSiteInput,
   parseWholeNumberOption,
   resolveSiteField,
@@ -43,22 +41,6 @@ describe('deriveSiteId', () => {
     expect(http).not.toBe(same[0]);
     expect(query).not.toBe(same[0]);
     expect(http.replace(/-[0-9a-f]{6}$/, '')).toBe('example-com');
-  });
-});
-
-describe('normalizeUrl and isSameUrl', () => {
-  it.each([
-    ['HTTPS://Example.COM', 'https://example.com/'],
-    ['http://example.com:80/a#frag', 'http://example.com/a'],
-    ['https://example.com/a b', 'https://example.com/a%20b'],
-  ])('normalizes %s to %s', (raw, expected) => {
-    expect(normalizeUrl(raw)).toBe(expected);
-    expect(isSameUrl(raw, expected)).toBe(true);
-  });
-
-  it('compares unparseable URLs as plain strings', () => {
-    expect(isSameUrl('nope', 'nope')).toBe(true);
-    expect(isSameUrl('nope', 'https://example.com/')).toBe(false);
   });
 });
 
@@ -389,74 +371,6 @@ describe('parseSiteInput: issue-6 settings', () => {
   });
 });
 
-describe('parseMaintenanceSpec', () => {
-  const NOW = Date.UTC(2026, 2, 28, 21, 0, 0);
-
-  it.each([
-    [
-      ['once', 'now', '+90m'],
-      { kind: 'once', start: '2026-03-28T21:00:00.000Z', end: '2026-03-28T22:30:00.000Z' },
-    ],
-    [
-      ['once', '2026-03-28T22:00+01:00', '+1d'],
-      { kind: 'once', start: '2026-03-28T22:00+01:00', end: '2026-03-29T21:00:00.000Z' },
-    ],
-    [
-      ['weekly', 'fri-mon', '23:00', '240', 'America/New_York'],
-      {
-        kind: 'weekly',
-        days: ['sun', 'mon', 'fri', 'sat'],
-        start: '23:00',
-        durationMinutes: 240,
-        timeZone: 'America/New_York',
-      },
-    ],
-    [
-      ['weekly', 'daily', '03:30', '30', 'Asia/Tokyo'],
-      {
-        kind: 'weekly',
-        days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
-        start: '03:30',
-        durationMinutes: 30,
-        timeZone: 'Asia/Tokyo',
-      },
-    ],
-  ])('reads %j', (words, window) => {
-    expect(parseMaintenanceSpec(words, NOW)).toEqual({ ok: true, value: window });
-  });
-
-  it.each([
-    [['once', 'now'], 'maintenance "once" needs START END, got "now"'],
-    [
-      ['once', 'tomorrow', '+1h'],
-      'maintenance start must be an ISO 8601 instant with a zone, got "tomorrow"',
-    ],
-    [
-      ['once', '2026-03-28T22:00', '+1h'],
-      'maintenance start must be an ISO 8601 instant with a zone, got "2026-03-28T22:00"',
-    ],
-    [
-      ['weekly', 'sun', '02:00', '60'],
-      'maintenance "weekly" needs DAYS HH:MM DURATION_MIN ZONE, got "sun 02:00 60"',
-    ],
-    [
-      ['weekly', 'sun', '02:00', '1h', 'UTC'],
-      'maintenance durationMinutes must be a whole number of minutes, got "1h"',
-    ],
-    [
-      ['weekly', 'sun', '02:00', '20000', 'UTC'],
-      'maintenance durationMinutes must be a whole number from 1 to 10080, got 20000',
-    ],
-    [['weekly', 'sun-funday', '02:00', '60', 'UTC'], 'got "sun-funday"'],
-    [[], 'maintenance kind must be once or weekly, got ""'],
-  ])('refuses %j, showing the bad value', (words, message) => {
-    expect(parseMaintenanceSpec(words, NOW)).toEqual({
-      ok: false,
-      message: expect.stringContaining(message),
-    });
-  });
-});
-
 describe('describeFlagProblems', () => {
   it('names the flag the user typed, then the field and the value', () => {
     // Prepare
@@ -521,5 +435,30 @@ describe('parseWholeNumberOption', () => {
     ['', { ok: false, message: '--concurrency must be a whole number from 1 to 256, got ""' }],
   ])('parses %j', (raw, expected) => {
     expect(parseWholeNumberOption('--concurrency', raw, 1, 256)).toEqual(expected);
+  });
+});
+
+describe('findBlankFlags', () => {
+  it('refuses flags given empty or blank, naming each flag and what was given', () => {
+    // Act
+    const problems = findBlankFlags({
+      url: 'https://example.com/',
+      name: '',
+      owner: '  ',
+      intervalMinutes: '5',
+      keywordAbsent: ' ',
+      treatBlockedAsDown: true,
+    });
+
+    // Assess
+    expect(describeFlagProblems(problems)).toBe(
+      '--name: name must not be empty, got "" (leave the flag out for the default); ' +
+        '--owner: owner must not be empty, got "  " (leave the flag out for the default); ' +
+        '--keyword/--keyword-absent: keywordAbsent must not be empty, got " " (leave the flag out for the default)',
+    );
+  });
+
+  it('leaves flags that were not given, and the URL, to parseSiteInput', () => {
+    expect(findBlankFlags({ url: '', name: undefined, owner: 'acme' })).toEqual([]);
   });
 });

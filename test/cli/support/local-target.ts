@@ -26,6 +26,8 @@ export interface LocalTarget {
   readonly doc: DynamoDBDocumentClient;
   readonly sns: SNSClient;
   readonly topicArn: string;
+  /** The queue runtime.json names as the runtime's own alert printer. */
+  readonly alertPrinterQueueArn: string;
   /** Runs `squirrel ...args` as a child process against this target. */
   run(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<SquirrelRun>;
   stop(): Promise<void>;
@@ -42,6 +44,8 @@ export async function startLocalTarget(): Promise<LocalTarget> {
   const queue = fauxqs.createQueue('checks', { region: REGION });
   const dlq = fauxqs.createQueue('checks-dlq', { region: REGION });
   const { topicArn } = fauxqs.createTopic('alerts', { region: REGION });
+  // Not subscribed here: a test that needs the runtime's printer subscription makes it.
+  const printer = fauxqs.createQueue('alert-printer', { region: REGION });
   const fauxqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
   const sns = new SNSClient({
     region: REGION,
@@ -62,6 +66,7 @@ export async function startLocalTarget(): Promise<LocalTarget> {
       queueUrl: queue.queueUrl,
       dlqUrl: dlq.queueUrl,
       topicArn,
+      alertPrinterQueueArn: printer.queueArn,
       startedAt: new Date().toISOString(),
     }),
   );
@@ -71,6 +76,7 @@ export async function startLocalTarget(): Promise<LocalTarget> {
     doc: DynamoDBDocumentClient.from(dynamo.client),
     sns,
     topicArn,
+    alertPrinterQueueArn: printer.queueArn,
     run: (args, env = {}) => runSquirrel(args, { SQUIRREL_DATA_DIR: dataDir, ...env }),
     async stop() {
       sns.destroy();
