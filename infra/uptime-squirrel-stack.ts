@@ -38,8 +38,14 @@ export class UptimeSquirrelStack extends Stack {
       partitionKey: { name: 'siteId', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Users' sites and their history: deleting the stack must not delete them.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Users' sites and their history outlive the stack: `cdk destroy` (or a replacement) leaves the table behind.
+      // Only the rollback of a failed first create deletes it, since it can hold nothing yet (should DynamoDB refuse
+      // that delete for the deletion protection below, the rollback says so and the table is deleted as below).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      // Nobody deletes it by accident either, not even by hand. To delete it on purpose, after `cdk destroy`:
+      //   aws dynamodb update-table --table-name <TableName output> --no-deletion-protection-enabled
+      //   aws dynamodb delete-table --table-name <TableName output>
+      deletionProtection: true,
     });
 
     const checks = new CheckQueue(this, 'Checks', { consumerTimeout: CHECKER_TIMEOUT });

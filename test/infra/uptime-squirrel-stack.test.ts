@@ -50,12 +50,17 @@ describe('UptimeSquirrelStack', () => {
       });
     });
 
-    it('is retained when the stack is deleted or the table replaced', () => {
+    it('is retained when the stack is deleted or the table replaced, not when its first create rolls back', () => {
       // Assess
       template.hasResource('AWS::DynamoDB::Table', {
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
       });
+    });
+
+    it('is protected against deletion by anyone until that is turned off', () => {
+      // Assess
+      expect(findTable(template).properties.DeletionProtectionEnabled).toBe(true);
     });
   });
 
