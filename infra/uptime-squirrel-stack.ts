@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { ENV, TUNING } from '../functions/config.ts';
 import { AlertsTopic } from './alerts-topic.ts';
 import { CheckQueue } from './check-queue.ts';
-import { DEFAULT_CHECKER_CONCURRENCY } from './deploy-config.ts';
+import { DEFAULT_CHECKER_CONCURRENCY, DEFAULT_SMS_SPEND_LIMIT_USD } from './deploy-config.ts';
 import { MonitorAlarms } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
 
@@ -26,6 +26,11 @@ export interface UptimeSquirrelStackProps extends StackProps {
   readonly alertPhone?: string;
   /** Most checker Lambdas running at once: reserved concurrency and the event source's maximum. @default 10 */
   readonly checkerConcurrency?: number;
+  /**
+   * The account's SMS spend limit (SNS text messaging preferences), in USD a month: an alarm warns near it.
+   * @default DEFAULT_SMS_SPEND_LIMIT_USD (SNS's default for a new account)
+   */
+  readonly smsMonthlySpendLimitUsd?: number;
 }
 
 /** The whole monitor: schedule → fan-out → queue → checker → alerts, plus alarms on itself. */
@@ -113,6 +118,7 @@ export class UptimeSquirrelStack extends Stack {
       deadLetterQueue: checks.deadLetterQueue,
       fanOut: fanOut.function,
       checker: checker.function,
+      smsMonthlySpendLimitUsd: props.smsMonthlySpendLimitUsd ?? DEFAULT_SMS_SPEND_LIMIT_USD,
     });
 
     // The CLI finds these by key: renaming one breaks it.

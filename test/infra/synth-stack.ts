@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readAppContext } from '../../infra/app-context.ts';
-import { UptimeSquirrelStack } from '../../infra/uptime-squirrel-stack.ts';
+import { UptimeSquirrelStack, type UptimeSquirrelStackProps } from '../../infra/uptime-squirrel-stack.ts';
 
 /** Temporary cloud-assembly directories; every test file removes its own in afterAll. */
 export class OutdirPool {
@@ -29,6 +29,8 @@ export interface SynthOptions {
   readonly bundle?: boolean;
   /** Add cdk-nag's AwsSolutions checks, as infra/app.ts does: a finding makes synth throw. */
   readonly nag?: boolean;
+  /** Stack props beyond those the context gives (as infra/app.ts passes from squirrel.config.json). */
+  readonly props?: Partial<UptimeSquirrelStackProps>;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface SynthOptions {
  */
 export function synthStack(
   outdirs: OutdirPool,
-  { context = {}, bundle = false, nag = false }: SynthOptions = {},
+  { context = {}, bundle = false, nag = false, props = {} }: SynthOptions = {},
 ) {
   const app = new App({
     outdir: outdirs.create(),
@@ -48,6 +50,7 @@ export function synthStack(
     alertEmail: appContext.alertEmail,
     alertPhone: appContext.alertPhone,
     checkerConcurrency: appContext.checkerConcurrency,
+    ...props,
   });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const template = Template.fromStack(stack);
