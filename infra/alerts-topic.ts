@@ -1,9 +1,18 @@
-import { Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+
+/** The stack output with the command that turns on SMS delivery-status logging (an account-wide setting). */
+export const SMS_DELIVERY_LOGGING_OUTPUT = 'SmsDeliveryStatusLoggingCommand';
+
+// The log groups SNS writes SMS deliveries to (sns/<region>/<account>/…), successes and failures.
+const SMS_DELIVERY_LOG_GROUPS = ['DirectPublishToPhoneNumber', 'DirectPublishToPhoneNumber/Failure'] as const;
+
+// Alerts are few: every delivery, not a sample, is worth its log line.
+const SMS_SUCCESS_SAMPLING_PERCENT = 100;
 
 export interface AlertsTopicProps {
   /** Receives every alert and alarm; no filter policy. @default - no email subscription */
@@ -15,6 +24,8 @@ export interface AlertsTopicProps {
 /** The "alerts" topic: site transitions from the checker and the stack's own alarms. */
 export class AlertsTopic extends Construct {
   readonly topic: Topic;
+  /** What SNS assumes to write SMS delivery logs, once the account's SMS settings name it (docs/sms.md). */
+  readonly smsDeliveryStatusRole: Role;
 
   constructor(scope: Construct, id: string, props: AlertsTopicProps) {
     super(scope, id);
@@ -27,6 +38,55 @@ export class AlertsTopic extends Construct {
     // No filter policy: the deploy-time subscribers are the operators, they get everything.
     if (props.alertEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alertEmail));
     if (props.alertPhone !== undefined) this.topic.addSubscription(new SmsSubscription(props.alertPhone));
+
+    this.smsDeliveryStatusRole = this.#createSmsDeliveryStatusRole();
+  }
+
+  /**
+   * SMS delivery logs are an account setting (SetSMSAttributes DeliveryStatusIAMRole), shared by every app in the
+   * account and region, that no CloudFormation resource owns. The stack does not change it behind the user's back
+   * (it could replace another app's role, and deleting the stack would leave the setting naming a deleted role):
+   * it creates the role, and outputs the one command that turns logging on, for the user to run knowingly.
+   */
+  #createSmsDeliveryStatusRole(): Role {
+    const stack = Stack.of(this);
+    const role = new Role(this, 'SmsDeliveryStatusRole', {
+      description: 'Lets Amazon SNS write SMS delivery-status logs (uptime-squirrel alerts)',
+      assumedBy: new ServicePrincipal('sns.amazonaws.com', {
+        // Only SNS acting for this account may assume it (confused-deputy protection).
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    });
+    // Those two log groups and nothing else.
+    const logGroups = SMS_DELIVERY_LOG_GROUPS.map(
+      (name) =>
+        `arn:${Aws.PARTITION}:logs:${stack.region}:${stack.account}:log-group:sns/${stack.region}/${stack.account}/${name}`,
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        // The group itself (CreateLogGroup) and its streams (`:*`).
+        resources: logGroups.flatMap((arn) => [arn, `${arn}:*`]),
+      }),
+    );
+    // `:*` names the log streams of exactly those two groups (SNS picks the stream names), no other resource.
+    for (const name of SMS_DELIVERY_LOG_GROUPS) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:sns/<AWS::Region>/<AWS::AccountId>/${name}:*]`,
+        reason: `SNS writes SMS delivery logs to streams it names inside the log group sns/<region>/<account>/${name}; the wildcard covers only that group's streams.`,
+      });
+    }
+    const output = new CfnOutput(this, 'SmsDeliveryStatusLogging', {
+      description:
+        'Turns on SMS delivery-status logging for the whole account in this region (docs/sms.md: check what is set first)',
+      value: Fn.join('', [
+        `aws sns set-sms-attributes --region ${stack.region} --attributes DeliveryStatusIAMRole=`,
+        role.roleArn,
+        `,DeliveryStatusSuccessSamplingRate=${SMS_SUCCESS_SAMPLING_PERCENT}`,
+      ]),
+    });
+    output.overrideLogicalId(SMS_DELIVERY_LOGGING_OUTPUT);
+    return role;
   }
 
   /**

@@ -8,7 +8,11 @@ import { ENV, TUNING } from '../functions/config.ts';
 import { AlertsTopic } from './alerts-topic.ts';
 import { CheckQueue } from './check-queue.ts';
 import { AutoCheckerReservation, describeFixedReservation } from './checker-reservation.ts';
-import { type CheckerReservation, DEFAULT_CHECKER_CONCURRENCY } from './deploy-config.ts';
+import {
+  type CheckerReservation,
+  DEFAULT_CHECKER_CONCURRENCY,
+  DEFAULT_SMS_SPEND_LIMIT_USD,
+} from './deploy-config.ts';
 import { MonitorAlarms } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
 
@@ -34,7 +38,10 @@ export interface UptimeSquirrelStackProps extends StackProps {
   readonly checkerReservation?: CheckerReservation;
   /** false disables the every-minute schedule: nothing is checked, nothing is deleted. @default true */
   readonly sweepEnabled?: boolean;
-  /** The account's SMS spend limit (SNS text messaging preferences), USD a month. @default 1 */
+  /**
+   * The account's SMS spend limit (SNS text messaging preferences), in USD a month: an alarm warns near it.
+   * @default DEFAULT_SMS_SPEND_LIMIT_USD (SNS's default for a new account)
+   */
   readonly smsMonthlySpendLimitUsd?: number;
 }
 
@@ -49,8 +56,14 @@ export class UptimeSquirrelStack extends Stack {
       partitionKey: { name: 'siteId', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Users' sites and their history: deleting the stack must not delete them.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Users' sites and their history outlive the stack: `cdk destroy` (or a replacement) leaves the table behind.
+      // Only the rollback of a failed first create deletes it, since it can hold nothing yet (should DynamoDB refuse
+      // that delete for the deletion protection below, the rollback says so and the table is deleted as below).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      // Nobody deletes it by accident either, not even by hand. To delete it on purpose, after `cdk destroy`:
+      //   aws dynamodb update-table --table-name <TableName output> --no-deletion-protection-enabled
+      //   aws dynamodb delete-table --table-name <TableName output>
+      deletionProtection: true,
     });
 
     const checks = new CheckQueue(this, 'Checks', { consumerTimeout: CHECKER_TIMEOUT });
@@ -129,6 +142,7 @@ export class UptimeSquirrelStack extends Stack {
       deadLetterQueue: checks.deadLetterQueue,
       fanOut: fanOut.function,
       checker: checker.function,
+      smsMonthlySpendLimitUsd: props.smsMonthlySpendLimitUsd ?? DEFAULT_SMS_SPEND_LIMIT_USD,
     });
 
     // The CLI finds these by key: renaming one breaks it.

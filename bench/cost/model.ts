@@ -21,9 +21,13 @@ export interface Assumptions {
   readonly leaseDeletesPerSweep: number;
   /** Lambda's own START, END and REPORT lines per invocation. */
   readonly platformLogBytesPerInvocation: number;
-  /** EMF metrics the checker emits: ChecksCompleted (the other counts are plain log fields). */
+  /** EMF metrics: the checker's ChecksCompleted and the fan-out's ChecksEnqueued (other counts are log fields). */
   readonly customMetrics: number;
-  /** DLQ not empty, two function errors, monitor stalled (infra/monitor-alarms.ts). */
+  /**
+   * Metrics the stack's alarms evaluate (CloudWatch bills a standard alarm per metric it reads): DLQ not empty,
+   * two function errors, sweeps dropped, SMS spend near the limit, one each; monitor stalled reads two
+   * (ChecksEnqueued, ChecksCompleted) in one expression (infra/monitor-alarms.ts).
+   */
   readonly alarms: number;
   /** DynamoDB returns Scan results in pages of at most 1 MB. */
   readonly scanPageBytes: number;
@@ -50,8 +54,8 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   leaseWritesPerSweep: 2,
   leaseDeletesPerSweep: 1,
   platformLogBytesPerInvocation: 400,
-  customMetrics: 1,
-  alarms: 4,
+  customMetrics: 2,
+  alarms: 7,
   scanPageBytes: 1024 * 1024,
   httpsShare: 1,
   headerBytesPerCheck: 8 * 52,
@@ -375,7 +379,7 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
     },
     {
       service: 'CloudWatch',
-      item: `custom metrics (EMF) and alarms of the stack (${a.customMetrics} + ${a.alarms})`,
+      item: `custom metrics (EMF) and the metrics its alarms read (${a.customMetrics} + ${a.alarms})`,
       quantity: a.customMetrics + a.alarms,
       unit: 'metrics+alarms',
       listUsd:

@@ -4,6 +4,16 @@ import { type AlertGroup, formatAlertGroup, GROUP_SITE_ID } from '../domain/aler
 import { type AlertMessage, formatAlert } from '../domain/alert-message.ts';
 import { CallDeadline } from './call-deadline.ts';
 
+/**
+ * SNS's per-publish SMS type (https://docs.aws.amazon.com/sns/latest/dg/sms_sending-overview.html): an outage
+ * alert is time-critical, so it goes as Transactional (routed for reliability) instead of the account's default,
+ * which is Promotional (routed for cost) unless someone changed it. Set here, on the publish, rather than with
+ * SetSMSAttributes, because the account default belongs to every app in the account.
+ */
+export const SMS_TYPE_ATTRIBUTE = {
+  'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+} as const;
+
 export interface AlertPublisherOptions {
   /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
   readonly deadline?: CallDeadline;
@@ -46,12 +56,15 @@ export class AlertPublisher {
         Subject: message.subject,
         MessageStructure: 'json',
         Message: JSON.stringify({ default: message.default, email: message.email, sms: message.sms }),
-        MessageAttributes: Object.fromEntries(
-          Object.entries(attributes).map(([name, value]) => [
-            name,
-            { DataType: 'String', StringValue: value },
-          ]),
-        ),
+        MessageAttributes: {
+          ...Object.fromEntries(
+            Object.entries(attributes).map(([name, value]) => [
+              name,
+              { DataType: 'String', StringValue: value },
+            ]),
+          ),
+          ...SMS_TYPE_ATTRIBUTE,
+        },
       }),
       { abortSignal: this.#deadline.signal() },
     );

@@ -17,6 +17,12 @@ const MESSAGES_PER_FLUSH = 10;
  */
 export const SWEEP_RETENTION_MINUTES = 10;
 
+/**
+ * The EMF metric every sweep that ran emits: the checks it enqueued, 0 when no site was due (an empty table, every
+ * site paused). With the checker's ChecksCompleted it tells "stalled" (checks enqueued, none completed) from "idle".
+ */
+export const CHECKS_ENQUEUED_METRIC = 'ChecksEnqueued';
+
 export interface SweepDeps {
   readonly store: Pick<
     SiteStore,
@@ -120,6 +126,7 @@ export async function runSweep(
     ...counts,
   } as const;
   deps.log.info('sweep complete', { ...report });
+  deps.log.metrics({ [CHECKS_ENQUEUED_METRIC]: counts.due });
   return report;
 }
 

@@ -41,6 +41,12 @@ describe('AlertPublisher', () => {
         event: { DataType: 'String', StringValue: 'DOWN' },
       },
     });
+    expect(Object.keys(input?.MessageAttributes ?? {}).sort()).toEqual([
+      'AWS.SNS.SMS.SMSType',
+      'event',
+      'owner',
+      'siteId',
+    ]);
     const message = JSON.parse(input?.Message ?? '{}');
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'sms']);
     expect(message.email).toContain('https://example.com/');
@@ -80,6 +86,31 @@ describe('AlertPublisher', () => {
     const message = JSON.parse(input?.Message ?? '{}');
     for (const id of ['a', 'b', 'c']) expect(message.email).toContain(`https://${id}.example.com/`);
     expect(Buffer.byteLength(message.sms)).toBeLessThanOrEqual(140);
+  });
+
+  it.each([
+    ['an alert', (publisher: AlertPublisher) => publisher.publish(anAlert())],
+    [
+      'a group',
+      (publisher: AlertPublisher) =>
+        publisher.publishGroup({
+          owner: 'alice',
+          key: { kind: 'reason', reason: 'timeout' },
+          alerts: ['a', 'b'].map((id) => anAlert({ alertId: `${id}:1`, siteId: id, owner: 'alice' })),
+        }),
+    ],
+  ])('sends %s to SMS subscribers as Transactional, not the account default', async (_name, publish) => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: 'm-3' });
+    const publisher = new AlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN);
+
+    // Act
+    await publish(publisher);
+
+    // Assess
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.MessageAttributes).toMatchObject({
+      'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+    });
   });
 
   it('rejects when SNS does not accept the alert, so the caller keeps it in the outbox', async () => {

@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONFIG_FILE_CONTEXT_KEY, readAppSettings, stackPropsFrom } from '../../infra/app-context.ts';
-import { UptimeSquirrelStack } from '../../infra/uptime-squirrel-stack.ts';
+import { UptimeSquirrelStack, type UptimeSquirrelStackProps } from '../../infra/uptime-squirrel-stack.ts';
 
 /** Temporary cloud-assembly directories; every test file removes its own in afterAll. */
 export class OutdirPool {
@@ -41,6 +41,8 @@ export interface SynthOptions {
   readonly bundle?: boolean;
   /** Add cdk-nag's AwsSolutions checks, as infra/app.ts does: a finding makes synth throw. */
   readonly nag?: boolean;
+  /** Stack props beyond those the context gives (as infra/app.ts passes from squirrel.config.json). */
+  readonly props?: Partial<UptimeSquirrelStackProps>;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface SynthOptions {
  */
 export function synthStack(
   outdirs: OutdirPool,
-  { config = NO_CONTACT_CONFIG, context = {}, bundle = false, nag = false }: SynthOptions = {},
+  { config = NO_CONTACT_CONFIG, context = {}, bundle = false, nag = false, props = {} }: SynthOptions = {},
 ) {
   const withFile = { [CONFIG_FILE_CONTEXT_KEY]: writeConfigFile(outdirs, config), ...context };
   const app = new App({
@@ -60,6 +62,7 @@ export function synthStack(
   const stack = new UptimeSquirrelStack(app, 'UptimeSquirrelTest', {
     ...stackPropsFrom(settings.config),
     stackName: undefined,
+    ...props,
   });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const template = Template.fromStack(stack);

@@ -7,7 +7,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
 import { SITE_LIMITS } from '../../functions/domain/site.ts';
-import { CHECKS_COMPLETED_METRIC } from '../../infra/monitor-alarms.ts';
 import { NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
 
 const outdirs = new OutdirPool();
@@ -51,12 +50,17 @@ describe('UptimeSquirrelStack', () => {
       });
     });
 
-    it('is retained when the stack is deleted or the table replaced', () => {
+    it('is retained when the stack is deleted or the table replaced, not when its first create rolls back', () => {
       // Assess
       template.hasResource('AWS::DynamoDB::Table', {
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
       });
+    });
+
+    it('is protected against deletion by anyone until that is turned off', () => {
+      // Assess
+      expect(findTable(template).properties.DeletionProtectionEnabled).toBe(true);
     });
   });
 
@@ -310,68 +314,6 @@ describe('UptimeSquirrelStack', () => {
       // Assess
       expect(onlyResource(subject, 'AWS::Lambda::EventSourceMapping').properties.ScalingConfig).toEqual({
         MaximumConcurrency: expectedConcurrency,
-      });
-    });
-  });
-
-  describe('alarms', () => {
-    const notifiesTopic = (template: Template) => ({
-      AlarmActions: [ref(findTopic(template).logicalId)],
-      EvaluationPeriods: 1,
-      Threshold: 1,
-    });
-
-    it('has exactly four alarms, each notifying the alerts topic', () => {
-      // Assess
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(4);
-      for (const alarm of alarms) expect(alarm.Properties).toMatchObject(notifiesTopic(template));
-    });
-
-    it('fires when a message lands in the dead-letter queue', () => {
-      // Assess
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        ...notifiesTopic(template),
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [
-          {
-            Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [findDeadLetterQueue(template).logicalId, 'QueueName'] },
-          },
-        ],
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      });
-    });
-
-    it.each([
-      ['fan-out', findFanOut],
-      ['checker', findChecker],
-    ])('fires when the %s fails once in 5 minutes', (_name, find) => {
-      // Assess
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        ...notifiesTopic(template),
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: ref(find(template).logicalId) }],
-        Statistic: 'Sum',
-        Period: 300,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      });
-    });
-
-    it('fires when no check completes in 5 minutes, including when the metric is missing', () => {
-      // Assess
-      expect(CHECKS_COMPLETED_METRIC).toEqual({ namespace: 'UptimeSquirrel', metricName: 'ChecksCompleted' });
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        ...notifiesTopic(template),
-        Namespace: 'UptimeSquirrel',
-        MetricName: 'ChecksCompleted',
-        Dimensions: Match.absent(),
-        Statistic: 'Sum',
-        Period: 300,
-        ComparisonOperator: 'LessThanThreshold',
-        TreatMissingData: 'breaching',
       });
     });
   });

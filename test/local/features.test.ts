@@ -125,7 +125,13 @@ describe('issue-6 features end to end (local runtime: emulators, real handlers, 
     await settle();
 
     // Assess
-    expect(grouped.attributes).toEqual({ event: 'DOWN', owner: 'team-a', siteId: GROUP_SITE_ID });
+    expect(grouped.attributes).toEqual({
+      event: 'DOWN',
+      owner: 'team-a',
+      siteId: GROUP_SITE_ID,
+      // The publisher's SMS delivery setting: the emulator hands it on to queue subscribers too.
+      'AWS.SNS.SMS.SMSType': 'Transactional',
+    });
     expect(grouped.subject).toBe('DOWN: 3 sites of team-a - http-5xx');
     for (const [index, id] of ids.entries()) {
       expect(grouped.text).toContain(`* ${id} (${id})`);

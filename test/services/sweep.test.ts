@@ -10,6 +10,7 @@ import type {
 import { parseCheckMessage } from '../../functions/domain/check-message.ts';
 import { INITIAL_STATE } from '../../functions/domain/site-state.ts';
 import {
+  CHECKS_ENQUEUED_METRIC,
   runSweep,
   SWEEP_RETENTION_MINUTES,
   type SweepDeps,
@@ -31,6 +32,10 @@ const everyMinute = (prefix: string, count: number): SiteRecord[] =>
     config: aSite({ siteId: `${prefix}-${i}`, url: `https://${prefix}-${i}.example/`, intervalMinutes: 1 }),
     state: INITIAL_STATE,
   }));
+
+/** Sites an owner paused (enabled: false): scanned, never due. */
+const pausedSites = (count: number): SiteRecord[] =>
+  everyMinute('paused', count).map((site) => ({ ...site, config: { ...site.config, enabled: false } }));
 
 interface FakePage {
   readonly sites: readonly SiteRecord[];
@@ -115,6 +120,9 @@ const quietLog = () => {
   const lines: Record<string, unknown>[] = [];
   return { lines, log: createJsonLogger((line) => lines.push(JSON.parse(line))) };
 };
+
+/** The EMF lines among the logged ones. */
+const metricLines = (lines: readonly Record<string, unknown>[]) => lines.filter((line) => '_aws' in line);
 
 describe('runSweep', () => {
   it('packs each page by owner, then host, so one owner’s sites share messages and their alerts can group', async () => {
@@ -277,6 +285,33 @@ describe('runSweep', () => {
     expect(store.completed).toBe(0);
   });
 
+  it.each([
+    ['three due sites and two paused ones', [...everyMinute('a', 3), ...pausedSites(2)], 3],
+    ['an empty table (a fresh deploy)', [], 0],
+    ['only paused sites', pausedSites(4), 0],
+  ])('emits the checks it enqueued as the %s metric: %s', async (_name, sites, expectedEnqueued) => {
+    // Prepare
+    const store = new FakeSweepStore([[{ sites }], []]);
+    const { queue, siteIds } = recordingQueue();
+    const { log, lines } = quietLog();
+
+    // Act
+    await runSweep(AT, AT, { store, queue, log }, OPTIONS);
+
+    // Assess: one EMF line, dimensionless, in the namespace the "monitor stalled" alarm reads
+    expect(siteIds()).toHaveLength(expectedEnqueued);
+    const [emf, ...others] = metricLines(lines);
+    expect(others).toEqual([]);
+    expect(emf).toMatchObject({
+      [CHECKS_ENQUEUED_METRIC]: expectedEnqueued,
+      _aws: {
+        CloudWatchMetrics: [
+          { Namespace: 'UptimeSquirrel', Dimensions: [[]], Metrics: [{ Name: CHECKS_ENQUEUED_METRIC }] },
+        ],
+      },
+    });
+  });
+
   it('enqueues nothing when another invocation holds the minute or already swept it', async () => {
     // Prepare
     const store = new FakeSweepStore([[{ sites: everyMinute('a', 3) }], []]);
@@ -290,6 +325,8 @@ describe('runSweep', () => {
     // Assess
     expect(report).toMatchObject({ outcome: 'duplicate', duplicate: true, scanned: 0 });
     expect(sent).toEqual([]);
+    // The invocation that sweeps the minute reports its checks; a duplicate adds no datapoint of its own.
+    expect(metricLines(lines)).toEqual([]);
     expect(lines[0]).toMatchObject({
       message: 'sweep skipped: this minute was already swept',
       completed: true,
