@@ -41,6 +41,8 @@ async function bundleOf(outdir: string, resources: Record<string, LambdaResource
   return pathToFileURL(join(dir, entry));
 }
 
+/** Each step's bound: a check and its commit take well under a second on an idle machine. */
+const WAIT_MS = 30_000;
 const outdirs = new OutdirPool();
 let bundles: Bundles;
 const cleanups: Array<() => Promise<void>> = [];
@@ -69,7 +71,8 @@ beforeAll(async () => {
   cleanups.push(dataDir.remove);
   runtime = await startTestRuntime(dataDir.path, { handlerModules: bundles });
   cleanups.push(() => runtime.stop());
-}, 120_000);
+  // Bounded, with room for a loaded CI machine: synth bundles with esbuild, then two cold starts.
+}, 240_000);
 
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -77,16 +80,22 @@ afterAll(async () => {
 });
 
 describe(`the bundled handlers in cdk.out, on Node ${process.versions.node}`, () => {
-  it('sweep, check a loopback site, write its state, and alert DOWN and UP through SNS', async () => {
+  it('sweep, check a loopback site, write its state, and alert DOWN and UP through SNS', {
+    timeout: 4 * WAIT_MS,
+  }, async () => {
     // Prepare
     await addSite(runtime, { siteId: 'loopback', url: site.url, name: 'Loopback' });
 
     // Act: the fan-out bundle enqueues the check, the checker bundle judges the site and commits its state
     await runtime.tick();
-    const up = await waitFor('the site UP', async () => {
-      const state = await stateOf(runtime, 'loopback');
-      return state?.status === 'UP' ? state : undefined;
-    });
+    const up = await waitFor(
+      'the site UP',
+      async () => {
+        const state = await stateOf(runtime, 'loopback');
+        return state?.status === 'UP' ? state : undefined;
+      },
+      WAIT_MS,
+    );
 
     // Assess
     expect(up.lastCheck).toMatchObject({ up: true, status: 200 });
@@ -100,7 +109,11 @@ describe(`the bundled handlers in cdk.out, on Node ${process.versions.node}`, ()
     );
     site.answer(200);
     await runtime.tick();
-    const back = await waitFor('an UP alert', () => runtime.alerts.find((a) => a.attributes.event === 'UP'));
+    const back = await waitFor(
+      'an UP alert',
+      () => runtime.alerts.find((a) => a.attributes.event === 'UP'),
+      WAIT_MS,
+    );
 
     // Assess
     expect(down.attributes).toMatchObject({ siteId: 'loopback' });
