@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { redactUrl } from '../functions/adapters/logger.ts';
 import type { SiteRecord } from '../functions/adapters/site-store.ts';
 import { formatDuration } from '../functions/domain/duration.ts';
-import { type ShownStatus, shownStatusOf } from '../functions/domain/site-state.ts';
+import { type ShownStatus, shownStatusOf, statusSinceOf } from '../functions/domain/site-state.ts';
 import type { ReceivedAlert } from './alert-inbox.ts';
 import type { LocalRuntime, Notice, QueueDepths, RuntimeStats } from './runtime.ts';
 
@@ -243,8 +243,8 @@ function stateColor(site: SiteRecord): Color {
 
 function sinceLabel(site: SiteRecord, nowMs: number): string {
   const { state } = site;
-  // PENDING has no confirmed change yet: show since when it has been failing.
-  const sinceMs = state.status === 'PENDING' ? state.outage?.sinceMs : state.statusSinceMs;
+  // A failing site (PENDING, DOWN, RECOVERING) since its first failed check, like its alerts and `status`.
+  const sinceMs = statusSinceOf(state);
   if (sinceMs === undefined) return state.status === 'UNKNOWN' ? 'not checked' : '-';
   return `${formatDuration(Math.max(0, nowMs - sinceMs))} ago`;
 }

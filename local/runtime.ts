@@ -53,6 +53,11 @@ export interface LocalRuntimeOptions {
   readonly stopTimeoutMs?: number;
   /** @default us-east-1 */
   readonly region?: string;
+  /**
+   * The handler modules the functions run, each exporting `handler`. @default the TypeScript sources
+   * (functions/fan-out.ts, functions/checker.ts); test/bundles runs the bundles `cdk synth` left in cdk.out.
+   */
+  readonly handlerModules?: { readonly fanOut: URL; readonly checker: URL };
   /** Nameservers the checks ask (`ip` or `ip:port`), as the checker's DNS_SERVERS. @default the system's */
   readonly dnsServers?: readonly string[];
   /**
@@ -293,7 +298,7 @@ async function launch(
   const started = await Promise.allSettled([
     LocalLambda.start({
       functionName: FAN_OUT.name,
-      entry: new URL('../functions/fan-out.ts', import.meta.url),
+      entry: options.handlerModules?.fanOut ?? new URL('../functions/fan-out.ts', import.meta.url),
       timeoutMs: FAN_OUT.timeoutMs,
       memorySizeMiB: FAN_OUT.memorySizeMiB,
       region,
@@ -307,7 +312,7 @@ async function launch(
     }),
     LocalLambda.start({
       functionName: CHECKER.name,
-      entry: new URL('../functions/checker.ts', import.meta.url),
+      entry: options.handlerModules?.checker ?? new URL('../functions/checker.ts', import.meta.url),
       timeoutMs: CHECKER.timeoutMs,
       memorySizeMiB: CHECKER.memorySizeMiB,
       region,

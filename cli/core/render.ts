@@ -3,7 +3,7 @@ import type { SiteRecord } from '../../functions/adapters/site-store.ts';
 import type { CertificateReading } from '../../functions/domain/alert-policy.ts';
 import type { MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
 import { DEFAULT_TLS_WARN_DAYS, SITE_LIMITS, type SiteConfig } from '../../functions/domain/site.ts';
-import { type ShownStatus, shownStatusOf } from '../../functions/domain/site-state.ts';
+import { type ShownStatus, shownStatusOf, statusSinceOf } from '../../functions/domain/site-state.ts';
 import type { JudgedCheck } from './check-verdict.ts';
 
 const NO_BORDERS = {
@@ -180,7 +180,8 @@ export function renderStatus(records: readonly SiteRecord[], nowMs: number): str
       config.siteId,
       shorten(config.name, STATUS_NAME_MAX_CHARS),
       describeState(record),
-      formatAgo(state.statusSinceMs, nowMs),
+      // A DOWN site's SINCE is its first failed check, the "down since" of its alerts.
+      formatAgo(statusSinceOf(state), nowMs),
       changeAtMs === undefined
         ? describeLastCheck(record)
         : `${formatDuration(nowMs - changeAtMs)} ago: ${describeLastCheck(record)}`,
@@ -210,16 +211,17 @@ export function summarizeStatus(records: readonly SiteRecord[]): string {
 
 /** `status --json`: one object per site, times as epoch ms and ISO strings. */
 export const statusJson = (records: readonly SiteRecord[]): string[] =>
-  [...records].sort(byStatusThenId).map(({ config, state }) =>
-    toJsonLine({
+  [...records].sort(byStatusThenId).map(({ config, state }) => {
+    const sinceMs = statusSinceOf(state);
+    return toJsonLine({
       siteId: config.siteId,
       name: config.name,
       url: config.url,
       owner: config.owner,
       enabled: config.enabled,
       state: state.status,
-      sinceMs: state.statusSinceMs ?? null,
-      since: state.statusSinceMs === undefined ? null : new Date(state.statusSinceMs).toISOString(),
+      sinceMs: sinceMs ?? null,
+      since: sinceMs === undefined ? null : new Date(sinceMs).toISOString(),
       lastChange:
         state.lastCheck === undefined
           ? null
@@ -230,8 +232,8 @@ export const statusJson = (records: readonly SiteRecord[]): string[] =>
       maxResponseMs: config.maxResponseMs ?? null,
       pendingAlerts: Object.keys(state.pendingAlerts ?? {}).length,
       version: state.version,
-    }),
-  );
+    });
+  });
 
 /**
  * The line `check --json` prints for one URL. `up`: the site answered as expected (DEGRADED included: up but

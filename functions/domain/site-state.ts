@@ -79,7 +79,10 @@ export const SiteStateSchema = v.object({
       }),
     ),
   ),
-  /** When the last confirmed change happened; PENDING and RECOVERING do not move it. */
+  /**
+   * When the last confirmed change happened (a DOWN site's: the confirming check, which reminders count from);
+   * PENDING and RECOVERING do not move it. What people are shown is statusSinceOf.
+   */
   statusSinceMs: v.optional(wholeNumber),
   outage: v.optional(OutageSchema),
   /** Set while the monitor cannot judge the site; cleared by the next verdict. */
@@ -152,6 +155,14 @@ export type ShownStatus = SiteStatus | 'UNCHECKED';
 
 export const shownStatusOf = (state: SiteState): ShownStatus =>
   state.checkFault !== undefined && isUnchecked(state.checkFault) ? 'UNCHECKED' : state.status;
+
+/**
+ * Since when the site has been in its status, as a person means it and as every alert and `squirrel status`
+ * say it: a failing site (PENDING, DOWN, RECOVERING) since its outage's first failed check, not since the check
+ * that confirmed it; any other status since the check that confirmed it.
+ */
+export const statusSinceOf = (state: Pick<SiteState, 'outage' | 'statusSinceMs'>): number | undefined =>
+  state.outage?.sinceMs ?? state.statusSinceMs;
 
 /** Whether a recorded fault makes the site UNCHECKED yet. */
 export const isUnchecked = (fault: Pick<CheckFault, 'reason' | 'faults'>): boolean =>

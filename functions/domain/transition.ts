@@ -2,7 +2,7 @@ import type { Alert, AlertEvent } from './alert.ts';
 import type { CheckResult } from './check-result.ts';
 import { addToOutbox } from './outbox.ts';
 import type { SiteConfig } from './site.ts';
-import { ALERT_CLAIM_MS, type LastCheck, type Outage, type SiteState } from './site-state.ts';
+import { ALERT_CLAIM_MS, type LastCheck, type Outage, type SiteState, statusSinceOf } from './site-state.ts';
 import { withoutUndefined } from './values.ts';
 
 /**
@@ -90,9 +90,8 @@ function buildAlert(
     url: site.url,
     owner: site.owner,
     atMs: nowMs,
-    outageSinceMs:
-      outage?.sinceMs ??
-      (draft.event === 'UP' ? (prev.statusSinceMs ?? nowMs) : (next.statusSinceMs ?? nowMs)),
+    // The ended outage's start for UP, as `squirrel status` showed it; the current status's for the rest.
+    outageSinceMs: statusSinceOf(draft.event === 'UP' ? prev : next) ?? nowMs,
     reason,
     detail,
     ...(status === undefined ? {} : { status }),

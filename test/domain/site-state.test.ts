@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../functions/domain/alert.ts';
+import { formatAlert } from '../../functions/domain/alert-message.ts';
 import { decideTransition } from '../../functions/domain/alert-policy.ts';
 import {
   ALERT_CLAIM_MS,
@@ -6,6 +8,7 @@ import {
   parseSiteState,
   type SiteState,
   SiteStateError,
+  statusSinceOf,
 } from '../../functions/domain/site-state.ts';
 import { aSite, downResult, T0, upResult } from './fixtures.ts';
 
@@ -140,6 +143,77 @@ describe('parseSiteState', () => {
       expect(attempt).toThrow('site state is invalid at the root');
     },
   );
+});
+
+describe('statusSinceOf: the "down since" that status and alerts share', () => {
+  // One outage as the checker lives it: up, a first failure, the confirming re-check 30 s later, a reminder half
+  // an hour after the confirmation, then two successes.
+  const site = aSite({ failureThreshold: 2, recoveryThreshold: 2, reminderMinutes: 30 });
+  const FIRST_FAILURE_MS = T0 + 60_000;
+  const CONFIRMED_MS = FIRST_FAILURE_MS + 30_000;
+  const checks = [
+    { atMs: T0, result: upResult() },
+    { atMs: FIRST_FAILURE_MS, result: downResult('http-5xx', 'HTTP 503', 503) },
+    { atMs: CONFIRMED_MS, result: downResult('http-5xx', 'HTTP 503', 503) },
+    { atMs: CONFIRMED_MS + 30 * 60_000, result: downResult('timeout', 'no headers') },
+    { atMs: CONFIRMED_MS + 31 * 60_000, result: upResult() },
+    { atMs: CONFIRMED_MS + 32 * 60_000, result: upResult() },
+  ];
+  function run(): { states: SiteState[]; alerts: Alert[] } {
+    const states: SiteState[] = [];
+    const alerts: Alert[] = [];
+    let state = INITIAL_STATE;
+    checks.forEach(({ atMs, result }, i) => {
+      const decision = decideTransition(site, state, result, `c${i}`, atMs);
+      // Each alert is published (and cleared from the outbox) before the next check, as SNS would take it.
+      const { pendingAlerts: _published, ...next } = decision.next ?? state;
+      state = next;
+      states.push(state);
+      alerts.push(...decision.alerts);
+    });
+    return { states, alerts };
+  }
+
+  it('is the first failed check while the site fails, and every alert of the outage says the same', () => {
+    // Act
+    const { states, alerts } = run();
+
+    // Assess
+    expect(states.map((state) => [state.status, statusSinceOf(state)])).toEqual([
+      ['UP', T0],
+      ['PENDING', FIRST_FAILURE_MS],
+      ['DOWN', FIRST_FAILURE_MS],
+      ['DOWN', FIRST_FAILURE_MS],
+      ['RECOVERING', FIRST_FAILURE_MS],
+      ['UP', CONFIRMED_MS + 32 * 60_000],
+    ]);
+    expect(alerts.map((alert) => [alert.event, alert.outageSinceMs])).toEqual([
+      ['DOWN', FIRST_FAILURE_MS],
+      ['REMINDER', FIRST_FAILURE_MS],
+      ['UP', FIRST_FAILURE_MS],
+    ]);
+    expect(formatAlert(alerts[0] as Alert).email).toContain('Down since:  2026-11-25 09:01:00 UTC');
+  });
+
+  it('leaves the confirmation time where reminders count from', () => {
+    // Act
+    const { states } = run();
+
+    // Assess: the stored statusSinceMs of the DOWN site is still the confirming check.
+    expect(states[2]).toMatchObject({ status: 'DOWN', statusSinceMs: CONFIRMED_MS });
+  });
+
+  it('is the confirmation of any status that is not an outage', () => {
+    // Prepare
+    const slow: SiteState = { ...INITIAL_STATE, status: 'DEGRADED', statusSinceMs: T0 };
+
+    // Act
+    const since = statusSinceOf(slow);
+
+    // Assess
+    expect(since).toBe(T0);
+    expect(statusSinceOf(INITIAL_STATE)).toBeUndefined();
+  });
 });
 
 describe('INITIAL_STATE', () => {

@@ -4,6 +4,8 @@ import { type LocalTarget, parseJsonLines, startLocalTarget, TABLE_NAME } from '
 
 let target: LocalTarget;
 const CHANGED_AT_MS = Date.now() - 2 * 3_600_000;
+/** The outage's first failed check, 30 s before the check that confirmed it: what "since" shows for DOWN. */
+const DOWN_SINCE_MS = CHANGED_AT_MS - 30_000;
 
 beforeAll(async () => {
   target = await startLocalTarget();
@@ -16,7 +18,7 @@ beforeAll(async () => {
       version: 4,
       consecutiveFailures: 2,
       statusSinceMs: CHANGED_AT_MS,
-      outage: { sinceMs: CHANGED_AT_MS - 30_000, reason: 'http-5xx', detail: 'HTTP 503', status: 503 },
+      outage: { sinceMs: DOWN_SINCE_MS, reason: 'http-5xx', detail: 'HTTP 503', status: 503 },
       lastCheck: {
         atMs: CHANGED_AT_MS,
         up: false,
@@ -55,7 +57,7 @@ describe('squirrel status', () => {
       expect.objectContaining({
         siteId: 'shop',
         state: 'DOWN',
-        sinceMs: CHANGED_AT_MS,
+        sinceMs: DOWN_SINCE_MS,
         lastChange: expect.objectContaining({ atMs: CHANGED_AT_MS, up: false, reason: 'http-5xx' }),
         outage: expect.objectContaining({ reason: 'http-5xx' }),
       }),

@@ -17,6 +17,7 @@ import {
   summarizeStatus,
 } from '../../../cli/core/render.ts';
 import type { SiteRecord } from '../../../functions/adapters/site-store.ts';
+import { decideTransition } from '../../../functions/domain/alert-policy.ts';
 import type { CheckResult } from '../../../functions/domain/check-result.ts';
 import { parseSiteConfig } from '../../../functions/domain/site.ts';
 import { INITIAL_STATE, type SiteState } from '../../../functions/domain/site-state.ts';
@@ -297,6 +298,38 @@ describe('status', () => {
       state: 'UP',
       unchecked: { reason: 'blocked-address', sinceMs: NOW_MS - 120_000 },
     });
+  });
+
+  it('says a DOWN site is down since its first failed check, the time its DOWN alert gives', () => {
+    // Prepare: the checker's own transitions, a first failure and the re-check that confirms it 30 s later.
+    const config = parseSiteConfig({ siteId: 'api', url: 'https://api.example/', failureThreshold: 2 });
+    const failure: CheckResult = {
+      kind: 'down',
+      reason: 'http-5xx',
+      detail: 'HTTP 503',
+      status: 503,
+      latencyMs: 9,
+    };
+    const firstFailureMs = NOW_MS - 600_000;
+    const pending = decideTransition(config, INITIAL_STATE, failure, 'c1', firstFailureMs).next;
+    const confirmed = decideTransition(
+      config,
+      pending ?? INITIAL_STATE,
+      failure,
+      'c2',
+      firstFailureMs + 30_000,
+    );
+    const record: SiteRecord = { config, state: confirmed.next ?? INITIAL_STATE };
+    const downAlert = confirmed.alerts.find((alert) => alert.event === 'DOWN');
+
+    // Act
+    const [, row] = renderStatus([record], NOW_MS).split('\n');
+    const [json] = statusJson([record]).map((line) => JSON.parse(line));
+
+    // Assess
+    expect(downAlert?.outageSinceMs).toBe(firstFailureMs);
+    expect(row).toMatch(/^api\s+DOWN\s+10m ago \(2026-11-25T11:50:00Z\)\s+9m ago: down, http-5xx/);
+    expect(json).toMatchObject({ sinceMs: firstFailureMs, since: '2026-11-25T11:50:00.000Z' });
   });
 
   it('prints state, times and the last change as JSON', () => {
