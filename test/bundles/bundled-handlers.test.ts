@@ -1,6 +1,6 @@
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { addSite, makeDataDir, startTestRuntime, stateOf, waitFor } from '../helpers/local-runtime.ts';
@@ -12,8 +12,6 @@ import { OutdirPool, synthStack } from '../infra/synth-stack.ts';
  * does, each bundle is loaded the way Lambda loads it (its own worker, the function's environment) and driven
  * against the embedded emulators. `npm run test:node24` runs this file on Node 24, the runtime Lambda runs.
  */
-
-const REPO_AWS_SDK = fileURLToPath(new URL('../../node_modules/@aws-sdk', import.meta.url));
 
 interface Bundles {
   readonly fanOut: URL;
@@ -52,18 +50,15 @@ let site: SwitchableSite;
 beforeAll(async () => {
   const { assembly, stack } = synthStack(outdirs, { bundle: true });
   const outdir = assembly.directory;
-  // Beside the bundles, what Lambda's Node runtime ships beside a function: the AWS SDK v3 (here the repo's, its
-  // own dependencies resolved from where it really lives) and nothing else, so a bundle that needs any other
-  // package fails to load here as it would in Lambda. A bundle that carries its own SDK never looks.
-  await mkdir(join(outdir, 'node_modules'));
-  await symlink(REPO_AWS_SDK, join(outdir, 'node_modules', '@aws-sdk'), 'dir');
+  // No node_modules anywhere above the bundles (the outdir is a temporary directory): each carries its AWS SDK,
+  // so a bundle that needs any package it does not carry fails to load here.
   const resources = assembly.getStackArtifact(stack.artifactId).template.Resources as Record<
     string,
     LambdaResource
   >;
   bundles = {
-    fanOut: await bundleOf(outdir, resources, 'FanOut'),
-    checker: await bundleOf(outdir, resources, 'Checker'),
+    fanOut: await bundleOf(outdir, resources, 'FanOutFunction'),
+    checker: await bundleOf(outdir, resources, 'CheckerFunction'),
   };
   site = await startSwitchableSite(200);
   cleanups.push(site.close);
