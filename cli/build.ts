@@ -1,6 +1,6 @@
 // `npm run build:cli` (and the root `prepare` script, so `npm ci` / `npm install` run it): bundles the squirrel
 // CLI into cli/dist/ so cli/bin/squirrel.js starts it on plain node instead of loading tsx at every call.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -16,6 +16,8 @@ const ESM_REQUIRE_BANNER =
 // npm rewrites this file whenever it changes node_modules, so a dependency installed after the build (whose
 // code the bundle inlines) makes the build stale too. Plain `npm install` and `npm ci` rebuild via `prepare`.
 const INSTALLED_PACKAGES_FILE = 'node_modules/.package-lock.json';
+// How the bundle is made is an input too: a change here must not leave the old bundle running.
+const THIS_BUILD_FILE = 'cli/build.ts';
 
 export interface CliBuild {
   readonly outDir: string;
@@ -27,46 +29,62 @@ export interface CliBuild {
 /**
  * Bundles cli/main.ts with every dependency (one file per lazily imported command, so `--help` never parses
  * the AWS SDK) and writes build-info.json: each source file's size and mtime, which the bin compares before
- * trusting the bundle.
+ * trusting the bundle. Built beside `outDir` and swapped in whole: a call running meanwhile finds the old
+ * build, or none (and runs the sources), never a mix, and no chunk of an older build stays behind.
  */
 export async function buildCli(outDir = DEFAULT_CLI_DIST): Promise<CliBuild> {
+  const target = resolve(outDir);
+  // A sibling, so paths from the chunks to the sources (keepSourceLocations) are the same once renamed.
+  const staging = `${target}.building-${process.pid}`;
+  const retired = `${target}.old-${process.pid}`;
   const startedAtMs = Date.now();
-  const result = await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: { [CLI_ENTRY_FILE.replace(/\.mjs$/, '')]: 'cli/main.ts' },
-    outdir: outDir,
-    bundle: true,
-    // The commands' `import()`s become chunks loaded when the command runs, as they are in the sources.
-    splitting: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    // .mjs: ESM wherever the bundle sits, whatever package.json (if any) is above it.
-    outExtension: { '.js': '.mjs' },
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    // Whitespace and syntax only: names stay, so the stack of an unexpected error still says where it was.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    metafile: true,
-    write: true,
-    plugins: [keepSourceLocations(outDir)],
-    logLevel: 'warning',
-  });
+  await rm(staging, { recursive: true, force: true });
+  try {
+    const result = await build({
+      absWorkingDir: REPO_ROOT,
+      entryPoints: { [CLI_ENTRY_FILE.replace(/\.mjs$/, '')]: 'cli/main.ts' },
+      outdir: staging,
+      bundle: true,
+      // The commands' `import()`s become chunks loaded when the command runs, as they are in the sources.
+      splitting: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      // .mjs: ESM wherever the bundle sits, whatever package.json (if any) is above it.
+      outExtension: { '.js': '.mjs' },
+      mainFields: ['module', 'main'],
+      banner: { js: ESM_REQUIRE_BANNER },
+      // Not minified: with code splitting, esbuild 0.28's minifier (whitespace + syntax, or full) produced a
+      // probe whose deadlines fired at once (the failure catalogue's `squirrel check` test: timeouts after
+      // 11 ms); unminified it is right. It also keeps stacks of unexpected errors readable.
+      legalComments: 'none',
+      metafile: true,
+      write: true,
+      plugins: [keepSourceLocations(staging)],
+      logLevel: 'warning',
+    });
 
-  const sources = Object.keys(result.metafile.inputs).filter(
-    (path) => !path.split(/[\\/]/).includes('node_modules'),
-  );
-  const inputs = await Promise.all(
-    [...sources, INSTALLED_PACKAGES_FILE].map((path) =>
-      describeInput(resolve(REPO_ROOT, path), outDir, startedAtMs),
-    ),
-  );
-  const info: BuildInfo = { version: 1, inputs: inputs.filter((input) => input !== undefined) };
-  await writeFile(resolve(outDir, BUILD_INFO_FILE), `${JSON.stringify(info, null, 1)}\n`);
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-  return { outDir, bytes, inputs: info.inputs.length };
+    const sources = Object.keys(result.metafile.inputs).filter(
+      (path) => !path.split(/[\\/]/).includes('node_modules'),
+    );
+    const inputs = await Promise.all(
+      [...sources, INSTALLED_PACKAGES_FILE, THIS_BUILD_FILE].map((path) =>
+        describeInput(resolve(REPO_ROOT, path), staging, startedAtMs),
+      ),
+    );
+    const info: BuildInfo = { version: 1, inputs: inputs.filter((input) => input !== undefined) };
+    await writeFile(resolve(staging, BUILD_INFO_FILE), `${JSON.stringify(info, null, 1)}\n`);
+    const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+
+    await rename(target, retired).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rename(staging, target);
+    await rm(retired, { recursive: true, force: true });
+    return { outDir: target, bytes, inputs: info.inputs.length };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /** An input as build-info.json records it; one changed while the build ran is recorded as never fresh. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,7 @@ describe('buildCli', () => {
         expect.stringMatching(/\/cli\/commands\/check\.ts$/),
         expect.stringMatching(/\/functions\/adapters\/http-probe\.ts$/),
         expect.stringMatching(/\/node_modules\/\.package-lock\.json$/),
+        expect.stringMatching(/\/cli\/build\.ts$/),
       ]),
     );
     expect(
@@ -71,6 +72,21 @@ describe('buildCli', () => {
     ).toEqual([]);
     expect(info.inputs.every((input) => input.mtimeMs > 0 && input.size > 0)).toBe(true);
   });
+});
+
+describe('buildCli, built again', () => {
+  it('swaps the new build in whole: nothing of the older build stays, nothing half-built is left beside it', async () => {
+    // Prepare: a chunk only an older build had
+    await writeFile(join(buildDir, 'chunk-FROMBEFORE.mjs'), 'export {};\n');
+
+    // Act
+    await buildCli(buildDir);
+
+    // Assess
+    expect(await readdir(buildDir)).not.toContain('chunk-FROMBEFORE.mjs');
+    expect(await readdir(workDir)).toEqual(expect.not.arrayContaining([expect.stringMatching(/^dist\./)]));
+    expect((await runBundle(['--help'])).code).toBe(0);
+  }, 60_000);
 });
 
 describe('keepSourceLocations', () => {
