@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_INFO_FILE, type BuildInfo, CLI_ENTRY_FILE } from '../../cli/bin/build-freshness.js';
 import { runSquirrel } from './support/local-target.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,5 +58,33 @@ describe('squirrel', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe(message);
+  });
+
+  it('runs the build while it matches its sources, and the TypeScript sources once one changes', async () => {
+    // Prepare: a build directory whose "bundle" says where it came from, built from one source file.
+    const root = await mkdtemp(join(tmpdir(), 'squirrel-bin-'));
+    const buildDir = join(root, 'dist');
+    await mkdir(buildDir);
+    const source = join(root, 'main.ts');
+    await writeFile(source, 'export {};\n');
+    await writeFile(join(buildDir, CLI_ENTRY_FILE), "console.log('the build ran');\n");
+    const { size, mtimeMs } = await stat(source);
+    const info: BuildInfo = { version: 1, inputs: [{ path: '../main.ts', size, mtimeMs }] };
+    await writeFile(join(buildDir, BUILD_INFO_FILE), JSON.stringify(info));
+    const env = { SQUIRREL_CLI_DIST: buildDir, SQUIRREL_DATA_DIR: emptyDataDir };
+
+    try {
+      // Act
+      const fresh = await runSquirrel(['--help'], env);
+      await appendFile(source, '// edited\n');
+      const stale = await runSquirrel(['--help'], env);
+
+      // Assess: the stale build is not run; the real sources are, and say nothing extra off a terminal.
+      expect(fresh).toEqual({ code: 0, stdout: 'the build ran\n', stderr: '' });
+      expect(stale).toMatchObject({ code: 0, stderr: '' });
+      expect(stale.stdout).toMatch(/^Usage: squirrel \[options\] \[command\]/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
