@@ -116,6 +116,12 @@ export function keepSourceLocations(outDir: string): Plugin {
         if (args.path.split(sep).includes('node_modules')) return undefined;
         const source = await readFile(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return { contents: source, loader: 'ts' };
+        // The rewrite is textual: inside a string literal it would corrupt the string (and the build), so say so.
+        if (importMetaUrlInString(source)) {
+          throw new Error(
+            `${args.path}: import.meta.url inside a string literal; keepSourceLocations cannot rewrite it`,
+          );
+        }
         const fromChunk = relative(outDir, args.path).split(sep).join('/');
         return {
           contents: source.replaceAll(
@@ -134,4 +140,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log(
     `built the squirrel CLI: ${relative(process.cwd(), built.outDir) || '.'} (${(built.bytes / 1024).toFixed(0)} KiB, from ${built.inputs} source files)`,
   );
+}
+
+/** Whether an `import.meta.url` stands inside a quoted string on its line (an odd count of some quote before it). */
+export function importMetaUrlInString(source: string): boolean {
+  return source.split('\n').some((line) => {
+    const at = line.indexOf('import.meta.url');
+    if (at < 0) return false;
+    const before = line.slice(0, at).replace(/\\./g, '');
+    return ["'", '"', '`'].some((quote) => before.split(quote).length % 2 === 0);
+  });
 }

@@ -6,9 +6,17 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { MONITOR_RUNTIME_NAME } from './monitor-runtime.ts';
 
-// The newest Node runtime this aws-cdk-lib knows; cdk-nag's L1 rule compares against the same list.
-export const MONITOR_RUNTIME = Runtime.NODEJS_24_X;
+// The newest Node runtime this aws-cdk-lib knows (cdk-nag's L1 rule compares against the same list), found by the
+// name the preflight also reads, so the two cannot drift apart.
+export const MONITOR_RUNTIME = knownRuntime(MONITOR_RUNTIME_NAME);
+
+function knownRuntime(name: string): Runtime {
+  const runtime = Runtime.ALL.find((candidate) => candidate.name === name);
+  if (runtime === undefined) throw new Error(`aws-cdk-lib ${Runtime.name} knows no Lambda runtime ${name}`);
+  return runtime;
+}
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_INFO_FILE, type BuildInfo, CLI_ENTRY_FILE } from '../../cli/bin/build-freshness.js';
-import { buildCli, keepSourceLocations } from '../../cli/build.ts';
+import { buildCli, importMetaUrlInString, keepSourceLocations } from '../../cli/build.ts';
 import type { SquirrelRun } from './support/local-target.ts';
 
 let workDir: string;
@@ -118,5 +118,17 @@ describe('keepSourceLocations', () => {
 
     // Assess
     expect(printed.trim()).toBe(join(workDir, 'fixture', 'data/'));
+  });
+});
+
+describe('importMetaUrlInString', () => {
+  it.each([
+    ["const root = fileURLToPath(new URL('../../', import.meta.url));", false],
+    ['const here = import.meta.url;', false],
+    ["const banner = 'const require = createRequire(import.meta.url);';", true],
+    ['const banner = "x" + `createRequire(import.meta.url)`;', true],
+    ["const quoted = 'it\\'s', url = import.meta.url;", false],
+  ])('%s → %s', (line, inString) => {
+    expect(importMetaUrlInString(`// a file\n${line}\n`)).toBe(inString);
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { MONITOR_RUNTIME_NAME } from '../../../../infra/monitor-runtime.ts';
 import {
   DEFAULT_BOOTSTRAP_QUALIFIER,
   REQUIRED_BOOTSTRAP_VERSION,
@@ -41,7 +42,7 @@ export function readRequiredBootstrapVersion(repoRoot: string, stackName: string
 }
 
 /**
- * What the stack needs from the region, read offline: the functions' runtime (infra's MONITOR_RUNTIME, the one
+ * What the stack needs from the region, read offline: the functions' runtime (infra's MONITOR_RUNTIME_NAME, the one
  * definition) and aws-cdk-lib's region facts. Loads aws-cdk-lib (about a second), so only `doctor` calls it.
  */
 export async function loadStackRequirements(
@@ -49,15 +50,12 @@ export async function loadStackRequirements(
   stackName: string,
   region: string | undefined,
 ): Promise<StackRequirements> {
-  const [{ MONITOR_RUNTIME }, { Fact, FactName }] = await Promise.all([
-    import('../../../../infra/monitor-function.ts'),
-    import('aws-cdk-lib/region-info'),
-  ]);
+  const { Fact, FactName } = await import('aws-cdk-lib/region-info');
   const cdkVersion = readPackageVersion('aws-cdk-lib');
   return {
     bootstrapVersion: readRequiredBootstrapVersion(repoRoot, stackName),
     bootstrapQualifier: readBootstrapQualifier(repoRoot),
-    runtime: MONITOR_RUNTIME.name,
+    runtime: MONITOR_RUNTIME_NAME,
     latestNodeRuntimeInRegion:
       region === undefined ? undefined : Fact.find(region, FactName.LATEST_NODE_RUNTIME),
     regionFactsSource: `aws-cdk-lib ${cdkVersion}`,
