@@ -10,7 +10,8 @@ export default defineConfig({
     globalSetup: ['test/aws/support/global-setup.ts'],
     // Each test waits for emulators, child processes and real minutes (a sweep per scheduled minute).
     testTimeout: 150_000,
-    hookTimeout: 120_000,
+    // beforeAll starts moto (≤ 60 s) and creates the stack (≤ 120 s): each bounded on its own, this bounds both.
+    hookTimeout: 240_000,
     maxWorkers: 2,
     silent: 'passed-only',
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
