@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { DeployConfigInput } from '../../../infra/deploy-config.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const TIER_STACK_NAME = 'squirrel-aws-tier';
+
+/**
+ * The deploy settings of the tier's stack, as a user would keep them in squirrel.config.json. moto cannot run
+ * the Lambda-backed custom resource behind `checkerReservation: 'auto'`, so the reservation is off.
+ */
+export const TIER_DEPLOY_CONFIG = {
+  stackName: TIER_STACK_NAME,
+  alertEmail: 'ops@example.com',
+  checkerConcurrency: 2,
+  checkerReservation: 'off',
+} as const satisfies DeployConfigInput;
+
+// cdk synth of two bundled functions takes ~25 s on a busy 2-core machine; this bounds a hung one.
+const SYNTH_TIMEOUT_MS = 180_000;
+
+/** A synthesized cloud assembly: where it is and the files the tier reads. */
+export interface Assembly {
+  readonly outdir: string;
+  readonly stackName: string;
+  readonly templatePath: string;
+  readonly assetManifestPath: string;
+}
+
+/** The one place that says how the tier synthesizes: every setting comes from the tier's squirrel.config.json. */
+export function synthArguments(configPath: string, outdir: string): string[] {
+  return ['synth', '--no-notices', '--quiet', '--output', outdir, '-c', `configFile=${configPath}`];
+}
+
+/** Writes the tier's config file into `workDir` and runs `cdk synth` into `workDir/cdk.out`, offline. */
+export async function synthesizeTierStack(workDir: string, signal?: AbortSignal): Promise<Assembly> {
+  const configPath = join(workDir, 'squirrel.config.json');
+  writeFileSync(configPath, `${JSON.stringify(TIER_DEPLOY_CONFIG, null, 2)}\n`);
+  const outdir = join(workDir, 'cdk.out');
+  try {
+    await promisify(execFile)(join(REPO_ROOT, 'node_modules/.bin/cdk'), synthArguments(configPath, outdir), {
+      cwd: REPO_ROOT,
+      timeout: SYNTH_TIMEOUT_MS,
+      ...(signal === undefined ? {} : { signal }),
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1' },
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '', message } = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(`cdk synth failed: ${message}\n${stdout}\n${stderr}`.trim(), { cause: error });
+  }
+  const { stackName } = TIER_DEPLOY_CONFIG;
+  return {
+    outdir,
+    stackName,
+    templatePath: join(outdir, `${stackName}.template.json`),
+    assetManifestPath: join(outdir, `${stackName}.assets.json`),
+  };
+}
