@@ -75,11 +75,15 @@ describe('the synthesized stack in moto', () => {
       expect(stack.resources.map((resource) => resource.ResourceType)).toContain(type);
     }
     expect(Object.keys(stack.outputs).sort()).toEqual([
+      'CheckerReservedConcurrency',
       'DeadLetterQueueUrl',
       'QueueUrl',
+      'SmsDeliveryStatusLoggingCommand',
       'TableName',
       'TopicArn',
     ]);
+    // checkerReservation "off": no custom resource decided it, and the output says so.
+    expect(stack.outputs.CheckerReservedConcurrency).toBe('none: checkerReservation is "off"');
   });
 });
 
