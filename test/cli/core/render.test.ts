@@ -328,7 +328,9 @@ describe('status', () => {
 
     // Assess
     expect(downAlert?.outageSinceMs).toBe(firstFailureMs);
-    expect(row).toMatch(/^api\s+api\.example\s+DOWN\s+10m ago \(2026-11-25T11:50:00Z\)\s+9m ago: down, http-5xx/);
+    expect(row).toMatch(
+      /^api\s+api\.example\s+DOWN\s+10m ago \(2026-11-25T11:50:00Z\)\s+9m ago: down, http-5xx/,
+    );
     expect(json).toMatchObject({ sinceMs: firstFailureMs, since: '2026-11-25T11:50:00.000Z' });
   });
 
