@@ -1,5 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import {
+  E164_EXPECTED,
+  EMAIL_EXPECTED,
+  isE164PhoneNumber,
+  isEmailAddress,
+} from '../functions/domain/contact-address.ts';
 
 /**
  * The deploy settings a user keeps between deploys: `squirrel.config.json` at the repository root, read by the
@@ -15,9 +21,6 @@ export const CHECKER_CONCURRENCY_LIMITS = { min: 2, max: 1000 } as const;
 // SNS's default account spend limit for SMS, in USD a month.
 export const DEFAULT_SMS_SPEND_LIMIT_USD = 1;
 
-export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// E.164: a plus, a country code that does not start with 0, 8-15 digits in all.
-export const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
 // CloudFormation stack names: a letter, then letters, digits and dashes, at most 128 characters.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
@@ -44,6 +47,13 @@ const patternString = (pattern: RegExp, expected: string) =>
     v.regex(pattern, (issue) => `must be ${expected}, got ${show(issue.input)}`),
   );
 
+/** A string `accepts` takes; the message says what is expected and shows the bad value. */
+const checkedString = (accepts: (text: string) => boolean, expected: string) =>
+  v.pipe(
+    v.string((issue) => `must be ${expected}, got ${show(issue.input)}`),
+    v.check(accepts, (issue) => `must be ${expected}, got ${show(issue.input)}`),
+  );
+
 const flag = v.boolean((issue) => `must be true or false, got ${show(issue.input)}`);
 
 /**
@@ -68,11 +78,9 @@ export const DeployConfigSchema = v.strictObject({
     DEFAULT_STACK_NAME,
   ),
   /** Subscribed to every alert and alarm by email. */
-  alertEmail: v.optional(patternString(EMAIL_PATTERN, 'an email address like ops@example.com')),
+  alertEmail: v.optional(checkedString(isEmailAddress, EMAIL_EXPECTED)),
   /** Subscribed to every alert and alarm by SMS (E.164). */
-  alertPhone: v.optional(
-    patternString(E164_PATTERN, 'an E.164 phone number: + then 8-15 digits, like +15555550100'),
-  ),
+  alertPhone: v.optional(checkedString(isE164PhoneNumber, E164_EXPECTED)),
   /** Synth stops when neither contact is set, unless this says a stack that tells nobody is intended. */
   allowNoAlertContact: v.optional(flag, false),
   /** Most checker Lambdas running at once: the SQS event source's maximum concurrency, always. */

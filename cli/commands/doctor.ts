@@ -1,10 +1,10 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isE164PhoneNumber } from '../../functions/domain/contact-address.ts';
 import {
   DEPLOY_CONFIG_FILE,
   type DeployConfig,
   DeployConfigError,
-  E164_PATTERN,
   loadDeployConfig,
 } from '../../infra/deploy-config.ts';
 import type { DoctorSettings, StackRequirements } from '../core/doctor/facts.ts';
@@ -138,7 +138,7 @@ function readConfig(path: string): { config: DeployConfig; found: boolean } {
 }
 
 function parsePhoneOption(raw: string): string {
-  if (!E164_PATTERN.test(raw)) {
+  if (!isE164PhoneNumber(raw)) {
     throw new InputError(`--phone must be an E.164 phone number like +14155550123 (no spaces), got "${raw}"`);
   }
   return raw;

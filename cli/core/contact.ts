@@ -1,3 +1,4 @@
+import { isE164PhoneNumber, isEmailAddress } from '../../functions/domain/contact-address.ts';
 import { OWNER_PATTERN } from '../../functions/domain/site.ts';
 import { InputError } from '../errors.ts';
 
@@ -6,16 +7,10 @@ export type Contact =
   | { readonly protocol: 'email'; readonly endpoint: string }
   | { readonly protocol: 'sms'; readonly endpoint: string };
 
-// Deliberately simple: one @, no spaces, a dot in the domain. SNS and the mail server judge the rest.
-const EMAIL_PATTERN = /^[^\s@"<>(),;:]+@[^\s@"<>(),;:]+\.[^\s@"<>(),;:.]+$/;
-const MAX_EMAIL_LENGTH = 254;
-// E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
-const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
-
 /** @throws InputError naming `--email` and the bad value. */
 export function parseEmail(raw: string): string {
   const email = raw.trim();
-  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email) || email.includes('..')) {
+  if (!isEmailAddress(email)) {
     throw new InputError(`--email must be an email address like alice@example.com, got "${raw}"`);
   }
   return email;
@@ -24,7 +19,7 @@ export function parseEmail(raw: string): string {
 /** @throws InputError naming `--sms` and the bad value. */
 export function parsePhone(raw: string): string {
   const phone = raw.trim();
-  if (!E164_PATTERN.test(phone)) {
+  if (!isE164PhoneNumber(phone)) {
     throw new InputError(`--sms must be an E.164 phone number like +14155550123 (no spaces), got "${raw}"`);
   }
   return phone;

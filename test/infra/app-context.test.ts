@@ -134,12 +134,12 @@ describe('readAppSettings', () => {
     [
       'alertPhone',
       '+1 555 555 0100',
-      'must be an E.164 phone number: + then 8-15 digits, like +15555550100, got "+1 555 555 0100"',
+      'must be an E.164 phone number like +15555550100 (+ then 7-15 digits, no spaces), got "+1 555 555 0100"',
     ],
     [
       'alertPhone',
       15555550100,
-      'must be an E.164 phone number: + then 8-15 digits, like +15555550100, got 15555550100',
+      'must be an E.164 phone number like +15555550100 (+ then 7-15 digits, no spaces), got 15555550100',
     ],
     ['checkerConcurrency', 1, 'must be a whole number from 2 to 1000, got 1'],
     ['checkerConcurrency', 2.5, 'must be a whole number from 2 to 1000, got 2.5'],
@@ -209,7 +209,7 @@ describe('readAppSettings', () => {
   it('stops on a bad context value, naming it as context', () => {
     // Act + Assess
     expect(() => readWith(CONTACTS, { alertPhone: '555-0100' })).toThrow(
-      /with context -c alertPhone is not valid:\n {2}alertPhone: must be an E\.164 phone number: .*, got "555-0100"/,
+      /with context -c alertPhone is not valid:\n {2}alertPhone: must be an E\.164 phone number like .*, got "555-0100"/,
     );
   });
 
