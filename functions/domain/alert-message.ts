@@ -197,7 +197,6 @@ function eventViewOf(alert: Alert): AlertView {
             '',
             `URL:         ${alert.url}`,
             siteIdLine,
-            siteIdLine,
             `Down from:   ${formatUtc(alert.outageSinceMs)}`,
             `Up again:    ${formatUtc(alert.atMs)}`,
             `Was down:    ${alert.reason} (${alert.detail})`,
