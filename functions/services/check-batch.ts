@@ -81,7 +81,12 @@ export interface BatchReport {
 
 /** How one task ended: done, or to be tried again on its own after `delaySeconds` (carrying its check, if done). */
 type TaskOutcome =
-  | { readonly kind: 'done'; readonly verdict: CheckResult['kind'] }
+  | {
+      readonly kind: 'done';
+      readonly verdict: CheckResult['kind'];
+      /** A blocked address, stored as UNCHECKED: the check itself is done (the policy, not the checker, said no). */
+      readonly blockedByPolicy?: boolean;
+    }
   | {
       readonly kind: 'retry';
       readonly verdict: CheckResult['kind'];
@@ -196,7 +201,9 @@ export async function processCheckBatch(
   const outcomes = runs.flatMap((taskRun) => (taskRun.outcome ? [taskRun.outcome] : []));
   const report: BatchReport = {
     failedMessageIds: [...new Set([...malformed, ...unsent])],
-    checksCompleted: outcomes.filter((o) => o.verdict !== 'fault').length,
+    // A blocked address counts as completed: a fleet of only such sites is not a stalled checker (the alarm).
+    checksCompleted: outcomes.filter((o) => o.verdict !== 'fault' || (o.kind === 'done' && o.blockedByPolicy))
+      .length,
     checksDown: outcomes.filter((o) => o.verdict === 'down').length,
     checkerFaults: outcomes.filter((o) => o.verdict === 'fault').length,
     malformedMessages: malformed.length,
@@ -388,7 +395,11 @@ class CheckRun {
           flushed.uncleared,
         );
       }
-      return { kind: 'done', verdict: result.kind };
+      return {
+        kind: 'done',
+        verdict: result.kind,
+        blockedByPolicy: result.kind === 'fault' && result.reason === 'blocked-address',
+      };
     } catch (error) {
       // A write may have landed before its answer was lost: the retry recognises it by the token.
       this.deps.log.error('check result not stored: will be retried', {

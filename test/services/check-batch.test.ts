@@ -573,8 +573,14 @@ describe('processCheckBatch', () => {
     const next = await harness.run([message('m', 'm6', harness.store.state('shop') ?? UP)]);
 
     // Assess
-    expect(first).toMatchObject({ tasksRetried: 0, sitesUnchecked: 1, failedMessageIds: [] });
-    expect(next).toMatchObject({ tasksRetried: 0, sitesUnchecked: 0 });
+    // Completed both times (the checker worked; the policy said no): "monitor stalled" must not fire for it
+    expect(first).toMatchObject({
+      tasksRetried: 0,
+      sitesUnchecked: 1,
+      failedMessageIds: [],
+      checksCompleted: 1,
+    });
+    expect(next).toMatchObject({ tasksRetried: 0, sitesUnchecked: 0, checksCompleted: 1 });
     expect(harness.published.map((alert) => alert.event)).toEqual(['UNCHECKED']);
     expect(harness.published[0]?.detail).toContain('10.0.0.5');
     expect(harness.store.state('shop')?.checkFault).toMatchObject({ reason: 'blocked-address' });
