@@ -69,6 +69,9 @@ export class AutoCheckerReservation extends Construct {
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: decider.function.functionArn,
       resourceType: CHECKER_RESERVATION_RESOURCE_TYPE,
+      // If the decider never answers (it always should, within its one-minute timeout), the deploy fails after
+      // 5 minutes instead of CloudFormation's default hour.
+      serviceTimeout: Duration.minutes(5),
       properties: {
         FunctionName: props.checker.functionName,
         ReservedConcurrency: props.concurrency,

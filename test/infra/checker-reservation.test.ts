@@ -55,6 +55,8 @@ describe('checker reservation', () => {
       const resource = onlyResource(template, CHECKER_RESERVATION_RESOURCE_TYPE);
       expect(resource.properties).toEqual({
         ServiceToken: arnOf(findDecider(template).logicalId),
+        // Five minutes, not CloudFormation's default hour, if the decider never answers.
+        ServiceTimeout: '300',
         FunctionName: ref(checker.logicalId),
         ReservedConcurrency: 12,
         CheckerCode: (checker.properties.Code as { S3Key: unknown }).S3Key,
