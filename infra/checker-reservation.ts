@@ -14,7 +14,9 @@ export const CHECKER_RESERVATION_RESOURCE_TYPE = 'Custom::CheckerReservation';
  */
 export function describeFixedReservation(reservation: Exclude<CheckerReservation, 'auto'>): string {
   return reservation === 'off'
-    ? 'none: checkerReservation is "off"'
+    ? // Nothing is reserved by this deploy, but an earlier `auto` deploy's reservation is not removed (no custom
+      // resource runs with "off"): the output must not claim there is none.
+      'not managed: checkerReservation is "off" (a reservation an earlier auto deploy made stays until aws lambda delete-function-concurrency)'
     : `${reservation}: pinned by checkerReservation (the deploy fails if the account cannot give it)`;
 }
 

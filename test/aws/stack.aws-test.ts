@@ -82,8 +82,10 @@ describe('the synthesized stack in moto', () => {
       'TableName',
       'TopicArn',
     ]);
-    // checkerReservation "off": no custom resource decided it, and the output says so.
-    expect(stack.outputs.CheckerReservedConcurrency).toBe('none: checkerReservation is "off"');
+    // checkerReservation "off": no custom resource decided it, and the output says it is not managed.
+    expect(stack.outputs.CheckerReservedConcurrency).toBe(
+      'not managed: checkerReservation is "off" (a reservation an earlier auto deploy made stays until aws lambda delete-function-concurrency)',
+    );
   });
 });
 

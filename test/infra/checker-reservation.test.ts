@@ -143,7 +143,10 @@ describe('checker reservation', () => {
     it('reserves nothing and says so', () => {
       // Assess
       expect(findChecker(template).properties.ReservedConcurrentExecutions).toBeUndefined();
-      template.hasOutput('CheckerReservedConcurrency', { Value: 'none: checkerReservation is "off"' });
+      template.hasOutput('CheckerReservedConcurrency', {
+        Value:
+          'not managed: checkerReservation is "off" (a reservation an earlier auto deploy made stays until aws lambda delete-function-concurrency)',
+      });
     });
   });
 
