@@ -131,8 +131,10 @@ export class MonitorAlarms extends Construct {
       threshold: SMS_SPEND_ALARM_SHARE * limitUsd,
       ...LASTING_SIGNAL,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // No SMS sent this month, no datapoint: nothing spent. The new month's reset brings the OK notification.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // SNS may publish the metric only when SMS are sent: a gap keeps the alarm where it is, so an alarm once raised
+      // is not "cleared" by silence while the spend is still near the limit; the next datapoint (the new month's
+      // reset) brings the OK notification. Before any SMS the alarm waits in INSUFFICIENT_DATA, notifying nobody.
+      treatMissingData: TreatMissingData.IGNORE,
     });
 
     this.alarms = [
