@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
+import { maskEndpoint } from '../functions/domain/contact-address.ts';
 
 /** `<dataDir>/subscriptions.json`: the topic's subscriptions, which the in-memory SNS emulator forgets. */
 export const SUBSCRIPTIONS_FILE_NAME = 'subscriptions.json';
@@ -91,7 +92,9 @@ export class SubscriptionKeeper {
         );
         count += 1;
       } catch (error) {
-        problems.push(`${saved.protocol} ${saved.endpoint}: not restored: ${(error as Error).message}`);
+        problems.push(
+          `${saved.protocol} ${maskEndpoint(saved.protocol, saved.endpoint)}: not restored: ${(error as Error).message}`,
+        );
       }
     }
     return { count, problems };

@@ -1,4 +1,8 @@
 import { isE164PhoneNumber, isEmailAddress } from '../../functions/domain/contact-address.ts';
+
+// Masking lives with the contact rules (functions/domain/contact-address.ts): the local runtime masks too.
+export { maskEmail, maskEndpoint, maskPhone } from '../../functions/domain/contact-address.ts';
+
 import { OWNER_PATTERN } from '../../functions/domain/site.ts';
 import { InputError } from '../errors.ts';
 
@@ -65,26 +69,6 @@ export function describeFilterPolicy(policy: string | undefined): string {
     // An unparseable policy is shown as custom: SNS validated it, we only describe it.
   }
   return 'custom';
-}
-
-/** "a***@example.com": enough to recognise an address in output without printing it. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at < 1) return '***';
-  return `${email[0]}***${email.slice(at)}`;
-}
-
-/** "+1*******123": the country code's first digit and the last three digits only. */
-export function maskPhone(phone: string): string {
-  if (phone.length < 6) return '***';
-  return `${phone.slice(0, 2)}${'*'.repeat(phone.length - 5)}${phone.slice(-3)}`;
-}
-
-/** Masks email addresses and phone numbers; other endpoints (queue ARNs, URLs) are shown as they are. */
-export function maskEndpoint(protocol: string, endpoint: string): string {
-  if (protocol === 'email' || protocol === 'email-json') return maskEmail(endpoint);
-  if (protocol === 'sms') return maskPhone(endpoint);
-  return endpoint;
 }
 
 /** True when `endpoint` of `protocol` is the contact: emails compare case-insensitively. */

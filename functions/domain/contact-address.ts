@@ -18,3 +18,23 @@ export const isEmailAddress = (text: string): boolean =>
   text.length <= MAX_EMAIL_LENGTH && EMAIL_ADDRESS_PATTERN.test(text) && !text.includes('..');
 
 export const isE164PhoneNumber = (text: string): boolean => E164_PATTERN.test(text);
+
+/** "a***@example.com": enough to recognise an address in output without printing it. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+/** "+1*******123": the country code's first digit and the last three digits only. */
+export function maskPhone(phone: string): string {
+  if (phone.length < 6) return '***';
+  return `${phone.slice(0, 2)}${'*'.repeat(phone.length - 5)}${phone.slice(-3)}`;
+}
+
+/** Masks email addresses and phone numbers; other endpoints (queue ARNs, URLs) are shown as they are. */
+export function maskEndpoint(protocol: string, endpoint: string): string {
+  if (protocol === 'email' || protocol === 'email-json') return maskEmail(endpoint);
+  if (protocol === 'sms') return maskPhone(endpoint);
+  return endpoint;
+}

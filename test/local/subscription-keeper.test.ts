@@ -187,10 +187,10 @@ describe('describeRestoredSubscriptions', () => {
     [{ count: 0, problems: [] }, []],
     [{ count: 2, problems: [] }, ['Restored 2 subscription(s) to the alerts topic from subscriptions.json.']],
     [
-      { count: 1, problems: ['email a@example.com: not restored: boom'] },
+      { count: 1, problems: ['email a***@example.com: not restored: boom'] },
       [
         'Restored 1 subscription(s) to the alerts topic from subscriptions.json.',
-        'warning: email a@example.com: not restored: boom',
+        'warning: email a***@example.com: not restored: boom',
       ],
     ],
   ])('tells the start banner about %j', (restored, lines) => {
