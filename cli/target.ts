@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { resolveRegion } from './core/doctor/region-check.ts';
 import { parseRuntimeFile, RUNTIME_FILE_NAME, readStackOutputs } from './core/runtime-file.ts';
 import { CommandError, InputError } from './errors.ts';
 
@@ -55,7 +56,7 @@ export const resolveDataDir = (option: string | undefined, env: NodeJS.ProcessEn
  * @throws CommandError saying what to do when there is neither.
  */
 export async function resolveTarget(options: TargetOptions, env = process.env): Promise<Target> {
-  if (options.stack !== undefined) return resolveStack(options.stack, options.region);
+  if (options.stack !== undefined) return resolveStack(options.stack, stackRegionOf(options.region, env));
   if (options.region !== undefined) throw new InputError('--region only applies with --stack NAME');
   return resolveLocal(resolveDataDir(options.dataDir, env));
 }
@@ -105,6 +106,21 @@ function resolveLocal(dataDir: string): Target {
     dynamodb: () => new DynamoDBClient({ ...clientConfig, endpoint: runtime.dynamodbEndpoint }),
     sns: () => new SNSClient({ ...clientConfig, endpoint: runtime.snsEndpoint }),
   });
+}
+
+/**
+ * The region `--stack` looks in, by the preflight's rule (the CDK CLI's order): --region, AWS_REGION, then
+ * AWS_DEFAULT_REGION (which the JS SDK alone ignores, but `cdk deploy` and AWS CLI v1 read); undefined leaves it
+ * to the SDK's profile lookup. So `squirrel --stack` finds the stack where `cdk deploy` put it.
+ */
+export function stackRegionOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const resolution = resolveRegion({
+    flag,
+    awsRegion: env.AWS_REGION,
+    awsDefaultRegion: env.AWS_DEFAULT_REGION,
+    profileName: env.AWS_PROFILE ?? 'default',
+  });
+  return resolution.found ? resolution.region : undefined;
 }
 
 async function resolveStack(stackName: string, region: string | undefined): Promise<Target> {

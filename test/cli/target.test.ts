@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandError, InputError } from '../../cli/errors.ts';
-import { explainTargetError, resolveDataDir, resolveTarget } from '../../cli/target.ts';
+import { explainTargetError, resolveDataDir, resolveTarget, stackRegionOf } from '../../cli/target.ts';
 
 let dataDir: string;
 
@@ -121,5 +121,31 @@ describe('explainTargetError', () => {
 
     expect(explainTargetError(bug, 't')).toBe(bug);
     expect(explainTargetError(input, 't')).toBe(input);
+  });
+});
+
+describe('stackRegionOf', () => {
+  it.each([
+    [
+      '--region first',
+      'us-west-2',
+      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-central-1' },
+      'us-west-2',
+    ],
+    [
+      'then AWS_REGION',
+      undefined,
+      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-central-1' },
+      'eu-west-1',
+    ],
+    [
+      'then AWS_DEFAULT_REGION, as cdk deploy reads it',
+      undefined,
+      { AWS_DEFAULT_REGION: 'eu-central-1' },
+      'eu-central-1',
+    ],
+    ["else the SDK's profile lookup", undefined, {}, undefined],
+  ])('%s', (_name, flag, env, region) => {
+    expect(stackRegionOf(flag, env)).toBe(region);
   });
 });
