@@ -7,6 +7,7 @@ import type { StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
+import { stopChild } from '../../support/run-child.ts';
 import { motoClientConfig, motoProcessEnvironment } from './aws-environment.ts';
 import { fillPlaceholders } from './deploy.ts';
 
@@ -15,7 +16,6 @@ const HOST_SCRIPT = fileURLToPath(new URL('./lambda-host.mjs', import.meta.url))
 const INIT_TIMEOUT_MS = 30_000;
 // Beyond the function's own timeout: the host process itself is stuck.
 const INVOKE_MARGIN_MS = 10_000;
-const STOP_GRACE_MS = 5_000;
 const UNZIP_TIMEOUT_MS = 60_000;
 
 const FunctionResourceSchema = v.object({
@@ -160,13 +160,7 @@ export class BundledFunction {
   /** Stops the host process (by its PID) and waits for it to exit. */
   async stop(): Promise<void> {
     process.off('exit', this.#killOnExit);
-    const child = this.#child;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(this.#child);
   }
 
   #waitReady(): Promise<void> {

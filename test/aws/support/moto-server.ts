@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { stopChild } from '../../support/run-child.ts';
 
 // moto_server imports every service's models before it listens: ~5 s here, more on a busy machine.
 const START_TIMEOUT_MS = 60_000;
 // moto answers SIGTERM within a second or two; past this the process gets SIGKILL.
-const STOP_GRACE_MS = 5_000;
 const OUTPUT_KEPT_CHARS = 64 * 1024;
 const LISTENING = /Running on (http:\/\/127\.0\.0\.1:\d+)/;
 
@@ -67,13 +67,4 @@ export async function startMotoServer(): Promise<MotoServer> {
       process.off('exit', killOnExit);
     },
   };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
 }
