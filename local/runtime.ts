@@ -12,151 +12,39 @@ import { type PortRequest, startEmulators } from './emulators.ts';
 import { type LambdaLogLine, LocalLambda } from './lambda-host.ts';
 import { ensureResources, LOCAL_QUEUE_SETTINGS } from './resources.ts';
 import {
-  isProcessAlive,
-  type RuntimeFile,
-  readRuntimeFile,
-  removeRuntimeFile,
-  writeRuntimeFile,
-} from './runtime-file.ts';
+  type HandlerEndpoints,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  type Notice,
+  type PortChoice,
+  type QueueDepths,
+  RuntimeAlreadyRunningError,
+  type RuntimeEndpoints,
+  type RuntimeEvents,
+  type RuntimeStats,
+  type SweepOutcome,
+} from './runtime-contract.ts';
+import { isProcessAlive, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { hasNoSites, seedExampleSites } from './seed.ts';
-import { type EventSourceStats, SqsEventSource } from './sqs-event-source.ts';
+import { SqsEventSource } from './sqs-event-source.ts';
 import { type RestoredSubscriptions, SubscriptionKeeper } from './subscription-keeper.ts';
 import { msUntilNextMinute, SweepClock, scheduledEventFor } from './sweep-clock.ts';
 
-/** A port that must be used (0 = any free one), or one to use if it is free. */
-export type PortChoice = number | { readonly preferred: number };
-
-/** When sweeps happen: on the minute (EventBridge's rate(1 minute)), every N ms (demos), or only on tick(). */
-export type SweepSchedule =
-  | { readonly kind: 'on-the-minute' }
-  | { readonly kind: 'every'; readonly everyMs: number }
-  | { readonly kind: 'manual' };
-
-export interface LocalRuntimeOptions {
-  /** Where the DynamoDB data, the handlers' logs and runtime.json live. */
-  readonly dataDir: string;
-  /** @default 0 (any free port) */
-  readonly dynamodbPort?: PortChoice;
-  /** SQS and SNS (one emulator). @default 0 (any free port) */
-  readonly sqsPort?: PortChoice;
-  /** @default on the minute */
-  readonly schedule?: SweepSchedule;
-  /** Concurrent SQS pollers, each invoking the checker (the event source's maxConcurrency). @default 2 */
-  readonly checkers?: number;
-  /** Add example sites when the table has none. @default true */
-  readonly seed?: boolean;
-  /** Of the checks queue. @default 360, as the stack (6 x the checker timeout) */
-  readonly visibilityTimeoutSeconds?: number;
-  /** Long polling wait of the pollers, in seconds (a stop cuts it short). @default 10 */
-  readonly receiveWaitSeconds?: number;
-  /** How long a stop waits for in-flight sweeps and checker invocations. @default 15000 */
-  readonly stopTimeoutMs?: number;
-  /** @default us-east-1 */
-  readonly region?: string;
-  /**
-   * The handler modules the functions run, each exporting `handler`. @default the TypeScript sources
-   * (functions/fan-out.ts, functions/checker.ts); test/bundles runs the bundles `cdk synth` left in cdk.out.
-   */
-  readonly handlerModules?: { readonly fanOut: URL; readonly checker: URL };
-  /** Nameservers the checks ask (`ip` or `ip:port`), as the checker's DNS_SERVERS. @default the system's */
-  readonly dnsServers?: readonly string[];
-  /**
-   * Fault injection, for tests only (`npm start` never sets it): given the emulators' endpoints, returns the
-   * endpoints each handler's SDK clients use instead, e.g. a proxy that fails some calls. Called once the
-   * emulators listen, before the handlers start. The runtime's own clients (event source, alert inbox,
-   * `store`) keep talking to the emulators directly.
-   */
-  readonly routeHandlerTraffic?: (
-    emulators: HandlerEndpoints,
-  ) => HandlerEndpointOverrides | Promise<HandlerEndpointOverrides>;
-}
-
-/** Where a handler's AWS SDK clients send their calls (AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS). */
-export interface HandlerEndpoints {
-  readonly dynamodb: string;
-  readonly sqs: string;
-  readonly sns: string;
-}
-
-/** Per handler, the endpoints to use instead of the emulators' (see LocalRuntimeOptions.routeHandlerTraffic). */
-export interface HandlerEndpointOverrides {
-  readonly fanOut?: Partial<HandlerEndpoints>;
-  readonly checker?: Partial<HandlerEndpoints>;
-}
-
-export type RuntimeEndpoints = Omit<RuntimeFile, 'pid' | 'startedAt'>;
-
-export interface SweepOutcome {
-  readonly minute: number;
-  readonly startedAtMs: number;
-  readonly durationMs: number;
-  readonly report?: SweepReport;
-  readonly error?: string;
-}
-
-export interface Notice {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly message: string;
-}
-
-export interface RuntimeStats {
-  readonly sweeps: number;
-  readonly duplicateSweeps: number;
-  readonly failedSweeps: number;
-  readonly lastSweep?: SweepOutcome;
-  readonly firstSweepCompletedAtMs?: number;
-  /** Summed from the checker's metric lines (EMF). */
-  readonly checksCompleted: number;
-  readonly checksDown: number;
-  readonly checkerFaults: number;
-  readonly alertsPublished: number;
-  /** Transitions the checker committed ('state committed' log lines). */
-  readonly stateChanges: number;
-  readonly alertsReceived: number;
-  readonly handlerWarnings: number;
-  readonly handlerErrors: number;
-  readonly eventSource: EventSourceStats;
-}
-
-export interface QueueDepths {
-  readonly checksVisible: number;
-  readonly checksInFlight: number;
-  readonly checksDelayed: number;
-  readonly deadLetters: number;
-}
-
-export interface RuntimeEvents {
-  readonly alert: ReceivedAlert;
-  readonly sweep: SweepOutcome;
-  readonly notice: Notice;
-  readonly log: LambdaLogLine;
-}
-
-export interface LocalRuntime {
-  readonly dataDir: string;
-  readonly endpoints: RuntimeEndpoints;
-  readonly startedAtMs: number;
-  /** Example sites added at start (0 when the table had sites or seeding was off). */
-  readonly seededSites: number;
-  /** Subscriptions to the alerts topic restored at start from subscriptions.json (the SNS emulator forgets them). */
-  readonly restoredSubscriptions: RestoredSubscriptions;
-  /** Sites and states, through the same adapter the handlers use. */
-  readonly store: SiteStore;
-  /** Every alert received so far, oldest first. */
-  readonly alerts: readonly ReceivedAlert[];
-  stats(): RuntimeStats;
-  /** Approximate message counts of the checks queue and its DLQ, as SQS reports them. */
-  queueDepths(): Promise<QueueDepths>;
-  /** Runs a sweep now, for the next minute never swept (see SweepClock); resolves with the fan-out's report. */
-  tick(): Promise<SweepReport>;
-  on<E extends keyof RuntimeEvents>(event: E, listener: (payload: RuntimeEvents[E]) => void): () => void;
-  /** Stops the schedule and pollers, lets in-flight invocations finish (bounded), closes the emulators. */
-  stop(): Promise<void>;
-}
-
-export class RuntimeAlreadyRunningError extends Error {
-  override name = 'RuntimeAlreadyRunningError';
-}
+export type {
+  HandlerEndpointOverrides,
+  HandlerEndpoints,
+  LocalRuntime,
+  LocalRuntimeOptions,
+  Notice,
+  PortChoice,
+  QueueDepths,
+  RuntimeEndpoints,
+  RuntimeEvents,
+  RuntimeStats,
+  SweepOutcome,
+  SweepSchedule,
+} from './runtime-contract.ts';
+export { RuntimeAlreadyRunningError } from './runtime-contract.ts';
 
 // Same values as the stack (infra/uptime-squirrel-stack.ts).
 const FAN_OUT = { name: 'uptime-squirrel-fan-out', timeoutMs: 50_000, memorySizeMiB: 512 } as const;
