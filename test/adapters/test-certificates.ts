@@ -149,10 +149,17 @@ function tlv(tag: number, content: Buffer): Buffer {
 const sequence = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
 const derBoolean = (value: boolean): Buffer => tlv(0x01, Buffer.from([value ? 0xff : 0]));
 
-/** A positive INTEGER: a leading zero byte keeps the sign bit clear. */
-function integer(bytes: Buffer): Buffer {
-  const first = bytes[0] ?? 0;
-  return tlv(0x02, first & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/**
+ * A positive INTEGER in DER's one encoding: leading zero bytes dropped (a random serial may start with 0x00, and
+ * OpenSSL 3.5, in Node 24, rejects such padding where Node 20's accepted it), then one zero byte back if the
+ * sign bit would be set.
+ */
+export function integer(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
+  const minimal = bytes.subarray(start);
+  const first = minimal[0] ?? 0;
+  return tlv(0x02, first & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function oid(dotted: string): Buffer {
