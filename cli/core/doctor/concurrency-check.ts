@@ -15,7 +15,11 @@ export const LAMBDA_CONCURRENCY_QUOTA_CODE = 'L-B99A9384';
 /** How many executions a new reservation may take without Lambda refusing it (the custom resource's rule). */
 const fitsReservation = (account: LambdaConcurrency, amount: number): boolean =>
   decideCheckerReservation(
-    { quota: account.concurrentExecutions, unreserved: account.unreservedConcurrentExecutions },
+    {
+      quota: account.concurrentExecutions,
+      unreserved: account.unreservedConcurrentExecutions,
+      checkerReserved: account.checkerReserved,
+    },
     amount,
   ).kind === 'reserve';
 
@@ -63,7 +67,10 @@ export function checkLambdaConcurrency(
   const { checkerConcurrency, checkerReservation } = settings;
   const plan = planCheckerReservation(checkerReservation, checkerConcurrency, account.value);
   const minimum = minimumUnreserved(quota);
-  const facts = `quota ${quota}, unreserved ${unreserved}, Lambda keeps ${minimum} unreserved`;
+  const own = account.value.checkerReserved;
+  const ownBack =
+    own === undefined ? '' : ` (the deployed checker's ${own} among the reserved: a redeploy frees it first)`;
+  const facts = `quota ${quota}, unreserved ${unreserved}${ownBack}, Lambda keeps ${minimum} unreserved`;
   const cap = `the SQS maximum concurrency ${checkerConcurrency} caps the checkers`;
   // Room for the sweep and the stack's other functions next to a full set of checkers.
   const wanted = Math.max(1000, checkerConcurrency + minimum);

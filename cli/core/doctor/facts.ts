@@ -12,6 +12,8 @@ export interface CallerIdentity {
 export interface LambdaConcurrency {
   readonly concurrentExecutions: number;
   readonly unreservedConcurrentExecutions: number;
+  /** The deployed checker's reservation now (a redeploy frees it first); undefined when not deployed or none. */
+  readonly checkerReserved?: number;
 }
 
 /** The deploy settings the checks compare the account with (from squirrel.config.json and the flags). */

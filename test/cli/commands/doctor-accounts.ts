@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   GetSMSAttributesCommand,
@@ -18,6 +19,7 @@ export interface AccountMocks {
   readonly lambda: AwsClientStub<LambdaClient>;
   readonly ssm: AwsClientStub<SSMClient>;
   readonly sns: AwsClientStub<SNSClient>;
+  readonly cloudformation: AwsClientStub<CloudFormationClient>;
   reset(): void;
   restore(): void;
 }
@@ -28,6 +30,7 @@ export function mockAccountClients(): AccountMocks {
     lambda: mockClient(LambdaClient),
     ssm: mockClient(SSMClient),
     sns: mockClient(SNSClient),
+    cloudformation: mockClient(CloudFormationClient),
   };
   return {
     ...mocks,
@@ -53,7 +56,15 @@ export function awsError(name: string, message: string, httpStatusCode: number):
  * A brand-new account as AWS hands it out: Lambda quota 10 (all unreserved), never bootstrapped, SMS
  * sandbox with no verified numbers, the $1 default spend limit (never set), no origination numbers.
  */
+/** CloudFormation's answer for a stack that does not exist (yet): nothing deployed, nothing to count back. */
+export function mockNoStack(mocks: AccountMocks): void {
+  mocks.cloudformation
+    .on(DescribeStackResourcesCommand)
+    .rejects(awsError('ValidationError', 'Stack with id uptime-squirrel does not exist', 400));
+}
+
 export function mockNewAccount(mocks: AccountMocks): void {
+  mockNoStack(mocks);
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: ARN, UserId: 'AIDAEXAMPLE' });
   mocks.ssm
     .on(GetParameterCommand)
@@ -73,6 +84,7 @@ export function mockNewAccount(mocks: AccountMocks): void {
  * limit (the config's), an active US toll-free number.
  */
 export function mockReadyAccount(mocks: AccountMocks): void {
+  mockNoStack(mocks);
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: ARN, UserId: 'AIDAEXAMPLE' });
   mocks.ssm.on(GetParameterCommand).resolves({
     Parameter: { Name: '/cdk-bootstrap/hnb659fds/version', Value: '29', Type: 'String' },

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
+import { DescribeStackResourcesCommand, type StackResource } from '@aws-sdk/client-cloudformation';
+import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import {
   GetSMSAttributesCommand,
   ListOriginationNumbersCommand,
@@ -54,6 +55,14 @@ async function runJson(env: NodeJS.ProcessEnv = REGION_ENV, options: { phone?: s
   const byCheck = (check: CheckLine['check']) => lines.find((line) => line.check === check);
   return { code, lines, byCheck, io };
 }
+
+const stackResource = (logicalId: string, type: string, physicalId: string): StackResource => ({
+  LogicalResourceId: logicalId,
+  ResourceType: type,
+  PhysicalResourceId: physicalId,
+  ResourceStatus: 'CREATE_COMPLETE',
+  Timestamp: new Date(0),
+});
 
 describe('squirrel doctor', () => {
   it('on a new account: fails bootstrap, the SMS sandbox and origination, and says the deploy reserves nothing', async () => {
@@ -207,6 +216,34 @@ describe('squirrel doctor', () => {
     expect(byCheck('lambda-concurrency')).toMatchObject({ status: 'fail' });
     expect(byCheck('lambda-concurrency')?.fix).toMatch(
       /^set "checkerReservation": "auto" in squirrel\.config\.json/,
+    );
+  });
+
+  it("counts the deployed checker's own reservation back on a redeploy, as the custom resource does", async () => {
+    // Prepare: quota 1000, the deployed checker holds 900 of it; pinned at 900 again
+    mockReadyAccount(mocks);
+    mocks.lambda.on(GetAccountSettingsCommand).resolves({
+      AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 100 },
+    });
+    mocks.cloudformation.on(DescribeStackResourcesCommand, { StackName: 'uptime-squirrel' }).resolves({
+      StackResources: [
+        stackResource('ChecksQueue4DA222DC', 'AWS::SQS::Queue', 'https://sqs.example/q'),
+        stackResource('CheckerReservationDeciderFunctionB8ACEC55', 'AWS::Lambda::Function', 'decider-fn'),
+        stackResource('CheckerFunction288BE78F', 'AWS::Lambda::Function', 'uptime-squirrel-Checker-abc'),
+      ],
+    });
+    mocks.lambda
+      .on(GetFunctionConcurrencyCommand, { FunctionName: 'uptime-squirrel-Checker-abc' })
+      .resolves({ ReservedConcurrentExecutions: 900 });
+    await writeConfig({ alertEmail: 'ops@example.com', checkerConcurrency: 10, checkerReservation: 900 });
+
+    // Act
+    const { byCheck } = await runJson();
+
+    // Assess: without counting it back, 100 unreserved would read "cannot spare 900" and fail
+    expect(byCheck('lambda-concurrency')).toMatchObject({ status: 'pass' });
+    expect(byCheck('lambda-concurrency')?.found).toMatch(
+      /^reservation: 900 for the checker .*the deployed checker's 900/,
     );
   });
 

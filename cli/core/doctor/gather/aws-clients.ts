@@ -1,10 +1,12 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 
-/** The four clients the preflight reads with; one set per run, all in the checked region. */
+/** The clients the preflight reads with; one set per run, all in the checked region. */
 export interface DoctorClients {
+  readonly cloudformation: CloudFormationClient;
   readonly sts: STSClient;
   readonly lambda: LambdaClient;
   readonly ssm: SSMClient;
@@ -30,6 +32,7 @@ export interface ClientOverrides {
 export function createDoctorClients(region: string, overrides: ClientOverrides = {}): DoctorClients {
   const config = { region, ...CLIENT_LIMITS, ...overrides };
   const clients = {
+    cloudformation: new CloudFormationClient(config),
     sts: new STSClient(config),
     lambda: new LambdaClient(config),
     ssm: new SSMClient(config),

@@ -1,4 +1,5 @@
-import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
+import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import {
   GetSMSAttributesCommand,
   GetSMSSandboxAccountStatusCommand,
@@ -97,7 +98,7 @@ export async function gatherAwsFacts(
   }
   const [bootstrapVersion, lambdaConcurrency, sms] = await Promise.all([
     askBootstrapVersion(ask, clients, inputs.bootstrapQualifier),
-    askLambdaConcurrency(ask, clients),
+    askLambdaConcurrency(ask, clients, inputs.settings.stackName),
     inputs.phone === undefined ? Promise.resolve(undefined) : askSms(ask, clients, inputs.phone),
   ]);
   return { ...base, identity, bootstrapVersion, lambdaConcurrency, sms };
@@ -131,17 +132,59 @@ async function askBootstrapVersion(
   });
 }
 
-async function askLambdaConcurrency(ask: Ask, clients: DoctorClients): Promise<Probe<LambdaConcurrency>> {
+async function askLambdaConcurrency(
+  ask: Ask,
+  clients: DoctorClients,
+  stackName: string,
+): Promise<Probe<LambdaConcurrency>> {
   return ask('lambda:GetAccountSettings', async (abortSignal) => {
-    const { AccountLimit } = await clients.lambda.send(new GetAccountSettingsCommand({}), { abortSignal });
+    const [{ AccountLimit }, checkerReserved] = await Promise.all([
+      clients.lambda.send(new GetAccountSettingsCommand({}), { abortSignal }),
+      deployedCheckerReservation(clients, stackName, abortSignal),
+    ]);
     const concurrentExecutions = AccountLimit?.ConcurrentExecutions;
     const unreserved = AccountLimit?.UnreservedConcurrentExecutions;
     if (concurrentExecutions === undefined || unreserved === undefined) {
       throw new Error('GetAccountSettings returned no AccountLimit concurrency');
     }
-    return { concurrentExecutions, unreservedConcurrentExecutions: unreserved };
+    return { concurrentExecutions, unreservedConcurrentExecutions: unreserved, checkerReserved };
   });
 }
+
+/**
+ * The reservation the deployed checker holds now, which a redeploy frees before it reserves again (the custom
+ * resource counts it back the same way). Best effort: no stack yet, no checker in it, no permission for
+ * cloudformation:DescribeStackResources or lambda:GetFunctionConcurrency — all mean "count nothing back", which
+ * can only make the line stricter, never wrong the other way.
+ */
+async function deployedCheckerReservation(
+  clients: DoctorClients,
+  stackName: string,
+  abortSignal: AbortSignal,
+): Promise<number | undefined> {
+  try {
+    const { StackResources } = await clients.cloudformation.send(
+      new DescribeStackResourcesCommand({ StackName: stackName }),
+      { abortSignal },
+    );
+    const checker = (StackResources ?? []).find(
+      (resource) =>
+        resource.ResourceType === 'AWS::Lambda::Function' &&
+        resource.LogicalResourceId?.startsWith(CHECKER_LOGICAL_ID_PREFIX) === true,
+    )?.PhysicalResourceId;
+    if (checker === undefined) return undefined;
+    const { ReservedConcurrentExecutions } = await clients.lambda.send(
+      new GetFunctionConcurrencyCommand({ FunctionName: checker }),
+      { abortSignal },
+    );
+    return ReservedConcurrentExecutions;
+  } catch {
+    return undefined;
+  }
+}
+
+// The checker's logical id in the template: construct "Checker", its function "Function", then CDK's hash.
+const CHECKER_LOGICAL_ID_PREFIX = 'CheckerFunction';
 
 async function askSms(ask: Ask, clients: DoctorClients, phone: string): Promise<SmsFacts> {
   const { sns } = clients;
