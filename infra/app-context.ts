@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Node } from 'constructs';
+import { showValue } from '../functions/domain/values.ts';
 import {
   assertAlertContact,
   DEPLOY_CONFIG_FILE,
@@ -47,9 +48,7 @@ function readConfigFilePath(node: Node, repoRoot: string): string {
   const raw: unknown = node.tryGetContext(CONFIG_FILE_CONTEXT_KEY);
   if (raw === undefined) return resolve(repoRoot, DEPLOY_CONFIG_FILE);
   if (typeof raw !== 'string' || raw === '') {
-    throw new ContextError(
-      `context ${CONFIG_FILE_CONTEXT_KEY} must be a file path, got ${JSON.stringify(raw) ?? String(raw)}`,
-    );
+    throw new ContextError(`context ${CONFIG_FILE_CONTEXT_KEY} must be a file path, got ${showValue(raw)}`);
   }
   return resolve(repoRoot, raw);
 }

@@ -6,6 +6,7 @@ import {
   isE164PhoneNumber,
   isEmailAddress,
 } from '../functions/domain/contact-address.ts';
+import { showValue } from '../functions/domain/values.ts';
 
 /**
  * The deploy settings a user keeps between deploys: `squirrel.config.json` at the repository root, read by the
@@ -24,37 +25,36 @@ export const DEFAULT_SMS_SPEND_LIMIT_USD = 1;
 // CloudFormation stack names: a letter, then letters, digits and dashes, at most 128 characters.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
-const show = (received: unknown): string => JSON.stringify(received) ?? String(received);
 const CONCURRENCY_EXPECTED = `a whole number from ${CHECKER_CONCURRENCY_LIMITS.min} to ${CHECKER_CONCURRENCY_LIMITS.max}`;
 
 const CheckerConcurrencySchema = v.pipe(
-  v.number((issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`),
-  v.integer((issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`),
+  v.number((issue) => `must be ${CONCURRENCY_EXPECTED}, got ${showValue(issue.input)}`),
+  v.integer((issue) => `must be ${CONCURRENCY_EXPECTED}, got ${showValue(issue.input)}`),
   v.minValue(
     CHECKER_CONCURRENCY_LIMITS.min,
-    (issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`,
+    (issue) => `must be ${CONCURRENCY_EXPECTED}, got ${showValue(issue.input)}`,
   ),
   v.maxValue(
     CHECKER_CONCURRENCY_LIMITS.max,
-    (issue) => `must be ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`,
+    (issue) => `must be ${CONCURRENCY_EXPECTED}, got ${showValue(issue.input)}`,
   ),
 );
 
 /** A string that matches `pattern`; the message says what is expected and shows the bad value. */
 const patternString = (pattern: RegExp, expected: string) =>
   v.pipe(
-    v.string((issue) => `must be ${expected}, got ${show(issue.input)}`),
-    v.regex(pattern, (issue) => `must be ${expected}, got ${show(issue.input)}`),
+    v.string((issue) => `must be ${expected}, got ${showValue(issue.input)}`),
+    v.regex(pattern, (issue) => `must be ${expected}, got ${showValue(issue.input)}`),
   );
 
 /** A string `accepts` takes; the message says what is expected and shows the bad value. */
 const checkedString = (accepts: (text: string) => boolean, expected: string) =>
   v.pipe(
-    v.string((issue) => `must be ${expected}, got ${show(issue.input)}`),
-    v.check(accepts, (issue) => `must be ${expected}, got ${show(issue.input)}`),
+    v.string((issue) => `must be ${expected}, got ${showValue(issue.input)}`),
+    v.check(accepts, (issue) => `must be ${expected}, got ${showValue(issue.input)}`),
   );
 
-const flag = v.boolean((issue) => `must be true or false, got ${show(issue.input)}`);
+const flag = v.boolean((issue) => `must be true or false, got ${showValue(issue.input)}`);
 
 /**
  * `auto`: reserve `checkerConcurrency` when the account can spare it, deploy without a reservation (and say so)
@@ -62,7 +62,7 @@ const flag = v.boolean((issue) => `must be true or false, got ${show(issue.input
  */
 export const CheckerReservationSchema = v.union(
   [v.literal('auto'), v.literal('off'), CheckerConcurrencySchema],
-  (issue) => `must be "auto", "off" or ${CONCURRENCY_EXPECTED}, got ${show(issue.input)}`,
+  (issue) => `must be "auto", "off" or ${CONCURRENCY_EXPECTED}, got ${showValue(issue.input)}`,
 );
 
 export type CheckerReservation = v.InferOutput<typeof CheckerReservationSchema>;
@@ -92,8 +92,8 @@ export const DeployConfigSchema = v.strictObject({
   /** The account's SMS spend limit (SNS text messaging preferences); the spend alarm fires near it. */
   smsMonthlySpendLimitUsd: v.optional(
     v.pipe(
-      v.number((issue) => `must be a number of US dollars, 0 or more, got ${show(issue.input)}`),
-      v.minValue(0, (issue) => `must be a number of US dollars, 0 or more, got ${show(issue.input)}`),
+      v.number((issue) => `must be a number of US dollars, 0 or more, got ${showValue(issue.input)}`),
+      v.minValue(0, (issue) => `must be a number of US dollars, 0 or more, got ${showValue(issue.input)}`),
     ),
     DEFAULT_SMS_SPEND_LIMIT_USD,
   ),
