@@ -255,13 +255,12 @@ const toPortRequest = (choice: PortChoice): PortRequest =>
     ? { port: choice, fallbackToFreePort: false }
     : { port: choice.preferred, fallbackToFreePort: true };
 
-interface RuntimeParts {
-  readonly dataDir: string;
-  readonly endpoints: RuntimeEndpoints;
-  readonly startedAtMs: number;
-  readonly seededSites: number;
-  readonly restoredSubscriptions: RestoredSubscriptions;
-  readonly store: SiteStore;
+/** What the runtime is built from: the parts callers see (as LocalRuntime declares them), then its own. */
+interface RuntimeParts
+  extends Pick<
+    LocalRuntime,
+    'dataDir' | 'endpoints' | 'startedAtMs' | 'seededSites' | 'restoredSubscriptions' | 'store'
+  > {
   readonly clock: SweepClock;
   readonly fanOut: LocalLambda;
   readonly checker: LocalLambda;
