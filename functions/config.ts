@@ -14,6 +14,13 @@ export const ENV = {
   // Nameservers for the checks (`ip` or `ip:port`, comma-separated): the local runtime's `--dns-server` and tests.
   // Unset, checks use the system's resolver settings (resolv.conf), as Lambda provides them.
   dnsServers: 'DNS_SERVERS',
+  // History and status page (issue 13). Unset HISTORY_BUCKET: nothing is recorded or published (tests, bench).
+  historyBucket: 'HISTORY_BUCKET',
+  // Only the local runtime sets this: its S3 emulator is reached by path, not by a bucket host name.
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+  // Owners whose sites are on the public status page unless a site says otherwise (comma-separated).
+  publicOwners: 'PUBLIC_OWNERS',
+  statusPageTitle: 'STATUS_PAGE_TITLE',
 } as const;
 
 /**
@@ -78,11 +85,32 @@ export function readBoolean(env: Env, name: string): boolean {
   throw new ConfigError(`environment variable ${name} must be "true" or "false", got "${raw}"`);
 }
 
+/** Where history goes; absent when HISTORY_BUCKET is unset (nothing recorded or published). */
+export interface HistoryConfig {
+  readonly bucket: string;
+  readonly forcePathStyle: boolean;
+}
+
+/** The public status page's settings (the fan-out publishes it). */
+export interface StatusPageConfig {
+  readonly title: string;
+  readonly publicOwners: readonly string[];
+}
+
+export const DEFAULT_STATUS_PAGE_TITLE = 'Status';
+
 export interface FanOutConfig {
   readonly tableName: string;
   readonly queueUrl: string;
   readonly scanSegments: number;
   readonly checksPerMessage: number;
+  readonly history?: HistoryConfig;
+  readonly statusPage: StatusPageConfig;
+}
+
+export interface CompactorConfig {
+  readonly tableName: string;
+  readonly history: HistoryConfig;
 }
 
 export interface CheckerConfig {
@@ -93,6 +121,7 @@ export interface CheckerConfig {
   readonly allowPrivateTargets: boolean;
   /** Empty: the system's nameservers. */
   readonly dnsServers: readonly string[];
+  readonly history?: HistoryConfig;
 }
 
 export const readFanOutConfig = (env: Env): FanOutConfig => ({
@@ -100,7 +129,45 @@ export const readFanOutConfig = (env: Env): FanOutConfig => ({
   queueUrl: requireString(env, ENV.queueUrl),
   scanSegments: readInteger(env, ENV.scanSegments, TUNING.scanSegments, 1, 64),
   checksPerMessage: readInteger(env, ENV.checksPerMessage, TUNING.checksPerMessage, 1, 500),
+  ...optionalHistory(env),
+  statusPage: readStatusPage(env),
 });
+
+export const readCompactorConfig = (env: Env): CompactorConfig => ({
+  tableName: requireString(env, ENV.tableName),
+  history: {
+    bucket: requireString(env, ENV.historyBucket),
+    forcePathStyle: readBoolean(env, ENV.s3ForcePathStyle),
+  },
+});
+
+function optionalHistory(env: Env): { history?: HistoryConfig } {
+  const bucket = env[ENV.historyBucket];
+  if (bucket === undefined || bucket.trim() === '') return {};
+  return { history: { bucket, forcePathStyle: readBoolean(env, ENV.s3ForcePathStyle) } };
+}
+
+// The owner pattern of functions/domain/site.ts (owners are compared as stored).
+const OWNER_LIST_ENTRY = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+
+function readStatusPage(env: Env): StatusPageConfig {
+  const rawTitle = env[ENV.statusPageTitle]?.trim();
+  const title = rawTitle === undefined || rawTitle === '' ? DEFAULT_STATUS_PAGE_TITLE : rawTitle;
+  if (title.length > 100) {
+    throw new ConfigError(
+      `environment variable ${ENV.statusPageTitle} must be at most 100 characters, got ${title.length}`,
+    );
+  }
+  const rawOwners = env[ENV.publicOwners]?.trim() ?? '';
+  const publicOwners = rawOwners === '' ? [] : rawOwners.split(',').map((owner) => owner.trim());
+  const bad = publicOwners.find((owner) => !OWNER_LIST_ENTRY.test(owner));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `environment variable ${ENV.publicOwners} must list owners (letters, digits, . _ @ + -), got "${bad}"`,
+    );
+  }
+  return { title, publicOwners };
+}
 
 export const readCheckerConfig = (env: Env): CheckerConfig => ({
   tableName: requireString(env, ENV.tableName),
@@ -109,4 +176,5 @@ export const readCheckerConfig = (env: Env): CheckerConfig => ({
   checkConcurrency: readInteger(env, ENV.checkConcurrency, TUNING.checkConcurrency, 1, 4096),
   allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
   dnsServers: readNameservers(env, ENV.dnsServers),
+  ...optionalHistory(env),
 });

@@ -39,14 +39,18 @@ export interface CarriedCheck {
 }
 
 /** Left out of a check message's snapshot (and so never removed by a commit decided from one). */
-export const SNAPSHOT_OMITTED_FIELDS: readonly (keyof SiteState)[] = ['lastCheck', 'commitToken'];
+export const SNAPSHOT_OMITTED_FIELDS: readonly (keyof SiteState)[] = [
+  'lastCheck',
+  'commitToken',
+  'lastIncident',
+];
 
 /**
  * The state a check message carries: what the checker decides from. The display history (lastCheck) and the
  * last writer's token stay on the item: messages stay small (SQS bills per 64 KiB) and the snapshot bounded.
  */
 export function snapshotOf(state: SiteState): SiteState {
-  const { lastCheck: _display, commitToken: _writer, ...snapshot } = state;
+  const { lastCheck: _display, commitToken: _writer, lastIncident: _history, ...snapshot } = state;
   return snapshot;
 }
 

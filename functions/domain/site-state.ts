@@ -105,6 +105,20 @@ export const SiteStateSchema = v.object({
       latencyMs: wholeNumber,
     }),
   ),
+  /**
+   * The last outage that ended, set by the transition that ended it (so readers show it before the compactor
+   * has it in the history). Display only: not in check messages' snapshots.
+   */
+  lastIncident: v.optional(
+    v.object({
+      startMs: wholeNumber,
+      confirmedMs: wholeNumber,
+      endMs: wholeNumber,
+      reason: v.picklist(DOWN_REASONS),
+      detail: boundedText,
+      status: v.optional(StatusCodeSchema),
+    }),
+  ),
   /** Outbox: alerts committed with their transitions and not yet accepted by SNS, by alertId. */
   pendingAlerts: v.optional(v.record(v.string(), OutboxEntrySchema)),
 });
@@ -119,6 +133,7 @@ export type CheckFault = Readonly<v.InferOutput<typeof CheckFaultSchema>>;
 export type MaintenanceMark = NonNullable<SiteState['maintenanceMark']>;
 export type TlsWatch = NonNullable<SiteState['tls']>[number];
 export type LastCheck = NonNullable<SiteState['lastCheck']>;
+export type LastIncident = NonNullable<SiteState['lastIncident']>;
 
 /** The state's attributes on a site item, in schema order. */
 export const STATE_FIELDS = Object.keys(SiteStateSchema.entries) as ReadonlyArray<keyof SiteState>;

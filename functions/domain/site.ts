@@ -199,6 +199,11 @@ export const SiteConfigSchema = v.object({
    */
   fullGetMinutes: v.optional(integerIn('fullGetMinutes'), SITE_LIMITS.fullGetMinutes.default),
   maintenance: v.optional(MaintenanceWindowsSchema, []),
+  /**
+   * On the public status page (true) or not (false); absent: as its owner is (the deploy setting
+   * statusPage.publicOwners). Private by default: sites can be internal.
+   */
+  public: v.optional(v.boolean(mustBe('public', 'true or false'))),
   tlsWarnDays: v.optional(
     v.pipe(
       v.array(
