@@ -86,5 +86,7 @@ export const StatusDocumentSchema = v.object({
   /** History before this is compacted; uptime after it is from each site's live state. */
   compactedUntilMs: v.optional(wholeNumber),
   sites: v.array(StatusSiteSchema),
+  /** Sites left out to keep the document bounded (MAX_STATUS_SITES in status-document-builder.ts); absent: none. */
+  omittedSites: v.optional(wholeNumber),
 });
 export type StatusDocument = Readonly<v.InferOutput<typeof StatusDocumentSchema>>;

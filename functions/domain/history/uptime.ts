@@ -25,18 +25,30 @@ export const NO_UPTIME_TEXT = '—';
 
 /**
  * Totals → the figure people read: upMs / (upMs + downMs), floored to 0.01 %, "—" without data. The text is
- * computed in integers (BigInt), so 1 ms down in a year reads "99.99", never "100.00" by a rounding float.
+ * computed in whole numbers, so 1 ms down in a year reads "99.99", never "100.00" by a rounding float.
  */
 export function uptimeFigure(totals: TimeTotals): UptimeFigure {
   const countedMs = totals.upMs + totals.downMs;
-  const figure = { ...pickTotals(totals), percent: null, text: NO_UPTIME_TEXT };
-  if (countedMs === 0) return figure;
-  const basisPoints = Number((BigInt(totals.upMs) * 10_000n) / BigInt(countedMs));
+  if (countedMs === 0) return { ...pickTotals(totals), percent: null, text: NO_UPTIME_TEXT };
+  const basisPoints = flooredBasisPoints(totals.upMs, countedMs);
   return {
-    ...figure,
+    ...pickTotals(totals),
     percent: (totals.upMs * 100) / countedMs,
     text: `${Math.trunc(basisPoints / 100)}.${String(basisPoints % 100).padStart(2, '0')}`,
   };
+}
+
+/** floor(part × 10,000 / whole), exact: a float quotient corrected by whole-number products. */
+function flooredBasisPoints(part: number, whole: number): number {
+  const scaled = part * 10_000;
+  // Past 2^53 the products below are no longer exact (windows of centuries): BigInt, slower but exact.
+  if (!Number.isSafeInteger(scaled) || !Number.isSafeInteger(whole * 10_001)) {
+    return Number((BigInt(part) * 10_000n) / BigInt(whole));
+  }
+  let quotient = Math.floor(scaled / whole);
+  if (quotient * whole > scaled) quotient--;
+  else if ((quotient + 1) * whole <= scaled) quotient++;
+  return quotient;
 }
 
 const pickTotals = (totals: TimeTotals): TimeTotals => ({
