@@ -1,9 +1,11 @@
 import type { HistoryStore } from '../adapters/history-store.ts';
-import type { SiteStore } from '../adapters/site-store.ts';
+import type { SiteRecord, SiteStore } from '../adapters/site-store.ts';
+import { TUNING } from '../config.ts';
 import type { Audience, StatusDocument } from '../domain/history/status-document.ts';
+import { buildStatusDocument, isPublicSite } from '../domain/history/status-document-builder.ts';
 
-// CONTRACT SKELETON (issue 13): status.json built on demand from the table and the history summary — the
-// private page (local runtime, `squirrel page`). Written by the status-document helper.
+// status.json built on demand from the table and the history summary: the private page (local runtime,
+// `squirrel page`). The public page on AWS is published by the fan-out from its own scan (status-publisher.ts).
 
 export interface StatusDocumentSourceDeps {
   readonly sites: Pick<SiteStore, 'scanSites'>;
@@ -15,12 +17,36 @@ export interface StatusDocumentSourceOptions {
   readonly audience: Audience;
   readonly title: string;
   readonly publicOwners: readonly string[];
+  /** Parallel scan segments. @default TUNING.scanSegments (the fan-out's) */
+  readonly scanSegments?: number;
 }
 
-/** Scans every site, reads the summary, builds the document (buildStatusDocument). */
+/**
+ * Scans every site, reads the summary, builds the document (buildStatusDocument). The summary is read while
+ * the table is scanned; the public audience keeps only public sites in memory. Items that do not parse are
+ * left out (the fan-out reports them). A failed scan or summary read rejects: a page without history would
+ * read as "no downtime".
+ */
 export async function readStatusDocument(
-  _deps: StatusDocumentSourceDeps,
-  _options: StatusDocumentSourceOptions,
+  deps: StatusDocumentSourceDeps,
+  options: StatusDocumentSourceOptions,
 ): Promise<StatusDocument> {
-  throw new Error('not yet implemented');
+  const sites: SiteRecord[] = [];
+  const [summary] = await Promise.all([
+    deps.history.getSummary(),
+    deps.sites.scanSites(options.scanSegments ?? TUNING.scanSegments, async (page) => {
+      for (const site of page.sites) {
+        if (options.audience === 'private' || isPublicSite(site.config, options.publicOwners))
+          sites.push(site);
+      }
+    }),
+  ]);
+  return buildStatusDocument({
+    audience: options.audience,
+    title: options.title,
+    sites,
+    summary,
+    publicOwners: options.publicOwners,
+    nowMs: deps.nowMs(),
+  });
 }
