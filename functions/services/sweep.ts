@@ -1,6 +1,6 @@
 import type { CheckQueue } from '../adapters/check-queue.ts';
 import type { Logger } from '../adapters/logger.ts';
-import type { ScanPage, SiteStore } from '../adapters/site-store.ts';
+import type { ScanPage, SiteRecord, SiteStore } from '../adapters/site-store.ts';
 import type { SegmentProgress, SweepLease, SweepLeaseItem } from '../adapters/sweep-lease.ts';
 import { compareSitesForGrouping } from '../domain/alert-group.ts';
 import type { CheckTask } from '../domain/check-message.ts';
@@ -30,6 +30,11 @@ export interface SweepDeps {
   >;
   readonly queue: Pick<CheckQueue, 'send'>;
   readonly log: Logger;
+  /**
+   * Shown every scanned page's valid sites (the status page publisher keeps the public ones, so the page needs no
+   * second scan). Synchronous and never allowed to fail the sweep: what it throws is logged.
+   */
+  readonly observePage?: (sites: readonly SiteRecord[]) => void;
 }
 
 export interface SweepOptions {
@@ -109,6 +114,7 @@ export async function runSweep(
       counts.due += tasks.length;
       counts.invalid += page.invalid.length;
       for (const item of page.invalid) deps.log.warn('site item skipped: invalid', { ...item });
+      observe(page, deps);
       oldLeases.push(...page.leases.filter((item) => item.kind === 'legacy' || item.minute < oldestMinute));
       await enqueue.add(page, tasks);
     },
@@ -128,6 +134,16 @@ export async function runSweep(
   deps.log.info('sweep complete', { ...report });
   deps.log.metrics({ [CHECKS_ENQUEUED_METRIC]: counts.due });
   return report;
+}
+
+/** Hands the page to the observer, if any; its failure is its own, never the sweep's. */
+function observe(page: ScanPage, deps: SweepDeps): void {
+  if (deps.observePage === undefined) return;
+  try {
+    deps.observePage(page.sites);
+  } catch (error) {
+    deps.log.error('scan page observer failed: the sweep goes on', { error: (error as Error).message });
+  }
 }
 
 /** Where the scan starts: where a crashed run of this minute got, if it recorded progress for as many segments. */

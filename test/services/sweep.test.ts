@@ -406,3 +406,65 @@ describe('runSweep', () => {
     expect(store.completed).toBe(0);
   });
 });
+
+describe('runSweep page observer', () => {
+  it('shows the observer every scanned page’s sites, paused ones included, once each', async () => {
+    // Prepare: two segments, three pages, paused sites among them.
+    const store = new FakeSweepStore([
+      [{ sites: everyMinute('a', 3) }, { sites: pausedSites(2) }],
+      [{ sites: everyMinute('b', 4) }],
+    ]);
+    const seen: string[] = [];
+
+    // Act
+    const report = await runSweep(
+      AT,
+      AT,
+      {
+        store,
+        queue: recordingQueue().queue,
+        log: quietLog().log,
+        observePage: (sites) => seen.push(...sites.map((site) => site.config.siteId)),
+      },
+      OPTIONS,
+    );
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'swept', scanned: 9, due: 7 });
+    expect(seen.sort()).toEqual(
+      [...everyMinute('a', 3), ...pausedSites(2), ...everyMinute('b', 4)]
+        .map((site) => site.config.siteId)
+        .sort(),
+    );
+  });
+
+  it('an observer that throws is logged and the sweep enqueues every due site all the same', async () => {
+    // Prepare
+    const store = new FakeSweepStore([[{ sites: everyMinute('a', 3) }], [{ sites: everyMinute('b', 2) }]]);
+    const { queue, siteIds } = recordingQueue();
+    const { log, lines } = quietLog();
+
+    // Act
+    const report = await runSweep(
+      AT,
+      AT,
+      {
+        store,
+        queue,
+        log,
+        observePage: () => {
+          throw new Error('observer bug');
+        },
+      },
+      OPTIONS,
+    );
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'swept', due: 5 });
+    expect(siteIds()).toHaveLength(5);
+    expect(lines.filter((line) => line.message === 'scan page observer failed: the sweep goes on')).toEqual([
+      { level: 'ERROR', message: 'scan page observer failed: the sweep goes on', error: 'observer bug' },
+      { level: 'ERROR', message: 'scan page observer failed: the sweep goes on', error: 'observer bug' },
+    ]);
+  });
+});
