@@ -16,36 +16,41 @@ export const COMPACTOR_STATE_VERSION = 1;
 /** Days the cache keeps: the longest window (365d) ends in the day holding compactedUntilMs. */
 export const CACHED_DAYS = 365;
 
-const nullableWhole = v.nullable(wholeNumber);
+/**
+ * A tuple of whole numbers (`null` allowed from index `nullableFrom`), checked in one pass: the state holds ~500,000
+ * of them for 1,000 sites, and a schema per element made reading it several times slower.
+ */
+const wholeNumberTuple = <Tuple extends readonly (number | null)[]>(length: number, nullableFrom = length) =>
+  v.custom<Tuple>(
+    (input) =>
+      Array.isArray(input) &&
+      input.length === length &&
+      input.every(
+        (item, index) =>
+          (item === null && index >= nullableFrom) || (Number.isSafeInteger(item) && (item as number) >= 0),
+      ),
+    `must be ${length} whole numbers`,
+  );
 
 /** [hourStartMs, upMs, downMs, blockedMs, faultMs, maintenanceMs, checks, failures, p50Ms, p95Ms, maxMs]. */
-const HourEntrySchema = v.tuple([
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  nullableWhole,
-  nullableWhole,
-  nullableWhole,
-]);
-export type HourEntry = v.InferOutput<typeof HourEntrySchema>;
+export type HourEntry = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+  number | null,
+  number | null,
+];
+const HourEntrySchema = wholeNumberTuple<HourEntry>(11, 8);
 
 /** [dayStartMs, upMs, downMs, blockedMs, faultMs, maintenanceMs, checks, failures]. */
-const DayEntrySchema = v.tuple([
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-  wholeNumber,
-]);
-export type DayEntry = v.InferOutput<typeof DayEntrySchema>;
+export type DayEntry = [number, number, number, number, number, number, number, number];
+const DayEntrySchema = wholeNumberTuple<DayEntry>(8);
 
 export const CarrySchema = v.object({
   atMs: wholeNumber,
