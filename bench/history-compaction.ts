@@ -24,7 +24,8 @@ import { compactHistory } from '../functions/services/history-compaction.ts';
 
 const MINUTE = 60_000;
 const BUCKET = 'history';
-const START = Date.UTC(2026, 10, 1);
+// 22:00 UTC: the hour after the 48-hour catch-up is a day's last (23:00), which reads back the day's 23 earlier hours.
+const START = Date.UTC(2026, 10, 1, 22);
 const siteIdOf = (index: number) => `site-${String(index).padStart(4, '0')}-example-com`;
 
 /** A realistic record: mostly up with varied latency, a few down or slow. */
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
     await writeHours(START + HOUR_MS, 48);
     const catchUp = await runChild(START + 49 * HOUR_MS + 20 * MINUTE);
     console.log(JSON.stringify({ catchUp48h: catchUp }));
-    // And one more ordinary hour after it, with the caches full of 2 days.
+    // And one more ordinary hour after it (23:00, the worst case: 23 earlier hours read back), caches full of 2 days.
     await writeHours(START + 49 * HOUR_MS, 1);
     const after = await runChild(START + 50 * HOUR_MS + 20 * MINUTE);
     console.log(JSON.stringify({ hourAfterCatchUp: after }));
