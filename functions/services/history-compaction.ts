@@ -2,12 +2,12 @@ import type { HistoryStore } from '../adapters/history-store.ts';
 import type { Logger } from '../adapters/logger.ts';
 import type { CheckRecord } from '../domain/history/check-record.ts';
 import {
-  CACHED_DAYS,
-  COMPACTOR_STATE_VERSION,
   type CompactorState,
   dayEntryOf,
   emptySiteState,
   hourEntryOf,
+  mergeEntries,
+  pruneState,
   type SiteCompactorState,
   upsertEntry,
 } from '../domain/history/compactor-state.ts';
@@ -16,7 +16,7 @@ import type { Incident } from '../domain/history/incident.ts';
 import { followIncidents, mergeIncidents } from '../domain/history/incidents-from-records.ts';
 import type { RollupFile } from '../domain/history/rollup.ts';
 import { type Carry, rollupDay, rollupHour } from '../domain/history/rollup-math.ts';
-import { SUMMARY_DAYS, SUMMARY_HOURS, SUMMARY_INCIDENTS } from '../domain/history/summary.ts';
+import { SUMMARY_DAYS, SUMMARY_INCIDENTS } from '../domain/history/summary.ts';
 import { buildHistorySummary, lastCompactedDayMs } from '../domain/history/summary-builder.ts';
 import { LATE_WRITE_MS, RawRecordsReader } from './history/raw-records-reader.ts';
 
@@ -286,38 +286,4 @@ async function readState(store: HistoryStore, log: Logger): Promise<CompactorSta
     log.error('history compactor state unreadable: starting afresh', { error: (error as Error).message });
     return undefined;
   }
-}
-
-/** The state to keep: entries still inside the caches' reach, the carries and open incidents of existing sites. */
-function pruneState(
-  sites: ReadonlyMap<string, SiteCompactorState>,
-  carries: ReadonlyMap<string, Carry>,
-  open: ReadonlyMap<string, Incident>,
-  compactedUntilMs: number,
-): CompactorState {
-  const hoursFromMs = compactedUntilMs - SUMMARY_HOURS * HOUR_MS;
-  const daysFromMs = lastCompactedDayMs(compactedUntilMs) - (CACHED_DAYS - 1) * DAY_MS;
-  const kept = [...sites.values()]
-    .map((site): SiteCompactorState => {
-      const carry = carries.get(site.siteId);
-      const incident = open.get(site.siteId);
-      const { carry: _carry, open: _open, ...rest } = site;
-      return {
-        ...rest,
-        ...(carry ? { carry } : {}),
-        ...(incident ? { open: incident } : {}),
-        hours: site.hours.filter(([startMs]) => startMs >= hoursFromMs),
-        days: site.days.filter(([startMs]) => startMs >= daysFromMs),
-      };
-    })
-    .sort((a, b) => (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0));
-  return { v: COMPACTOR_STATE_VERSION, compactedUntilMs, sites: kept };
-}
-
-function mergeEntries<Entry extends readonly [number, ...unknown[]]>(
-  kept: readonly Entry[],
-  early: readonly Entry[],
-): Entry[] {
-  const earlyStarts = new Set(early.map((entry) => entry[0]));
-  return [...kept.filter((entry) => !earlyStarts.has(entry[0])), ...early].sort((a, b) => a[0] - b[0]);
 }

@@ -1,8 +1,10 @@
 import * as v from 'valibot';
 import { wholeNumber } from '../schema-parts.ts';
-import { IncidentSchema } from './incident.ts';
+import { DAY_MS, dayStartOf, HOUR_MS } from './history-keys.ts';
+import { type Incident, IncidentSchema } from './incident.ts';
 import type { SiteRollup } from './rollup.ts';
-import { SUMMARY_INCIDENTS } from './summary.ts';
+import type { Carry } from './rollup-math.ts';
+import { SUMMARY_HOURS, SUMMARY_INCIDENTS } from './summary.ts';
 import type { TimeTotals } from './time-totals.ts';
 
 // The compactor's bookkeeping (history-keys.ts COMPACTOR_STATE_KEY), written last in every run so that a run that
@@ -126,4 +128,43 @@ export function upsertEntry<Entry extends HourEntry | DayEntry>(
   const others = entries.filter((existing) => existing[0] !== entry[0]);
   others.push(entry);
   return others.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The state to keep after compacting through `compactedUntilMs`: each site's entries still inside the caches'
+ * reach, with its carry and open incident (sites not in `sites`, deleted ones, are left out).
+ */
+export function pruneState(
+  sites: ReadonlyMap<string, SiteCompactorState>,
+  carries: ReadonlyMap<string, Carry>,
+  open: ReadonlyMap<string, Incident>,
+  compactedUntilMs: number,
+): CompactorState {
+  const hoursFromMs = compactedUntilMs - SUMMARY_HOURS * HOUR_MS;
+  // From the first day of the 365d window (summary-builder.ts windowStarts).
+  const daysFromMs = dayStartOf(compactedUntilMs - 1) - (CACHED_DAYS - 1) * DAY_MS;
+  const kept = [...sites.values()]
+    .map((site): SiteCompactorState => {
+      const carry = carries.get(site.siteId);
+      const incident = open.get(site.siteId);
+      const { carry: _carry, open: _open, ...rest } = site;
+      return {
+        ...rest,
+        ...(carry ? { carry } : {}),
+        ...(incident ? { open: incident } : {}),
+        hours: site.hours.filter(([startMs]) => startMs >= hoursFromMs),
+        days: site.days.filter(([startMs]) => startMs >= daysFromMs),
+      };
+    })
+    .sort((a, b) => (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0));
+  return { v: COMPACTOR_STATE_VERSION, compactedUntilMs, sites: kept };
+}
+
+/** `kept` with the entries of `early` (periods compacted early) in place of those of the same start. */
+export function mergeEntries<Entry extends readonly [number, ...unknown[]]>(
+  kept: readonly Entry[],
+  early: readonly Entry[],
+): Entry[] {
+  const earlyStarts = new Set(early.map((entry) => entry[0]));
+  return [...kept.filter((entry) => !earlyStarts.has(entry[0])), ...early].sort((a, b) => a[0] - b[0]);
 }
