@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
 import { HistoryStore } from '../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../functions/adapters/logger.ts';
@@ -219,6 +219,20 @@ async function main(): Promise<void> {
     await writeHours(START + 49 * HOUR_MS, 1);
     const after = await runChild(START + 50 * HOUR_MS + 20 * MINUTE);
     console.log(JSON.stringify({ hourAfterCatchUp: after }));
+    // Stored (gzip) sizes of what the compactor wrote, for the storage line of the cost model.
+    const sizes: Record<string, number> = {};
+    for (const prefix of [
+      'history/hourly/',
+      'history/daily/',
+      'history/summary',
+      'history/compactor-state',
+    ]) {
+      const { Contents = [] } = await client.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }),
+      );
+      sizes[prefix] = Math.max(...Contents.map((object) => object.Size ?? 0));
+    }
+    console.log(JSON.stringify({ largestStoredBytes: sizes }));
   } finally {
     client.destroy();
     await app.close();

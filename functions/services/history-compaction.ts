@@ -150,11 +150,7 @@ export async function compactHistory(
   for (const dayMs of [...new Set(hours.map((hour) => dayStartOf(hour.file.startMs)))]) {
     const ofDay = hours.filter((hour) => dayStartOf(hour.file.startMs) === dayMs);
     const firstMs = ofDay[0]?.file.startMs ?? dayMs;
-    const earlier: HourResult[] = [];
-    for (let hourMs = dayMs; hourMs < firstMs; hourMs += HOUR_MS) {
-      const file = await store.getRollup('hour', hourMs);
-      if (file) earlier.push({ file, complete: true });
-    }
+    const earlier = (await earlierPartOfDay(store, dayMs, firstMs)).map((file) => ({ file, complete: true }));
     const all = [...earlier, ...ofDay];
     const endMs = all.at(-1)?.file.endMs ?? dayMs;
     await store.putRollup(
@@ -260,6 +256,23 @@ export async function compactHistory(
   };
   log.metrics({ [HOURS_COMPACTED_METRIC]: report.hoursCompacted }, { ...report });
   return report;
+}
+
+/**
+ * The day's hours before `firstMs` (all complete: earlier runs compacted them). The day file written by the last
+ * run is exactly those hours when it ends at `firstMs` (a run that compacted any hour early wrote one ending later):
+ * one GET instead of up to 23. Runs never overlap (one compactor at a time), which this relies on.
+ */
+async function earlierPartOfDay(store: HistoryStore, dayMs: number, firstMs: number): Promise<RollupFile[]> {
+  if (firstMs === dayMs) return [];
+  const soFar = await store.getRollup('day', dayMs);
+  if (soFar?.endMs === firstMs) return [soFar];
+  const hours: RollupFile[] = [];
+  for (let hourMs = dayMs; hourMs < firstMs; hourMs += HOUR_MS) {
+    const file = await store.getRollup('hour', hourMs);
+    if (file) hours.push(file);
+  }
+  return hours;
 }
 
 function followSite(

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { CheckRecord } from '../../functions/domain/history/check-record.ts';
@@ -77,7 +77,7 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
       uniqueId: () => String(++unique).padStart(8, '0'),
     });
     const writes: Promise<string>[] = [];
-    for (let atMs = DAY0; atMs < MIDNIGHT + 60 * MINUTE; atMs += MINUTE) {
+    for (let atMs = DAY0; atMs < MIDNIGHT + 200 * MINUTE; atMs += MINUTE) {
       // The checks of 23:59 are written after midnight: the compactor reads the next hour's first minutes too.
       const delayMs = atMs === MIDNIGHT - MINUTE ? 70_000 : 2_000;
       writes.push(
@@ -235,5 +235,34 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
       checks: 60,
       totals: { upMs: 60 * MINUTE },
     });
+  }, 60_000);
+
+  it('rewrites the day from its earlier hours, or from the day file when it ends where the new hours begin', async () => {
+    // Prepare: hour 00 is compacted (previous test); 01:00-01:30 is compacted early, so the day file ends at 01:30.
+    await compactHistory(
+      { store, log },
+      { nowMs: MIDNIGHT + 90 * MINUTE, throughMs: MIDNIGHT + 90 * MINUTE, siteIds: ['blog'] },
+    );
+    const reads = vi.spyOn(store, 'getRollup');
+
+    // Act: hour 01 whole (the day file ends later than 01:00: the hours are read back), then hour 02.
+    await compactHistory({ store, log }, { nowMs: MIDNIGHT + 140 * MINUTE, siteIds: ['blog'] });
+    const afterHour1 = reads.mock.calls.splice(0);
+    await compactHistory({ store, log }, { nowMs: MIDNIGHT + 200 * MINUTE, siteIds: ['blog'] });
+    const afterHour2 = reads.mock.calls.splice(0);
+
+    // Assess
+    expect(afterHour1).toEqual([
+      ['day', MIDNIGHT],
+      ['hour', MIDNIGHT],
+    ]);
+    expect(afterHour2).toEqual([['day', MIDNIGHT]]);
+    const day = await store.getRollup('day', MIDNIGHT);
+    expect(day).toMatchObject({ startMs: MIDNIGHT, endMs: MIDNIGHT + 180 * MINUTE });
+    expect(day?.sites.find((site) => site.siteId === 'blog')).toMatchObject({
+      checks: 180,
+      totals: { upMs: 180 * MINUTE },
+    });
+    reads.mockRestore();
   }, 60_000);
 });
