@@ -43,8 +43,16 @@ export const HourPointSchema = v.object({
 export const SiteSummarySchema = v.object({
   siteId: v.pipe(v.string(), v.maxLength(63)),
   /**
-   * Per window W: the totals of the compacted time in [compactedUntilMs - W, compactedUntilMs). What happened
-   * since compactedUntilMs comes from the site's live state (uptime.ts), so every reader adds the same thing.
+   * Per window: the totals of the compacted time in [windowStart, compactedUntilMs) (C = compactedUntilMs), summed
+   * from whole compacted periods (summary-builder.ts windowStarts):
+   * - '24h': the compacted hours starting at or after C − 24 h rounded up to a whole UTC hour. On AWS C is always a
+   *   whole hour, so this is exactly [C − 24 h, C); where the compactor also compacts the current hour early (the
+   *   local runtime), the hour holding C − 24 h is left out (the window is up to 1 h shorter, never longer).
+   * - 'Nd' (7d, 30d, 90d, 365d): whole UTC days. The last compacted day L is the day holding C − 1 ms; the window is
+   *   the N − 1 whole days before L plus L's compacted part [L, C): [L − (N − 1) days, C). Its length is between
+   *   N − 1 days (just after midnight) and N days (C at midnight: exactly the last N days), and it holds exactly
+   *   the N daily bars ending on day L, so a 90d figure is the sum of the page's 90 bars.
+   * What happened since C comes from the site's live state (uptime.ts), so every reader adds the same thing.
    */
   windows: v.object({
     '24h': TimeTotalsSchema,
