@@ -3,9 +3,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { HistoryStore } from '../functions/adapters/history-store.ts';
+import type { HistoryStore } from '../functions/adapters/history-store.ts';
 import { resolveRegion } from './core/doctor/region-check.ts';
 import { parseRuntimeFile, RUNTIME_FILE_NAME, readStackOutputs } from './core/runtime-file.ts';
 import { CommandError, InputError } from './errors.ts';
@@ -33,8 +33,11 @@ export interface Target {
   readonly historyBucket?: string;
   dynamodb(): DynamoDBClient;
   sns(): SNSClient;
-  /** The history bucket's store. @throws CommandError saying how to get one when the target has no bucket. */
-  history(): HistoryStore;
+  /**
+   * The history bucket's store (the S3 SDK loads on first use: commands without history start as fast as
+   * before). @throws CommandError saying how to get one when the target has no bucket.
+   */
+  history(): Promise<HistoryStore>;
   /** Closes the clients' sockets so the process can exit at once. */
   close(): void;
 }
@@ -114,8 +117,8 @@ function resolveLocal(dataDir: string): Target {
     dynamodb: () => new DynamoDBClient({ ...clientConfig, endpoint: runtime.dynamodbEndpoint }),
     sns: () => new SNSClient({ ...clientConfig, endpoint: runtime.snsEndpoint }),
     // The emulator serves every bucket under its one host: path-style, as the handlers use it.
-    s3: () =>
-      new S3Client({
+    s3: async () =>
+      new (await import('@aws-sdk/client-s3')).S3Client({
         ...clientConfig,
         endpoint: runtime.s3Endpoint ?? runtime.sqsEndpoint,
         forcePathStyle: true,
@@ -158,7 +161,7 @@ async function resolveStack(stackName: string, region: string | undefined): Prom
       noHistoryHint: 'it has no output HistoryBucketName: deploy this version with `cdk deploy`',
       dynamodb: () => new DynamoDBClient(clientConfig),
       sns: () => new SNSClient(clientConfig),
-      s3: () => new S3Client(clientConfig),
+      s3: async () => new (await import('@aws-sdk/client-s3')).S3Client(clientConfig),
     });
   } catch (error) {
     throw explainStackError(error, stackName);
@@ -178,14 +181,14 @@ interface TargetParts {
   readonly noHistoryHint: string;
   readonly dynamodb: () => DynamoDBClient;
   readonly sns: () => SNSClient;
-  readonly s3: () => S3Client;
+  readonly s3: () => Promise<S3Client>;
 }
 
 function createTarget(description: string, isLocal: boolean, parts: TargetParts): Target {
   let dynamodb: DynamoDBClient | undefined;
   let sns: SNSClient | undefined;
   let s3: S3Client | undefined;
-  let history: HistoryStore | undefined;
+  let history: Promise<HistoryStore> | undefined;
   const { historyBucket } = parts;
   return {
     description,
@@ -206,10 +209,16 @@ function createTarget(description: string, isLocal: boolean, parts: TargetParts)
     },
     history: () => {
       if (historyBucket === undefined) {
-        throw new CommandError(`the ${description} has no history bucket: ${parts.noHistoryHint}`);
+        return Promise.reject(
+          new CommandError(`the ${description} has no history bucket: ${parts.noHistoryHint}`),
+        );
       }
-      s3 ??= parts.s3();
-      history ??= new HistoryStore(s3, historyBucket);
+      history ??= Promise.all([parts.s3(), import('../functions/adapters/history-store.ts')]).then(
+        ([client, { HistoryStore }]) => {
+          s3 = client;
+          return new HistoryStore(client, historyBucket);
+        },
+      );
       return history;
     },
     close: () => {

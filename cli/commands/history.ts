@@ -43,7 +43,7 @@ export async function showHistory(
   const sinceMs = parseSince(options.since ?? '7d');
   const plan = planPeriods(sinceMs, nowMs);
   return withTarget(target, async (resolved) => {
-    const history = resolved.history();
+    const history = await resolved.history();
     const [record, summary] = await Promise.all([
       new SiteStore(resolved.dynamodb(), resolved.tableName).getSite(siteId),
       history.getSummary(),

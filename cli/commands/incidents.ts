@@ -41,12 +41,14 @@ export async function showIncidents(
         `note: the ${resolved.description} keeps no history: only outages its sites' state knows are shown`,
       );
     }
+    const history = hasHistory ? await resolved.history() : undefined;
     const limit = pLimit(READ_CONCURRENCY);
-    const files = hasHistory
-      ? await Promise.all(
-          records.map((record) => limit(() => resolved.history().getSiteIncidents(record.config.siteId))),
-        )
-      : [];
+    const files =
+      history === undefined
+        ? []
+        : await Promise.all(
+            records.map((record) => limit(() => history.getSiteIncidents(record.config.siteId))),
+          );
     const incidents = mergeIncidents(
       files.flatMap((file) => file?.incidents ?? []),
       records.flatMap(liveIncidents),

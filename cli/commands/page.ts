@@ -28,7 +28,7 @@ export async function servePage(
     const server = await startLocalStatusPage({
       port,
       store: new SiteStore(resolved.dynamodb(), resolved.tableName),
-      history: resolved.history(),
+      history: await resolved.history(),
     });
     try {
       io.out(`the status page of the ${resolved.description}: ${server.url}`);

@@ -42,7 +42,7 @@ export async function readSummary(target: Target, io: Io): Promise<HistorySummar
     io.err(`note: the ${target.description} keeps no history: uptime is not shown`);
     return null;
   }
-  return target.history().getSummary();
+  return (await target.history()).getSummary();
 }
 
 /** siteUptime for every site: the compacted summary plus each site's live stretch since it. */
