@@ -12,7 +12,6 @@ import { type LocalTarget, parseJsonLines, startLocalTarget, TABLE_NAME } from '
 
 const MIN = 60_000;
 let target: LocalTarget;
-let compactedUntilMs: number;
 /** The hour the site was down for exactly 36 minutes: yesterday, same hour as now. */
 let outageHourMs: number;
 
@@ -37,9 +36,10 @@ const rollup = (upMs: number, downMs: number, p50Ms: number): SiteRollup => ({
 
 beforeAll(async () => {
   target = await startLocalTarget();
-  const nowMs = Date.now();
-  compactedUntilMs = hourStartOf(nowMs);
-  outageHourMs = compactedUntilMs - 24 * HOUR_MS + HOUR_MS;
+  // Compacted through now, as the local runtime compacts: the live stretch the CLI adds is seconds long.
+  const compactedUntilMs = Date.now();
+  const currentHourMs = hourStartOf(compactedUntilMs);
+  outageHourMs = currentHourMs - 23 * HOUR_MS;
   const outage: Incident = {
     siteId: 'shop',
     startMs: outageHourMs + 10 * MIN,
@@ -61,8 +61,8 @@ beforeAll(async () => {
       },
     }),
   );
-  // The 24 compacted hours before compactedUntilMs: all up, but for 36 minutes in one of them.
-  for (let hour = compactedUntilMs - 24 * HOUR_MS; hour < compactedUntilMs; hour += HOUR_MS) {
+  // The 24 whole hours before the current one: all up, but for 36 minutes in one of them.
+  for (let hour = currentHourMs - 24 * HOUR_MS; hour < currentHourMs; hour += HOUR_MS) {
     const isOutage = hour === outageHourMs;
     await target.history.putRollup({
       v: 1,
@@ -109,7 +109,7 @@ describe('squirrel history', () => {
     );
     expect(outageRow).toMatch(/\s+60\s+37\s+40\.00 %\s+80ms\s+160ms\s+320ms$/);
     expect(result.stdout).toMatch(/p50 response time per hour: [▁▂▃▄▅▆▇█ ]+ \(40-80ms\)/);
-    // 24 compacted hours, 36 minutes down, plus the few seconds since compactedUntilMs (UP): 97.50 %.
+    // 24 compacted hours, 36 minutes down, plus the seconds since compactedUntilMs (UP): 97.50 %.
     expect(result.stdout).toMatch(/uptime since \S+: 97\.50 %/);
   });
 
