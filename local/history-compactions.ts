@@ -1,4 +1,4 @@
-import type { LocalLambda } from './lambda-host.ts';
+import type { LambdaLogLine, LocalLambda } from './lambda-host.ts';
 
 // The compactor's schedule locally. On AWS it runs hourly at minute 20 over complete hours; here it runs every
 // minute with throughMs = now, so a new user sees history (uptime, the page's bars) within a minute or two.
@@ -14,15 +14,25 @@ export interface CompactorEvent {
   readonly throughMs: number;
 }
 
+/** The part of a LocalLambda the compactions use. */
+export type CompactorFunction = Pick<LocalLambda, 'invoke' | 'close' | 'onLog'>;
+
 export interface HistoryCompactionsProps {
-  readonly compactor: Pick<LocalLambda, 'invoke'>;
+  /**
+   * Starts the compactor function (its cold start), called before the first run: a runtime that never
+   * compacts (tests on a manual schedule) never pays for a third worker thread.
+   */
+  readonly startCompactor: () => Promise<CompactorFunction>;
   readonly onProblem: (message: string) => void;
+  /** Every line the compactor writes. */
+  readonly onLog?: (line: LambdaLogLine) => void;
   readonly nowMs?: () => number;
 }
 
 /** Runs the compactor on a timer and on demand, one run at a time (a run never overlaps the previous one). */
 export class HistoryCompactions {
   readonly #props: HistoryCompactionsProps;
+  #compactor: Promise<CompactorFunction> | undefined;
   #runs: Promise<unknown> = Promise.resolve();
   #isRunning = false;
   #timer: NodeJS.Timeout | undefined;
@@ -54,11 +64,32 @@ export class HistoryCompactions {
     return run;
   }
 
-  /** Stops the timer and waits (at most STOP_WAIT_MS: the stop must not hang on it) for a run in progress. */
+  /**
+   * Stops the timer, waits (at most STOP_WAIT_MS: the stop must not hang on it) for a run in progress, and
+   * stops the compactor function.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     await Promise.race([this.#runs, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+    const compactor = await this.#compactor?.catch(() => undefined);
+    await compactor?.close();
+  }
+
+  #startCompactor(): Promise<CompactorFunction> {
+    if (this.#compactor === undefined) {
+      const starting = this.#props.startCompactor().then((compactor) => {
+        const { onLog } = this.#props;
+        if (onLog) compactor.onLog(onLog);
+        return compactor;
+      });
+      // A failed cold start is tried again at the next run, as Lambda would start a new environment.
+      starting.catch(() => {
+        if (this.#compactor === starting) this.#compactor = undefined;
+      });
+      this.#compactor = starting;
+    }
+    return this.#compactor;
   }
 
   async #invoke(): Promise<unknown> {
@@ -66,7 +97,8 @@ export class HistoryCompactions {
     const nowMs = (this.#props.nowMs ?? Date.now)();
     const event: CompactorEvent = { time: new Date(nowMs).toISOString(), throughMs: nowMs };
     try {
-      const result = await this.#props.compactor.invoke<unknown>(event);
+      const compactor = await this.#startCompactor();
+      const result = await compactor.invoke<unknown>(event);
       this.#completed++;
       this.#lastProblem = undefined;
       return result;

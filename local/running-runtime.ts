@@ -44,7 +44,6 @@ export interface RuntimeParts
   readonly clock: SweepClock;
   readonly fanOut: LocalLambda;
   readonly checker: LocalLambda;
-  readonly compactor: LocalLambda;
   readonly compactions: HistoryCompactions;
   readonly sqs: SQSClient;
   readonly resources: {
@@ -127,7 +126,6 @@ export class Runtime implements LocalRuntime {
     });
     parts.fanOut.onLog((line) => this.#onLog(line));
     parts.checker.onLog((line) => this.#onLog(line));
-    parts.compactor.onLog((line) => this.#onLog(line));
   }
 
   /** Starts polling and the schedule (the first sweep runs at once). */
@@ -149,6 +147,11 @@ export class Runtime implements LocalRuntime {
     }
     // Manual runtimes (tests) compact only when asked, like they sweep.
     if (schedule.kind !== 'manual') this.#parts.compactions.start(LOCAL_COMPACTION_EVERY_MS);
+  }
+
+  /** A line a function started after the runtime (the compactor, at its first run) wrote. */
+  receiveLog(line: LambdaLogLine): void {
+    this.#onLog(line);
   }
 
   /** Tells the listeners something the runtime's parts noticed (e.g. the subscription keeper). */

@@ -9,7 +9,7 @@ import { SiteStore } from '../functions/adapters/site-store.ts';
 import { ENV, TUNING } from '../functions/config.ts';
 import { type PortRequest, startEmulators } from './emulators.ts';
 import { HistoryCompactions } from './history-compactions.ts';
-import { LocalLambda } from './lambda-host.ts';
+import { type LambdaLogLine, LocalLambda } from './lambda-host.ts';
 import { startLocalStatusPage } from './local-status-page.ts';
 import { ensureResources, LOCAL_QUEUE_SETTINGS } from './resources.ts';
 import { Runtime } from './running-runtime.ts';
@@ -224,28 +224,29 @@ async function launch(
       },
       logFile: join(logsDir, 'checker.log'),
     }),
-    LocalLambda.start({
-      functionName: COMPACTOR.name,
-      entry:
-        options.handlerModules?.compactor ?? new URL('../functions/history-compactor.ts', import.meta.url),
-      timeoutMs: COMPACTOR.timeoutMs,
-      memorySizeMiB: COMPACTOR.memorySizeMiB,
-      region,
-      environment: { ...sharedEnvironment, ...endpointEnvironment(routes.compactor) },
-      logFile: join(logsDir, 'history-compactor.log'),
-    }),
   ]);
   const lambdas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   cleanups.push(() => Promise.all(lambdas.map((lambda) => lambda.close())).then(() => undefined));
-  const [fanOut, checker, compactor] = lambdas;
+  const [fanOut, checker] = lambdas;
   const failure = started.find((result) => result.status === 'rejected');
-  if (failure || !fanOut || !checker || !compactor) {
-    throw (failure as PromiseRejectedResult | undefined)?.reason;
-  }
-  // Bound to the runtime's notice listeners once the runtime exists (below).
+  if (failure || !fanOut || !checker) throw (failure as PromiseRejectedResult | undefined)?.reason;
+  // The compactor's function starts with its first run; notices and log lines reach the runtime's listeners
+  // once the runtime exists (below).
+  let compactorLogSink: (line: LambdaLogLine) => void = () => {};
   const compactions = new HistoryCompactions({
-    compactor,
+    startCompactor: () =>
+      LocalLambda.start({
+        functionName: COMPACTOR.name,
+        entry:
+          options.handlerModules?.compactor ?? new URL('../functions/history-compactor.ts', import.meta.url),
+        timeoutMs: COMPACTOR.timeoutMs,
+        memorySizeMiB: COMPACTOR.memorySizeMiB,
+        region,
+        environment: { ...sharedEnvironment, ...endpointEnvironment(routes.compactor) },
+        logFile: join(logsDir, 'history-compactor.log'),
+      }),
     onProblem: (message) => noticeSink('warn', message),
+    onLog: (line) => compactorLogSink(line),
   });
   cleanups.push(() => compactions.stop());
 
@@ -267,7 +268,6 @@ async function launch(
     clock,
     fanOut,
     checker,
-    compactor,
     compactions,
     sqs,
     resources,
@@ -275,6 +275,7 @@ async function launch(
     cleanUp,
   });
   noticeSink = (level, message) => runtime.notify({ level, message });
+  compactorLogSink = (line) => runtime.receiveLog(line);
   await writeRuntimeFile(dataDir, {
     pid: process.pid,
     ...endpoints,

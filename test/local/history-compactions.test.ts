@@ -1,28 +1,59 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CompactorEvent, HistoryCompactions } from '../../local/history-compactions.ts';
+import {
+  type CompactorEvent,
+  type CompactorFunction,
+  HistoryCompactions,
+} from '../../local/history-compactions.ts';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A compactor that records its events and answers as told. */
+/** A compactor function that records its events, answers as told, and counts its starts and stops. */
 function fakeCompactor(answer: (event: CompactorEvent) => Promise<unknown>) {
   const events: CompactorEvent[] = [];
-  return {
-    events,
+  const counts = { starts: 0, closes: 0 };
+  const compactor: CompactorFunction = {
     invoke: <T>(event: unknown) => {
       events.push(event as CompactorEvent);
       return answer(event as CompactorEvent) as Promise<T>;
+    },
+    close: async () => {
+      counts.closes++;
+    },
+    onLog: () => () => false,
+  };
+  return {
+    events,
+    counts,
+    startCompactor: async () => {
+      counts.starts++;
+      return compactor;
     },
   };
 }
 
 describe('HistoryCompactions', () => {
+  it('starts the compactor function only when a first compaction runs', async () => {
+    // Prepare
+    const compactor = fakeCompactor(async () => ({}));
+    const compactions = new HistoryCompactions({
+      startCompactor: compactor.startCompactor,
+      onProblem: () => {},
+    });
+
+    // Act
+    await compactions.stop();
+
+    // Assess
+    expect(compactor.counts).toEqual({ starts: 0, closes: 0 });
+  });
+
   it('compacts through now, with the time EventBridge would send', async () => {
     // Prepare
     const compactor = fakeCompactor(async () => ({ compactedUntilMs: 1 }));
     const compactions = new HistoryCompactions({
-      compactor,
+      startCompactor: compactor.startCompactor,
       onProblem: () => {},
       nowMs: () => 1_765_000_000_000,
     });
@@ -51,7 +82,10 @@ describe('HistoryCompactions', () => {
       });
       running--;
     });
-    const compactions = new HistoryCompactions({ compactor, onProblem: () => {} });
+    const compactions = new HistoryCompactions({
+      startCompactor: compactor.startCompactor,
+      onProblem: () => {},
+    });
 
     // Act
     const first = compactions.runNow();
@@ -74,7 +108,10 @@ describe('HistoryCompactions', () => {
       return {};
     });
     const problems: string[] = [];
-    const compactions = new HistoryCompactions({ compactor, onProblem: (message) => problems.push(message) });
+    const compactions = new HistoryCompactions({
+      startCompactor: compactor.startCompactor,
+      onProblem: (message) => problems.push(message),
+    });
 
     // Act
     for (let run = 0; run < 3; run++) await compactions.runNow().catch(() => undefined);
@@ -95,7 +132,10 @@ describe('HistoryCompactions', () => {
     // Prepare
     vi.useFakeTimers();
     const compactor = fakeCompactor(async () => ({}));
-    const compactions = new HistoryCompactions({ compactor, onProblem: () => {} });
+    const compactions = new HistoryCompactions({
+      startCompactor: compactor.startCompactor,
+      onProblem: () => {},
+    });
 
     // Act
     compactions.start(60_000);
@@ -103,8 +143,9 @@ describe('HistoryCompactions', () => {
     await compactions.stop();
     await vi.advanceTimersByTimeAsync(3 * 60_000);
 
-    // Assess
+    // Assess: one cold start for every run, stopped with the compactions
     expect(compactor.events).toHaveLength(3);
+    expect(compactor.counts).toEqual({ starts: 1, closes: 1 });
     await expect(compactions.runNow()).rejects.toThrow('stopping');
   });
 });
