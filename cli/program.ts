@@ -108,6 +108,11 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
       `every N minutes a check is a full GET reading the whole body, up to ${fullGetMinutes.max} ` +
         `(default ${fullGetMinutes.default}; "off" or 0: HEAD only)`,
     )
+    .option(
+      '--public',
+      "show the site on the public status page (default: as its owner's sites, the deploy setting statusPage.publicOwners)",
+    )
+    .option('--no-public', 'never show the site on the public status page, whatever its owner')
     .option('--json', 'print the stored site as JSON')
     .addHelpText('after', '\nMaintenance windows: see `squirrel sites maintenance --help`.')
     .action((url: string, options, command: Command) =>
@@ -210,10 +215,51 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
 
   program
     .command('status')
-    .description("every site's state, since when, and its last change (the checker writes only on changes)")
-    .option('--json', 'one JSON object per site')
+    .description(
+      "every site's state, its uptime over 24 h and 30 d, since when, and its last change (the checker writes only on changes)",
+    )
+    .option('--json', 'one JSON object per site, with uptime over 24h, 7d, 30d, 90d and 365d')
     .action((options, command: Command) =>
       run(import('./commands/status.ts').then((m) => m.showStatus(options, targetOf(command), io))),
+    );
+
+  program
+    .command('history')
+    .description(
+      "a site's checks, failures, uptime and response times (p50/p95/max) per hour (up to 14 days) or per day " +
+        '(beyond), a p50 sparkline, and the uptime of the whole window',
+    )
+    .argument('<id>', 'site id')
+    .option('--since <duration>', 'how far back: 24h, 7d, 2w … up to 400d (default 7d)')
+    .option('--json', 'one JSON object per period with data, then one for the window')
+    .action((id: string, options, command: Command) =>
+      run(import('./commands/history.ts').then((m) => m.showHistory(id, options, targetOf(command), io))),
+    );
+
+  program
+    .command('incidents')
+    .description(
+      'confirmed outages (start, confirmed, end, duration, reason, detail), newest first, of one site or all',
+    )
+    .argument('[id]', 'site id (default: every site)')
+    .option(
+      '--since <duration>',
+      'outages still going at or after this long ago: 24h, 30d … up to 400d (default 30d)',
+    )
+    .option('--json', 'one JSON object per incident')
+    .action((id: string | undefined, options, command: Command) =>
+      run(import('./commands/incidents.ts').then((m) => m.showIncidents(id, options, targetOf(command), io))),
+    );
+
+  program
+    .command('page')
+    .description(
+      'serve the private status page (every site, with URLs and failure details) on http://127.0.0.1:PORT/ ' +
+        'until Ctrl-C, built from the target with your credentials; never on the internet',
+    )
+    .option('--port <port>', 'port on 127.0.0.1, 0 = any free one (default 8787 if free)')
+    .action((options, command: Command) =>
+      run(import('./commands/page.ts').then((m) => m.servePage(options, targetOf(command), io))),
     );
 
   program

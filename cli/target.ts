@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { HistoryStore } from '../functions/adapters/history-store.ts';
 import { resolveRegion } from './core/doctor/region-check.ts';
 import { parseRuntimeFile, RUNTIME_FILE_NAME, readStackOutputs } from './core/runtime-file.ts';
 import { CommandError, InputError } from './errors.ts';
@@ -27,8 +29,15 @@ export interface Target {
   readonly topicArn: string;
   /** Local only: the endpoint of the runtime's own subscription, which prints alerts; never unsubscribed. */
   readonly alertPrinterEndpoint?: string;
+  /** The history bucket; absent for a stack or runtime from before history (issue 13). */
+  readonly historyBucket?: string;
   dynamodb(): DynamoDBClient;
   sns(): SNSClient;
+  /**
+   * The history bucket's store (the S3 SDK loads on first use: commands without history start as fast as
+   * before). @throws CommandError saying how to get one when the target has no bucket.
+   */
+  history(): Promise<HistoryStore>;
   /** Closes the clients' sockets so the process can exit at once. */
   close(): void;
 }
@@ -103,8 +112,17 @@ function resolveLocal(dataDir: string): Target {
     deadLetterQueueUrl: runtime.dlqUrl,
     topicArn: runtime.topicArn,
     alertPrinterEndpoint: runtime.alertPrinterQueueArn,
+    ...(runtime.historyBucket === undefined ? {} : { historyBucket: runtime.historyBucket }),
+    noHistoryHint: 'it was started before history existed: restart `npm start`',
     dynamodb: () => new DynamoDBClient({ ...clientConfig, endpoint: runtime.dynamodbEndpoint }),
     sns: () => new SNSClient({ ...clientConfig, endpoint: runtime.snsEndpoint }),
+    // The emulator serves every bucket under its one host: path-style, as the handlers use it.
+    s3: async () =>
+      new (await import('@aws-sdk/client-s3')).S3Client({
+        ...clientConfig,
+        endpoint: runtime.s3Endpoint ?? runtime.sqsEndpoint,
+        forcePathStyle: true,
+      }),
   });
 }
 
@@ -139,8 +157,11 @@ async function resolveStack(stackName: string, region: string | undefined): Prom
       queueUrl: outputs.QueueUrl,
       deadLetterQueueUrl: outputs.DeadLetterQueueUrl,
       topicArn: outputs.TopicArn,
+      ...(outputs.HistoryBucketName === undefined ? {} : { historyBucket: outputs.HistoryBucketName }),
+      noHistoryHint: 'it has no output HistoryBucketName: deploy this version with `cdk deploy`',
       dynamodb: () => new DynamoDBClient(clientConfig),
       sns: () => new SNSClient(clientConfig),
+      s3: async () => new (await import('@aws-sdk/client-s3')).S3Client(clientConfig),
     });
   } catch (error) {
     throw explainStackError(error, stackName);
@@ -155,13 +176,20 @@ interface TargetParts {
   readonly deadLetterQueueUrl: string;
   readonly topicArn: string;
   readonly alertPrinterEndpoint?: string;
+  readonly historyBucket?: string;
+  /** Why there is no history bucket, and what to do. */
+  readonly noHistoryHint: string;
   readonly dynamodb: () => DynamoDBClient;
   readonly sns: () => SNSClient;
+  readonly s3: () => Promise<S3Client>;
 }
 
 function createTarget(description: string, isLocal: boolean, parts: TargetParts): Target {
   let dynamodb: DynamoDBClient | undefined;
   let sns: SNSClient | undefined;
+  let s3: S3Client | undefined;
+  let history: Promise<HistoryStore> | undefined;
+  const { historyBucket } = parts;
   return {
     description,
     isLocal,
@@ -170,6 +198,7 @@ function createTarget(description: string, isLocal: boolean, parts: TargetParts)
     deadLetterQueueUrl: parts.deadLetterQueueUrl,
     topicArn: parts.topicArn,
     ...(parts.alertPrinterEndpoint === undefined ? {} : { alertPrinterEndpoint: parts.alertPrinterEndpoint }),
+    ...(historyBucket === undefined ? {} : { historyBucket }),
     dynamodb: () => {
       dynamodb ??= parts.dynamodb();
       return dynamodb;
@@ -178,9 +207,24 @@ function createTarget(description: string, isLocal: boolean, parts: TargetParts)
       sns ??= parts.sns();
       return sns;
     },
+    history: () => {
+      if (historyBucket === undefined) {
+        return Promise.reject(
+          new CommandError(`the ${description} has no history bucket: ${parts.noHistoryHint}`),
+        );
+      }
+      history ??= Promise.all([parts.s3(), import('../functions/adapters/history-store.ts')]).then(
+        ([client, { HistoryStore }]) => {
+          s3 = client;
+          return new HistoryStore(client, historyBucket);
+        },
+      );
+      return history;
+    },
     close: () => {
       dynamodb?.destroy();
       sns?.destroy();
+      s3?.destroy();
     },
   };
 }

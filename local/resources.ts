@@ -5,6 +5,12 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import {
+  BucketAlreadyExists,
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { sitesTableDefinition } from '../functions/adapters/site-item.ts';
@@ -17,6 +23,8 @@ export const LOCAL_NAMES = {
   topic: 'uptime-squirrel-alerts',
   // Stands in for the people subscribed by email or SMS: the runtime prints what they would receive.
   alertPrinterQueue: 'uptime-squirrel-alert-printer',
+  // In the SQS/SNS emulator, which serves S3 on the same endpoint; in memory, like the queues.
+  historyBucket: 'uptime-squirrel-history',
 } as const;
 
 /** Queue settings as in infra/check-queue.ts (a test keeps them in step). */
@@ -36,12 +44,14 @@ export interface LocalResources {
   readonly alertPrinterQueueUrl: string;
   /** The printer queue's ARN: the endpoint of the runtime's own subscription to the topic. */
   readonly alertPrinterQueueArn: string;
+  readonly historyBucket: string;
 }
 
 export interface ResourceClients {
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
+  readonly s3: S3Client;
 }
 
 export interface ResourceOptions {
@@ -77,6 +87,7 @@ export async function ensureResources(
   await clients.sns.send(
     new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: printer.arn }),
   );
+  await ensureBucket(clients.s3, LOCAL_NAMES.historyBucket);
   return {
     tableName: LOCAL_NAMES.table,
     queueUrl: queue.url,
@@ -85,7 +96,16 @@ export async function ensureResources(
     topicArn,
     alertPrinterQueueUrl: printer.url,
     alertPrinterQueueArn: printer.arn,
+    historyBucket: LOCAL_NAMES.historyBucket,
   };
+}
+
+async function ensureBucket(s3: S3Client, name: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou || error instanceof BucketAlreadyExists)) throw error;
+  }
 }
 
 async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {

@@ -1,8 +1,10 @@
 import { GetQueueAttributesCommand, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { HistoryStore } from '../functions/adapters/history-store.ts';
 import type { SiteStore } from '../functions/adapters/site-store.ts';
 import type { SweepReport } from '../functions/services/sweep.ts';
 import { AlertInbox, type ReceivedAlert } from './alert-inbox.ts';
+import { type HistoryCompactions, LOCAL_COMPACTION_EVERY_MS } from './history-compactions.ts';
 import type { LambdaLogLine, LocalLambda } from './lambda-host.ts';
 import type {
   LocalRuntime,
@@ -30,11 +32,19 @@ const MS_PER_MINUTE = 60_000;
 export interface RuntimeParts
   extends Pick<
     LocalRuntime,
-    'dataDir' | 'endpoints' | 'startedAtMs' | 'seededSites' | 'restoredSubscriptions' | 'store'
+    | 'dataDir'
+    | 'endpoints'
+    | 'startedAtMs'
+    | 'seededSites'
+    | 'restoredSubscriptions'
+    | 'store'
+    | 'history'
+    | 'statusPageUrl'
   > {
   readonly clock: SweepClock;
   readonly fanOut: LocalLambda;
   readonly checker: LocalLambda;
+  readonly compactions: HistoryCompactions;
   readonly sqs: SQSClient;
   readonly resources: {
     readonly queueUrl: string;
@@ -54,6 +64,8 @@ export class Runtime implements LocalRuntime {
   readonly seededSites: number;
   readonly restoredSubscriptions: RestoredSubscriptions;
   readonly store: SiteStore;
+  readonly history: HistoryStore;
+  readonly statusPageUrl?: string;
   readonly alerts: ReceivedAlert[] = [];
   readonly #parts: RuntimeParts;
   readonly #eventSource: SqsEventSource;
@@ -87,6 +99,8 @@ export class Runtime implements LocalRuntime {
     this.seededSites = parts.seededSites;
     this.restoredSubscriptions = parts.restoredSubscriptions;
     this.store = parts.store;
+    this.history = parts.history;
+    if (parts.statusPageUrl !== undefined) this.statusPageUrl = parts.statusPageUrl;
     const waitTimeSeconds = parts.options.receiveWaitSeconds ?? 10;
     const problem = (message: string) => this.#emit('notice', { level: 'warn', message });
     this.#eventSource = new SqsEventSource({
@@ -131,6 +145,13 @@ export class Runtime implements LocalRuntime {
       const nowMs = Date.now();
       this.#scheduleMinuteAt(nowMs + msUntilNextMinute(nowMs));
     }
+    // Manual runtimes (tests) compact only when asked, like they sweep.
+    if (schedule.kind !== 'manual') this.#parts.compactions.start(LOCAL_COMPACTION_EVERY_MS);
+  }
+
+  /** A line a function started after the runtime (the compactor, at its first run) wrote. */
+  receiveLog(line: LambdaLogLine): void {
+    this.#onLog(line);
   }
 
   /** Tells the listeners something the runtime's parts noticed (e.g. the subscription keeper). */
@@ -145,6 +166,7 @@ export class Runtime implements LocalRuntime {
       ...(this.#firstSweepCompletedAtMs ? { firstSweepCompletedAtMs: this.#firstSweepCompletedAtMs } : {}),
       alertsReceived: this.alerts.length,
       eventSource: this.#eventSource.stats,
+      compactions: this.#parts.compactions.stats,
     };
   }
 
@@ -169,6 +191,11 @@ export class Runtime implements LocalRuntime {
     const run = this.#sweeps.then(() => this.#sweep(this.#parts.clock.nextForcedMinute(Date.now())));
     this.#sweeps = run.catch(() => undefined);
     return run;
+  }
+
+  compactHistory(): Promise<unknown> {
+    if (this.#stopping) return Promise.reject(new Error('the local runtime is stopping'));
+    return this.#parts.compactions.runNow();
   }
 
   on<E extends keyof RuntimeEvents>(event: E, listener: (payload: RuntimeEvents[E]) => void): () => void {

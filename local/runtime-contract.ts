@@ -1,3 +1,4 @@
+import type { HistoryStore } from '../functions/adapters/history-store.ts';
 import type { SiteStore } from '../functions/adapters/site-store.ts';
 import type { SweepReport } from '../functions/services/sweep.ts';
 import type { ReceivedAlert } from './alert-inbox.ts';
@@ -40,9 +41,15 @@ export interface LocalRuntimeOptions {
   readonly region?: string;
   /**
    * The handler modules the functions run, each exporting `handler`. @default the TypeScript sources
-   * (functions/fan-out.ts, functions/checker.ts); test/bundles runs the bundles `cdk synth` left in cdk.out.
+   * (functions/fan-out.ts, functions/checker.ts, functions/history-compactor.ts); test/bundles runs the bundles
+   * `cdk synth` left in cdk.out.
    */
-  readonly handlerModules?: { readonly fanOut: URL; readonly checker: URL };
+  readonly handlerModules?: { readonly fanOut: URL; readonly checker: URL; readonly compactor?: URL };
+  /**
+   * Serve the private status page on 127.0.0.1 (`npm start` asks for 8787 if free). @default none: tests and
+   * tools that do not look at the page do not hold a port for it.
+   */
+  readonly statusPagePort?: PortChoice;
   /** Nameservers the checks ask (`ip` or `ip:port`), as the checker's DNS_SERVERS. @default the system's */
   readonly dnsServers?: readonly string[];
   /**
@@ -61,12 +68,15 @@ export interface HandlerEndpoints {
   readonly dynamodb: string;
   readonly sqs: string;
   readonly sns: string;
+  /** The history bucket's S3 (AWS_ENDPOINT_URL_S3): the SQS/SNS emulator serves it too. */
+  readonly s3: string;
 }
 
 /** Per handler, the endpoints to use instead of the emulators' (see LocalRuntimeOptions.routeHandlerTraffic). */
 export interface HandlerEndpointOverrides {
   readonly fanOut?: Partial<HandlerEndpoints>;
   readonly checker?: Partial<HandlerEndpoints>;
+  readonly compactor?: Partial<HandlerEndpoints>;
 }
 
 export type RuntimeEndpoints = Omit<RuntimeFile, 'pid' | 'startedAt'>;
@@ -101,6 +111,8 @@ export interface RuntimeStats {
   readonly handlerWarnings: number;
   readonly handlerErrors: number;
   readonly eventSource: EventSourceStats;
+  /** Compactor runs (every minute locally, or compactHistory()). */
+  readonly compactions: { readonly completed: number; readonly failed: number };
 }
 
 export interface QueueDepths {
@@ -127,6 +139,10 @@ export interface LocalRuntime {
   readonly restoredSubscriptions: RestoredSubscriptions;
   /** Sites and states, through the same adapter the handlers use. */
   readonly store: SiteStore;
+  /** The history bucket (in the emulator's memory: lost when the runtime stops), through the handlers' adapter. */
+  readonly history: HistoryStore;
+  /** `http://127.0.0.1:PORT/` of the private status page, when statusPagePort asked for one. */
+  readonly statusPageUrl?: string;
   /** Every alert received so far, oldest first. */
   readonly alerts: readonly ReceivedAlert[];
   stats(): RuntimeStats;
@@ -134,6 +150,8 @@ export interface LocalRuntime {
   queueDepths(): Promise<QueueDepths>;
   /** Runs a sweep now, for the next minute never swept (see SweepClock); resolves with the fan-out's report. */
   tick(): Promise<SweepReport>;
+  /** Runs the compactor now, through now (as the runtime does every minute); resolves with its result. */
+  compactHistory(): Promise<unknown>;
   on<E extends keyof RuntimeEvents>(event: E, listener: (payload: RuntimeEvents[E]) => void): () => void;
   /** Stops the schedule and pollers, lets in-flight invocations finish (bounded), closes the emulators. */
   stop(): Promise<void>;

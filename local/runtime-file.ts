@@ -16,6 +16,9 @@ export interface RuntimeFile {
   readonly topicArn: string;
   /** The endpoint of the runtime's own subscription (it prints alerts): the CLI refuses to unsubscribe it. */
   readonly alertPrinterQueueArn: string;
+  /** The history bucket (raw checks, rollups, incidents, summary) and the S3 endpoint serving it (path-style). */
+  readonly historyBucket: string;
+  readonly s3Endpoint: string;
   /** ISO 8601. */
   readonly startedAt: string;
 }

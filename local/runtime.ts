@@ -1,12 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { HistoryStore } from '../functions/adapters/history-store.ts';
 import { SiteStore } from '../functions/adapters/site-store.ts';
 import { ENV, TUNING } from '../functions/config.ts';
 import { type PortRequest, startEmulators } from './emulators.ts';
-import { LocalLambda } from './lambda-host.ts';
+import { HistoryCompactions } from './history-compactions.ts';
+import { type LambdaLogLine, LocalLambda } from './lambda-host.ts';
+import { startLocalStatusPage } from './local-status-page.ts';
 import { ensureResources, LOCAL_QUEUE_SETTINGS } from './resources.ts';
 import { Runtime } from './running-runtime.ts';
 import {
@@ -41,6 +45,11 @@ export { RuntimeAlreadyRunningError } from './runtime-contract.ts';
 // Same values as the stack (infra/uptime-squirrel-stack.ts).
 const FAN_OUT = { name: 'uptime-squirrel-fan-out', timeoutMs: 50_000, memorySizeMiB: 512 } as const;
 const CHECKER = { name: 'uptime-squirrel-checker', timeoutMs: 60_000, memorySizeMiB: 1024 } as const;
+const COMPACTOR = {
+  name: 'uptime-squirrel-history-compactor',
+  timeoutMs: 300_000,
+  memorySizeMiB: 1024,
+} as const;
 const FAKE_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 // dynalite keeps its LevelDB open exclusively: a second runtime on the same directory in this process would crash.
@@ -101,12 +110,14 @@ async function launch(
   const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: emulators.dynamodbEndpoint });
   const sqs = new SQSClient({ ...clientConfig, endpoint: emulators.sqsEndpoint });
   const sns = new SNSClient({ ...clientConfig, endpoint: emulators.sqsEndpoint });
+  // fauxqs serves S3 on its SQS/SNS endpoint, every bucket under that one host: path-style addressing.
+  const s3 = new S3Client({ ...clientConfig, endpoint: emulators.sqsEndpoint, forcePathStyle: true });
   cleanups.push(() => {
-    for (const client of [dynamodb, sqs, sns]) client.destroy();
+    for (const client of [dynamodb, sqs, sns, s3]) client.destroy();
   });
 
   const resources = await ensureResources(
-    { dynamodb, sqs, sns },
+    { dynamodb, sqs, sns, s3 },
     {
       visibilityTimeoutSeconds:
         options.visibilityTimeoutSeconds ?? LOCAL_QUEUE_SETTINGS.visibilityTimeoutSeconds,
@@ -128,6 +139,7 @@ async function launch(
   await subscriptions.sync();
   cleanups.push(() => subscriptions.stop());
   const store = new SiteStore(dynamodb, resources.tableName);
+  const history = new HistoryStore(s3, resources.historyBucket);
   const seededSites = (options.seed ?? true) && (await hasNoSites(store)) ? await seedExampleSites(store) : 0;
   const clock = new SweepClock(await store.latestSweptMinute());
 
@@ -141,12 +153,15 @@ async function launch(
     dlqUrl: resources.dlqUrl,
     topicArn: resources.topicArn,
     alertPrinterQueueArn: resources.alertPrinterQueueArn,
+    historyBucket: resources.historyBucket,
+    s3Endpoint: emulators.sqsEndpoint,
   };
 
   const emulatorEndpoints: HandlerEndpoints = {
     dynamodb: emulators.dynamodbEndpoint,
     sqs: emulators.sqsEndpoint,
     sns: emulators.sqsEndpoint,
+    s3: emulators.sqsEndpoint,
   };
   const routes = (await options.routeHandlerTraffic?.(emulatorEndpoints)) ?? {};
   const endpointEnvironment = (overrides: Partial<HandlerEndpoints> = {}) => {
@@ -155,6 +170,7 @@ async function launch(
       AWS_ENDPOINT_URL_DYNAMODB: chosen.dynamodb,
       AWS_ENDPOINT_URL_SQS: chosen.sqs,
       AWS_ENDPOINT_URL_SNS: chosen.sns,
+      AWS_ENDPOINT_URL_S3: chosen.s3,
     };
   };
   // The environment the stack gives each function, pointed at the emulators; nothing from the shell leaks in.
@@ -171,6 +187,8 @@ async function launch(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     [ENV.tableName]: resources.tableName,
     [ENV.queueUrl]: resources.queueUrl,
+    [ENV.historyBucket]: resources.historyBucket,
+    [ENV.s3ForcePathStyle]: 'true',
   };
   const started = await Promise.allSettled([
     LocalLambda.start({
@@ -212,6 +230,31 @@ async function launch(
   const [fanOut, checker] = lambdas;
   const failure = started.find((result) => result.status === 'rejected');
   if (failure || !fanOut || !checker) throw (failure as PromiseRejectedResult | undefined)?.reason;
+  // The compactor's function starts with its first run; notices and log lines reach the runtime's listeners
+  // once the runtime exists (below).
+  let compactorLogSink: (line: LambdaLogLine) => void = () => {};
+  const compactions = new HistoryCompactions({
+    startCompactor: () =>
+      LocalLambda.start({
+        functionName: COMPACTOR.name,
+        entry:
+          options.handlerModules?.compactor ?? new URL('../functions/history-compactor.ts', import.meta.url),
+        timeoutMs: COMPACTOR.timeoutMs,
+        memorySizeMiB: COMPACTOR.memorySizeMiB,
+        region,
+        environment: { ...sharedEnvironment, ...endpointEnvironment(routes.compactor) },
+        logFile: join(logsDir, 'history-compactor.log'),
+      }),
+    onProblem: (message) => noticeSink('warn', message),
+    onLog: (line) => compactorLogSink(line),
+  });
+  cleanups.push(() => compactions.stop());
+
+  const statusPage =
+    options.statusPagePort === undefined
+      ? undefined
+      : await startLocalStatusPage({ port: options.statusPagePort, store, history });
+  if (statusPage) cleanups.push(() => statusPage.close());
 
   const runtime = new Runtime({
     dataDir,
@@ -220,15 +263,19 @@ async function launch(
     seededSites,
     restoredSubscriptions,
     store,
+    history,
+    ...(statusPage ? { statusPageUrl: statusPage.url } : {}),
     clock,
     fanOut,
     checker,
+    compactions,
     sqs,
     resources,
     options,
     cleanUp,
   });
   noticeSink = (level, message) => runtime.notify({ level, message });
+  compactorLogSink = (line) => runtime.receiveLog(line);
   await writeRuntimeFile(dataDir, {
     pid: process.pid,
     ...endpoints,

@@ -14,7 +14,7 @@ import { EveryError, parseEvery } from './sweep-clock.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // Fixed ports make the AWS CLI commands below reusable across restarts; a taken one falls back to any.
-const DEFAULT_PORTS = { dynamodb: 8000, sqs: 4566 } as const;
+const DEFAULT_PORTS = { dynamodb: 8000, sqs: 4566, page: 8787 } as const;
 // Same default as the squirrel CLI, so both find each other wherever they are run from.
 const REPO_DATA_DIR = fileURLToPath(new URL('../.squirrel', import.meta.url));
 const DEFAULT_DATA_DIR = process.env.SQUIRREL_DATA_DIR ?? REPO_DATA_DIR;
@@ -29,6 +29,9 @@ interface StartOptions {
   readonly checkers: number;
   readonly seed: boolean;
   readonly dnsServer?: readonly string[];
+  /** false: --no-page. */
+  readonly page: boolean;
+  readonly pagePort?: number;
 }
 
 const parsePort = (raw: string): number => {
@@ -81,6 +84,12 @@ const program = new Command('npm start --')
   )
   .option('--no-seed', 'do not add example sites to an empty table')
   .option(
+    '--page-port <port>',
+    `port of the private status page on 127.0.0.1, 0 = any (default: ${DEFAULT_PORTS.page} if free)`,
+    parsePort,
+  )
+  .option('--no-page', 'do not serve the private status page')
+  .option(
     '--dns-server <ip[:port]>',
     "nameserver the checks ask (repeatable; default: the system's resolver settings)",
     (value: string, previous: string[] = []) => [...previous, value],
@@ -118,6 +127,7 @@ try {
     checkers: options.checkers,
     seed: options.seed,
     ...(options.dnsServer === undefined ? {} : { dnsServers: options.dnsServer }),
+    ...(options.page ? { statusPagePort: options.pagePort ?? { preferred: DEFAULT_PORTS.page } } : {}),
   });
 } catch (error) {
   process.stderr.write(`error: ${(error as Error).message}\n`);
@@ -140,7 +150,16 @@ out(
 out(
   `  checkers   ${options.checkers} SQS poller(s) invoking functions/checker.ts; fan-out: functions/fan-out.ts`,
 );
-out(`  logs       ${logsDir}/fan-out.log, checker.log`);
+out(
+  `  history    bucket ${endpoints.historyBucket} on ${endpoints.s3Endpoint} (S3, path-style), compacted every minute`,
+);
+out(
+  '             kept in memory by the emulator: history is lost when the runtime stops (sites and states are kept)',
+);
+if (runtime.statusPageUrl !== undefined) {
+  out(`  page       ${runtime.statusPageUrl}   the private status page (all sites; this machine only)`);
+}
+out(`  logs       ${logsDir}/fan-out.log, checker.log, history-compactor.log`);
 const squirrel = squirrelCommand(runtime.dataDir, REPO_DATA_DIR);
 const seededSiteIds = runtime.seededSites > 0 ? EXAMPLE_SITES.map((site) => site.siteId) : [];
 out();

@@ -67,6 +67,7 @@ const ONE_SHOT_USE = {
   tlsWarnDays: 'used',
   fullGetMinutes: 'used',
   maintenance: 'not used',
+  public: 'not used',
 } as const satisfies Readonly<Record<InputField, 'used' | 'not used'>>;
 
 /**

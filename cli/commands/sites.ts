@@ -63,6 +63,8 @@ export interface AddSiteOptions {
   readonly reminderMinutes?: string;
   readonly tlsWarnDays?: string;
   readonly fullGetMinutes?: string;
+  /** `false`: --no-public (never public); absent: as the owner's sites. */
+  readonly public?: boolean;
   readonly json?: boolean;
 }
 
@@ -110,6 +112,7 @@ export async function addSite(
     reminderMinutes: options.reminderMinutes,
     tlsWarnDays: options.tlsWarnDays,
     fullGetMinutes: options.fullGetMinutes,
+    public: options.public,
   };
   const blank = findBlankFlags(raw);
   if (blank.length > 0) throw new InputError(describeFlagProblems(blank));

@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import type { SiteRecord } from '../../functions/adapters/site-store.ts';
 import type { CertificateReading } from '../../functions/domain/alert-policy.ts';
+import type { UptimeFigure } from '../../functions/domain/history/status-document.ts';
+import type { UptimeWindow } from '../../functions/domain/history/summary.ts';
 import type { MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
 import { DEFAULT_TLS_WARN_DAYS, SITE_LIMITS, type SiteConfig } from '../../functions/domain/site.ts';
 import { type ShownStatus, shownStatusOf, statusSinceOf } from '../../functions/domain/site-state.ts';
@@ -110,6 +112,8 @@ export function describeSiteExtras(config: SiteConfig): string {
   }
   const windows = config.maintenance.length;
   if (windows > 0) parts.push(`${windows} maintenance window${windows === 1 ? '' : 's'}`);
+  // Absent: as its owner is (the deploy setting statusPage.publicOwners), which the CLI does not know.
+  if (config.public !== undefined) parts.push(config.public ? 'public page' : 'never public');
   return parts.join(', ');
 }
 
@@ -171,15 +175,33 @@ function describeState(record: SiteRecord): string {
   return notes.length === 0 ? shown : `${shown} (${notes.join(', ')})`;
 }
 
-/** `status` as a table: id and name, state, since when, and the last change (the checker writes only on changes). */
-export function renderStatus(records: readonly SiteRecord[], nowMs: number): string {
+/** Each site's uptime per window (siteUptime in functions/domain/history/uptime.ts), by site id. */
+export type UptimeBySite = ReadonlyMap<string, Readonly<Record<UptimeWindow, UptimeFigure>>>;
+
+/** The windows `status` shows as columns (all of them are in `status --json`). */
+/** No history known (a target without a history bucket): every uptime is "—". */
+export const NO_UPTIME: UptimeBySite = new Map();
+
+export const STATUS_UPTIME_WINDOWS = ['24h', '30d'] as const satisfies readonly UptimeWindow[];
+
+/**
+ * `status` as a table: id and name, state, uptime over 24 h and 30 d ("—" without data), since when, and the
+ * last change (the checker writes only on changes).
+ */
+export function renderStatus(
+  records: readonly SiteRecord[],
+  nowMs: number,
+  uptime: UptimeBySite = NO_UPTIME,
+): string {
   const rows = [...records].sort(byStatusThenId).map((record) => {
     const { config, state } = record;
     const changeAtMs = state.checkFault?.sinceMs ?? state.lastCheck?.atMs;
+    const figures = uptime.get(config.siteId);
     return [
       config.siteId,
       shorten(config.name, STATUS_NAME_MAX_CHARS),
       describeState(record),
+      ...STATUS_UPTIME_WINDOWS.map((window) => figures?.[window].text ?? '—'),
       // A DOWN site's SINCE is its first failed check, the "down since" of its alerts.
       formatAgo(statusSinceOf(state), nowMs),
       changeAtMs === undefined
@@ -187,7 +209,17 @@ export function renderStatus(records: readonly SiteRecord[], nowMs: number): str
         : `${formatDuration(nowMs - changeAtMs)} ago: ${describeLastCheck(record)}`,
     ];
   });
-  return renderTable(['ID', 'NAME', 'STATE', 'SINCE', 'LAST CHANGE'], rows);
+  return renderTable(
+    [
+      'ID',
+      'NAME',
+      'STATE',
+      ...STATUS_UPTIME_WINDOWS.map((window) => `UP ${window.toUpperCase()}`),
+      'SINCE',
+      'LAST CHANGE',
+    ],
+    rows,
+  );
 }
 
 // Names run to 100 characters; the id beside it already tells sites apart, the name only helps to read it.
@@ -209,8 +241,8 @@ export function summarizeStatus(records: readonly SiteRecord[]): string {
   return `${records.length} ${noun}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
 }
 
-/** `status --json`: one object per site, times as epoch ms and ISO strings. */
-export const statusJson = (records: readonly SiteRecord[]): string[] =>
+/** `status --json`: one object per site, times as epoch ms and ISO strings, uptime per window (null: unknown). */
+export const statusJson = (records: readonly SiteRecord[], uptime: UptimeBySite = NO_UPTIME): string[] =>
   [...records].sort(byStatusThenId).map(({ config, state }) => {
     const sinceMs = statusSinceOf(state);
     return toJsonLine({
@@ -231,6 +263,7 @@ export const statusJson = (records: readonly SiteRecord[]): string[] =>
       inMaintenance: state.maintenanceMark !== undefined,
       maxResponseMs: config.maxResponseMs ?? null,
       pendingAlerts: Object.keys(state.pendingAlerts ?? {}).length,
+      uptime: uptime.get(config.siteId) ?? null,
       version: state.version,
     });
   });

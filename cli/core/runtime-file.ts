@@ -20,6 +20,11 @@ const RuntimeFileSchema = v.object({
   topicArn: v.pipe(v.string('topicArn must be a string'), v.startsWith('arn:', 'topicArn must be an ARN')),
   /** The runtime's own alert printer subscription endpoint (runtimes before it did not write it). */
   alertPrinterQueueArn: v.optional(v.string('alertPrinterQueueArn must be a string')),
+  /** The history bucket and the S3 endpoint that serves it (runtimes before issue 13 wrote neither). */
+  historyBucket: v.optional(
+    v.pipe(v.string('historyBucket must be a string'), v.nonEmpty('historyBucket must not be empty')),
+  ),
+  s3Endpoint: v.optional(endpoint('s3Endpoint')),
   startedAt: v.optional(v.union([v.string(), v.number()])),
 });
 
@@ -46,7 +51,11 @@ export function parseRuntimeFile(text: string, path: string): RuntimeFile {
 /** The CloudFormation outputs a deployed stack must have (see infra/uptime-squirrel-stack.ts). */
 export const STACK_OUTPUT_KEYS = ['TableName', 'QueueUrl', 'TopicArn', 'DeadLetterQueueUrl'] as const;
 
-export type StackOutputs = Readonly<Record<(typeof STACK_OUTPUT_KEYS)[number], string>>;
+/** Outputs of later versions: a stack deployed before them lacks them, and only the commands that need them fail. */
+export const OPTIONAL_STACK_OUTPUT_KEYS = ['HistoryBucketName'] as const;
+
+export type StackOutputs = Readonly<Record<(typeof STACK_OUTPUT_KEYS)[number], string>> &
+  Readonly<Partial<Record<(typeof OPTIONAL_STACK_OUTPUT_KEYS)[number], string>>>;
 
 /** Picks the outputs the CLI needs. @throws CommandError naming the stack and every missing output. */
 export function readStackOutputs(
@@ -60,5 +69,6 @@ export function readStackOutputs(
       `stack ${stackName} has no output ${missing.join(', ')}: is it an uptime-squirrel stack, fully deployed?`,
     );
   }
-  return Object.fromEntries(STACK_OUTPUT_KEYS.map((key) => [key, byKey.get(key) ?? ''])) as StackOutputs;
+  const present = [...STACK_OUTPUT_KEYS, ...OPTIONAL_STACK_OUTPUT_KEYS].filter((key) => byKey.get(key));
+  return Object.fromEntries(present.map((key) => [key, byKey.get(key) ?? ''])) as StackOutputs;
 }

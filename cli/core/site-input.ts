@@ -35,6 +35,7 @@ export const SITE_FIELDS = [
   'tlsWarnDays',
   'fullGetMinutes',
   'maintenance',
+  'public',
 ] as const satisfies ReadonlyArray<keyof SiteConfig>;
 
 export type SiteField = (typeof SITE_FIELDS)[number];
@@ -66,6 +67,7 @@ export const SITE_FLAGS: Readonly<Record<SiteField, string>> = {
   tlsWarnDays: '--tls-warn-days',
   fullGetMinutes: '--full-get-minutes',
   maintenance: 'maintenance',
+  public: '--public/--no-public',
 };
 
 // Short names that import files may use for columns and keys, beside the field names themselves.
@@ -241,7 +243,7 @@ function coerceField(field: SiteField, value: unknown): Coerced {
     }
     return { ok: true, value: method };
   }
-  if (field === 'enabled' || field === 'treatBlockedAsDown') {
+  if (field === 'enabled' || field === 'treatBlockedAsDown' || field === 'public') {
     const lower = value.toLowerCase();
     if (lower === 'true' || lower === 'false') return { ok: true, value: lower === 'true' };
     return { ok: false, message: `${field} must be true or false, got "${value}"` };

@@ -16,10 +16,11 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const writeRuntime = (pid: number) =>
+const writeRuntime = (pid: number, extra: Record<string, unknown> = {}) =>
   writeFile(
     join(dataDir, 'runtime.json'),
     JSON.stringify({
+      ...extra,
       pid,
       region: 'eu-west-1',
       dynamodbEndpoint: 'http://127.0.0.1:1',
@@ -70,6 +71,36 @@ describe('resolveTarget', () => {
       deadLetterQueueUrl: 'http://127.0.0.1:2/000000000000/checks-dlq',
     });
     expect(await target.dynamodb().config.region()).toBe('eu-west-1');
+    target.close();
+  });
+
+  it("reaches the runtime's history bucket path-style on its S3 endpoint", async () => {
+    // Prepare
+    await writeRuntime(process.pid, { historyBucket: 'local-history', s3Endpoint: 'http://127.0.0.1:3' });
+    const target = await resolveTarget({ dataDir });
+
+    // Act
+    const history = await target.history();
+
+    // Assess
+    expect(target.historyBucket).toBe('local-history');
+    expect(history).toBe(await target.history());
+    target.close();
+  });
+
+  it('says a runtime from before history has no history bucket, and to restart it', async () => {
+    // Prepare
+    await writeRuntime(process.pid);
+    const target = await resolveTarget({ dataDir });
+
+    // Act
+    const history = target.history();
+
+    // Assess
+    await expect(history).rejects.toThrow(CommandError);
+    await expect(history).rejects.toThrow(
+      `the local runtime (pid ${process.pid}) has no history bucket: it was started before history existed: restart \`npm start\``,
+    );
     target.close();
   });
 

@@ -217,6 +217,55 @@ describe('squirrel sites add: issue-6 settings', () => {
     expect(item?.version).toBe(3);
   });
 
+  it('puts a site on the public page with --public, keeps it off with --no-public, and keeps the choice when not given', async () => {
+    // Act
+    const added = await target.run(['sites', 'add', 'https://public.example/', '--id', 'pub', '--public']);
+    const publicItem = await getItem('pub');
+    const hidden = await target.run([
+      'sites',
+      'add',
+      'https://public.example/',
+      '--id',
+      'pub',
+      '--no-public',
+    ]);
+    const renamed = await target.run([
+      'sites',
+      'add',
+      'https://public.example/',
+      '--id',
+      'pub',
+      '--name',
+      'Pub',
+    ]);
+    const listed = await target.run(['sites', 'list']);
+
+    // Assess
+    expect([added.code, hidden.code, renamed.code]).toEqual([0, 0, 0]);
+    expect(added.stdout).toContain('public page');
+    expect(publicItem?.public).toBe(true);
+    const item = await getItem('pub');
+    expect(item).toMatchObject({ public: false, name: 'Pub' });
+    expect(listed.stdout.split('\n').find((line) => line.startsWith('pub '))).toMatch(/never public$/);
+  });
+
+  it('leaves a site without the setting as its owner is (no public field stored)', async () => {
+    // Act
+    const result = await target.run([
+      'sites',
+      'add',
+      'https://owner-decides.example/',
+      '--id',
+      'owner-decides',
+      '--json',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect((await getItem('owner-decides'))?.public).toBeUndefined();
+    expect(parseJsonLines(result.stdout)[0]).not.toHaveProperty('public');
+  });
+
   it.each([
     [
       ['--reminder-minutes', '3'],

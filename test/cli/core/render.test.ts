@@ -19,6 +19,7 @@ import {
 import type { SiteRecord } from '../../../functions/adapters/site-store.ts';
 import { decideTransition } from '../../../functions/domain/alert-policy.ts';
 import type { CheckResult } from '../../../functions/domain/check-result.ts';
+import type { UptimeFigure } from '../../../functions/domain/history/status-document.ts';
 import { parseSiteConfig } from '../../../functions/domain/site.ts';
 import { INITIAL_STATE, type SiteState } from '../../../functions/domain/site-state.ts';
 
@@ -104,6 +105,8 @@ describe('site list', () => {
     [{ tlsWarnDays: [] }, 'no tls warnings'],
     [{ fullGetMinutes: 30 }, 'full GET every 30m'],
     [{ fullGetMinutes: 0 }, 'no full GET'],
+    [{ public: true }, 'public page'],
+    [{ public: false }, 'never public'],
   ])('describes the settings beyond the defaults: %j', (settings, text) => {
     // Prepare
     const config = parseSiteConfig({ siteId: 'a', url: 'https://a.example/', ...settings });
@@ -255,12 +258,42 @@ describe('status', () => {
     const lines = renderStatus([up, paused, down], NOW_MS).split('\n');
 
     // Assess
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATE\s+SINCE\s+LAST CHANGE$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATE\s+UP 24H\s+UP 30D\s+SINCE\s+LAST CHANGE$/);
     expect(lines[1]).toMatch(
-      /^down\s+down\.example\s+DOWN\s+1h 5m ago \(2026-11-25T10:55:00Z\)\s+1h 5m ago: down, http-5xx/,
+      /^down\s+down\.example\s+DOWN\s+—\s+—\s+1h 5m ago \(2026-11-25T10:55:00Z\)\s+1h 5m ago: down, http-5xx/,
     );
-    expect(lines[2]).toMatch(/^paused\s+paused\.example\s+UNKNOWN \(paused\)\s+-\s+never checked$/);
-    expect(lines[3]).toMatch(/^up\s+up\.example\s+UP\s+1m ago/);
+    expect(lines[2]).toMatch(/^paused\s+paused\.example\s+UNKNOWN \(paused\)\s+—\s+—\s+-\s+never checked$/);
+    expect(lines[3]).toMatch(/^up\s+up\.example\s+UP\s+—\s+—\s+1m ago/);
+  });
+
+  it("shows each site's 24 h and 30 d uptime as given, and every window in JSON", () => {
+    // Prepare: figures as siteUptime makes them (its own tests check the arithmetic)
+    const figure = (text: string, percent: number | null): UptimeFigure => ({
+      percent,
+      text,
+      upMs: 0,
+      downMs: 0,
+      blockedMs: 0,
+      faultMs: 0,
+      maintenanceMs: 0,
+    });
+    const figures = {
+      '24h': figure('97.50', 97.5),
+      '7d': figure('99.64', 99.642),
+      '30d': figure('99.91', 99.916),
+      '90d': figure('—', null),
+      '365d': figure('—', null),
+    };
+
+    // Act
+    const lines = renderStatus([up, down], NOW_MS, new Map([['down', figures]])).split('\n');
+    const [json] = statusJson([down], new Map([['down', figures]])).map((line) => JSON.parse(line));
+
+    // Assess
+    expect(lines[1]).toMatch(/^down\s+down\.example\s+DOWN\s+97\.50\s+99\.91\s+1h 5m ago/);
+    expect(lines[2]).toMatch(/^up\s+up\.example\s+UP\s+—\s+—\s+1m ago/);
+    expect(json.uptime).toEqual(figures);
+    expect(JSON.parse(statusJson([up])[0] ?? '{}').uptime).toBeNull();
   });
 
   it.each([
@@ -329,7 +362,7 @@ describe('status', () => {
     // Assess
     expect(downAlert?.outageSinceMs).toBe(firstFailureMs);
     expect(row).toMatch(
-      /^api\s+api\.example\s+DOWN\s+10m ago \(2026-11-25T11:50:00Z\)\s+9m ago: down, http-5xx/,
+      /^api\s+api\.example\s+DOWN\s+—\s+—\s+10m ago \(2026-11-25T11:50:00Z\)\s+9m ago: down, http-5xx/,
     );
     expect(json).toMatchObject({ sinceMs: firstFailureMs, since: '2026-11-25T11:50:00.000Z' });
   });

@@ -20,7 +20,20 @@ describe('parseRuntimeFile', () => {
     expect(parseRuntimeFile(JSON.stringify({ ...RUNTIME, extra: true }), '/d/runtime.json')).toEqual(RUNTIME);
   });
 
+  it('reads the history bucket and its S3 endpoint when the runtime wrote them', () => {
+    // Act
+    const file = parseRuntimeFile(
+      JSON.stringify({ ...RUNTIME, historyBucket: 'history', s3Endpoint: 'http://127.0.0.1:4566' }),
+      '/d/runtime.json',
+    );
+
+    // Assess
+    expect(file).toMatchObject({ historyBucket: 'history', s3Endpoint: 'http://127.0.0.1:4566' });
+  });
+
   it.each([
+    [JSON.stringify({ ...RUNTIME, s3Endpoint: 'nope' }), 's3Endpoint must be a URL'],
+    [JSON.stringify({ ...RUNTIME, historyBucket: '' }), 'historyBucket must not be empty'],
     ['{', '/d/runtime.json is not valid JSON'],
     [
       JSON.stringify({ ...RUNTIME, pid: 'x' }),
@@ -48,6 +61,27 @@ describe('readStackOutputs', () => {
 
     // Assess
     expect(outputs).toEqual({ TableName: 't', QueueUrl: 'q', TopicArn: 'arn', DeadLetterQueueUrl: 'dlq' });
+  });
+
+  it('picks HistoryBucketName when the stack has it, and does without it for a stack deployed before history', () => {
+    // Prepare
+    const required = [
+      { OutputKey: 'TableName', OutputValue: 't' },
+      { OutputKey: 'QueueUrl', OutputValue: 'q' },
+      { OutputKey: 'TopicArn', OutputValue: 'arn' },
+      { OutputKey: 'DeadLetterQueueUrl', OutputValue: 'dlq' },
+    ];
+
+    // Act
+    const current = readStackOutputs('prod', [
+      ...required,
+      { OutputKey: 'HistoryBucketName', OutputValue: 'h' },
+    ]);
+    const older = readStackOutputs('prod', required);
+
+    // Assess
+    expect(current.HistoryBucketName).toBe('h');
+    expect(older).not.toHaveProperty('HistoryBucketName');
   });
 
   it('names the stack and every missing output', () => {

@@ -244,6 +244,9 @@ describe('parseSiteInput: issue-6 settings', () => {
     [{ fullGetMinutes: '30' }, { fullGetMinutes: 30 }],
     [{ fullGetMinutes: 0 }, { fullGetMinutes: 0 }],
     [{ treatBlockedAsDown: false }, { treatBlockedAsDown: false }],
+    [{ public: 'TRUE' }, { public: true }],
+    [{ public: 'false' }, { public: false }],
+    [{ public: true }, { public: true }],
     [
       { maintenance: ['weekly mon-fri 12:00 30 UTC'] },
       {

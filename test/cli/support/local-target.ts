@@ -3,15 +3,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startFauxqs } from 'fauxqs';
+import { HistoryStore } from '../../../functions/adapters/history-store.ts';
 import { startDynamoEmulator } from '../../support/dynamo-emulator.ts';
 
 /** The real command, run the way `npx squirrel` runs it (the bin file, through tsx), minus npx's own start-up. */
 export const SQUIRREL_BIN = fileURLToPath(new URL('../../../cli/bin/squirrel.js', import.meta.url));
 
 export const TABLE_NAME = 'sites';
+export const HISTORY_BUCKET = 'history';
 const REGION = 'us-east-1';
 
 export interface SquirrelRun {
@@ -28,6 +31,8 @@ export interface LocalTarget {
   readonly topicArn: string;
   /** The queue runtime.json names as the runtime's own alert printer. */
   readonly alertPrinterQueueArn: string;
+  /** The history bucket runtime.json names, through the handlers' adapter (to write a scripted history). */
+  readonly history: HistoryStore;
   /** Runs `squirrel ...args` as a child process against this target. */
   run(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<SquirrelRun>;
   stop(): Promise<void>;
@@ -46,7 +51,14 @@ export async function startLocalTarget(): Promise<LocalTarget> {
   const { topicArn } = fauxqs.createTopic('alerts', { region: REGION });
   // Not subscribed here: a test that needs the runtime's printer subscription makes it.
   const printer = fauxqs.createQueue('alert-printer', { region: REGION });
+  fauxqs.createBucket(HISTORY_BUCKET);
   const fauxqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const s3 = new S3Client({
+    region: REGION,
+    endpoint: fauxqsEndpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   const sns = new SNSClient({
     region: REGION,
     endpoint: fauxqsEndpoint,
@@ -67,6 +79,8 @@ export async function startLocalTarget(): Promise<LocalTarget> {
       dlqUrl: dlq.queueUrl,
       topicArn,
       alertPrinterQueueArn: printer.queueArn,
+      historyBucket: HISTORY_BUCKET,
+      s3Endpoint: fauxqsEndpoint,
       startedAt: new Date().toISOString(),
     }),
   );
@@ -77,9 +91,11 @@ export async function startLocalTarget(): Promise<LocalTarget> {
     sns,
     topicArn,
     alertPrinterQueueArn: printer.queueArn,
+    history: new HistoryStore(s3, HISTORY_BUCKET),
     run: (args, env = {}) => runSquirrel(args, { SQUIRREL_DATA_DIR: dataDir, ...env }),
     async stop() {
       sns.destroy();
+      s3.destroy();
       await Promise.all([dynamo.stop(), fauxqs.stop(), rm(dataDir, { recursive: true, force: true })]);
     },
   };

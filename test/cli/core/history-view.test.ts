@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compactedTotals,
+  historyJson,
+  planPeriods,
+  renderHistory,
+  siteHistory,
+} from '../../../cli/core/history-view.ts';
+import type { RollupFile, SiteRollup } from '../../../functions/domain/history/rollup.ts';
+import type { UptimeFigure } from '../../../functions/domain/history/status-document.ts';
+import type { TimeTotals } from '../../../functions/domain/history/time-totals.ts';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const NOW_MS = Date.UTC(2026, 11, 6, 14, 25);
+
+// A stand-in for uptime.ts's uptimeFigure (tested there): the table only prints what it is given.
+const figureOf = (totals: TimeTotals): UptimeFigure => {
+  const counted = totals.upMs + totals.downMs;
+  const percent = counted === 0 ? null : (100 * totals.upMs) / counted;
+  return { percent, text: percent === null ? '—' : percent.toFixed(2), ...totals };
+};
+
+const rollup = (siteId: string, upMs: number, downMs: number, p50Ms?: number): SiteRollup => ({
+  siteId,
+  checks: 60,
+  failures: downMs > 0 ? 2 : 0,
+  blocked: 0,
+  faults: 0,
+  inMaintenance: 0,
+  totals: { upMs, downMs, blockedMs: 0, faultMs: 0, maintenanceMs: 0 },
+  ...(p50Ms === undefined ? {} : { latency: { p50Ms, p95Ms: p50Ms * 2, maxMs: p50Ms * 3, histogram: [] } }),
+});
+
+const hourFile = (startMs: number, sites: SiteRollup[]): RollupFile => ({
+  v: 1,
+  period: 'hour',
+  startMs,
+  endMs: startMs + HOUR,
+  sites,
+});
+
+describe('planPeriods', () => {
+  it('reads whole hours up to 14 days back, the current hour included', () => {
+    // Act
+    const plan = planPeriods(24 * HOUR, NOW_MS);
+
+    // Assess
+    expect(plan.period).toBe('hour');
+    expect(plan.fromMs).toBe(Date.UTC(2026, 11, 5, 14));
+    expect(plan.starts).toHaveLength(25);
+    expect(plan.starts.at(-1)).toBe(Date.UTC(2026, 11, 6, 14));
+    expect(planPeriods(14 * DAY, NOW_MS).period).toBe('hour');
+  });
+
+  it('reads days beyond 14 days', () => {
+    // Act
+    const plan = planPeriods(30 * DAY, NOW_MS);
+
+    // Assess
+    expect(plan.period).toBe('day');
+    expect(plan.fromMs).toBe(Date.UTC(2026, 10, 6));
+    expect(plan.starts).toHaveLength(31);
+    expect(plan.starts.at(-1)).toBe(Date.UTC(2026, 11, 6));
+  });
+});
+
+describe('history of one site', () => {
+  const plan = planPeriods(3 * HOUR, NOW_MS);
+  const [h11, h12, h13, h14] = plan.starts as [number, number, number, number];
+  const files = [
+    hourFile(h11, [rollup('shop', HOUR, 0, 40), rollup('blog', HOUR, 0, 900)]),
+    undefined,
+    hourFile(h13, [rollup('shop', HOUR - 36 * 60_000, 36 * 60_000, 55)]),
+    hourFile(h14, [rollup('blog', 25 * 60_000, 0, 10)]),
+  ];
+
+  it("picks the site's rollup in each period and sums the compacted time", () => {
+    // Act
+    const periods = siteHistory('shop', plan, files);
+
+    // Assess
+    expect(periods.map((entry) => [entry.startMs, entry.rollup?.checks])).toEqual([
+      [h11, 60],
+      [h12, undefined],
+      [h13, 60],
+      [h14, undefined],
+    ]);
+    expect(compactedTotals(periods)).toMatchObject({ upMs: 2 * HOUR - 36 * 60_000, downMs: 36 * 60_000 });
+  });
+
+  it('shows the hours with data, a p50 sparkline with gaps, and the window uptime', () => {
+    // Prepare
+    const periods = siteHistory('shop', plan, files);
+    const window = {
+      siteId: 'shop',
+      period: 'hour' as const,
+      fromMs: plan.fromMs,
+      toMs: NOW_MS,
+      uptime: figureOf(compactedTotals(periods)),
+    };
+
+    // Act
+    const text = renderHistory(window, periods, figureOf, 40);
+
+    // Assess
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^HOUR \(UTC\)\s+CHECKS\s+FAILURES\s+UPTIME\s+P50\s+P95\s+MAX$/);
+    expect(lines[1]).toMatch(/^2026-12-06 11:00Z\s+60\s+0\s+100\.00 %\s+40ms\s+80ms\s+120ms$/);
+    expect(lines[2]).toMatch(/^2026-12-06 13:00Z\s+60\s+2\s+40\.00 %\s+55ms\s+110ms\s+165ms$/);
+    expect(text).toContain('(2 hours without data not shown)');
+    expect(text).toContain('p50 response time per hour: ▁ █   (40-55ms)');
+    expect(text).toContain('uptime since 2026-12-06T11:00:00Z: 70.00 %');
+  });
+
+  it('says when there is no history yet', () => {
+    // Act
+    const text = renderHistory(
+      {
+        siteId: 'new',
+        period: 'hour',
+        fromMs: plan.fromMs,
+        toMs: NOW_MS,
+        uptime: figureOf(compactedTotals([])),
+      },
+      siteHistory('new', plan, files),
+      figureOf,
+      40,
+    );
+
+    // Assess
+    expect(text).toContain('no history for new since 2026-12-06T11:00:00Z');
+    expect(text).toContain('uptime since 2026-12-06T11:00:00Z: —');
+  });
+
+  it('prints one JSON line per period with data, then the window', () => {
+    // Prepare
+    const periods = siteHistory('shop', plan, files);
+    const window = {
+      siteId: 'shop',
+      period: 'hour' as const,
+      fromMs: plan.fromMs,
+      toMs: NOW_MS,
+      uptime: figureOf(compactedTotals(periods)),
+    };
+
+    // Act
+    const lines = historyJson(window, periods, figureOf).map((line) => JSON.parse(line));
+
+    // Assess
+    expect(lines).toEqual([
+      expect.objectContaining({
+        kind: 'period',
+        startMs: h11,
+        checks: 60,
+        latency: { p50Ms: 40, p95Ms: 80, maxMs: 120 },
+      }),
+      expect.objectContaining({
+        kind: 'period',
+        startMs: h13,
+        failures: 2,
+        uptime: expect.objectContaining({ text: '40.00' }),
+      }),
+      expect.objectContaining({
+        kind: 'window',
+        siteId: 'shop',
+        fromMs: plan.fromMs,
+        toMs: NOW_MS,
+        uptime: expect.objectContaining({ text: '70.00' }),
+      }),
+    ]);
+  });
+});
