@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { AlertPublisher } from './adapters/alert-publisher.ts';
 import { AWS_HTTP_TIMEOUTS, CallDeadline } from './adapters/call-deadline.ts';
 import { CheckQueue } from './adapters/check-queue.ts';
+import { HistoryStore } from './adapters/history-store.ts';
 import { createProbe } from './adapters/http-probe.ts';
 import { createJsonLogger } from './adapters/logger.ts';
 import { SiteStore } from './adapters/site-store.ts';
@@ -35,6 +37,19 @@ const deps = {
   ),
   log: createJsonLogger(),
   nowMs: Date.now,
+  // Without HISTORY_BUCKET nothing is recorded. Path-style only for the local S3 emulator.
+  ...(config.history === undefined
+    ? {}
+    : {
+        history: new HistoryStore(
+          new S3Client({
+            forcePathStyle: config.history.forcePathStyle,
+            requestHandler: AWS_HTTP_TIMEOUTS,
+          }),
+          config.history.bucket,
+          { deadline },
+        ),
+      }),
 };
 
 /** SQS event source → run the checks; only the messages that must come back are reported as failures. */
