@@ -1,15 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { AlertPublisher } from './adapters/alert-publisher.ts';
 import { AWS_HTTP_TIMEOUTS, CallDeadline } from './adapters/call-deadline.ts';
 import { CheckQueue } from './adapters/check-queue.ts';
+import { HistoryStore } from './adapters/history-store.ts';
 import { createProbe } from './adapters/http-probe.ts';
 import { createJsonLogger } from './adapters/logger.ts';
 import { SiteStore } from './adapters/site-store.ts';
 import { readCheckerConfig } from './config.ts';
 import { processCheckBatch } from './services/check-batch.ts';
+import { HISTORY_ATTEMPT_MS, HISTORY_RESPONSE_MARGIN_MS } from './services/history-recorder.ts';
 
 const config = readCheckerConfig(process.env);
 // A GetItem, UpdateItem, Publish or SendMessageBatch answers in tens of ms: 10 s bounds a hung one (SDK
@@ -19,6 +22,11 @@ const config = readCheckerConfig(process.env);
 // One per module: Lambda runs one invocation at a time per environment. (Where the local runtime overlaps
 // invocations in one worker, a later start only lengthens an earlier one's budget, never past 10 s a call.)
 const deadline = new CallDeadline({ maxCallMs: 10_000, marginMs: 1_000 });
+// The history PUT is aborted when the batch stops waiting for it (see writeHistory): a hung one is not left running.
+const historyDeadline = new CallDeadline({
+  maxCallMs: HISTORY_ATTEMPT_MS,
+  marginMs: HISTORY_RESPONSE_MARGIN_MS,
+});
 const deps = {
   store: new SiteStore(new DynamoDBClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.tableName, {
     deadline,
@@ -35,6 +43,19 @@ const deps = {
   ),
   log: createJsonLogger(),
   nowMs: Date.now,
+  // Without HISTORY_BUCKET nothing is recorded. Path-style only for the local S3 emulator.
+  ...(config.history === undefined
+    ? {}
+    : {
+        history: new HistoryStore(
+          new S3Client({
+            forcePathStyle: config.history.forcePathStyle,
+            requestHandler: AWS_HTTP_TIMEOUTS,
+          }),
+          config.history.bucket,
+          { deadline: historyDeadline },
+        ),
+      }),
 };
 
 /** SQS event source → run the checks; only the messages that must come back are reported as failures. */
@@ -44,6 +65,7 @@ export async function handler(
 ): Promise<SQSBatchResponse> {
   const deadlineMs = Date.now() + context.getRemainingTimeInMillis();
   deadline.startInvocation(deadlineMs);
+  historyDeadline.startInvocation(deadlineMs);
   const report = await processCheckBatch(event.Records, deps, {
     deadlineMs,
     concurrency: config.checkConcurrency,

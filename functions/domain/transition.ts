@@ -2,7 +2,14 @@ import type { Alert, AlertEvent } from './alert.ts';
 import type { CheckResult } from './check-result.ts';
 import { addToOutbox } from './outbox.ts';
 import type { SiteConfig } from './site.ts';
-import { ALERT_CLAIM_MS, type LastCheck, type Outage, type SiteState, statusSinceOf } from './site-state.ts';
+import {
+  ALERT_CLAIM_MS,
+  confirmedStatusOf,
+  type LastCheck,
+  type Outage,
+  type SiteState,
+  statusSinceOf,
+} from './site-state.ts';
 import { withoutUndefined } from './values.ts';
 
 /**
@@ -46,6 +53,7 @@ export function commitDraft(
   const next = withoutUndefined({
     ...prev,
     ...draft.changes,
+    ...endedIncidentOf(prev, draft.changes, nowMs),
     lastCheckId: checkId,
     // A fault says nothing about the site: the last check that did stays on display.
     lastCheck: result.kind === 'fault' ? prev.lastCheck : toLastCheck(result, nowMs),
@@ -58,6 +66,31 @@ export function commitDraft(
   // The committing checker publishes right away, so it holds the claims from the start.
   const { pendingAlerts, alerts } = addToOutbox(next.pendingAlerts, drafted, nowMs + ALERT_CLAIM_MS, nowMs);
   return withRecheck({ next: { ...next, pendingAlerts }, alerts }, draft);
+}
+
+/**
+ * The confirmed outage this transition ends (DOWN or RECOVERING to UP or BLOCKED, inside a maintenance window or
+ * not), kept as the site's last incident until the next one ends. A PENDING blip was never an incident.
+ */
+function endedIncidentOf(
+  prev: SiteState,
+  changes: Partial<SiteState>,
+  nowMs: number,
+): Pick<SiteState, 'lastIncident'> {
+  const { outage } = prev;
+  const endsOutage = 'outage' in changes && changes.outage === undefined;
+  if (outage === undefined || !endsOutage || confirmedStatusOf(prev.status) !== 'DOWN') return {};
+  return {
+    lastIncident: {
+      startMs: outage.sinceMs,
+      // A DOWN site's statusSinceMs is its confirming check (RECOVERING does not move it).
+      confirmedMs: prev.statusSinceMs ?? outage.sinceMs,
+      endMs: nowMs,
+      reason: outage.reason,
+      detail: outage.detail,
+      ...(outage.status === undefined ? {} : { status: outage.status }),
+    },
+  };
 }
 
 const withRecheck = (decision: Decision, draft: Draft): Decision =>

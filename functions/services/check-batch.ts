@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CheckQueue } from '../adapters/check-queue.ts';
+import type { HistoryStore } from '../adapters/history-store.ts';
 import type { Probe } from '../adapters/http-probe.ts';
 import { type Logger, redactUrl } from '../adapters/logger.ts';
 import type { SiteStore } from '../adapters/site-store.ts';
@@ -16,7 +17,9 @@ import type { CheckResult } from '../domain/check-result.ts';
 import { expectedCheckMs } from '../domain/expected-check-time.ts';
 import { isUnchecked, type SiteState } from '../domain/site-state.ts';
 import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
+import { type BatchReport, reportBatch, type TaskOutcome } from './batch-report.ts';
 import { commitCheck } from './check-commit.ts';
+import { HistoryRecorder, writeHistory } from './history-recorder.ts';
 import { probeTargetOf } from './probe-target.ts';
 import { createStartLimiter } from './start-limiter.ts';
 import { type Outgoing, sendBack } from './task-requeue.ts';
@@ -27,7 +30,11 @@ export interface CheckerDeps extends AlertOutboxDeps {
   readonly queue: Pick<CheckQueue, 'send'>;
   readonly log: Logger;
   readonly nowMs: () => number;
+  /** Where the raw history of applied checks goes; absent: history is off. */
+  readonly history?: Pick<HistoryStore, 'putRawBatch'>;
 }
+
+export type { BatchReport } from './batch-report.ts';
 
 /**
  * Long enough for the CPU of a check (connect, TLS handshake, request) to be behind it on most sites, short
@@ -59,40 +66,6 @@ export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
 }
-
-export interface BatchReport {
-  /** Messages SQS must deliver again: malformed ones, and those whose retries could not be sent. */
-  readonly failedMessageIds: readonly string[];
-  readonly checksCompleted: number;
-  readonly checksDown: number;
-  readonly checkerFaults: number;
-  readonly malformedMessages: number;
-  /** Tasks that did not validate, sent on alone (their message's other tasks ran). */
-  readonly invalidTasks: number;
-  /** Tasks sent back to the queue alone to be tried again (faults, alerts SNS refused, lost commits). */
-  readonly tasksRetried: number;
-  /** Sites marked UNCHECKED by this invocation (their faults would not go away). */
-  readonly sitesUnchecked: number;
-  /** Alerts that left the outbox, alone or as members of a group. */
-  readonly alertsPublished: number;
-  /** Grouped messages among them (each stands for several alerts). */
-  readonly alertGroupsPublished: number;
-}
-
-/** How one task ended: done, or to be tried again on its own after `delaySeconds` (carrying its check, if done). */
-type TaskOutcome =
-  | {
-      readonly kind: 'done';
-      readonly verdict: CheckResult['kind'];
-      /** A blocked address, stored as UNCHECKED: the check itself is done (the policy, not the checker, said no). */
-      readonly blockedByPolicy?: boolean;
-    }
-  | {
-      readonly kind: 'retry';
-      readonly verdict: CheckResult['kind'];
-      readonly delaySeconds: number;
-      readonly carried?: CarriedCheck;
-    };
 
 /** A task as the invocation tracks it: which message brought it (that message answers if it cannot be sent on). */
 interface TaskRun {
@@ -126,7 +99,9 @@ export async function processCheckBatch(
     MAX_CHECKS_IN_FLIGHT,
   );
   const outbox = new AlertOutbox<TaskRun>(deps, options.minGroupSize ?? MIN_GROUP_SIZE);
-  const run = new CheckRun(deps, options, outbox);
+  // Only with history on: off, no record is even built.
+  const recorder = deps.history === undefined ? undefined : new HistoryRecorder();
+  const run = new CheckRun(deps, options, outbox, recorder);
   const malformed: string[] = [];
   let invalidTasks = 0;
   const runs: TaskRun[] = [];
@@ -198,36 +173,25 @@ export async function processCheckBatch(
     };
   }
   unsent.push(...(await sendBack(retriesOf([...heldFailures.keys()], deps.log), deps)));
+  // Last, and bounded: the history never holds back the checks, their alerts or the response to SQS.
+  const history = recorder ? await writeHistory(recorder, deps, options.deadlineMs) : NO_HISTORY;
   const outcomes = runs.flatMap((taskRun) => (taskRun.outcome ? [taskRun.outcome] : []));
-  const report: BatchReport = {
-    failedMessageIds: [...new Set([...malformed, ...unsent])],
-    // A blocked address counts as completed: a fleet of only such sites is not a stalled checker (the alarm).
-    checksCompleted: outcomes.filter((o) => o.verdict !== 'fault' || (o.kind === 'done' && o.blockedByPolicy))
-      .length,
-    checksDown: outcomes.filter((o) => o.verdict === 'down').length,
-    checkerFaults: outcomes.filter((o) => o.verdict === 'fault').length,
-    malformedMessages: malformed.length,
-    invalidTasks,
-    tasksRetried: outcomes.filter((o) => o.kind === 'retry').length,
-    sitesUnchecked: run.sitesUnchecked,
-    alertsPublished: outbox.published,
-    alertGroupsPublished: outbox.groupsPublished,
-  };
-  // One metric, for the "monitor stalled" alarm; the rest is queryable in the logs at no metric cost.
-  deps.log.metrics(
-    { ChecksCompleted: report.checksCompleted },
+  return reportBatch(
+    outcomes,
     {
-      ChecksDown: report.checksDown,
-      CheckerFaults: report.checkerFaults,
-      TasksRetried: report.tasksRetried,
-      InvalidTasks: report.invalidTasks,
-      SitesUnchecked: report.sitesUnchecked,
-      AlertsPublished: report.alertsPublished,
-      AlertGroupsPublished: report.alertGroupsPublished,
+      failedMessageIds: [...new Set([...malformed, ...unsent])],
+      malformedMessages: malformed.length,
+      invalidTasks,
+      sitesUnchecked: run.sitesUnchecked,
+      alertsPublished: outbox.published,
+      alertGroupsPublished: outbox.groupsPublished,
+      history,
     },
+    deps.log,
   );
-  return report;
 }
+
+const NO_HISTORY = { recordsWritten: 0, batchesLost: 0 } as const;
 
 function parseRecord(record: QueueRecord, log: Logger) {
   try {
@@ -279,6 +243,7 @@ class CheckRun {
     private readonly deps: CheckerDeps,
     private readonly options: CheckerOptions,
     private readonly outbox: AlertOutbox<TaskRun>,
+    private readonly recorder: HistoryRecorder | undefined,
   ) {}
 
   /**
@@ -362,11 +327,22 @@ class CheckRun {
       carried: { result, commitToken, sentAlertIds: [...new Set([...sentAlertIds, ...uncleared])] },
     });
     try {
+      const appliedAtMs = this.deps.nowMs();
       const applied = await commitCheck(this.deps, task, result, commitToken, (siteId, prev, next, alerts) =>
         this.#logCommit(siteId, prev, next, alerts),
       );
       if (applied.kind === 'contended') return retry(0);
       const { record, committedAlerts, recheckAfterSeconds } = applied;
+      // A stale check (site paused or pointed elsewhere meanwhile) is not the site's history.
+      if (applied.kind === 'current') {
+        this.recorder?.add({
+          site: record.config,
+          checkId: task.checkId,
+          result,
+          state: record.state,
+          atMs: appliedAtMs,
+        });
+      }
       const flushed = await this.outbox.flush(
         record.config.siteId,
         record.state,

@@ -156,6 +156,31 @@ describe('SiteStore against the DynamoDB emulator', () => {
     expect((await store.getSite('example'))?.state).toEqual({ ...fromSnapshot, lastCheck });
   });
 
+  it('writes the last incident an UP transition sets, and keeps it through commits decided from snapshots', async () => {
+    // Prepare: DOWN stored; the UP commit ends the outage and sets lastIncident
+    await store.putSiteConfig(aSite());
+    await store.commitState('example', 1, downState(2));
+    const lastIncident = {
+      startMs: 500,
+      confirmedMs: 1_000,
+      endMs: 2_000,
+      reason: 'timeout' as const,
+      detail: 'timed out',
+    };
+    const up: SiteState = { ...INITIAL_STATE, status: 'UP', version: 3, statusSinceMs: 2_000, lastIncident };
+    // A later check decided from a check message's snapshot, which leaves lastIncident out
+    const fromSnapshot: SiteState = { ...INITIAL_STATE, status: 'UP', version: 4, statusSinceMs: 2_000 };
+
+    // Act
+    await store.commitState('example', 2, up);
+    const afterUp = (await store.getSite('example'))?.state;
+    await store.commitState('example', 3, fromSnapshot);
+
+    // Assess
+    expect(afterUp?.lastIncident).toEqual(lastIncident);
+    expect((await store.getSite('example'))?.state).toEqual({ ...fromSnapshot, lastIncident });
+  });
+
   it('does not resurrect a deleted site when a late checker commits', async () => {
     // Prepare
     await store.putSiteConfig(aSite());
