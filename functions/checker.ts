@@ -1,12 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { AlertPublisher } from './adapters/alert-publisher.ts';
 import { AWS_HTTP_TIMEOUTS, CallDeadline } from './adapters/call-deadline.ts';
 import { CheckQueue } from './adapters/check-queue.ts';
-import { HistoryStore } from './adapters/history-store.ts';
+import { createHistoryS3Client, HistoryStore } from './adapters/history-store.ts';
 import { createProbe } from './adapters/http-probe.ts';
 import { createJsonLogger } from './adapters/logger.ts';
 import { SiteStore } from './adapters/site-store.ts';
@@ -47,14 +46,9 @@ const deps = {
   ...(config.history === undefined
     ? {}
     : {
-        history: new HistoryStore(
-          new S3Client({
-            forcePathStyle: config.history.forcePathStyle,
-            requestHandler: AWS_HTTP_TIMEOUTS,
-          }),
-          config.history.bucket,
-          { deadline: historyDeadline },
-        ),
+        history: new HistoryStore(createHistoryS3Client(config.history), config.history.bucket, {
+          deadline: historyDeadline,
+        }),
       }),
 };
 
