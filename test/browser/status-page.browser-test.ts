@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as v from 'valibot';
@@ -23,6 +24,7 @@ import { expectPageShowsDocument, expectScriptedScenario } from './support/statu
 const PHONE = { width: 390, height: 844 } as const;
 const DESKTOP = { width: 1280, height: 800 } as const;
 const LOCALE = 'en-GB';
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const README_SCREENSHOT = fileURLToPath(new URL('../../docs/img/status-page.png', import.meta.url));
 
 const scripted = v.parse(StatusDocumentSchema, scriptedStatusDocument());
@@ -45,6 +47,8 @@ afterAll(async () => {
 });
 
 interface OpenOptions {
+  /** Let a test inject a script (axe-core) past the page's Content-Security-Policy. */
+  readonly bypassCsp?: boolean;
   readonly viewport?: { readonly width: number; readonly height: number };
   readonly timezoneId?: string;
   readonly colorScheme?: 'light' | 'dark';
@@ -62,6 +66,7 @@ async function openPage(options: OpenOptions = {}): Promise<Page> {
     timezoneId: options.timezoneId ?? 'UTC',
     colorScheme: options.colorScheme ?? 'light',
     reducedMotion: 'reduce',
+    bypassCSP: options.bypassCsp ?? false,
   });
   // Fake timers, paused at the viewer's moment: the age text and the minute refresh move only when a test says.
   await context.clock.install({ time: SCRIPTED_VIEW_MS - 1_000 });
@@ -284,3 +289,41 @@ describe('contrast', () => {
     },
   );
 });
+
+describe('accessibility audit', () => {
+  it.each([
+    ['phone', 'light', PHONE],
+    ['desktop', 'light', DESKTOP],
+    ['desktop', 'dark', DESKTOP],
+  ] as const)(
+    'axe-core finds no WCAG 2.1 A/AA violation on a %s (%s scheme)',
+    async (_name, colorScheme, viewport) => {
+      const page = await openPage({ viewport, colorScheme, bypassCsp: true });
+      // A focused bar shows its tooltip: audit that too.
+      await page.locator('[data-site-id="shop"] .bars li').nth(-2).focus();
+      await page.addScriptTag({ path: AXE_SCRIPT });
+      // axe waits on timers of its own: let the page's clock run again.
+      await page.clock.resume();
+
+      const violations = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as { axe: { run: (context: Document, options: object) => Promise<AxeResults> } }
+        ).axe;
+        const results = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+        return results.violations.map((violation) => ({
+          rule: violation.id,
+          targets: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
+        }));
+      });
+
+      expect(violations).toEqual([]);
+    },
+  );
+});
+
+interface AxeResults {
+  readonly violations: readonly {
+    readonly id: string;
+    readonly nodes: readonly { readonly target: readonly string[] }[];
+  }[];
+}
