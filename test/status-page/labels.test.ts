@@ -124,7 +124,16 @@ describe('bannerOf', () => {
     [['UP', 'BLOCKED', 'DEGRADED'], 'No site down; 2 of 3 need a look', 'warn'],
     [['PAUSED'], 'No site is being checked (1 paused)', 'off'],
   ] as const)('%j → %s', (statuses, text, tone) => {
-    expect(bannerOf(statuses.map(site))).toEqual({ text, tone });
+    expect(bannerOf(statuses.map(site), 'private')).toEqual({ text, tone });
+  });
+});
+
+describe('bannerOf on an empty page', () => {
+  it.each([
+    ['public', 'No site is public on this page yet.'],
+    ['private', 'No sites yet: add one with squirrel sites add URL.'],
+  ] as const)('%s: %s', (audience, text) => {
+    expect(bannerOf([], audience)).toEqual({ text, tone: 'off' });
   });
 });
 

@@ -100,8 +100,20 @@ export interface Banner {
   readonly tone: Tone;
 }
 
-/** The overall line: down sites first, then the ones needing a look; paused sites are only mentioned. */
-export function bannerOf(sites: StatusDocument['sites']): Banner {
+/**
+ * The overall line: down sites first, then the ones needing a look; paused sites are only mentioned. A page
+ * without sites says why it is empty (nothing made public yet, or nothing added yet).
+ */
+export function bannerOf(sites: StatusDocument['sites'], audience: StatusDocument['audience']): Banner {
+  if (sites.length === 0) {
+    return {
+      text:
+        audience === 'public'
+          ? 'No site is public on this page yet.'
+          : 'No sites yet: add one with squirrel sites add URL.',
+      tone: 'off',
+    };
+  }
   const watched = sites.filter((site) => site.status !== 'PAUSED');
   const paused = sites.length - watched.length;
   const pausedNote = paused > 0 ? ` (${paused} paused)` : '';

@@ -55,7 +55,7 @@ function render(status: StatusDocument): void {
   document.title = status.title;
   app.title.textContent = status.title;
   showAge();
-  const banner = bannerOf(status.sites);
+  const banner = bannerOf(status.sites, status.audience);
   app.banner.className = `banner tone-${banner.tone}`;
   app.banner.textContent = banner.text;
   renderedWidthPx = app.sites.clientWidth;
@@ -64,13 +64,6 @@ function render(status: StatusDocument): void {
   app.sites.replaceChildren(
     ...status.sites.map((site) => renderSiteCard(site, status, formats, chartWidthPx)),
   );
-  if (status.sites.length === 0) {
-    app.banner.className = 'banner tone-off';
-    app.banner.textContent =
-      status.audience === 'public'
-        ? 'No site is public on this page yet.'
-        : 'No sites yet: add one with squirrel sites add URL.';
-  }
   const noHistory = status.compactedUntilMs === undefined && status.sites.length > 0;
   setNotice(noHistory ? 'History appears after the first compaction.' : '', 'info');
   document.body.dataset.state = status.sites.length === 0 ? 'empty' : noHistory ? 'no-history' : 'ready';

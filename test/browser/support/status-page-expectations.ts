@@ -27,7 +27,7 @@ export async function expectPageShowsDocument(
   locale: string,
 ): Promise<void> {
   await expect.poll(() => page.locator('#title').textContent()).toBe(document.title);
-  expect(await page.locator('#banner').textContent()).toBe(bannerOf(document.sites).text);
+  expect(await page.locator('#banner').textContent()).toBe(bannerOf(document.sites, document.audience).text);
   expect(await page.locator('section.site').count()).toBe(document.sites.length);
   for (const site of document.sites) {
     const card = siteCard(page, site.id);
