@@ -12,25 +12,31 @@ const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 
 /**
  * The compactor's billed seconds per hourly run for 1,000 sites checked every minute (~120 raw objects an hour plus
- * 20 minutes of the next, ~60,000 records). ESTIMATE until the history pipeline measures it
- * (/work/wt/history-pipeline-measurements.md → bench): gunzip + parse of ~1 MB of JSON and the rollup math are
- * well under a second of CPU; S3 round trips (~170 GETs at ~20 ms, 8 at a time) add about as much. 3 s is generous.
+ * 20 minutes of the next, ~60,000 records). MEASURED by the history pipeline (/work/wt/history-pipeline-measurements.md,
+ * `npx tsx bench/history-compaction.ts 1000`, 17:49 UTC): 4.8-5.6 s for an ordinary hour with a year of caches, on 2
+ * cores shared at load 15-21, so an upper bound; its state and summary (gunzip, parse, stringify) are most of it.
  */
-export const COMPACTOR_SECONDS_PER_RUN_PER_1000_SITES = 3;
+export const COMPACTOR_SECONDS_PER_RUN_PER_1000_SITES = 5;
 
 /**
- * What the fan-out's publish adds to a sweep: one summary GET, building status.json, one PUT. ESTIMATE (not yet
- * measured): two S3 round trips of ~30-50 ms and a few ms of JSON; billed at the fan-out's memory.
+ * What the fan-out's publish adds to a sweep: one summary GET (conditional: 304 while unchanged), building
+ * status.json, one PUT. ESTIMATE (not yet measured): two S3 round trips of ~30-50 ms and a few ms of JSON.
  */
 export const PUBLISH_MS_PER_SWEEP = 150;
 
+/**
+ * Reading a changed summary (once an hour per warm fan-out): gunzip + JSON.parse + validation of 2.73 MB gzip /
+ * 32.8 MB JSON for 1,000 sites at steady state. MEASURED by the history pipeline: ~5 s on the loaded machine.
+ */
+export const SUMMARY_READ_SECONDS_PER_1000_SITES = 5;
+
 /** What the history cannot measure here: sizes of objects other helpers write, and people reading the page. */
 export interface HistoryAssumptions {
-  /** One site-hour in an hourly rollup, gzip JSON (totals by kind, p50/p95/max): ESTIMATE. */
+  /** One site-hour in an hourly rollup, gzip JSON (totals by kind, p50/p95/max). */
   readonly hourlyRollupBytesPerSite: number;
-  /** One site-day in a daily rollup, gzip JSON: ESTIMATE. */
+  /** One site-day in a daily rollup, gzip JSON. */
   readonly dailyRollupBytesPerSite: number;
-  /** One site in the summary (90 days, 168 hours, 20 incidents), gzip JSON: ESTIMATE. */
+  /** One site in the summary (365 days, 168 hours, 20 incidents) and the compactor's state, gzip JSON. */
   readonly summaryBytesPerSite: number;
   /** One site's incidents file, gzip JSON (kept as long as the site exists): ESTIMATE. */
   readonly incidentsBytesPerSite: number;
@@ -52,12 +58,15 @@ export interface HistoryAssumptions {
   readonly incidentsPerSitePerMonth: number;
   /** Log bytes per compactor run (platform lines + one summary line). */
   readonly compactorLogBytesPerRun: number;
+  /** EMF metrics the compactor publishes (the history pipeline's HistoryHoursCompacted: 1). */
+  readonly compactorCustomMetrics: number;
 }
 
 export const DEFAULT_HISTORY_ASSUMPTIONS: HistoryAssumptions = {
-  hourlyRollupBytesPerSite: 60,
-  dailyRollupBytesPerSite: 80,
-  summaryBytesPerSite: 2_000,
+  // Measured (history pipeline, 1,000 sites): hourly rollup 22.3 KB, daily 28.5 KB, summary 2.73 MB, state 0.97 MB.
+  hourlyRollupBytesPerSite: 22.3,
+  dailyRollupBytesPerSite: 28.5,
+  summaryBytesPerSite: 2_730 + 970,
   incidentsBytesPerSite: 2_000,
   fanOutColdStartsPerMonth: 360,
   pageViewsPerMonth: 10_000,
@@ -68,6 +77,7 @@ export const DEFAULT_HISTORY_ASSUMPTIONS: HistoryAssumptions = {
   alarmMetrics: 1,
   incidentsPerSitePerMonth: 1,
   compactorLogBytesPerRun: 1_000,
+  compactorCustomMetrics: 1,
 };
 
 export interface HistoryCostInput {
@@ -147,7 +157,8 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
   const rawObjectsRead = rawObjectsPerHour * (80 / 60);
   const incidentFilesPerRun = (input.sites * a.incidentsPerSitePerMonth) / HOURS_PER_MONTH;
   const run = {
-    lists: 2 * Math.max(1, Math.ceil(rawObjectsPerHour / 1000)),
+    // The hour's and the next hour's raw prefixes, and the incidents prefix (to drop deleted sites' files).
+    lists: 2 * Math.max(1, Math.ceil(rawObjectsPerHour / 1000)) + Math.max(1, Math.ceil(siteThousands)),
     gets: rawObjectsRead + 2 + incidentFilesPerRun,
     puts: 4 + incidentFilesPerRun,
     seconds: COMPACTOR_SECONDS_PER_RUN_PER_1000_SITES * Math.max(0.1, siteThousands),
@@ -159,7 +170,9 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
   const publishGets = input.publicPage ? sweeps : 0;
   const publishPuts = input.publicPage ? sweeps + a.fanOutColdStartsPerMonth : 0;
   const publishGbSeconds = input.publicPage
-    ? ((sweeps * PUBLISH_MS_PER_SWEEP) / 1000) * (input.fanOutMemoryMiB / 1024)
+    ? ((sweeps * PUBLISH_MS_PER_SWEEP) / 1000 +
+        HOURS_PER_MONTH * SUMMARY_READ_SECONDS_PER_1000_SITES * Math.max(0.1, siteThousands)) *
+      (input.fanOutMemoryMiB / 1024)
     : 0;
 
   // Lambda's free GB-s are shared with the checker and fan-out: these lines pay what they add beyond it.
@@ -212,7 +225,7 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
     ),
     {
       service: 'Lambda',
-      item: `compactor: ${COMPACTOR_MEMORY_MIB} MB × ${run.seconds.toFixed(1)} s an hour (ESTIMATE until measured) + requests`,
+      item: `compactor: ${COMPACTOR_MEMORY_MIB} MB × ${run.seconds.toFixed(1)} s an hour (measured upper bound) + requests`,
       quantity: HOURS_PER_MONTH * run.seconds * (COMPACTOR_MEMORY_MIB / 1024),
       unit: 'GB-s',
       listUsd:
@@ -229,7 +242,7 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
     ),
     {
       service: 'Lambda',
-      item: `fan-out publish time: ~${PUBLISH_MS_PER_SWEEP} ms a sweep at ${input.fanOutMemoryMiB} MB (ESTIMATE)`,
+      item: `fan-out publish time: ~${PUBLISH_MS_PER_SWEEP} ms a sweep (ESTIMATE) + reading the changed summary hourly (~${SUMMARY_READ_SECONDS_PER_1000_SITES} s per 1,000 sites, measured) at ${input.fanOutMemoryMiB} MB`,
       quantity: publishGbSeconds,
       unit: 'GB-s',
       listUsd: publishGbSeconds * lambda.perGbSecondArm,
@@ -251,6 +264,16 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
       'GETs',
       perThousand(edgeRequests, s3.perThousandGets),
     ),
+    {
+      service: 'CloudWatch',
+      item: `compactor custom metric (EMF HistoryHoursCompacted, the history pipeline's: ${a.compactorCustomMetrics})`,
+      quantity: a.compactorCustomMetrics,
+      unit: 'metrics',
+      listUsd: a.compactorCustomMetrics * cloudwatch.perCustomMetricMonth,
+      // The monitor's 2 EMF metrics leave 8 of the 10 free.
+      billedUsd:
+        afterFree(2 + a.compactorCustomMetrics, ALWAYS_FREE.customMetrics) * cloudwatch.perCustomMetricMonth,
+    },
     {
       service: 'CloudWatch',
       item: `compactor alarm (CompactorErrors reads ${a.alarmMetrics} metric) and its logs`,

@@ -81,16 +81,17 @@ describe('estimateHistoryCost', () => {
     expect(off.listUsd).toBeLessThan(on.listUsd);
   });
 
-  it('stays within $1 a month for 1,000 sites every minute at these figures, and totals its lines', () => {
+  it('totals its lines, each custom metric of the compactor at $0.30 a month', () => {
     // Act
     const estimate = estimateHistoryCost(input());
+    const withoutMetric = estimateHistoryCost(input({ assumptions: { compactorCustomMetrics: 0 } }));
 
     // Assess
     expect(estimate.listUsd).toBeCloseTo(
       estimate.lines.reduce((sum, line) => sum + line.listUsd, 0),
       10,
     );
-    expect(estimate.listUsd).toBeLessThanOrEqual(1);
+    expect(estimate.listUsd - withoutMetric.listUsd).toBeCloseTo(PRICES.cloudwatch.perCustomMetricMonth, 10);
   });
 
   it('puts a DynamoDB write per check at ~$27 a month in writes alone, the chosen store last and cheapest', () => {
