@@ -58,6 +58,8 @@ export interface HistoryAssumptions {
   readonly incidentsPerSitePerMonth: number;
   /** Log bytes per compactor run (platform lines + one summary line). */
   readonly compactorLogBytesPerRun: number;
+  /** Read units of the compactor's Scan of the site ids, per run per 1,000 sites (history pipeline: ≈ 128). */
+  readonly compactorScanReadUnitsPer1000Sites: number;
   /** EMF metrics the compactor publishes (the history pipeline's HistoryHoursCompacted: 1). */
   readonly compactorCustomMetrics: number;
 }
@@ -77,6 +79,7 @@ export const DEFAULT_HISTORY_ASSUMPTIONS: HistoryAssumptions = {
   alarmMetrics: 1,
   incidentsPerSitePerMonth: 1,
   compactorLogBytesPerRun: 1_000,
+  compactorScanReadUnitsPer1000Sites: 128,
   compactorCustomMetrics: 1,
 };
 
@@ -136,7 +139,7 @@ const s3Line = (item: string, quantity: number, unit: string, usd: number): Cost
 /** The monthly bill of the history and the public page, beside the monitor's. Pure: same input, same estimate. */
 export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimate {
   const a = { ...DEFAULT_HISTORY_ASSUMPTIONS, ...input.assumptions };
-  const { s3, lambda, cloudfront, cloudwatch } = PRICES;
+  const { s3, lambda, cloudfront, cloudwatch, dynamodb } = PRICES;
   const siteThousands = input.sites / 1000;
 
   // Raw: one PUT per checker invocation; kept RAW_RETENTION_DAYS, so the balance is that many days of writes.
@@ -231,6 +234,18 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
       listUsd:
         compactorGbSeconds * lambda.perGbSecondArm + (HOURS_PER_MONTH / 1e6) * lambda.perMillionRequests,
       billedUsd: marginalBilled(otherGb, compactorGbSeconds),
+    },
+    {
+      service: 'DynamoDB',
+      item: `compactor: Scan of the site ids each run (~${a.compactorScanReadUnitsPer1000Sites} RRU per 1,000 sites)`,
+      quantity: HOURS_PER_MONTH * a.compactorScanReadUnitsPer1000Sites * siteThousands,
+      unit: 'RRU',
+      listUsd:
+        ((HOURS_PER_MONTH * a.compactorScanReadUnitsPer1000Sites * siteThousands) / 1e6) *
+        dynamodb.perMillionReadUnits,
+      billedUsd:
+        ((HOURS_PER_MONTH * a.compactorScanReadUnitsPer1000Sites * siteThousands) / 1e6) *
+        dynamodb.perMillionReadUnits,
     },
     s3Line(
       input.publicPage
