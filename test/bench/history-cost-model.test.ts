@@ -5,6 +5,7 @@ import { estimateHistoryCost, type HistoryCostInput } from '../../bench/cost/his
 import { MINUTES_PER_MONTH, PRICES } from '../../bench/cost/prices.ts';
 import { measureGzipBytesPerRecord, sampleRawBatch } from '../../bench/cost/raw-batch-sample.ts';
 import { RawBatchSchema } from '../../functions/domain/history/check-record.ts';
+import { COMPACTOR_MEMORY_MIB } from '../../infra/compactor-size.ts';
 
 // Round figures so the expectations can be worked by hand: 1,000 sites, 2 invocations a minute.
 const input = (overrides: Partial<HistoryCostInput> = {}): HistoryCostInput => ({
@@ -115,8 +116,8 @@ describe('estimateHistoryCost', () => {
     const beyondFree = estimateHistoryCost(input({ otherLambdaGbSeconds: 1_000_000 }));
 
     // Assess
-    expect(lineOf(withinFree, 'compactor:').billedUsd).toBe(0);
-    const compactor = lineOf(beyondFree, 'compactor:');
+    expect(lineOf(withinFree, `compactor: ${COMPACTOR_MEMORY_MIB} MB`).billedUsd).toBe(0);
+    const compactor = lineOf(beyondFree, `compactor: ${COMPACTOR_MEMORY_MIB} MB`);
     expect(compactor.billedUsd).toBeCloseTo(compactor.quantity * PRICES.lambda.perGbSecondArm, 10);
   });
 });
