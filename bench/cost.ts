@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
 import { SITE_LIMITS } from '../functions/domain/site.ts';
+import { estimateHistoryCost } from './cost/history-model.ts';
 import {
   chooseSizedInvocation,
   DEFAULT_ASSUMPTIONS,
@@ -11,6 +12,7 @@ import {
   MAX_LATENCY_ADDED_P99_MS,
 } from './cost/model.ts';
 import { PRICES } from './cost/prices.ts';
+import { measureGzipBytesPerRecord } from './cost/raw-batch-sample.ts';
 import { type BenchReport, deriveCostDrivers, type SizedInvocation } from './lib/report.ts';
 import { recommendedScanSegments } from './settings.ts';
 
@@ -66,6 +68,10 @@ function main(): void {
     )
     .option('--https-share <0-1>', 'share of sites served over HTTPS', share, DEFAULT_ASSUMPTIONS.httpsShare)
     .option(
+      '--no-public-page',
+      'no site is public: the fan-out publishes nothing and the CDN serves nothing (default: priced, the worst case)',
+    )
+    .option(
       '--results <file>',
       'a bench JSON (default: bench/results/latest.json, else bench/reference-run.json)',
     );
@@ -79,6 +85,7 @@ function main(): void {
     incidents: number;
     fullGetMinutes: number;
     httpsShare: number;
+    publicPage: boolean;
     results?: string;
   }>();
 
@@ -196,6 +203,78 @@ function main(): void {
     `Per 1,000 sites: ${usd((estimate.listUsd / options.sites) * 1000)} a month at list price. ` +
       `Assumes ${options.incidents} outage(s) per site per month and the defaults in bench/cost/model.ts.`,
   );
+
+  printHistoryCost(options, estimate, usd, quantity);
+}
+
+/** Issue 13: the history and the public page, priced from the monitor's own usage; the stores compared. */
+function printHistoryCost(
+  options: { sites: number; incidents: number; publicPage: boolean; fanOutMemory?: number },
+  estimate: ReturnType<typeof estimateMonthlyCost>,
+  usd: (value: number) => string,
+  quantity: (value: number) => string,
+): void {
+  const measured = measureGzipBytesPerRecord(500);
+  const history = estimateHistoryCost({
+    sites: options.sites,
+    checkerInvocationsPerMonth: estimate.perMonth.checkerInvocations,
+    checksPerMonth: estimate.perMonth.checks,
+    otherLambdaGbSeconds: estimate.perMonth.lambdaGbSeconds,
+    fanOutMemoryMiB: options.fanOutMemory ?? 512,
+    gzipBytesPerRecord: measured.gzipBytesPerRecord,
+    jsonBytesPerRecord: measured.jsonBytes / measured.records,
+    publicPage: options.publicPage,
+    assumptions: { incidentsPerSitePerMonth: options.incidents },
+  });
+  console.log('');
+  console.log(
+    `History and status page (issue 13): a raw batch of ${measured.records} records measured ${measured.jsonBytes.toLocaleString('en-US')} B ` +
+      `JSON, ${measured.gzipBytes.toLocaleString('en-US')} B gzip (${measured.gzipBytesPerRecord.toFixed(1)} B a record; bench/cost/raw-batch-sample.ts). ` +
+      `Public page ${options.publicPage ? 'on (--no-public-page to leave it out)' : 'off'}.`,
+  );
+  const table = new Table({
+    head: ['Service', 'What', 'Per month', 'List price', 'After always-free tier'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [12, 58, 22, 12, 12],
+  });
+  for (const line of history.lines) {
+    table.push([
+      line.service,
+      line.item,
+      `${quantity(line.quantity)} ${line.unit}`,
+      usd(line.listUsd),
+      usd(line.billedUsd),
+    ]);
+  }
+  table.push([
+    { colSpan: 3, content: 'Total: history and status page' },
+    usd(history.listUsd),
+    usd(history.billedUsd),
+  ]);
+  table.push([
+    { colSpan: 3, content: 'Total AWS bill with history and page' },
+    usd(estimate.listUsd + history.listUsd),
+    usd(estimate.billedUsd + history.billedUsd),
+  ]);
+  console.log(table.toString());
+  console.log(
+    `History and page per 1,000 sites: ${usd((history.listUsd / options.sites) * 1000)} a month at list price (target ≤ $1.00).`,
+  );
+
+  const alternatives = new Table({
+    head: [
+      'Raw history store (same checks, same retention; rollups, page and alarm on top)',
+      'List price a month',
+    ],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [100, 14],
+  });
+  for (const alternative of history.alternatives) {
+    alternatives.push([`${alternative.name}: ${alternative.basis}`, usd(alternative.usd)]);
+  }
+  console.log(alternatives.toString());
 }
 
 function hasAllPhases(file: string): boolean {

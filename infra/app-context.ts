@@ -116,5 +116,6 @@ export function stackPropsFrom(config: DeployConfig): UptimeSquirrelStackProps {
     checkerReservation: config.checkerReservation,
     sweepEnabled: config.sweepEnabled,
     smsMonthlySpendLimitUsd: config.smsMonthlySpendLimitUsd,
+    statusPage: config.statusPage,
   };
 }

@@ -56,6 +56,51 @@ const checkedString = (accepts: (text: string) => boolean, expected: string) =>
 
 const flag = v.boolean((issue) => `must be true or false, got ${showValue(issue.input)}`);
 
+// functions/config.ts reads the same two settings from the fan-out's environment, with the same limits.
+export const STATUS_PAGE_TITLE_MAX_LENGTH = 100;
+// An owner as functions/domain/site.ts stores it; the list reaches the fan-out comma-separated.
+const OWNER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+const OWNER_EXPECTED = 'an owner (a letter or digit, then letters, digits or . _ @ + -, at most 64)';
+
+/** The public status page (issue 13): its title, whose sites are on it unless a site says otherwise, its CDN. */
+export const StatusPageSettingsSchema = v.strictObject(
+  {
+    /** Shown at the top of the page and in status.json. */
+    title: v.optional(
+      v.pipe(
+        v.string((issue) => `must be text, got ${showValue(issue.input)}`),
+        v.trim(),
+        v.minLength(1, 'must not be empty (leave title out for the default "Status")'),
+        v.maxLength(
+          STATUS_PAGE_TITLE_MAX_LENGTH,
+          (issue) =>
+            `must be at most ${STATUS_PAGE_TITLE_MAX_LENGTH} characters, got ${String(issue.input).length}`,
+        ),
+      ),
+    ),
+    /** Owners whose sites are public unless a site sets `public: false`. Empty: only sites marked public. */
+    publicOwners: v.optional(
+      v.array(
+        patternString(OWNER_PATTERN, OWNER_EXPECTED),
+        (issue) => `must be a list of owners, like ["ops"], got ${showValue(issue.input)}`,
+      ),
+      [],
+    ),
+    /**
+     * false leaves CloudFront out: the page's files are still written to the bucket, nothing serves them. The AWS
+     * test tier uses it (moto 5.2's CloudFormation cannot create CloudFront resources, docs/aws-tests.md).
+     */
+    cdn: v.optional(flag, true),
+  },
+  (issue) =>
+    // An unknown key comes here too (expected "never"): name the keys there are.
+    issue.expected === 'never'
+      ? `is not a status page setting (there are title, publicOwners and cdn)`
+      : `must be an object like { "title": "Acme status", "publicOwners": ["ops"] }, got ${showValue(issue.input)}`,
+);
+
+export type StatusPageSettings = v.InferOutput<typeof StatusPageSettingsSchema>;
+
 /**
  * `auto`: reserve `checkerConcurrency` when the account can spare it, deploy without a reservation (and say so)
  * when it cannot; `off`: never reserve; a number: reserve exactly that (the deploy fails if the account cannot).
@@ -97,6 +142,8 @@ export const DeployConfigSchema = v.strictObject({
     ),
     DEFAULT_SMS_SPEND_LIMIT_USD,
   ),
+  /** The public status page: title, owners whose sites are public, CloudFront on or off. */
+  statusPage: v.optional(StatusPageSettingsSchema, {}),
 });
 
 export type DeployConfigInput = v.InferInput<typeof DeployConfigSchema>;

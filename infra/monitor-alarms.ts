@@ -34,6 +34,12 @@ export const CHECKS_ENQUEUED = {
  */
 export const STALLED_EXPRESSION = 'IF(FILL(enqueued, 0) > 0 AND FILL(completed, 0) == 0, 1, 0)';
 
+/**
+ * The compactor runs once an hour and each run catches up on every hour missed: errors in each of the last 3 hours
+ * (every run, or its first attempt, failing or timing out) are worth a page, one failed hour is not.
+ */
+export const COMPACTOR_FAILING_HOURS = 3;
+
 /** SNS stops sending SMS within minutes of the account's limit: warn while there is time to raise it. */
 export const SMS_SPEND_ALARM_SHARE = 0.8;
 
@@ -49,6 +55,8 @@ export interface MonitorAlarmsProps {
   readonly deadLetterQueue: IQueue;
   readonly fanOut: IFunction;
   readonly checker: IFunction;
+  /** The history compactor (hourly). */
+  readonly compactor: IFunction;
   /** The account's SMS spend limit in USD a month; the spend alarm fires at SMS_SPEND_ALARM_SHARE of it. */
   readonly smsMonthlySpendLimitUsd: number;
 }
@@ -137,12 +145,28 @@ export class MonitorAlarms extends Construct {
       treatMissingData: TreatMissingData.IGNORE,
     });
 
+    // Lambda's own Errors metric, one alarm metric ($0.10 a month). A compactor that never runs at all (the schedule
+    // deleted by hand, or throttled for 30 minutes: then SweepsDropped fires for the fan-out too) has no errors and
+    // is not caught here: catching it needs a clock such as the fan-out's invocations in a math expression, two more
+    // alarm metrics ($0.20 a month) the history's cost target (docs/cost.md) has no room for.
+    const compactorFailing = props.compactor
+      .metricErrors({ period: Duration.hours(1), statistic: Stats.SUM })
+      .createAlarm(this, 'CompactorErrors', {
+        alarmDescription: `The history compactor failed (errors or timeouts) in each of the last ${COMPACTOR_FAILING_HOURS} hours: history, uptime and the status page stop advancing. Its log group says why.`,
+        threshold: 1,
+        evaluationPeriods: COMPACTOR_FAILING_HOURS,
+        datapointsToAlarm: COMPACTOR_FAILING_HOURS,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+
     this.alarms = [
       deadLetters,
       errorsOf(props.fanOut, 'FanOutErrors', 'fan-out'),
       errorsOf(props.checker, 'CheckerErrors', 'checker'),
       sweepsDropped,
       stalled,
+      compactorFailing,
       smsSpend,
     ];
     const action = new SnsAction(props.alerts.topic);

@@ -4,17 +4,21 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { ENV, TUNING } from '../functions/config.ts';
+import { DEFAULT_STATUS_PAGE_TITLE, ENV, TUNING } from '../functions/config.ts';
 import { AlertsTopic } from './alerts-topic.ts';
 import { CheckQueue } from './check-queue.ts';
 import { AutoCheckerReservation, describeFixedReservation } from './checker-reservation.ts';
+import { COMPACTOR_MEMORY_MIB, COMPACTOR_TIMEOUT_SECONDS } from './compactor-size.ts';
 import {
   type CheckerReservation,
   DEFAULT_CHECKER_CONCURRENCY,
   DEFAULT_SMS_SPEND_LIMIT_USD,
+  type StatusPageSettings,
 } from './deploy-config.ts';
+import { HistoryBucket } from './history-bucket.ts';
 import { MonitorAlarms } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
+import { StatusPageCdn } from './status-page-cdn.ts';
 
 // Site timeouts reach 30 s (SITE_LIMITS.timeoutMs); a HEAD refused with 405 is retried with GET.
 export const CHECKER_TIMEOUT = Duration.seconds(60);
@@ -23,6 +27,10 @@ export const FAN_OUT_TIMEOUT = Duration.seconds(50);
 // With CHECK_CONCURRENCY (functions/config.ts TUNING): the cheapest size the bench measured to judge every
 // site right with response times at most 0.5 s late at p99 (README, Performance). Raise both together.
 export const CHECKER_MEMORY_MIB = 512;
+export const COMPACTOR_TIMEOUT = Duration.seconds(COMPACTOR_TIMEOUT_SECONDS);
+// Hourly, 20 minutes past: the last raw batches of the hour before (written by invocations that straddle the hour)
+// are in by then.
+export const COMPACTOR_MINUTE = 20;
 
 export interface UptimeSquirrelStackProps extends StackProps {
   /** Subscribed to every alert and alarm by email. @default - no email subscription */
@@ -43,6 +51,8 @@ export interface UptimeSquirrelStackProps extends StackProps {
    * @default DEFAULT_SMS_SPEND_LIMIT_USD (SNS's default for a new account)
    */
   readonly smsMonthlySpendLimitUsd?: number;
+  /** The public status page: title, owners whose sites are public, CloudFront on or off. @default - title "Status", no owner, CDN on */
+  readonly statusPage?: Partial<StatusPageSettings>;
 }
 
 /** The whole monitor: schedule → fan-out → queue → checker → alerts, plus alarms on itself. */
@@ -66,6 +76,10 @@ export class UptimeSquirrelStack extends Stack {
       deletionProtection: true,
     });
 
+    const history = new HistoryBucket(this, 'History');
+    const historyBucketName = history.bucket.bucketName;
+    const statusPage = props.statusPage ?? {};
+
     const checks = new CheckQueue(this, 'Checks', { consumerTimeout: CHECKER_TIMEOUT });
     const alerts = new AlertsTopic(this, 'Alerts', {
       alertEmail: props.alertEmail,
@@ -82,6 +96,9 @@ export class UptimeSquirrelStack extends Stack {
         [ENV.queueUrl]: checks.queue.queueUrl,
         [ENV.scanSegments]: String(TUNING.scanSegments),
         [ENV.checksPerMessage]: String(TUNING.checksPerMessage),
+        [ENV.historyBucket]: historyBucketName,
+        [ENV.publicOwners]: (statusPage.publicOwners ?? []).join(','),
+        [ENV.statusPageTitle]: statusPage.title ?? DEFAULT_STATUS_PAGE_TITLE,
       },
       // Lambda's own async retries: a sweep for a minute long gone is useless.
       maxEventAge: Duration.minutes(2),
@@ -90,6 +107,7 @@ export class UptimeSquirrelStack extends Stack {
     // UpdateItem takes and completes a minute's sweep lease; DeleteItem removes the leases of minutes long past.
     sites.grants.actions(fanOut.role, 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     checks.queue.grants.actions(fanOut.role, ['sqs:SendMessage']);
+    history.grantPagePublishing(fanOut.role);
 
     const checker = new MonitorFunction(this, 'Checker', {
       entry: 'functions/checker.ts',
@@ -106,12 +124,14 @@ export class UptimeSquirrelStack extends Stack {
         [ENV.queueUrl]: checks.queue.queueUrl,
         [ENV.topicArn]: alerts.topic.topicArn,
         [ENV.checkConcurrency]: String(TUNING.checkConcurrency),
+        [ENV.historyBucket]: historyBucketName,
       },
     });
     sites.grants.actions(checker.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // Confirmation re-checks go back on the queue with a delay.
     checks.queue.grants.actions(checker.role, ['sqs:SendMessage']);
     alerts.topic.grants.publish(checker.role);
+    history.grantRawBatchWrites(checker.role);
     checker.function.addEventSource(
       new SqsEventSource(checks.queue, {
         batchSize: 10,
@@ -137,11 +157,36 @@ export class UptimeSquirrelStack extends Stack {
       targets: [new LambdaFunction(fanOut.function, { retryAttempts: 2, maxEventAge: Duration.minutes(2) })],
     });
 
+    const compactor = new MonitorFunction(this, 'Compactor', {
+      entry: 'functions/history-compactor.ts',
+      description: 'uptime-squirrel history compactor: raw check batches into hourly and daily rollups',
+      timeout: COMPACTOR_TIMEOUT,
+      memorySizeMiB: COMPACTOR_MEMORY_MIB,
+      environment: {
+        [ENV.tableName]: sites.tableName,
+        [ENV.historyBucket]: historyBucketName,
+      },
+      // A late run is still useful (the next one catches up anyway); one retry of a failed one, like the fan-out.
+      maxEventAge: Duration.minutes(30),
+      retryAttempts: 1,
+    });
+    // Which sites exist (their ids): read only.
+    sites.grants.actions(compactor.role, 'dynamodb:Scan');
+    history.grantCompaction(compactor.role);
+    new Rule(this, 'CompactorSchedule', {
+      description: `Runs the history compactor every hour at minute ${COMPACTOR_MINUTE}`,
+      schedule: Schedule.cron({ minute: String(COMPACTOR_MINUTE) }),
+      targets: [
+        new LambdaFunction(compactor.function, { retryAttempts: 2, maxEventAge: Duration.minutes(30) }),
+      ],
+    });
+
     new MonitorAlarms(this, 'Alarms', {
       alerts,
       deadLetterQueue: checks.deadLetterQueue,
       fanOut: fanOut.function,
       checker: checker.function,
+      compactor: compactor.function,
       smsMonthlySpendLimitUsd: props.smsMonthlySpendLimitUsd ?? DEFAULT_SMS_SPEND_LIMIT_USD,
     });
 
@@ -154,5 +199,13 @@ export class UptimeSquirrelStack extends Stack {
       description: "The checker's reserved concurrency (or none) and why: docs/deploy-settings.md",
       value: reservationSummary,
     });
+    new CfnOutput(this, 'HistoryBucketName', { value: historyBucketName });
+    if (statusPage.cdn ?? true) {
+      const cdn = new StatusPageCdn(this, 'StatusPage', { bucket: history.bucket });
+      new CfnOutput(this, 'StatusPageUrl', {
+        description: 'The public status page (sites of statusPage.publicOwners, or marked public)',
+        value: `https://${cdn.distribution.distributionDomainName}/`,
+      });
+    }
   }
 }

@@ -169,6 +169,12 @@ export interface CostEstimate {
     readonly enoughMemoryMiB: number;
   };
   readonly alternatives: readonly { readonly name: string; readonly usd: number; readonly basis: string }[];
+  /** Monthly usage other estimates build on (the history's: one raw batch per checker invocation). */
+  readonly perMonth: {
+    readonly checkerInvocations: number;
+    readonly checks: number;
+    readonly lambdaGbSeconds: number;
+  };
 }
 
 const GIB = 1024 ** 3;
@@ -403,6 +409,7 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       cpuMsPerCheck,
       enoughMemoryMiB,
     },
+    perMonth: { checkerInvocations, checks: checksPerMonth, lambdaGbSeconds: gbSeconds },
     alternatives: [
       {
         name: 'Route 53 health checks, HTTPS',

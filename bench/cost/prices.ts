@@ -62,6 +62,33 @@ export const PRICES = {
     /** Queries to the resolver Lambda provides (the VPC+2 Route 53 VPC Resolver inside a VPC). */
     perMillionResolverQueries: 0,
   },
+  s3: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://aws.amazon.com/s3/pricing/ (S3 Standard, first 50 TB; PUT/COPY/POST/LIST per 1,000, GET per 1,000; DELETE and lifecycle expiration free)',
+    perGbMonth: 0.023,
+    perThousandPuts: 0.005,
+    perThousandGets: 0.000_4,
+  },
+  cloudfront: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://aws.amazon.com/cloudfront/pricing/ (pay as you go, United States/Europe, first 10 TB; HTTPS requests per 10,000; origin fetches from S3 free)',
+    perGbOut: 0.085,
+    perTenThousandHttpsRequests: 0.01,
+  },
+  firehose: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://aws.amazon.com/firehose/pricing/ (Direct PUT, first 500 TB a month; each record rounded up to the next 5 KB)',
+    perGbIngested: 0.029,
+    recordRoundingBytes: 5 * 1024,
+  },
+  logsInsights: {
+    checkedOn: '2026-12-06',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/ (Logs Insights queries, per GB of logs scanned)',
+    perGbScanned: 0.005,
+  },
   synthetics: {
     checkedOn: '2025-11-01',
     source: 'https://aws.amazon.com/cloudwatch/pricing/ (Synthetics, per canary run)',
@@ -79,6 +106,9 @@ export const ALWAYS_FREE = {
   customMetrics: 10,
   alarms: 10,
   dataTransferOutGb: 100,
+  /** CloudFront's always-free tier: 1 TB out and 10 million HTTP(S) requests a month. */
+  cloudfrontGbOut: 1024,
+  cloudfrontRequests: 10_000_000,
 } as const;
 
 /** AWS bills a month as 730 hours. */

@@ -71,12 +71,14 @@ describe('the synthesized stack in moto', () => {
       'AWS::SQS::Queue',
       'AWS::SNS::Topic',
       'AWS::Lambda::Function',
+      'AWS::S3::Bucket',
     ]) {
       expect(stack.resources.map((resource) => resource.ResourceType)).toContain(type);
     }
     expect(Object.keys(stack.outputs).sort()).toEqual([
       'CheckerReservedConcurrency',
       'DeadLetterQueueUrl',
+      'HistoryBucketName',
       'QueueUrl',
       'SmsDeliveryStatusLoggingCommand',
       'TableName',

@@ -67,6 +67,7 @@ describe('readAppSettings', () => {
       checkerReservation: 'auto',
       sweepEnabled: true,
       smsMonthlySpendLimitUsd: 1,
+      statusPage: { publicOwners: [], cdn: true },
     });
   });
 
@@ -164,6 +165,42 @@ describe('readAppSettings', () => {
     expect(() => readWith({ ...CONTACTS, [key]: value })).toThrow(`${key}: ${message}`);
   });
 
+  it.each([
+    [
+      'x',
+      'statusPage',
+      'must be an object like { "title": "Acme status", "publicOwners": ["ops"] }, got "x"',
+    ],
+    [{ title: '  ' }, 'statusPage.title', 'must not be empty (leave title out for the default "Status")'],
+    [{ title: 'x'.repeat(101) }, 'statusPage.title', 'must be at most 100 characters, got 101'],
+    [{ publicOwners: 'ops' }, 'statusPage.publicOwners', 'must be a list of owners, like ["ops"], got "ops"'],
+    [
+      { publicOwners: ['ops', 'two words'] },
+      'statusPage.publicOwners.1',
+      'must be an owner (a letter or digit, then letters, digits or . _ @ + -, at most 64), got "two words"',
+    ],
+    [{ cdn: 'no' }, 'statusPage.cdn', 'must be true or false, got "no"'],
+    [
+      { titel: 'Acme' },
+      'statusPage.titel',
+      'is not a status page setting (there are title, publicOwners and cdn)',
+    ],
+  ])('stops on a bad statusPage %j, naming the key path and the value', (statusPage, path, message) => {
+    // Act + Assess
+    expect(() => readWith({ ...CONTACTS, statusPage })).toThrow(`\n  ${path}: ${message}`);
+  });
+
+  it('reads statusPage: the title trimmed, the owners as listed, the CDN on unless turned off', () => {
+    // Act
+    const { config } = readWith({
+      ...CONTACTS,
+      statusPage: { title: ' Acme status ', publicOwners: ['ops'] },
+    });
+
+    // Assess
+    expect(config.statusPage).toEqual({ title: 'Acme status', publicOwners: ['ops'], cdn: true });
+  });
+
   it('stops on a key the file does not know, naming it (a typo would otherwise be ignored)', () => {
     // Act + Assess
     expect(() => readWith({ ...CONTACTS, alertMail: 'ops@acme.test' })).toThrow(/alertMail: /);
@@ -240,6 +277,7 @@ describe('stackPropsFrom', () => {
       checkerReservation: 50,
       sweepEnabled: true,
       smsMonthlySpendLimitUsd: 3,
+      statusPage: { publicOwners: [], cdn: true },
     });
   });
 });

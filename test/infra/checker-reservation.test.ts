@@ -136,7 +136,8 @@ describe('checker reservation', () => {
     it('has no custom resource and no decider at all (moto cannot run Lambda-backed custom resources)', () => {
       // Assess
       template.resourceCountIs(CHECKER_RESERVATION_RESOURCE_TYPE, 0);
-      expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(2);
+      // Fan-out, checker, history compactor.
+      expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(3);
       expect(JSON.stringify(template.toJSON())).not.toContain('ServiceToken');
     });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
 import { CHECKS_ENQUEUED_METRIC } from '../../functions/services/sweep.ts';
 import { DEFAULT_SMS_SPEND_LIMIT_USD } from '../../infra/deploy-config.ts';
-import { STALLED_EXPRESSION } from '../../infra/monitor-alarms.ts';
+import { COMPACTOR_FAILING_HOURS, STALLED_EXPRESSION } from '../../infra/monitor-alarms.ts';
 import { type AlarmRule, alarmState, evaluate, type FillReading, type Period } from './metric-math.ts';
 import { OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
 
@@ -52,13 +52,13 @@ describe('MonitorAlarms', () => {
     template = synthStack(outdirs).template;
   });
 
-  it('has six alarms, each telling the alerts topic when it fires and when it clears', () => {
+  it('has seven alarms, each telling the alerts topic when it fires and when it clears', () => {
     // Prepare
     const topic = ref(findTopic(template).logicalId);
 
     // Assess
     const alarms = alarmsOf(template);
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -166,7 +166,9 @@ describe('MonitorAlarms', () => {
   describe('monitor stalled', () => {
     let stalled: AlarmProperties;
     beforeAll(() => {
-      const found = alarmsOf(template).filter((alarm) => alarm.Metrics !== undefined);
+      const found = alarmsOf(template).filter((alarm) =>
+        alarm.Metrics?.some((metric) => metric.Expression === STALLED_EXPRESSION),
+      );
       expect(found).toHaveLength(1);
       stalled = found[0] as AlarmProperties;
     });
@@ -244,6 +246,56 @@ describe('MonitorAlarms', () => {
 
       // Assess
       expect(alarmState(ruleOf(stalled), values)).toBe(expected);
+    });
+  });
+
+  describe('compactor failing', () => {
+    let compactorErrors: AlarmProperties;
+    beforeAll(() => {
+      const compactor = onlyResource(template, 'AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [ENV.historyBucket]: Match.anyValue(),
+            [ENV.queueUrl]: Match.absent(),
+          }),
+        },
+      });
+      const found = alarmsOf(template).filter(
+        (alarm) =>
+          alarm.MetricName === 'Errors' &&
+          JSON.stringify(alarm.Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: ref(compactor.logicalId) }]),
+      );
+      expect(found).toHaveLength(1);
+      compactorErrors = found[0] as AlarmProperties;
+    });
+
+    it("reads Lambda's own Errors metric of the compactor (no custom metric), summed per hour", () => {
+      // Assess
+      expect(compactorErrors).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Sum',
+        Period: 3600,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: COMPACTOR_FAILING_HOURS,
+        DatapointsToAlarm: COMPACTOR_FAILING_HOURS,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    const missing = undefined;
+    // Each row: the compactor's errors in three consecutive hours.
+    it.each([
+      ['a fresh deploy before its first run', [missing, missing, missing], 'OK'],
+      ['healthy', [missing, missing, missing], 'OK'],
+      ['one failed hour, then runs that catch up', [2, missing, missing], 'OK'],
+      ['two failed hours', [missing, 3, 3], 'OK'],
+      ['every hour failing for 3 hours', [3, 3, 3], 'ALARM'],
+      ['every first attempt timing out for 3 hours, retries succeeding', [1, 1, 1], 'ALARM'],
+    ] as const)('%s: %s', (_name, errors, expected) => {
+      // Assess
+      expect(alarmState(ruleOf(compactorErrors), [...errors])).toBe(expected);
     });
   });
 });

@@ -5,7 +5,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/config.ts';
+import { DEFAULT_STATUS_PAGE_TITLE, ENV } from '../../functions/config.ts';
 import { SITE_LIMITS } from '../../functions/domain/site.ts';
 import { NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
 
@@ -24,6 +24,13 @@ const findChecker = (template: Template) =>
   onlyResource(template, 'AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ [ENV.topicArn]: Match.anyValue() }) },
   });
+const findCompactor = (template: Template) =>
+  onlyResource(template, 'AWS::Lambda::Function', {
+    Environment: {
+      Variables: Match.objectLike({ [ENV.historyBucket]: Match.anyValue(), [ENV.queueUrl]: Match.absent() }),
+    },
+  });
+const findHistoryBucket = (template: Template) => onlyResource(template, 'AWS::S3::Bucket');
 const findTable = (template: Template) => onlyResource(template, 'AWS::DynamoDB::Table');
 const findTopic = (template: Template) => onlyResource(template, 'AWS::SNS::Topic');
 const findDeadLetterQueue = (template: Template) =>
@@ -224,6 +231,9 @@ describe('UptimeSquirrelStack', () => {
           [ENV.queueUrl]: ref(findQueue(template).logicalId),
           [ENV.scanSegments]: '4',
           [ENV.checksPerMessage]: '80',
+          [ENV.historyBucket]: ref(findHistoryBucket(template).logicalId),
+          [ENV.publicOwners]: '',
+          [ENV.statusPageTitle]: DEFAULT_STATUS_PAGE_TITLE,
           NODE_OPTIONS: '--enable-source-maps',
         },
       });
@@ -237,6 +247,7 @@ describe('UptimeSquirrelStack', () => {
           [ENV.queueUrl]: ref(findQueue(template).logicalId),
           [ENV.topicArn]: ref(findTopic(template).logicalId),
           [ENV.checkConcurrency]: '30',
+          [ENV.historyBucket]: ref(findHistoryBucket(template).logicalId),
         },
       });
     });
@@ -244,7 +255,8 @@ describe('UptimeSquirrelStack', () => {
     it('never lets a deployed function reach private addresses', () => {
       // Assess
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(2);
+      // Fan-out, checker, compactor.
+      expect(functions).toHaveLength(3);
       for (const fn of functions) {
         expect(fn.Properties.Environment.Variables).not.toHaveProperty(ENV.allowPrivateTargets);
       }
@@ -259,9 +271,9 @@ describe('UptimeSquirrelStack', () => {
     it('writes each function to its own log group kept for a month', () => {
       // Assess
       const logGroups = template.findResources('AWS::Logs::LogGroup');
-      expect(Object.keys(logGroups)).toHaveLength(2);
+      expect(Object.keys(logGroups)).toHaveLength(3);
       for (const logGroup of Object.values(logGroups)) expect(logGroup.Properties.RetentionInDays).toBe(30);
-      const used = [findFanOut(template), findChecker(template)].map(
+      const used = [findFanOut(template), findChecker(template), findCompactor(template)].map(
         (fn) => (fn.properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
       );
       expect(new Set(used)).toEqual(new Set(Object.keys(logGroups)));
@@ -401,7 +413,7 @@ describe('UptimeSquirrelStack', () => {
       }
     });
 
-    it('lets the fan-out scan the table, write and delete lease items, send checks and write its logs, nothing else', () => {
+    it('lets the fan-out scan the table, write and delete lease items, send checks, publish the page and write its logs, nothing else', () => {
       // Assess
       expect(new Set(actionsOfRole(roleOf(findFanOut(template))))).toEqual(
         new Set([
@@ -409,13 +421,16 @@ describe('UptimeSquirrelStack', () => {
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
           'sqs:SendMessage',
+          's3:GetObject',
+          's3:ListBucket',
+          's3:PutObject',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
         ]),
       );
     });
 
-    it('lets the checker read and update sites, consume and send checks, publish alerts and log, nothing else', () => {
+    it('lets the checker read and update sites, consume and send checks, publish alerts, write raw history and log, nothing else', () => {
       // Assess
       expect(new Set(actionsOfRole(roleOf(findChecker(template))))).toEqual(
         new Set([
@@ -428,6 +443,7 @@ describe('UptimeSquirrelStack', () => {
           'sqs:GetQueueAttributes',
           'sqs:GetQueueUrl',
           'sns:Publish',
+          's3:PutObject',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
         ]),
