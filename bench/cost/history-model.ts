@@ -60,8 +60,6 @@ export interface HistoryAssumptions {
   readonly compactorLogBytesPerRun: number;
   /** Read units of the compactor's Scan of the site ids, per run per 1,000 sites (history pipeline: ≈ 128). */
   readonly compactorScanReadUnitsPer1000Sites: number;
-  /** EMF metrics the compactor publishes (the history pipeline's HistoryHoursCompacted: 1). */
-  readonly compactorCustomMetrics: number;
 }
 
 export const DEFAULT_HISTORY_ASSUMPTIONS: HistoryAssumptions = {
@@ -80,7 +78,6 @@ export const DEFAULT_HISTORY_ASSUMPTIONS: HistoryAssumptions = {
   incidentsPerSitePerMonth: 1,
   compactorLogBytesPerRun: 1_000,
   compactorScanReadUnitsPer1000Sites: 128,
-  compactorCustomMetrics: 1,
 };
 
 export interface HistoryCostInput {
@@ -279,16 +276,6 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
       'GETs',
       perThousand(edgeRequests, s3.perThousandGets),
     ),
-    {
-      service: 'CloudWatch',
-      item: `compactor custom metric (EMF HistoryHoursCompacted, the history pipeline's: ${a.compactorCustomMetrics})`,
-      quantity: a.compactorCustomMetrics,
-      unit: 'metrics',
-      listUsd: a.compactorCustomMetrics * cloudwatch.perCustomMetricMonth,
-      // The monitor's 2 EMF metrics leave 8 of the 10 free.
-      billedUsd:
-        afterFree(2 + a.compactorCustomMetrics, ALWAYS_FREE.customMetrics) * cloudwatch.perCustomMetricMonth,
-    },
     {
       service: 'CloudWatch',
       item: `compactor alarm (CompactorErrors reads ${a.alarmMetrics} metric) and its logs`,
