@@ -78,11 +78,16 @@ async function compactInChild(): Promise<void> {
   const [endpoint, nowMs, sites] = process.argv.slice(3).map((arg, i) => (i === 0 ? arg : Number(arg)));
   const rssBeforeMb = process.memoryUsage().rss / 1e6;
   const store = new HistoryStore(s3Client(String(endpoint)), BUCKET);
-  const siteIds = Array.from({ length: Number(sites) }, (_, i) => siteIdOf(i));
+  // Every 100th site public: 10 among 1,000 in the public summary.
+  const listed = Array.from({ length: Number(sites) }, (_, i) => ({
+    siteId: siteIdOf(i),
+    owner: 'default',
+    public: i % 100 === 0,
+  }));
   const started = performance.now();
   const report = await compactHistory(
     { store, log: createJsonLogger(() => {}) },
-    { nowMs: Number(nowMs), siteIds },
+    { nowMs: Number(nowMs), sites: listed, publicOwners: [] },
   );
   const elapsedMs = performance.now() - started;
   const peakRssMb = process.resourceUsage().maxRSS / 1e3;
