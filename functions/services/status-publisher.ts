@@ -37,14 +37,16 @@ export interface PublicSitesCollector {
   readonly sites: readonly SiteRecord[];
 }
 
+/** Where a published document's history came from: read (changed), kept (304), none, or stale (read failed, the last one kept). */
+export type HistorySource = 'read' | 'kept' | 'none' | 'stale';
+
 /** What a publish attempt did (returned for tests; every outcome but `published` and skips is logged). */
 export type PublishOutcome =
   | {
       readonly kind: 'published';
       readonly sites: number;
       readonly pagePublished: boolean;
-      /** Where the history came from: read (changed), kept (304), none, or stale (read failed, the last one kept). */
-      readonly history: 'read' | 'kept' | 'none' | 'stale';
+      readonly history: HistorySource;
     }
   | { readonly kind: 'skipped'; readonly reason: 'not-a-full-sweep' | 'no-public-sites' | 'no-time-left' }
   | { readonly kind: 'failed'; readonly error: string }
@@ -157,7 +159,7 @@ export class StatusPublisher {
    */
   async #readSummary(): Promise<{
     readonly summary: HistorySummary | undefined;
-    readonly history: 'read' | 'kept' | 'none' | 'stale';
+    readonly history: HistorySource;
   }> {
     try {
       const read = await this.#deps.history.getPublicSummaryIfChanged(this.#summary?.eTag);
