@@ -16,17 +16,18 @@ import { buildApp } from 'fauxqs';
 import { HistoryStore } from '../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../functions/adapters/logger.ts';
 import type { CheckRecord, RawBatch } from '../functions/domain/history/check-record.ts';
-import type { CompactorState, SiteCompactorState } from '../functions/domain/history/compactor-state.ts';
+import type { CompactorState } from '../functions/domain/history/compactor-state.ts';
 import { DAY_MS, HOUR_MS } from '../functions/domain/history/history-keys.ts';
-import type { Incident } from '../functions/domain/history/incident.ts';
 import { buildHistorySummary } from '../functions/domain/history/summary-builder.ts';
 import { compactHistory } from '../functions/services/history-compaction.ts';
+import { siteIdOf, steadyStateSites } from './lib/history-fleet.ts';
 
 const MINUTE = 60_000;
 const BUCKET = 'history';
 // 22:00 UTC: the hour after the 48-hour catch-up is a day's last (23:00), which reads back the day's 23 earlier hours.
 const START = Date.UTC(2026, 10, 1, 22);
-const siteIdOf = (index: number) => `site-${String(index).padStart(4, '0')}-example-com`;
+// Steady state: 400 days after START, every cache full.
+const STEADY_UNTIL_MS = START + 400 * DAY_MS;
 
 /** A realistic record: mostly up with varied latency, a few down or slow. */
 function recordOf(siteIndex: number, atMs: number): CheckRecord {
@@ -78,11 +79,16 @@ async function compactInChild(): Promise<void> {
   const [endpoint, nowMs, sites] = process.argv.slice(3).map((arg, i) => (i === 0 ? arg : Number(arg)));
   const rssBeforeMb = process.memoryUsage().rss / 1e6;
   const store = new HistoryStore(s3Client(String(endpoint)), BUCKET);
-  const siteIds = Array.from({ length: Number(sites) }, (_, i) => siteIdOf(i));
+  // Every 100th site public: 10 among 1,000 in the public summary.
+  const listed = Array.from({ length: Number(sites) }, (_, i) => ({
+    siteId: siteIdOf(i),
+    owner: 'default',
+    public: i % 100 === 0,
+  }));
   const started = performance.now();
   const report = await compactHistory(
     { store, log: createJsonLogger(() => {}) },
-    { nowMs: Number(nowMs), siteIds },
+    { nowMs: Number(nowMs), sites: listed, publicOwners: [] },
   );
   const elapsedMs = performance.now() - started;
   const peakRssMb = process.resourceUsage().maxRSS / 1e3;
@@ -92,45 +98,8 @@ async function compactInChild(): Promise<void> {
 }
 
 function steadyStateSizes(sites: number): Record<string, number> {
-  const untilMs = START + 400 * DAY_MS;
-  const incidents = (siteId: string): Incident[] =>
-    Array.from({ length: 20 }, (_, i) => ({
-      siteId,
-      startMs: untilMs - (i + 1) * 3 * DAY_MS,
-      confirmedMs: untilMs - (i + 1) * 3 * DAY_MS + 30_000,
-      endMs: untilMs - (i + 1) * 3 * DAY_MS + 600_000,
-      reason: 'timeout',
-      detail: 'no response within 10 s',
-    }));
-  const siteStates: SiteCompactorState[] = Array.from({ length: sites }, (_, s) => {
-    const siteId = siteIdOf(s);
-    return {
-      siteId,
-      carry: { atMs: untilMs - 30_000, untilMs: untilMs + 60_000, category: 'upMs' },
-      hours: Array.from({ length: 168 }, (_, h) => {
-        const down = (s + h) % 50 === 0 ? 60_000 : 0;
-        return [
-          untilMs - (168 - h) * HOUR_MS,
-          HOUR_MS - down,
-          down,
-          0,
-          0,
-          0,
-          60,
-          down ? 1 : 0,
-          150 + (h % 37),
-          420 + (h % 91),
-          2_100 + h,
-        ] as const;
-      }) as SiteCompactorState['hours'],
-      days: Array.from({ length: 365 }, (_, d) => {
-        const down = (s + d) % 9 === 0 ? 120_000 + d : 0;
-        return [untilMs - (365 - d) * DAY_MS, DAY_MS - down, down, 0, 0, 0, 1440, down ? 2 : 0] as const;
-      }) as SiteCompactorState['days'],
-      incidents: incidents(siteId),
-      incidentStartsMs: incidents(siteId).map((incident) => incident.startMs),
-    };
-  });
+  const untilMs = STEADY_UNTIL_MS;
+  const siteStates = steadyStateSites(sites, untilMs);
   const state: CompactorState = { v: 1, compactedUntilMs: untilMs, sites: siteStates };
   const summary = buildHistorySummary({
     sites: siteStates,

@@ -111,6 +111,8 @@ export interface FanOutConfig {
 export interface CompactorConfig {
   readonly tableName: string;
   readonly history: HistoryConfig;
+  /** Owners whose sites are public unless a site says otherwise: the public summary holds those sites. */
+  readonly publicOwners: readonly string[];
 }
 
 export interface CheckerConfig {
@@ -139,6 +141,7 @@ export const readCompactorConfig = (env: Env): CompactorConfig => ({
     bucket: requireString(env, ENV.historyBucket),
     forcePathStyle: readBoolean(env, ENV.s3ForcePathStyle),
   },
+  publicOwners: readPublicOwners(env),
 });
 
 function optionalHistory(env: Env): { history?: HistoryConfig } {
@@ -158,6 +161,11 @@ function readStatusPage(env: Env): StatusPageConfig {
       `environment variable ${ENV.statusPageTitle} must be at most 100 characters, got ${title.length}`,
     );
   }
+  return { title, publicOwners: readPublicOwners(env) };
+}
+
+/** PUBLIC_OWNERS: the same list for the fan-out (which publishes the page) and the compactor (its public summary). */
+function readPublicOwners(env: Env): readonly string[] {
   const rawOwners = env[ENV.publicOwners]?.trim() ?? '';
   const publicOwners = rawOwners === '' ? [] : rawOwners.split(',').map((owner) => owner.trim());
   const bad = publicOwners.find((owner) => !OWNER_LIST_ENTRY.test(owner));
@@ -166,7 +174,7 @@ function readStatusPage(env: Env): StatusPageConfig {
       `environment variable ${ENV.publicOwners} must list owners (letters, digits, . _ @ + -), got "${bad}"`,
     );
   }
-  return { title, publicOwners };
+  return publicOwners;
 }
 
 export const readCheckerConfig = (env: Env): CheckerConfig => ({

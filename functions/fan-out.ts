@@ -1,10 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { AWS_HTTP_TIMEOUTS, CallDeadline } from './adapters/call-deadline.ts';
 import { CheckQueue } from './adapters/check-queue.ts';
-import { HistoryStore } from './adapters/history-store.ts';
+import { createHistoryS3Client, HistoryStore } from './adapters/history-store.ts';
 import { createJsonLogger } from './adapters/logger.ts';
 import { SiteStore } from './adapters/site-store.ts';
 import { readFanOutConfig } from './config.ts';
@@ -38,15 +37,9 @@ const publisher =
     ? undefined
     : new StatusPublisher(
         {
-          history: new HistoryStore(
-            // As createHistoryS3Client (history-store.ts): path-style for the local emulator.
-            new S3Client({
-              forcePathStyle: config.history.forcePathStyle,
-              requestHandler: AWS_HTTP_TIMEOUTS,
-            }),
-            config.history.bucket,
-            { deadline: historyDeadline },
-          ),
+          history: new HistoryStore(createHistoryS3Client(config.history), config.history.bucket, {
+            deadline: historyDeadline,
+          }),
           log,
           pageHtml: STATUS_PAGE_HTML,
         },

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { AWS_HTTP_TIMEOUTS, CallDeadline } from './adapters/call-deadline.ts';
 import { createHistoryS3Client, HistoryStore } from './adapters/history-store.ts';
 import { createJsonLogger } from './adapters/logger.ts';
-import { SiteStore } from './adapters/site-store.ts';
+import { SiteListing } from './adapters/site-listing.ts';
 import { readCompactorConfig } from './config.ts';
 import { type CompactionReport, compactHistory } from './services/history-compaction.ts';
 
@@ -19,14 +19,14 @@ const config = readCompactorConfig(process.env);
 // before the Lambda timeout so the run fails with the call's error (and the next run does the work again).
 const deadline = new CallDeadline({ maxCallMs: 10_000, marginMs: 2_000 });
 const deps = {
-  sites: new SiteStore(new DynamoDBClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.tableName, {
+  sites: new SiteListing(new DynamoDBClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.tableName, {
     deadline,
   }),
   store: new HistoryStore(createHistoryS3Client(config.history), config.history.bucket, { deadline }),
   log: createJsonLogger(),
 };
 
-/** Compacts the raw history of the sites that exist (see services/history-compaction.ts). */
+/** Compacts the raw history of the sites that exist, summarising the public ones apart (services/history-compaction.ts). */
 export const handler = async (
   event: CompactorEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
@@ -36,10 +36,11 @@ export const handler = async (
   if (event.throughMs !== undefined && !Number.isSafeInteger(event.throughMs)) {
     throw new TypeError(`throughMs must be epoch milliseconds, got ${JSON.stringify(event.throughMs)}`);
   }
-  const siteIds = await deps.sites.listSiteIds();
+  const sites = await deps.sites.listSites();
   return compactHistory(deps, {
     nowMs,
-    siteIds,
+    sites,
+    publicOwners: config.publicOwners,
     ...(event.throughMs === undefined ? {} : { throughMs: event.throughMs }),
   });
 };

@@ -19,6 +19,7 @@ import {
   hourlyRollupKey,
   INCIDENTS_PREFIX,
   PUBLIC_PAGE_KEYS,
+  PUBLIC_SUMMARY_KEY,
   RAW_PREFIX,
   rawBatchKey,
   rawHourPrefix,
@@ -73,6 +74,12 @@ export const createHistoryS3Client = (config: HistoryConfig): S3Client =>
   new S3Client({ forcePathStyle: config.forcePathStyle, requestHandler: AWS_HTTP_TIMEOUTS });
 
 const HISTORY_JSON = 'application/json';
+
+/** A conditional read of a summary: the summary and its ETag, 'unchanged' (304), or undefined (none written yet). */
+export type SummaryRead =
+  | { readonly summary: HistorySummary; readonly eTag: string | undefined }
+  | 'unchanged'
+  | undefined;
 
 /** The history bucket: raw batches, rollups, incidents, the summary and the public status page. */
 export class HistoryStore {
@@ -151,21 +158,33 @@ export class HistoryStore {
 
   /**
    * The summary unless it is still the one read before (`knownETag`): S3 answers 304 without the body, so a reader
-   * that keeps the parsed summary between invocations (the fan-out, every minute) parses it once per compaction.
+   * that keeps the parsed summary between invocations parses it once per compaction.
    * The summary for 1,000 sites is ~33 MB of JSON (2.8 MB gzip).
    */
-  async getSummaryIfChanged(
-    knownETag: string | undefined,
-  ): Promise<
-    { readonly summary: HistorySummary; readonly eTag: string | undefined } | 'unchanged' | undefined
-  > {
-    const found = await this.#getGzipJson(SUMMARY_KEY, HistorySummarySchema, READ_LIMITS.summary, knownETag);
-    if (found === undefined || found === 'unchanged') return found;
-    return { summary: found.value, eTag: found.eTag };
+  getSummaryIfChanged(knownETag: string | undefined): Promise<SummaryRead> {
+    return this.#getSummaryIfChanged(SUMMARY_KEY, knownETag);
   }
 
   async putSummary(summary: HistorySummary): Promise<void> {
     await this.#putGzipJson(SUMMARY_KEY, summary);
+  }
+
+  /**
+   * The public sites' summary (PUBLIC_SUMMARY_KEY) unless it is still the one read before (`knownETag`), as
+   * getSummaryIfChanged: the fan-out reads it every minute and parses it once per compaction.
+   */
+  getPublicSummaryIfChanged(knownETag: string | undefined): Promise<SummaryRead> {
+    return this.#getSummaryIfChanged(PUBLIC_SUMMARY_KEY, knownETag);
+  }
+
+  async putPublicSummary(summary: HistorySummary): Promise<void> {
+    await this.#putGzipJson(PUBLIC_SUMMARY_KEY, summary);
+  }
+
+  async #getSummaryIfChanged(key: string, knownETag: string | undefined): Promise<SummaryRead> {
+    const found = await this.#getGzipJson(key, HistorySummarySchema, READ_LIMITS.summary, knownETag);
+    if (found === undefined || found === 'unchanged') return found;
+    return { summary: found.value, eTag: found.eTag };
   }
 
   /** The compactor's bookkeeping (what it compacted, carried coverage, its caches); undefined before its first run. */

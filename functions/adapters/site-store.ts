@@ -3,7 +3,6 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  ScanCommand,
   type ScanCommandInput,
   type ScanCommandOutput,
   UpdateCommand,
@@ -12,6 +11,7 @@ import { SNAPSHOT_OMITTED_FIELDS } from '../domain/check-message.ts';
 import { parseSiteConfig, type SiteConfig } from '../domain/site.ts';
 import { type OutboxEntry, parseSiteState, type SiteState, STATE_FIELDS } from '../domain/site-state.ts';
 import { CallDeadline } from './call-deadline.ts';
+import { scanPages } from './scan-pages.ts';
 import { CONFIG_FIELDS, pick, RESERVED_KEY_PREFIX } from './site-item.ts';
 import {
   acquireUpdate,
@@ -274,27 +274,6 @@ export class SiteStore {
   }
 
   /**
-   * The ids of every site (not the sweep's lease items), reading only the key: the history compactor's list of the
-   * sites that exist. A whole scan once an hour (DynamoDB bills the items read, not the projection: ~130 read
-   * units for 1,000 sites, about $0.01 a month).
-   */
-  async listSiteIds(): Promise<readonly string[]> {
-    const ids: string[] = [];
-    const pages = this.#scanPages({
-      TableName: this.#tableName,
-      ProjectionExpression: '#siteId',
-      ExpressionAttributeNames: { '#siteId': 'siteId' },
-    });
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        const siteId = String(item.siteId);
-        if (!siteId.startsWith(RESERVED_KEY_PREFIX)) ids.push(siteId);
-      }
-    }
-    return ids;
-  }
-
-  /**
    * Creates a site or updates its configuration, keeping its state; bumps the version so checkers holding an
    * older snapshot re-read it. Refuses (`id-taken`) when the id already belongs to another URL.
    */
@@ -355,17 +334,8 @@ export class SiteStore {
     return Attributes !== undefined;
   }
 
-  /** Pages of a scan, each call with its own deadline (a paginator would share one signal across pages). */
-  async *#scanPages(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
-    let startKey = input.ExclusiveStartKey;
-    do {
-      const page = await this.#doc.send(
-        new ScanCommand({ ...input, ExclusiveStartKey: startKey }),
-        this.#call(),
-      );
-      yield page;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+  #scanPages(input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
+    return scanPages(this.#doc, input, () => this.#call());
   }
 
   #call(): { readonly abortSignal: AbortSignal } {

@@ -1,5 +1,6 @@
 import type { HistoryStore } from '../adapters/history-store.ts';
 import type { Logger } from '../adapters/logger.ts';
+import type { ListedSite } from '../adapters/site-listing.ts';
 import type { CheckRecord } from '../domain/history/check-record.ts';
 import {
   type CompactorState,
@@ -16,12 +17,17 @@ import type { Incident } from '../domain/history/incident.ts';
 import { followIncidents, mergeIncidents } from '../domain/history/incidents-from-records.ts';
 import type { RollupFile } from '../domain/history/rollup.ts';
 import { type Carry, rollupDay, rollupHour } from '../domain/history/rollup-math.ts';
+import { isPublicSite } from '../domain/history/status-document-builder.ts';
 import { SUMMARY_DAYS, SUMMARY_INCIDENTS } from '../domain/history/summary.ts';
-import { buildHistorySummary, lastCompactedDayMs } from '../domain/history/summary-builder.ts';
+import {
+  buildHistorySummary,
+  lastCompactedDayMs,
+  summaryOfSites,
+} from '../domain/history/summary-builder.ts';
 import { LATE_WRITE_MS, RawRecordsReader } from './history/raw-records-reader.ts';
 
 // The compactor (CONTRACT of issue 13, architecture point 2): raw batches → hourly and daily rollups, incidents
-// and the summary. Every complete UTC hour is compacted once, oldest first, at most MAX_HOURS_PER_RUN a run; its
+// and the summaries (all sites; the public ones). Every complete UTC hour is compacted once, oldest first, at most MAX_HOURS_PER_RUN a run; its
 // results are kept in the state (written last) so a run that fails half-way is done again from the same inputs.
 
 /** Catch-up bound: a run after a long outage of the compactor does 48 hours, the next runs the rest. */
@@ -37,7 +43,9 @@ export interface CompactionInput {
   /** Also compact the current, partial hour up to here (the local runtime: history at once). Never past nowMs. */
   readonly throughMs?: number;
   /** The sites that exist: only they get a summary, an incidents file and a state. */
-  readonly siteIds: readonly string[];
+  readonly sites: readonly ListedSite[];
+  /** Owners whose sites are public unless a site says otherwise: the public summary holds those sites. */
+  readonly publicOwners: readonly string[];
 }
 
 export interface CompactionReport {
@@ -49,6 +57,8 @@ export interface CompactionReport {
   readonly records: number;
   /** Sites in the summary. */
   readonly sites: number;
+  /** Sites in the public summary (public sites with history). */
+  readonly publicSites: number;
   readonly objectsRead: number;
   readonly objectsWritten: number;
   readonly corruptObjects: number;
@@ -73,7 +83,7 @@ export async function compactHistory(
   const { store, log } = deps;
   const reader = new RawRecordsReader(store, log);
   let objectsWritten = 0;
-  const existing = new Set(input.siteIds);
+  const existing = new Set(input.sites.map((site) => site.siteId));
   const previous = await readState(store, log);
   const readyUntilMs = hourStartOf(input.nowMs - LATE_WRITE_MS);
   const firstHourMs = previous?.compactedUntilMs ?? readyUntilMs - MAX_HOURS_PER_RUN * HOUR_MS;
@@ -236,15 +246,22 @@ export async function compactHistory(
     compactedUntilMs: summaryUntilMs,
     generatedAtMs: input.nowMs,
   });
+  // Written every run, empty when no site is public, so a site made private leaves it within the hour.
+  const publicSummary = summaryOfSites(
+    summary,
+    new Set(input.sites.filter((site) => isPublicSite(site, input.publicOwners)).map((site) => site.siteId)),
+  );
   await store.putSummary(summary);
+  await store.putPublicSummary(publicSummary);
   await store.putCompactorState(state);
-  objectsWritten += 2;
+  objectsWritten += 3;
 
   const report: CompactionReport = {
     hoursCompacted: hours.filter((hour) => hour.complete).length,
     partialHours: hours.filter((hour) => !hour.complete).length,
     records,
     sites: summary.sites.length,
+    publicSites: publicSummary.sites.length,
     objectsRead: reader.counts.objectsRead,
     objectsWritten,
     corruptObjects: reader.counts.corruptObjects,

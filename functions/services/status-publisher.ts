@@ -2,11 +2,14 @@ import type { HistoryStore } from '../adapters/history-store.ts';
 import type { Logger } from '../adapters/logger.ts';
 import type { SiteRecord } from '../adapters/site-store.ts';
 import { buildStatusDocument, isPublicSite } from '../domain/history/status-document-builder.ts';
+import type { HistorySummary } from '../domain/history/summary.ts';
 import type { SweepReport } from './sweep.ts';
 
 // The public status page on AWS (CONTRACT-13 item 5): the fan-out already reads every site each minute, so after
-// a sweep that saw them all it builds the public status.json from what the scan showed it plus the summary: one
-// GET and one PUT a minute, no second scan. The page shell is PUT once per cold start.
+// a sweep that saw them all it builds the public status.json from what the scan showed it plus the public sites'
+// summary (the compactor's PUBLIC_SUMMARY_KEY): one conditional GET and one PUT a minute, no second scan. The
+// summary is kept between invocations with its ETag, so S3 answers 304 without a body and it is parsed once per
+// compaction. The page shell is PUT once per cold start.
 
 /** Longest the publishing may take after the sweep's sends (the fan-out's Lambda has 50 s; a sweep takes ~1). */
 export const MAX_PUBLISH_MS = 5_000;
@@ -14,7 +17,7 @@ export const MAX_PUBLISH_MS = 5_000;
 export const PUBLISH_MARGIN_MS = 1_000;
 
 export interface StatusPublisherDeps {
-  readonly history: Pick<HistoryStore, 'getSummary' | 'putPublicDocument' | 'putPublicPage'>;
+  readonly history: Pick<HistoryStore, 'getPublicSummaryIfChanged' | 'putPublicDocument' | 'putPublicPage'>;
   readonly log: Logger;
   /** The page shell (STATUS_PAGE_HTML). */
   readonly pageHtml: string;
@@ -34,9 +37,17 @@ export interface PublicSitesCollector {
   readonly sites: readonly SiteRecord[];
 }
 
+/** Where a published document's history came from: read (changed), kept (304), none, or stale (read failed, the last one kept). */
+export type HistorySource = 'read' | 'kept' | 'none' | 'stale';
+
 /** What a publish attempt did (returned for tests; every outcome but `published` and skips is logged). */
 export type PublishOutcome =
-  | { readonly kind: 'published'; readonly sites: number; readonly pagePublished: boolean }
+  | {
+      readonly kind: 'published';
+      readonly sites: number;
+      readonly pagePublished: boolean;
+      readonly history: HistorySource;
+    }
   | { readonly kind: 'skipped'; readonly reason: 'not-a-full-sweep' | 'no-public-sites' | 'no-time-left' }
   | { readonly kind: 'failed'; readonly error: string }
   | { readonly kind: 'timed-out'; readonly afterMs: number };
@@ -49,7 +60,8 @@ export interface PublishTiming {
 
 /**
  * Publishes the public page after full sweeps. Lives as long as the Lambda execution environment: it remembers
- * whether the page shell was uploaded and how many sites the last document it published held.
+ * whether the page shell was uploaded, how many sites the last document it published held, and the last public
+ * summary it read (with its ETag).
  */
 export class StatusPublisher {
   readonly #deps: StatusPublisherDeps;
@@ -57,6 +69,7 @@ export class StatusPublisher {
   #isPagePublished = false;
   // Unknown after a cold start: another environment may have published sites, so "none" is published once.
   #lastPublishedSites: number | undefined;
+  #summary: { readonly summary: HistorySummary; readonly eTag: string | undefined } | undefined;
 
   constructor(deps: StatusPublisherDeps, options: StatusPublisherOptions) {
     this.#deps = deps;
@@ -119,7 +132,8 @@ export class StatusPublisher {
 
   async #publish(sites: readonly SiteRecord[], timing: PublishTiming): Promise<PublishOutcome> {
     // No site to show needs no history.
-    const summary = sites.length === 0 ? undefined : await this.#deps.history.getSummary();
+    const { summary, history } =
+      sites.length === 0 ? { summary: undefined, history: 'none' as const } : await this.#readSummary();
     const document = buildStatusDocument({
       audience: 'public',
       title: this.#options.title,
@@ -135,6 +149,34 @@ export class StatusPublisher {
     ]);
     if (isPageDue) this.#isPagePublished = true;
     this.#lastPublishedSites = sites.length;
-    return { kind: 'published', sites: sites.length, pagePublished: isPageDue };
+    return { kind: 'published', sites: sites.length, pagePublished: isPageDue, history };
+  }
+
+  /**
+   * The public summary, read again only when the compactor wrote a new one. A failed read does not stop the page:
+   * the live states are what a visitor needs most, so it publishes with the last summary read (stale by at most
+   * the failure's length: the live stretch covers the time since) or, with none, without history.
+   */
+  async #readSummary(): Promise<{
+    readonly summary: HistorySummary | undefined;
+    readonly history: HistorySource;
+  }> {
+    try {
+      const read = await this.#deps.history.getPublicSummaryIfChanged(this.#summary?.eTag);
+      if (read === 'unchanged') return { summary: this.#summary?.summary, history: 'kept' };
+      this.#summary = read;
+      return read === undefined
+        ? { summary: undefined, history: 'none' }
+        : { summary: read.summary, history: 'read' };
+    } catch (error) {
+      this.#deps.log.warn(
+        'public history summary unreadable: publishing the live states with the last one read, if any',
+        {
+          error: (error as Error).message,
+          hasSummary: this.#summary !== undefined,
+        },
+      );
+      return { summary: this.#summary?.summary, history: this.#summary === undefined ? 'none' : 'stale' };
+    }
   }
 }

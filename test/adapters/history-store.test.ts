@@ -254,6 +254,26 @@ describe('HistoryStore against fauxqs S3', () => {
     expect(changed).toMatchObject({ summary: { compactedUntilMs: AT + 3_600_000 } });
   });
 
+  it('keeps the public summary apart from the summary, and reads it again only after it changed (ETag)', async () => {
+    // Prepare
+    await store.putSummary(aSummary(AT));
+    await store.putPublicSummary({ ...aSummary(AT + 60_000), sites: [] });
+    const first = await store.getPublicSummaryIfChanged(undefined);
+    const eTag = first === 'unchanged' ? undefined : first?.eTag;
+
+    // Act
+    const same = await store.getPublicSummaryIfChanged(eTag);
+    await store.putPublicSummary(aSummary(AT + 3_600_000));
+    const changed = await store.getPublicSummaryIfChanged(eTag);
+
+    // Assess
+    expect(first).toMatchObject({ summary: { compactedUntilMs: AT + 60_000, sites: [] } });
+    expect(same).toBe('unchanged');
+    expect(changed).toMatchObject({ summary: aSummary(AT + 3_600_000) });
+    expect(await store.getSummary()).toEqual(aSummary(AT));
+    expect(await store.listKeys('history/summary-public')).toEqual(['history/summary-public.json.gz']);
+  });
+
   it('lists more than one page of keys', async () => {
     // Prepare: 1,001 incidents files (S3 pages 1,000 keys).
     const siteIds = Array.from({ length: 1_001 }, (_, i) => `site-${String(i).padStart(4, '0')}`);

@@ -280,19 +280,6 @@ describe('SiteStore against the DynamoDB emulator', () => {
     expect(retry).toEqual({ kind: 'acquired', lease: { minute, leaseUntilMs: 115_000, progress } });
   });
 
-  it('lists the ids of every site, and of nothing else (sweep lease items left out)', async () => {
-    // Prepare
-    await store.putSiteConfig(aSite({ siteId: 'shop', url: 'https://shop.example.com/' }));
-    await store.putSiteConfig(aSite({ siteId: 'blog', url: 'https://blog.example.com/' }));
-    await store.acquireSweep(29_000_001, 0, 1_000);
-
-    // Act
-    const ids = await store.listSiteIds();
-
-    // Assess
-    expect([...ids].sort()).toEqual(['blog', 'shop']);
-  });
-
   it('deletes lease items, and finds the latest minute swept (the legacy single lease included)', async () => {
     // Prepare
     await store.acquireSweep(100, 0, 1_000);

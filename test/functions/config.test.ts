@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV, readCheckerConfig, readNameservers } from '../../functions/config.ts';
+import {
+  ConfigError,
+  ENV,
+  readCheckerConfig,
+  readCompactorConfig,
+  readNameservers,
+} from '../../functions/config.ts';
 
 const CHECKER_ENV = {
   TABLE_NAME: 'sites',
@@ -52,5 +58,30 @@ describe('readCheckerConfig', () => {
 
     // Assess
     expect(config.dnsServers).toEqual(['127.0.0.1:5353']);
+  });
+});
+
+describe('readCompactorConfig', () => {
+  const COMPACTOR_ENV = { TABLE_NAME: 'sites', HISTORY_BUCKET: 'history' };
+
+  it("reads PUBLIC_OWNERS as the fan-out does (its public summary holds those owners' sites)", () => {
+    // Act
+    const listed = readCompactorConfig({ ...COMPACTOR_ENV, PUBLIC_OWNERS: 'team-a, ops@example.com' });
+    const unset = readCompactorConfig(COMPACTOR_ENV);
+
+    // Assess
+    expect(listed.publicOwners).toEqual(['team-a', 'ops@example.com']);
+    expect(unset.publicOwners).toEqual([]);
+  });
+
+  it('refuses an owner that cannot exist, naming the variable and the value', () => {
+    // Act
+    const read = () => readCompactorConfig({ ...COMPACTOR_ENV, PUBLIC_OWNERS: 'team-a,team b' });
+
+    // Assess
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(
+      'environment variable PUBLIC_OWNERS must list owners (letters, digits, . _ @ + -), got "team b"',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
@@ -72,6 +72,10 @@ describe('fan-out handler with a history bucket', () => {
     // Assess
     expect(report).toMatchObject({ outcome: 'swept', scanned: 6, due: 6 });
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+    // Only the public sites' summary is read, never the whole fleet's.
+    expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
+      'history/summary-public.json.gz',
+    ]);
     const messages = logged.map((line) => line.message);
     expect(messages).toContain('status page not published: the next full sweep tries again');
     expect(messages.indexOf('sweep complete')).toBeLessThan(

@@ -36,12 +36,12 @@ describe('history compactor handler', () => {
     s3.restore();
   });
 
-  it('scans only the site ids, compacts the last 48 hours on its first run and writes summary and state last', async () => {
+  it('scans only the site ids and visibility, compacts the last 48 hours on its first run and writes the summaries and state last', async () => {
     // Prepare
     dynamo
       .on(ScanCommand)
       .resolvesOnce({
-        Items: [{ siteId: 'shop' }, { siteId: '#sweep-lease#1' }],
+        Items: [{ siteId: 'shop', owner: 'team-a', public: true }, { siteId: '#sweep-lease#1' }],
         LastEvaluatedKey: { siteId: 'shop' },
       })
       .resolvesOnce({ Items: [{ siteId: 'blog' }] });
@@ -54,12 +54,22 @@ describe('history compactor handler', () => {
 
     // Assess
     const scans = dynamo.commandCalls(ScanCommand).map((call) => call.args[0].input);
-    expect(scans[0]).toMatchObject({ TableName: 'sites', ProjectionExpression: '#siteId' });
+    expect(scans[0]).toMatchObject({ TableName: 'sites', ProjectionExpression: '#siteId, #owner, #public' });
     expect(scans[1]?.ExclusiveStartKey).toEqual({ siteId: 'shop' });
-    expect(report).toMatchObject({ hoursCompacted: 48, partialHours: 0, records: 0, sites: 0 });
+    expect(report).toMatchObject({
+      hoursCompacted: 48,
+      partialHours: 0,
+      records: 0,
+      sites: 0,
+      publicSites: 0,
+    });
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
     expect(keys.filter((key) => key?.startsWith('history/hourly/'))).toHaveLength(48);
-    expect(keys.slice(-2)).toEqual(['history/summary.json.gz', 'history/compactor-state.json.gz']);
+    expect(keys.slice(-3)).toEqual([
+      'history/summary.json.gz',
+      'history/summary-public.json.gz',
+      'history/compactor-state.json.gz',
+    ]);
     const state = s3.commandCalls(PutObjectCommand).at(-1)?.args[0].input.Body as Uint8Array;
     expect(JSON.parse(gunzipSync(state).toString())).toEqual({
       v: 1,

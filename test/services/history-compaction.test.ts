@@ -3,8 +3,10 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
+import type { ListedSite } from '../../functions/adapters/site-listing.ts';
 import type { CheckRecord } from '../../functions/domain/history/check-record.ts';
 import { DAY_MS, rawBatchKey, siteIncidentsKey } from '../../functions/domain/history/history-keys.ts';
+import type { HistorySummary } from '../../functions/domain/history/summary.ts';
 import { compactHistory } from '../../functions/services/history-compaction.ts';
 import { aBatch, aRecord } from '../support/raw-history.ts';
 import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
@@ -14,6 +16,18 @@ const DAY0 = Date.UTC(2026, 11, 4);
 const YESTERDAY = DAY0 + DAY_MS;
 const MIDNIGHT = YESTERDAY + DAY_MS;
 const SITES = ['blog', 'shop', 'wiki'];
+// shop public by its own setting, blog by its owner's; wiki's owner is public but wiki says no.
+const PUBLIC_OWNERS = ['team-public'];
+const LISTED: Readonly<Record<string, ListedSite>> = {
+  blog: { siteId: 'blog', owner: 'team-public' },
+  shop: { siteId: 'shop', owner: 'team-a', public: true },
+  wiki: { siteId: 'wiki', owner: 'team-public', public: false },
+};
+/** The sites as the compactor's handler lists them from the table. */
+const sitesOf = (...siteIds: string[]) => ({
+  sites: siteIds.map((siteId) => LISTED[siteId] ?? { siteId, owner: 'default' }),
+  publicOwners: PUBLIC_OWNERS,
+});
 
 // shop: down for exactly 36 minutes yesterday (10:00 → 10:36), confirmed by the 30 s re-check at 10:00:30.
 const OUTAGE_START = YESTERDAY + 10 * 60 * MINUTE;
@@ -57,10 +71,17 @@ async function snapshot(emulator: S3Emulator, store: HistoryStore): Promise<Map<
         await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
       ).toString(),
     );
-    if (key === 'history/summary.json.gz') delete json.generatedAtMs;
+    if (key === 'history/summary.json.gz' || key === 'history/summary-public.json.gz')
+      delete json.generatedAtMs;
     objects.set(key, json);
   }
   return objects;
+}
+
+async function readPublicSummary(store: HistoryStore): Promise<HistorySummary | undefined> {
+  const read = await store.getPublicSummaryIfChanged(undefined);
+  if (read === 'unchanged') throw new Error('an unconditional read cannot be unchanged');
+  return read?.summary;
 }
 
 describe('compactHistory against fauxqs S3: two days of three sites checked every minute', () => {
@@ -119,7 +140,10 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
 
   it('compacts through midnight: 97.50 % for the 24 h of the site down 36 minutes, blocked and maintenance apart', async () => {
     // Act
-    const report = await compactHistory({ store, log }, { nowMs: MIDNIGHT + 20 * MINUTE, siteIds: SITES });
+    const report = await compactHistory(
+      { store, log },
+      { nowMs: MIDNIGHT + 20 * MINUTE, ...sitesOf(...SITES) },
+    );
 
     // Assess
     expect(report).toMatchObject({ hoursCompacted: 48, partialHours: 0, corruptObjects: 1, sites: 3 });
@@ -179,6 +203,12 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
     expect((await store.getSiteIncidents('shop'))?.incidents).toEqual(shop?.incidents);
     const day = await store.getRollup('day', YESTERDAY);
     expect(day?.endMs).toBe(MIDNIGHT);
+    // The public summary: the same figures, of exactly the sites public now (shop by its setting, blog by its owner).
+    expect(report.publicSites).toBe(2);
+    expect(await readPublicSummary(store)).toEqual({
+      ...summary,
+      sites: summary?.sites.filter((site) => site.siteId === 'blog' || site.siteId === 'shop'),
+    });
     expect(day?.sites.find((site) => site.siteId === 'shop')?.totals.downMs).toBe(36 * MINUTE);
   }, 120_000);
 
@@ -187,7 +217,10 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
     const before = await snapshot(emulator, store);
 
     // Act
-    const again = await compactHistory({ store, log }, { nowMs: MIDNIGHT + 40 * MINUTE, siteIds: SITES });
+    const again = await compactHistory(
+      { store, log },
+      { nowMs: MIDNIGHT + 40 * MINUTE, ...sitesOf(...SITES) },
+    );
     const after = await snapshot(emulator, store);
 
     // Assess
@@ -197,7 +230,7 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
     // Act
     const withoutShop = await compactHistory(
       { store, log },
-      { nowMs: MIDNIGHT + 50 * MINUTE, siteIds: ['blog', 'wiki'] },
+      { nowMs: MIDNIGHT + 50 * MINUTE, ...sitesOf('blog', 'wiki') },
     );
 
     // Assess
@@ -205,12 +238,31 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
     expect((await store.getSummary())?.sites.map((site) => site.siteId)).toEqual(['blog', 'wiki']);
     expect((await store.getCompactorState())?.sites.map((site) => site.siteId)).toEqual(['blog', 'wiki']);
     expect(await store.listKeys(siteIncidentsKey('shop'))).toEqual([]);
+    expect((await readPublicSummary(store))?.sites.map((site) => site.siteId)).toEqual(['blog']);
+  }, 60_000);
+
+  it('writes an empty public summary once no site is public, so a site made private leaves it within the hour', async () => {
+    // Act
+    const report = await compactHistory(
+      { store, log },
+      {
+        nowMs: MIDNIGHT + 52 * MINUTE,
+        sites: [{ ...LISTED.blog, public: false } as ListedSite, LISTED.wiki as ListedSite],
+        publicOwners: PUBLIC_OWNERS,
+      },
+    );
+
+    // Assess
+    expect(report).toMatchObject({ sites: 2, publicSites: 0 });
+    const publicSummary = await readPublicSummary(store);
+    expect(publicSummary).toMatchObject({ v: 1, compactedUntilMs: MIDNIGHT, sites: [] });
+    expect((await store.getSummary())?.sites.map((site) => site.siteId)).toEqual(['blog', 'wiki']);
   }, 60_000);
 
   it('compacts the current hour early up to throughMs, and a later run recomputes it whole', async () => {
     // Act
     const throughMs = MIDNIGHT + 54 * MINUTE + 30_000;
-    const early = await compactHistory({ store, log }, { nowMs: throughMs, throughMs, siteIds: ['blog'] });
+    const early = await compactHistory({ store, log }, { nowMs: throughMs, throughMs, ...sitesOf('blog') });
 
     // Assess
     expect(early).toMatchObject({ hoursCompacted: 0, partialHours: 1, compactedUntilMs: throughMs });
@@ -221,7 +273,7 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
     expect((await store.getCompactorState())?.compactedUntilMs).toBe(MIDNIGHT);
 
     // Act
-    const whole = await compactHistory({ store, log }, { nowMs: MIDNIGHT + 80 * MINUTE, siteIds: ['blog'] });
+    const whole = await compactHistory({ store, log }, { nowMs: MIDNIGHT + 80 * MINUTE, ...sitesOf('blog') });
 
     // Assess
     expect(whole).toMatchObject({
@@ -241,14 +293,14 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
     // Prepare: hour 00 is compacted (previous test); 01:00-01:30 is compacted early, so the day file ends at 01:30.
     await compactHistory(
       { store, log },
-      { nowMs: MIDNIGHT + 90 * MINUTE, throughMs: MIDNIGHT + 90 * MINUTE, siteIds: ['blog'] },
+      { nowMs: MIDNIGHT + 90 * MINUTE, throughMs: MIDNIGHT + 90 * MINUTE, ...sitesOf('blog') },
     );
     const reads = vi.spyOn(store, 'getRollup');
 
     // Act: hour 01 whole (the day file ends later than 01:00: the hours are read back), then hour 02.
-    await compactHistory({ store, log }, { nowMs: MIDNIGHT + 140 * MINUTE, siteIds: ['blog'] });
+    await compactHistory({ store, log }, { nowMs: MIDNIGHT + 140 * MINUTE, ...sitesOf('blog') });
     const afterHour1 = reads.mock.calls.splice(0);
-    await compactHistory({ store, log }, { nowMs: MIDNIGHT + 200 * MINUTE, siteIds: ['blog'] });
+    await compactHistory({ store, log }, { nowMs: MIDNIGHT + 200 * MINUTE, ...sitesOf('blog') });
     const afterHour2 = reads.mock.calls.splice(0);
 
     // Assess

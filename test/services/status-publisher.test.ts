@@ -33,10 +33,23 @@ class FakeHistory implements PublisherHistory {
   readonly documents: StatusDocument[] = [];
   failPuts = 0;
   hang = false;
+  /** The public summary in the bucket, and its ETag (a new one each time the compactor writes it). */
+  summary: HistorySummary | undefined = summary;
+  eTag = '"etag-1"';
+  failGets = 0;
 
-  async getSummary() {
+  async getPublicSummaryIfChanged(knownETag: string | undefined) {
+    if (this.failGets > 0) {
+      this.failGets--;
+      this.calls.push('GET summary (failed)');
+      throw new Error('AccessDenied');
+    }
+    if (this.summary !== undefined && knownETag === this.eTag) {
+      this.calls.push('GET summary (304)');
+      return 'unchanged' as const;
+    }
     this.calls.push('GET summary');
-    return summary;
+    return this.summary === undefined ? undefined : { summary: this.summary, eTag: this.eTag };
   }
 
   async putPublicDocument(document: StatusDocument) {
@@ -96,13 +109,13 @@ describe('StatusPublisher', () => {
     const second = await sweep('swept', [[...PUBLIC_SITES, ...PRIVATE_SITES]]);
 
     // Assess
-    expect(first).toEqual({ kind: 'published', sites: 2, pagePublished: true });
-    expect(second).toEqual({ kind: 'published', sites: 2, pagePublished: false });
+    expect(first).toEqual({ kind: 'published', sites: 2, pagePublished: true, history: 'read' });
+    expect(second).toEqual({ kind: 'published', sites: 2, pagePublished: false, history: 'kept' });
     expect(history.calls).toEqual([
       'GET summary',
       'PUT status.json',
       `PUT index.html (${PAGE.length} chars)`,
-      'GET summary',
+      'GET summary (304)',
       'PUT status.json',
     ]);
     const document = v.parse(StatusDocumentSchema, history.documents[0]);
@@ -136,7 +149,7 @@ describe('StatusPublisher', () => {
     const second = await sweep('swept', [PRIVATE_SITES]);
 
     // Assess: no summary needed for no site.
-    expect(first).toEqual({ kind: 'published', sites: 0, pagePublished: true });
+    expect(first).toEqual({ kind: 'published', sites: 0, pagePublished: true, history: 'none' });
     expect(second).toEqual({ kind: 'skipped', reason: 'no-public-sites' });
     expect(history.calls).toEqual(['PUT status.json', `PUT index.html (${PAGE.length} chars)`]);
     expect(history.documents[0]?.sites).toEqual([]);
@@ -155,8 +168,88 @@ describe('StatusPublisher', () => {
 
     // Assess
     expect([gone.kind, still.kind, back.kind]).toEqual(['published', 'skipped', 'published']);
-    expect(history.calls).toEqual(['PUT status.json', 'GET summary', 'PUT status.json']);
+    expect(history.calls).toEqual(['PUT status.json', 'GET summary (304)', 'PUT status.json']);
     expect(history.documents.map((document) => document.sites.length)).toEqual([2, 0, 1]);
+  });
+
+  it('reads the public summary again only when the compactor wrote a new one (S3 answers 304 otherwise)', async () => {
+    // Prepare
+    const { history, sweep } = setup();
+    await sweep('swept', [PUBLIC_SITES]);
+    const unchanged = await sweep('swept', [PUBLIC_SITES]);
+    const compacted = { ...summary, generatedAtMs: NOW + 3_600_000, compactedUntilMs: NOW };
+    history.summary = compacted;
+    history.eTag = '"etag-2"';
+
+    // Act
+    const changed = await sweep('swept', [PUBLIC_SITES]);
+    const afterwards = await sweep('swept', [PUBLIC_SITES]);
+
+    // Assess
+    expect(
+      [unchanged, changed, afterwards].map((outcome) => outcome.kind === 'published' && outcome.history),
+    ).toEqual(['kept', 'read', 'kept']);
+    expect(history.calls.filter((call) => call.startsWith('GET'))).toEqual([
+      'GET summary',
+      'GET summary (304)',
+      'GET summary',
+      'GET summary (304)',
+    ]);
+    expect(history.documents.map((document) => document.compactedUntilMs)).toEqual([
+      summary.compactedUntilMs,
+      summary.compactedUntilMs,
+      NOW,
+      NOW,
+    ]);
+  });
+
+  it('publishes the live states when the summary cannot be read: without history before any read, else the last one', async () => {
+    // Prepare
+    const { history, sweep, lines } = setup();
+    history.failGets = 1;
+
+    // Act
+    const first = await sweep('swept', [PUBLIC_SITES]);
+    const read = await sweep('swept', [PUBLIC_SITES]);
+    history.failGets = 1;
+    const stale = await sweep('swept', [PUBLIC_SITES]);
+
+    // Assess
+    expect([first, read, stale]).toEqual([
+      { kind: 'published', sites: 2, pagePublished: true, history: 'none' },
+      { kind: 'published', sites: 2, pagePublished: false, history: 'read' },
+      { kind: 'published', sites: 2, pagePublished: false, history: 'stale' },
+    ]);
+    const [withoutHistory, , withStale] = history.documents;
+    expect(withoutHistory?.compactedUntilMs).toBeUndefined();
+    expect(withoutHistory?.sites.map((listed) => [listed.id, listed.status])).toEqual([
+      ['api', 'UP'],
+      ['shop', 'UP'],
+    ]);
+    expect(withStale?.compactedUntilMs).toBe(summary.compactedUntilMs);
+    expect(lines.filter((line) => line.level === 'WARN')).toEqual([
+      expect.objectContaining({
+        message:
+          'public history summary unreadable: publishing the live states with the last one read, if any',
+        error: 'AccessDenied',
+        hasSummary: false,
+      }),
+      expect.objectContaining({ hasSummary: true }),
+    ]);
+  });
+
+  it('publishes without history before the first compaction (no public summary yet)', async () => {
+    // Prepare
+    const { history, sweep } = setup();
+    history.summary = undefined;
+
+    // Act
+    const outcome = await sweep('swept', [PUBLIC_SITES]);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'published', sites: 2, pagePublished: true, history: 'none' });
+    expect(history.documents[0]?.sites).toHaveLength(2);
+    expect(history.documents[0]?.compactedUntilMs).toBeUndefined();
   });
 
   it('a failed PUT is logged, never thrown, and the next full sweep tries again (the page too)', async () => {
@@ -175,7 +268,7 @@ describe('StatusPublisher', () => {
       kind: 'failed',
       sites: 2,
     });
-    expect(retried).toEqual({ kind: 'published', sites: 2, pagePublished: true });
+    expect(retried).toEqual({ kind: 'published', sites: 2, pagePublished: true, history: 'kept' });
   });
 
   it(`gives up on a hung S3 after ${MAX_PUBLISH_MS} ms, so the handler returns its report`, async () => {

@@ -10,6 +10,11 @@ export const DAILY_PREFIX = 'history/daily/';
 export const INCIDENTS_PREFIX = 'history/incidents/';
 /** The compactor's summary for readers (page, CLI, fan-out). */
 export const SUMMARY_KEY = 'history/summary.json.gz';
+/**
+ * The same summary holding only the sites public when the compactor ran: what the fan-out's public page reads every
+ * minute (a few sites' history, not the whole fleet's ~33 MB of JSON). Private like every history/ object.
+ */
+export const PUBLIC_SUMMARY_KEY = 'history/summary-public.json.gz';
 /** The compactor's own bookkeeping (what it compacted, carried coverage). */
 export const COMPACTOR_STATE_KEY = 'history/compactor-state.json.gz';
 /** The public status page: the only prefix the CDN may read. */

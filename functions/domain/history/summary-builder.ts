@@ -100,3 +100,8 @@ export function buildHistorySummary(input: {
     .flatMap((site) => summarizeSite(site, input.compactedUntilMs) ?? []);
   return { v: 1, generatedAtMs: input.generatedAtMs, compactedUntilMs: input.compactedUntilMs, sites };
 }
+
+/** The same summary holding only the given sites (the public summary: only the sites public now). */
+export function summaryOfSites(summary: HistorySummary, siteIds: ReadonlySet<string>): HistorySummary {
+  return { ...summary, sites: summary.sites.filter((site) => siteIds.has(site.siteId)) };
+}

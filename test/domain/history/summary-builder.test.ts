@@ -4,6 +4,7 @@ import { DAY_MS, HOUR_MS } from '../../../functions/domain/history/history-keys.
 import {
   buildHistorySummary,
   summarizeSite,
+  summaryOfSites,
   windowStarts,
 } from '../../../functions/domain/history/summary-builder.ts';
 
@@ -125,5 +126,24 @@ describe('summarizeSite', () => {
         generatedAtMs: 5,
       }),
     ).toMatchObject({ v: 1, generatedAtMs: 5, compactedUntilMs: MIDNIGHT, sites: [{ siteId: 'blog' }] });
+  });
+});
+
+describe('summaryOfSites', () => {
+  it('keeps the given sites, with the same figures and times, and none when none is given', () => {
+    // Prepare
+    const summary = buildHistorySummary({
+      sites: ['api', 'blog', 'shop'].map((siteId) => aSiteState({ siteId })),
+      compactedUntilMs: MIDNIGHT,
+      generatedAtMs: 5,
+    });
+
+    // Act
+    const some = summaryOfSites(summary, new Set(['shop', 'api', 'gone']));
+    const none = summaryOfSites(summary, new Set());
+
+    // Assess
+    expect(some).toEqual({ ...summary, sites: [summary.sites[0], summary.sites[2]] });
+    expect(none).toEqual({ v: 1, generatedAtMs: 5, compactedUntilMs: MIDNIGHT, sites: [] });
   });
 });
