@@ -6,10 +6,10 @@ import {
   DAILY_PREFIX,
   HOURLY_PREFIX,
   PUBLIC_PAGE_PREFIX,
+  PUBLIC_SUMMARY_KEY,
   RAW_PREFIX,
   RAW_RETENTION_DAYS,
   ROLLUP_RETENTION_DAYS,
-  SUMMARY_KEY,
 } from '../functions/domain/history/history-keys.ts';
 
 /** Every history object (raw batches, rollups, incidents, summary, compactor state) lives under this prefix. */
@@ -57,10 +57,13 @@ export class HistoryBucket extends Construct {
     this.#grant(grantee, ['s3:PutObject'], [`${RAW_PREFIX}*`], 'writes raw batches under history/raw/');
   }
 
-  /** The fan-out: reads the summary (absent until the first compaction), writes the public page's files. */
+  /** The fan-out: reads the public sites' summary (absent until the first compaction), writes the public page's files. */
   grantPagePublishing(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(SUMMARY_KEY)] }),
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(PUBLIC_SUMMARY_KEY)],
+      }),
     );
     this.#grantAbsentKeysAs404(grantee);
     this.#grant(

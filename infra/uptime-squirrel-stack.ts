@@ -86,6 +86,7 @@ export class UptimeSquirrelStack extends Stack {
       alertPhone: props.alertPhone,
     });
 
+    const publicOwnersList = (statusPage.publicOwners ?? []).join(',');
     const fanOut = new MonitorFunction(this, 'FanOut', {
       entry: 'functions/fan-out.ts',
       description: 'uptime-squirrel fan-out: enqueues the checks due this minute',
@@ -97,7 +98,7 @@ export class UptimeSquirrelStack extends Stack {
         [ENV.scanSegments]: String(TUNING.scanSegments),
         [ENV.checksPerMessage]: String(TUNING.checksPerMessage),
         [ENV.historyBucket]: historyBucketName,
-        [ENV.publicOwners]: (statusPage.publicOwners ?? []).join(','),
+        [ENV.publicOwners]: publicOwnersList,
         [ENV.statusPageTitle]: statusPage.title ?? DEFAULT_STATUS_PAGE_TITLE,
       },
       // Lambda's own async retries: a sweep for a minute long gone is useless.
@@ -165,6 +166,8 @@ export class UptimeSquirrelStack extends Stack {
       environment: {
         [ENV.tableName]: sites.tableName,
         [ENV.historyBucket]: historyBucketName,
+        // The same list as the fan-out's: the public summary must hold exactly the sites the public page shows.
+        [ENV.publicOwners]: publicOwnersList,
       },
       // A late run is still useful (the next one catches up anyway); one retry of a failed one, like the fan-out.
       maxEventAge: Duration.minutes(30),

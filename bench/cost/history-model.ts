@@ -25,10 +25,11 @@ export const COMPACTOR_SECONDS_PER_RUN_PER_1000_SITES = 5;
 export const PUBLISH_MS_PER_SWEEP = 150;
 
 /**
- * Reading a changed summary (once an hour per warm fan-out): gunzip + JSON.parse + validation of 2.73 MB gzip /
- * 32.8 MB JSON for 1,000 sites at steady state. MEASURED by the history pipeline: ~5 s on the loaded machine.
+ * Reading the changed public summary (history/summary-public.json.gz: only the public sites, once an hour per warm
+ * fan-out). MEASURED (bench/public-summary.ts, 1,000 sites of which 10 public, a child held to 0.29 of a core): the
+ * publish that read it took 399 ms against 106 and 20 ms for those that got a 304, so ~0.04 s per public site.
  */
-export const SUMMARY_READ_SECONDS_PER_1000_SITES = 5;
+export const PUBLIC_SUMMARY_READ_SECONDS_PER_PUBLIC_SITE = 0.04;
 
 /** What the history cannot measure here: sizes of objects other helpers write, and people reading the page. */
 export interface HistoryAssumptions {
@@ -160,7 +161,8 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
     // The hour's and the next hour's raw prefixes, and the incidents prefix (to drop deleted sites' files).
     lists: 2 * Math.max(1, Math.ceil(rawObjectsPerHour / 1000)) + Math.max(1, Math.ceil(siteThousands)),
     gets: rawObjectsRead + 2 + incidentFilesPerRun,
-    puts: 4 + incidentFilesPerRun,
+    // Hourly and daily rollups, the summary, the public sites' summary, the state.
+    puts: 5 + incidentFilesPerRun,
     seconds: COMPACTOR_SECONDS_PER_RUN_PER_1000_SITES * Math.max(0.1, siteThousands),
   };
   const compactorGbSeconds = HOURS_PER_MONTH * run.seconds * (COMPACTOR_MEMORY_MIB / 1024);
@@ -171,7 +173,7 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
   const publishPuts = input.publicPage ? sweeps + a.fanOutColdStartsPerMonth : 0;
   const publishGbSeconds = input.publicPage
     ? ((sweeps * PUBLISH_MS_PER_SWEEP) / 1000 +
-        HOURS_PER_MONTH * SUMMARY_READ_SECONDS_PER_1000_SITES * Math.max(0.1, siteThousands)) *
+        HOURS_PER_MONTH * PUBLIC_SUMMARY_READ_SECONDS_PER_PUBLIC_SITE * a.publicSites) *
       (input.fanOutMemoryMiB / 1024)
     : 0;
 
@@ -254,7 +256,7 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
     ),
     {
       service: 'Lambda',
-      item: `fan-out publish time: ~${PUBLISH_MS_PER_SWEEP} ms a sweep (ESTIMATE) + reading the changed summary hourly (~${SUMMARY_READ_SECONDS_PER_1000_SITES} s per 1,000 sites, measured) at ${input.fanOutMemoryMiB} MB`,
+      item: `fan-out publish time: ~${PUBLISH_MS_PER_SWEEP} ms a sweep (ESTIMATE) + reading the changed public summary hourly (~${PUBLIC_SUMMARY_READ_SECONDS_PER_PUBLIC_SITE} s per public site × ${a.publicSites}, measured) at ${input.fanOutMemoryMiB} MB`,
       quantity: publishGbSeconds,
       unit: 'GB-s',
       listUsd: publishGbSeconds * lambda.perGbSecondArm,

@@ -155,7 +155,7 @@ describe('HistoryBucket', () => {
           {
             Effect: 'Allow',
             Action: ['s3:GetObject'],
-            Resource: [objectsUnder(bucketId, 'history/summary.json.gz')],
+            Resource: [objectsUnder(bucketId, 'history/summary-public.json.gz')],
           },
           {
             Effect: 'Allow',

@@ -34,16 +34,42 @@ describe('the history compactor in the stack', () => {
     expect(findCompactor(template).properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('is given the table and the history bucket, nothing else', () => {
+  it('is given the table, the history bucket and the public owners, nothing else', () => {
     // Assess
     expect(findCompactor(template).properties.Environment).toEqual({
       Variables: {
         [ENV.tableName]: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').logicalId },
         [ENV.historyBucket]: { Ref: onlyResource(template, 'AWS::S3::Bucket').logicalId },
+        [ENV.publicOwners]: '',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
   });
+
+  it(
+    'gets the same public owners as the fan-out, so the public summary holds the sites the page shows',
+    () => {
+      // Prepare
+      const withOwners = synthStack(outdirs, {
+        config: {
+          ...NO_CONTACT_CONFIG,
+          checkerReservation: 'off',
+          statusPage: { publicOwners: ['ops', 'acme'] },
+        },
+      }).template;
+
+      // Assess
+      expect(findCompactor(withOwners).properties).toMatchObject({
+        Environment: { Variables: { [ENV.publicOwners]: 'ops,acme' } },
+      });
+      withOwners.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ [ENV.queueUrl]: Match.anyValue(), [ENV.publicOwners]: 'ops,acme' }),
+        },
+      });
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 
   it('runs every hour at minute 20, retried twice by EventBridge and once by Lambda within 30 minutes', () => {
     // Assess
