@@ -120,15 +120,16 @@ export interface HistoryWriteOutcome {
 /** Kept back from the invocation's deadline: the response (batchItemFailures) matters more than the history. */
 export const HISTORY_RESPONSE_MARGIN_MS = 1_000;
 /**
- * One PUT of a few kB answers in tens of ms; a hung one must not hold the invocation (billed time) for long: it
- * is abandoned after this (the store's own call deadline aborts it), and tried once more if time is left.
+ * One PUT of a few kB answers in tens of ms. Writing the history gets this much of an invocation in all (both
+ * attempts): a slow or hung S3 must not hold every checker invocation, and so its concurrency slot, for long.
  */
-export const HISTORY_ATTEMPT_MS = 5_000;
+export const HISTORY_ATTEMPT_MS = 3_000;
 const HISTORY_ATTEMPTS = 2;
 
 /**
- * Writes the invocation's records as one raw batch, within what is left of the invocation less
- * HISTORY_RESPONSE_MARGIN_MS, with one retry. Never throws, never waits past that time.
+ * Writes the invocation's records as one raw batch, within HISTORY_ATTEMPT_MS and what is left of the invocation less
+ * HISTORY_RESPONSE_MARGIN_MS, retried once after a quick failure (never after a timeout). Never throws, never waits
+ * past that time.
  */
 export async function writeHistory(
   recorder: HistoryRecorder,
@@ -136,7 +137,8 @@ export async function writeHistory(
   deadlineMs: number,
 ): Promise<HistoryWriteOutcome> {
   if (deps.history === undefined || recorder.size === 0) return { recordsWritten: 0, batchesLost: 0 };
-  const stopAtMs = deadlineMs - HISTORY_RESPONSE_MARGIN_MS;
+  // One budget for both attempts: a retry only uses what the first attempt left.
+  const stopAtMs = Math.min(deadlineMs - HISTORY_RESPONSE_MARGIN_MS, deps.nowMs() + HISTORY_ATTEMPT_MS);
   let batch: RawBatch | undefined;
   let lastError: unknown;
   for (let attempt = 1; attempt <= HISTORY_ATTEMPTS; attempt++) {
@@ -152,6 +154,8 @@ export async function writeHistory(
       return { recordsWritten: batch.records.length, batchesLost: 0 };
     } catch (error) {
       lastError = error;
+      // A write that timed out is not retried: S3 is slow right now, and a second wait would double the cost.
+      if (error instanceof HistoryWriteTimeoutError) break;
     }
   }
   deps.log.error('history batch not written: its checks are a gap in the history', {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { CheckResult } from '../../functions/domain/check-result.ts';
 import {
@@ -13,6 +13,7 @@ import { INITIAL_STATE, type SiteState } from '../../functions/domain/site-state
 import {
   type AppliedCheck,
   checkRecordOf,
+  HISTORY_ATTEMPT_MS,
   HISTORY_RESPONSE_MARGIN_MS,
   HistoryRecorder,
   writeHistory,
@@ -361,6 +362,31 @@ describe('writeHistory', () => {
     expect(history.calls).toBe(1);
     expect(returnedAtMs).toBeLessThan(deadlineMs);
     expect(lines[0]?.error).toMatch(/^history write took longer than 1[0-5][0-9] ms$/);
+  });
+
+  it('gives a hung write HISTORY_ATTEMPT_MS in all, and no retry after it timed out (however much time is left)', async () => {
+    // Prepare: a fake clock; the invocation has a minute left
+    vi.useFakeTimers({ now: T0 });
+    try {
+      const history = new FakeHistory(['hang', 'ok']);
+      const { log } = logLines();
+
+      // Act
+      const writing = writeHistory(
+        recorderOf(applied(up, UP)),
+        { history, log, nowMs: Date.now },
+        T0 + 60_000,
+      );
+      await vi.advanceTimersByTimeAsync(HISTORY_ATTEMPT_MS);
+      const outcome = await writing;
+
+      // Assess
+      expect(outcome).toEqual({ recordsWritten: 0, batchesLost: 1 });
+      expect(history.calls).toBe(1);
+      expect(Date.now() - T0).toBe(HISTORY_ATTEMPT_MS);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not even start when the invocation has no time left for it', async () => {
