@@ -113,11 +113,17 @@ export class StatusPublisher {
       return { kind: 'skipped', reason: 'no-time-left' };
     }
     const startedMs = timing.nowMs();
+    // A publish that outlives its budget goes on after the handler returns (the next thaw resumes it): it must not
+    // PUT then, over a newer document.
+    const run = { isAbandoned: false };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<PublishOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timed-out', afterMs: budgetMs }), budgetMs);
+      timer = setTimeout(() => {
+        run.isAbandoned = true;
+        resolve({ kind: 'timed-out', afterMs: budgetMs });
+      }, budgetMs);
     });
-    const outcome = await Promise.race([this.#publish(sites, timing), timeout])
+    const outcome = await Promise.race([this.#publish(sites, timing, run), timeout])
       .catch((error: unknown): PublishOutcome => ({ kind: 'failed', error: (error as Error).message }))
       .finally(() => clearTimeout(timer));
     const fields = { sites: sites.length, ms: timing.nowMs() - startedMs };
@@ -130,7 +136,11 @@ export class StatusPublisher {
     return outcome;
   }
 
-  async #publish(sites: readonly SiteRecord[], timing: PublishTiming): Promise<PublishOutcome> {
+  async #publish(
+    sites: readonly SiteRecord[],
+    timing: PublishTiming,
+    run: { readonly isAbandoned: boolean },
+  ): Promise<PublishOutcome> {
     // No site to show needs no history.
     const { summary, history } =
       sites.length === 0 ? { summary: undefined, history: 'none' as const } : await this.#readSummary();
@@ -142,6 +152,7 @@ export class StatusPublisher {
       publicOwners: this.#options.publicOwners,
       nowMs: timing.nowMs(),
     });
+    if (run.isAbandoned) return { kind: 'failed', error: 'abandoned after its time budget' };
     const isPageDue = !this.#isPagePublished;
     await Promise.all([
       this.#deps.history.putPublicDocument(document),
@@ -153,9 +164,9 @@ export class StatusPublisher {
   }
 
   /**
-   * The public summary, read again only when the compactor wrote a new one. A failed read does not stop the page:
-   * the live states are what a visitor needs most, so it publishes with the last summary read (stale by at most
-   * the failure's length: the live stretch covers the time since) or, with none, without history.
+   * The public summary, read again only when the compactor wrote a new one. A failed read does not stop the page
+   * when a summary was read before: it publishes with that one (stale by at most the failure's length: the live
+   * stretch covers the time since). With none read yet, the failure fails this publish (the last page stays).
    */
   async #readSummary(): Promise<{
     readonly summary: HistorySummary | undefined;
@@ -169,14 +180,13 @@ export class StatusPublisher {
         ? { summary: undefined, history: 'none' }
         : { summary: read.summary, history: 'read' };
     } catch (error) {
-      this.#deps.log.warn(
-        'public history summary unreadable: publishing the live states with the last one read, if any',
-        {
-          error: (error as Error).message,
-          hasSummary: this.#summary !== undefined,
-        },
-      );
-      return { summary: this.#summary?.summary, history: this.#summary === undefined ? 'none' : 'stale' };
+      // Without any summary, every figure would come from the live state alone: an old site would read 100.00 %
+      // for a year and lose its incidents. The page published before stays until the summary can be read.
+      if (this.#summary === undefined) throw error;
+      this.#deps.log.warn('public history summary unreadable: publishing the live states with the last one read', {
+        error: (error as Error).message,
+      });
+      return { summary: this.#summary.summary, history: 'stale' };
     }
   }
 }

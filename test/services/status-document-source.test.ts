@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import type { ScanPage, SiteRecord } from '../../functions/adapters/site-store.ts';
 import { StatusDocumentSchema } from '../../functions/domain/history/status-document.ts';
+import { publicIdOf } from '../../functions/domain/history/status-document-builder.ts';
 import type { HistorySummary } from '../../functions/domain/history/summary.ts';
 import { INITIAL_STATE } from '../../functions/domain/site-state.ts';
 import { readStatusDocument } from '../../functions/services/status-document-source.ts';
@@ -89,7 +90,7 @@ describe('readStatusDocument', () => {
     );
 
     // Assess
-    expect(document.sites.map((listed) => listed.id)).toEqual(['a', 'b']);
+    expect(document.sites.map((listed) => listed.id)).toEqual(['a', 'b'].map(publicIdOf));
     expect(document.sites.every((listed) => listed.url === undefined)).toBe(true);
     expect(document.compactedUntilMs).toBeUndefined();
   });

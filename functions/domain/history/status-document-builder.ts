@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../site.ts';
+import { defaultSiteName } from '../site-url.ts';
 import { confirmedStatusOf, type SiteState, shownStatusOf, statusSinceOf } from '../site-state.ts';
 import { DAY_MS, dayStartOf } from './history-keys.ts';
 import { durationOf, type Incident } from './incident.ts';
@@ -92,8 +94,8 @@ function statusSiteOf(
   const sinceMs = config.enabled ? statusSinceOf(state) : undefined;
   const incidents = incidentsOf(site, siteSummary, nowMs);
   return {
-    id: config.siteId,
-    name: config.name,
+    id: isPrivate ? config.siteId : publicIdOf(config.siteId),
+    name: isPrivate ? config.name : publicNameOf(config),
     ...(isPrivate ? { url: config.url, owner: config.owner } : {}),
     status: config.enabled ? shownStatusOf(state) : 'PAUSED',
     ...(sinceMs === undefined ? {} : { sinceMs }),
@@ -122,6 +124,21 @@ function statusSiteOf(
       ...(isPrivate ? { detail: incident.detail } : {}),
     })),
   };
+}
+
+/**
+ * The id the public document shows: stable (badges can rely on it) but opaque, because site ids are made from the
+ * URL's host and path by default, and the public page shows no URLs.
+ */
+export const publicIdOf = (siteId: string): string =>
+  `s-${createHash('sha256').update(siteId).digest('hex').slice(0, 16)}`;
+
+/**
+ * The name the public document shows: the name its owner gave it, else only the URL's host. The default name is
+ * the URL without its scheme (path and query included), and a query can carry a token.
+ */
+export function publicNameOf(config: Pick<SiteConfig, 'name' | 'url'>): string {
+  return config.name === defaultSiteName(config.url) ? new URL(config.url).host : config.name;
 }
 
 /**

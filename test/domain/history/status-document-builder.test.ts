@@ -9,6 +9,8 @@ import {
   isPublicSite,
   MAX_LISTED_INCIDENTS,
   MAX_STATUS_SITES,
+  publicIdOf,
+  publicNameOf,
   type StatusDocumentInput,
 } from '../../../functions/domain/history/status-document-builder.ts';
 import type { HistorySummary, SiteSummary } from '../../../functions/domain/history/summary.ts';
@@ -130,7 +132,7 @@ describe('buildStatusDocument', () => {
     // Assess
     expect(document).toMatchObject({ v: 1, audience: 'public', title: 'Example status', generatedAtMs: NOW });
     expect(document.compactedUntilMs).toBe(COMPACTED_UNTIL);
-    expect(document.sites.map((site) => site.id)).toEqual(['api', 'shop']);
+    expect(document.sites.map((site) => site.id)).toEqual(['api', 'shop'].map(publicIdOf));
     const text = JSON.stringify(document);
     expect(text).not.toContain('example.com');
     expect(text).not.toContain('10.0.0');
@@ -158,6 +160,32 @@ describe('buildStatusDocument', () => {
     expect(document.sites[3]?.incidents[0]?.detail).toBe('connect ETIMEDOUT 10.0.0.7:443');
   });
 
+  it('shows no URL in the public document through a default name or id: the host only, an opaque stable id', () => {
+    // Prepare: named after its URL (the default), with a token in the query; and one its owner named
+    const unnamed = record({
+      siteId: 'intranet-corp-example-health',
+      url: 'https://intranet.corp.example:8443/health?token=s3cr3t',
+      name: undefined,
+      public: true,
+    });
+    const named = record({ siteId: 'shop-x', url: 'https://shop.example/x?k=1', name: 'Shop', public: true });
+
+    // Act
+    const document = buildStatusDocument(input({ sites: [unnamed, named] }));
+
+    // Assess
+    const text = JSON.stringify(document);
+    expect(text).not.toContain('s3cr3t');
+    expect(text).not.toContain('/health');
+    expect(text).not.toContain('intranet-corp-example-health');
+    expect(document.sites.map((site) => [site.id, site.name])).toEqual([
+      [publicIdOf('intranet-corp-example-health'), 'intranet.corp.example:8443'],
+      [publicIdOf('shop-x'), 'Shop'],
+    ]);
+    expect(publicIdOf('shop-x')).toBe(publicIdOf('shop-x'));
+    expect(publicNameOf({ name: 'Shop', url: 'https://shop.example/' })).toBe('Shop');
+  });
+
   it('orders sites by name, then id, whatever order the scan gave them', () => {
     // Prepare
     const sites = ['b', 'a', 'c'].map((id) => record({ siteId: id, name: 'Same name', public: true }));
@@ -170,13 +198,13 @@ describe('buildStatusDocument', () => {
     );
 
     // Assess
-    expect(ids).toEqual(['z', 'a', 'b', 'c']);
+    expect(ids).toEqual(['z', 'a', 'b', 'c'].map(publicIdOf));
     expect(reversed).toEqual(ids);
   });
 
   it("a site down for exactly 36 minutes yesterday shows 97.50 % for 24 h, and the same on yesterday's bar", () => {
     // Prepare: 24 h window = compacted [11:00 yesterday, 11:00 today) + live [11:00, 12:00) up.
-    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === 'shop');
+    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === publicIdOf('shop'));
 
     // Assess
     expect(shopSite?.uptime['24h']).toMatchObject({
@@ -190,7 +218,7 @@ describe('buildStatusDocument', () => {
 
   it('has 90 days ending today: null without data, today = compacted part + live stretch', () => {
     // Act
-    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === 'shop');
+    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === publicIdOf('shop'));
 
     // Assess
     expect(shopSite?.days).toHaveLength(90);
@@ -204,7 +232,7 @@ describe('buildStatusDocument', () => {
   });
 
   it('lists hourly response times for hours with up checks only, oldest first', () => {
-    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === 'shop');
+    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === publicIdOf('shop'));
     expect(shopSite?.responseTimes).toEqual([
       { hourStartMs: NOW - 3 * HOUR_MS, p50Ms: 80, p95Ms: 140, maxMs: 300 },
       { hourStartMs: NOW - HOUR_MS, p50Ms: 90, p95Ms: 150, maxMs: 400 },
@@ -227,11 +255,11 @@ describe('buildStatusDocument', () => {
     const [first, second] = buildStatusDocument(input({ sites: [down, paused] })).sites;
 
     // Assess
-    expect(first).toMatchObject({ id: 'down', status: 'RECOVERING', sinceMs: NOW - 10 * MINUTE });
+    expect(first).toMatchObject({ id: publicIdOf('down'), status: 'RECOVERING', sinceMs: NOW - 10 * MINUTE });
     expect(first?.uptime['24h']).toMatchObject({ downMs: 10 * MINUTE });
-    expect(second).toMatchObject({ id: 'paused', status: 'PAUSED' });
+    expect(second).toMatchObject({ id: publicIdOf('paused'), status: 'PAUSED' });
     expect(second?.sinceMs).toBeUndefined();
-    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === 'shop');
+    const shopSite = buildStatusDocument(input()).sites.find((site) => site.id === publicIdOf('shop'));
     expect(shopSite?.lastCheck).toEqual({ atMs: NOW - MINUTE, latencyMs: 81, status: 200 });
   });
 
@@ -319,12 +347,12 @@ describe('buildStatusDocument', () => {
     // Assess
     expect(document.compactedUntilMs).toBeUndefined();
     // Up for the last 30 days from 12:00: 31 days touched, today's and that first one's in part.
-    const shopSite = document.sites.find((site) => site.id === 'shop');
+    const shopSite = document.sites.find((site) => site.id === publicIdOf('shop'));
     expect(shopSite?.uptime['24h'].text).toBe('100.00');
     expect(shopSite?.responseTimes).toEqual([]);
     expect(shopSite?.incidents.map((listed) => listed.startMs)).toEqual([]);
     expect(
-      document.sites.find((site) => site.id === 'api')?.days.filter((day) => day.uptime !== null),
+      document.sites.find((site) => site.id === publicIdOf('api'))?.days.filter((day) => day.uptime !== null),
     ).toHaveLength(31);
   });
 
@@ -343,7 +371,9 @@ describe('buildStatusDocument', () => {
     // Assess
     expect(document.sites).toHaveLength(MAX_STATUS_SITES.public);
     expect(document.omittedSites).toBe(3);
-    expect(document.sites.at(-1)?.id).toBe(`s${String(MAX_STATUS_SITES.public - 1).padStart(4, '0')}`);
+    expect(document.sites.at(-1)?.id).toBe(
+      publicIdOf(`s${String(MAX_STATUS_SITES.public - 1).padStart(4, '0')}`),
+    );
   });
 
   it('a site with full history stays within its share of the document bound (≤ 38 KiB of JSON)', () => {
