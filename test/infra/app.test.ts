@@ -103,6 +103,8 @@ describe('infra/app.ts', () => {
               [ENV.tableName]: 'sites',
               [ENV.queueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/checks',
               [ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:alerts',
+              // The compactor needs its bucket at cold start (the others record history when they have one).
+              [ENV.historyBucket]: 'history',
             },
           },
         );
