@@ -5,6 +5,7 @@ import { Construct, type IConstruct } from 'constructs';
 import {
   DAILY_PREFIX,
   HOURLY_PREFIX,
+  INCIDENTS_PREFIX,
   PUBLIC_PAGE_PREFIX,
   PUBLIC_SUMMARY_KEY,
   RAW_PREFIX,
@@ -75,15 +76,22 @@ export class HistoryBucket extends Construct {
   }
 
   /**
-   * The compactor: reads, writes and deletes history objects (a deleted site's incidents file), lists the raw
+   * The compactor: reads and writes history objects, deletes only a deleted site's incidents file, lists the raw
    * hours it compacts; it reads and changes nothing outside `history/`.
    */
   grantCompaction(grantee: IGrantable): void {
     this.#grant(
       grantee,
-      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      ['s3:GetObject', 's3:PutObject'],
       [`${HISTORY_PREFIX}*`],
-      'reads, writes and deletes history objects under history/',
+      'reads and writes history objects under history/',
+    );
+    // The only objects it deletes: the incidents files of sites that no longer exist.
+    this.#grant(
+      grantee,
+      ['s3:DeleteObject'],
+      [`${INCIDENTS_PREFIX}*`],
+      'deletes the incidents files of deleted sites under history/incidents/',
     );
     this.#grantAbsentKeysAs404(grantee);
   }

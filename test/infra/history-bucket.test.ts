@@ -168,15 +168,20 @@ describe('HistoryBucket', () => {
       expect(s3).toHaveLength(3);
     });
 
-    it('lets the compactor read, write and delete under history/ only, list, and scan the table read-only', () => {
+    it('lets the compactor read and write under history/, delete only incidents files, list, and scan read-only', () => {
       // Assess
       const statements = statementsOf(template, findCompactor(template));
       expect(statements).toEqual(
         expect.arrayContaining([
           {
             Effect: 'Allow',
-            Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+            Action: ['s3:GetObject', 's3:PutObject'],
             Resource: [objectsUnder(bucketId, 'history/*')],
+          },
+          {
+            Effect: 'Allow',
+            Action: ['s3:DeleteObject'],
+            Resource: [objectsUnder(bucketId, 'history/incidents/*')],
           },
           { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [theBucket(bucketId)] },
           {
@@ -186,7 +191,7 @@ describe('HistoryBucket', () => {
           },
         ]),
       );
-      expect(statements).toHaveLength(3);
+      expect(statements).toHaveLength(4);
     });
 
     it('lets nobody but CloudFront read status/public/, and nothing else, through the bucket policy', () => {
