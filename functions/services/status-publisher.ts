@@ -183,9 +183,12 @@ export class StatusPublisher {
       // Without any summary, every figure would come from the live state alone: an old site would read 100.00 %
       // for a year and lose its incidents. The page published before stays until the summary can be read.
       if (this.#summary === undefined) throw error;
-      this.#deps.log.warn('public history summary unreadable: publishing the live states with the last one read', {
-        error: (error as Error).message,
-      });
+      this.#deps.log.warn(
+        'public history summary unreadable: publishing the live states with the last one read',
+        {
+          error: (error as Error).message,
+        },
+      );
       return { summary: this.#summary.summary, history: 'stale' };
     }
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../site.ts';
-import { defaultSiteName } from '../site-url.ts';
 import { confirmedStatusOf, type SiteState, shownStatusOf, statusSinceOf } from '../site-state.ts';
+import { defaultSiteName } from '../site-url.ts';
 import { DAY_MS, dayStartOf } from './history-keys.ts';
 import { durationOf, type Incident } from './incident.ts';
 import {
