@@ -18,24 +18,18 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PUBLIC_PAGE_KEYS, PUBLIC_PAGE_PREFIX } from '../functions/domain/history/history-keys.ts';
+import { contentSecurityPolicyFor } from '../functions/status-page/content-security-policy.ts';
+import { STATUS_PAGE_HTML } from '../functions/status-page/page-shell.ts';
 
 /** CloudFront serves the bucket from this path down: `/status.json` is the object `status/public/status.json`. */
 export const PUBLIC_PAGE_ORIGIN_PATH = `/${PUBLIC_PAGE_PREFIX.replace(/\/$/, '')}`;
 
 /**
  * The page is one HTML file with inline CSS and an inline script that fetches status.json from the same origin:
- * nothing else may load, frame it or be sent anywhere.
+ * nothing else may load, frame it or be sent anywhere. Its script is pinned by hash, as the local page server does:
+ * the fan-out uploads the page from the same build the stack is synthesized from.
  */
-export const STATUS_PAGE_CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'unsafe-inline'",
-  "style-src 'unsafe-inline'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const STATUS_PAGE_CONTENT_SECURITY_POLICY = contentSecurityPolicyFor(STATUS_PAGE_HTML);
 
 export interface StatusPageCdnProps {
   readonly bucket: IBucket;

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StatusDocument } from '../functions/domain/history/status-document.ts';
+import { contentSecurityPolicyFor } from '../functions/status-page/content-security-policy.ts';
 
 // The private status page server (npm start, `squirrel page`): loopback only, two fixed paths, nothing read from
 // disk. The private document names internal URLs, so the server also refuses requests whose Host is not its own
@@ -115,27 +115,9 @@ const sendJson = (response: ServerResponse, request: IncomingMessage, status: nu
 const isOwnHost = (host: string | undefined, port: number): boolean =>
   host === `${LOOPBACK}:${port}` || host === `localhost:${port}`;
 
-/**
- * A Content-Security-Policy for a page whose script and style are inline: its own scripts by hash (nothing
- * else runs, not even an injected inline one), inline styles, data from this server only, no framing.
- */
+/** The page's Content-Security-Policy (the same as CloudFront sends) and the usual hardening headers. */
 export function securityHeadersFor(pageHtml: string): Record<string, string> {
-  const scriptHashes = [...pageHtml.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)].map(
-    (match) =>
-      `'sha256-${createHash('sha256')
-        .update(match[1] ?? '')
-        .digest('base64')}'`,
-  );
-  const policy = [
-    "default-src 'none'",
-    `script-src ${scriptHashes.length > 0 ? scriptHashes.join(' ') : "'none'"}`,
-    "style-src 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const policy = contentSecurityPolicyFor(pageHtml);
   return {
     'Content-Security-Policy': policy,
     'X-Content-Type-Options': 'nosniff',

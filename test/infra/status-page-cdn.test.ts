@@ -1,7 +1,9 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
+import { STATUS_PAGE_HTML } from '../../functions/status-page/page-shell.ts';
 import { STATUS_PAGE_CONTENT_SECURITY_POLICY } from '../../infra/status-page-cdn.ts';
+import { securityHeadersFor } from '../../local/status-page-server.ts';
 import { NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
 
 // One synth of the whole stack: ~3-20 s on a busy 2-core machine.
@@ -59,6 +61,15 @@ describe('StatusPageCdn', () => {
         AllowedMethods: ['GET', 'HEAD'],
       },
     });
+  });
+
+  it('pins the page script by hash in its CSP, as the local page server does (no inline script runs but the page)', () => {
+    // Assess
+    expect(STATUS_PAGE_CONTENT_SECURITY_POLICY).toBe(
+      securityHeadersFor(STATUS_PAGE_HTML)['Content-Security-Policy'],
+    );
+    expect(STATUS_PAGE_CONTENT_SECURITY_POLICY).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'/);
+    expect(STATUS_PAGE_CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*unsafe-inline/);
   });
 
   it('adds security headers (CSP, HSTS, nosniff, no framing, no referrer) and lets any origin read status.json', () => {
