@@ -5,7 +5,7 @@ import { StatusDocumentSchema } from '../../functions/domain/history/status-docu
 import { publicIdOf } from '../../functions/domain/history/status-document-builder.ts';
 import type { HistorySummary } from '../../functions/domain/history/summary.ts';
 import { INITIAL_STATE } from '../../functions/domain/site-state.ts';
-import { readStatusDocument } from '../../functions/services/status-document-source.ts';
+import { keptSummary, readStatusDocument } from '../../functions/services/status-document-source.ts';
 import { aSite } from '../support/fixtures.ts';
 
 const NOW = Date.UTC(2026, 11, 6, 12);
@@ -107,5 +107,33 @@ describe('readStatusDocument', () => {
         { audience: 'private', title: 'Ours', publicOwners: [] },
       ),
     ).rejects.toThrow('AccessDenied');
+  });
+});
+
+describe('keptSummary', () => {
+  it('downloads the summary once per change: a 304 answers from the kept one', async () => {
+    // Prepare: S3 as seen through getSummaryIfChanged, with an ETag that changes on the second compaction
+    let eTag = '"v1"';
+    const asked: (string | undefined)[] = [];
+    const history = {
+      getSummaryIfChanged: async (known: string | undefined) => {
+        asked.push(known);
+        return known === eTag
+          ? ('unchanged' as const)
+          : { summary: { ...summary, generatedAtMs: eTag.length }, eTag };
+      },
+    };
+    const reader = keptSummary(history);
+
+    // Act
+    const first = await reader.getSummary();
+    const second = await reader.getSummary();
+    eTag = '"v22"';
+    const third = await reader.getSummary();
+
+    // Assess
+    expect(asked).toEqual([undefined, '"v1"', '"v1"']);
+    expect(second).toBe(first);
+    expect(third?.generatedAtMs).toBe(5);
   });
 });
