@@ -50,7 +50,6 @@ describe('local runtime: history', () => {
     expect(runtime.statusPageUrl).toBeUndefined();
   });
 
-  // NEEDS THE MERGE of issue 13: the checker's recording, the store, the compactor and the page server.
   // Starts a runtime, runs three sweeps and a compaction: ~18 s on a quiet 2-core machine, more under load.
   it('records raw batches, compacts them into a summary, and serves the page and status.json', async () => {
     // Prepare

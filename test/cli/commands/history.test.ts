@@ -7,8 +7,7 @@ import type { HistorySummary } from '../../../functions/domain/history/summary.t
 import type { TimeTotals } from '../../../functions/domain/history/time-totals.ts';
 import { type LocalTarget, parseJsonLines, startLocalTarget, TABLE_NAME } from '../support/local-target.ts';
 
-// NEEDS THE MERGE of issue 13: these run the real HistoryStore (history-pipeline) and uptime.ts
-// (status-document) through the CLI; on main they are skeletons that throw.
+// These run the real HistoryStore and uptime.ts through the CLI.
 
 const MIN = 60_000;
 let target: LocalTarget;

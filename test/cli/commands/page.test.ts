@@ -3,9 +3,6 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalTarget, SQUIRREL_BIN, startLocalTarget, TABLE_NAME } from '../support/local-target.ts';
 
-// NEEDS THE MERGE of issue 13: the page server (local/status-page-server.ts) and the status.json source are
-// skeletons on main.
-
 let target: LocalTarget;
 
 beforeAll(async () => {

@@ -39,7 +39,7 @@ afterAll(async () => {
   await target.stop();
 });
 
-// NEEDS THE MERGE of issue 13: status reads the history summary (HistoryStore) and computes uptime (uptime.ts).
+// status reads the history summary (HistoryStore) and computes uptime (uptime.ts).
 describe('squirrel status', () => {
   it("shows every site's id and name, state, since when and its last change, worst first", async () => {
     // Act
