@@ -17,7 +17,10 @@ function niceCeiling(value: number): number {
   return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
 }
 
-/** SVG path segments of one series, broken where an hour is missing. */
+/**
+ * SVG path segments of one series, broken where an hour is missing. An hour with no neighbour (a new site's first
+ * hour, or one between gaps) is drawn across its own hour: a path of one point would draw nothing.
+ */
 function pathOf(
   points: readonly HourPoint[],
   pick: (point: HourPoint) => number,
@@ -25,12 +28,17 @@ function pathOf(
   y: (v: number) => number,
 ): string {
   let path = '';
-  let previousMs = Number.NEGATIVE_INFINITY;
-  for (const point of points) {
-    const command = point.hourStartMs - previousMs > HOUR_MS ? 'M' : 'L';
-    path += `${command}${x(point.hourStartMs + HOUR_MS / 2).toFixed(1)},${y(pick(point)).toFixed(1)}`;
-    previousMs = point.hourStartMs;
-  }
+  points.forEach((point, index) => {
+    const startsSegment = index === 0 || point.hourStartMs - (points[index - 1]?.hourStartMs ?? 0) > HOUR_MS;
+    const next = points[index + 1];
+    const endsSegment = next === undefined || next.hourStartMs - point.hourStartMs > HOUR_MS;
+    const value = y(pick(point)).toFixed(1);
+    if (startsSegment && endsSegment) {
+      path += `M${x(point.hourStartMs).toFixed(1)},${value}L${x(point.hourStartMs + HOUR_MS).toFixed(1)},${value}`;
+    } else {
+      path += `${startsSegment ? 'M' : 'L'}${x(point.hourStartMs + HOUR_MS / 2).toFixed(1)},${value}`;
+    }
+  });
   return path;
 }
 
@@ -77,7 +85,7 @@ export function renderResponseChart(points: readonly HourPoint[], widthPx: numbe
 
   const p50s = points.map((point) => point.p50Ms);
   const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  const summary = `Response time per hour from ${when.format(startMs)} to ${when.format(endMs)}: median (p50) between ${Math.min(...p50s)} and ${Math.max(...p50s)} ms, p95 up to ${Math.max(...points.map((point) => point.p95Ms))} ms, ${points.length} hours with data.`;
+  const summary = `Response time per hour from ${when.format(startMs)} to ${when.format(endMs)}: median (p50) between ${Math.min(...p50s)} and ${Math.max(...p50s)} ms, p95 up to ${Math.max(...points.map((point) => point.p95Ms))} ms, ${points.length === 1 ? '1 hour' : `${points.length} hours`} with data.`;
 
   const chart = svg(
     'svg',
