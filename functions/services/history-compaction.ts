@@ -101,6 +101,9 @@ export async function compactHistory(
     if (site.carry) carries.set(site.siteId, site.carry);
     if (site.open) open.set(site.siteId, site.open);
   }
+  let recentCheckIds: ReadonlyMap<string, readonly string[]> = new Map(
+    [...sites.values()].flatMap((site) => (site.recentCheckIds ? [[site.siteId, site.recentCheckIds]] : [])),
+  );
   const touched = new Map<string, Map<number, Incident>>();
   const hours: HourResult[] = [];
   let records = 0;
@@ -109,10 +112,11 @@ export async function compactHistory(
     startMs: number,
     endMs: number,
     carriesIn: ReadonlyMap<string, Carry>,
+    countedBefore: ReadonlyMap<string, readonly string[]>,
     openIn: Map<string, Incident>,
   ) => {
     const raw = await reader.recordsOfHour(startMs);
-    const result = rollupHour({ startMs, endMs, records: raw, carries: carriesIn });
+    const result = rollupHour({ startMs, endMs, records: raw, carries: carriesIn, countedBefore });
     for (const [siteId, siteRecords] of result.recordsBySite) {
       records += siteRecords.length;
       followSite(siteId, siteRecords, openIn, touched);
@@ -123,8 +127,9 @@ export async function compactHistory(
   };
 
   for (let hourMs = firstHourMs; hourMs < completeUntilMs; hourMs += HOUR_MS) {
-    const result = await compactHour(hourMs, hourMs + HOUR_MS, carries, open);
+    const result = await compactHour(hourMs, hourMs + HOUR_MS, carries, recentCheckIds, open);
     carries = new Map(result.carries);
+    recentCheckIds = result.recentCheckIds;
     hours.push({ file: result.file, complete: true });
     for (const rollup of result.file.sites) {
       if (!existing.has(rollup.siteId)) continue;
@@ -140,15 +145,18 @@ export async function compactHistory(
   const summaryUntilMs =
     caughtUp && throughMs !== undefined && throughMs > completeUntilMs ? throughMs : completeUntilMs;
   let partialCarries: ReadonlyMap<string, Carry> = carries;
+  let partialCheckIds = recentCheckIds;
   const partialOpen = new Map(open);
   for (let hourMs = completeUntilMs; hourMs < summaryUntilMs; hourMs += HOUR_MS) {
     const result = await compactHour(
       hourMs,
       Math.min(hourMs + HOUR_MS, summaryUntilMs),
       partialCarries,
+      partialCheckIds,
       partialOpen,
     );
     partialCarries = result.carries;
+    partialCheckIds = result.recentCheckIds;
     hours.push({ file: result.file, complete: false });
   }
 
@@ -228,7 +236,7 @@ export async function compactHistory(
     deletedIncidentFiles += 1;
   }
 
-  const state = pruneState(sites, carries, open, completeUntilMs);
+  const state = pruneState(sites, carries, open, completeUntilMs, recentCheckIds);
   const summarySites = state.sites.map((site) => {
     const viewed = view.get(site.siteId);
     return viewed

@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistoryStore } from '../../functions/adapters/history-store.ts';
+import { createJsonLogger } from '../../functions/adapters/logger.ts';
+import { HOUR_MS } from '../../functions/domain/history/history-keys.ts';
+import { compactHistory } from '../../functions/services/history-compaction.ts';
+import { aBatch, aRecord } from '../support/raw-history.ts';
+import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
+
+// The compactor when things go wrong around it: a check recorded twice across an hour boundary.
+
+const MINUTE = 60_000;
+const H10 = Date.UTC(2026, 11, 5, 10);
+const H11 = H10 + HOUR_MS;
+const H12 = H11 + HOUR_MS;
+const SITES = { sites: [{ siteId: 'shop', owner: 'default' }], publicOwners: [] };
+
+describe('compactHistory: a check recorded twice across an hour boundary', () => {
+  let emulator: S3Emulator;
+  let store: HistoryStore;
+  const log = createJsonLogger(() => {});
+
+  beforeEach(async () => {
+    emulator = await startS3Emulator();
+    await emulator.createBucket('history');
+    let unique = 0;
+    store = new HistoryStore(emulator.client, 'history', {
+      uniqueId: () => String(++unique).padStart(8, '0'),
+    });
+    // shop checked every minute 10:00 → 11:59, each check in its own invocation.
+    for (let atMs = H10; atMs < H12; atMs += MINUTE) {
+      await store.putRawBatch(aBatch([aRecord({ siteId: 'shop', atMs, checkId: `m${atMs / MINUTE}` })]));
+    }
+  }, 60_000);
+  afterEach(() => emulator.stop());
+
+  it('counts once a check recorded at 10:59:58 and again, by a redelivered task, at 11:00:03 — across two runs', async () => {
+    // Prepare: a re-check applied at 10:59:58, then again (a failure this time) by its redelivered task.
+    const checkId = 'm-redelivered';
+    await store.putRawBatch(aBatch([aRecord({ siteId: 'shop', atMs: H11 - 2_000, checkId })]));
+    await store.putRawBatch(
+      aBatch([
+        aRecord({
+          siteId: 'shop',
+          atMs: H11 + 3_000,
+          checkId,
+          kind: 'down',
+          reason: 'http-5xx',
+          status: 503,
+          shown: 'PENDING',
+          outageSinceMs: H11 + 3_000,
+        }),
+      ]),
+    );
+
+    // Act: hour 10 in one run, hour 11 in the next (the state carries the ids of 10:35-10:59).
+    await compactHistory({ store, log }, { nowMs: H11 + 20 * MINUTE, ...SITES });
+    const second = await compactHistory({ store, log }, { nowMs: H12 + 20 * MINUTE, ...SITES });
+
+    // Assess
+    expect(second).toMatchObject({ hoursCompacted: 1, records: 60 });
+    const ten = (await store.getRollup('hour', H10))?.sites[0];
+    const eleven = (await store.getRollup('hour', H11))?.sites[0];
+    expect(ten).toMatchObject({ checks: 61, failures: 0 });
+    expect(eleven).toMatchObject({ checks: 60, failures: 0, totals: { upMs: 60 * MINUTE, downMs: 0 } });
+    expect((await store.getSiteIncidents('shop'))?.incidents ?? []).toEqual([]);
+    const state = await store.getCompactorState();
+    // Bounded: the ids of the last 25 minutes of hour 11 only.
+    expect(state?.sites[0]?.recentCheckIds).toHaveLength(25);
+  }, 60_000);
+
+  it('counts the copy after the hour when the one before it is older than the ids kept (25 minutes)', async () => {
+    // Prepare: a check applied at 10:30:00 and recorded again at 11:00:03 is beyond the bound: counted twice.
+    await store.putRawBatch(
+      aBatch([aRecord({ siteId: 'shop', atMs: H10 + 30 * MINUTE + 1, checkId: 'late' })]),
+    );
+    await store.putRawBatch(aBatch([aRecord({ siteId: 'shop', atMs: H11 + 3_000, checkId: 'late' })]));
+
+    // Act
+    await compactHistory({ store, log }, { nowMs: H12 + 20 * MINUTE, ...SITES });
+
+    // Assess
+    expect((await store.getRollup('hour', H11))?.sites[0]).toMatchObject({ checks: 61 });
+  }, 60_000);
+});
