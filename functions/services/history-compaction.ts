@@ -12,7 +12,13 @@ import {
   type SiteCompactorState,
   upsertEntry,
 } from '../domain/history/compactor-state.ts';
-import { DAY_MS, dayStartOf, HOUR_MS, hourStartOf } from '../domain/history/history-keys.ts';
+import {
+  COMPACTOR_STATE_KEY,
+  DAY_MS,
+  dayStartOf,
+  HOUR_MS,
+  hourStartOf,
+} from '../domain/history/history-keys.ts';
 import type { Incident } from '../domain/history/incident.ts';
 import { followIncidents, mergeIncidents } from '../domain/history/incidents-from-records.ts';
 import type { RollupFile } from '../domain/history/rollup.ts';
@@ -84,7 +90,7 @@ export async function compactHistory(
   const reader = new RawRecordsReader(store, log);
   let objectsWritten = 0;
   const existing = new Set(input.sites.map((site) => site.siteId));
-  const previous = await readState(store, log);
+  const previous = await readState(store);
   const readyUntilMs = hourStartOf(input.nowMs - LATE_WRITE_MS);
   const firstHourMs = previous?.compactedUntilMs ?? readyUntilMs - MAX_HOURS_PER_RUN * HOUR_MS;
   const completeUntilMs = Math.max(
@@ -315,13 +321,27 @@ function followSite(
   touched.set(siteId, updates);
 }
 
-async function readState(store: HistoryStore, log: Logger): Promise<CompactorState | undefined> {
+/** Why a run stops instead of compacting: the state it needs cannot be read (see readState). */
+export class CompactorStateUnreadableError extends Error {
+  override name = 'CompactorStateUnreadableError';
+}
+
+/**
+ * The state, or undefined when there is none yet (the first run). An unreadable one (corrupt, over its read
+ * limit, of another schema) stops the run: starting afresh would publish 30d/90d/365d windows and 90 daily bars
+ * made of the 48 hours it catches up (a year-old site at 100.00 %) until a year has passed. Failing leaves the
+ * summary as it was (older, but right), makes the CompactorErrors alarm fire, and the message says how to recover.
+ * (Rebuilding the caches from the daily rollups cannot restore the carries and open incidents at compactedUntil.)
+ */
+async function readState(store: HistoryStore): Promise<CompactorState | undefined> {
   try {
     return await store.getCompactorState();
   } catch (error) {
     if ((error as { code?: string }).code !== 'HISTORY_OBJECT_INVALID') throw error;
-    // Stopping would stop all history for good; starting afresh loses the caches (windows regrow), not the rollups.
-    log.error('history compactor state unreadable: starting afresh', { error: (error as Error).message });
-    return undefined;
+    throw new CompactorStateUnreadableError(
+      `history compactor state ${COMPACTOR_STATE_KEY} cannot be read (${(error as Error).message}): no history is compacted until it is fixed. ` +
+        'Restore a readable version of it (the bucket keeps none by default), or delete it to start afresh: the windows and daily bars then hold only the hours compacted since.',
+      { cause: error },
+    );
   }
 }

@@ -1,12 +1,17 @@
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
-import { HOUR_MS } from '../../functions/domain/history/history-keys.ts';
-import { compactHistory } from '../../functions/services/history-compaction.ts';
+import { COMPACTOR_STATE_KEY, HOUR_MS } from '../../functions/domain/history/history-keys.ts';
+import {
+  CompactorStateUnreadableError,
+  compactHistory,
+} from '../../functions/services/history-compaction.ts';
 import { aBatch, aRecord } from '../support/raw-history.ts';
 import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
 
-// The compactor when things go wrong around it: a check recorded twice across an hour boundary.
+// The compactor when things go wrong around it: a check recorded twice across an hour boundary, a state that
+// cannot be read.
 
 const MINUTE = 60_000;
 const H10 = Date.UTC(2026, 11, 5, 10);
@@ -14,7 +19,7 @@ const H11 = H10 + HOUR_MS;
 const H12 = H11 + HOUR_MS;
 const SITES = { sites: [{ siteId: 'shop', owner: 'default' }], publicOwners: [] };
 
-describe('compactHistory: a check recorded twice across an hour boundary', () => {
+describe('compactHistory: duplicates across an hour, an unreadable state', () => {
   let emulator: S3Emulator;
   let store: HistoryStore;
   const log = createJsonLogger(() => {});
@@ -80,5 +85,32 @@ describe('compactHistory: a check recorded twice across an hour boundary', () =>
 
     // Assess
     expect((await store.getRollup('hour', H11))?.sites[0]).toMatchObject({ checks: 61 });
+  }, 60_000);
+
+  it('stops with a clear error, writing nothing, when its state cannot be read; a missing state starts afresh', async () => {
+    // Prepare: a first run keeps a state; then the state object is damaged.
+    await compactHistory({ store, log }, { nowMs: H11 + 20 * MINUTE, ...SITES });
+    const summaryBefore = await store.getSummary();
+    await emulator.client.send(
+      new PutObjectCommand({ Bucket: 'history', Key: COMPACTOR_STATE_KEY, Body: 'not gzip' }),
+    );
+
+    // Act
+    const failed = compactHistory({ store, log }, { nowMs: H12 + 20 * MINUTE, ...SITES });
+
+    // Assess
+    await expect(failed).rejects.toThrow(CompactorStateUnreadableError);
+    await expect(failed).rejects.toThrow(
+      /compactor-state\.json\.gz cannot be read .*delete it to start afresh/,
+    );
+    expect(await store.getRollup('hour', H11)).toBeUndefined();
+    expect(await store.getSummary()).toEqual(summaryBefore);
+
+    // Act: the operator deletes it, as the message says; the next run starts afresh like a first run.
+    await emulator.client.send(new DeleteObjectCommand({ Bucket: 'history', Key: COMPACTOR_STATE_KEY }));
+    const afresh = await compactHistory({ store, log }, { nowMs: H12 + 20 * MINUTE, ...SITES });
+
+    // Assess
+    expect(afresh).toMatchObject({ hoursCompacted: 48, compactedUntilMs: H12, records: 120 });
   }, 60_000);
 });
