@@ -23,7 +23,11 @@ import type { Incident } from '../domain/history/incident.ts';
 import { followIncidents, mergeIncidents } from '../domain/history/incidents-from-records.ts';
 import type { RollupFile } from '../domain/history/rollup.ts';
 import { type Carry, rollupDay, rollupHour } from '../domain/history/rollup-math.ts';
-import { isPublicSite } from '../domain/history/status-document-builder.ts';
+import {
+  compareSiteOrder,
+  isPublicSite,
+  MAX_STATUS_SITES,
+} from '../domain/history/status-document-builder.ts';
 import { SUMMARY_DAYS, SUMMARY_INCIDENTS } from '../domain/history/summary.ts';
 import {
   buildHistorySummary,
@@ -261,10 +265,7 @@ export async function compactHistory(
     generatedAtMs: input.nowMs,
   });
   // Written every run, empty when no site is public, so a site made private leaves it within the hour.
-  const publicSummary = summaryOfSites(
-    summary,
-    new Set(input.sites.filter((site) => isPublicSite(site, input.publicOwners)).map((site) => site.siteId)),
-  );
+  const publicSummary = summaryOfSites(summary, publicSiteIds(input.sites, input.publicOwners));
   await store.putSummary(summary);
   await store.putPublicSummary(publicSummary);
   await store.putCompactorState(state);
@@ -287,6 +288,18 @@ export async function compactHistory(
   // custom metric costs $0.30 a month, a third of the history budget. Logs Insights queries it.
   log.info('history compacted', { ...report });
   return report;
+}
+
+/**
+ * The sites the public summary holds: the public ones, bounded as the public status.json is (its first
+ * MAX_STATUS_SITES.public in the document's order), so the fan-out never reads more than the page shows.
+ */
+export function publicSiteIds(sites: readonly ListedSite[], publicOwners: readonly string[]): Set<string> {
+  const shown = sites
+    .filter((site) => isPublicSite(site, publicOwners))
+    .sort(compareSiteOrder)
+    .slice(0, MAX_STATUS_SITES.public);
+  return new Set(shown.map((site) => site.siteId));
 }
 
 /**

@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import { COMPACTOR_STATE_KEY, HOUR_MS } from '../../functions/domain/history/history-keys.ts';
+import { MAX_STATUS_SITES } from '../../functions/domain/history/status-document-builder.ts';
 import {
   CompactorStateUnreadableError,
   compactHistory,
+  publicSiteIds,
 } from '../../functions/services/history-compaction.ts';
 import { aBatch, aRecord } from '../support/raw-history.ts';
 import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
@@ -17,7 +19,7 @@ const MINUTE = 60_000;
 const H10 = Date.UTC(2026, 11, 5, 10);
 const H11 = H10 + HOUR_MS;
 const H12 = H11 + HOUR_MS;
-const SITES = { sites: [{ siteId: 'shop', owner: 'default' }], publicOwners: [] };
+const SITES = { sites: [{ siteId: 'shop', owner: 'default', name: 'Shop' }], publicOwners: [] };
 
 describe('compactHistory: duplicates across an hour, an unreadable state', () => {
   let emulator: S3Emulator;
@@ -113,4 +115,29 @@ describe('compactHistory: duplicates across an hour, an unreadable state', () =>
     // Assess
     expect(afresh).toMatchObject({ hoursCompacted: 48, compactedUntilMs: H12, records: 120 });
   }, 60_000);
+});
+
+describe('publicSiteIds: the sites of the public summary', () => {
+  it("holds the public sites only, at most the public page's 250, the first by name then id as the page lists them", () => {
+    // Prepare: 300 public sites named in reverse of their ids, a private one named first, one of the team's.
+    const sites = Array.from({ length: 300 }, (_, i) => ({
+      siteId: `site-${String(i).padStart(3, '0')}`,
+      owner: 'default',
+      public: true,
+      name: `Site ${String(299 - i).padStart(3, '0')}`,
+    }));
+    sites.push({ siteId: 'aaa', owner: 'default', public: false, name: 'Aardvark' });
+    const team = { siteId: 'zzz', owner: 'team-public', name: 'site 000' };
+
+    // Act
+    const ids = publicSiteIds([...sites, team], ['team-public']);
+
+    // Assess
+    expect(ids.size).toBe(MAX_STATUS_SITES.public);
+    expect(ids.has('aaa')).toBe(false);
+    // "Site 000" and "site 000" read the same: code-unit order puts "Site" first. Then "Site 001" … "Site 248".
+    expect([...ids].slice(0, 3)).toEqual(['site-299', 'zzz', 'site-298']);
+    expect(ids.has('site-051')).toBe(true);
+    expect(ids.has('site-050')).toBe(false);
+  });
 });
