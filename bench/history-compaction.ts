@@ -84,6 +84,7 @@ async function compactInChild(): Promise<void> {
     siteId: siteIdOf(i),
     owner: 'default',
     public: i % 100 === 0,
+    name: siteIdOf(i),
   }));
   const started = performance.now();
   const report = await compactHistory(

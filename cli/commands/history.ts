@@ -3,6 +3,7 @@ import { SiteStore } from '../../functions/adapters/site-store.ts';
 import { addTotals } from '../../functions/domain/history/time-totals.ts';
 import { liveTotals, uptimeFigure } from '../../functions/domain/history/uptime.ts';
 import {
+  compactedPart,
   compactedTotals,
   type HistoryWindow,
   historyJson,
@@ -53,9 +54,10 @@ export async function showHistory(
     const files = await Promise.all(
       plan.starts.map((start) => limit(() => history.getRollup(plan.period, start))),
     );
-    const periods = siteHistory(siteId, plan, files);
-    // The periods hold what was compacted; after compactedUntilMs only the live state knows.
-    const liveFromMs = Math.max(plan.fromMs, summary?.compactedUntilMs ?? plan.fromMs);
+    // The periods hold what was compacted; after it only the live state knows.
+    const compacted = compactedPart(plan, files, summary?.compactedUntilMs);
+    const periods = siteHistory(siteId, plan, compacted.files);
+    const liveFromMs = compacted.liveFromMs;
     const totals = addTotals(compactedTotals(periods), liveTotals(record, liveFromMs, nowMs));
     const window: HistoryWindow = {
       siteId,

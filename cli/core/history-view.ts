@@ -46,6 +46,33 @@ export function siteHistory(
   }));
 }
 
+/** The rollups that count, and where the window's live stretch starts. */
+export interface CompactedPart {
+  /** The plan's files, undefined for a period left out. */
+  readonly files: ReadonlyArray<RollupFile | undefined>;
+  /** The live stretch [liveFromMs, now) is counted from the site's state, as `status` does. */
+  readonly liveFromMs: number;
+}
+
+/**
+ * Which rollups count, so that no time is counted twice: the compactor writes rollups before the summary, and a
+ * run that failed between them leaves rollups past the summary's compactedUntilMs, time the live stretch also
+ * counts. Periods starting at or after compactedUntilMs are left out (`status` counts that time from the live
+ * state too); one starting before it and ending after it (a day file that run rewrote) holds that time, so the
+ * live stretch starts at its end. No summary (no compaction finished): nothing counts but the live state, as in
+ * `status`.
+ */
+export function compactedPart(
+  plan: PeriodPlan,
+  files: ReadonlyArray<RollupFile | undefined>,
+  compactedUntilMs: number | undefined,
+): CompactedPart {
+  const untilMs = compactedUntilMs ?? plan.fromMs;
+  const kept = plan.starts.map((startMs, index) => (startMs < untilMs ? files[index] : undefined));
+  const keptEndMs = kept.map((file) => file?.endMs ?? Number.NEGATIVE_INFINITY);
+  return { files: kept, liveFromMs: Math.max(plan.fromMs, untilMs, ...keptEndMs) };
+}
+
 /** Time totals of every period with data: the compacted part of the window. */
 export const compactedTotals = (periods: readonly HistoryPeriod[]): TimeTotals =>
   periods.reduce(

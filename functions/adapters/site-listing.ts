@@ -2,15 +2,20 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { type SiteConfig, SiteConfigSchema } from '../domain/site.ts';
+import { defaultSiteName } from '../domain/site-url.ts';
 import { CallDeadline } from './call-deadline.ts';
 import { scanPages } from './scan-pages.ts';
 import { RESERVED_KEY_PREFIX } from './site-item.ts';
 
-/** A site as the history compactor lists it: which sites exist, and which are public. */
-export type ListedSite = Pick<SiteConfig, 'siteId' | 'owner' | 'public'>;
+/**
+ * A site as the history compactor lists it: which sites exist, which are public, and its name (the status page
+ * orders sites by name, then id, and the public summary holds the first MAX_STATUS_SITES.public of them).
+ */
+export type ListedSite = Pick<SiteConfig, 'siteId' | 'owner' | 'public' | 'name'>;
 
-// The two settings that decide whether a site is public, validated (and defaulted) as a site's config is.
-const VisibilitySchema = v.pick(SiteConfigSchema, ['owner', 'public']);
+// The settings that decide whether a site is public and where it is listed, validated (and defaulted: the name
+// from the URL) as a site's config is.
+const VisibilitySchema = v.pick(SiteConfigSchema, ['owner', 'public', 'name', 'url']);
 
 export interface SiteListingOptions {
   /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
@@ -30,11 +35,11 @@ export class SiteListing {
   }
 
   /**
-   * Every site (not the sweep's lease items) with its owner and `public` setting: the history compactor's list of
-   * the sites that exist and of those its public summary holds. A whole scan once an hour (DynamoDB bills the items
+   * Every site (not the sweep's lease items) with its owner, `public` setting and name: the history compactor's
+   * list of the sites that exist and of those its public summary holds. A whole scan once an hour (DynamoDB bills the items
    * read, not the projection: ~130 read units for 1,000 sites, about $0.01 a month). An item whose owner or
    * `public` does not validate still exists (its history is kept) but is never public: the fan-out's scan reports
-   * it invalid and shows it nowhere.
+   * it invalid and shows it nowhere (the same for a bad name or URL).
    */
   async listSites(): Promise<readonly ListedSite[]> {
     const sites: ListedSite[] = [];
@@ -42,8 +47,14 @@ export class SiteListing {
       this.#doc,
       {
         TableName: this.#tableName,
-        ProjectionExpression: '#siteId, #owner, #public',
-        ExpressionAttributeNames: { '#siteId': 'siteId', '#owner': 'owner', '#public': 'public' },
+        ProjectionExpression: '#siteId, #owner, #public, #name, #url',
+        ExpressionAttributeNames: {
+          '#siteId': 'siteId',
+          '#owner': 'owner',
+          '#public': 'public',
+          '#name': 'name',
+          '#url': 'url',
+        },
       },
       () => ({ abortSignal: this.#deadline.signal() }),
     );
@@ -52,10 +63,15 @@ export class SiteListing {
         const siteId = String(item.siteId);
         if (siteId.startsWith(RESERVED_KEY_PREFIX)) continue;
         const visibility = v.safeParse(VisibilitySchema, item);
-        if (!visibility.success) sites.push({ siteId, owner: String(item.owner), public: false });
+        // Never public, so never listed by name: the id stands in.
+        if (!visibility.success)
+          sites.push({ siteId, owner: String(item.owner), public: false, name: siteId });
         else {
-          const { owner, public: isPublic } = visibility.output;
-          sites.push(isPublic === undefined ? { siteId, owner } : { siteId, owner, public: isPublic });
+          const { owner, public: isPublic, url } = visibility.output;
+          const name = visibility.output.name ?? defaultSiteName(url);
+          sites.push(
+            isPublic === undefined ? { siteId, owner, name } : { siteId, owner, public: isPublic, name },
+          );
         }
       }
     }

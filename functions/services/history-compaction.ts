@@ -12,12 +12,22 @@ import {
   type SiteCompactorState,
   upsertEntry,
 } from '../domain/history/compactor-state.ts';
-import { DAY_MS, dayStartOf, HOUR_MS, hourStartOf } from '../domain/history/history-keys.ts';
+import {
+  COMPACTOR_STATE_KEY,
+  DAY_MS,
+  dayStartOf,
+  HOUR_MS,
+  hourStartOf,
+} from '../domain/history/history-keys.ts';
 import type { Incident } from '../domain/history/incident.ts';
 import { followIncidents, mergeIncidents } from '../domain/history/incidents-from-records.ts';
 import type { RollupFile } from '../domain/history/rollup.ts';
 import { type Carry, rollupDay, rollupHour } from '../domain/history/rollup-math.ts';
-import { isPublicSite } from '../domain/history/status-document-builder.ts';
+import {
+  compareSiteOrder,
+  isPublicSite,
+  MAX_STATUS_SITES,
+} from '../domain/history/status-document-builder.ts';
 import { SUMMARY_DAYS, SUMMARY_INCIDENTS } from '../domain/history/summary.ts';
 import {
   buildHistorySummary,
@@ -84,7 +94,7 @@ export async function compactHistory(
   const reader = new RawRecordsReader(store, log);
   let objectsWritten = 0;
   const existing = new Set(input.sites.map((site) => site.siteId));
-  const previous = await readState(store, log);
+  const previous = await readState(store);
   const readyUntilMs = hourStartOf(input.nowMs - LATE_WRITE_MS);
   const firstHourMs = previous?.compactedUntilMs ?? readyUntilMs - MAX_HOURS_PER_RUN * HOUR_MS;
   const completeUntilMs = Math.max(
@@ -101,6 +111,9 @@ export async function compactHistory(
     if (site.carry) carries.set(site.siteId, site.carry);
     if (site.open) open.set(site.siteId, site.open);
   }
+  let recentCheckIds: ReadonlyMap<string, readonly string[]> = new Map(
+    [...sites.values()].flatMap((site) => (site.recentCheckIds ? [[site.siteId, site.recentCheckIds]] : [])),
+  );
   const touched = new Map<string, Map<number, Incident>>();
   const hours: HourResult[] = [];
   let records = 0;
@@ -109,10 +122,11 @@ export async function compactHistory(
     startMs: number,
     endMs: number,
     carriesIn: ReadonlyMap<string, Carry>,
+    countedBefore: ReadonlyMap<string, readonly string[]>,
     openIn: Map<string, Incident>,
   ) => {
     const raw = await reader.recordsOfHour(startMs);
-    const result = rollupHour({ startMs, endMs, records: raw, carries: carriesIn });
+    const result = rollupHour({ startMs, endMs, records: raw, carries: carriesIn, countedBefore });
     for (const [siteId, siteRecords] of result.recordsBySite) {
       records += siteRecords.length;
       followSite(siteId, siteRecords, openIn, touched);
@@ -123,8 +137,9 @@ export async function compactHistory(
   };
 
   for (let hourMs = firstHourMs; hourMs < completeUntilMs; hourMs += HOUR_MS) {
-    const result = await compactHour(hourMs, hourMs + HOUR_MS, carries, open);
+    const result = await compactHour(hourMs, hourMs + HOUR_MS, carries, recentCheckIds, open);
     carries = new Map(result.carries);
+    recentCheckIds = result.recentCheckIds;
     hours.push({ file: result.file, complete: true });
     for (const rollup of result.file.sites) {
       if (!existing.has(rollup.siteId)) continue;
@@ -140,15 +155,18 @@ export async function compactHistory(
   const summaryUntilMs =
     caughtUp && throughMs !== undefined && throughMs > completeUntilMs ? throughMs : completeUntilMs;
   let partialCarries: ReadonlyMap<string, Carry> = carries;
+  let partialCheckIds = recentCheckIds;
   const partialOpen = new Map(open);
   for (let hourMs = completeUntilMs; hourMs < summaryUntilMs; hourMs += HOUR_MS) {
     const result = await compactHour(
       hourMs,
       Math.min(hourMs + HOUR_MS, summaryUntilMs),
       partialCarries,
+      partialCheckIds,
       partialOpen,
     );
     partialCarries = result.carries;
+    partialCheckIds = result.recentCheckIds;
     hours.push({ file: result.file, complete: false });
   }
 
@@ -228,7 +246,7 @@ export async function compactHistory(
     deletedIncidentFiles += 1;
   }
 
-  const state = pruneState(sites, carries, open, completeUntilMs);
+  const state = pruneState(sites, carries, open, completeUntilMs, recentCheckIds);
   const summarySites = state.sites.map((site) => {
     const viewed = view.get(site.siteId);
     return viewed
@@ -247,10 +265,7 @@ export async function compactHistory(
     generatedAtMs: input.nowMs,
   });
   // Written every run, empty when no site is public, so a site made private leaves it within the hour.
-  const publicSummary = summaryOfSites(
-    summary,
-    new Set(input.sites.filter((site) => isPublicSite(site, input.publicOwners)).map((site) => site.siteId)),
-  );
+  const publicSummary = summaryOfSites(summary, publicSiteIds(input.sites, input.publicOwners));
   await store.putSummary(summary);
   await store.putPublicSummary(publicSummary);
   await store.putCompactorState(state);
@@ -273,6 +288,18 @@ export async function compactHistory(
   // custom metric costs $0.30 a month, a third of the history budget. Logs Insights queries it.
   log.info('history compacted', { ...report });
   return report;
+}
+
+/**
+ * The sites the public summary holds: the public ones, bounded as the public status.json is (its first
+ * MAX_STATUS_SITES.public in the document's order), so the fan-out never reads more than the page shows.
+ */
+export function publicSiteIds(sites: readonly ListedSite[], publicOwners: readonly string[]): Set<string> {
+  const shown = sites
+    .filter((site) => isPublicSite(site, publicOwners))
+    .sort(compareSiteOrder)
+    .slice(0, MAX_STATUS_SITES.public);
+  return new Set(shown.map((site) => site.siteId));
 }
 
 /**
@@ -307,13 +334,27 @@ function followSite(
   touched.set(siteId, updates);
 }
 
-async function readState(store: HistoryStore, log: Logger): Promise<CompactorState | undefined> {
+/** Why a run stops instead of compacting: the state it needs cannot be read (see readState). */
+export class CompactorStateUnreadableError extends Error {
+  override name = 'CompactorStateUnreadableError';
+}
+
+/**
+ * The state, or undefined when there is none yet (the first run). An unreadable one (corrupt, over its read
+ * limit, of another schema) stops the run: starting afresh would publish 30d/90d/365d windows and 90 daily bars
+ * made of the 48 hours it catches up (a year-old site at 100.00 %) until a year has passed. Failing leaves the
+ * summary as it was (older, but right), makes the CompactorErrors alarm fire, and the message says how to recover.
+ * (Rebuilding the caches from the daily rollups cannot restore the carries and open incidents at compactedUntil.)
+ */
+async function readState(store: HistoryStore): Promise<CompactorState | undefined> {
   try {
     return await store.getCompactorState();
   } catch (error) {
     if ((error as { code?: string }).code !== 'HISTORY_OBJECT_INVALID') throw error;
-    // Stopping would stop all history for good; starting afresh loses the caches (windows regrow), not the rollups.
-    log.error('history compactor state unreadable: starting afresh', { error: (error as Error).message });
-    return undefined;
+    throw new CompactorStateUnreadableError(
+      `history compactor state ${COMPACTOR_STATE_KEY} cannot be read (${(error as Error).message}): no history is compacted until it is fixed. ` +
+        'Restore a readable version of it (the bucket keeps none by default), or delete it to start afresh: the windows and daily bars then hold only the hours compacted since.',
+      { cause: error },
+    );
   }
 }

@@ -14,16 +14,27 @@ describe('SiteListing against the DynamoDB emulator', () => {
   });
   afterAll(() => emulator.stop());
 
-  it('lists every site with its owner and public setting, and nothing else (sweep lease items left out)', async () => {
+  it('lists every site with its owner, public setting and name, and nothing else (sweep lease items left out)', async () => {
     // Prepare
     await emulator.createSitesTable('sites-listed');
     const store = new SiteStore(emulator.client, 'sites-listed');
-    await store.putSiteConfig(aSite({ siteId: 'shop', url: 'https://shop.example.com/', public: true }));
-    await store.putSiteConfig(aSite({ siteId: 'blog', url: 'https://blog.example.com/', owner: 'team-a' }));
     await store.putSiteConfig(
-      aSite({ siteId: 'intranet', url: 'https://intranet.example.com/', public: false }),
+      aSite({ siteId: 'shop', url: 'https://shop.example.com/', public: true, name: 'Shop' }),
+    );
+    await store.putSiteConfig(
+      aSite({ siteId: 'blog', url: 'https://blog.example.com/', owner: 'team-a', name: 'Blog' }),
+    );
+    await store.putSiteConfig(
+      aSite({ siteId: 'intranet', url: 'https://intranet.example.com/', public: false, name: 'Intranet' }),
     );
     await store.acquireSweep(29_000_001, 0, 1_000);
+    // An item written without a name (by hand, or before names were stored) is named after its URL, as everywhere.
+    await emulator.client.send(
+      new PutItemCommand({
+        TableName: 'sites-listed',
+        Item: marshall({ siteId: 'docs', url: 'https://docs.example.com/guide', owner: 'team-a' }),
+      }),
+    );
     const listing = new SiteListing(emulator.client, 'sites-listed');
 
     // Act
@@ -31,9 +42,10 @@ describe('SiteListing against the DynamoDB emulator', () => {
 
     // Assess
     expect([...sites].sort((a, b) => a.siteId.localeCompare(b.siteId))).toEqual([
-      { siteId: 'blog', owner: 'team-a' },
-      { siteId: 'intranet', owner: 'default', public: false },
-      { siteId: 'shop', owner: 'default', public: true },
+      { siteId: 'blog', owner: 'team-a', name: 'Blog' },
+      { siteId: 'docs', owner: 'team-a', name: 'docs.example.com/guide' },
+      { siteId: 'intranet', owner: 'default', public: false, name: 'Intranet' },
+      { siteId: 'shop', owner: 'default', public: true, name: 'Shop' },
     ]);
   });
 
@@ -51,6 +63,6 @@ describe('SiteListing against the DynamoDB emulator', () => {
     const sites = await new SiteListing(emulator.client, 'sites-odd').listSites();
 
     // Assess
-    expect(sites).toEqual([{ siteId: 'odd', owner: 'team a', public: false }]);
+    expect(sites).toEqual([{ siteId: 'odd', owner: 'team a', public: false, name: 'odd' }]);
   });
 });

@@ -36,15 +36,18 @@ describe('history compactor handler', () => {
     s3.restore();
   });
 
-  it('scans only the site ids and visibility, compacts the last 48 hours on its first run and writes the summaries and state last', async () => {
+  it('scans only the site ids, visibility and names, compacts the last 48 hours on its first run and writes the summaries and state last', async () => {
     // Prepare
     dynamo
       .on(ScanCommand)
       .resolvesOnce({
-        Items: [{ siteId: 'shop', owner: 'team-a', public: true }, { siteId: '#sweep-lease#1' }],
+        Items: [
+          { siteId: 'shop', owner: 'team-a', public: true, url: 'https://shop.example/' },
+          { siteId: '#sweep-lease#1' },
+        ],
         LastEvaluatedKey: { siteId: 'shop' },
       })
-      .resolvesOnce({ Items: [{ siteId: 'blog' }] });
+      .resolvesOnce({ Items: [{ siteId: 'blog', url: 'https://blog.example/', name: 'Blog' }] });
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'no such key', $metadata: {} }));
     s3.on(ListObjectsV2Command).resolves({});
     s3.on(PutObjectCommand).resolves({});
@@ -54,7 +57,10 @@ describe('history compactor handler', () => {
 
     // Assess
     const scans = dynamo.commandCalls(ScanCommand).map((call) => call.args[0].input);
-    expect(scans[0]).toMatchObject({ TableName: 'sites', ProjectionExpression: '#siteId, #owner, #public' });
+    expect(scans[0]).toMatchObject({
+      TableName: 'sites',
+      ProjectionExpression: '#siteId, #owner, #public, #name, #url',
+    });
     expect(scans[1]?.ExclusiveStartKey).toEqual({ siteId: 'shop' });
     expect(report).toMatchObject({
       hoursCompacted: 48,

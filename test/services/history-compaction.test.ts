@@ -19,13 +19,13 @@ const SITES = ['blog', 'shop', 'wiki'];
 // shop public by its own setting, blog by its owner's; wiki's owner is public but wiki says no.
 const PUBLIC_OWNERS = ['team-public'];
 const LISTED: Readonly<Record<string, ListedSite>> = {
-  blog: { siteId: 'blog', owner: 'team-public' },
-  shop: { siteId: 'shop', owner: 'team-a', public: true },
-  wiki: { siteId: 'wiki', owner: 'team-public', public: false },
+  blog: { siteId: 'blog', owner: 'team-public', name: 'Blog' },
+  shop: { siteId: 'shop', owner: 'team-a', public: true, name: 'Shop' },
+  wiki: { siteId: 'wiki', owner: 'team-public', public: false, name: 'Wiki' },
 };
 /** The sites as the compactor's handler lists them from the table. */
 const sitesOf = (...siteIds: string[]) => ({
-  sites: siteIds.map((siteId) => LISTED[siteId] ?? { siteId, owner: 'default' }),
+  sites: siteIds.map((siteId) => LISTED[siteId] ?? { siteId, owner: 'default', name: siteId }),
   publicOwners: PUBLIC_OWNERS,
 });
 

@@ -3,7 +3,7 @@ import { wholeNumber } from '../schema-parts.ts';
 import { DAY_MS, dayStartOf, HOUR_MS } from './history-keys.ts';
 import { type Incident, IncidentSchema } from './incident.ts';
 import type { SiteRollup } from './rollup.ts';
-import type { Carry } from './rollup-math.ts';
+import { type Carry, MAX_RECENT_CHECK_IDS } from './rollup-math.ts';
 import { SUMMARY_HOURS, SUMMARY_INCIDENTS } from './summary.ts';
 import type { TimeTotals } from './time-totals.ts';
 
@@ -66,6 +66,10 @@ const SiteCompactorStateSchema = v.object({
   carry: v.optional(CarrySchema),
   /** The incident open at compactedUntilMs. */
   open: v.optional(IncidentSchema),
+  /** Check ids counted in the last RECENT_CHECK_IDS_MS before compactedUntilMs, not to count again after it. */
+  recentCheckIds: v.optional(
+    v.pipe(v.array(v.pipe(v.string(), v.maxLength(80))), v.maxLength(MAX_RECENT_CHECK_IDS)),
+  ),
   /** Complete hours, oldest first, hours with data only. */
   hours: v.array(HourEntrySchema),
   /** Days made of complete hours, oldest first, days with data only. */
@@ -132,13 +136,14 @@ export function upsertEntry<Entry extends HourEntry | DayEntry>(
 
 /**
  * The state to keep after compacting through `compactedUntilMs`: each site's entries still inside the caches'
- * reach, with its carry and open incident (sites not in `sites`, deleted ones, are left out).
+ * reach, with its carry, open incident and recent check ids (sites not in `sites`, deleted ones, are left out).
  */
 export function pruneState(
   sites: ReadonlyMap<string, SiteCompactorState>,
   carries: ReadonlyMap<string, Carry>,
   open: ReadonlyMap<string, Incident>,
   compactedUntilMs: number,
+  recentCheckIds: ReadonlyMap<string, readonly string[]> = new Map(),
 ): CompactorState {
   const hoursFromMs = compactedUntilMs - SUMMARY_HOURS * HOUR_MS;
   // From the first day of the 365d window (summary-builder.ts windowStarts).
@@ -147,11 +152,13 @@ export function pruneState(
     .map((site): SiteCompactorState => {
       const carry = carries.get(site.siteId);
       const incident = open.get(site.siteId);
-      const { carry: _carry, open: _open, ...rest } = site;
+      const checkIds = recentCheckIds.get(site.siteId);
+      const { carry: _carry, open: _open, recentCheckIds: _checkIds, ...rest } = site;
       return {
         ...rest,
         ...(carry ? { carry } : {}),
         ...(incident ? { open: incident } : {}),
+        ...(checkIds && checkIds.length > 0 ? { recentCheckIds: [...checkIds] } : {}),
         hours: site.hours.filter(([startMs]) => startMs >= hoursFromMs),
         days: site.days.filter(([startMs]) => startMs >= daysFromMs),
       };

@@ -114,7 +114,22 @@ export interface PeriodInput {
   readonly records: readonly CheckRecord[];
   /** Per site, the verdict standing at startMs. */
   readonly carries: ReadonlyMap<string, Carry>;
+  /**
+   * Per site, the check ids the previous period counted near its end (its `recentCheckIds`): a check recorded
+   * twice on either side of the boundary (an SQS duplicate, a task that came back) is counted there, not again.
+   */
+  readonly countedBefore?: ReadonlyMap<string, readonly string[]>;
 }
+
+/**
+ * How far before a period's end its check ids are remembered for the next period. Two copies of one check are
+ * written by invocations that overlap or follow closely (a redelivery after the visibility timeout, minutes), and
+ * the compactor reads a period's records with the next LATE_WRITE_MS (20 min) anyway: 25 minutes covers both
+ * while keeping ~25 ids a site in the state.
+ */
+export const RECENT_CHECK_IDS_MS = 25 * 60_000;
+/** A bound on the ids kept a site (a minute's checks and their re-checks for 25 minutes are ~50): the newest. */
+export const MAX_RECENT_CHECK_IDS = 200;
 
 /** An hour's RollupFile and the verdicts still standing at its end. Sites in siteId order. */
 export function rollupHour(input: PeriodInput): {
@@ -122,10 +137,26 @@ export function rollupHour(input: PeriodInput): {
   readonly carries: ReadonlyMap<string, Carry>;
   /** The period's records per site, deduplicated, in time order (for incidents). */
   readonly recordsBySite: ReadonlyMap<string, readonly CheckRecord[]>;
+  /** Per site, the check ids of its records in the last RECENT_CHECK_IDS_MS (the next period's countedBefore). */
+  readonly recentCheckIds: ReadonlyMap<string, readonly string[]>;
 } {
+  const countedBefore = input.countedBefore ?? new Map<string, readonly string[]>();
+  const counted = new Map([...countedBefore].map(([siteId, checkIds]) => [siteId, new Set(checkIds)]));
   const inPeriod = dedupeRecords(
-    input.records.filter((record) => record.atMs >= input.startMs && record.atMs < input.endMs),
+    input.records.filter(
+      (record) =>
+        record.atMs >= input.startMs &&
+        record.atMs < input.endMs &&
+        !counted.get(record.siteId)?.has(record.checkId),
+    ),
   );
+  const recentCheckIds = new Map<string, string[]>();
+  for (const record of inPeriod) {
+    if (record.atMs < input.endMs - RECENT_CHECK_IDS_MS) continue;
+    const list = recentCheckIds.get(record.siteId);
+    if (list) list.push(record.checkId);
+    else recentCheckIds.set(record.siteId, [record.checkId]);
+  }
   const recordsBySite = new Map<string, CheckRecord[]>();
   for (const record of inPeriod) {
     const list = recordsBySite.get(record.siteId);
@@ -150,6 +181,9 @@ export function rollupHour(input: PeriodInput): {
     file: { v: 1, period: 'hour', startMs: input.startMs, endMs: input.endMs, sites },
     carries,
     recordsBySite,
+    recentCheckIds: new Map(
+      [...recentCheckIds].map(([siteId, checkIds]) => [siteId, checkIds.slice(-MAX_RECENT_CHECK_IDS)]),
+    ),
   };
 }
 

@@ -69,12 +69,21 @@ export function buildStatusDocument(input: StatusDocumentInput): StatusDocument 
   };
 }
 
-/** By name as people read it, then by id, so the order never depends on the table's scan order. */
-function compareSites(a: { config: SiteConfig }, b: { config: SiteConfig }): number {
+const compareSites = (a: { config: SiteConfig }, b: { config: SiteConfig }): number =>
+  compareSiteOrder(a.config, b.config);
+
+/**
+ * The documents' order: by name as people read it, then by id, so it never depends on the table's scan order.
+ * The compactor caps the public summary in this same order.
+ */
+export function compareSiteOrder(
+  a: Pick<SiteConfig, 'name' | 'siteId'>,
+  b: Pick<SiteConfig, 'name' | 'siteId'>,
+): number {
   return (
-    compareText(a.config.name.toLowerCase(), b.config.name.toLowerCase()) ||
-    compareText(a.config.name, b.config.name) ||
-    compareText(a.config.siteId, b.config.siteId)
+    compareText(a.name.toLowerCase(), b.name.toLowerCase()) ||
+    compareText(a.name, b.name) ||
+    compareText(a.siteId, b.siteId)
   );
 }
 

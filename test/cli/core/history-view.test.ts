@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compactedPart,
   compactedTotals,
   historyJson,
   planPeriods,
@@ -62,6 +63,60 @@ describe('planPeriods', () => {
     expect(plan.fromMs).toBe(Date.UTC(2026, 10, 6));
     expect(plan.starts).toHaveLength(31);
     expect(plan.starts.at(-1)).toBe(Date.UTC(2026, 11, 6));
+  });
+});
+
+describe('compactedPart: rollups past the summary are not counted twice', () => {
+  const hourly = planPeriods(3 * HOUR, NOW_MS);
+  const [h11, h12, h13, h14] = hourly.starts as [number, number, number, number];
+  const hours = [h11, h12, h13, h14].map((startMs) => hourFile(startMs, [rollup('shop', HOUR, 0, 40)]));
+
+  it('leaves out the hours a failed run wrote at or after compactedUntilMs: the live stretch counts them', () => {
+    // Act: the run that wrote 13:00 and 14:00 failed before its summary, still at 13:00.
+    const part = compactedPart(hourly, hours, h13);
+
+    // Assess
+    expect(part.files).toEqual([hours[0], hours[1], undefined, undefined]);
+    expect(part.liveFromMs).toBe(h13);
+  });
+
+  it('keeps every hour up to compactedUntilMs, an hour compacted early up to it included', () => {
+    // Prepare: locally the current hour is compacted up to 14:25 (the summary's compactedUntilMs).
+    const early = { ...hourFile(h14, [rollup('shop', 25 * 60_000, 0, 40)]), endMs: h14 + 25 * 60_000 };
+
+    // Act
+    const part = compactedPart(hourly, [...hours.slice(0, 3), early], h14 + 25 * 60_000);
+
+    // Assess
+    expect(part.files).toEqual([...hours.slice(0, 3), early]);
+    expect(part.liveFromMs).toBe(h14 + 25 * 60_000);
+  });
+
+  it('starts the live stretch at the end of a day file that holds hours past compactedUntilMs', () => {
+    // Prepare: the day file was rewritten through 12:00 by the failed run; the summary says 11:00.
+    const daily = planPeriods(30 * DAY, NOW_MS);
+    const today = daily.starts.at(-1) as number;
+    const days = daily.starts.map((startMs): RollupFile | undefined =>
+      startMs === today
+        ? { v: 1, period: 'day', startMs, endMs: h12 + HOUR, sites: [rollup('shop', 13 * HOUR, 0, 40)] }
+        : undefined,
+    );
+
+    // Act
+    const part = compactedPart(daily, days, h12);
+
+    // Assess
+    expect(part.files.at(-1)).toBe(days.at(-1));
+    expect(part.liveFromMs).toBe(h12 + HOUR);
+  });
+
+  it('counts only the live state when no compaction finished (no summary), as status does', () => {
+    // Act
+    const part = compactedPart(hourly, hours, undefined);
+
+    // Assess
+    expect(part.files).toEqual([undefined, undefined, undefined, undefined]);
+    expect(part.liveFromMs).toBe(hourly.fromMs);
   });
 });
 

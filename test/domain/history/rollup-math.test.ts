@@ -92,6 +92,38 @@ describe('dedupeRecords', () => {
   });
 });
 
+describe('rollupHour across an hour boundary', () => {
+  it('hands the next hour the ids of its last 25 minutes, and the next hour skips them (copies at :59:58 and :00:03)', () => {
+    const before = [
+      rec(-40, { checkId: 'old' }),
+      aRecord({ siteId: 'shop', atMs: H0 - 2_000, checkId: 'dup' }),
+    ];
+    const after = [
+      aRecord({ siteId: 'shop', atMs: H0 + 3_000, checkId: 'dup', kind: 'down', reason: 'timeout' }),
+      rec(1, { checkId: 'old' }),
+      rec(2, { checkId: 'next' }),
+    ];
+    const records = [...before, ...after];
+
+    const previous = rollupHour({ startMs: H0 - HOUR, endMs: H0, records, carries: new Map() });
+    const next = rollupHour({
+      startMs: H0,
+      endMs: H0 + HOUR,
+      records,
+      carries: previous.carries,
+      countedBefore: previous.recentCheckIds,
+    });
+
+    expect(previous.recentCheckIds).toEqual(new Map([['shop', ['dup']]]));
+    expect(next.recordsBySite.get('shop')?.map((record) => record.checkId)).toEqual(['old', 'next']);
+    expect(next.file.sites[0]).toMatchObject({
+      checks: 2,
+      failures: 0,
+      totals: { upMs: 3.5 * MINUTE, downMs: 0 },
+    });
+  });
+});
+
 describe('rollupHour and rollupDay', () => {
   it('rolls an hour up per site: counts, exact latencies, records outside the hour left out', () => {
     const records = [
