@@ -14,7 +14,11 @@ import {
 } from '../domain/history/compactor-state.ts';
 import { DAY_MS, dayStartOf, HOUR_MS, hourStartOf } from '../domain/history/history-keys.ts';
 import type { Incident } from '../domain/history/incident.ts';
-import { followIncidents, mergeIncidents } from '../domain/history/incidents-from-records.ts';
+import {
+  followIncidents,
+  mergeIncidents,
+  type OpenIncident,
+} from '../domain/history/incidents-from-records.ts';
 import type { RollupFile } from '../domain/history/rollup.ts';
 import { type Carry, rollupDay, rollupHour } from '../domain/history/rollup-math.ts';
 import { isPublicSite } from '../domain/history/status-document-builder.ts';
@@ -96,10 +100,10 @@ export async function compactHistory(
   for (const site of previous?.sites ?? []) if (existing.has(site.siteId)) sites.set(site.siteId, site);
   const siteState = (siteId: string) => sites.get(siteId) ?? emptySiteState(siteId);
   let carries = new Map<string, Carry>();
-  const open = new Map<string, Incident>();
+  const open = new Map<string, OpenIncident>();
   for (const site of sites.values()) {
     if (site.carry) carries.set(site.siteId, site.carry);
-    if (site.open) open.set(site.siteId, site.open);
+    if (site.open) open.set(site.siteId, { incident: site.open, seenUntilMs: site.openSeenUntilMs });
   }
   const touched = new Map<string, Map<number, Incident>>();
   const hours: HourResult[] = [];
@@ -109,13 +113,17 @@ export async function compactHistory(
     startMs: number,
     endMs: number,
     carriesIn: ReadonlyMap<string, Carry>,
-    openIn: Map<string, Incident>,
+    openIn: Map<string, OpenIncident>,
   ) => {
     const raw = await reader.recordsOfHour(startMs);
     const result = rollupHour({ startMs, endMs, records: raw, carries: carriesIn });
     for (const [siteId, siteRecords] of result.recordsBySite) {
       records += siteRecords.length;
-      followSite(siteId, siteRecords, openIn, touched);
+      followSite(siteId, siteRecords, endMs, openIn, touched);
+    }
+    // Sites whose records stopped: an incident they left open ends where their last record's coverage ends.
+    for (const siteId of [...openIn.keys()]) {
+      if (!result.recordsBySite.has(siteId)) followSite(siteId, [], endMs, openIn, touched);
     }
     await store.putRollup(result.file);
     objectsWritten += 1;
@@ -295,10 +303,11 @@ async function earlierPartOfDay(store: HistoryStore, dayMs: number, firstMs: num
 function followSite(
   siteId: string,
   siteRecords: readonly CheckRecord[],
-  open: Map<string, Incident>,
+  periodEndMs: number,
+  open: Map<string, OpenIncident>,
   touched: Map<string, Map<number, Incident>>,
 ): void {
-  const progress = followIncidents(siteRecords, open.get(siteId));
+  const progress = followIncidents(siteRecords, open.get(siteId), periodEndMs);
   if (progress.open) open.set(siteId, progress.open);
   else open.delete(siteId);
   if (progress.touched.length === 0) return;
