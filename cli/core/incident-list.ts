@@ -37,7 +37,8 @@ export const renderIncidents = (incidents: readonly Incident[], nowMs: number): 
 
 /**
  * `incidents --json`: one line per incident, times as epoch ms and ISO strings; endMs null while ongoing;
- * endKnown false when endMs is only the last moment the history saw it (its checks stopped).
+ * endKnown true only for an end seen (a recovery): false while ongoing, and when endMs is only the last moment
+ * the history saw it (its checks stopped).
  */
 export const incidentsJson = (incidents: readonly Incident[], nowMs: number): string[] =>
   incidents.map((incident) =>
