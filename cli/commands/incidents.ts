@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { SiteStore } from '../../functions/adapters/site-store.ts';
-import { incidentsJson, liveIncidents, mergeIncidents, renderIncidents } from '../core/incident-list.ts';
+import { incidentsJson, listIncidents, renderIncidents } from '../core/incident-list.ts';
 import { parseSince } from '../core/since.ts';
 import { assertSiteId } from '../core/site-input.ts';
 import { CommandError, EXIT } from '../errors.ts';
@@ -49,9 +49,12 @@ export async function showIncidents(
         : await Promise.all(
             records.map((record) => limit(() => history.getSiteIncidents(record.config.siteId))),
           );
-    const incidents = mergeIncidents(
+    // The summary says how far the history is compacted: where an open incident it holds was last seen.
+    const summary = await history?.getSummary();
+    const incidents = listIncidents(
       files.flatMap((file) => file?.incidents ?? []),
-      records.flatMap(liveIncidents),
+      records,
+      summary?.compactedUntilMs,
       fromMs,
     );
     if (options.json) for (const line of incidentsJson(incidents, nowMs)) io.out(line);

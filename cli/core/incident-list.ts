@@ -1,53 +1,21 @@
 import type { SiteRecord } from '../../functions/adapters/site-store.ts';
 import { durationOf, type Incident } from '../../functions/domain/history/incident.ts';
+import { liveIncidentsOf, viewIncidents } from '../../functions/domain/history/incident-view.ts';
 import { formatDuration, formatTimestamp, renderTable, toJsonLine } from './render.ts';
 
-// `squirrel incidents`: the compacted incidents files merged with what only the live state knows yet (the
-// outage going on now, and the last one that ended since the compactor last ran).
+// `squirrel incidents`: the compacted incidents files merged with what only the live state knows yet, by the
+// rules every view shares (functions/domain/history/incident-view.ts).
 
-/** What the site's item says about outages: the ongoing one (DOWN or RECOVERING) and the last one that ended. */
-export function liveIncidents({ config, state }: SiteRecord): Incident[] {
-  const incidents: Incident[] = [];
-  const isConfirmedDown = state.status === 'DOWN' || state.status === 'RECOVERING';
-  if (isConfirmedDown && state.outage !== undefined) {
-    incidents.push({
-      siteId: config.siteId,
-      startMs: state.outage.sinceMs,
-      // A DOWN site's statusSinceMs is the check that confirmed it (RECOVERING does not move it).
-      confirmedMs: state.statusSinceMs ?? state.outage.sinceMs,
-      reason: state.outage.reason,
-      detail: state.outage.detail,
-      ...(state.outage.status === undefined ? {} : { status: state.outage.status }),
-    });
-  }
-  if (state.lastIncident !== undefined) incidents.push({ siteId: config.siteId, ...state.lastIncident });
-  return incidents;
-}
-
-/**
- * Every incident once (by site and start), newest first, that was still going at or after `fromMs`. When the
- * file and the live state both have one, the one that knows its end wins (the file may hold it from a
- * compaction while it still lasted).
- */
-export function mergeIncidents(
+/** Every incident once (by site and start), newest first, that was still going at or after `fromMs`. */
+export function listIncidents(
   compacted: readonly Incident[],
-  live: readonly Incident[],
+  sites: readonly SiteRecord[],
+  historyUntilMs: number | undefined,
   fromMs: number,
 ): Incident[] {
-  const byKey = new Map<string, Incident>();
-  for (const incident of [...compacted, ...live]) {
-    const key = `${incident.siteId}\u0000${incident.startMs}`;
-    const known = byKey.get(key);
-    if (known === undefined || (known.endMs === undefined && incident.endMs !== undefined)) {
-      byKey.set(key, incident);
-    } else if (known.endMs === undefined && incident.endMs === undefined) {
-      // Both ongoing: the live state is the newer word on reason and detail.
-      byKey.set(key, incident);
-    }
-  }
-  return [...byKey.values()]
-    .filter((incident) => (incident.endMs ?? Number.POSITIVE_INFINITY) >= fromMs)
-    .sort((a, b) => b.startMs - a.startMs || a.siteId.localeCompare(b.siteId));
+  return viewIncidents({ history: compacted, live: sites.flatMap(liveIncidentsOf), historyUntilMs }).filter(
+    (incident) => (incident.endMs ?? Number.POSITIVE_INFINITY) >= fromMs,
+  );
 }
 
 /** `incidents` as a table. */
@@ -58,14 +26,20 @@ export const renderIncidents = (incidents: readonly Incident[], nowMs: number): 
       incident.siteId,
       formatTimestamp(incident.startMs),
       formatTimestamp(incident.confirmedMs),
-      incident.endMs === undefined ? 'ongoing' : formatTimestamp(incident.endMs),
+      incident.endMs === undefined
+        ? 'ongoing'
+        : `${incident.endKnown === false ? 'last seen ' : ''}${formatTimestamp(incident.endMs)}`,
       formatDuration(durationOf(incident, nowMs)),
       incident.reason,
       incident.detail,
     ]),
   );
 
-/** `incidents --json`: one line per incident, times as epoch ms and ISO strings; endMs null while ongoing. */
+/**
+ * `incidents --json`: one line per incident, times as epoch ms and ISO strings; endMs null while ongoing;
+ * endKnown true only for an end seen (a recovery): false while ongoing, and when endMs is only the last moment
+ * the history saw it (its checks stopped).
+ */
 export const incidentsJson = (incidents: readonly Incident[], nowMs: number): string[] =>
   incidents.map((incident) =>
     toJsonLine({
@@ -77,6 +51,7 @@ export const incidentsJson = (incidents: readonly Incident[], nowMs: number): st
       endMs: incident.endMs ?? null,
       end: incident.endMs === undefined ? null : new Date(incident.endMs).toISOString(),
       ongoing: incident.endMs === undefined,
+      endKnown: incident.endMs !== undefined && incident.endKnown !== false,
       durationMs: durationOf(incident, nowMs),
       reason: incident.reason,
       detail: incident.detail,

@@ -20,7 +20,11 @@ import {
   hourStartOf,
 } from '../domain/history/history-keys.ts';
 import type { Incident } from '../domain/history/incident.ts';
-import { followIncidents, mergeIncidents } from '../domain/history/incidents-from-records.ts';
+import {
+  followIncidents,
+  mergeIncidents,
+  type OpenIncident,
+} from '../domain/history/incidents-from-records.ts';
 import type { RollupFile } from '../domain/history/rollup.ts';
 import { type Carry, rollupDay, rollupHour } from '../domain/history/rollup-math.ts';
 import {
@@ -106,10 +110,10 @@ export async function compactHistory(
   for (const site of previous?.sites ?? []) if (existing.has(site.siteId)) sites.set(site.siteId, site);
   const siteState = (siteId: string) => sites.get(siteId) ?? emptySiteState(siteId);
   let carries = new Map<string, Carry>();
-  const open = new Map<string, Incident>();
+  const open = new Map<string, OpenIncident>();
   for (const site of sites.values()) {
     if (site.carry) carries.set(site.siteId, site.carry);
-    if (site.open) open.set(site.siteId, site.open);
+    if (site.open) open.set(site.siteId, { incident: site.open, seenUntilMs: site.openSeenUntilMs });
   }
   let recentCheckIds: ReadonlyMap<string, readonly string[]> = new Map(
     [...sites.values()].flatMap((site) => (site.recentCheckIds ? [[site.siteId, site.recentCheckIds]] : [])),
@@ -123,13 +127,17 @@ export async function compactHistory(
     endMs: number,
     carriesIn: ReadonlyMap<string, Carry>,
     countedBefore: ReadonlyMap<string, readonly string[]>,
-    openIn: Map<string, Incident>,
+    openIn: Map<string, OpenIncident>,
   ) => {
     const raw = await reader.recordsOfHour(startMs);
     const result = rollupHour({ startMs, endMs, records: raw, carries: carriesIn, countedBefore });
     for (const [siteId, siteRecords] of result.recordsBySite) {
       records += siteRecords.length;
-      followSite(siteId, siteRecords, openIn, touched);
+      followSite(siteId, siteRecords, endMs, openIn, touched);
+    }
+    // Sites whose records stopped: an incident they left open ends where their last record's coverage ends.
+    for (const siteId of [...openIn.keys()]) {
+      if (!result.recordsBySite.has(siteId)) followSite(siteId, [], endMs, openIn, touched);
     }
     await store.putRollup(result.file);
     objectsWritten += 1;
@@ -322,10 +330,11 @@ async function earlierPartOfDay(store: HistoryStore, dayMs: number, firstMs: num
 function followSite(
   siteId: string,
   siteRecords: readonly CheckRecord[],
-  open: Map<string, Incident>,
+  periodEndMs: number,
+  open: Map<string, OpenIncident>,
   touched: Map<string, Map<number, Incident>>,
 ): void {
-  const progress = followIncidents(siteRecords, open.get(siteId));
+  const progress = followIncidents(siteRecords, open.get(siteId), periodEndMs);
   if (progress.open) open.set(siteId, progress.open);
   else open.delete(siteId);
   if (progress.touched.length === 0) return;

@@ -143,4 +143,11 @@ describe('incidentDurationText', () => {
     expect(incidentDurationText({ ...incident, endMs: 36 * 60_000 })).toBe('36 min');
     expect(incidentDurationText(incident)).toBe('36 min so far');
   });
+
+  it('says "at least" when the end was not seen (its checks stopped while it was down)', () => {
+    const incident = { startMs: 0, confirmedMs: 30_000, durationMs: 36 * 60_000, reason: 'timeout' as const };
+    expect(incidentDurationText({ ...incident, endMs: 36 * 60_000, endKnown: false })).toBe(
+      'at least 36 min (checks stopped)',
+    );
+  });
 });

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { wholeNumber } from '../schema-parts.ts';
 import { DAY_MS, dayStartOf, HOUR_MS } from './history-keys.ts';
-import { type Incident, IncidentSchema } from './incident.ts';
+import { IncidentSchema } from './incident.ts';
+import type { OpenIncident } from './incidents-from-records.ts';
 import type { SiteRollup } from './rollup.ts';
 import { type Carry, MAX_RECENT_CHECK_IDS } from './rollup-math.ts';
 import { SUMMARY_HOURS, SUMMARY_INCIDENTS } from './summary.ts';
@@ -70,6 +71,8 @@ const SiteCompactorStateSchema = v.object({
   recentCheckIds: v.optional(
     v.pipe(v.array(v.pipe(v.string(), v.maxLength(80))), v.maxLength(MAX_RECENT_CHECK_IDS)),
   ),
+  /** Until when the site's last record covers `open` (incidents-from-records.ts): it is closed there if no record comes. */
+  openSeenUntilMs: v.optional(wholeNumber),
   /** Complete hours, oldest first, hours with data only. */
   hours: v.array(HourEntrySchema),
   /** Days made of complete hours, oldest first, days with data only. */
@@ -141,7 +144,7 @@ export function upsertEntry<Entry extends HourEntry | DayEntry>(
 export function pruneState(
   sites: ReadonlyMap<string, SiteCompactorState>,
   carries: ReadonlyMap<string, Carry>,
-  open: ReadonlyMap<string, Incident>,
+  open: ReadonlyMap<string, OpenIncident>,
   compactedUntilMs: number,
   recentCheckIds: ReadonlyMap<string, readonly string[]> = new Map(),
 ): CompactorState {
@@ -153,11 +156,12 @@ export function pruneState(
       const carry = carries.get(site.siteId);
       const incident = open.get(site.siteId);
       const checkIds = recentCheckIds.get(site.siteId);
-      const { carry: _carry, open: _open, recentCheckIds: _checkIds, ...rest } = site;
+      const { carry: _carry, open: _open, openSeenUntilMs: _seen, recentCheckIds: _checkIds, ...rest } = site;
       return {
         ...rest,
         ...(carry ? { carry } : {}),
-        ...(incident ? { open: incident } : {}),
+        ...(incident ? { open: incident.incident } : {}),
+        ...(incident?.seenUntilMs === undefined ? {} : { openSeenUntilMs: incident.seenUntilMs }),
         ...(checkIds && checkIds.length > 0 ? { recentCheckIds: [...checkIds] } : {}),
         hours: site.hours.filter(([startMs]) => startMs >= hoursFromMs),
         days: site.days.filter(([startMs]) => startMs >= daysFromMs),

@@ -13,6 +13,12 @@ export const IncidentSchema = v.object({
   startMs: wholeNumber,
   confirmedMs: wholeNumber,
   endMs: v.optional(wholeNumber),
+  /**
+   * false: endMs is not a recovery but the last moment the history saw the outage (its site's checks stopped,
+   * e.g. it was paused while DOWN, or nothing live says it goes on). Absent: endMs is the check that confirmed
+   * it back.
+   */
+  endKnown: v.optional(v.literal(false)),
   reason: v.picklist(DOWN_REASONS),
   detail: boundedText,
   status: v.optional(StatusCodeSchema),

@@ -1,11 +1,17 @@
 import { DOWN_REASONS, type DownReason } from '../check-result.ts';
 import type { CheckRecord } from './check-record.ts';
 import { type Incident, MAX_INCIDENTS_PER_SITE, type SiteIncidentsFile } from './incident.ts';
+import { MAX_COVER_INTERVALS } from './rollup.ts';
 
 // Incidents are read from the sequence of statuses people saw (each record's `shown`), so they match what the
 // alerts said: a record showing DOWN opens one (from the outage's first failed check, outageSinceMs, confirmed by
 // that record); the first later record whose confirmed status is not DOWN closes it (RECOVERING still is DOWN).
 // UNCHECKED records and faults say nothing about the site: they neither open nor close one.
+// Records that stop close one too: when no record of its site comes for longer than the last one's coverage
+// (MAX_COVER_INTERVALS × its interval, rollup.ts: the time after is unknown), the site was paused, deleted or
+// lost its checks while DOWN; the incident ends where the history last saw it (endKnown: false), so it neither
+// reads as ongoing for weeks nor stretches over the pause when the site is checked again. A DOWN record after
+// that gap with the same outage (the live state kept it) opens it again: the outage still goes on.
 
 /** Shown statuses during which a confirmed outage goes on. */
 const STILL_DOWN = new Set<CheckRecord['shown']>(['DOWN', 'RECOVERING']);
@@ -17,21 +23,44 @@ const FALLBACK_REASON: DownReason = 'unexpected-status';
 const isDownReason = (reason: CheckRecord['reason']): reason is DownReason =>
   (DOWN_REASONS as readonly string[]).includes(reason ?? '');
 
+/** An incident open at the end of a period, and until when its site's last record covers it. */
+export interface OpenIncident {
+  readonly incident: Incident;
+  /** Undefined in a state written before this was kept: the next record sets it. */
+  readonly seenUntilMs: number | undefined;
+}
+
 export interface SiteIncidentProgress {
   /** Incidents opened or closed by these records, oldest first (an ongoing one without endMs). */
   readonly touched: readonly Incident[];
-  /** The incident still open after the last record, to carry into the next period. */
-  readonly open: Incident | undefined;
+  /** The incident still open after the period, to carry into the next one. */
+  readonly open: OpenIncident | undefined;
 }
 
-/** Follows one site's records (time order) from `open`, the incident open before them. */
+const coverEndOf = (record: CheckRecord): number =>
+  record.atMs + MAX_COVER_INTERVALS * record.intervalMinutes * 60_000;
+
+/**
+ * Follows one site's records (time order, all before `periodEndMs`) from `open`, the incident open before them.
+ * The period may hold no record: an open incident whose coverage ends before `periodEndMs` is closed (without
+ * `periodEndMs`, only a gap between records closes one).
+ */
 export function followIncidents(
   records: readonly CheckRecord[],
-  open: Incident | undefined,
+  open: OpenIncident | undefined,
+  periodEndMs?: number,
 ): SiteIncidentProgress {
   const touched: Incident[] = [];
-  let current = open;
+  let current = open?.incident;
+  let seenUntilMs = open?.seenUntilMs;
+  const closeUnseen = (untilMs: number) => {
+    if (!current || seenUntilMs === undefined || seenUntilMs >= untilMs) return;
+    replaceOrAdd(touched, { ...current, endMs: Math.max(current.confirmedMs, seenUntilMs), endKnown: false });
+    current = undefined;
+  };
   for (const record of records) {
+    closeUnseen(record.atMs);
+    if (current) seenUntilMs = coverEndOf(record);
     if (record.shown === 'UNCHECKED' || record.kind === 'fault') continue;
     if (current) {
       if (STILL_DOWN.has(record.shown)) continue;
@@ -48,10 +77,12 @@ export function followIncidents(
         ...(record.status === undefined ? {} : { status: record.status }),
         ...(record.inMaintenance ? { inMaintenance: true as const } : {}),
       };
-      touched.push(current);
+      seenUntilMs = coverEndOf(record);
+      replaceOrAdd(touched, current);
     }
   }
-  return { touched, open: current };
+  if (periodEndMs !== undefined) closeUnseen(periodEndMs);
+  return { touched, open: current ? { incident: current, seenUntilMs } : undefined };
 }
 
 function replaceOrAdd(list: Incident[], incident: Incident): void {

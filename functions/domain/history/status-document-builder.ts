@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../site.ts';
-import { confirmedStatusOf, type SiteState, shownStatusOf, statusSinceOf } from '../site-state.ts';
+import { type SiteState, shownStatusOf, statusSinceOf } from '../site-state.ts';
 import { defaultSiteName } from '../site-url.ts';
 import { DAY_MS, dayStartOf } from './history-keys.ts';
 import { durationOf, type Incident } from './incident.ts';
+import { liveIncidentsOf, viewIncidents } from './incident-view.ts';
 import {
   type Audience,
   STATUS_DOCUMENT_VERSION,
@@ -101,7 +102,7 @@ function statusSiteOf(
   const isPrivate = audience === 'private';
   const compactedUntilMs = summary?.compactedUntilMs;
   const sinceMs = config.enabled ? statusSinceOf(state) : undefined;
-  const incidents = incidentsOf(site, siteSummary, nowMs);
+  const incidents = incidentsOf(site, siteSummary, compactedUntilMs, nowMs);
   return {
     id: isPrivate ? config.siteId : publicIdOf(config.siteId),
     name: isPrivate ? config.name : publicNameOf(config),
@@ -128,6 +129,7 @@ function statusSiteOf(
       startMs: incident.startMs,
       confirmedMs: incident.confirmedMs,
       ...(incident.endMs === undefined ? {} : { endMs: incident.endMs }),
+      ...(incident.endKnown === false ? { endKnown: false as const } : {}),
       durationMs: Math.max(0, durationOf(incident, nowMs)),
       reason: incident.reason,
       ...(isPrivate ? { detail: incident.detail } : {}),
@@ -150,33 +152,18 @@ export function publicNameOf(config: Pick<SiteConfig, 'name' | 'url'>): string {
   return config.name === defaultSiteName(config.url) ? new URL(config.url).host : config.name;
 }
 
-/**
- * Newest first: the ongoing outage from the live state, then the outage that ended last if the summary does
- * not have it yet, then the summary's. One incident is one (siteId, startMs): the live copy wins.
- */
+/** The site's incidents as every view shows them (incident-view.ts), none starting after now. */
 function incidentsOf(
-  { config, state }: { readonly config: SiteConfig; readonly state: SiteState },
+  site: { readonly config: SiteConfig; readonly state: SiteState },
   siteSummary: SiteSummary | undefined,
+  historyUntilMs: number | undefined,
   nowMs: number,
 ): Incident[] {
-  const live: Incident[] = [];
-  // A paused site's outage is not known to go on: it shows in the history once compacted, not as ongoing.
-  if (config.enabled && state.outage !== undefined && confirmedStatusOf(state.status) === 'DOWN') {
-    live.push({
-      siteId: config.siteId,
-      startMs: state.outage.sinceMs,
-      confirmedMs: state.statusSinceMs ?? state.outage.sinceMs,
-      reason: state.outage.reason,
-      detail: state.outage.detail,
-      ...(state.outage.status === undefined ? {} : { status: state.outage.status }),
-    });
-  }
-  if (state.lastIncident !== undefined) live.push({ siteId: config.siteId, ...state.lastIncident });
-  const byStart = new Map<number, Incident>();
-  for (const incident of [...live, ...(siteSummary?.incidents ?? [])]) {
-    if (incident.startMs <= nowMs && !byStart.has(incident.startMs)) byStart.set(incident.startMs, incident);
-  }
-  return [...byStart.values()].sort((a, b) => b.startMs - a.startMs);
+  return viewIncidents({
+    history: siteSummary?.incidents ?? [],
+    live: liveIncidentsOf(site),
+    historyUntilMs,
+  }).filter((incident) => incident.startMs <= nowMs);
 }
 
 /**

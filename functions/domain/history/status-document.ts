@@ -41,6 +41,8 @@ const StatusIncidentSchema = v.object({
   confirmedMs: wholeNumber,
   /** Absent while it lasts. */
   endMs: v.optional(wholeNumber),
+  /** false: endMs is the last moment the history saw it (checks stopped), not its recovery. */
+  endKnown: v.optional(v.literal(false)),
   durationMs: wholeNumber,
   reason: v.picklist(DOWN_REASONS),
   /** Private audience only. */

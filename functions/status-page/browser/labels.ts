@@ -131,8 +131,12 @@ export function bannerOf(sites: StatusDocument['sites'], audience: StatusDocumen
   };
 }
 
-/** "36 min" for an ended incident; "47 min so far" (as of the document) while it lasts. */
-export const incidentDurationText = (incident: StatusIncident): string =>
-  incident.endMs === undefined
-    ? `${formatDuration(incident.durationMs)} so far`
-    : formatDuration(incident.durationMs);
+/**
+ * "36 min" for an ended incident; "47 min so far" (as of the document) while it lasts; "at least 2 h (checks
+ * stopped)" when its end was not seen (its site was paused or its checks stopped while it was down).
+ */
+export function incidentDurationText(incident: StatusIncident): string {
+  if (incident.endMs === undefined) return `${formatDuration(incident.durationMs)} so far`;
+  if (incident.endKnown === false) return `at least ${formatDuration(incident.durationMs)} (checks stopped)`;
+  return formatDuration(incident.durationMs);
+}

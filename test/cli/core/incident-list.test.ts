@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  incidentsJson,
-  liveIncidents,
-  mergeIncidents,
-  renderIncidents,
-} from '../../../cli/core/incident-list.ts';
+import { incidentsJson, listIncidents, renderIncidents } from '../../../cli/core/incident-list.ts';
 import type { Incident } from '../../../functions/domain/history/incident.ts';
 import { parseSiteConfig } from '../../../functions/domain/site.ts';
 import { INITIAL_STATE, type SiteState } from '../../../functions/domain/site-state.ts';
@@ -27,78 +22,66 @@ const incident = (startMs: number, endMs?: number, siteId = 'shop'): Incident =>
   status: 503,
 });
 
-describe('liveIncidents', () => {
-  it('reads the ongoing outage of a DOWN site and the last one that ended', () => {
-    // Prepare
+describe('listIncidents', () => {
+  it("takes the live state by the shared rules: a paused site's outage is not ongoing", () => {
+    // Prepare: the file holds an outage open since it was compacted; the site was paused while DOWN since.
+    const open = incident(NOW_MS - 20 * 24 * 60 * MIN);
+    const paused = {
+      ...recordOf({
+        status: 'DOWN',
+        statusSinceMs: open.confirmedMs,
+        outage: { sinceMs: open.startMs, reason: 'http-5xx', detail: 'HTTP 503', status: 503 },
+      }),
+    };
+    const record = { ...paused, config: { ...paused.config, enabled: false } };
+
+    // Act
+    const listed = listIncidents([open], [record], NOW_MS - 19 * 24 * 60 * MIN, NOW_MS - 30 * 24 * 60 * MIN);
+
+    // Assess
+    expect(listed).toEqual([{ ...open, endMs: NOW_MS - 19 * 24 * 60 * MIN, endKnown: false }]);
+  });
+
+  it("shows the ongoing outage of an enabled DOWN site, the last one that ended, and the files' once", () => {
+    // Prepare: the file has yesterday's outage (compacted while it lasted); the live state knows its end
+    const yesterday = NOW_MS - 24 * 60 * MIN;
+    const { siteId: _siteId, ...rest } = incident(yesterday);
+    const ended = { ...rest, endMs: yesterday + 36 * MIN };
     const record = recordOf({
       status: 'DOWN',
       statusSinceMs: NOW_MS - 9 * MIN,
       outage: { sinceMs: NOW_MS - 10 * MIN, reason: 'timeout', detail: 'no answer in 10 s' },
-      lastIncident: {
-        startMs: NOW_MS - 120 * MIN,
-        confirmedMs: NOW_MS - 119 * MIN,
-        endMs: NOW_MS - 84 * MIN,
-        reason: 'http-5xx',
-        detail: 'HTTP 503',
-        status: 503,
-      },
+      lastIncident: ended,
     });
 
     // Act
-    const incidents = liveIncidents(record);
+    const listed = listIncidents(
+      [incident(yesterday)],
+      [record],
+      NOW_MS - 60 * MIN,
+      NOW_MS - 30 * 24 * 60 * MIN,
+    );
 
     // Assess
-    expect(incidents).toEqual([
-      {
-        siteId: 'shop',
-        startMs: NOW_MS - 10 * MIN,
-        confirmedMs: NOW_MS - 9 * MIN,
-        reason: 'timeout',
-        detail: 'no answer in 10 s',
-      },
-      expect.objectContaining({ siteId: 'shop', startMs: NOW_MS - 120 * MIN, endMs: NOW_MS - 84 * MIN }),
-    ]);
-  });
-
-  it('does not count a failure that is not confirmed (PENDING) as an incident', () => {
-    expect(
-      liveIncidents(
-        recordOf({ status: 'PENDING', outage: { sinceMs: NOW_MS - MIN, reason: 'timeout', detail: 'slow' } }),
-      ),
-    ).toEqual([]);
-  });
-});
-
-describe('mergeIncidents', () => {
-  it('keeps each incident once, preferring the one that knows its end, newest first', () => {
-    // Prepare: the file has yesterday's outage (compacted while it lasted) and an older one; the live state
-    // knows how yesterday's ended
-    const yesterday = NOW_MS - 24 * 60 * MIN;
-    const compacted = [
-      incident(yesterday),
-      incident(NOW_MS - 3 * 24 * 60 * MIN, NOW_MS - 3 * 24 * 60 * MIN + 5 * MIN),
-    ];
-    const live = [incident(yesterday, yesterday + 36 * MIN), incident(NOW_MS - 5 * MIN, undefined, 'api')];
-
-    // Act
-    const merged = mergeIncidents(compacted, live, NOW_MS - 30 * 24 * 60 * MIN);
-
-    // Assess
-    expect(merged.map((entry) => [entry.siteId, entry.startMs, entry.endMs])).toEqual([
-      ['api', NOW_MS - 5 * MIN, undefined],
+    expect(listed.map((entry) => [entry.siteId, entry.startMs, entry.endMs])).toEqual([
+      ['shop', NOW_MS - 10 * MIN, undefined],
       ['shop', yesterday, yesterday + 36 * MIN],
-      ['shop', NOW_MS - 3 * 24 * 60 * MIN, NOW_MS - 3 * 24 * 60 * MIN + 5 * MIN],
     ]);
   });
 
   it('leaves out incidents that ended before the look back, keeps ongoing ones whenever they began', () => {
+    // Prepare
+    const record = recordOf({
+      status: 'DOWN',
+      statusSinceMs: NOW_MS - 50 * 24 * 60 * MIN + MIN,
+      outage: { sinceMs: NOW_MS - 50 * 24 * 60 * MIN, reason: 'http-5xx', detail: 'HTTP 503', status: 503 },
+    });
+
     // Act
-    const merged = mergeIncidents(
-      [
-        incident(NOW_MS - 40 * 24 * 60 * MIN, NOW_MS - 31 * 24 * 60 * MIN),
-        incident(NOW_MS - 50 * 24 * 60 * MIN),
-      ],
-      [],
+    const merged = listIncidents(
+      [incident(NOW_MS - 40 * 24 * 60 * MIN, NOW_MS - 31 * 24 * 60 * MIN)],
+      [record],
+      NOW_MS - 60 * MIN,
       NOW_MS - 30 * 24 * 60 * MIN,
     );
 
@@ -123,6 +106,22 @@ describe('rendering incidents', () => {
     expect(lines[2]).toMatch(
       /^shop\s+2026-12-05T12:00:00Z\s+2026-12-05T12:00:30Z\s+2026-12-05T12:36:00Z\s+36m\s+http-5xx/,
     );
+  });
+
+  it('says "last seen" when the end is only where the history last saw it', () => {
+    // Act
+    const [, line] = renderIncidents(
+      [{ ...incident(NOW_MS - 24 * 60 * MIN, NOW_MS - 24 * 60 * MIN + 36 * MIN), endKnown: false }],
+      NOW_MS,
+    ).split('\n');
+    const [json] = incidentsJson(
+      [{ ...incident(NOW_MS - 24 * 60 * MIN, NOW_MS - 24 * 60 * MIN + 36 * MIN), endKnown: false }],
+      NOW_MS,
+    ).map((text) => JSON.parse(text));
+
+    // Assess
+    expect(line).toMatch(/\slast seen 2026-12-05T12:36:00Z\s+36m\s/);
+    expect(json).toMatchObject({ ongoing: false, endKnown: false, endMs: NOW_MS - 24 * 60 * MIN + 36 * MIN });
   });
 
   it('prints JSON with null end and ongoing true while it lasts', () => {

@@ -340,6 +340,42 @@ describe('buildStatusDocument', () => {
     expect(site?.incidents[0]?.endMs).toBeUndefined();
   });
 
+  it('shows the open incident of a site paused while DOWN as ended where the history last saw it', () => {
+    // Prepare: the compactor holds an outage open; the site was paused since (its live state still says DOWN).
+    const open: Incident = {
+      siteId: 'web',
+      startMs: NOW - 30 * 24 * HOUR_MS,
+      confirmedMs: NOW - 30 * 24 * HOUR_MS + MINUTE,
+      reason: 'timeout',
+      detail: 'x',
+    };
+    const web = record(
+      { siteId: 'web', name: 'Web', public: true, enabled: false },
+      {
+        status: 'DOWN',
+        statusSinceMs: open.confirmedMs,
+        outage: { sinceMs: open.startMs, reason: 'timeout', detail: 'x' },
+      },
+    );
+    const withWeb = { ...summary, sites: [siteSummary('web', { incidents: [open] })] };
+
+    // Act
+    const document = buildStatusDocument(input({ sites: [web], summary: withWeb }));
+
+    // Assess
+    expect(v.parse(StatusDocumentSchema, document)).toEqual(document);
+    expect(document.sites[0]?.incidents).toEqual([
+      {
+        startMs: open.startMs,
+        confirmedMs: open.confirmedMs,
+        endMs: summary.compactedUntilMs,
+        endKnown: false,
+        durationMs: summary.compactedUntilMs - open.startMs,
+        reason: 'timeout',
+      },
+    ]);
+  });
+
   it('works with no history at all: every figure from the live state, no responses, no incidents', () => {
     // Act
     const document = v.parse(StatusDocumentSchema, buildStatusDocument(input({ summary: undefined })));
