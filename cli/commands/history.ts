@@ -13,7 +13,8 @@ import {
 } from '../core/history-view.ts';
 import { parseSince } from '../core/since.ts';
 import { assertSiteId } from '../core/site-input.ts';
-import { CommandError, EXIT } from '../errors.ts';
+import { unknownSiteError } from '../core/unknown-site.ts';
+import { EXIT } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { type TargetOptions, withTarget } from '../target.ts';
 
@@ -45,11 +46,9 @@ export async function showHistory(
   const plan = planPeriods(sinceMs, nowMs);
   return withTarget(target, async (resolved) => {
     const history = await resolved.history();
-    const [record, summary] = await Promise.all([
-      new SiteStore(resolved.dynamodb(), resolved.tableName).getSite(siteId),
-      history.getSummary(),
-    ]);
-    if (record === undefined) throw new CommandError(`no site with id "${siteId}"`);
+    const store = new SiteStore(resolved.dynamodb(), resolved.tableName);
+    const [record, summary] = await Promise.all([store.getSite(siteId), history.getSummary()]);
+    if (record === undefined) throw await unknownSiteError(store, siteId);
     const limit = pLimit(READ_CONCURRENCY);
     const files = await Promise.all(
       plan.starts.map((start) => limit(() => history.getRollup(plan.period, start))),

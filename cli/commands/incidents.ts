@@ -3,7 +3,8 @@ import { SiteStore } from '../../functions/adapters/site-store.ts';
 import { incidentsJson, listIncidents, renderIncidents } from '../core/incident-list.ts';
 import { parseSince } from '../core/since.ts';
 import { assertSiteId } from '../core/site-input.ts';
-import { CommandError, EXIT } from '../errors.ts';
+import { unknownSiteError } from '../core/unknown-site.ts';
+import { EXIT } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { type TargetOptions, withTarget } from '../target.ts';
 import { READ_CONCURRENCY } from './history.ts';
@@ -34,7 +35,9 @@ export async function showIncidents(
         : [await new SiteStore(resolved.dynamodb(), resolved.tableName).getSite(siteId)].filter(
             (record) => record !== undefined,
           );
-    if (siteId !== undefined && records.length === 0) throw new CommandError(`no site with id "${siteId}"`);
+    if (siteId !== undefined && records.length === 0) {
+      throw await unknownSiteError(new SiteStore(resolved.dynamodb(), resolved.tableName), siteId);
+    }
     const hasHistory = resolved.historyBucket !== undefined;
     if (!hasHistory) {
       io.err(

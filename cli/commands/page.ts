@@ -29,6 +29,11 @@ export async function servePage(
       port,
       store: new SiteStore(resolved.dynamodb(), resolved.tableName),
       history: await resolved.history(),
+    }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      throw new InputError(
+        `port ${typeof port === 'number' ? port : port.preferred} on 127.0.0.1 is taken (\`npm start\` serves its own page on ${DEFAULT_PAGE_PORT}): pass --port 0 for any free port`,
+      );
     });
     try {
       io.out(`the status page of the ${resolved.description}: ${server.url}`);

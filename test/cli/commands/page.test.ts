@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalTarget, SQUIRREL_BIN, startLocalTarget, TABLE_NAME } from '../support/local-target.ts';
@@ -62,6 +63,28 @@ describe('squirrel page', () => {
       expect(await exited).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('says the port is taken and how to get a free one, instead of a raw EADDRINUSE (exit 2)', async () => {
+    // Prepare: something already listens on the port asked for
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      // Act
+      const run = spawnSync(process.execPath, [SQUIRREL_BIN, 'page', '--port', String(port)], {
+        env: { ...process.env, SQUIRREL_DATA_DIR: target.dataDir },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+
+      // Assess
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(`port ${port} on 127.0.0.1 is taken`);
+      expect(run.stderr).toContain('pass --port 0 for any free port');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 });
