@@ -63,6 +63,7 @@ export async function showHistory(
       period: plan.period,
       fromMs: plan.fromMs,
       toMs: nowMs,
+      liveFromMs,
       uptime: uptimeFigure(totals),
     };
     if (options.json) for (const line of historyJson(window, periods, uptimeFigure)) io.out(line);

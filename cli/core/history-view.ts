@@ -86,6 +86,8 @@ export interface HistoryWindow {
   readonly period: Period;
   readonly fromMs: number;
   readonly toMs: number;
+  /** Where the compacted rows end and the live state takes over (the window's uptime counts both). */
+  readonly liveFromMs?: number;
   readonly uptime: UptimeFigure;
 }
 
@@ -147,6 +149,13 @@ export function renderHistory(
     '',
     `uptime since ${formatTimestamp(window.fromMs)}: ${describeFigure(window.uptime)}${describeApart(window.uptime)}`,
   );
+  // The rows stop at the last compaction; the line above goes on to now, from the site's state: say so, or the
+  // two disagree without a reason.
+  if (window.liveFromMs !== undefined && window.liveFromMs < window.toMs && withData.length > 0) {
+    lines.push(
+      `(the rows are compacted until ${formatTimestamp(window.liveFromMs)}; the uptime adds the site's live state since)`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -141,7 +141,9 @@ describe('squirrel history', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('error: no site with id "nosuch"');
+    expect(result.stderr.trim()).toBe(
+      'error: no site with id "nosuch" (`squirrel sites list` shows every site\'s id)',
+    );
   });
 });
 

@@ -168,6 +168,28 @@ describe('history of one site', () => {
     expect(text).toContain('uptime since 2026-12-06T11:00:00Z: 70.00 %');
   });
 
+  it('says where the compacted rows end when the window uptime also counts the live state after them', () => {
+    // Prepare
+    const periods = siteHistory('shop', plan, files);
+    const base = { siteId: 'shop', period: 'hour' as const, fromMs: plan.fromMs, toMs: NOW_MS };
+    const uptime = figureOf(compactedTotals(periods));
+
+    // Act
+    const withLive = renderHistory(
+      { ...base, liveFromMs: NOW_MS - 10 * 60_000, uptime },
+      periods,
+      figureOf,
+      40,
+    );
+    const allCompacted = renderHistory({ ...base, liveFromMs: NOW_MS, uptime }, periods, figureOf, 40);
+
+    // Assess
+    expect(withLive).toContain(
+      `(the rows are compacted until ${new Date(NOW_MS - 10 * 60_000).toISOString().replace('.000', '')}; the uptime adds the site's live state since)`,
+    );
+    expect(allCompacted).not.toContain('the rows are compacted until');
+  });
+
   it('says when there is no history yet', () => {
     // Act
     const text = renderHistory(
