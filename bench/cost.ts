@@ -122,24 +122,7 @@ function main(): void {
     sized?.memoryMiB ?? options.memory ?? Math.max(report.settings.checkerMemoryMiB, needed);
   const estimate = estimateWith(checkerMemoryMiB);
 
-  const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
-  const quantity = (value: number) =>
-    value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3).replace(/\.?0+$/, '');
-  const table = new Table({
-    head: ['Service', 'What', 'Per month', 'List price', 'After always-free tier'],
-    style: { head: [], border: [] },
-    wordWrap: true,
-    colWidths: [12, 58, 22, 12, 12],
-  });
-  for (const line of estimate.lines) {
-    table.push([
-      line.service,
-      line.item,
-      `${quantity(line.quantity)} ${line.unit}`,
-      usd(line.listUsd),
-      usd(line.billedUsd),
-    ]);
-  }
+  const table = costTable(estimate.lines);
   table.push([
     { colSpan: 3, content: 'Total AWS bill (excluding email/SMS delivery)' },
     usd(estimate.listUsd),
@@ -204,15 +187,13 @@ function main(): void {
       `Assumes ${options.incidents} outage(s) per site per month and the defaults in bench/cost/model.ts.`,
   );
 
-  printHistoryCost(options, estimate, usd, quantity);
+  printHistoryCost(options, estimate);
 }
 
 /** Issue 13: the history and the public page, priced from the monitor's own usage; the stores compared. */
 function printHistoryCost(
   options: { sites: number; incidents: number; publicPage: boolean; fanOutMemory?: number },
   estimate: ReturnType<typeof estimateMonthlyCost>,
-  usd: (value: number) => string,
-  quantity: (value: number) => string,
 ): void {
   const measured = measureGzipBytesPerRecord(500);
   const history = estimateHistoryCost({
@@ -232,21 +213,7 @@ function printHistoryCost(
       `JSON, ${measured.gzipBytes.toLocaleString('en-US')} B gzip (${measured.gzipBytesPerRecord.toFixed(1)} B a record; bench/cost/raw-batch-sample.ts). ` +
       `Public page ${options.publicPage ? 'on (--no-public-page to leave it out)' : 'off'}.`,
   );
-  const table = new Table({
-    head: ['Service', 'What', 'Per month', 'List price', 'After always-free tier'],
-    style: { head: [], border: [] },
-    wordWrap: true,
-    colWidths: [12, 58, 22, 12, 12],
-  });
-  for (const line of history.lines) {
-    table.push([
-      line.service,
-      line.item,
-      `${quantity(line.quantity)} ${line.unit}`,
-      usd(line.listUsd),
-      usd(line.billedUsd),
-    ]);
-  }
+  const table = costTable(history.lines);
   table.push([
     { colSpan: 3, content: 'Total: history and status page' },
     usd(history.listUsd),
@@ -275,6 +242,39 @@ function printHistoryCost(
     alternatives.push([`${alternative.name}: ${alternative.basis}`, usd(alternative.usd)]);
   }
   console.log(alternatives.toString());
+}
+
+const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
+const quantity = (value: number) =>
+  value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3).replace(/\.?0+$/, '');
+
+/** A bill's lines as a table: service, what, how much a month, list price, after the always-free tiers. */
+function costTable(
+  lines: readonly {
+    service: string;
+    item: string;
+    quantity: number;
+    unit: string;
+    listUsd: number;
+    billedUsd: number;
+  }[],
+): InstanceType<typeof Table> {
+  const table = new Table({
+    head: ['Service', 'What', 'Per month', 'List price', 'After always-free tier'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [12, 58, 22, 12, 12],
+  });
+  for (const line of lines) {
+    table.push([
+      line.service,
+      line.item,
+      `${quantity(line.quantity)} ${line.unit}`,
+      usd(line.listUsd),
+      usd(line.billedUsd),
+    ]);
+  }
+  return table;
 }
 
 function hasAllPhases(file: string): boolean {
