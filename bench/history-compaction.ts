@@ -8,11 +8,9 @@
  * 3. the summary's and the compactor state's size at steady state (365 days, 168 hours, 20 incidents a site).
  */
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { buildApp } from 'fauxqs';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { HistoryStore } from '../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../functions/adapters/logger.ts';
 import type { CheckRecord, RawBatch } from '../functions/domain/history/check-record.ts';
@@ -20,6 +18,7 @@ import type { CompactorState } from '../functions/domain/history/compactor-state
 import { DAY_MS, HOUR_MS } from '../functions/domain/history/history-keys.ts';
 import { buildHistorySummary } from '../functions/domain/history/summary-builder.ts';
 import { compactHistory } from '../functions/services/history-compaction.ts';
+import { benchS3Client, startBenchS3 } from './lib/bench-s3.ts';
 import { siteIdOf, steadyStateSites } from './lib/history-fleet.ts';
 
 const MINUTE = 60_000;
@@ -66,19 +65,10 @@ function batchesOfMinute(sites: number, minuteMs: number): RawBatch[] {
   }));
 }
 
-function s3Client(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
-}
-
 async function compactInChild(): Promise<void> {
   const [endpoint, nowMs, sites] = process.argv.slice(3).map((arg, i) => (i === 0 ? arg : Number(arg)));
   const rssBeforeMb = process.memoryUsage().rss / 1e6;
-  const store = new HistoryStore(s3Client(String(endpoint)), BUCKET);
+  const store = new HistoryStore(benchS3Client(String(endpoint)), BUCKET);
   // Every 100th site public: 10 among 1,000 in the public summary.
   const listed = Array.from({ length: Number(sites) }, (_, i) => ({
     siteId: siteIdOf(i),
@@ -134,11 +124,8 @@ async function main(): Promise<void> {
   );
   console.log(JSON.stringify({ steadyState: { sites, ...steadyStateSizes(sites) } }));
 
-  const app = buildApp({ logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const client = s3Client(endpoint);
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const s3 = await startBenchS3(BUCKET);
+  const { endpoint, client } = s3;
   const store = new HistoryStore(client, BUCKET);
   const writeHours = async (fromMs: number, hours: number) => {
     let pending: Promise<string>[] = [];
@@ -204,8 +191,7 @@ async function main(): Promise<void> {
     }
     console.log(JSON.stringify({ largestStoredBytes: sizes }));
   } finally {
-    client.destroy();
-    await app.close();
+    await s3.stop();
   }
 }
 

@@ -11,11 +11,8 @@
  * Each in a fresh child, so its peak RSS is its own.
  */
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { buildApp } from 'fauxqs';
 import { HistoryStore } from '../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../functions/adapters/logger.ts';
 import type { SiteRecord } from '../functions/adapters/site-store.ts';
@@ -25,6 +22,7 @@ import { parseSiteConfig } from '../functions/domain/site.ts';
 import { INITIAL_STATE } from '../functions/domain/site-state.ts';
 import { StatusPublisher } from '../functions/services/status-publisher.ts';
 import { STATUS_PAGE_HTML } from '../functions/status-page/page-shell.ts';
+import { benchS3Client, startBenchS3 } from './lib/bench-s3.ts';
 import { createCpuLimit } from './lib/cpu-limit.ts';
 import { siteIdOf, steadyStateSites } from './lib/history-fleet.ts';
 
@@ -39,20 +37,11 @@ const isPublic = (index: number, sites: number, publicSites: number): boolean =>
   index % Math.floor(sites / publicSites) === 0 &&
   index / Math.floor(sites / publicSites) < publicSites;
 
-function s3Client(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
-}
-
 async function publishInChild(): Promise<void> {
   const [mode, endpoint, sitesArg, publicArg] = process.argv.slice(3);
   const sites = Number(sitesArg);
   const publicSites = Number(publicArg);
-  const store = new HistoryStore(s3Client(String(endpoint)), BUCKET);
+  const store = new HistoryStore(benchS3Client(String(endpoint)), BUCKET);
   const records: SiteRecord[] = Array.from({ length: sites }, (_, i) => ({
     config: parseSiteConfig({
       siteId: siteIdOf(i),
@@ -118,13 +107,10 @@ async function main(): Promise<void> {
     }),
   );
 
-  const app = buildApp({ logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const client = s3Client(endpoint);
+  const s3 = await startBenchS3(BUCKET);
+  const { endpoint, client } = s3;
   const limit = createCpuLimit('uptime-squirrel-bench-publisher', CPU_SHARE_512);
   try {
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     const store = new HistoryStore(client, BUCKET);
     await store.putSummary(summary);
     await store.putPublicSummary(publicSummary);
@@ -158,8 +144,7 @@ async function main(): Promise<void> {
     }
   } finally {
     if (typeof limit !== 'string') limit.remove();
-    client.destroy();
-    await app.close();
+    await s3.stop();
   }
 }
 
