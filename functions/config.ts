@@ -21,6 +21,15 @@ export const ENV = {
   // Owners whose sites are on the public status page unless a site says otherwise (comma-separated).
   publicOwners: 'PUBLIC_OWNERS',
   statusPageTitle: 'STATUS_PAGE_TITLE',
+  // Alert channels (issue 14): the channels table, the FIFO deliveries queue and its DLQ (parked deliveries),
+  // and the SSM path under which each channel's SecureString parameter lives (`<prefix>/<channelId>`).
+  channelsTable: 'CHANNELS_TABLE',
+  deliveryQueueUrl: 'DELIVERY_QUEUE_URL',
+  deliveryDeadLetterQueueUrl: 'DELIVERY_DLQ_URL',
+  channelSecretsPrefix: 'CHANNEL_SECRETS_PREFIX',
+  // Only tests and the local runtime set these (loopback receivers); unset, the services' public endpoints.
+  telegramApiUrl: 'TELEGRAM_API_URL',
+  pagerDutyEventsUrl: 'PAGERDUTY_EVENTS_URL',
 } as const;
 
 /**
