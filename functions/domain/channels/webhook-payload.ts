@@ -14,6 +14,11 @@ export const WEBHOOK_SCHEMA = 'uptime-squirrel.webhook.v1';
 
 // Receivers may store the name: cut like every other free text. URLs keep far more (they are identifiers).
 const URL_MAX_CHARS = 2_048;
+/**
+ * A group's members past this many bytes of JSON are counted in `omittedAlerts` instead of listed. The
+ * notification attribute (48 KiB) already bounds a group; this holds whatever the input.
+ */
+export const WEBHOOK_GROUP_MAX_BYTES = 128 * 1024;
 
 const isoTime = v.pipe(v.string(), v.isoTimestamp());
 
@@ -152,10 +157,11 @@ export function buildWebhookPayload(
       return { ...base, type: 'alert', alert: webhookAlertOf(notification.alert) };
     case 'alert-group': {
       const { owner, key, alerts, omittedAlerts } = notification.group;
+      const listed = listWithin(alerts.map(webhookAlertOf), WEBHOOK_GROUP_MAX_BYTES);
       return {
         ...base,
         type: 'alert-group',
-        group: { owner, key, alerts: alerts.map(webhookAlertOf), omittedAlerts },
+        group: { owner, key, alerts: listed, omittedAlerts: omittedAlerts + alerts.length - listed.length },
       };
     }
     case 'channel-failed': {
@@ -174,6 +180,18 @@ export function buildWebhookPayload(
         },
       };
   }
+}
+
+/** The first members whose JSON fits in `maxBytes` together (at least one: a group is never empty). */
+function listWithin(alerts: readonly WebhookAlert[], maxBytes: number): WebhookAlert[] {
+  const listed: WebhookAlert[] = [];
+  let bytes = 0;
+  for (const alert of alerts) {
+    bytes += Buffer.byteLength(JSON.stringify(alert)) + 1;
+    if (bytes > maxBytes && listed.length > 0) break;
+    listed.push(alert);
+  }
+  return listed;
 }
 
 function webhookAlertOf(alert: Alert): WebhookAlert {

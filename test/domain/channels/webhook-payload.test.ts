@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { notificationIdOf } from '../../../functions/domain/channels/notification.ts';
 import {
   buildWebhookPayload,
+  WEBHOOK_GROUP_MAX_BYTES,
   WEBHOOK_SCHEMA,
   WebhookPayloadSchema,
   webhookEventOf,
@@ -89,6 +90,22 @@ describe('buildWebhookPayload', () => {
       'site-2',
     ]);
     expect(payload.type === 'alert-group' && payload.group.omittedAlerts).toBe(4);
+  });
+
+  it('counts the members of an oversized group that do not fit instead of listing them', () => {
+    // Prepare: 120 members with 5,000-character names (more than the notification attribute ever carries).
+    const members = Array.from({ length: 120 }, (_, index) =>
+      groupMember(index, { siteName: 'n'.repeat(5_000), url: `https://example.com/${'p'.repeat(3_000)}` }),
+    );
+
+    // Act
+    const payload = buildWebhookPayload(groupOf(members, 30), 'd', NOW_MS);
+
+    // Assess
+    expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThanOrEqual(WEBHOOK_GROUP_MAX_BYTES + 1_024);
+    const group = payload.type === 'alert-group' ? payload.group : undefined;
+    expect(group?.alerts.length).toBeLessThan(120);
+    expect((group?.alerts.length ?? 0) + (group?.omittedAlerts ?? 0)).toBe(150);
   });
 
   it('cuts a 5,000-character name so a receiver can store it', () => {
