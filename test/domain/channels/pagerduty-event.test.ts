@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import type { Notification } from '../../../functions/domain/channels/notification.ts';
+import {
+  type PagerDutyEvent,
+  planPagerDutyEvents,
+} from '../../../functions/domain/channels/pagerduty-event.ts';
+import {
+  channelFailed,
+  downAlert,
+  groupMember,
+  groupOf,
+  MINUTE,
+  T0,
+  testNotification,
+  upAlert,
+} from './fixtures.ts';
+
+const KEY = 'R0UT1NGKEY0000000000000000000000';
+const eventsOf = (notification: Notification): readonly PagerDutyEvent[] => {
+  const plan = planPagerDutyEvents(notification, KEY);
+  return plan.kind === 'events' ? plan.events : [];
+};
+const alert = (value: Parameters<typeof downAlert>[0]): Notification => ({
+  type: 'alert',
+  alert: downAlert(value),
+});
+
+describe('planPagerDutyEvents', () => {
+  it('resolves with the UP the incident the DOWN of the same outage triggered', () => {
+    // Prepare: two outages of one site; their alerts arrive in order.
+    const secondOutageMs = T0 + 60 * MINUTE;
+    const sequence: Notification[] = [
+      { type: 'alert', alert: downAlert() },
+      { type: 'alert', alert: upAlert() },
+      {
+        type: 'alert',
+        alert: downAlert({
+          alertId: 'shop:14',
+          outageSinceMs: secondOutageMs,
+          atMs: secondOutageMs + 30_000,
+        }),
+      },
+      {
+        type: 'alert',
+        alert: upAlert({
+          alertId: 'shop:15',
+          outageSinceMs: secondOutageMs,
+          atMs: secondOutageMs + 5 * MINUTE,
+        }),
+      },
+    ];
+
+    // Act
+    const events = sequence.flatMap(eventsOf);
+
+    // Assess
+    expect(events.map((event) => [event.event_action, event.dedup_key])).toEqual([
+      ['trigger', `shop:${T0}`],
+      ['resolve', `shop:${T0}`],
+      ['trigger', `shop:${secondOutageMs}`],
+      ['resolve', `shop:${secondOutageMs}`],
+    ]);
+    expect(events[1]).toEqual({ routing_key: KEY, event_action: 'resolve', dedup_key: `shop:${T0}` });
+  });
+
+  it('triggers a DOWN as critical with the site as component and a link to the checked URL', () => {
+    // Act
+    const [event] = eventsOf(alert({}));
+
+    // Assess
+    expect(event).toMatchObject({
+      routing_key: KEY,
+      event_action: 'trigger',
+      payload: {
+        summary:
+          'Shop is DOWN: http-5xx (shop) - HTTP 503 Service Unavailable from HEAD https://shop.example.com/health',
+        source: 'shop.example.com',
+        severity: 'critical',
+        timestamp: new Date(T0 + 31_000).toISOString(),
+        component: 'shop',
+        group: 'alice',
+        class: 'http-5xx',
+        custom_details: { alertId: 'shop:12', status: 503 },
+      },
+      links: [{ href: 'https://shop.example.com/health', text: 'Checked URL' }],
+    });
+  });
+
+  it('re-triggers the open incident for a REMINDER (same key: logged, not paged again)', () => {
+    const [event] = eventsOf(alert({ event: 'REMINDER', atMs: T0 + 60 * MINUTE }));
+    expect([event?.event_action, event?.dedup_key]).toEqual(['trigger', `shop:${T0}`]);
+  });
+
+  it.each([
+    { label: 'DEGRADED', notification: alert({ event: 'DEGRADED', maxResponseMs: 1_000 }) },
+    { label: 'BLOCKED', notification: alert({ event: 'BLOCKED', status: 403 }) },
+    { label: 'TLS_EXPIRY', notification: alert({ event: 'TLS_EXPIRY', tlsValidToMs: T0 + 86_400_000 }) },
+    { label: 'UNCHECKED', notification: alert({ event: 'UNCHECKED', reason: 'checker-fault' }) },
+    { label: 'UP from DEGRADED', notification: alert({ event: 'UP', recoveredFrom: 'DEGRADED' }) },
+    { label: 'UP from BLOCKED', notification: alert({ event: 'UP', recoveredFrom: 'BLOCKED' }) },
+  ])('skips $label with a reason', ({ notification }) => {
+    const plan = planPagerDutyEvents(notification, KEY);
+    expect(plan).toMatchObject({ kind: 'skip', why: expect.stringMatching(/\w/) });
+  });
+
+  it('triggers each member of a group on its own outage key, so each member’s UP resolves it', () => {
+    // Prepare
+    const members = [0, 1, 2].map((index) => groupMember(index));
+
+    // Act
+    const triggers = eventsOf(groupOf(members));
+    const resolves = members.flatMap((member) =>
+      eventsOf({ type: 'alert', alert: { ...member, event: 'UP', atMs: member.atMs + MINUTE } }),
+    );
+
+    // Assess
+    expect(triggers.map((event) => event.event_action)).toEqual(['trigger', 'trigger', 'trigger']);
+    expect(triggers.map((event) => event.dedup_key)).toEqual(resolves.map((event) => event.dedup_key));
+    expect(new Set(triggers.map((event) => event.dedup_key)).size).toBe(3);
+  });
+
+  it('triggers a warning for a failing channel, one incident per channel', () => {
+    const [event] = eventsOf(channelFailed);
+    expect(event).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: 'channel-failed:ch-abcdefgh23',
+      payload: { severity: 'warning', component: 'ch-abcdefgh23', class: 'channel-failed' },
+    });
+  });
+
+  it('triggers and at once resolves a test incident of its own', () => {
+    expect(eventsOf(testNotification).map((event) => [event.event_action, event.dedup_key])).toEqual([
+      ['trigger', 'test:t-7f3k2m'],
+      ['resolve', 'test:t-7f3k2m'],
+    ]);
+  });
+
+  it('links only http(s) URLs', () => {
+    const [event] = eventsOf(alert({ url: 'javascript:alert(1)' }));
+    expect(event).not.toHaveProperty('links');
+  });
+});
