@@ -177,10 +177,11 @@ export async function processDelivery(
     deps,
   );
   switch (outcome.kind) {
-    case 'delivered':
-      deps.log(line('delivered', { status: outcome.status, ms: outcome.ms }));
-      if (channel.brokenSinceMs !== undefined) await deps.store.clearBroken(owner, channelId);
+    case 'delivered': {
+      const unclear = channel.brokenSinceMs === undefined ? undefined : await clearMark(channel, deps);
+      deps.log(line('delivered', { status: outcome.status, ms: outcome.ms, detail: unclear }));
       return { action: 'done', outcome: 'delivered' };
+    }
     case 'skipped':
       deps.log(line('skipped', { detail: outcome.why }));
       return { action: 'done', outcome: 'skipped' };
@@ -216,6 +217,19 @@ function retryOrPark(
   }
   deps.log(line('retry', failure));
   return { action: 'retry', delayMs: decision.delayMs, detail: failure.detail };
+}
+
+/**
+ * Clears the broken mark of a channel that delivered again; says why when it could not. Never throws: the
+ * delivery is done, and failing the message would deliver it twice (the next delivery clears the mark).
+ */
+async function clearMark(channel: Channel, deps: DeliveryDeps): Promise<string | undefined> {
+  try {
+    await deps.store.clearBroken(channel.owner, channel.channelId);
+    return undefined;
+  } catch (error) {
+    return `delivered, but its broken mark could not be cleared (${nameOf(error)})`;
+  }
 }
 
 /**

@@ -297,6 +297,35 @@ describe('processDelivery', () => {
     expect(channels.calls).toContain('clearBroken');
   });
 
+  it('is done with a delivered message even when its broken mark cannot be cleared (failing it would deliver twice)', async () => {
+    const hook = await receiver();
+    channels.add(aChannel({ brokenSinceMs: NOW_MS - 60_000, brokenDetail: 'HTTP 404' }), {
+      kind: 'webhook',
+      url: `${hook.origin}${HOOK_PATH}`,
+      signingSecret: SIGNING_SECRET,
+    });
+    const failingStore = {
+      ...channels.store,
+      clearBroken: async () => {
+        throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+      },
+    };
+
+    const processed = await processDelivery(aMessage(), deps({ store: failingStore }), {
+      number: 1,
+      firstReceivedMs: NOW_MS,
+    });
+
+    expect(processed).toEqual({ action: 'done', outcome: 'delivered' });
+    expect(parsedLines()).toMatchObject([
+      {
+        outcome: 'delivered',
+        detail:
+          'delivered, but its broken mark could not be cleared (ProvisionedThroughputExceededException)',
+      },
+    ]);
+  });
+
   it('does not touch the mark of a healthy channel that delivers', async () => {
     await webhookAt();
 
