@@ -252,8 +252,27 @@ describe('createChannelPoster', () => {
         kind: 'rejected',
         detail: 'blocked connection to 169.254.169.254: not an allowed (public) address',
       });
-      // Judged before connecting: no connect attempt, so no time spent on one.
-      expect(outcome.kind === 'rejected' && outcome.ms).toBeLessThan(100);
+    });
+
+    it('judges an IP literal before connecting to it', async () => {
+      const connections: number[] = [];
+      const internal: Server = createServer((socket) => {
+        connections.push(1);
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => internal.listen(0, '127.0.0.2', resolve));
+      cleanups.push(() => new Promise<void>((resolve) => internal.close(() => resolve())));
+      const port = (internal.address() as { port: number }).port;
+
+      const outcome = await poster({ isAddressAllowed: onlyFirstLoopback }).post(
+        post(`http://127.0.0.2:${port}/hook`),
+      );
+
+      expect(outcome).toMatchObject({
+        kind: 'rejected',
+        detail: expect.stringContaining('blocked connection to 127.0.0.2'),
+      });
+      expect(connections).toHaveLength(0);
     });
 
     it('refuses a loopback receiver unless private targets are allowed', async () => {
@@ -289,7 +308,8 @@ describe('createChannelPoster', () => {
         kind: 'retry',
         detail: `timed out after 300 ms waiting for ${new URL(silent.url).host} to answer`,
       });
-      expect(performance.now() - startedMs).toBeLessThan(2_000);
+      // A generous bound: the point is that it ends near its deadline, not the kernel's connect timeout.
+      expect(performance.now() - startedMs).toBeLessThan(5_000);
     });
 
     it('bounds an error body that stalls by the same deadline', async () => {
