@@ -59,6 +59,8 @@ export interface DeliveryLogLine {
   readonly ms: number;
   readonly detail: string | null;
   readonly attempt: number;
+  /** On a retry only: when the next attempt is due, in ms from now (the local runtime shows it). */
+  readonly retryInMs?: number;
 }
 
 export type DeliveryLog = (line: DeliveryLogLine) => void;
@@ -215,7 +217,7 @@ function retryOrPark(
     deps.log(line('parked', { ...failure, detail: `${failure.detail}; ${decision.reason}` }));
     return { action: 'park', reason: decision.reason, detail: failure.detail };
   }
-  deps.log(line('retry', failure));
+  deps.log({ ...line('retry', failure), retryInMs: decision.delayMs });
   return { action: 'retry', delayMs: decision.delayMs, detail: failure.detail };
 }
 

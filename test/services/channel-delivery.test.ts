@@ -193,7 +193,7 @@ describe('processDelivery', () => {
 
     expect(processed).toEqual({ action: 'retry', delayMs: 120_000, detail: 'HTTP 503: maintenance' });
     expect(parsedLines()).toMatchObject([
-      { outcome: 'retry', status: 503, detail: 'HTTP 503: maintenance', attempt: 3 },
+      { outcome: 'retry', status: 503, detail: 'HTTP 503: maintenance', attempt: 3, retryInMs: 120_000 },
     ]);
   });
 
