@@ -1,3 +1,5 @@
+import { type ChannelEndpoints, DEFAULT_CHANNEL_ENDPOINTS } from './domain/channels/channel-request.ts';
+
 /**
  * Environment contract between infra/ (which sets these on each Lambda), local/ (which sets them for the
  * local runtime) and the handlers. Read once at cold start; a missing or bad variable fails by name.
@@ -195,3 +197,52 @@ export const readCheckerConfig = (env: Env): CheckerConfig => ({
   dnsServers: readNameservers(env, ENV.dnsServers),
   ...optionalHistory(env),
 });
+
+/** The channel deliverer's settings (issue 14). */
+export interface DelivererConfig {
+  readonly channelsTable: string;
+  readonly deliveryQueueUrl: string;
+  /** Where deliveries still failing after the retry window are parked (FIFO). */
+  readonly deliveryDeadLetterQueueUrl: string;
+  readonly channelSecretsPrefix: string;
+  /** The alerts topic: channel-failed notices are published there. */
+  readonly topicArn: string;
+  readonly allowPrivateTargets: boolean;
+  /** Empty: the system's nameservers. */
+  readonly dnsServers: readonly string[];
+  readonly endpoints: ChannelEndpoints;
+}
+
+export const readDelivererConfig = (env: Env): DelivererConfig => ({
+  channelsTable: requireString(env, ENV.channelsTable),
+  deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
+  deliveryDeadLetterQueueUrl: requireString(env, ENV.deliveryDeadLetterQueueUrl),
+  channelSecretsPrefix: requireString(env, ENV.channelSecretsPrefix),
+  topicArn: requireString(env, ENV.topicArn),
+  allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
+  dnsServers: readNameservers(env, ENV.dnsServers),
+  endpoints: {
+    telegramApiUrl: readHttpUrl(env, ENV.telegramApiUrl, DEFAULT_CHANNEL_ENDPOINTS.telegramApiUrl),
+    pagerDutyEventsUrl: readHttpUrl(
+      env,
+      ENV.pagerDutyEventsUrl,
+      DEFAULT_CHANNEL_ENDPOINTS.pagerDutyEventsUrl,
+    ),
+  },
+});
+
+/** An http(s) URL without a trailing slash (paths are appended to it), or `fallback` when unset. */
+export function readHttpUrl(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`environment variable ${name} must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`environment variable ${name} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}

@@ -1,5 +1,5 @@
 import type { SecureContext } from 'node:tls';
-import { Client, type Dispatcher } from 'undici';
+import type { Client } from 'undici';
 import type { CheckResult, TlsCertificate } from '../domain/check-result.ts';
 import {
   describeAttempt,
@@ -12,7 +12,8 @@ import { SITE_LIMITS } from '../domain/site.ts';
 import type { StatusRanges } from '../domain/status-range.ts';
 import { type AddressPolicy, BlockedAddressError, guardAddresses } from './address-guard.ts';
 import type { HostResolver, ResolvedAddress } from './dns-resolver.ts';
-import { openConnection, type Phase } from './probe-connection.ts';
+import { type GuardedResponse, sendGuardedRequest } from './guarded-request.ts';
+import type { Phase } from './probe-connection.ts';
 import { type AttemptSignal, type Deadline, startAttemptSignal } from './probe-deadline.ts';
 import { classifyError } from './probe-errors.ts';
 import { type BodyReading, discardBody, type Keyword, readBody } from './response-body.ts';
@@ -71,8 +72,6 @@ export interface Attempt {
 export const DNS_TIMEOUT_MS = 4_000;
 // undici's own timeouts fire up to ~1 s late; they only back up the precise deadline.
 const BACKSTOP_TIMEOUT_MS = SITE_LIMITS.timeoutMs.max + 1_000;
-// Browsers accept response headers of 256 KiB and more (big CSP and cookie sets); undici stops at 16 KiB.
-export const MAX_RESPONSE_HEADER_BYTES = 256 * 1024;
 
 /** Starts one attempt; `elapsedMs` counts from the start of this attempt (its latencies are its own). */
 export function startAttempt(
@@ -215,7 +214,7 @@ async function runAttempt(
 }
 
 /** One request on a new connection to `addresses`; rejects on a network error or when the attempt ends. */
-async function requestOnce(
+function requestOnce(
   environment: AttemptEnvironment,
   url: URL,
   addresses: readonly ResolvedAddress[],
@@ -224,57 +223,19 @@ async function requestOnce(
   deadline: Deadline,
   own: AttemptSignal,
   progress: Progress,
-): Promise<{ readonly response: Dispatcher.ResponseData; readonly certificate?: TlsCertificate }> {
-  const connection = openConnection(
-    addresses,
-    environment.secureContext,
-    (phase) => {
-      progress.phase = phase;
+): Promise<GuardedResponse> {
+  return sendGuardedRequest(
+    { url, addresses, method, headers, backstopTimeoutMs: BACKSTOP_TIMEOUT_MS },
+    {
+      secureContext: environment.secureContext,
+      onPhase: (phase) => {
+        progress.phase = phase;
+      },
+      timeLeftMs: deadline.remainingMs(),
+      signal: own.signal,
+      aborted: own.aborted,
+      inFlight: environment.inFlight,
     },
-    deadline.remainingMs(),
-  );
-  const client = new Client(url.origin, {
-    connect: connection.connect,
-    maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
-  });
-  environment.inFlight.add(client);
-  // undici only notices an abort once connected: a host that drops SYNs would hold the request until the kernel
-  // gives up (~30 s). Ending the socket ends the attempt at the deadline, whatever its phase.
-  const stopConnecting = () => connection.abort(own.signal.reason);
-  own.signal.addEventListener('abort', stopConnecting, { once: true });
-  try {
-    const response = await Promise.race([
-      client.request({
-        path: `${url.pathname}${url.search}`,
-        method,
-        headers,
-        signal: own.signal,
-        // No keep-alive: thousands of distinct hosts, so a pooled socket would only hold a descriptor.
-        reset: true,
-        headersTimeout: BACKSTOP_TIMEOUT_MS,
-        bodyTimeout: BACKSTOP_TIMEOUT_MS,
-      }),
-      own.aborted,
-    ]);
-    // Answered: with `reset` undici destroys the socket itself; close() would only build an error.
-    environment.inFlight.delete(client);
-    return connection.certificate === undefined
-      ? { response }
-      : { response, certificate: connection.certificate };
-  } catch (error) {
-    release(environment.inFlight, client);
-    throw error;
-  } finally {
-    own.signal.removeEventListener('abort', stopConnecting);
-  }
-}
-
-// A failed request may have left its client connecting or holding a socket. destroy(), not close(): after
-// ERR_TLS_CERT_ALTNAME_INVALID undici 7 still counts the failed request as running, so close() never resolves.
-function release(inFlight: Set<Client>, client: Client): void {
-  client.destroy().then(
-    () => inFlight.delete(client),
-    () => inFlight.delete(client),
   );
 }
 

@@ -4,6 +4,7 @@ import {
   ENV,
   readCheckerConfig,
   readCompactorConfig,
+  readDelivererConfig,
   readNameservers,
 } from '../../functions/config.ts';
 
@@ -82,6 +83,69 @@ describe('readCompactorConfig', () => {
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(
       'environment variable PUBLIC_OWNERS must list owners (letters, digits, . _ @ + -), got "team b"',
+    );
+  });
+});
+
+describe('readDelivererConfig', () => {
+  const DELIVERER_ENV = {
+    CHANNELS_TABLE: 'channels',
+    DELIVERY_QUEUE_URL: 'https://sqs/deliveries.fifo',
+    DELIVERY_DLQ_URL: 'https://sqs/deliveries-dlq.fifo',
+    CHANNEL_SECRETS_PREFIX: '/uptime-squirrel/Stack/channels',
+    TOPIC_ARN: 'arn:aws:sns:us-east-1:1:t',
+  };
+
+  it("reads the deliverer's settings, with the services' public endpoints by default", () => {
+    expect(readDelivererConfig(DELIVERER_ENV)).toEqual({
+      channelsTable: 'channels',
+      deliveryQueueUrl: 'https://sqs/deliveries.fifo',
+      deliveryDeadLetterQueueUrl: 'https://sqs/deliveries-dlq.fifo',
+      channelSecretsPrefix: '/uptime-squirrel/Stack/channels',
+      topicArn: 'arn:aws:sns:us-east-1:1:t',
+      allowPrivateTargets: false,
+      dnsServers: [],
+      endpoints: {
+        telegramApiUrl: 'https://api.telegram.org',
+        pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+      },
+    });
+  });
+
+  it('takes loopback endpoints, private targets and nameservers for tests and the local runtime', () => {
+    const config = readDelivererConfig({
+      ...DELIVERER_ENV,
+      ALLOW_PRIVATE_TARGETS: 'true',
+      DNS_SERVERS: '127.0.0.1:5353',
+      TELEGRAM_API_URL: 'http://127.0.0.1:4001/',
+      PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:4002/v2/enqueue',
+    });
+
+    expect(config).toMatchObject({
+      allowPrivateTargets: true,
+      dnsServers: ['127.0.0.1:5353'],
+      endpoints: {
+        telegramApiUrl: 'http://127.0.0.1:4001',
+        pagerDutyEventsUrl: 'http://127.0.0.1:4002/v2/enqueue',
+      },
+    });
+  });
+
+  it.each([
+    'CHANNELS_TABLE',
+    'DELIVERY_QUEUE_URL',
+    'DELIVERY_DLQ_URL',
+    'CHANNEL_SECRETS_PREFIX',
+    'TOPIC_ARN',
+  ])('fails by name without %s', (name) => {
+    expect(() => readDelivererConfig({ ...DELIVERER_ENV, [name]: undefined })).toThrow(
+      new ConfigError(`environment variable ${name} is required`),
+    );
+  });
+
+  it.each(['telegram.local', 'ftp://127.0.0.1/'])('refuses TELEGRAM_API_URL %s', (raw) => {
+    expect(() => readDelivererConfig({ ...DELIVERER_ENV, TELEGRAM_API_URL: raw })).toThrow(
+      `environment variable TELEGRAM_API_URL must be an http(s) URL, got "${raw}"`,
     );
   });
 });
