@@ -195,3 +195,14 @@ export const readCheckerConfig = (env: Env): CheckerConfig => ({
   dnsServers: readNameservers(env, ENV.dnsServers),
   ...optionalHistory(env),
 });
+
+/** The channel dispatcher: where channels are listed and deliveries queued. */
+export interface DispatcherConfig {
+  readonly channelsTable: string;
+  readonly deliveryQueueUrl: string;
+}
+
+export const readDispatcherConfig = (env: Env): DispatcherConfig => ({
+  channelsTable: requireString(env, ENV.channelsTable),
+  deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
+});
