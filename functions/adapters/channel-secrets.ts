@@ -64,7 +64,8 @@ export class ChannelSecrets {
   readonly #cache = new Map<string, CachedSecret>();
 
   constructor(ssm: SSMClient, prefix: string, options: ChannelSecretsOptions = {}) {
-    if (!/^\/[A-Za-z0-9_.\-/]*[^/]$/.test(prefix)) {
+    // SSM parameter names: letters, digits, _ . - in /-separated levels.
+    if (!/^(?:\/[A-Za-z0-9_.-]+)+$/.test(prefix)) {
       throw new RangeError(
         `channel secrets prefix must be an SSM path like /uptime-squirrel/stack/channels, got "${prefix}"`,
       );

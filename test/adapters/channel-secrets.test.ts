@@ -48,6 +48,11 @@ describe('ChannelSecrets', () => {
     );
     expect(() => new ChannelSecrets(client(), 'no-slash')).toThrow(/SSM path/);
     expect(() => new ChannelSecrets(client(), '/trailing/')).toThrow(/SSM path/);
+    expect(() => new ChannelSecrets(client(), '/with space/x')).toThrow(/SSM path/);
+    expect(() => new ChannelSecrets(client(), '/a//b')).toThrow(/SSM path/);
+    expect(new ChannelSecrets(client(), '/uptime-squirrel/Stack-1/channels').nameOf('ch-abcdefghij')).toBe(
+      '/uptime-squirrel/Stack-1/channels/ch-abcdefghij',
+    );
   });
 
   it('puts a SecureString of the JSON secret, never overwriting, and returns its name', async () => {

@@ -44,6 +44,7 @@ describe('channel dispatcher on the emulators: alerts topic → alert-dispatch q
   let topicArn = '';
   let dispatchUrl = '';
   let deliveriesUrl = '';
+  let rawUrl = '';
 
   beforeAll(async () => {
     [dynamo, sqsEmulator] = await Promise.all([startDynamoEmulator(), startSqsEmulator()]);
@@ -64,10 +65,21 @@ describe('channel dispatcher on the emulators: alerts topic → alert-dispatch q
     const dispatch = await sqsEmulator.createQueue('alert-dispatch');
     dispatchUrl = dispatch.url;
     deliveriesUrl = (await sqsEmulator.createQueue('channel-deliveries.fifo')).url;
+    const raw = await sqsEmulator.createQueue('alert-dispatch-raw');
+    rawUrl = raw.url;
     ({ TopicArn: topicArn = '' } = await sqsEmulator.sns.send(new CreateTopicCommand({ Name: 'alerts' })));
     // As the stack subscribes it: no filter policy, raw delivery off.
     await sqsEmulator.sns.send(
       new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: dispatch.arn }),
+    );
+    // The form a local setup may use: the message as published, the attributes as SQS message attributes.
+    await sqsEmulator.sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: raw.arn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
     );
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1',
@@ -107,21 +119,34 @@ describe('channel dispatcher on the emulators: alerts topic → alert-dispatch q
     }
   }
 
+  // Lambda's event source spells message attributes in camelCase.
   const toRecord = (message: Message): SQSRecord =>
     ({
       messageId: message.MessageId ?? '',
       receiptHandle: message.ReceiptHandle ?? '',
       body: message.Body ?? '',
       attributes: {},
-      messageAttributes: {},
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          {
+            dataType: value.DataType,
+            stringValue: value.StringValue,
+            stringListValues: [],
+            binaryListValues: [],
+          },
+        ]),
+      ),
       md5OfBody: '',
       eventSource: 'aws:sqs',
       eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:alert-dispatch',
       awsRegion: 'us-east-1',
     }) as unknown as SQSRecord;
 
-  async function dispatchWhatWasPublished(): Promise<{ failures: string[]; deliveries: DeliveryMessage[] }> {
-    const records = (await drain(dispatchUrl)).map(toRecord);
+  async function dispatchWhatWasPublished(
+    queueUrl = dispatchUrl,
+  ): Promise<{ failures: string[]; deliveries: DeliveryMessage[] }> {
+    const records = (await drain(queueUrl)).map(toRecord);
     expect(records.length).toBeGreaterThan(0);
     const response = await handler({ Records: records }, context);
     const deliveries = (await drain(deliveriesUrl)).map(
@@ -215,5 +240,25 @@ describe('channel dispatcher on the emulators: alerts topic → alert-dispatch q
     expect(records).toHaveLength(3);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: broken?.messageId }]);
     expect(deliveries.map((delivery) => delivery.deliveryId)).toEqual(['api:4|ch-cccccccccc']);
+  });
+
+  it('reads the notification from the SQS message attributes of a raw delivery too', async () => {
+    // Prepare: only this test reads the raw queue; drop what earlier tests published to it.
+    await drain(rawUrl);
+    await drain(dispatchUrl);
+    const alert = anAlert({ alertId: 'raw:1', owner: 'alice' });
+
+    // Act
+    await new AlertPublisher(sqsEmulator.sns, topicArn).publish(alert);
+    const { failures, deliveries } = await dispatchWhatWasPublished(rawUrl);
+
+    // Assess
+    expect(failures).toEqual([]);
+    expect(deliveries.map((delivery) => delivery.deliveryId).sort()).toEqual([
+      'raw:1|ch-aaaaaaaaaa',
+      'raw:1|ch-bbbbbbbbbb',
+      'raw:1|ch-cccccccccc',
+    ]);
+    await drain(dispatchUrl);
   });
 });
