@@ -246,3 +246,13 @@ export function readHttpUrl(env: Env, name: string, fallback: string): string {
   }
   return raw.replace(/\/+$/, '');
 }
+/** The channel dispatcher: where channels are listed and deliveries queued. */
+export interface DispatcherConfig {
+  readonly channelsTable: string;
+  readonly deliveryQueueUrl: string;
+}
+
+export const readDispatcherConfig = (env: Env): DispatcherConfig => ({
+  channelsTable: requireString(env, ENV.channelsTable),
+  deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
+});

@@ -131,6 +131,8 @@ describe('issue-6 features end to end (local runtime: emulators, real handlers, 
       siteId: GROUP_SITE_ID,
       // The publisher's SMS delivery setting: the emulator hands it on to queue subscribers too.
       'AWS.SNS.SMS.SMSType': 'Transactional',
+      // What the channel dispatcher reads (issue 14).
+      notification: expect.stringMatching(/^\{"type":"alert-group","group":\{"owner":"team-a"/),
     });
     expect(grouped.subject).toBe('DOWN: 3 sites of team-a - http-5xx');
     for (const [index, id] of ids.entries()) {

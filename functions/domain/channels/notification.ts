@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import { AlertSchema } from '../alert.ts';
-import { DOWN_REASONS } from '../check-result.ts';
 import { boundedText, wholeNumber } from '../schema-parts.ts';
 import { CHANNEL_ID_PATTERN, CHANNEL_KINDS } from './channel.ts';
 
@@ -22,7 +21,8 @@ export const TEST_EVENT = 'TEST';
 const AlertGroupSchema = v.object({
   owner: v.string(),
   key: v.variant('kind', [
-    v.object({ kind: v.literal('reason'), reason: v.picklist(DOWN_REASONS) }),
+    // The alerts' own reason field: a group's key is typed from it (alert-group.ts GroupKey).
+    v.object({ kind: v.literal('reason'), reason: AlertSchema.entries.reason }),
     v.object({ kind: v.literal('host'), host: v.string() }),
   ]),
   alerts: v.pipe(v.array(AlertSchema), v.minLength(1)),

@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import { ALERT_EVENTS, type Alert, AlertSchema } from '../alert.ts';
-import { DOWN_REASONS } from '../check-result.ts';
 import { MAX_TEXT_CHARS, truncateText, wholeNumber } from '../schema-parts.ts';
 import { CHANNEL_KINDS } from './channel.ts';
 import { CHANNEL_FAILED_EVENT, type Notification, notificationIdOf, TEST_EVENT } from './notification.ts';
@@ -91,7 +90,7 @@ export const WebhookPayloadSchema = v.variant('type', [
       owner: v.string(),
       /** What the members share. */
       key: v.variant('kind', [
-        v.object({ kind: v.literal('reason'), reason: v.picklist(DOWN_REASONS) }),
+        v.object({ kind: v.literal('reason'), reason: AlertSchema.entries.reason }),
         v.object({ kind: v.literal('host'), host: v.string() }),
       ]),
       /** DOWN alerts confirmed together; each also ends with its own UP. */

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import { type DeliveryMessage, DeliveryMessageSchema } from '../domain/channels/delivery-message.ts';
+import { CallDeadline } from './call-deadline.ts';
+import { groupIntoBatches, QueueSendError, type RetryPolicy } from './check-queue.ts';
+
+/** SQS's largest message: a delivery that would not fit is refused here, by name, not by SQS. */
+export const MAX_DELIVERY_MESSAGE_BYTES = 256 * 1024;
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100 };
+
+/** A delivery message that is not valid or too big: a bug in the dispatcher, never sent. */
+export class InvalidDeliveryMessageError extends Error {
+  override name = 'InvalidDeliveryMessageError';
+  readonly code = 'INVALID_DELIVERY_MESSAGE';
+}
+
+export interface DeliveryQueueOptions {
+  /** Attempts for the entries SQS reports in `Failed[]`. @default 5 attempts, 100 ms base delay */
+  readonly retry?: RetryPolicy;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
+  readonly deadline?: CallDeadline;
+}
+
+/** The deduplication id of a delivery: FIFO queues take at most 128 characters, a delivery id may be longer. */
+export const deduplicationIdOf = (deliveryId: string): string =>
+  createHash('sha256').update(deliveryId).digest('hex');
+
+/**
+ * Sends delivery messages to the FIFO deliveries queue: message group = the channel (a channel's deliveries
+ * arrive in order, and a channel that is failing holds back only its own), deduplication id = a hash of the
+ * delivery id (a notification dispatched twice within SQS's 5-minute window is queued once).
+ */
+export class DeliveryQueue {
+  readonly #sqs: SQSClient;
+  readonly #queueUrl: string;
+  readonly #retry: RetryPolicy;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #deadline: CallDeadline;
+
+  constructor(sqs: SQSClient, queueUrl: string, options: DeliveryQueueOptions = {}) {
+    this.#sqs = sqs;
+    this.#queueUrl = queueUrl;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.#deadline = options.deadline ?? new CallDeadline();
+  }
+
+  /**
+   * Queues every message, in order. Resolves when SQS accepted all of them. @throws InvalidDeliveryMessageError
+   * before sending anything when one is invalid or too big; QueueSendError when some are still refused after
+   * the retries.
+   */
+  async send(messages: readonly DeliveryMessage[]): Promise<void> {
+    const entries = messages.map(toEntry);
+    const batches = groupIntoBatches(entries.map((entry) => entry.MessageBody ?? ''));
+    let next = 0;
+    // One batch after another: batches in parallel could queue a channel's later delivery before an earlier one.
+    for (const batch of batches) {
+      await this.#sendBatch(entries.slice(next, next + batch.length));
+      next += batch.length;
+    }
+  }
+
+  async #sendBatch(batch: readonly SendMessageBatchRequestEntry[]): Promise<void> {
+    let entries = batch.map((entry, index) => ({ ...entry, Id: String(index) }));
+    for (let attempt = 1; ; attempt++) {
+      const { Failed = [] } = await this.#sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }),
+        { abortSignal: this.#deadline.signal() },
+      );
+      if (Failed.length === 0) return;
+      const senderFaults = Failed.filter((failure) => failure.SenderFault);
+      if (senderFaults.length > 0 || attempt >= this.#retry.attempts) {
+        const first = senderFaults[0] ?? Failed[0];
+        throw new QueueSendError(
+          `${Failed.length} of ${entries.length} delivery messages not accepted after ${attempt} attempt(s): ${first?.Code} ${first?.Message ?? ''}`.trim(),
+        );
+      }
+      const failedIds = new Set(Failed.map((failure) => failure.Id));
+      entries = entries.filter((entry) => failedIds.has(entry.Id));
+      // Exponential backoff with full jitter: throttled senders should not retry in lockstep.
+      await this.#sleep(Math.random() * this.#retry.baseDelayMs * 2 ** (attempt - 1));
+    }
+  }
+}
+
+function toEntry(message: DeliveryMessage): SendMessageBatchRequestEntry {
+  const parsed = v.safeParse(DeliveryMessageSchema, message);
+  if (!parsed.success) {
+    const problems = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? '(message)'}: ${issue.message}`);
+    throw new InvalidDeliveryMessageError(
+      `delivery ${String(message.deliveryId)} is not a valid delivery message: ${problems.slice(0, 5).join('; ')}`,
+    );
+  }
+  const body = JSON.stringify(parsed.output);
+  const bytes = Buffer.byteLength(body);
+  if (bytes > MAX_DELIVERY_MESSAGE_BYTES) {
+    throw new InvalidDeliveryMessageError(
+      `delivery ${message.deliveryId} is ${bytes} bytes, SQS takes at most ${MAX_DELIVERY_MESSAGE_BYTES}`,
+    );
+  }
+  return {
+    Id: '',
+    MessageBody: body,
+    MessageGroupId: message.channelId,
+    MessageDeduplicationId: deduplicationIdOf(message.deliveryId),
+  };
+}
