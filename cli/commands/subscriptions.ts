@@ -9,7 +9,12 @@ import {
 import pLimit from 'p-limit';
 import type { Channel } from '../../functions/domain/channels/channel.ts';
 import { loadChannelBackends } from '../core/channel-backends.ts';
-import { type DestinationOptions, parseChannelOwner, parseDestination } from '../core/channel-input.ts';
+import {
+  DESTINATION_FLAGS,
+  type DestinationOptions,
+  parseChannelOwner,
+  parseDestination,
+} from '../core/channel-input.ts';
 import { channelJson, toChannelRow } from '../core/channel-render.ts';
 import {
   assertSubscriptionOfTopic,
@@ -58,9 +63,8 @@ export async function subscribe(
   io: Io,
   deps: ChannelCommandDeps = DEFAULT_CHANNEL_DEPS,
 ): Promise<number> {
-  // Whether http:// is allowed depends on the target: judged once it is known, but flags are checked first.
-  const hasChannelFlag = ['webhook', 'slack', 'teams', 'discord', 'telegram', 'pagerduty'].some(
-    (key) => options[key as keyof DestinationOptions] !== undefined,
+  const hasChannelFlag = DESTINATION_FLAGS.some(
+    ([key]) => key !== 'email' && key !== 'sms' && options[key] !== undefined,
   );
   if (!hasChannelFlag) return subscribeContact(options, target, io);
   const owner = parseChannelOwner(options.owner);

@@ -1,10 +1,15 @@
 import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ChannelCommandDeps, subscribeChannel } from '../../../cli/commands/channel-subscriptions.ts';
+import {
+  type ChannelCommandDeps,
+  isSameDestination,
+  subscribeChannel,
+} from '../../../cli/commands/channel-subscriptions.ts';
 import { listSubscriptions, subscribe, unsubscribe } from '../../../cli/commands/subscriptions.ts';
 import { CommandError, InputError } from '../../../cli/errors.ts';
 import type { Target } from '../../../cli/target.ts';
 import { CHANNEL_ID_PATTERN } from '../../../functions/domain/channels/channel.ts';
+import type { ChannelSecret } from '../../../functions/domain/channels/channel-secret.ts';
 import { captureIo, fakeBackends } from '../support/channel-fakes.ts';
 import {
   CHANNEL_SECRETS_PREFIX,
@@ -237,5 +242,43 @@ describe('subscribeChannel on a deployed stack (no private targets)', () => {
     );
     expect(backends.store.items.size).toBe(0);
     expect(backends.secrets.parameters.size).toBe(0);
+  });
+});
+
+describe('isSameDestination', () => {
+  const token = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1';
+  it.each<[ChannelSecret, ChannelSecret, boolean]>([
+    [
+      { kind: 'slack', url: 'https://hooks.slack.com:443/services/a' },
+      { kind: 'slack', url: 'https://hooks.slack.com/services/a' },
+      true,
+    ],
+    [
+      { kind: 'slack', url: 'https://hooks.slack.com/services/a' },
+      { kind: 'discord', url: 'https://hooks.slack.com/services/a' },
+      false,
+    ],
+    [
+      { kind: 'webhook', url: 'https://example.com/h', signingSecret: 'whsec_a' },
+      { kind: 'webhook', url: 'https://example.com/h', signingSecret: 'whsec_b' },
+      true,
+    ],
+    [
+      { kind: 'telegram', botToken: token, chatId: '-100' },
+      { kind: 'telegram', botToken: token, chatId: '-100' },
+      true,
+    ],
+    [
+      { kind: 'telegram', botToken: token, chatId: '-100' },
+      { kind: 'telegram', botToken: token, chatId: '@other' },
+      false,
+    ],
+    [
+      { kind: 'pagerduty', routingKey: 'a'.repeat(32) },
+      { kind: 'pagerduty', routingKey: 'b'.repeat(32) },
+      false,
+    ],
+  ])('%j and %j: %s', (a, b, same) => {
+    expect(isSameDestination(a, b)).toBe(same);
   });
 });
