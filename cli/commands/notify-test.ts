@@ -9,6 +9,7 @@ import { ALL_OWNERS, type Channel } from '../../functions/domain/channels/channe
 import { loadChannelBackends, loadChannelDelivery, loadNoticePublisher } from '../core/channel-backends.ts';
 import type {
   ChannelBackends,
+  ChannelDelivery,
   DeliverToChannel,
   NoticePublisherPort,
   TestNotification,
@@ -25,7 +26,7 @@ const DELIVERY_CONCURRENCY = 4;
 
 export interface NotifyTestDeps {
   readonly backends: (target: Target) => Promise<ChannelBackends>;
-  readonly delivery: (target: Target) => Promise<DeliverToChannel>;
+  readonly delivery: (target: Target) => Promise<ChannelDelivery>;
   readonly publisher: (target: Target) => Promise<NoticePublisherPort>;
   readonly nowMs?: () => number;
   readonly testId?: () => string;
@@ -57,17 +58,8 @@ export async function notifyTest(
     const notification: TestNotification = { type: 'test', owner: owner ?? ALL_OWNERS, atMs: nowMs, testId };
     const { store, secrets } = await deps.backends(resolved);
     const channels = owner === undefined ? await store.listAll() : await store.listForOwner(owner);
-    const deliver = channels.length === 0 ? undefined : await deps.delivery(resolved);
-    const limit = pLimit(DELIVERY_CONCURRENCY);
-    const results = await Promise.all(
-      [...channels]
-        .sort((a, b) => a.channelId.localeCompare(b.channelId))
-        .map((channel) =>
-          limit(() =>
-            testChannel(channel, notification, { secrets, deliver: deliver as DeliverToChannel, nowMs }),
-          ),
-        ),
-    );
+    const results =
+      channels.length === 0 ? [] : await testChannels(channels, notification, secrets, resolved, deps, nowMs);
     const contacts = await countContactsReceiving(resolved.sns(), resolved, owner);
     if (contacts > 0) {
       await (await deps.publisher(resolved)).publishNotice(notification);
@@ -93,6 +85,29 @@ export async function notifyTest(
     } else io.out(renderTestResults(results));
     return results.some(isFailedTest) ? EXIT.failure : EXIT.ok;
   });
+}
+
+async function testChannels(
+  channels: readonly Channel[],
+  notification: TestNotification,
+  secrets: ChannelBackends['secrets'],
+  target: Target,
+  deps: NotifyTestDeps,
+  nowMs: number,
+): Promise<TestResult[]> {
+  const delivery = await deps.delivery(target);
+  const limit = pLimit(DELIVERY_CONCURRENCY);
+  try {
+    return await Promise.all(
+      [...channels]
+        .sort((a, b) => a.channelId.localeCompare(b.channelId))
+        .map((channel) =>
+          limit(() => testChannel(channel, notification, { secrets, deliver: delivery.deliver, nowMs })),
+        ),
+    );
+  } finally {
+    await delivery.close();
+  }
 }
 
 async function testChannel(

@@ -1,5 +1,10 @@
 import type { Target } from '../target.ts';
-import type { ChannelBackends, DeliverToChannel, NoticePublisherPort } from './channel-ports.ts';
+import type {
+  ChannelBackends,
+  ChannelDelivery,
+  DeliverToChannel,
+  NoticePublisherPort,
+} from './channel-ports.ts';
 
 // The issue-14 adapters are written on their own branches (store-dispatch, delivery). Until they are merged
 // beside this one, they are imported by a path the type checker does not resolve; once merged, these become
@@ -65,7 +70,7 @@ export async function loadNoticePublisher(target: Target): Promise<NoticePublish
  * deliverToChannel bound to a guarded HTTP poster with the target's address policy: deliveries from this
  * machine follow the deployed code's rules (private addresses refused unless the target is the local runtime).
  */
-export async function loadChannelDelivery(target: Target): Promise<DeliverToChannel> {
+export async function loadChannelDelivery(target: Target): Promise<ChannelDelivery> {
   const [delivery, http, { DEFAULT_CHANNEL_ENDPOINTS }] = await Promise.all([
     importAdapter<{
       deliverToChannel: (
@@ -73,15 +78,15 @@ export async function loadChannelDelivery(target: Target): Promise<DeliverToChan
         deps: { http: unknown; endpoints: unknown },
       ) => ReturnType<DeliverToChannel>;
     }>(MODULES.delivery, 'channel delivery'),
-    importAdapter<{ createChannelPoster?: (options: { allowPrivateTargets: boolean }) => unknown }>(
-      MODULES.http,
-      'guarded channel HTTP poster',
-    ),
+    importAdapter<{
+      createChannelPoster: (options: { allowPrivateTargets: boolean }) => { close(): Promise<void> };
+    }>(MODULES.http, 'guarded channel HTTP poster'),
     import('../../functions/domain/channels/channel-request.ts'),
   ]);
-  if (http.createChannelPoster === undefined) {
-    throw new Error('functions/adapters/channel-http.ts exports no createChannelPoster: wire it here');
-  }
   const poster = http.createChannelPoster({ allowPrivateTargets: target.allowPrivateTargets });
-  return (input) => delivery.deliverToChannel(input, { http: poster, endpoints: DEFAULT_CHANNEL_ENDPOINTS });
+  return {
+    deliver: (input) =>
+      delivery.deliverToChannel(input, { http: poster, endpoints: DEFAULT_CHANNEL_ENDPOINTS }),
+    close: () => poster.close(),
+  };
 }

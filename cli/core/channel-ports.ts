@@ -41,6 +41,12 @@ export type DeliverToChannel = (input: {
   nowMs: number;
 }) => Promise<DeliveryOutcome>;
 
+/** Deliveries from this machine; close() ends the poster's connections so the command can exit at once. */
+export interface ChannelDelivery {
+  readonly deliver: DeliverToChannel;
+  close(): Promise<void>;
+}
+
 /** What the channel commands work with. */
 export interface ChannelBackends {
   readonly store: ChannelStorePort;

@@ -39,7 +39,7 @@ beforeEach(() => {
   publisher = new RecordingPublisher();
   deps = {
     backends: async () => backends,
-    delivery: async () => postingDelivery,
+    delivery: async () => ({ deliver: postingDelivery, close: async () => {} }),
     publisher: async () => publisher,
     nowMs: () => 1_767_000_000_000,
     testId: () => 'run1',
