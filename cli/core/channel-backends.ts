@@ -1,3 +1,4 @@
+import { CommandError } from '../errors.ts';
 import type { Target } from '../target.ts';
 import type {
   ChannelBackends,
@@ -7,8 +8,9 @@ import type {
 } from './channel-ports.ts';
 
 // The issue-14 adapters are written on their own branches (store-dispatch, delivery). Until they are merged
-// beside this one, they are imported by a path the type checker does not resolve; once merged, these become
-// plain `import('../../functions/adapters/channel-store.ts')` calls (the types below are their contract).
+// beside this one, they are imported by a path the type checker does not resolve. Once merged, these MUST become
+// literal `import('../../functions/adapters/channel-store.ts')` calls: esbuild bundles only literal paths, so the
+// built CLI (cli/dist) fails here until then (tsx, running the sources, resolves either).
 const MODULES = {
   store: '../../functions/adapters/channel-store.ts',
   secrets: '../../functions/adapters/channel-secrets.ts',
@@ -20,11 +22,9 @@ async function importAdapter<T>(path: string, what: string): Promise<T> {
   try {
     return (await import(path)) as T;
   } catch (error) {
-    throw new Error(
+    throw new CommandError(
       `this build of squirrel has no ${what} (${path}): alert channels need the issue-14 adapters`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { ALL_OWNERS, type ChannelKind } from '../../functions/domain/channels/channel.ts';
 import type { ChannelSecret } from '../../functions/domain/channels/channel-secret.ts';
 import { InputError } from '../errors.ts';
@@ -116,12 +117,17 @@ export function parseDestination(
     case 'discord': {
       const url = parseChannelUrl(key, raw, context.allowPrivateTargets);
       const usual = USUAL_HOSTS[key];
-      const warnings = usual.matches(url.hostname)
-        ? []
-        : [
-            `warning: --${key} URL's host is ${url.hostname}, not ${usual.words} (${SERVICE_NAMES[key]}'s incoming ` +
-              `webhooks): subscribed anyway, and it will be sent ${SERVICE_NAMES[key]}'s message format`,
-          ];
+      // The local runtime's stand-in receivers are on loopback: no warning for what is plainly a local test.
+      const isLocalStandIn =
+        context.allowPrivateTargets &&
+        (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 || url.hostname === 'localhost');
+      const warnings =
+        usual.matches(url.hostname) || isLocalStandIn
+          ? []
+          : [
+              `warning: --${key} URL's host is ${url.hostname}, not ${usual.words} (${SERVICE_NAMES[key]}'s incoming ` +
+                `webhooks): subscribed anyway, and it will be sent ${SERVICE_NAMES[key]}'s message format`,
+            ];
       return { destination: { kind: 'channel', secret: { kind: key, url: url.href } }, warnings };
     }
     case 'telegram':

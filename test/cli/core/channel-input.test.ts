@@ -65,6 +65,15 @@ describe('parseDestination', () => {
     expect(parsed.warnings[0]).not.toContain('/services/');
   });
 
+  it("does not warn about a loopback stand-in on the local runtime, only about another service's host", () => {
+    expect(parseDestination({ slack: 'http://127.0.0.1:8080/services/T0/B0/x' }, LOCAL).warnings).toEqual([]);
+    expect(parseDestination({ slack: 'http://[::1]:8080/services/T0/B0/x' }, LOCAL).warnings).toEqual([]);
+    expect(parseDestination({ slack: 'https://127.0.0.1/services/T0/B0/x' }, REMOTE).warnings).toHaveLength(
+      1,
+    );
+    expect(parseDestination({ slack: 'https://relay.example.com/x' }, LOCAL).warnings).toHaveLength(1);
+  });
+
   it('gives a webhook a fresh signing secret: whsec_ and 32 random bytes in base64url', () => {
     // Act
     const parsed = parseDestination(
