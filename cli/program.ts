@@ -329,33 +329,99 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
       run(import('./commands/doctor.ts').then((m) => m.runDoctor(options, targetOf(command), io))),
     );
 
-  program
-    .command('subscribe')
-    .description("send alerts to an email address or phone; --owner limits them to that owner's sites")
-    .addOption(new Option('--email <address>', 'email address to alert').conflicts('sms'))
-    .addOption(new Option('--sms <number>', 'phone number to alert, E.164 (+14155550123)'))
-    .option('--owner <owner>', "only this owner's alerts (an SNS filter policy on the owner attribute)")
+  const channelFlags = (command: Command, verb: 'send' | 'remove'): Command =>
+    command
+      .option(
+        '--webhook <url>',
+        `${verb === 'send' ? 'POST signed JSON to' : 'the webhook channel of'} URL (https://)`,
+      )
+      .option(
+        '--slack <url>',
+        `${verb === 'send' ? 'post to' : 'the channel of'} this Slack incoming-webhook URL`,
+      )
+      .option(
+        '--teams <url>',
+        `${verb === 'send' ? 'post to' : 'the channel of'} this Teams incoming-webhook / workflow URL`,
+      )
+      .option('--discord <url>', `${verb === 'send' ? 'post to' : 'the channel of'} this Discord webhook URL`)
+      .option(
+        '--telegram <token:chat>',
+        `${verb === 'send' ? 'send with' : 'the channel of'} this bot (BOT_TOKEN:CHAT_ID, chat id or @channelname)`,
+      )
+      .option(
+        '--pagerduty <routing-key>',
+        `${verb === 'send' ? 'open and resolve incidents with' : 'the channel of'} this Events API v2 routing key`,
+      );
+
+  channelFlags(
+    program
+      .command('subscribe')
+      .description(
+        "send alerts to an email address, a phone, a webhook, Slack, Teams, Discord, Telegram or PagerDuty; --owner limits them to that owner's sites",
+      )
+      .option('--email <address>', 'email address to alert')
+      .option('--sms <number>', 'phone number to alert, E.164 (+14155550123)'),
+    'send',
+  )
+    .option(
+      '--owner <owner>',
+      "only this owner's alerts (email/SMS: an SNS filter policy on the owner attribute; channels: stored under the owner; default: every owner's)",
+    )
     .option('--json', 'print the subscription as JSON')
+    .addHelpText(
+      'after',
+      '\nGive exactly one destination. URLs must be https:// (http:// only on the local runtime), and a name that ' +
+        "resolves to a private, loopback, link-local or metadata address is refused. A channel's URL, token or key " +
+        'is kept in SSM Parameter Store (SecureString) and shown only masked. A webhook gets a signing secret ' +
+        '(X-Squirrel-Signature), printed once, now. Try a channel with `squirrel notify-test`.',
+    )
     .action((options, command: Command) =>
       run(subscriptions().then((m) => m.subscribe(options, targetOf(command), io))),
     );
-  program
-    .command('unsubscribe')
-    .description('remove a subscription, by ARN (see `subscriptions list`) or by its email address or phone')
-    .argument('[subscription-arn]', 'subscription ARN')
-    .option('--email <address>', 'remove the subscription of this email address')
-    .option('--sms <number>', 'remove the subscription of this phone number')
-    .action((arn: string | undefined, options, command: Command) =>
-      run(subscriptions().then((m) => m.unsubscribe(arn, options, targetOf(command), io))),
-    );
+  channelFlags(
+    program
+      .command('unsubscribe')
+      .description(
+        'remove a subscription: by ARN or channel id (see `subscriptions list`), or by its email address, phone, URL, bot or key',
+      )
+      .argument('[id]', 'subscription ARN, or channel id (ch-…)')
+      .option('--email <address>', 'remove the subscription of this email address')
+      .option('--sms <number>', 'remove the subscription of this phone number'),
+    'remove',
+  ).action((id: string | undefined, options, command: Command) =>
+    run(subscriptions().then((m) => m.unsubscribe(id, options, targetOf(command), io))),
+  );
   program
     .command('subscriptions')
     .description('list alert subscriptions')
     .command('list')
-    .description('every subscription to the alerts topic, and which alerts it receives')
-    .option('--json', 'one JSON object per subscription')
+    .description(
+      'every subscription to the alerts topic and every alert channel (masked), which alerts each receives, and since when a channel is broken',
+    )
+    .option('--json', 'one JSON object per subscription or channel')
     .action((options, command: Command) =>
       run(subscriptions().then((m) => m.listSubscriptions(options, targetOf(command), io))),
+    );
+
+  program
+    .command('notify-test')
+    .description(
+      "send a test notification to every channel that would receive the owner's alerts (theirs and every-owner " +
+        'ones; without --owner, all channels) and report each outcome; email/SMS subscriptions get one test ' +
+        'message through SNS. Exit 1 if any channel failed.',
+    )
+    .option('--owner <owner>', "only the channels and subscriptions that receive this owner's alerts")
+    .option('--json', 'one JSON object per channel: target, kind, label, outcome, status, ms, detail')
+    .addHelpText(
+      'after',
+      "\nChannel deliveries are made from this machine, now, with the deployed code's rules (the same message " +
+        'format, the same private-address guard; on the local runtime private addresses are allowed), with your ' +
+        'credentials to read the secrets: a channel that works here works from the deliverer. One try each: ' +
+        '"retry" is what the deliverer would retry, "rejected" what it would mark broken. The email/SMS test ' +
+        'message goes through the topic, so the dispatcher passes it to the channels too: they may show the test twice.',
+    )
+    .action((options, command: Command) =>
+      run(import('./commands/notify-test.ts').then((m) => m.notifyTest(options, targetOf(command), io))),
     );
 
   return program;

@@ -5,6 +5,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { HistoryStore } from '../functions/adapters/history-store.ts';
 import { resolveRegion } from './core/doctor/region-check.ts';
 import { parseRuntimeFile, RUNTIME_FILE_NAME, readStackOutputs } from './core/runtime-file.ts';
@@ -31,8 +32,19 @@ export interface Target {
   readonly alertPrinterEndpoint?: string;
   /** The history bucket; absent for a stack or runtime from before history (issue 13). */
   readonly historyBucket?: string;
+  /** The local runtime delivers to loopback receivers: http:// and private addresses are allowed. */
+  readonly allowPrivateTargets: boolean;
+  /** The queue the stack subscribes to the topic for alert channels: its subscription is never removed. */
+  readonly dispatchQueueArn?: string;
+  /**
+   * The alert channels' table and SSM parameter prefix (issue 14).
+   * @throws CommandError saying how to get them when the stack or runtime predates alert channels.
+   */
+  channels(): ChannelResources;
   dynamodb(): DynamoDBClient;
   sns(): SNSClient;
+  /** SSM Parameter Store, where channel secrets live (the SDK loads on first use). */
+  ssm(): Promise<SSMClient>;
   /**
    * The history bucket's store (the S3 SDK loads on first use: commands without history start as fast as
    * before). @throws CommandError saying how to get one when the target has no bucket.
@@ -40,6 +52,12 @@ export interface Target {
   history(): Promise<HistoryStore>;
   /** Closes the clients' sockets so the process can exit at once. */
   close(): void;
+}
+
+/** Where a target keeps its alert channels. */
+export interface ChannelResources {
+  readonly tableName: string;
+  readonly secretsPrefix: string;
 }
 
 export const DATA_DIR_ENV = 'SQUIRREL_DATA_DIR';
@@ -114,6 +132,16 @@ function resolveLocal(dataDir: string): Target {
     alertPrinterEndpoint: runtime.alertPrinterQueueArn,
     ...(runtime.historyBucket === undefined ? {} : { historyBucket: runtime.historyBucket }),
     noHistoryHint: 'it was started before history existed: restart `npm start`',
+    allowPrivateTargets: true,
+    ...(runtime.dispatchQueueArn === undefined ? {} : { dispatchQueueArn: runtime.dispatchQueueArn }),
+    ...(runtime.channelsTable === undefined ||
+    runtime.channelSecretsPrefix === undefined ||
+    runtime.ssmEndpoint === undefined
+      ? {}
+      : { channels: { tableName: runtime.channelsTable, secretsPrefix: runtime.channelSecretsPrefix } }),
+    noChannelsHint: 'it was started before alert channels existed: restart `npm start`',
+    ssm: async () =>
+      new (await import('@aws-sdk/client-ssm')).SSMClient({ ...clientConfig, endpoint: runtime.ssmEndpoint }),
     dynamodb: () => new DynamoDBClient({ ...clientConfig, endpoint: runtime.dynamodbEndpoint }),
     sns: () => new SNSClient({ ...clientConfig, endpoint: runtime.snsEndpoint }),
     // The emulator serves every bucket under its one host: path-style, as the handlers use it.
@@ -159,6 +187,15 @@ async function resolveStack(stackName: string, region: string | undefined): Prom
       topicArn: outputs.TopicArn,
       ...(outputs.HistoryBucketName === undefined ? {} : { historyBucket: outputs.HistoryBucketName }),
       noHistoryHint: 'it has no output HistoryBucketName: deploy this version with `cdk deploy`',
+      allowPrivateTargets: false,
+      ...(outputs.DispatchQueueArn === undefined ? {} : { dispatchQueueArn: outputs.DispatchQueueArn }),
+      ...(outputs.ChannelsTableName === undefined || outputs.ChannelSecretsPrefix === undefined
+        ? {}
+        : {
+            channels: { tableName: outputs.ChannelsTableName, secretsPrefix: outputs.ChannelSecretsPrefix },
+          }),
+      noChannelsHint: 'this stack predates alert channels (no output ChannelsTableName): `cdk deploy` again',
+      ssm: async () => new (await import('@aws-sdk/client-ssm')).SSMClient(clientConfig),
       dynamodb: () => new DynamoDBClient(clientConfig),
       sns: () => new SNSClient(clientConfig),
       s3: async () => new (await import('@aws-sdk/client-s3')).S3Client(clientConfig),
@@ -179,6 +216,12 @@ interface TargetParts {
   readonly historyBucket?: string;
   /** Why there is no history bucket, and what to do. */
   readonly noHistoryHint: string;
+  readonly allowPrivateTargets: boolean;
+  readonly dispatchQueueArn?: string;
+  readonly channels?: ChannelResources;
+  /** Why there are no channel resources, and what to do. */
+  readonly noChannelsHint: string;
+  readonly ssm: () => Promise<SSMClient>;
   readonly dynamodb: () => DynamoDBClient;
   readonly sns: () => SNSClient;
   readonly s3: () => Promise<S3Client>;
@@ -188,6 +231,8 @@ function createTarget(description: string, isLocal: boolean, parts: TargetParts)
   let dynamodb: DynamoDBClient | undefined;
   let sns: SNSClient | undefined;
   let s3: S3Client | undefined;
+  let ssm: Promise<SSMClient> | undefined;
+  let ssmClient: SSMClient | undefined;
   let history: Promise<HistoryStore> | undefined;
   const { historyBucket } = parts;
   return {
@@ -199,6 +244,21 @@ function createTarget(description: string, isLocal: boolean, parts: TargetParts)
     topicArn: parts.topicArn,
     ...(parts.alertPrinterEndpoint === undefined ? {} : { alertPrinterEndpoint: parts.alertPrinterEndpoint }),
     ...(historyBucket === undefined ? {} : { historyBucket }),
+    allowPrivateTargets: parts.allowPrivateTargets,
+    ...(parts.dispatchQueueArn === undefined ? {} : { dispatchQueueArn: parts.dispatchQueueArn }),
+    channels: () => {
+      if (parts.channels === undefined) {
+        throw new CommandError(`the ${description} has no alert channels: ${parts.noChannelsHint}`);
+      }
+      return parts.channels;
+    },
+    ssm: () => {
+      ssm ??= parts.ssm().then((client) => {
+        ssmClient = client;
+        return client;
+      });
+      return ssm;
+    },
     dynamodb: () => {
       dynamodb ??= parts.dynamodb();
       return dynamodb;
@@ -225,6 +285,7 @@ function createTarget(description: string, isLocal: boolean, parts: TargetParts)
       dynamodb?.destroy();
       sns?.destroy();
       s3?.destroy();
+      ssmClient?.destroy();
     },
   };
 }

@@ -71,6 +71,18 @@ export function describeFilterPolicy(policy: string | undefined): string {
   return 'custom';
 }
 
+/**
+ * True when a message with this `owner` attribute passes the filter policy: no policy, or an owner-only
+ * policy naming it. A custom policy is not judged (false): we only ever write the owner one.
+ */
+export function isReceivedUnderPolicy(policy: string | undefined, owner: string): boolean {
+  const receives = describeFilterPolicy(policy);
+  if (receives === 'all') return true;
+  if (receives === 'custom') return false;
+  const { owner: owners } = JSON.parse(policy as string) as { owner: string[] };
+  return owners.includes(owner);
+}
+
 /** True when `endpoint` of `protocol` is the contact: emails compare case-insensitively. */
 export function isSameContact(contact: Contact, protocol: string, endpoint: string): boolean {
   if (protocol !== contact.protocol) return false;

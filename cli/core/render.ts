@@ -357,15 +357,31 @@ export interface SubscriptionView {
   readonly isPending: boolean;
 }
 
-/** `subscriptions list` as a table. */
-export const renderSubscriptions = (subscriptions: readonly SubscriptionView[]): string =>
+/** A channel's row in `subscriptions list` (channel-render.ts makes it from the stored item). */
+export interface ChannelRow {
+  readonly kind: string;
+  readonly channelId: string;
+  readonly label: string;
+  readonly receives: string;
+  /** "ok", or "broken since …: detail". */
+  readonly status: string;
+}
+
+/** `subscriptions list` as one table: SNS subscriptions, then alert channels. */
+export const renderSubscriptions = (
+  subscriptions: readonly SubscriptionView[],
+  channels: readonly ChannelRow[] = [],
+): string =>
   renderTable(
-    ['PROTOCOL', 'ENDPOINT', 'RECEIVES', 'STATUS', 'ARN'],
-    subscriptions.map((s) => [
-      s.protocol,
-      s.endpoint,
-      s.receives,
-      s.isPending ? 'pending confirmation' : 'confirmed',
-      s.subscriptionArn ?? '-',
-    ]),
+    ['KIND', 'ENDPOINT', 'RECEIVES', 'STATUS', 'ID / ARN'],
+    [
+      ...subscriptions.map((s) => [
+        s.protocol,
+        s.endpoint,
+        s.receives,
+        s.isPending ? 'pending confirmation' : 'confirmed',
+        s.subscriptionArn ?? '-',
+      ]),
+      ...channels.map((c) => [c.kind, c.label, c.receives, c.status, c.channelId]),
+    ],
   );

@@ -25,6 +25,19 @@ const RuntimeFileSchema = v.object({
     v.pipe(v.string('historyBucket must be a string'), v.nonEmpty('historyBucket must not be empty')),
   ),
   s3Endpoint: v.optional(endpoint('s3Endpoint')),
+  /** Alert channels (issue 14): their table, SSM parameter prefix and SSM emulator; older runtimes wrote none. */
+  channelsTable: v.optional(
+    v.pipe(v.string('channelsTable must be a string'), v.nonEmpty('channelsTable must not be empty')),
+  ),
+  channelSecretsPrefix: v.optional(
+    v.pipe(
+      v.string('channelSecretsPrefix must be a string'),
+      v.startsWith('/', 'channelSecretsPrefix must start with /'),
+    ),
+  ),
+  ssmEndpoint: v.optional(endpoint('ssmEndpoint')),
+  /** The queue the runtime subscribes to the topic to dispatch channel deliveries: listed as the stack's own. */
+  dispatchQueueArn: v.optional(v.string('dispatchQueueArn must be a string')),
   startedAt: v.optional(v.union([v.string(), v.number()])),
 });
 
@@ -52,7 +65,12 @@ export function parseRuntimeFile(text: string, path: string): RuntimeFile {
 export const STACK_OUTPUT_KEYS = ['TableName', 'QueueUrl', 'TopicArn', 'DeadLetterQueueUrl'] as const;
 
 /** Outputs of later versions: a stack deployed before them lacks them, and only the commands that need them fail. */
-export const OPTIONAL_STACK_OUTPUT_KEYS = ['HistoryBucketName'] as const;
+export const OPTIONAL_STACK_OUTPUT_KEYS = [
+  'HistoryBucketName',
+  'ChannelsTableName',
+  'ChannelSecretsPrefix',
+  'DispatchQueueArn',
+] as const;
 
 export type StackOutputs = Readonly<Record<(typeof STACK_OUTPUT_KEYS)[number], string>> &
   Readonly<Partial<Record<(typeof OPTIONAL_STACK_OUTPUT_KEYS)[number], string>>>;

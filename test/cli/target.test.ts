@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandError, InputError } from '../../cli/errors.ts';
 import { explainTargetError, resolveDataDir, resolveTarget, stackRegionOf } from '../../cli/target.ts';
@@ -102,6 +104,96 @@ describe('resolveTarget', () => {
       `the local runtime (pid ${process.pid}) has no history bucket: it was started before history existed: restart \`npm start\``,
     );
     target.close();
+  });
+
+  it("gives the runtime's alert channels, its SSM emulator and private targets allowed", async () => {
+    // Prepare
+    await writeRuntime(process.pid, {
+      channelsTable: 'uptime-squirrel-channels',
+      channelSecretsPrefix: '/uptime-squirrel/local/channels',
+      ssmEndpoint: 'http://127.0.0.1:4',
+      dispatchQueueArn: 'arn:aws:sqs:eu-west-1:000000000000:alert-dispatch',
+    });
+    const target = await resolveTarget({ dataDir });
+
+    // Act
+    const ssm = await target.ssm();
+
+    // Assess
+    expect(target.channels()).toEqual({
+      tableName: 'uptime-squirrel-channels',
+      secretsPrefix: '/uptime-squirrel/local/channels',
+    });
+    expect(target).toMatchObject({
+      allowPrivateTargets: true,
+      dispatchQueueArn: 'arn:aws:sqs:eu-west-1:000000000000:alert-dispatch',
+    });
+    expect(await ssm.config.endpoint?.()).toMatchObject({ hostname: '127.0.0.1', port: 4 });
+    target.close();
+  });
+
+  it('says a runtime from before alert channels has none, and to restart it', async () => {
+    // Prepare
+    await writeRuntime(process.pid);
+    const target = await resolveTarget({ dataDir });
+
+    // Act + Assess
+    expect(() => target.channels()).toThrow(
+      new CommandError(
+        `the local runtime (pid ${process.pid}) has no alert channels: it was started before alert channels existed: restart \`npm start\``,
+      ),
+    );
+    target.close();
+  });
+
+  it("reads a stack's channel outputs, allows no private targets, and says to deploy again when it has none", async () => {
+    // Prepare
+    const cloudFormation = mockClient(CloudFormationClient);
+    const base = [
+      { OutputKey: 'TableName', OutputValue: 't' },
+      { OutputKey: 'QueueUrl', OutputValue: 'q' },
+      { OutputKey: 'TopicArn', OutputValue: 'arn:aws:sns:eu-west-1:1:alerts' },
+      { OutputKey: 'DeadLetterQueueUrl', OutputValue: 'd' },
+    ];
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: 'new' })
+      .resolves({
+        Stacks: [
+          {
+            StackName: 'new',
+            CreationTime: new Date(0),
+            StackStatus: 'UPDATE_COMPLETE',
+            Outputs: [
+              ...base,
+              { OutputKey: 'ChannelsTableName', OutputValue: 'new-Channels' },
+              { OutputKey: 'ChannelSecretsPrefix', OutputValue: '/uptime-squirrel/new/channels' },
+            ],
+          },
+        ],
+      })
+      .on(DescribeStacksCommand, { StackName: 'old' })
+      .resolves({
+        Stacks: [
+          { StackName: 'old', CreationTime: new Date(0), StackStatus: 'UPDATE_COMPLETE', Outputs: base },
+        ],
+      });
+
+    // Act
+    const current = await resolveTarget({ stack: 'new', region: 'eu-west-1' });
+    const old = await resolveTarget({ stack: 'old', region: 'eu-west-1' });
+    cloudFormation.restore();
+
+    // Assess
+    expect(current.channels()).toEqual({
+      tableName: 'new-Channels',
+      secretsPrefix: '/uptime-squirrel/new/channels',
+    });
+    expect(current.allowPrivateTargets).toBe(false);
+    expect(() => old.channels()).toThrow(
+      'the stack old in eu-west-1 has no alert channels: this stack predates alert channels (no output ChannelsTableName): `cdk deploy` again',
+    );
+    current.close();
+    old.close();
   });
 
   it('says to run npm start or pass --stack when no runtime file exists', async () => {

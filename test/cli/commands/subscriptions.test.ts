@@ -78,7 +78,21 @@ describe('squirrel subscribe / subscriptions list / unsubscribe', () => {
       ['--sms', '+14155550123', '--owner', 'two words'],
       'error: --owner must be 1-64 characters of letters, digits and . _ @ + - (starting with a letter or digit), got "two words"',
     ],
-    [[], 'error: give --email ADDRESS or --sms +E164NUMBER'],
+    [
+      [],
+      'error: give one of --email ADDRESS, --sms +E164NUMBER, --webhook URL, --slack URL, --teams URL, ' +
+        '--discord URL, --telegram BOT_TOKEN:CHAT_ID, --pagerduty ROUTING_KEY',
+    ],
+    [
+      ['--pagerduty', 'R0UT1NGKEYR0UT1NGKEY'],
+      'error: --pagerduty must be an Events API v2 integration key (the routing key of a service integration): ' +
+        '32 letters and digits; got 20 characters starting "R0U…"',
+    ],
+    [
+      ['--webhook', 'https://example.com/hook', '--email', 'alice@example.com'],
+      'error: give only one of --email ADDRESS, --sms +E164NUMBER, --webhook URL, --slack URL, --teams URL, ' +
+        '--discord URL, --telegram BOT_TOKEN:CHAT_ID, --pagerduty ROUTING_KEY; got --email and --webhook',
+    ],
   ])('refuses subscribe %j with exit 2 and subscribes nothing', async (args, message) => {
     // Act
     const result = await target.run(['subscribe', ...args]);
@@ -122,4 +136,19 @@ describe('squirrel subscribe / subscriptions list / unsubscribe', () => {
       }),
     ]);
   }, 40_000);
+
+  it('says a runtime from before alert channels has none: subscribe refuses (exit 1), list shows SNS with a note', async () => {
+    // Act
+    const subscribed = await target.run(['subscribe', '--slack', 'http://127.0.0.1:9/services/T0/B0/x']);
+    const listed = await target.run(['subscriptions', 'list']);
+
+    // Assess
+    expect(subscribed).toMatchObject({ code: 1, stdout: '' });
+    expect(subscribed.stderr).toBe(
+      'error: the local runtime (pid ' +
+        `${process.pid}) has no alert channels: it was started before alert channels existed: restart \`npm start\`\n`,
+    );
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toContain('note: the local runtime');
+  });
 });

@@ -15,6 +15,8 @@ export const SQUIRREL_BIN = fileURLToPath(new URL('../../../cli/bin/squirrel.js'
 
 export const TABLE_NAME = 'sites';
 export const HISTORY_BUCKET = 'history';
+export const CHANNELS_TABLE = 'channels';
+export const CHANNEL_SECRETS_PREFIX = '/uptime-squirrel/local/channels';
 const REGION = 'us-east-1';
 
 export interface SquirrelRun {
@@ -31,6 +33,8 @@ export interface LocalTarget {
   readonly topicArn: string;
   /** The queue runtime.json names as the runtime's own alert printer. */
   readonly alertPrinterQueueArn: string;
+  /** The queue runtime.json names as the runtime's channel dispatcher (not subscribed here either). */
+  readonly dispatchQueueArn: string;
   /** The history bucket runtime.json names, through the handlers' adapter (to write a scripted history). */
   readonly history: HistoryStore;
   /** Runs `squirrel ...args` as a child process against this target. */
@@ -42,7 +46,9 @@ export interface LocalTarget {
  * Plays the local runtime for CLI tests: dynalite and fauxqs on free loopback ports, the table, queue, DLQ
  * and topic, and runtime.json naming this (live) process as the runtime's pid.
  */
-export async function startLocalTarget(): Promise<LocalTarget> {
+export async function startLocalTarget(
+  options: { readonly withChannels?: boolean } = {},
+): Promise<LocalTarget> {
   const dynamo = await startDynamoEmulator();
   await dynamo.createSitesTable(TABLE_NAME);
   const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
@@ -51,6 +57,7 @@ export async function startLocalTarget(): Promise<LocalTarget> {
   const { topicArn } = fauxqs.createTopic('alerts', { region: REGION });
   // Not subscribed here: a test that needs the runtime's printer subscription makes it.
   const printer = fauxqs.createQueue('alert-printer', { region: REGION });
+  const dispatch = fauxqs.createQueue('alert-dispatch', { region: REGION });
   fauxqs.createBucket(HISTORY_BUCKET);
   const fauxqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
   const s3 = new S3Client({
@@ -81,6 +88,16 @@ export async function startLocalTarget(): Promise<LocalTarget> {
       alertPrinterQueueArn: printer.queueArn,
       historyBucket: HISTORY_BUCKET,
       s3Endpoint: fauxqsEndpoint,
+      // Channel commands in tests get fake stores (test/cli/support/channel-fakes.ts): these only have to exist.
+      // Without them the runtime is one from before alert channels.
+      ...(options.withChannels
+        ? {
+            channelsTable: CHANNELS_TABLE,
+            channelSecretsPrefix: CHANNEL_SECRETS_PREFIX,
+            ssmEndpoint: fauxqsEndpoint,
+            dispatchQueueArn: dispatch.queueArn,
+          }
+        : {}),
       startedAt: new Date().toISOString(),
     }),
   );
@@ -91,6 +108,7 @@ export async function startLocalTarget(): Promise<LocalTarget> {
     sns,
     topicArn,
     alertPrinterQueueArn: printer.queueArn,
+    dispatchQueueArn: dispatch.queueArn,
     history: new HistoryStore(s3, HISTORY_BUCKET),
     run: (args, env = {}) => runSquirrel(args, { SQUIRREL_DATA_DIR: dataDir, ...env }),
     async stop() {
