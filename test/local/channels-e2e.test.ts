@@ -132,12 +132,14 @@ describe('npm start delivers alerts to channels as AWS does', () => {
 
       // Assess: every attempt delivered on the first try, the alerts' order kept per channel
       expect(runtime.channelsOffReason).toBeUndefined();
-      expect(
-        deliveries.map((attempt) => `${attempt.kind} ${attempt.outcome} ${attempt.status}`).sort(),
-      ).toEqual(
-        ['pagerduty delivered 202', 'pagerduty delivered 202', 'slack delivered 200', 'slack delivered 200']
-          .sort()
-          .map((line) => line.replace(' 202', ` ${deliveries.find((a) => a.kind === 'pagerduty')?.status}`)),
+      expect(deliveries.map((attempt) => `${attempt.kind} ${attempt.outcome}`).sort()).toEqual([
+        'pagerduty delivered',
+        'pagerduty delivered',
+        'slack delivered',
+        'slack delivered',
+      ]);
+      expect(deliveries.every((attempt) => (attempt.status ?? 0) >= 200 && (attempt.status ?? 0) < 300)).toBe(
+        true,
       );
       expect(runtime.stats().deliveries).toMatchObject({ delivered: 4 });
       expect(slack.requests.map((request) => request.path)).toEqual([
