@@ -99,7 +99,7 @@ export function formatDeliveryLine(attempt: DeliveryAttempt): string {
       result = `skipped${attempt.detail ? `: ${attempt.detail}` : ''}`;
       break;
     default:
-      result = `${attempt.outcome}${why ? ` ${why}` : ''}${inParentheses(nth)}`;
+      result = `${attempt.outcome}${http ? ` ${http}` : ''}${attempt.detail ? `: ${attempt.detail}` : ''}${inParentheses(nth)}`;
   }
   return `  → ${attempt.kind} ${labelWithoutKind(attempt)} ${result}`;
 }
@@ -107,5 +107,7 @@ export function formatDeliveryLine(attempt: DeliveryAttempt): string {
 // "PagerDuty …a1b2" under kind pagerduty reads "pagerduty …a1b2", not "pagerduty PagerDuty …a1b2".
 function labelWithoutKind(attempt: DeliveryAttempt): string {
   const { label, kind } = attempt;
+  // A channel unsubscribed before its delivery has no label left to show: its id says which it was.
+  if (label === '') return attempt.channelId;
   return label.toLowerCase().startsWith(`${kind.toLowerCase()} `) ? label.slice(kind.length + 1) : label;
 }

@@ -370,7 +370,9 @@ export class Runtime implements LocalRuntime {
     const delivery = parseDeliveryLine(json, line.atMs);
     if (delivery) {
       this.#deliveries[delivery.outcome] = (this.#deliveries[delivery.outcome] ?? 0) + 1;
+      // Shown under its alert by the printer: a retry's `warn` level is not a handler problem to repeat.
       this.#emit('delivery', delivery);
+      return;
     }
     // The project's logger writes `level: "WARN"` and `message`; the contract's lines `level: "warn"` and `msg`.
     const level = typeof json.level === 'string' ? json.level.toUpperCase() : '';

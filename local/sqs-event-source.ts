@@ -53,7 +53,8 @@ const RECEIVE_ERROR_BACKOFF_MS = 1_000;
  * stays in flight untouched: its visibility is whatever the handler set (ChangeMessageVisibility for a backoff),
  * else the queue's timeout. The event source never changes a message's visibility itself, so the handler's
  * delay always wins. (A FIFO handler must report every message after a failed one of the same group as failed
- * too, as on AWS: what it does not report is deleted.)
+ * too, as on AWS: what it does not report is deleted. The emulator hands out one message of a group per receive;
+ * AWS may hand out several, in order, hence that rule.)
  */
 export class SqsEventSource {
   readonly #props: SqsEventSourceProps;

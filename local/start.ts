@@ -234,7 +234,9 @@ const stop = async (signal: string) => {
   view.stop();
   try {
     await runtime.stop();
-    out(`stopped; sites and states are kept in ${runtime.dataDir}`);
+    // Delivery outcomes still waiting for their alert are printed before the last line.
+    view.detach();
+    out(`stopped; sites, states and channel secrets are kept in ${runtime.dataDir}`);
     process.exit(0);
   } catch (error) {
     process.stderr.write(`error while stopping: ${(error as Error).message}\n`);

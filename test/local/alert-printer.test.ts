@@ -110,6 +110,10 @@ describe('formatDeliveryLine', () => {
       '  → pagerduty …a1b2 skipped: DEGRADED is not an incident',
     ],
     [
+      attempt({ label: '', outcome: 'dropped', status: undefined, detail: 'the channel no longer exists' }),
+      '  → slack ch-aaaaaaaaaa dropped: the channel no longer exists',
+    ],
+    [
       attempt({ outcome: 'parked', status: 503, detail: 'gave up after 64 min' }),
       '  → slack hooks.slack.com/services/T01… parked HTTP 503: gave up after 64 min',
     ],
