@@ -47,17 +47,21 @@ export const LOCAL_QUEUE_SETTINGS = {
   deadLetterRetentionSeconds: 14 * 24 * 3600,
 } as const;
 
-/** The channel functions and their queues, as in the contract of issue 14 (infra/alert-channels.ts on AWS). */
+/**
+ * The channel functions and their queues, as infra/alert-channels.ts deploys them (DISPATCHER_TIMEOUT,
+ * DELIVERER_TIMEOUT, DELIVERY_VISIBILITY_FACTOR, …; written side by side with it: the lead adds the check that
+ * keeps them in step, as test/local/resources.test.ts does for the checks queue, when the branches merge).
+ */
 export const LOCAL_CHANNEL_SETTINGS = {
   dispatcher: { timeoutSeconds: 30, memorySizeMiB: 256 },
-  deliverer: { timeoutSeconds: 30, memorySizeMiB: 256 },
+  deliverer: { timeoutSeconds: 60, memorySizeMiB: 256 },
   // 6 x the dispatcher's timeout, as the checks queue; a record that keeps failing is parked after 5 receives.
   dispatchVisibilityTimeoutSeconds: 180,
   dispatchMaxReceiveCount: 5,
   // 2 x the deliverer's timeout: the deliverer sets each retry's delay itself (ChangeMessageVisibility), so
   // this only brings back a message whose invocation crashed. 50 receives is the safety net behind the
   // deliverer's own 60-70 minute retry window.
-  deliveryVisibilityTimeoutSeconds: 60,
+  deliveryVisibilityTimeoutSeconds: 120,
   deliveryMaxReceiveCount: 50,
   deliveryBatchSize: 10,
   dispatchBatchSize: 10,
