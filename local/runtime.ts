@@ -205,7 +205,7 @@ async function launch(
     };
   };
   // The environment the stack gives each function, pointed at the emulators; nothing from the shell leaks in.
-  const sharedEnvironment = {
+  const lambdaEnvironment = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -216,6 +216,10 @@ async function launch(
     AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'no-aws-credentials'),
     // Local development runs on Node 20 knowingly (see TOOLCHAIN.md); the deployed functions do not.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  // The monitor's functions (fan-out, checker, compactor) share these; the channel functions do not see them.
+  const sharedEnvironment = {
+    ...lambdaEnvironment,
     [ENV.tableName]: resources.tableName,
     [ENV.queueUrl]: resources.queueUrl,
     [ENV.historyBucket]: resources.historyBucket,
@@ -297,7 +301,7 @@ async function launch(
             memorySizeMiB: DISPATCHER.memorySizeMiB,
             region,
             environment: {
-              ...sharedEnvironment,
+              ...lambdaEnvironment,
               ...endpointEnvironment(routes.dispatcher),
               ...channelEnvironment,
             },
@@ -310,7 +314,7 @@ async function launch(
             memorySizeMiB: DELIVERER.memorySizeMiB,
             region,
             environment: {
-              ...sharedEnvironment,
+              ...lambdaEnvironment,
               ...endpointEnvironment(routes.deliverer),
               ...channelEnvironment,
             },

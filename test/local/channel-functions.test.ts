@@ -78,6 +78,8 @@ describe('local runtime: the channel functions', () => {
       ALLOW_PRIVATE_TARGETS: 'true',
       AWS_ENDPOINT_URL_SSM: runtime.endpoints.ssmEndpoint,
       PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9/v2/enqueue',
+      TABLE_NAME: null,
+      QUEUE_URL: null,
     });
     await waitFor('the delivery deleted', async () => (await runtime.queueDepths()).deliveriesPending === 0);
   }, 60_000);

@@ -12,6 +12,9 @@ const CHANNEL_SETTINGS = [
   'ALLOW_PRIVATE_TARGETS',
   'AWS_ENDPOINT_URL_SSM',
   'PAGERDUTY_EVENTS_URL',
+  // The monitor's own settings: not the channel functions' business.
+  'TABLE_NAME',
+  'QUEUE_URL',
 ];
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
