@@ -79,7 +79,11 @@ export function parseDeliveryLine(
 export function formatDeliveryLine(attempt: DeliveryAttempt): string {
   const http = attempt.status === undefined ? undefined : `HTTP ${attempt.status}`;
   const nth = attempt.attempt !== undefined && attempt.attempt > 1 ? `attempt ${attempt.attempt}` : undefined;
-  const why = [http, attempt.detail].filter(Boolean).join(': ');
+  // The deliverer's detail often starts with the status already ("HTTP 404: no such hook"): say it once.
+  const why =
+    http && attempt.detail?.startsWith(http)
+      ? attempt.detail
+      : [http, attempt.detail].filter(Boolean).join(': ');
   const inParentheses = (...parts: Array<string | undefined>) => {
     const shown = parts.filter(Boolean);
     return shown.length > 0 ? ` (${shown.join(', ')})` : '';
@@ -99,7 +103,8 @@ export function formatDeliveryLine(attempt: DeliveryAttempt): string {
       result = `skipped${attempt.detail ? `: ${attempt.detail}` : ''}`;
       break;
     default:
-      result = `${attempt.outcome}${http ? ` ${http}` : ''}${attempt.detail ? `: ${attempt.detail}` : ''}${inParentheses(nth)}`;
+      // "parked HTTP 503: gave up", "dropped: the channel no longer exists"
+      result = `${attempt.outcome}${http ? ` ${why}` : why ? `: ${why}` : ''}${inParentheses(nth)}`;
   }
   return `  → ${attempt.kind} ${labelWithoutKind(attempt)} ${result}`;
 }

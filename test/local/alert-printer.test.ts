@@ -110,6 +110,16 @@ describe('formatDeliveryLine', () => {
       '  → pagerduty …a1b2 skipped: DEGRADED is not an incident',
     ],
     [
+      attempt({
+        kind: 'webhook',
+        label: 'https://example.com/…',
+        outcome: 'rejected',
+        status: 404,
+        detail: 'HTTP 404: no such hook',
+      }),
+      "  → webhook https://example.com/… REJECTED HTTP 404: no such hook: the channel is marked broken and its owner's other channels are told once",
+    ],
+    [
       attempt({ label: '', outcome: 'dropped', status: undefined, detail: 'the channel no longer exists' }),
       '  → slack ch-aaaaaaaaaa dropped: the channel no longer exists',
     ],
