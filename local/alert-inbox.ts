@@ -5,6 +5,12 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import {
+  NOTIFICATION_ATTRIBUTE,
+  NotificationSchema,
+  notificationIdOf,
+} from '../functions/domain/channels/notification.ts';
 
 /** An alert as a subscriber received it: what an email subscriber would read, plus its SNS attributes. */
 export interface ReceivedAlert {
@@ -14,6 +20,11 @@ export interface ReceivedAlert {
   readonly text: string;
   /** SNS message attributes the publisher set (`event`, `siteId`, `owner`), when present. */
   readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * The id of the Notification the publisher attached (its `notification` attribute), which the channel
+   * deliveries of this alert carry: the printer shows their outcomes under it.
+   */
+  readonly notificationId?: string;
 }
 
 export interface AlertInboxProps {
@@ -115,7 +126,14 @@ export function parseAlertNotification(message: Message, receivedAtMs: number): 
   } else if (text.startsWith(`${subject}\n`)) {
     text = text.slice(subject.length).replace(/^\n+/, '');
   }
-  return { receivedAtMs, subject, text, attributes };
+  const notificationId = notificationIdIn(attributes[NOTIFICATION_ATTRIBUTE]);
+  return { receivedAtMs, subject, text, attributes, ...(notificationId ? { notificationId } : {}) };
+}
+
+function notificationIdIn(attribute: string | undefined): string | undefined {
+  if (attribute === undefined) return undefined;
+  const parsed = v.safeParse(NotificationSchema, tryParseJson(attribute));
+  return parsed.success ? notificationIdOf(parsed.output) : undefined;
 }
 
 function envelopeAttributes(raw: unknown): Record<string, string> {

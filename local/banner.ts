@@ -66,5 +66,7 @@ export function awsCliBannerLines(endpoints: RuntimeEndpoints): string[] {
     `  aws dynamodb scan --endpoint-url ${shellWord(endpoints.dynamodbEndpoint)} --table-name ${shellWord(endpoints.tableName)}`,
     `  aws sqs get-queue-attributes --endpoint-url ${shellWord(endpoints.sqsEndpoint)} --queue-url ${shellWord(endpoints.queueUrl)} --attribute-names All`,
     `  aws sns list-subscriptions-by-topic --endpoint-url ${shellWord(endpoints.snsEndpoint)} --topic-arn ${shellWord(endpoints.topicArn)}`,
+    // Without --with-decryption the channels' secrets come back opaque, as on AWS: the line is safe to run.
+    `  aws ssm get-parameters-by-path --endpoint-url ${shellWord(endpoints.ssmEndpoint)} --path ${shellWord(endpoints.channelSecretsPrefix)} --recursive`,
   ];
 }

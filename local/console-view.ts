@@ -3,7 +3,7 @@ import { redactUrl } from '../functions/adapters/logger.ts';
 import type { SiteRecord } from '../functions/adapters/site-store.ts';
 import { formatDuration } from '../functions/domain/duration.ts';
 import { type ShownStatus, shownStatusOf, statusSinceOf } from '../functions/domain/site-state.ts';
-import type { ReceivedAlert } from './alert-inbox.ts';
+import { AlertPrinter, clockTime } from './alert-printer.ts';
 import type { LocalRuntime, Notice, QueueDepths, RuntimeStats } from './runtime.ts';
 
 export interface ConsoleViewProps {
@@ -34,6 +34,7 @@ export class ConsoleView {
   readonly #unsubscribe: Array<() => void> = [];
   readonly #noticeSeenAtMs = new Map<string, number>();
   readonly #printedStates = new Map<string, string>();
+  readonly #alertPrinter: AlertPrinter;
   #timer: NodeJS.Timeout | undefined;
   #liveRows = 0;
   #liveText = '';
@@ -44,12 +45,18 @@ export class ConsoleView {
     this.#props = props;
     this.#isTty = props.output.isTTY === true;
     this.#isColored = this.#isTty && process.env.NO_COLOR === undefined;
+    this.#alertPrinter = new AlertPrinter({
+      print: (text) => this.#write(text),
+      width: () => this.#width(),
+      isColored: this.#isColored,
+    });
   }
 
   start(): void {
     const { runtime } = this.#props;
     this.#unsubscribe.push(
-      runtime.on('alert', (alert) => this.print(formatAlertBlock(alert, this.#width(), this.#isColored))),
+      runtime.on('alert', (alert) => this.#alertPrinter.alert(alert)),
+      runtime.on('delivery', (attempt) => this.#alertPrinter.delivery(attempt)),
       runtime.on('notice', (notice) => this.#printNotice(notice)),
     );
     const everyMs = this.#isTty ? this.#props.refreshMs : this.#props.summaryEveryMs;
@@ -59,6 +66,11 @@ export class ConsoleView {
 
   /** Prints above the live block (which is then drawn again below it). */
   print(text: string): void {
+    this.#alertPrinter.interrupted();
+    this.#write(text);
+  }
+
+  #write(text: string): void {
     if (this.#isStopped) {
       this.#props.output.write(`${text}\n`);
       return;
@@ -74,8 +86,9 @@ export class ConsoleView {
     clearInterval(this.#timer);
   }
 
-  /** Stops printing altogether. */
+  /** Stops printing altogether (after the delivery outcomes still waiting for their alert). */
   detach(): void {
+    this.#alertPrinter.flush();
     this.stop();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
   }
@@ -272,23 +285,15 @@ function footerLines(stats: RuntimeStats, depths: QueueDepths, nowMs: number): s
   return [
     `sweeps ${stats.sweeps} (${lastSweep}) · checks ${stats.checksCompleted} (${stats.checksDown} down, ${stats.checkerFaults} faults) · changes ${stats.stateChanges} · alerts ${stats.alertsReceived}`,
     `checks queue ${depths.checksVisible} waiting, ${depths.checksInFlight} in flight, ${depths.checksDelayed} delayed · DLQ ${depths.deadLetters} · handler warnings ${stats.handlerWarnings}, errors ${stats.handlerErrors}`,
+    `channel deliveries ${describeDeliveries(stats.deliveries)} · ${depths.deliveriesPending} pending · DLQ ${depths.deliveryDeadLetters}`,
   ];
 }
 
-/** An alert as the person would read it in their mailbox, framed so it stands out from the status lines. */
-export function formatAlertBlock(alert: ReceivedAlert, width: number, isColored: boolean): string {
-  const rule = '═'.repeat(Math.min(width, 100));
-  const title = `ALERT ${clockTime(alert.receivedAtMs)} · ${alert.subject}`;
-  const color = alert.attributes.event === 'UP' ? '\x1b[32m' : '\x1b[31m';
-  const paint = (text: string) => (isColored ? `${color}${text}\x1b[0m` : text);
-  return ['', paint(rule), paint(title), paint(rule), alert.text, paint(rule), ''].join('\n');
-}
-
-/** "2026-11-25 09:14:03" in local time: when it happened on the person's clock. */
-function clockTime(ms: number): string {
-  const date = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+function describeDeliveries(byOutcome: Readonly<Record<string, number>>): string {
+  const counts = Object.entries(byOutcome).filter(([, count]) => count > 0);
+  return counts.length === 0
+    ? 'none yet'
+    : counts.map(([outcome, count]) => `${count} ${outcome}`).join(', ');
 }
 
 function visibleLength(line: string): number {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { type RunningSsmEmulator, startSsmEmulator } from './ssm-emulator.ts';
 
 // Emulators accept any credentials: they must not be reachable from the network.
 export const LOOPBACK = '127.0.0.1';
@@ -19,6 +20,9 @@ export interface EmulatorOptions {
   readonly dynamodbPath: string;
   readonly dynamodb: PortRequest;
   readonly sqs: PortRequest;
+  readonly ssm: PortRequest;
+  /** Where the SSM emulator keeps its parameters (parameters.json). */
+  readonly ssmDataDir: string;
   readonly region: string;
   /**
    * Called after every SNS request that may have changed a subscription (Subscribe, Unsubscribe, …), answered
@@ -39,7 +43,11 @@ export interface RunningEmulators {
   readonly dynamodbEndpoint: string;
   /** SQS and SNS share one emulator, hence one endpoint. */
   readonly sqsEndpoint: string;
-  /** Closes both; the DynamoDB emulator flushes and closes its LevelDB store. */
+  /** SSM Parameter Store (the channels' secrets). */
+  readonly ssmEndpoint: string;
+  /** Its parameters.json. */
+  readonly parametersFile: string;
+  /** Closes all three; the DynamoDB emulator flushes and closes its LevelDB store. */
   close(): Promise<void>;
 }
 
@@ -47,7 +55,10 @@ export class PortInUseError extends Error {
   override name = 'PortInUseError';
 }
 
-/** Starts dynalite (persisted to disk) and fauxqs (SQS + SNS, in memory), both on loopback only. */
+/**
+ * Starts dynalite (persisted to disk), fauxqs (SQS + SNS, in memory) and the SSM emulator (persisted to
+ * parameters.json), all on loopback only.
+ */
 export async function startEmulators(options: EmulatorOptions): Promise<RunningEmulators> {
   await mkdir(options.dynamodbPath, { recursive: true });
   // Tables are usable at once: nothing waits for a pretend provisioning delay.
@@ -80,20 +91,31 @@ export async function startEmulators(options: EmulatorOptions): Promise<RunningE
     await closeHttp(dynamodb);
     throw error;
   }
+  let ssm: RunningSsmEmulator;
+  try {
+    ssm = await listenWithFallback(options.ssm, 'SSM', (port) =>
+      startSsmEmulator({ dataDir: options.ssmDataDir, port, region: options.region }),
+    );
+  } catch (error) {
+    await Promise.allSettled([fauxqs.close(), closeHttp(dynamodb)]);
+    throw error;
+  }
   return {
     dynamodbEndpoint: `http://${LOOPBACK}:${dynamodbPort}`,
     sqsEndpoint: `http://${LOOPBACK}:${sqsPort}`,
+    ssmEndpoint: ssm.endpoint,
+    parametersFile: ssm.file,
     close: async () => {
-      await Promise.allSettled([fauxqs.close(), closeHttp(dynamodb)]);
+      await Promise.allSettled([fauxqs.close(), closeHttp(dynamodb), ssm.close()]);
     },
   };
 }
 
-async function listenWithFallback(
+async function listenWithFallback<T>(
   request: PortRequest,
   what: string,
-  listen: (port: number) => Promise<number>,
-): Promise<number> {
+  listen: (port: number) => Promise<T>,
+): Promise<T> {
   try {
     return await listen(request.port);
   } catch (error) {

@@ -4,8 +4,10 @@ import type { HistoryStore } from '../functions/adapters/history-store.ts';
 import type { SiteStore } from '../functions/adapters/site-store.ts';
 import type { SweepReport } from '../functions/services/sweep.ts';
 import { AlertInbox, type ReceivedAlert } from './alert-inbox.ts';
+import { parseDeliveryLine } from './delivery-attempt.ts';
 import { type HistoryCompactions, LOCAL_COMPACTION_EVERY_MS } from './history-compactions.ts';
 import type { LambdaLogLine, LocalLambda } from './lambda-host.ts';
+import { LOCAL_CHANNEL_SETTINGS } from './resources.ts';
 import type {
   LocalRuntime,
   LocalRuntimeOptions,
@@ -26,6 +28,8 @@ import { msUntilNextMinute, type SweepClock, scheduledEventFor } from './sweep-c
 // As the stack deploys them (infra/uptime-squirrel-stack.ts): the schedule rule's name and the event source's batch.
 const SCHEDULE_RULE_NAME = 'uptime-squirrel-schedule';
 const CHECKER_BATCH_SIZE = 10;
+// Deliveries to different channels go out side by side; SQS keeps each channel's own in order.
+const DELIVERY_POLLERS = 2;
 const MS_PER_MINUTE = 60_000;
 
 /** What the runtime is built from: the parts callers see (as LocalRuntime declares them), then its own. */
@@ -40,16 +44,24 @@ export interface RuntimeParts
     | 'store'
     | 'history'
     | 'statusPageUrl'
+    | 'channelsOffReason'
   > {
   readonly clock: SweepClock;
   readonly fanOut: LocalLambda;
   readonly checker: LocalLambda;
+  /** The channel functions; absent when their modules are (see channelsOffReason). */
+  readonly channels?: { readonly dispatcher: LocalLambda; readonly deliverer: LocalLambda };
   readonly compactions: HistoryCompactions;
   readonly sqs: SQSClient;
   readonly resources: {
     readonly queueUrl: string;
     readonly queueArn: string;
     readonly alertPrinterQueueUrl: string;
+    readonly dispatchQueueUrl: string;
+    readonly dispatchQueueArn: string;
+    readonly deliveryQueueUrl: string;
+    readonly deliveryQueueArn: string;
+    readonly deliveryDlqUrl: string;
   };
   readonly options: LocalRuntimeOptions;
   readonly cleanUp: () => Promise<void>;
@@ -66,11 +78,21 @@ export class Runtime implements LocalRuntime {
   readonly store: SiteStore;
   readonly history: HistoryStore;
   readonly statusPageUrl?: string;
+  readonly channelsOffReason?: string;
   readonly alerts: ReceivedAlert[] = [];
   readonly #parts: RuntimeParts;
   readonly #eventSource: SqsEventSource;
+  /** The dispatcher's and the deliverer's, when the channels run. */
+  readonly #channelEventSources: SqsEventSource[] = [];
+  readonly #deliveries: Record<string, number> = {};
   readonly #inbox: AlertInbox;
-  readonly #listeners: Listeners = { alert: new Set(), sweep: new Set(), notice: new Set(), log: new Set() };
+  readonly #listeners: Listeners = {
+    alert: new Set(),
+    sweep: new Set(),
+    notice: new Set(),
+    log: new Set(),
+    delivery: new Set(),
+  };
   #counters = {
     sweeps: 0,
     duplicateSweeps: 0,
@@ -101,9 +123,12 @@ export class Runtime implements LocalRuntime {
     this.store = parts.store;
     this.history = parts.history;
     if (parts.statusPageUrl !== undefined) this.statusPageUrl = parts.statusPageUrl;
+    if (parts.channelsOffReason !== undefined) this.channelsOffReason = parts.channelsOffReason;
     const waitTimeSeconds = parts.options.receiveWaitSeconds ?? 10;
     const problem = (message: string) => this.#emit('notice', { level: 'warn', message });
     this.#eventSource = new SqsEventSource({
+      queueName: 'checks queue',
+      functionName: 'checker',
       sqs: parts.sqs,
       queueUrl: parts.resources.queueUrl,
       queueArn: parts.resources.queueArn,
@@ -126,11 +151,48 @@ export class Runtime implements LocalRuntime {
     });
     parts.fanOut.onLog((line) => this.#onLog(line));
     parts.checker.onLog((line) => this.#onLog(line));
+    if (parts.channels) {
+      const { dispatcher, deliverer } = parts.channels;
+      // As the stack maps them: the dispatch queue (standard) to the dispatcher, the deliveries queue (FIFO)
+      // to the deliverer, both reporting batch item failures.
+      this.#channelEventSources.push(
+        new SqsEventSource({
+          queueName: 'alert dispatch queue',
+          functionName: 'channel dispatcher',
+          sqs: parts.sqs,
+          queueUrl: parts.resources.dispatchQueueUrl,
+          queueArn: parts.resources.dispatchQueueArn,
+          region: parts.endpoints.region,
+          pollers: 1,
+          batchSize: LOCAL_CHANNEL_SETTINGS.dispatchBatchSize,
+          waitTimeSeconds,
+          invoke: (event: SQSEvent) => dispatcher.invoke<SQSBatchResponse | undefined>(event),
+          onProblem: problem,
+        }),
+        new SqsEventSource({
+          queueName: 'channel deliveries queue',
+          functionName: 'channel deliverer',
+          sqs: parts.sqs,
+          queueUrl: parts.resources.deliveryQueueUrl,
+          queueArn: parts.resources.deliveryQueueArn,
+          region: parts.endpoints.region,
+          isFifo: true,
+          pollers: DELIVERY_POLLERS,
+          batchSize: LOCAL_CHANNEL_SETTINGS.deliveryBatchSize,
+          waitTimeSeconds,
+          invoke: (event: SQSEvent) => deliverer.invoke<SQSBatchResponse | undefined>(event),
+          onProblem: problem,
+        }),
+      );
+      dispatcher.onLog((line) => this.#onLog(line));
+      deliverer.onLog((line) => this.#onLog(line));
+    }
   }
 
   /** Starts polling and the schedule (the first sweep runs at once). */
   begin(): void {
     this.#eventSource.start();
+    for (const source of this.#channelEventSources) source.start();
     this.#inbox.start();
     const schedule = this.#parts.options.schedule ?? { kind: 'on-the-minute' };
     if (schedule.kind === 'every') {
@@ -167,6 +229,7 @@ export class Runtime implements LocalRuntime {
       alertsReceived: this.alerts.length,
       eventSource: this.#eventSource.stats,
       compactions: this.#parts.compactions.stats,
+      deliveries: { ...this.#deliveries },
     };
   }
 
@@ -177,12 +240,23 @@ export class Runtime implements LocalRuntime {
       );
       return (name: QueueAttributeName) => Number(Attributes[name] ?? 0);
     };
-    const [checks, dlq] = await Promise.all([count(this.endpoints.queueUrl), count(this.endpoints.dlqUrl)]);
+    const { deliveryQueueUrl, deliveryDlqUrl } = this.#parts.resources;
+    const [checks, dlq, deliveries, deliveryDlq] = await Promise.all([
+      count(this.endpoints.queueUrl),
+      count(this.endpoints.dlqUrl),
+      count(deliveryQueueUrl),
+      count(deliveryDlqUrl),
+    ]);
     return {
       checksVisible: checks('ApproximateNumberOfMessages'),
       checksInFlight: checks('ApproximateNumberOfMessagesNotVisible'),
       checksDelayed: checks('ApproximateNumberOfMessagesDelayed'),
       deadLetters: dlq('ApproximateNumberOfMessages'),
+      deliveriesPending:
+        deliveries('ApproximateNumberOfMessages') +
+        deliveries('ApproximateNumberOfMessagesNotVisible') +
+        deliveries('ApproximateNumberOfMessagesDelayed'),
+      deliveryDeadLetters: deliveryDlq('ApproximateNumberOfMessages'),
     };
   }
 
@@ -213,7 +287,12 @@ export class Runtime implements LocalRuntime {
     clearInterval(this.#timer);
     const timeoutMs = this.#parts.options.stopTimeoutMs ?? 15_000;
     const isDrained = await Promise.race([
-      Promise.allSettled([this.#sweeps, this.#eventSource.stop(), this.#inbox.halt()]).then(() => true),
+      Promise.allSettled([
+        this.#sweeps,
+        this.#eventSource.stop(),
+        ...this.#channelEventSources.map((source) => source.stop()),
+        this.#inbox.halt(),
+      ]).then(() => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
     ]);
     if (!isDrained) {
@@ -288,13 +367,22 @@ export class Runtime implements LocalRuntime {
       return;
     }
     if (json.message === 'state committed') this.#counters.stateChanges++;
-    if (json.level === 'WARN' || json.level === 'ERROR') {
-      if (json.level === 'WARN') this.#counters.handlerWarnings++;
+    const delivery = parseDeliveryLine(json, line.atMs);
+    if (delivery) {
+      this.#deliveries[delivery.outcome] = (this.#deliveries[delivery.outcome] ?? 0) + 1;
+      // Shown under its alert by the printer: a retry's `warn` level is not a handler problem to repeat.
+      this.#emit('delivery', delivery);
+      return;
+    }
+    // The project's logger writes `level: "WARN"` and `message`; the contract's lines `level: "warn"` and `msg`.
+    const level = typeof json.level === 'string' ? json.level.toUpperCase() : '';
+    if (level === 'WARN' || level === 'ERROR') {
+      if (level === 'WARN') this.#counters.handlerWarnings++;
       else this.#counters.handlerErrors++;
-      const { level: _level, message, ...fields } = json;
+      const { level: _level, message, msg, ...fields } = json;
       this.#emit('notice', {
-        level: json.level === 'WARN' ? 'warn' : 'error',
-        message: `${line.functionName}: ${String(message)} ${JSON.stringify(fields)}`,
+        level: level === 'WARN' ? 'warn' : 'error',
+        message: `${line.functionName}: ${String(message ?? msg)} ${JSON.stringify(fields)}`,
       });
     }
   }

@@ -2,6 +2,7 @@ import type { HistoryStore } from '../functions/adapters/history-store.ts';
 import type { SiteStore } from '../functions/adapters/site-store.ts';
 import type { SweepReport } from '../functions/services/sweep.ts';
 import type { ReceivedAlert } from './alert-inbox.ts';
+import type { DeliveryAttempt } from './delivery-attempt.ts';
 import type { LambdaLogLine } from './lambda-host.ts';
 import type { RuntimeFile } from './runtime-file.ts';
 import type { EventSourceStats } from './sqs-event-source.ts';
@@ -25,6 +26,8 @@ export interface LocalRuntimeOptions {
   readonly dynamodbPort?: PortChoice;
   /** SQS and SNS (one emulator). @default 0 (any free port) */
   readonly sqsPort?: PortChoice;
+  /** SSM Parameter Store (the channels' secrets, kept in `<dataDir>/parameters.json`). @default 0 (any free port) */
+  readonly ssmPort?: PortChoice;
   /** @default on the minute */
   readonly schedule?: SweepSchedule;
   /** Concurrent SQS pollers, each invoking the checker (the event source's maxConcurrency). @default 2 */
@@ -41,10 +44,21 @@ export interface LocalRuntimeOptions {
   readonly region?: string;
   /**
    * The handler modules the functions run, each exporting `handler`. @default the TypeScript sources
-   * (functions/fan-out.ts, functions/checker.ts, functions/history-compactor.ts); test/bundles runs the bundles
-   * `cdk synth` left in cdk.out.
+   * (functions/fan-out.ts, functions/checker.ts, functions/history-compactor.ts, functions/channel-dispatcher.ts,
+   * functions/channel-deliverer.ts); test/bundles runs the bundles `cdk synth` left in cdk.out.
    */
-  readonly handlerModules?: { readonly fanOut: URL; readonly checker: URL; readonly compactor?: URL };
+  readonly handlerModules?: {
+    readonly fanOut: URL;
+    readonly checker: URL;
+    readonly compactor?: URL;
+    readonly dispatcher?: URL;
+    readonly deliverer?: URL;
+  };
+  /**
+   * Where the deliverer sends Telegram and PagerDuty requests (TELEGRAM_API_URL, PAGERDUTY_EVENTS_URL), for tests
+   * with loopback receivers. @default the services' public endpoints (`npm start` never sets these)
+   */
+  readonly channelServiceUrls?: { readonly telegramApiUrl?: string; readonly pagerDutyEventsUrl?: string };
   /**
    * Serve the private status page on 127.0.0.1 (`npm start` asks for 8787 if free). @default none: tests and
    * tools that do not look at the page do not hold a port for it.
@@ -63,13 +77,15 @@ export interface LocalRuntimeOptions {
   ) => HandlerEndpointOverrides | Promise<HandlerEndpointOverrides>;
 }
 
-/** Where a handler's AWS SDK clients send their calls (AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS). */
+/** Where a handler's AWS SDK clients send their calls (AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS / _S3 / _SSM). */
 export interface HandlerEndpoints {
   readonly dynamodb: string;
   readonly sqs: string;
   readonly sns: string;
   /** The history bucket's S3 (AWS_ENDPOINT_URL_S3): the SQS/SNS emulator serves it too. */
   readonly s3: string;
+  /** The channels' secrets (AWS_ENDPOINT_URL_SSM). */
+  readonly ssm: string;
 }
 
 /** Per handler, the endpoints to use instead of the emulators' (see LocalRuntimeOptions.routeHandlerTraffic). */
@@ -77,6 +93,8 @@ export interface HandlerEndpointOverrides {
   readonly fanOut?: Partial<HandlerEndpoints>;
   readonly checker?: Partial<HandlerEndpoints>;
   readonly compactor?: Partial<HandlerEndpoints>;
+  readonly dispatcher?: Partial<HandlerEndpoints>;
+  readonly deliverer?: Partial<HandlerEndpoints>;
 }
 
 export type RuntimeEndpoints = Omit<RuntimeFile, 'pid' | 'startedAt'>;
@@ -113,6 +131,8 @@ export interface RuntimeStats {
   readonly eventSource: EventSourceStats;
   /** Compactor runs (every minute locally, or compactHistory()). */
   readonly compactions: { readonly completed: number; readonly failed: number };
+  /** Delivery attempts the channel deliverer logged, by outcome (delivered, retry, rejected, skipped, …). */
+  readonly deliveries: Readonly<Record<string, number>>;
 }
 
 export interface QueueDepths {
@@ -120,6 +140,9 @@ export interface QueueDepths {
   readonly checksInFlight: number;
   readonly checksDelayed: number;
   readonly deadLetters: number;
+  /** The channel deliveries queue (FIFO): waiting or being tried, and parked in its DLQ. */
+  readonly deliveriesPending: number;
+  readonly deliveryDeadLetters: number;
 }
 
 export interface RuntimeEvents {
@@ -127,6 +150,8 @@ export interface RuntimeEvents {
   readonly sweep: SweepOutcome;
   readonly notice: Notice;
   readonly log: LambdaLogLine;
+  /** One attempt to deliver a notification to a channel, as the deliverer logged it. */
+  readonly delivery: DeliveryAttempt;
 }
 
 export interface LocalRuntime {
@@ -143,6 +168,11 @@ export interface LocalRuntime {
   readonly history: HistoryStore;
   /** `http://127.0.0.1:PORT/` of the private status page, when statusPagePort asked for one. */
   readonly statusPageUrl?: string;
+  /**
+   * Why alert channels do not run, when they do not (a handler module is missing); undefined when the channel
+   * dispatcher and deliverer run.
+   */
+  readonly channelsOffReason?: string;
   /** Every alert received so far, oldest first. */
   readonly alerts: readonly ReceivedAlert[];
   stats(): RuntimeStats;

@@ -19,6 +19,12 @@ export interface RuntimeFile {
   /** The history bucket (raw checks, rollups, incidents, summary) and the S3 endpoint serving it (path-style). */
   readonly historyBucket: string;
   readonly s3Endpoint: string;
+  /** Alert channels (issue 14): the channels table, and where their secrets live (the SSM emulator, the prefix). */
+  readonly channelsTable: string;
+  readonly channelSecretsPrefix: string;
+  readonly ssmEndpoint: string;
+  /** The endpoint of the runtime's subscription feeding the channel dispatcher: the CLI refuses to unsubscribe it. */
+  readonly dispatchQueueArn: string;
   /** ISO 8601. */
   readonly startedAt: string;
 }

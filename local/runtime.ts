@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -11,7 +12,12 @@ import { type PortRequest, startEmulators } from './emulators.ts';
 import { HistoryCompactions } from './history-compactions.ts';
 import { type LambdaLogLine, LocalLambda } from './lambda-host.ts';
 import { startLocalStatusPage } from './local-status-page.ts';
-import { ensureResources, LOCAL_QUEUE_SETTINGS } from './resources.ts';
+import {
+  ensureResources,
+  LOCAL_CHANNEL_SECRETS_PREFIX,
+  LOCAL_CHANNEL_SETTINGS,
+  LOCAL_QUEUE_SETTINGS,
+} from './resources.ts';
 import { Runtime } from './running-runtime.ts';
 import {
   type HandlerEndpoints,
@@ -49,6 +55,16 @@ const COMPACTOR = {
   name: 'uptime-squirrel-history-compactor',
   timeoutMs: 300_000,
   memorySizeMiB: 1024,
+} as const;
+const DISPATCHER = {
+  name: 'uptime-squirrel-channel-dispatcher',
+  timeoutMs: LOCAL_CHANNEL_SETTINGS.dispatcher.timeoutSeconds * 1000,
+  memorySizeMiB: LOCAL_CHANNEL_SETTINGS.dispatcher.memorySizeMiB,
+} as const;
+const DELIVERER = {
+  name: 'uptime-squirrel-channel-deliverer',
+  timeoutMs: LOCAL_CHANNEL_SETTINGS.deliverer.timeoutSeconds * 1000,
+  memorySizeMiB: LOCAL_CHANNEL_SETTINGS.deliverer.memorySizeMiB,
 } as const;
 const FAKE_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
@@ -101,6 +117,8 @@ async function launch(
     dynamodbPath: join(dataDir, 'dynamodb'),
     dynamodb: toPortRequest(options.dynamodbPort ?? 0),
     sqs: toPortRequest(options.sqsPort ?? 0),
+    ssm: toPortRequest(options.ssmPort ?? 0),
+    ssmDataDir: dataDir,
     region,
     onSubscriptionRequest: () => onSubscriptionRequest(),
   });
@@ -130,7 +148,14 @@ async function launch(
     sqs,
     region,
     topicArn: resources.topicArn,
-    printerQueueArn: resources.alertPrinterQueueArn,
+    runtimeOwned: [
+      { queueArn: resources.alertPrinterQueueArn, what: 'alert printer', why: 'alerts keep showing here' },
+      {
+        queueArn: resources.dispatchQueueArn,
+        what: 'channel dispatch',
+        why: 'alerts keep reaching the Slack, Teams, Discord, Telegram, PagerDuty and webhook channels',
+      },
+    ],
     // Bound to the runtime's notice listeners once the runtime exists (below).
     onNotice: (level, message) => noticeSink(level, message),
   });
@@ -155,6 +180,10 @@ async function launch(
     alertPrinterQueueArn: resources.alertPrinterQueueArn,
     historyBucket: resources.historyBucket,
     s3Endpoint: emulators.sqsEndpoint,
+    channelsTable: resources.channelsTable,
+    channelSecretsPrefix: LOCAL_CHANNEL_SECRETS_PREFIX,
+    ssmEndpoint: emulators.ssmEndpoint,
+    dispatchQueueArn: resources.dispatchQueueArn,
   };
 
   const emulatorEndpoints: HandlerEndpoints = {
@@ -162,6 +191,7 @@ async function launch(
     sqs: emulators.sqsEndpoint,
     sns: emulators.sqsEndpoint,
     s3: emulators.sqsEndpoint,
+    ssm: emulators.ssmEndpoint,
   };
   const routes = (await options.routeHandlerTraffic?.(emulatorEndpoints)) ?? {};
   const endpointEnvironment = (overrides: Partial<HandlerEndpoints> = {}) => {
@@ -171,10 +201,11 @@ async function launch(
       AWS_ENDPOINT_URL_SQS: chosen.sqs,
       AWS_ENDPOINT_URL_SNS: chosen.sns,
       AWS_ENDPOINT_URL_S3: chosen.s3,
+      AWS_ENDPOINT_URL_SSM: chosen.ssm,
     };
   };
   // The environment the stack gives each function, pointed at the emulators; nothing from the shell leaks in.
-  const sharedEnvironment = {
+  const lambdaEnvironment = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -185,11 +216,50 @@ async function launch(
     AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'no-aws-credentials'),
     // Local development runs on Node 20 knowingly (see TOOLCHAIN.md); the deployed functions do not.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  // The monitor's functions (fan-out, checker, compactor) share these; the channel functions do not see them.
+  const sharedEnvironment = {
+    ...lambdaEnvironment,
     [ENV.tableName]: resources.tableName,
     [ENV.queueUrl]: resources.queueUrl,
     [ENV.historyBucket]: resources.historyBucket,
     [ENV.s3ForcePathStyle]: 'true',
   };
+  const dnsEnvironment: Record<string, string> =
+    options.dnsServers && options.dnsServers.length > 0
+      ? { [ENV.dnsServers]: options.dnsServers.join(',') }
+      : {};
+  // Both channel functions get the same settings, as the stack gives them (infra/alert-channels.ts).
+  const channelEnvironment: Record<string, string> = {
+    [ENV.channelsTable]: resources.channelsTable,
+    [ENV.deliveryQueueUrl]: resources.deliveryQueueUrl,
+    [ENV.deliveryDeadLetterQueueUrl]: resources.deliveryDlqUrl,
+    [ENV.channelSecretsPrefix]: LOCAL_CHANNEL_SECRETS_PREFIX,
+    [ENV.topicArn]: resources.topicArn,
+    // Local receivers (a webhook on this machine) live on loopback, as local sites do; production never sets it.
+    [ENV.allowPrivateTargets]: 'true',
+    ...dnsEnvironment,
+    ...(options.channelServiceUrls?.telegramApiUrl
+      ? { [ENV.telegramApiUrl]: options.channelServiceUrls.telegramApiUrl }
+      : {}),
+    ...(options.channelServiceUrls?.pagerDutyEventsUrl
+      ? { [ENV.pagerDutyEventsUrl]: options.channelServiceUrls.pagerDutyEventsUrl }
+      : {}),
+  };
+  const dispatcherEntry =
+    options.handlerModules?.dispatcher ?? new URL('../functions/channel-dispatcher.ts', import.meta.url);
+  const delivererEntry =
+    options.handlerModules?.deliverer ?? new URL('../functions/channel-deliverer.ts', import.meta.url);
+  // Both or neither: a runtime built before the channel handlers existed (or a bundle set without them) runs
+  // the monitor without channels, and says so at start, rather than not at all.
+  const missingChannelModules = (
+    await Promise.all(
+      [dispatcherEntry, delivererEntry].map(async (entry) =>
+        (await isReadable(entry)) ? [] : [fileURLToPath(entry)],
+      ),
+    )
+  ).flat();
+  const hasChannels = missingChannelModules.length === 0;
   const started = await Promise.allSettled([
     LocalLambda.start({
       functionName: FAN_OUT.name,
@@ -218,18 +288,48 @@ async function launch(
         [ENV.checkConcurrency]: String(TUNING.checkConcurrency),
         // Local sites live on loopback; production never sets this.
         [ENV.allowPrivateTargets]: 'true',
-        ...(options.dnsServers && options.dnsServers.length > 0
-          ? { [ENV.dnsServers]: options.dnsServers.join(',') }
-          : {}),
+        ...dnsEnvironment,
       },
       logFile: join(logsDir, 'checker.log'),
     }),
+    ...(hasChannels
+      ? [
+          LocalLambda.start({
+            functionName: DISPATCHER.name,
+            entry: dispatcherEntry,
+            timeoutMs: DISPATCHER.timeoutMs,
+            memorySizeMiB: DISPATCHER.memorySizeMiB,
+            region,
+            environment: {
+              ...lambdaEnvironment,
+              ...endpointEnvironment(routes.dispatcher),
+              ...channelEnvironment,
+            },
+            logFile: join(logsDir, 'channel-dispatcher.log'),
+          }),
+          LocalLambda.start({
+            functionName: DELIVERER.name,
+            entry: delivererEntry,
+            timeoutMs: DELIVERER.timeoutMs,
+            memorySizeMiB: DELIVERER.memorySizeMiB,
+            region,
+            environment: {
+              ...lambdaEnvironment,
+              ...endpointEnvironment(routes.deliverer),
+              ...channelEnvironment,
+            },
+            logFile: join(logsDir, 'channel-deliverer.log'),
+          }),
+        ]
+      : []),
   ]);
   const lambdas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   cleanups.push(() => Promise.all(lambdas.map((lambda) => lambda.close())).then(() => undefined));
-  const [fanOut, checker] = lambdas;
+  const [fanOut, checker, dispatcher, deliverer] = lambdas;
   const failure = started.find((result) => result.status === 'rejected');
-  if (failure || !fanOut || !checker) throw (failure as PromiseRejectedResult | undefined)?.reason;
+  if (failure || !fanOut || !checker || (hasChannels && (!dispatcher || !deliverer))) {
+    throw (failure as PromiseRejectedResult | undefined)?.reason;
+  }
   // The compactor's function starts with its first run; notices and log lines reach the runtime's listeners
   // once the runtime exists (below).
   let compactorLogSink: (line: LambdaLogLine) => void = () => {};
@@ -268,6 +368,9 @@ async function launch(
     clock,
     fanOut,
     checker,
+    ...(dispatcher && deliverer
+      ? { channels: { dispatcher, deliverer } }
+      : { channelsOffReason: `${missingChannelModules.join(' and ')} not found` }),
     compactions,
     sqs,
     resources,
@@ -284,6 +387,15 @@ async function launch(
   cleanups.push(() => removeRuntimeFile(dataDir));
   runtime.begin();
   return runtime;
+}
+
+async function isReadable(url: URL): Promise<boolean> {
+  try {
+    await access(url);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const toPortRequest = (choice: PortChoice): PortRequest =>

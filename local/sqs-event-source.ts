@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -8,10 +9,16 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecordAttributes } from 'aws-lambda';
 
 export interface SqsEventSourceProps {
+  /** In problem messages. @default "checks queue" */
+  readonly queueName?: string;
+  /** In problem messages. @default "checker" */
+  readonly functionName?: string;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly region: string;
+  /** A FIFO queue (its name ends in .fifo). */
+  readonly isFifo?: boolean;
   /** Concurrent pollers, each running one invocation at a time (the event source's maxConcurrency). */
   readonly pollers: number;
   /** The stack's batchSize (at most 10 per ReceiveMessage). */
@@ -35,10 +42,19 @@ export interface EventSourceStats {
 const RECEIVE_ERROR_BACKOFF_MS = 1_000;
 
 /**
- * Plays Lambda's SQS event source mapping with reportBatchItemFailures: receive a batch, invoke the checker
+ * Plays Lambda's SQS event source mapping with reportBatchItemFailures: receive a batch, invoke the function
  * with a real SQSEvent, delete every message except the reported failures. Failures (and every message of an
  * invocation that threw) stay on the queue: SQS redelivers them after the visibility timeout, and moves them
  * to the DLQ after maxReceiveCount, exactly as on AWS.
+ *
+ * A FIFO queue is read the same way, as Lambda reads one: each receive carries a ReceiveRequestAttemptId (an SDK
+ * retry of a receive that got lost returns the same batch instead of hiding a second one), SQS hands out a
+ * message group's messages in order and none of a group while one of it is in flight, and a reported failure
+ * stays in flight untouched: its visibility is whatever the handler set (ChangeMessageVisibility for a backoff),
+ * else the queue's timeout. The event source never changes a message's visibility itself, so the handler's
+ * delay always wins. (A FIFO handler must report every message after a failed one of the same group as failed
+ * too, as on AWS: what it does not report is deleted. The emulator hands out one message of a group per receive;
+ * AWS may hand out several, in order, hence that rule.)
  */
 export class SqsEventSource {
   readonly #props: SqsEventSourceProps;
@@ -48,8 +64,13 @@ export class SqsEventSource {
   #isStopping = false;
   #stats = { invocations: 0, messagesReceived: 0, messagesDeleted: 0, messagesRetried: 0 };
 
+  readonly #queueName: string;
+  readonly #functionName: string;
+
   constructor(props: SqsEventSourceProps) {
     this.#props = props;
+    this.#queueName = props.queueName ?? 'checks queue';
+    this.#functionName = props.functionName ?? 'checker';
   }
 
   get stats(): EventSourceStats {
@@ -79,13 +100,15 @@ export class SqsEventSource {
             WaitTimeSeconds: this.#props.waitTimeSeconds,
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
+            // The SDK retries a failed call with this same input, hence the same attempt id.
+            ...(this.#props.isFifo ? { ReceiveRequestAttemptId: randomUUID() } : {}),
           }),
           { abortSignal: this.#abort.signal },
         );
         messages = received.Messages ?? [];
       } catch (error) {
         if (this.#isStopping) return;
-        this.#props.onProblem(`checks queue: receive failed: ${(error as Error).message}`);
+        this.#props.onProblem(`${this.#queueName}: receive failed: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, RECEIVE_ERROR_BACKOFF_MS));
         continue;
       }
@@ -104,7 +127,7 @@ export class SqsEventSource {
       failed = failedMessageIds(event, response);
     } catch (error) {
       this.#props.onProblem(
-        `checker invocation failed, its ${messages.length} message(s) will come back: ${(error as Error).message}`,
+        `${this.#functionName} invocation failed, its ${messages.length} message(s) will come back: ${(error as Error).message}`,
       );
       failed = new Set(event.Records.map((record) => record.messageId));
     }
@@ -123,10 +146,11 @@ export class SqsEventSource {
       );
       this.#stats.messagesDeleted += done.length - Failed.length;
       for (const failure of Failed)
-        this.#props.onProblem(`checks queue: delete failed: ${failure.Code} ${failure.Message ?? ''}`);
+        this.#props.onProblem(`${this.#queueName}: delete failed: ${failure.Code} ${failure.Message ?? ''}`);
     } catch (error) {
-      // Not deleted means redelivered later: the checker deduplicates by check id, so this only costs a check.
-      this.#props.onProblem(`checks queue: delete failed: ${(error as Error).message}`);
+      // Not deleted means redelivered later: the checker deduplicates by check id, so this only costs a check;
+      // a delivery sent twice carries the same delivery id, on which receivers deduplicate.
+      this.#props.onProblem(`${this.#queueName}: delete failed: ${(error as Error).message}`);
     }
   }
 }

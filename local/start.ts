@@ -6,6 +6,7 @@ import { awsCliBannerLines, cliBannerLines, squirrelCommand } from './banner.ts'
 import { ConsoleView } from './console-view.ts';
 import { type LocalRuntime, type SweepSchedule, startLocalRuntime } from './runtime.ts';
 import { EXAMPLE_SITES } from './seed.ts';
+import { PARAMETERS_FILE_NAME } from './ssm-emulator.ts';
 import { describeRestoredSubscriptions } from './subscription-keeper.ts';
 import { EveryError, parseEvery } from './sweep-clock.ts';
 
@@ -14,7 +15,7 @@ import { EveryError, parseEvery } from './sweep-clock.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // Fixed ports make the AWS CLI commands below reusable across restarts; a taken one falls back to any.
-const DEFAULT_PORTS = { dynamodb: 8000, sqs: 4566, page: 8787 } as const;
+const DEFAULT_PORTS = { dynamodb: 8000, sqs: 4566, ssm: 4583, page: 8787 } as const;
 // Same default as the squirrel CLI, so both find each other wherever they are run from.
 const REPO_DATA_DIR = fileURLToPath(new URL('../.squirrel', import.meta.url));
 const DEFAULT_DATA_DIR = process.env.SQUIRREL_DATA_DIR ?? REPO_DATA_DIR;
@@ -25,6 +26,7 @@ interface StartOptions {
   readonly dataDir: string;
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
+  readonly ssmPort?: number;
   readonly every?: number;
   readonly checkers: number;
   readonly seed: boolean;
@@ -62,9 +64,13 @@ const parseEveryOption = (raw: string): number => {
 };
 
 const program = new Command('npm start --')
-  .description('Runs uptime-squirrel on this machine: embedded DynamoDB, SQS and SNS, the real handlers.')
+  .description(
+    'Runs uptime-squirrel on this machine: embedded DynamoDB, SQS, SNS and SSM Parameter Store, the real handlers.',
+  )
   .addOption(
-    new Option('--data-dir <dir>', 'sites, states and logs ($SQUIRREL_DATA_DIR)').default(DEFAULT_DATA_DIR),
+    new Option('--data-dir <dir>', 'sites, states, channel secrets and logs ($SQUIRREL_DATA_DIR)').default(
+      DEFAULT_DATA_DIR,
+    ),
   )
   .option(
     '--dynamodb-port <port>',
@@ -72,6 +78,11 @@ const program = new Command('npm start --')
     parsePort,
   )
   .option('--sqs-port <port>', `SQS and SNS port, 0 = any (default: ${DEFAULT_PORTS.sqs} if free)`, parsePort)
+  .option(
+    '--ssm-port <port>',
+    `SSM Parameter Store port (channel secrets), 0 = any (default: ${DEFAULT_PORTS.ssm} if free)`,
+    parsePort,
+  )
   .option(
     '--every <duration>',
     'sweep every 10s, 5s, 1m… instead of on the minute (each sweep counts as a new minute)',
@@ -123,6 +134,7 @@ try {
     // An explicitly requested port must be that port; the defaults may move.
     dynamodbPort: options.dynamodbPort ?? { preferred: DEFAULT_PORTS.dynamodb },
     sqsPort: options.sqsPort ?? { preferred: DEFAULT_PORTS.sqs },
+    ssmPort: options.ssmPort ?? { preferred: DEFAULT_PORTS.ssm },
     schedule,
     checkers: options.checkers,
     seed: options.seed,
@@ -156,10 +168,24 @@ out(
 out(
   '             kept in memory by the emulator: history is lost when the runtime stops (sites and states are kept)',
 );
+out(`  SSM        ${endpoints.ssmEndpoint}   channel secrets under ${endpoints.channelSecretsPrefix}`);
+out(`             kept in ${join(runtime.dataDir, PARAMETERS_FILE_NAME)} (mode 0600: readable by you only)`);
+if (runtime.channelsOffReason === undefined) {
+  out(
+    `  channels   alerts → queue alert-dispatch → functions/channel-dispatcher.ts → FIFO queue channel-deliveries → functions/channel-deliverer.ts`,
+  );
+  out(
+    `             delivered for real to the Slack/Teams/Discord/Telegram/PagerDuty/webhook channels you subscribe; table ${endpoints.channelsTable}`,
+  );
+} else {
+  out(`  channels   off: ${runtime.channelsOffReason} (email and SMS alerts still print here)`);
+}
 if (runtime.statusPageUrl !== undefined) {
   out(`  page       ${runtime.statusPageUrl}   the private status page (all sites; this machine only)`);
 }
-out(`  logs       ${logsDir}/fan-out.log, checker.log, history-compactor.log`);
+out(
+  `  logs       ${logsDir}/fan-out.log, checker.log, history-compactor.log, channel-dispatcher.log, channel-deliverer.log`,
+);
 const squirrel = squirrelCommand(runtime.dataDir, REPO_DATA_DIR);
 const seededSiteIds = runtime.seededSites > 0 ? EXAMPLE_SITES.map((site) => site.siteId) : [];
 out();
@@ -208,7 +234,9 @@ const stop = async (signal: string) => {
   view.stop();
   try {
     await runtime.stop();
-    out(`stopped; sites and states are kept in ${runtime.dataDir}`);
+    // Delivery outcomes still waiting for their alert are printed before the last line.
+    view.detach();
+    out(`stopped; sites, states and channel secrets are kept in ${runtime.dataDir}`);
     process.exit(0);
   } catch (error) {
     process.stderr.write(`error while stopping: ${(error as Error).message}\n`);

@@ -41,9 +41,22 @@ export interface SubscriptionKeeperProps {
   readonly sqs: SQSClient;
   readonly region: string;
   readonly topicArn: string;
-  /** The runtime's own alert printer queue: never saved, and subscribed again when someone removes it. */
-  readonly printerQueueArn: string;
+  /**
+   * The runtime's own subscriptions (SQS queues it created and reads: the alert printer, the channel
+   * dispatcher's queue): never saved, and subscribed again when someone removes one.
+   */
+  readonly runtimeOwned: readonly RuntimeOwnedSubscription[];
   readonly onNotice: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** A subscription the runtime makes itself at every start. */
+export interface RuntimeOwnedSubscription {
+  /** The SQS queue ARN subscribed (raw delivery off, no filter). */
+  readonly queueArn: string;
+  /** What it is for, in the notice when it had to be put back: "alert printer", "channel dispatch". */
+  readonly what: string;
+  /** Why the runtime needs it, in that notice. */
+  readonly why: string;
 }
 
 /** What a start restored from the file. */
@@ -56,7 +69,8 @@ export interface RestoredSubscriptions {
 /**
  * Keeps the alert topic's subscriptions across restarts, as dynalite keeps the sites: restores them from
  * subscriptions.json at start, saves them whenever they change (`sync`, called after each subscription request
- * the emulator answers), and puts back the runtime's own alert printer subscription if it is removed.
+ * the emulator answers), and puts back the runtime's own subscriptions (alert printer, channel dispatch) if one
+ * is removed.
  */
 export class SubscriptionKeeper {
   readonly #props: SubscriptionKeeperProps;
@@ -100,7 +114,7 @@ export class SubscriptionKeeper {
     return { count, problems };
   }
 
-  /** Saves the subscriptions as they are now (and restores the printer's); overlapping calls run once more. */
+  /** Saves the subscriptions as they are now (and restores the runtime's own); overlapping calls run once more. */
   sync(): Promise<void> {
     if (this.#isStopped) return Promise.resolve();
     if (this.#running) {
@@ -129,13 +143,14 @@ export class SubscriptionKeeper {
   }
 
   async #syncOnce(): Promise<void> {
-    const { sns, topicArn, printerQueueArn } = this.#props;
+    const { sns, topicArn, runtimeOwned } = this.#props;
     const saved: SavedSubscription[] = [];
-    let hasPrinter = false;
+    const missing = new Set(runtimeOwned);
     for await (const page of paginateListSubscriptionsByTopic({ client: sns }, { TopicArn: topicArn })) {
       for (const listed of page.Subscriptions ?? []) {
-        if (listed.Protocol === 'sqs' && listed.Endpoint === printerQueueArn) {
-          hasPrinter = true;
+        const owned = runtimeOwned.find((subscription) => subscription.queueArn === listed.Endpoint);
+        if (listed.Protocol === 'sqs' && owned) {
+          missing.delete(owned);
           continue;
         }
         if (!listed.Protocol || !listed.Endpoint || !listed.SubscriptionArn) continue;
@@ -146,14 +161,13 @@ export class SubscriptionKeeper {
         });
       }
     }
-    if (!hasPrinter && !this.#isStopped) {
-      await sns.send(
-        new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: printerQueueArn }),
-      );
+    for (const owned of missing) {
+      if (this.#isStopped) break;
+      await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: owned.queueArn }));
       this.#props.onNotice(
         'warn',
-        'the alert printer subscription was removed from the topic: subscribed it again (alerts keep showing ' +
-          'here; the runtime needs it, so `squirrel unsubscribe` refuses to remove it)',
+        `the ${owned.what} subscription was removed from the topic: subscribed it again (${owned.why}; ` +
+          'the runtime needs it, so `squirrel unsubscribe` refuses to remove it)',
       );
     }
     // Sorted, so the file changes only when the subscriptions do.

@@ -1,6 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { parseAlertNotification } from '../../local/alert-inbox.ts';
+import { anAlert } from '../support/fixtures.ts';
 
 const PER_PROTOCOL = JSON.stringify({
   default: 'DOWN: Shop - refused\n\nShop is DOWN.',
@@ -63,5 +64,33 @@ describe('parseAlertNotification', () => {
 
     // Assess
     expect(alert.attributes).toEqual({ event: 'DOWN', siteId: 'shop' });
+  });
+
+  it.each([
+    ['an alert', { type: 'alert', alert: anAlert({ alertId: 'shop:7' }) }, 'shop:7'],
+    [
+      'a group',
+      {
+        type: 'alert-group',
+        group: {
+          owner: 'ops',
+          key: { kind: 'reason', reason: 'dns' },
+          alerts: [anAlert()],
+          omittedAlerts: 0,
+        },
+      },
+      'group:example:3',
+    ],
+    ['nothing valid', { type: 'alert' }, undefined],
+  ])('ties %s to the channel deliveries of its notification attribute', (_case, notification, expected) => {
+    // Prepare
+    const body = JSON.parse(envelope(PER_PROTOCOL, 'DOWN: Shop - refused'));
+    body.MessageAttributes.notification = { Type: 'String', Value: JSON.stringify(notification) };
+
+    // Act
+    const alert = parseAlertNotification({ Body: JSON.stringify(body) }, 0);
+
+    // Assess
+    expect(alert.notificationId).toBe(expected);
   });
 });

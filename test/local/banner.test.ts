@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   awsCliBannerLines,
@@ -135,13 +136,23 @@ describe('the commands `npm start` prints, run as printed against a runtime on a
   it.skipIf(aws.version === undefined)(
     aws.version === undefined
       ? `the AWS CLI lines: NOT RUN, ${aws.missing} (the test needs the aws CLI; npm test needs only Node)`
-      : `the AWS CLI lines read the table, the queue and the topic with ${aws.version}`,
+      : `the AWS CLI lines read the table, the queue, the topic and the channels' secrets with ${aws.version}`,
     async () => {
       // Prepare
       const lines = awsCliBannerLines(runtime.endpoints);
       const [exportLine, ...awsLines] = commandLines(lines, '');
       expect(exportLine).toMatch(/^export AWS_DEFAULT_REGION=/);
-      expect(awsLines).toHaveLength(3);
+      expect(awsLines).toHaveLength(4);
+      const secretName = `${runtime.endpoints.channelSecretsPrefix}/ch-abcdefghij`;
+      const ssm = new SSMClient({
+        region: runtime.endpoints.region,
+        endpoint: runtime.endpoints.ssmEndpoint,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      await ssm.send(
+        new PutParameterCommand({ Name: secretName, Type: 'SecureString', Value: '{"kind":"discord"}' }),
+      );
+      ssm.destroy();
 
       // Act: the export line, then each aws line, in one shell per aws line
       const runs = [];
@@ -151,7 +162,7 @@ describe('the commands `npm start` prints, run as printed against a runtime on a
       for (const [index, run] of runs.entries()) {
         expect(run.exitCode, `${awsLines[index]}\n${run.stderr}`).toBe(0);
       }
-      const [scan, queue, subscriptions] = runs.map((run) => JSON.parse(run.stdout));
+      const [scan, queue, subscriptions, secrets] = runs.map((run) => JSON.parse(run.stdout));
       const scannedIds = scan.Items.map((item: { siteId: { S: string } }) => item.siteId.S);
       // The first example may be gone (the squirrel lines remove it): the others are there.
       expect(scannedIds).toEqual(expect.arrayContaining(EXAMPLE_SITES.slice(1).map((s) => s.siteId)));
@@ -159,6 +170,14 @@ describe('the commands `npm start` prints, run as printed against a runtime on a
       expect(subscriptions.Subscriptions).toContainEqual(
         expect.objectContaining({ TopicArn: runtime.endpoints.topicArn, Protocol: 'sqs' }),
       );
+      // Listed by name, the value opaque: the printed line shows no secret.
+      expect(secrets.Parameters).toEqual([
+        expect.objectContaining({
+          Name: secretName,
+          Type: 'SecureString',
+          Value: expect.not.stringContaining('discord'),
+        }),
+      ]);
     },
     90_000,
   );

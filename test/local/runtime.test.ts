@@ -38,7 +38,9 @@ const alertsFor = (runtime: LocalRuntime, siteId: string): ReceivedAlert[] =>
   runtime.alerts.filter((alert) => alert.attributes.siteId === siteId);
 
 describe('local runtime (emulators, real handlers, real HTTP sites)', () => {
-  it('alerts once when a site goes down, once when it is back, never for a healthy one, across a restart', async () => {
+  it('alerts once when a site goes down, once when it is back, never for a healthy one, across a restart', {
+    timeout: 60_000,
+  }, async () => {
     // Prepare
     const healthy = await startSwitchableSite(200);
     const flaky = await startSwitchableSite(200);

@@ -117,7 +117,12 @@ describe('local subscriptions survive a restart', () => {
       new ListSubscriptionsByTopicCommand({ TopicArn: second.endpoints.topicArn }),
     );
     expect(Subscriptions.map((subscription) => subscription.Endpoint).sort()).toEqual(
-      [queueArn, second.endpoints.alertPrinterQueueArn, 'ops@example.com'].sort(),
+      [
+        queueArn,
+        second.endpoints.alertPrinterQueueArn,
+        second.endpoints.dispatchQueueArn,
+        'ops@example.com',
+      ].sort(),
     );
   }, 60_000);
 
@@ -178,6 +183,43 @@ describe("the runtime's own alert printer subscription", () => {
       ),
     });
     expect(printed.subject).toBe('DOWN: test');
+    expect((await readSaved(dir.path)).subscriptions).toEqual([]);
+  }, 60_000);
+});
+
+describe("the runtime's own channel dispatch subscription", () => {
+  it('is made at start, never saved, and subscribed again with a notice when something removes it', async () => {
+    // Prepare
+    const dir = await makeDataDir();
+    cleanups.push(dir.remove);
+    const runtime = await runtimeOn(dir.path);
+    const { sns } = clientsOf(runtime);
+    const notices: Notice[] = [];
+    runtime.on('notice', (notice) => notices.push(notice));
+    const dispatchSubscription = async () =>
+      (
+        (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: runtime.endpoints.topicArn })))
+          .Subscriptions ?? []
+      ).find((subscription) => subscription.Endpoint === runtime.endpoints.dispatchQueueArn);
+    const removed = await dispatchSubscription();
+
+    // Act
+    await sns.send(new UnsubscribeCommand({ SubscriptionArn: removed?.SubscriptionArn }));
+    const restored = await waitFor('the dispatch queue subscribed again', async () => {
+      const subscription = await dispatchSubscription();
+      return subscription?.SubscriptionArn !== removed?.SubscriptionArn && subscription;
+    });
+
+    // Assess
+    expect(removed).toMatchObject({ Protocol: 'sqs', Endpoint: runtime.endpoints.dispatchQueueArn });
+    expect(runtime.endpoints.dispatchQueueArn).toMatch(/:uptime-squirrel-alert-dispatch$/);
+    expect(restored.Protocol).toBe('sqs');
+    expect(notices).toContainEqual({
+      level: 'warn',
+      message: expect.stringMatching(
+        /^the channel dispatch subscription was removed from the topic: subscribed it again .*`squirrel unsubscribe` refuses/,
+      ),
+    });
     expect((await readSaved(dir.path)).subscriptions).toEqual([]);
   }, 60_000);
 });
