@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
 import { SITE_LIMITS } from '../functions/domain/site.ts';
-import { estimateHistoryCost } from './cost/history-model.ts';
+import { DEFAULT_CHANNEL_ASSUMPTIONS, estimateChannelsCost } from './cost/channels-model.ts';
+import { DEFAULT_HISTORY_ASSUMPTIONS, estimateHistoryCost } from './cost/history-model.ts';
 import {
   chooseSizedInvocation,
   DEFAULT_ASSUMPTIONS,
@@ -72,6 +73,12 @@ function main(): void {
       'no site is public: the fan-out publishes nothing and the CDN serves nothing (default: priced, the worst case)',
     )
     .option(
+      '--channels-per-alert <n>',
+      'alert channels (webhook, Slack, …) each alert goes to',
+      positive,
+      DEFAULT_CHANNEL_ASSUMPTIONS.channelsPerAlert,
+    )
+    .option(
       '--results <file>',
       'a bench JSON (default: bench/results/latest.json, else bench/reference-run.json)',
     );
@@ -86,6 +93,7 @@ function main(): void {
     fullGetMinutes: number;
     httpsShare: number;
     publicPage: boolean;
+    channelsPerAlert: number;
     results?: string;
   }>();
 
@@ -188,6 +196,54 @@ function main(): void {
   );
 
   printHistoryCost(options, estimate);
+  printChannelsCost(options, estimate);
+}
+
+/** Issue 14: the alert channels, per 1,000 alerts and fixed, then for this deployment's alerts. */
+function printChannelsCost(
+  options: { channelsPerAlert: number },
+  estimate: ReturnType<typeof estimateMonthlyCost>,
+): void {
+  const input = {
+    alertsPerMonth: estimate.perMonth.alertPublishes,
+    shared: {
+      lambdaGbSeconds: estimate.perMonth.lambdaGbSeconds,
+      lambdaRequests: estimate.perMonth.lambdaRequests,
+      sqsRequests: estimate.perMonth.sqsRequests,
+      alarmMetrics: DEFAULT_ASSUMPTIONS.alarms + DEFAULT_HISTORY_ASSUMPTIONS.alarmMetrics,
+    },
+    assumptions: { channelsPerAlert: options.channelsPerAlert },
+  };
+  const channels = estimateChannelsCost(input);
+  // The after-free column: what 1,000 alerts add to this deployment, beyond what it already uses of the free tiers.
+  const thousand = estimateChannelsCost({ ...input, alertsPerMonth: 1_000 });
+  console.log('');
+  console.log(
+    `Alert channels (issue 14): 1,000 alerts, each to ${options.channelsPerAlert} channels, at list price ` +
+      "(times are ESTIMATES, the receiver's answer an ASSUMPTION: bench/cost/channels-model.ts).",
+  );
+  const perAlert = costTable(thousand.perAlertLines);
+  perAlert.push([
+    {
+      colSpan: 3,
+      content: `Per 1,000 alerts (${thousand.usage.deliveries.toLocaleString('en-US')} deliveries)`,
+    },
+    usd(thousand.per1000AlertsUsd),
+    '',
+  ]);
+  console.log(perAlert.toString());
+  console.log('Alert channels: fixed, every month, with or without alerts.');
+  const fixed = costTable(channels.fixedLines);
+  fixed.push([{ colSpan: 3, content: 'Fixed a month' }, usd(channels.fixedUsd), '']);
+  fixed.push([
+    {
+      colSpan: 3,
+      content: `Alert channels for this deployment: ${Math.round(estimate.perMonth.alertPublishes).toLocaleString('en-US')} alerts a month + fixed (after free tiers: what the monitor leaves of them)`,
+    },
+    usd(channels.listUsd),
+    usd(channels.billedUsd),
+  ]);
+  console.log(fixed.toString());
 }
 
 /** Issue 13: the history and the public page, priced from the monitor's own usage; the stores compared. */

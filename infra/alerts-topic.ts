@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -89,11 +89,18 @@ export class AlertsTopic extends Construct {
     return role;
   }
 
+  // Every alarm allowed so far: one policy statement names them all, whichever construct made them.
+  readonly #alarmArns: string[] = [];
+
   /**
-   * Lets CloudWatch publish these alarms' notifications. The topic policy that enforceSSL creates replaces
-   * SNS's default policy, which is what lets alarms publish to a topic without one.
+   * Lets CloudWatch publish these alarms' notifications (callable more than once: the one statement grows). The
+   * topic policy that enforceSSL creates replaces SNS's default policy, which is what lets alarms publish to a
+   * topic without one.
    */
   allowAlarms(alarms: readonly IAlarm[]): void {
+    const isFirst = this.#alarmArns.length === 0;
+    this.#alarmArns.push(...alarms.map((alarm) => alarm.alarmArn));
+    if (!isFirst) return;
     const stack = Stack.of(this);
     this.topic.addToResourcePolicy(
       new PolicyStatement({
@@ -103,7 +110,7 @@ export class AlertsTopic extends Construct {
         resources: [this.topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnEquals: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
+          ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.#alarmArns }) },
         },
       }),
     );

@@ -43,12 +43,12 @@ export const COMPACTOR_FAILING_HOURS = 3;
 /** SNS stops sending SMS within minutes of the account's limit: warn while there is time to raise it. */
 export const SMS_SPEND_ALARM_SHARE = 0.8;
 
-const ALARM_PERIOD = Duration.minutes(5);
+export const ALARM_PERIOD = Duration.minutes(5);
 // A failure must last 2 of 3 periods (10 of 15 minutes): Lambda retries a fan-out sweep and SQS redelivers a
 // check message, so one bad 5-minute period is usually healed before anyone could act on it.
-const NOISY_SIGNAL = { evaluationPeriods: 3, datapointsToAlarm: 2 } as const;
+export const NOISY_SIGNAL = { evaluationPeriods: 3, datapointsToAlarm: 2 } as const;
 // A message in the dead-letter queue or SMS spend only grows until someone acts: one datapoint is the truth.
-const LASTING_SIGNAL = { evaluationPeriods: 1, datapointsToAlarm: 1 } as const;
+export const LASTING_SIGNAL = { evaluationPeriods: 1, datapointsToAlarm: 1 } as const;
 
 export interface MonitorAlarmsProps {
   readonly alerts: AlertsTopic;
@@ -169,12 +169,17 @@ export class MonitorAlarms extends Construct {
       compactorFailing,
       smsSpend,
     ];
-    const action = new SnsAction(props.alerts.topic);
-    for (const alarm of this.alarms) {
-      alarm.addAlarmAction(action);
-      // Recovery is news too: whoever was told of the alarm hears that it cleared.
-      alarm.addOkAction(action);
-    }
-    props.alerts.allowAlarms(this.alarms);
+    notifyThroughAlerts(props.alerts, this.alarms);
   }
+}
+
+/** Sends `alarms` to the alerts topic when they fire and when they clear, and lets CloudWatch publish them there. */
+export function notifyThroughAlerts(alerts: AlertsTopic, alarms: readonly Alarm[]): void {
+  const action = new SnsAction(alerts.topic);
+  for (const alarm of alarms) {
+    alarm.addAlarmAction(action);
+    // Recovery is news too: whoever was told of the alarm hears that it cleared.
+    alarm.addOkAction(action);
+  }
+  alerts.allowAlarms(alarms);
 }

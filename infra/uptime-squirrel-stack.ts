@@ -5,6 +5,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { DEFAULT_STATUS_PAGE_TITLE, ENV, TUNING } from '../functions/config.ts';
+import { AlertChannels } from './alert-channels.ts';
 import { AlertsTopic } from './alerts-topic.ts';
 import { CheckQueue } from './check-queue.ts';
 import { AutoCheckerReservation, describeFixedReservation } from './checker-reservation.ts';
@@ -184,6 +185,9 @@ export class UptimeSquirrelStack extends Stack {
       ],
     });
 
+    // Webhook, Slack, Teams, Discord, Telegram and PagerDuty deliveries of the same alerts (issue 14).
+    const channels = new AlertChannels(this, 'AlertChannels', { alerts });
+
     new MonitorAlarms(this, 'Alarms', {
       alerts,
       deadLetterQueue: checks.deadLetterQueue,
@@ -203,6 +207,16 @@ export class UptimeSquirrelStack extends Stack {
       value: reservationSummary,
     });
     new CfnOutput(this, 'HistoryBucketName', { value: historyBucketName });
+    new CfnOutput(this, 'ChannelsTableName', { value: channels.table.tableName });
+    new CfnOutput(this, 'ChannelSecretsPrefix', {
+      description:
+        "SSM path of the channels' SecureString parameters (<prefix>/<channelId>); the CLI writes them",
+      value: channels.secretsPrefix,
+    });
+    new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
+      description: 'Channel deliveries parked after an hour of retries, each with the reason',
+      value: channels.deliveryDeadLetterQueue.queueUrl,
+    });
     if (statusPage.cdn ?? true) {
       const cdn = new StatusPageCdn(this, 'StatusPage', { bucket: history.bucket });
       new CfnOutput(this, 'StatusPageUrl', {

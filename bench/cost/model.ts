@@ -174,6 +174,10 @@ export interface CostEstimate {
     readonly checkerInvocations: number;
     readonly checks: number;
     readonly lambdaGbSeconds: number;
+    /** For estimates that share the always-free tiers (the alert channels'). */
+    readonly lambdaRequests: number;
+    readonly sqsRequests: number;
+    readonly alertPublishes: number;
   };
 }
 
@@ -409,7 +413,14 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
       cpuMsPerCheck,
       enoughMemoryMiB,
     },
-    perMonth: { checkerInvocations, checks: checksPerMonth, lambdaGbSeconds: gbSeconds },
+    perMonth: {
+      checkerInvocations,
+      checks: checksPerMonth,
+      lambdaGbSeconds: gbSeconds,
+      lambdaRequests,
+      sqsRequests,
+      alertPublishes: publishes,
+    },
     alternatives: [
       {
         name: 'Route 53 health checks, HTTPS',

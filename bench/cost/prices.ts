@@ -89,6 +89,27 @@ export const PRICES = {
     source: 'https://aws.amazon.com/cloudwatch/pricing/ (Logs Insights queries, per GB of logs scanned)',
     perGbScanned: 0.005,
   },
+  sqsFifo: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://aws.amazon.com/sqs/pricing/ (FIFO queue, first 100 billion requests; 64 KiB chunks like standard)',
+    perMillionRequests: 0.5,
+  },
+  kms: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://aws.amazon.com/kms/pricing/ (symmetric requests; "you will be charged on any API request made to ' +
+      'AWS-managed keys", and no monthly charge for AWS-managed keys such as aws/ssm)',
+    perTenThousandRequests: 0.03,
+  },
+  ssm: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html and ' +
+      'parameter-store-advanced-parameters.html (standard parameters: no additional charge; the default standard ' +
+      'throughput: no additional cost)',
+    perStandardGetParameter: 0,
+  },
   synthetics: {
     checkedOn: '2025-11-01',
     source: 'https://aws.amazon.com/cloudwatch/pricing/ (Synthetics, per canary run)',
@@ -109,6 +130,8 @@ export const ALWAYS_FREE = {
   /** CloudFront's always-free tier: 1 TB out and 10 million HTTP(S) requests a month. */
   cloudfrontGbOut: 1024,
   cloudfrontRequests: 10_000_000,
+  /** KMS: 20,000 requests a month across all regions. */
+  kmsRequests: 20_000,
 } as const;
 
 /** AWS bills a month as 730 hours. */

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
+import { ALL_OWNERS, type Channel, ChannelSchema } from '../../functions/domain/channels/channel.ts';
+import { type ChannelSecret, ChannelSecretSchema } from '../../functions/domain/channels/channel-secret.ts';
 import { minuteOfEpoch } from '../../functions/domain/schedule.ts';
 import { SqsEventSource } from '../../local/sqs-event-source.ts';
 import { type SwitchableSite, startSwitchableSite } from '../helpers/switchable-site.ts';
@@ -63,8 +69,11 @@ describe('the synthesized stack in moto', () => {
       `stack ${stack.stackName}: CREATE_COMPLETE in ${(stack.createMs / 1000).toFixed(1)} s, ` +
         `${stack.assetsUploaded} assets uploaded, ${templateIds.length} resources in the template, ` +
         `${templateIds.length - placeholders.length} listed by moto, ${placeholders.length} kept as ` +
-        `placeholders (${placeholderTypes.join(', ')})`,
+        `placeholders (${placeholderTypes.join(', ')}); FIFO queues named for moto as CloudFormation would: ` +
+        `${stack.fifoQueuesNamed.join(', ')}`,
     );
+    // The deliveries queue and its dead-letter queue, and no other.
+    expect(stack.fifoQueuesNamed).toHaveLength(2);
     expect(stack.resources.every((resource) => resource.ResourceStatus === 'CREATE_COMPLETE')).toBe(true);
     for (const type of [
       'AWS::DynamoDB::Table',
@@ -76,8 +85,11 @@ describe('the synthesized stack in moto', () => {
       expect(stack.resources.map((resource) => resource.ResourceType)).toContain(type);
     }
     expect(Object.keys(stack.outputs).sort()).toEqual([
+      'ChannelSecretsPrefix',
+      'ChannelsTableName',
       'CheckerReservedConcurrency',
       'DeadLetterQueueUrl',
+      'DeliveryDeadLetterQueueUrl',
       'HistoryBucketName',
       'QueueUrl',
       'SmsDeliveryStatusLoggingCommand',
@@ -88,6 +100,165 @@ describe('the synthesized stack in moto', () => {
     expect(stack.outputs.CheckerReservedConcurrency).toBe(
       'not managed: checkerReservation is "off" (a reservation an earlier auto deploy made stays until aws lambda delete-function-concurrency)',
     );
+  });
+});
+
+describe('the alert channels in the created stack (issue 14)', () => {
+  // The stack's own queue URLs, by the construct that made them (the outputs name only the parked deliveries').
+  const queueUrlOf = (logicalIdPrefix: string) => {
+    const found = stack.resources.filter(
+      (resource) =>
+        resource.ResourceType === 'AWS::SQS::Queue' &&
+        resource.LogicalResourceId?.startsWith(logicalIdPrefix),
+    );
+    expect(found).toHaveLength(1);
+    return found[0]?.PhysicalResourceId ?? '';
+  };
+  const clients = () => {
+    const config = motoClientConfig(moto?.endpoint ?? '');
+    const made = {
+      dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient(config)),
+      ssm: new SSMClient(config),
+      sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: false }),
+    };
+    started.push({
+      stop: async () => {
+        made.dynamodb.destroy();
+        made.ssm.destroy();
+        made.sqs.destroy();
+      },
+    });
+    return made;
+  };
+
+  it('has the channels table keyed by owner and channelId, on demand', async () => {
+    // Prepare
+    const { dynamodb } = clients();
+
+    // Act
+    const { Table } = await dynamodb.send(
+      new DescribeTableCommand({ TableName: stack.outputs.ChannelsTableName }),
+    );
+
+    // Assess
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: 'owner', KeyType: 'HASH' },
+      { AttributeName: 'channelId', KeyType: 'RANGE' },
+    ]);
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('has the deliveries FIFO queue (ids from the dispatcher, 50 receives at most) and its FIFO dead-letter queue', async () => {
+    // Prepare
+    const { sqs } = clients();
+    const attributesOf = async (queueUrl: string) =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] })))
+        .Attributes ?? {};
+
+    // Act
+    const deliveries = await attributesOf(queueUrlOf('AlertChannelsDeliveryQueue'));
+    const parked = await attributesOf(stack.outputs.DeliveryDeadLetterQueueUrl ?? '');
+
+    // Assess
+    expect(deliveries).toMatchObject({
+      FifoQueue: 'true',
+      ContentBasedDeduplication: 'false',
+      VisibilityTimeout: '120',
+    });
+    expect(JSON.parse(deliveries.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: parked.QueueArn,
+      maxReceiveCount: 50,
+    });
+    expect(parked.FifoQueue).toBe('true');
+    summary.add(
+      `alert channels: table ${stack.outputs.ChannelsTableName}, deliveries FIFO + FIFO DLQ, secrets under ${stack.outputs.ChannelSecretsPrefix}`,
+    );
+  });
+
+  it("keeps a channel's secret as a SecureString under the stack's prefix, readable decrypted, never overwritten", async () => {
+    // Prepare: what the CLI writes at subscribe (ChannelSecrets.put: SecureString, no overwrite), what the deliverer reads
+    const { ssm } = clients();
+    const prefix = stack.outputs.ChannelSecretsPrefix ?? '';
+    const name = `${prefix}/ch-abcdefghij`;
+    const secret: ChannelSecret = {
+      kind: 'webhook',
+      url: 'https://hooks.example.com/squirrel',
+      signingSecret: `whsec_${'A'.repeat(43)}`,
+    };
+
+    // Act
+    await ssm.send(
+      new PutParameterCommand({
+        Name: name,
+        Type: 'SecureString',
+        Value: JSON.stringify(secret),
+        Overwrite: false,
+      }),
+    );
+    const decrypted = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const encrypted = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: false }));
+    const again = await ssm
+      .send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: '{}', Overwrite: false }))
+      .then(
+        () => 'overwritten',
+        (error: Error) => error.name,
+      );
+
+    // Assess
+    expect(prefix).toBe(`/uptime-squirrel/${stack.stackName}/channels`);
+    expect(decrypted.Parameter?.Type).toBe('SecureString');
+    expect(v.parse(ChannelSecretSchema, JSON.parse(decrypted.Parameter?.Value ?? ''))).toEqual(secret);
+    // Without decryption, not the plain value (AWS answers ciphertext; moto marks it with the key's prefix).
+    expect(encrypted.Parameter?.Value).not.toBe(JSON.stringify(secret));
+    expect(again).toBe('ParameterAlreadyExists');
+  });
+
+  it("stores channels as the ChannelStore does: a conditional put, the owner's and ALL_OWNERS' by Query", async () => {
+    // Prepare: the SDK directly (the store's adapter is another branch's); items are ChannelSchema-valid
+    const { dynamodb } = clients();
+    const TableName = stack.outputs.ChannelsTableName ?? '';
+    const channel = (owner: string, channelId: string, kind: Channel['kind']): Channel =>
+      v.parse(ChannelSchema, {
+        owner,
+        channelId,
+        kind,
+        label: `${kind} …${channelId.slice(-4)}`,
+        secretName: `${stack.outputs.ChannelSecretsPrefix}/${channelId}`,
+        createdAtMs: 1_765_000_000_000,
+      });
+    const teamA = [
+      channel('team-a', 'ch-aaaaaaaaaa', 'slack'),
+      channel('team-a', 'ch-bbbbbbbbbb', 'pagerduty'),
+    ];
+    const everyone = channel(ALL_OWNERS, 'ch-cccccccccc', 'webhook');
+    const teamB = channel('team-b', 'ch-dddddddddd', 'discord');
+    const put = (item: Channel) =>
+      dynamodb.send(
+        new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(channelId)' }),
+      );
+    const forOwner = async (owner: string) =>
+      (
+        await dynamodb.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        )
+      ).Items ?? [];
+
+    // Act
+    for (const item of [...teamA, everyone, teamB]) await put(item);
+    const duplicate = await put({ ...teamA[0], label: 'another' } as Channel).then(
+      () => 'stored',
+      (error: Error) => error.name,
+    );
+    const dispatchedTo = [...(await forOwner('team-a')), ...(await forOwner(ALL_OWNERS))];
+
+    // Assess
+    expect(duplicate).toBe('ConditionalCheckFailedException');
+    expect(dispatchedTo.map((item) => v.parse(ChannelSchema, item))).toEqual([...teamA, everyone]);
   });
 });
 

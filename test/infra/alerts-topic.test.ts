@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMS_DELIVERY_LOGGING_OUTPUT } from '../../infra/alerts-topic.ts';
-import { OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
+import { OutdirPool, onlyResource, SYNTH_TIMEOUT_MS, synthStack } from './synth-stack.ts';
 
 const outdirs = new OutdirPool();
 afterAll(() => outdirs.removeAll());
@@ -25,7 +25,7 @@ describe('AlertsTopic SMS delivery-status logging', () => {
         Version: '2012-10-17',
       },
     }).logicalId;
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('creates a role only SNS, acting for this account, may assume', () => {
     // Assess: found by its exact trust policy in beforeAll

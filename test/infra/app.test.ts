@@ -63,7 +63,7 @@ describe('infra/app.ts', () => {
   );
 
   it(
-    'bundles the four Lambdas with the local esbuild into ESM that Node can load',
+    'bundles the six Lambdas with the local esbuild into ESM that Node can load',
     () => {
       // Act
       const { status, stderr, outdir } = runApp(
@@ -72,7 +72,7 @@ describe('infra/app.ts', () => {
       );
 
       // Assess: synth passed cdk-nag (a finding makes it exit non-zero), said what is not kept, and wrote the
-      // fan-out, checker, compactor and reservation-decider bundles.
+      // fan-out, checker, compactor, reservation-decider, channel dispatcher and deliverer bundles.
       expect(status, stderr).toBe(0);
       expect(stderr).toContain(
         'WARNING: -c alertEmail=ops@example.com applies to this synth only and is not kept: a plain `cdk deploy` goes back to the value in ',
@@ -83,7 +83,7 @@ describe('infra/app.ts', () => {
       const bundles = Object.values(manifest.files)
         .filter((file) => file.source.packaging === 'zip')
         .map((file) => join(outdir, file.source.path, 'index.mjs'));
-      expect(bundles).toHaveLength(4);
+      expect(bundles).toHaveLength(6);
       // Each bundle carries its AWS SDK: it loads from a directory with no node_modules anywhere above it.
       expect(existsSync(join(outdir, 'node_modules'))).toBe(false);
       for (const bundle of bundles) {
@@ -105,6 +105,12 @@ describe('infra/app.ts', () => {
               [ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:alerts',
               // The compactor needs its bucket at cold start (the others record history when they have one).
               [ENV.historyBucket]: 'history',
+              // The channel dispatcher's and deliverer's, as the stack sets them.
+              [ENV.channelsTable]: 'channels',
+              [ENV.deliveryQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/deliveries.fifo',
+              [ENV.deliveryDeadLetterQueueUrl]:
+                'https://sqs.us-east-1.amazonaws.com/123456789012/deliveries-dlq.fifo',
+              [ENV.channelSecretsPrefix]: '/uptime-squirrel/uptime-squirrel/channels',
             },
           },
         );

@@ -12,7 +12,8 @@ const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
 const findChecker = (template: Template) =>
   onlyResource(template, 'AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ [ENV.topicArn]: Match.anyValue() }) },
+    // The deliverer has TOPIC_ARN too: CHECK_CONCURRENCY is the checker's alone.
+    Environment: { Variables: Match.objectLike({ [ENV.checkConcurrency]: Match.anyValue() }) },
   });
 const findDecider = (template: Template) =>
   onlyResource(template, 'AWS::Lambda::Function', {
@@ -65,7 +66,11 @@ describe('checker reservation', () => {
 
     it('still caps the checkers at checkerConcurrency through the event source', () => {
       // Assess
-      expect(onlyResource(template, 'AWS::Lambda::EventSourceMapping').properties.ScalingConfig).toEqual({
+      expect(
+        onlyResource(template, 'AWS::Lambda::EventSourceMapping', {
+          FunctionName: { Ref: findChecker(template).logicalId },
+        }).properties.ScalingConfig,
+      ).toEqual({
         MaximumConcurrency: 12,
       });
     });
@@ -136,8 +141,8 @@ describe('checker reservation', () => {
     it('has no custom resource and no decider at all (moto cannot run Lambda-backed custom resources)', () => {
       // Assess
       template.resourceCountIs(CHECKER_RESERVATION_RESOURCE_TYPE, 0);
-      // Fan-out, checker, history compactor.
-      expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(3);
+      // Fan-out, checker, history compactor, channel dispatcher and deliverer.
+      expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(5);
       expect(JSON.stringify(template.toJSON())).not.toContain('ServiceToken');
     });
 
@@ -165,7 +170,11 @@ describe('checker reservation', () => {
 
     it('keeps the event source at checkerConcurrency, within the reservation', () => {
       // Assess
-      expect(onlyResource(template, 'AWS::Lambda::EventSourceMapping').properties.ScalingConfig).toEqual({
+      expect(
+        onlyResource(template, 'AWS::Lambda::EventSourceMapping', {
+          FunctionName: { Ref: findChecker(template).logicalId },
+        }).properties.ScalingConfig,
+      ).toEqual({
         MaximumConcurrency: 10,
       });
     });

@@ -2,7 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
 import { RAW_RETENTION_DAYS, ROLLUP_RETENTION_DAYS } from '../../functions/domain/history/history-keys.ts';
-import { NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
+import { findSitesTable, NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
 
 // One synth of the whole stack: ~3-20 s on a busy 2-core machine.
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -18,7 +18,9 @@ const findFunction = (template: Template, variables: Record<string, unknown>) =>
     Environment: { Variables: Match.objectLike(variables) },
   });
 const findFanOut = (template: Template) => findFunction(template, { [ENV.scanSegments]: Match.anyValue() });
-const findChecker = (template: Template) => findFunction(template, { [ENV.topicArn]: Match.anyValue() });
+// The deliverer has TOPIC_ARN too: CHECK_CONCURRENCY is the checker's alone.
+const findChecker = (template: Template) =>
+  findFunction(template, { [ENV.checkConcurrency]: Match.anyValue() });
 const findCompactor = (template: Template) =>
   findFunction(template, { [ENV.historyBucket]: Match.anyValue(), [ENV.queueUrl]: Match.absent() });
 
@@ -187,7 +189,7 @@ describe('HistoryBucket', () => {
           {
             Effect: 'Allow',
             Action: ['dynamodb:Scan'],
-            Resource: [{ 'Fn::GetAtt': [onlyResource(template, 'AWS::DynamoDB::Table').logicalId, 'Arn'] }],
+            Resource: [{ 'Fn::GetAtt': [findSitesTable(template).logicalId, 'Arn'] }],
           },
         ]),
       );

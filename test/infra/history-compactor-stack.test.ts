@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
-import { NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
+import { findSitesTable, NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
 
 // One synth of the whole stack: ~3-20 s on a busy 2-core machine.
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -38,7 +38,7 @@ describe('the history compactor in the stack', () => {
     // Assess
     expect(findCompactor(template).properties.Environment).toEqual({
       Variables: {
-        [ENV.tableName]: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').logicalId },
+        [ENV.tableName]: { Ref: findSitesTable(template).logicalId },
         [ENV.historyBucket]: { Ref: onlyResource(template, 'AWS::S3::Bucket').logicalId },
         [ENV.publicOwners]: '',
         NODE_OPTIONS: '--enable-source-maps',

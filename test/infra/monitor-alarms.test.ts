@@ -5,7 +5,7 @@ import { CHECKS_ENQUEUED_METRIC } from '../../functions/services/sweep.ts';
 import { DEFAULT_SMS_SPEND_LIMIT_USD } from '../../infra/deploy-config.ts';
 import { COMPACTOR_FAILING_HOURS, STALLED_EXPRESSION } from '../../infra/monitor-alarms.ts';
 import { type AlarmRule, alarmState, evaluate, type FillReading, type Period } from './metric-math.ts';
-import { OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
+import { OutdirPool, onlyResource, SYNTH_TIMEOUT_MS, synthStack } from './synth-stack.ts';
 
 const outdirs = new OutdirPool();
 afterAll(() => outdirs.removeAll());
@@ -50,15 +50,15 @@ describe('MonitorAlarms', () => {
 
   beforeAll(() => {
     template = synthStack(outdirs).template;
-  });
+  }, SYNTH_TIMEOUT_MS);
 
-  it('has seven alarms, each telling the alerts topic when it fires and when it clears', () => {
+  it('has ten alarms (seven here, three of the alert channels), each telling the alerts topic when it fires and when it clears', () => {
     // Prepare
     const topic = ref(findTopic(template).logicalId);
 
     // Assess
     const alarms = alarmsOf(template);
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -78,7 +78,7 @@ describe('MonitorAlarms', () => {
 
   it.each([
     ['fan-out', ENV.scanSegments],
-    ['checker', ENV.topicArn],
+    ['checker', ENV.checkConcurrency],
   ])(
     'fires when the %s fails in 2 of 3 five-minute periods (one failure is retried away)',
     (_name, variable) => {
@@ -113,7 +113,11 @@ describe('MonitorAlarms', () => {
 
   it('fires at the first message in the dead-letter queue, and clears once it is emptied', () => {
     // Prepare
-    const alarm = alarmWithMetric(template, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible');
+    // The checks' dead-letter queue: the alert channels' two have alarms of their own (alert-channels.test.ts).
+    const alarm = onlyResource(template, 'AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      AlarmDescription: Match.stringLikeRegexp('^Check messages'),
+    }).properties as AlarmProperties;
 
     // Assess
     expect(alarm).toMatchObject({

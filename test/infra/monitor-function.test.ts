@@ -30,7 +30,7 @@ describe('MonitorFunction bundles', () => {
 
   it.each([
     ['fan-out', ENV.scanSegments],
-    ['checker', ENV.topicArn],
+    ['checker', ENV.checkConcurrency],
   ])(
     'bundles the AWS SDK the tests ran against into the %s, instead of importing the runtime’s',
     (_name, variable) => {
@@ -47,7 +47,7 @@ describe('MonitorFunction bundles', () => {
 
   it('ships the checker without a source map, and without --enable-source-maps', () => {
     // Prepare
-    const checker = zipOf(ENV.topicArn);
+    const checker = zipOf(ENV.checkConcurrency);
 
     // Assess
     expect(checker.files).toEqual(['index.mjs']);

@@ -22,6 +22,9 @@ export class OutdirPool {
   }
 }
 
+/** A whole-stack synth without bundling takes seconds; on a loaded 2-core machine, well over the 30 s hook default. */
+export const SYNTH_TIMEOUT_MS = 120_000;
+
 /** A settings file with only what synth requires: the explicit opt-out from alert contacts. */
 export const NO_CONTACT_CONFIG = { allowNoAlertContact: true } as const;
 
@@ -70,6 +73,12 @@ export function synthStack(
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** The sites table (the channels table is keyed by owner). */
+export const findSitesTable = (template: Template) =>
+  onlyResource(template, 'AWS::DynamoDB::Table', {
+    KeySchema: [{ AttributeName: 'siteId', KeyType: 'HASH' }],
+  });
 
 /** The one resource of `type` whose properties match, or a test failure naming how many matched. */
 export function onlyResource(

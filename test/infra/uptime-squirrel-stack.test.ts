@@ -7,7 +7,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STATUS_PAGE_TITLE, ENV } from '../../functions/config.ts';
 import { SITE_LIMITS } from '../../functions/domain/site.ts';
-import { NO_CONTACT_CONFIG, OutdirPool, onlyResource, synthStack } from './synth-stack.ts';
+import {
+  findSitesTable,
+  NO_CONTACT_CONFIG,
+  OutdirPool,
+  onlyResource,
+  SYNTH_TIMEOUT_MS,
+  synthStack,
+} from './synth-stack.ts';
 
 const outdirs = new OutdirPool();
 afterAll(() => outdirs.removeAll());
@@ -22,7 +29,8 @@ const findFanOut = (template: Template) =>
   });
 const findChecker = (template: Template) =>
   onlyResource(template, 'AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ [ENV.topicArn]: Match.anyValue() }) },
+    // The deliverer has TOPIC_ARN too: CHECK_CONCURRENCY is the checker's alone.
+    Environment: { Variables: Match.objectLike({ [ENV.checkConcurrency]: Match.anyValue() }) },
   });
 const findCompactor = (template: Template) =>
   onlyResource(template, 'AWS::Lambda::Function', {
@@ -31,12 +39,26 @@ const findCompactor = (template: Template) =>
     },
   });
 const findHistoryBucket = (template: Template) => onlyResource(template, 'AWS::S3::Bucket');
-const findTable = (template: Template) => onlyResource(template, 'AWS::DynamoDB::Table');
+const findTable = findSitesTable;
 const findTopic = (template: Template) => onlyResource(template, 'AWS::SNS::Topic');
-const findDeadLetterQueue = (template: Template) =>
-  onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.absent() });
-const findQueue = (template: Template) =>
-  onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+type Found = { logicalId: string; properties: Record<string, unknown> };
+const resourceOf = (template: Template, logicalId: string): Found => ({
+  logicalId,
+  properties: template.toJSON().Resources[logicalId].Properties,
+});
+// The checks queue is the one the fan-out sends to (the alert channels have queues of their own).
+const findQueue = (template: Template): Found => {
+  const variables = (
+    findFanOut(template).properties.Environment as { Variables: Record<string, { Ref: string }> }
+  ).Variables;
+  return resourceOf(template, (variables[ENV.queueUrl] as { Ref: string }).Ref);
+};
+const findDeadLetterQueue = (template: Template): Found => {
+  const redrive = findQueue(template).properties.RedrivePolicy as {
+    deadLetterTargetArn: { 'Fn::GetAtt': string[] };
+  };
+  return resourceOf(template, redrive.deadLetterTargetArn['Fn::GetAtt'][0] as string);
+};
 
 describe('UptimeSquirrelStack', () => {
   let template: Template;
@@ -44,7 +66,7 @@ describe('UptimeSquirrelStack', () => {
   beforeAll(() => {
     // Without the reservation's custom resource and its function: checker-reservation.test.ts covers those.
     template = synthStack(outdirs, { config: { ...NO_CONTACT_CONFIG, checkerReservation: 'off' } }).template;
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   describe('sites table', () => {
     it('is keyed by siteId, on demand, with point-in-time recovery', () => {
@@ -72,9 +94,10 @@ describe('UptimeSquirrelStack', () => {
   });
 
   describe('checks queue', () => {
-    it('has exactly a queue and its dead-letter queue, both SQS-encrypted', () => {
+    it('has a queue and its dead-letter queue, both SQS-encrypted (alert-channels.test.ts covers the other four)', () => {
       // Assess
-      template.resourceCountIs('AWS::SQS::Queue', 2);
+      template.resourceCountIs('AWS::SQS::Queue', 6);
+      expect(findDeadLetterQueue(template).logicalId).not.toBe(findQueue(template).logicalId);
       expect(findQueue(template).properties).toMatchObject({ SqsManagedSseEnabled: true });
       expect(findDeadLetterQueue(template).properties).toMatchObject({ SqsManagedSseEnabled: true });
     });
@@ -176,9 +199,10 @@ describe('UptimeSquirrelStack', () => {
       ).toHaveLength(alarmArns.length);
     });
 
-    it('has no subscription without alertEmail and alertPhone context', () => {
+    it("has no subscription but the alert channels' queue without alertEmail and alertPhone context", () => {
       // Assess
-      template.resourceCountIs('AWS::SNS::Subscription', 0);
+      template.resourceCountIs('AWS::SNS::Subscription', 1);
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs' });
     });
 
     it('subscribes alertEmail and alertPhone from context to everything (no filter policy)', () => {
@@ -189,7 +213,8 @@ describe('UptimeSquirrelStack', () => {
       const topic = findTopic(withContext.template);
 
       // Assess
-      withContext.template.resourceCountIs('AWS::SNS::Subscription', 2);
+      // Plus the alert channels' dispatch queue (alert-channels.test.ts).
+      withContext.template.resourceCountIs('AWS::SNS::Subscription', 3);
       for (const [protocol, endpoint] of [
         ['email', 'ops@example.com'],
         ['sms', '+15555550100'],
@@ -255,8 +280,8 @@ describe('UptimeSquirrelStack', () => {
     it('never lets a deployed function reach private addresses', () => {
       // Assess
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-      // Fan-out, checker, compactor.
-      expect(functions).toHaveLength(3);
+      // Fan-out, checker, compactor, channel dispatcher and deliverer.
+      expect(functions).toHaveLength(5);
       for (const fn of functions) {
         expect(fn.Properties.Environment.Variables).not.toHaveProperty(ENV.allowPrivateTargets);
       }
@@ -271,12 +296,21 @@ describe('UptimeSquirrelStack', () => {
     it('writes each function to its own log group kept for a month', () => {
       // Assess
       const logGroups = template.findResources('AWS::Logs::LogGroup');
-      expect(Object.keys(logGroups)).toHaveLength(3);
+      expect(Object.keys(logGroups)).toHaveLength(5);
       for (const logGroup of Object.values(logGroups)) expect(logGroup.Properties.RetentionInDays).toBe(30);
-      const used = [findFanOut(template), findChecker(template), findCompactor(template)].map(
+      const used = Object.entries(template.findResources('AWS::Lambda::Function')).map(([logicalId, fn]) => ({
+        logicalId,
+        properties: fn.Properties,
+      }));
+      expect(used.map((fn) => fn.logicalId)).toEqual(
+        expect.arrayContaining(
+          [findFanOut(template), findChecker(template), findCompactor(template)].map((fn) => fn.logicalId),
+        ),
+      );
+      const usedGroups = used.map(
         (fn) => (fn.properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
       );
-      expect(new Set(used)).toEqual(new Set(Object.keys(logGroups)));
+      expect(new Set(usedGroups)).toEqual(new Set(Object.keys(logGroups)));
     });
 
     it('gives up on a fan-out invocation that is over 2 minutes old', () => {
@@ -324,7 +358,11 @@ describe('UptimeSquirrelStack', () => {
       const { template: subject } = synthStack(outdirs, { context });
 
       // Assess
-      expect(onlyResource(subject, 'AWS::Lambda::EventSourceMapping').properties.ScalingConfig).toEqual({
+      expect(
+        onlyResource(subject, 'AWS::Lambda::EventSourceMapping', {
+          FunctionName: ref(findChecker(subject).logicalId),
+        }).properties.ScalingConfig,
+      ).toEqual({
         MaximumConcurrency: expectedConcurrency,
       });
     });

@@ -43,6 +43,8 @@ export interface CreatedStack {
   readonly resources: readonly StackResourceSummary[];
   readonly createMs: number;
   readonly assetsUploaded: number;
+  /** FIFO queues the tier named for moto (nameFifoQueuesLikeCloudFormation). */
+  readonly fifoQueuesNamed: readonly string[];
 }
 
 const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
@@ -54,6 +56,30 @@ const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
 /** Fills in the asset manifest's `${AWS::AccountId}`-style placeholders, as the CDK CLI does. */
 export const fillPlaceholders = (text: string): string =>
   text.replace(/\$\{AWS::(\w+)\}/g, (placeholder, name: string) => PSEUDO_PARAMETERS[name] ?? placeholder);
+
+/**
+ * moto 5.2 names a FIFO queue created without QueueName the way it names a standard one, without the `.fifo` its
+ * own SQS then demands ("Queue name must end in .fifo for FIFO queues"); CloudFormation generates a name ending in
+ * `.fifo`. So the tier names those queues as CloudFormation would (`<stack>-<logicalId>…​.fifo`, ≤ 80 characters)
+ * before CreateStack, and changes nothing else. Returns the template and the logical ids it named.
+ */
+export function nameFifoQueuesLikeCloudFormation(
+  templateBody: string,
+  stackName: string,
+): { templateBody: string; named: string[] } {
+  const template = JSON.parse(templateBody) as {
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  };
+  const named: string[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type !== 'AWS::SQS::Queue' || properties.FifoQueue !== true || 'QueueName' in properties)
+      continue;
+    properties.QueueName = `${`${stackName}-${logicalId}`.slice(0, 80 - '.fifo'.length)}.fifo`;
+    named.push(logicalId);
+  }
+  return { templateBody: JSON.stringify(template), named };
+}
 
 /** Packs an asset directory the way `cdk deploy` does: its contents at the root of the zip. */
 async function zipDirectory(directory: string, zipPath: string): Promise<Buffer> {
@@ -83,7 +109,10 @@ export async function createStackInMoto(
       AssetManifestSchema,
       JSON.parse(readFileSync(assembly.assetManifestPath, 'utf8')),
     );
-    const templateBody = readFileSync(assembly.templatePath, 'utf8');
+    const { templateBody, named } = nameFifoQueuesLikeCloudFormation(
+      readFileSync(assembly.templatePath, 'utf8'),
+      assembly.stackName,
+    );
     const template = v.parse(TemplateSchema, JSON.parse(templateBody));
 
     await ssm.send(
@@ -140,7 +169,14 @@ export async function createStackInMoto(
     const outputs = Object.fromEntries(
       (stack.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']),
     );
-    return { stackName: assembly.stackName, outputs, resources, createMs, assetsUploaded };
+    return {
+      stackName: assembly.stackName,
+      outputs,
+      resources,
+      createMs,
+      assetsUploaded,
+      fifoQueuesNamed: named,
+    };
   } finally {
     s3.destroy();
     ssm.destroy();
