@@ -213,6 +213,11 @@ export class UptimeSquirrelStack extends Stack {
         "SSM path of the channels' SecureString parameters (<prefix>/<channelId>); the CLI writes them",
       value: channels.secretsPrefix,
     });
+    // The CLI tells the stack's own subscription to the topic apart (and refuses to unsubscribe it).
+    new CfnOutput(this, 'DispatchQueueArn', {
+      description: 'The queue the stack subscribes to the alerts topic for the channel dispatcher',
+      value: channels.dispatchQueue.queueArn,
+    });
     new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
       description: 'Channel deliveries parked after an hour of retries, each with the reason',
       value: channels.deliveryDeadLetterQueue.queueUrl,

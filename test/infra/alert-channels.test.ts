@@ -448,6 +448,13 @@ describe('AlertChannels', () => {
       expect(outputs.DeliveryDeadLetterQueueUrl?.Value).toEqual(
         ref(findDeliveryDeadLetterQueue(template).logicalId),
       );
+      // The queue the topic delivers to, so that `squirrel subscriptions list` can name that subscription
+      const [subscription] = Object.values(template.findResources('AWS::SNS::Subscription')).filter(
+        (resource) => (resource.Properties as { Protocol?: string }).Protocol === 'sqs',
+      );
+      expect(outputs.DispatchQueueArn?.Value).toEqual(
+        (subscription?.Properties as { Endpoint?: unknown } | undefined)?.Endpoint,
+      );
     });
 
     it('puts each stack under its own secrets prefix', { timeout: SYNTH_TIMEOUT_MS }, () => {
