@@ -9,7 +9,7 @@ import { type DeliveryAttempt, type DeliveryDeps, processDelivery } from './chan
 /**
  * One invocation of the channel deliverer over a batch of the FIFO deliveries queue: each message group (a
  * channel) in order, groups side by side. A delivery to retry is held back on the queue for its backoff and
- * reported failed, with every later message of its group in the batch (untouched), so a channel's alerts never
+ * reported failed, with every later message of its group in the batch (made visible again: see releaseHeldBack), so a channel's alerts never
  * overtake each other; one past its retry window is parked on the dead-letter queue.
  */
 
@@ -70,9 +70,11 @@ export async function processDeliveryBatch(
 
   const processGroup = async (group: readonly SQSRecord[]) => {
     let isHeld = false;
+    const heldBack: SQSRecord[] = [];
     for (const record of group) {
       if (isHeld || deps.nowMs() + DELIVERY_START_MARGIN_MS > options.deadlineMs) {
         fail(record, 'heldBack');
+        heldBack.push(record);
         continue;
       }
       const message = parseRecord(record, deps.logger);
@@ -84,12 +86,33 @@ export async function processDeliveryBatch(
       const isDone = await processRecord(record, message, deps, fail, counts);
       if (!isDone) isHeld = true;
     }
+    await releaseHeldBack(heldBack, deps);
   };
 
   await Promise.all([...groupsOf(records).values()].map(processGroup));
   const report: DeliveryBatchReport = { failedMessageIds: failed, ...counts };
   deps.logger.info('delivery batch', { records: records.length, ...counts });
   return report;
+}
+
+/**
+ * Makes the messages held back behind a retry visible again at once. Left alone, they would stay in flight for the
+ * queue's whole visibility timeout (2 x the deliverer's) and, since SQS hands out nothing more of a FIFO group
+ * while any of its messages is in flight, keep the retried message from coming back after its 30 s backoff. The
+ * group stays locked by the retried message while it waits, so the order holds. Best effort: a failure only
+ * means the longer wait.
+ */
+async function releaseHeldBack(records: readonly SQSRecord[], deps: DeliveryBatchDeps): Promise<void> {
+  for (const record of records) {
+    try {
+      await deps.queue.postpone(record.receiptHandle, 0);
+    } catch (error) {
+      deps.logger.warn('held-back delivery not released', {
+        messageId: record.messageId,
+        error: describe(error),
+      });
+    }
+  }
 }
 
 /** Processes one parsed message; false when it must come back (and hold back the rest of its group). */

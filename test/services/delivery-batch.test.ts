@@ -241,7 +241,7 @@ describe('processDeliveryBatch', () => {
     expect(report).toMatchObject({ failedMessageIds: ['m1'], parked: 0, faults: 1 });
   });
 
-  it("holds back the rest of a channel's messages behind a retry, untouched, while other channels deliver", async () => {
+  it("holds back the rest of a channel's messages behind a retry, released at once, while other channels deliver", async () => {
     const failing = await receiver(() => ({ status: 503 }));
     const healthy = await receiver();
     addChannel('ch-aaaaaaaaaa', failing);
@@ -266,9 +266,12 @@ describe('processDeliveryBatch', () => {
       'example:1|ch-bbbbbbbbbb',
       'example:2|ch-bbbbbbbbbb',
     ]);
-    // Only the retried one is held for its backoff: the others come back after the queue's visibility timeout.
+    // Only the retried one is held for its backoff. The others are made visible at once: otherwise they would stay
+    // in flight for the queue's visibility timeout and keep the whole group (the retry too) locked that long.
     expect(visibilityChanges()).toEqual([
       { QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-a1-1', VisibilityTimeout: 30 },
+      { QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-a2-1', VisibilityTimeout: 0 },
+      { QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-a3-1', VisibilityTimeout: 0 },
     ]);
   });
 
