@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { sitesTableDefinition } from '../functions/adapters/site-item.ts';
 import { channelsTableDefinition } from '../functions/adapters/channel-store.ts';
+import { sitesTableDefinition } from '../functions/adapters/site-item.ts';
 
 /** The names the stack's resources get locally (on AWS, CloudFormation names them). */
 export const LOCAL_NAMES = {
