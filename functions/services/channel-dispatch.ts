@@ -21,7 +21,10 @@ export interface DispatchReport {
 
 /**
  * One delivery per channel that receives the notification: the owner's channels and those of every owner,
- * except the channel a channel-failed notice is about (it would only fail again).
+ * except the channel a channel-failed notice is about (it would only fail again). A PagerDuty channel gets a
+ * grouped DOWN as one delivery per member (each its own alert): PagerDuty takes one event per request, so a group
+ * of 150 sites as one delivery would be 150 POSTs that a rate limit or the invocation's time could cut part-way,
+ * and its retry would start again at the first member. Per member, each is retried on its own, in order.
  */
 export function planDeliveries(
   notification: Notification,
@@ -29,18 +32,22 @@ export function planDeliveries(
   nowMs: number,
 ): DeliveryMessage[] {
   const failedChannelId = notification.type === 'channel-failed' ? notification.notice.channelId : undefined;
-  const notificationId = notificationIdOf(notification);
+  const deliveryOf = (channel: Channel, one: Notification): DeliveryMessage => ({
+    version: 1,
+    deliveryId: deliveryIdOf(notificationIdOf(one), channel.channelId),
+    owner: channel.owner,
+    channelId: channel.channelId,
+    kind: channel.kind,
+    notification: one,
+    dispatchedAtMs: nowMs,
+  });
   return channels
     .filter((channel) => channel.channelId !== failedChannelId)
-    .map((channel) => ({
-      version: 1,
-      deliveryId: deliveryIdOf(notificationId, channel.channelId),
-      owner: channel.owner,
-      channelId: channel.channelId,
-      kind: channel.kind,
-      notification,
-      dispatchedAtMs: nowMs,
-    }));
+    .flatMap((channel) =>
+      channel.kind === 'pagerduty' && notification.type === 'alert-group'
+        ? notification.group.alerts.map((alert) => deliveryOf(channel, { type: 'alert', alert }))
+        : [deliveryOf(channel, notification)],
+    );
 }
 
 /**

@@ -112,6 +112,34 @@ describe('planDeliveries', () => {
     ]);
   });
 
+  it('sends PagerDuty a grouped DOWN as one delivery per member, and every other channel the group as one', () => {
+    // Prepare
+    const members = ['shop', 'blog', 'api'].map((siteId, index) =>
+      anAlert({ alertId: `${siteId}:${index + 1}`, siteId, owner: 'alice' }),
+    );
+    const group: Notification = {
+      type: 'alert-group',
+      group: {
+        owner: 'alice',
+        key: { kind: 'reason', reason: 'timeout' },
+        alerts: members,
+        omittedAlerts: 0,
+      },
+    };
+
+    // Act
+    const deliveries = planDeliveries(group, CHANNELS.slice(0, 3), 1);
+
+    // Assess
+    expect(deliveries.map((delivery) => [delivery.deliveryId, delivery.notification.type])).toEqual([
+      ['group:shop:1|ch-aaaaaaaaaa', 'alert-group'],
+      ['shop:1|ch-bbbbbbbbbb', 'alert'],
+      ['blog:2|ch-bbbbbbbbbb', 'alert'],
+      ['api:3|ch-bbbbbbbbbb', 'alert'],
+      ['group:shop:1|ch-cccccccccc', 'alert-group'],
+    ]);
+  });
+
   it('leaves out the channel a channel-failed notice is about', () => {
     // Prepare
     const notice: Notification = {

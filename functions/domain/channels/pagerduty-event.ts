@@ -36,10 +36,14 @@ export type PagerDutyPlan =
   | { readonly kind: 'skip'; readonly why: string };
 
 /**
- * One incident per outage: the DOWN opens it and the UP that ends the same outage resolves it, because both
- * carry the outage's first failed check.
+ * One open incident per site at a time, hence one per outage: a DOWN opens it, any UP of the site resolves it, and
+ * the next DOWN opens a new one (PagerDuty folds events into an *open* incident of the key only). Keyed by site
+ * alone, not by the outage's first failed check, because an UP does not always carry the start of the outage the
+ * page was opened for: one that ends a maintenance window counts from inside the window, one after BLOCKED from the
+ * BLOCKED, and an UP folded into a later DOWN (SNS refused it for a while) is never sent. With a per-outage key each
+ * of those would leave the page open for good.
  */
-export const outageDedupKey = (siteId: string, outageSinceMs: number): string => `${siteId}:${outageSinceMs}`;
+export const siteIncidentDedupKey = (siteId: string): string => `site:${siteId}`;
 
 /** One incident per broken channel, resolved by hand once the channel is fixed. */
 export const channelFailedDedupKey = (channelId: string): string => `channel-failed:${channelId}`;
@@ -47,7 +51,7 @@ export const channelFailedDedupKey = (channelId: string): string => `channel-fai
 export const testDedupKey = (testId: string): string => `test:${testId}`;
 
 /**
- * PagerDuty pages: DOWN triggers (critical); an UP that ends a DOWN resolves the same incident; a REMINDER
+ * PagerDuty pages: DOWN triggers (critical); any UP resolves the site's open incident; a REMINDER
  * re-triggers the same key (PagerDuty folds it into the open incident's log, and reopens it if someone resolved
  * it by hand while the site is still down); a group triggers each member; a failing channel triggers a warning;
  * a test triggers and at once resolves its own incident. Everything else is not an incident and is skipped.
@@ -94,16 +98,15 @@ function planAlert(alert: Alert, routingKey: string): PagerDutyPlan {
     case 'REMINDER':
       return { kind: 'events', events: [triggerOf(alert, routingKey)] };
     case 'UP':
-      if ((alert.recoveredFrom ?? 'DOWN') !== 'DOWN') {
-        return { kind: 'skip', why: `UP from ${alert.recoveredFrom} ends no PagerDuty incident` };
-      }
+      // Whatever it recovered from: resolving a key with no open incident does nothing, and a page opened before a
+      // maintenance window or a BLOCKED spell must not stay open.
       return {
         kind: 'events',
         events: [
           {
             routing_key: routingKey,
             event_action: 'resolve',
-            dedup_key: outageDedupKey(alert.siteId, alert.outageSinceMs),
+            dedup_key: siteIncidentDedupKey(alert.siteId),
           },
         ],
       };
@@ -117,7 +120,7 @@ function triggerOf(alert: Alert, routingKey: string): PagerDutyEvent {
   return {
     routing_key: routingKey,
     event_action: 'trigger',
-    dedup_key: outageDedupKey(alert.siteId, alert.outageSinceMs),
+    dedup_key: siteIncidentDedupKey(alert.siteId),
     payload: {
       summary: truncateText(
         `${summaryOf(alert)} (${alert.siteId}) - ${alert.detail}`.replace(/\s+/g, ' '),

@@ -54,13 +54,39 @@ describe('planPagerDutyEvents', () => {
     const events = sequence.flatMap(eventsOf);
 
     // Assess
+    // One key per site: PagerDuty folds a trigger into an *open* incident of its key only, so the second DOWN
+    // (after the first was resolved) opens a new incident.
     expect(events.map((event) => [event.event_action, event.dedup_key])).toEqual([
-      ['trigger', `shop:${T0}`],
-      ['resolve', `shop:${T0}`],
-      ['trigger', `shop:${secondOutageMs}`],
-      ['resolve', `shop:${secondOutageMs}`],
+      ['trigger', 'site:shop'],
+      ['resolve', 'site:shop'],
+      ['trigger', 'site:shop'],
+      ['resolve', 'site:shop'],
     ]);
-    expect(events[1]).toEqual({ routing_key: KEY, event_action: 'resolve', dedup_key: `shop:${T0}` });
+    expect(events[1]).toEqual({ routing_key: KEY, event_action: 'resolve', dedup_key: 'site:shop' });
+  });
+
+  it.each([
+    {
+      label: 'an UP that ends a maintenance window (it counts from inside the window)',
+      up: upAlert({
+        alertId: 'shop:20',
+        outageSinceMs: T0 + 90 * MINUTE,
+        afterMaintenanceSinceMs: T0 + 60 * MINUTE,
+      }),
+    },
+    { label: 'an UP after the site went from DOWN to BLOCKED', up: upAlert({ recoveredFrom: 'BLOCKED' }) },
+    {
+      label: 'an UP after DEGRADED (nothing open: resolving does nothing)',
+      up: upAlert({ recoveredFrom: 'DEGRADED' }),
+    },
+  ])('resolves the page the DOWN opened with $label', ({ up }) => {
+    // Act
+    const [trigger] = eventsOf({ type: 'alert', alert: downAlert() });
+    const [resolve] = eventsOf({ type: 'alert', alert: up });
+
+    // Assess
+    expect([trigger?.event_action, resolve?.event_action]).toEqual(['trigger', 'resolve']);
+    expect(resolve?.dedup_key).toBe(trigger?.dedup_key);
   });
 
   it('triggers a DOWN as critical with the site as component and a link to the checked URL', () => {
@@ -88,7 +114,7 @@ describe('planPagerDutyEvents', () => {
 
   it('re-triggers the open incident for a REMINDER (same key: logged, not paged again)', () => {
     const [event] = eventsOf(alert({ event: 'REMINDER', atMs: T0 + 60 * MINUTE }));
-    expect([event?.event_action, event?.dedup_key]).toEqual(['trigger', `shop:${T0}`]);
+    expect([event?.event_action, event?.dedup_key]).toEqual(['trigger', 'site:shop']);
   });
 
   it.each([
@@ -96,14 +122,12 @@ describe('planPagerDutyEvents', () => {
     { label: 'BLOCKED', notification: alert({ event: 'BLOCKED', status: 403 }) },
     { label: 'TLS_EXPIRY', notification: alert({ event: 'TLS_EXPIRY', tlsValidToMs: T0 + 86_400_000 }) },
     { label: 'UNCHECKED', notification: alert({ event: 'UNCHECKED', reason: 'checker-fault' }) },
-    { label: 'UP from DEGRADED', notification: alert({ event: 'UP', recoveredFrom: 'DEGRADED' }) },
-    { label: 'UP from BLOCKED', notification: alert({ event: 'UP', recoveredFrom: 'BLOCKED' }) },
   ])('skips $label with a reason', ({ notification }) => {
     const plan = planPagerDutyEvents(notification, KEY);
     expect(plan).toMatchObject({ kind: 'skip', why: expect.stringMatching(/\w/) });
   });
 
-  it('triggers each member of a group on its own outage key, so each member’s UP resolves it', () => {
+  it('triggers each member of a group on its own site key, so each member’s UP resolves it', () => {
     // Prepare
     const members = [0, 1, 2].map((index) => groupMember(index));
 
