@@ -189,12 +189,26 @@ export async function processDelivery(
       return { action: 'done', outcome: 'skipped' };
     case 'rejected':
       deps.log(line('rejected', { status: outcome.status, ms: outcome.ms, detail: outcome.detail }));
-      await reportBroken(channel, message.notification, outcome, nowMs, deps);
-      return { action: 'done', outcome: 'rejected' };
+      if (isChannelBroken(outcome)) await reportBroken(channel, message.notification, outcome, nowMs, deps);
+      // Not retried (it would fail the same way) and not thrown away either: parked with the reason, where the
+      // dead-letter alarm tells the operator and the alert can be sent again by hand once the cause is fixed.
+      return { action: 'park', reason: REJECTED_PARK_REASON, detail: outcome.detail };
     case 'retry':
       return retryOrPark(deps, attempt, line, outcome);
   }
 }
+
+/** Why a rejected delivery is parked (its `parkedReason` on the dead-letter queue). */
+export const REJECTED_PARK_REASON = 'rejected by the channel';
+
+// Answers that say the channel itself is gone or not ours to use (a deleted hook, a revoked token or key): its
+// owner must fix it. Any other 4xx (400 on a message a service refuses, 413, 422) is about this one message: the
+// channel still works for the next alert, so it is not reported broken.
+const BROKEN_CHANNEL_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 410]);
+
+/** A refused address or redirect (no status) is a channel that can never work as configured, as are those statuses. */
+const isChannelBroken = (outcome: Extract<DeliveryOutcome, { kind: 'rejected' }>): boolean =>
+  outcome.status === undefined || BROKEN_CHANNEL_STATUSES.has(outcome.status);
 
 type LineOf = (
   outcome: LoggedOutcome,

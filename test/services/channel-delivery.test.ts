@@ -12,6 +12,7 @@ import {
   type DeliveryRenderer,
   deliverToChannel,
   processDelivery,
+  REJECTED_PARK_REASON,
 } from '../../functions/services/channel-delivery.ts';
 import { type AnswerPlan, type ChannelReceiver, startChannelReceiver } from '../support/channel-receiver.ts';
 import { anAlert } from '../support/fixtures.ts';
@@ -233,9 +234,10 @@ describe('processDelivery', () => {
     const first = await processDelivery(aMessage(), deps(), { number: 1, firstReceivedMs: NOW_MS });
     const again = await processDelivery(second, deps(), { number: 1, firstReceivedMs: NOW_MS });
 
+    // Not retried, not thrown away: each is parked (the dead-letter alarm fires), the owner told once
     expect([first, again]).toEqual([
-      { action: 'done', outcome: 'rejected' },
-      { action: 'done', outcome: 'rejected' },
+      { action: 'park', reason: REJECTED_PARK_REASON, detail: expect.stringContaining('404') },
+      { action: 'park', reason: REJECTED_PARK_REASON, detail: expect.stringContaining('404') },
     ]);
     expect(hook.requests).toHaveLength(2);
     expect(channels.calls.filter((call) => call === 'markBroken')).toHaveLength(2);
@@ -258,6 +260,23 @@ describe('processDelivery', () => {
       brokenSinceMs: NOW_MS,
       brokenDetail: 'HTTP 404: no hook at …',
     });
+  });
+
+  it('parks a delivery a channel refuses with 400 without reporting the channel broken (it was this message)', async () => {
+    // Prepare
+    await webhookAt(() => ({ status: 400, body: 'invalid_blocks' }));
+
+    // Act
+    const processed = await processDelivery(aMessage(), deps(), { number: 1, firstReceivedMs: NOW_MS });
+
+    // Assess
+    expect(processed).toEqual({
+      action: 'park',
+      reason: REJECTED_PARK_REASON,
+      detail: expect.stringContaining('400'),
+    });
+    expect(channels.calls.filter((call) => call === 'markBroken')).toHaveLength(0);
+    expect(channels.notices).toEqual([]);
   });
 
   it('takes the mark back when SNS refuses the notice, so the next attempt tells the owner', async () => {

@@ -12,7 +12,7 @@ import type { Channel } from '../../functions/domain/channels/channel.ts';
 import type { RenderInput } from '../../functions/domain/channels/channel-request.ts';
 import { type DeliveryMessage, deliveryIdOf } from '../../functions/domain/channels/delivery-message.ts';
 import { RETRY_WINDOW_MS } from '../../functions/domain/channels/retry-policy.ts';
-import { createDeliveryLog } from '../../functions/services/channel-delivery.ts';
+import { createDeliveryLog, REJECTED_PARK_REASON } from '../../functions/services/channel-delivery.ts';
 import { type DeliveryBatchDeps, processDeliveryBatch } from '../../functions/services/delivery-batch.ts';
 import { type AnswerPlan, type ChannelReceiver, startChannelReceiver } from '../support/channel-receiver.ts';
 import { anAlert } from '../support/fixtures.ts';
@@ -303,7 +303,14 @@ describe('processDeliveryBatch', () => {
       aRecord(aMessage('ch-aaaaaaaaaa', 'example:2'), { messageId: 'a2', groupId: 'ch-aaaaaaaaaa' }),
     ]);
 
-    expect(report).toMatchObject({ failedMessageIds: [], rejected: 2 });
+    expect(report).toMatchObject({ failedMessageIds: [], parked: 2 });
+    const parkedReasons = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => call.args[0].input.MessageAttributes?.[PARKED_REASON_ATTRIBUTE]?.StringValue);
+    expect(parkedReasons).toEqual([
+      expect.stringContaining(REJECTED_PARK_REASON),
+      expect.stringContaining(REJECTED_PARK_REASON),
+    ]);
     expect(hook.requests).toHaveLength(2);
     expect(channels.notices).toHaveLength(1);
     expect(channels.notices[0]).toMatchObject({
