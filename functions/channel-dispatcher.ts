@@ -9,9 +9,10 @@ import { readDispatcherConfig } from './config.ts';
 import { dispatchRecords } from './services/channel-dispatch.ts';
 
 const config = readDispatcherConfig(process.env);
-// A Query or SendMessageBatch answers in tens of ms: 10 s bounds a hung one, and stopping 1 s before the
-// Lambda timeout leaves time to return batchItemFailures, so a hung call fails its record, not the batch.
-const deadline = new CallDeadline({ maxCallMs: 10_000, marginMs: 1_000 });
+// A Query or SendMessageBatch answers in tens of ms: 3 s bounds a hung one (a record makes three, inside the
+// function's 10 s), and stopping 1 s before the Lambda timeout leaves time to return batchItemFailures, so a hung
+// call fails its record, not the batch.
+const deadline = new CallDeadline({ maxCallMs: 3_000, marginMs: 1_000 });
 const log = createJsonLogger();
 const deps = {
   store: new ChannelStore(new DynamoDBClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.channelsTable, {

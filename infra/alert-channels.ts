@@ -12,8 +12,13 @@ import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from './check-queue.ts';
 import { ALARM_PERIOD, LASTING_SIGNAL, NOISY_SIGNAL, notifyThroughAlerts } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
 
-/** Reads one SNS envelope per record, two Queries, one SendMessageBatch: seconds at most. */
-export const DISPATCHER_TIMEOUT = Duration.seconds(30);
+/**
+ * Reads one SNS envelope per record, two Queries, one SendMessageBatch: well under a second, 10 s for a hung call.
+ * Short on purpose: the dispatch queue's visibility (6x this) is how soon a failed dispatch is tried again, and a
+ * quick retry keeps a DOWN from being overtaken by its own UP and stays inside the deliveries queue's 5-minute
+ * deduplication window for the first retries.
+ */
+export const DISPATCHER_TIMEOUT = Duration.seconds(10);
 /**
  * Up to 10 deliveries a batch, each POST bounded at 10 s by the delivery adapter (a PagerDuty group sends one per
  * member); those of one channel run in order, so a batch of one slow channel takes the longest.

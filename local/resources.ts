@@ -53,10 +53,10 @@ export const LOCAL_QUEUE_SETTINGS = {
  * keeps them in step, as test/local/resources.test.ts does for the checks queue, when the branches merge).
  */
 export const LOCAL_CHANNEL_SETTINGS = {
-  dispatcher: { timeoutSeconds: 30, memorySizeMiB: 256 },
+  dispatcher: { timeoutSeconds: 10, memorySizeMiB: 256 },
   deliverer: { timeoutSeconds: 60, memorySizeMiB: 256 },
   // 6 x the dispatcher's timeout, as the checks queue; a record that keeps failing is parked after 5 receives.
-  dispatchVisibilityTimeoutSeconds: 180,
+  dispatchVisibilityTimeoutSeconds: 60,
   dispatchMaxReceiveCount: 5,
   // 2 x the deliverer's timeout: the deliverer sets each retry's delay itself (ChangeMessageVisibility), so
   // this only brings back a message whose invocation crashed. 50 receives is the safety net behind the

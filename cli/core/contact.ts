@@ -95,7 +95,10 @@ export function isSameContact(contact: Contact, protocol: string, endpoint: stri
 export function parseSubscriptionArn(raw: string): string {
   const arn = raw.trim();
   if (!/^arn:aws[a-z-]*:sns:[^:]*:\d*:[^:]+:[^:]+$/.test(arn)) {
-    throw new InputError(`SUBSCRIPTION_ARN must look like arn:aws:sns:REGION:ACCOUNT:TOPIC:ID, got "${raw}"`);
+    throw new InputError(
+      `give a channel id (ch- and 10 letters or digits 2-7, as \`squirrel subscriptions list\` shows) or a ` +
+        `SUBSCRIPTION_ARN like arn:aws:sns:REGION:ACCOUNT:TOPIC:ID, got "${raw}"`,
+    );
   }
   return arn;
 }

@@ -250,7 +250,7 @@ describe('AlertChannels', () => {
 
   describe('functions', () => {
     it.each([
-      ['dispatcher', findDispatcher, 30],
+      ['dispatcher', findDispatcher, 10],
       ['deliverer', findDeliverer, 60],
     ])('runs the %s on arm64 with Node 22+, 256 MB and a %i s timeout', (_name, find, timeoutSeconds) => {
       // Assess

@@ -152,7 +152,8 @@ describe('subscription ARNs', () => {
     'rejects %j as not a subscription ARN',
     (raw) => {
       expect(() => parseSubscriptionArn(raw)).toThrow(
-        `SUBSCRIPTION_ARN must look like arn:aws:sns:REGION:ACCOUNT:TOPIC:ID, got "${raw}"`,
+        'give a channel id (ch- and 10 letters or digits 2-7, as `squirrel subscriptions list` shows) or a ' +
+          `SUBSCRIPTION_ARN like arn:aws:sns:REGION:ACCOUNT:TOPIC:ID, got "${raw}"`,
       );
     },
   );
