@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { type DeliveryMessage, DeliveryMessageSchema } from '../domain/channels/delivery-message.ts';
 import { CallDeadline } from './call-deadline.ts';
-import { groupIntoBatches, QueueSendError, type RetryPolicy } from './check-queue.ts';
+import {
+  type BatchSend,
+  DEFAULT_RETRY,
+  groupIntoBatches,
+  type RetryPolicy,
+  sendBatchRetryingFailed,
+  sleepMs,
+} from './sqs-batch-send.ts';
 
 /** SQS's largest message: a delivery that would not fit is refused here, by name, not by SQS. */
 export const MAX_DELIVERY_MESSAGE_BYTES = 256 * 1024;
-
-const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100 };
 
 /** A delivery message that is not valid or too big: a bug in the dispatcher, never sent. */
 export class InvalidDeliveryMessageError extends Error {
@@ -38,18 +39,17 @@ export const deduplicationIdOf = (deliveryId: string): string =>
  * delivery id (a notification dispatched twice within SQS's 5-minute window is queued once).
  */
 export class DeliveryQueue {
-  readonly #sqs: SQSClient;
-  readonly #queueUrl: string;
-  readonly #retry: RetryPolicy;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #deadline: CallDeadline;
+  readonly #send: BatchSend;
 
   constructor(sqs: SQSClient, queueUrl: string, options: DeliveryQueueOptions = {}) {
-    this.#sqs = sqs;
-    this.#queueUrl = queueUrl;
-    this.#retry = options.retry ?? DEFAULT_RETRY;
-    this.#sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    this.#deadline = options.deadline ?? new CallDeadline();
+    this.#send = {
+      sqs,
+      queueUrl,
+      retry: options.retry ?? DEFAULT_RETRY,
+      sleep: options.sleep ?? sleepMs,
+      deadline: options.deadline ?? new CallDeadline(),
+      what: 'delivery messages',
+    };
   }
 
   /**
@@ -63,35 +63,13 @@ export class DeliveryQueue {
     let next = 0;
     // One batch after another: batches in parallel could queue a channel's later delivery before an earlier one.
     for (const batch of batches) {
-      await this.#sendBatch(entries.slice(next, next + batch.length));
+      await sendBatchRetryingFailed(this.#send, entries.slice(next, next + batch.length));
       next += batch.length;
-    }
-  }
-
-  async #sendBatch(batch: readonly SendMessageBatchRequestEntry[]): Promise<void> {
-    let entries = batch.map((entry, index) => ({ ...entry, Id: String(index) }));
-    for (let attempt = 1; ; attempt++) {
-      const { Failed = [] } = await this.#sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }),
-        { abortSignal: this.#deadline.signal() },
-      );
-      if (Failed.length === 0) return;
-      const senderFaults = Failed.filter((failure) => failure.SenderFault);
-      if (senderFaults.length > 0 || attempt >= this.#retry.attempts) {
-        const first = senderFaults[0] ?? Failed[0];
-        throw new QueueSendError(
-          `${Failed.length} of ${entries.length} delivery messages not accepted after ${attempt} attempt(s): ${first?.Code} ${first?.Message ?? ''}`.trim(),
-        );
-      }
-      const failedIds = new Set(Failed.map((failure) => failure.Id));
-      entries = entries.filter((entry) => failedIds.has(entry.Id));
-      // Exponential backoff with full jitter: throttled senders should not retry in lockstep.
-      await this.#sleep(Math.random() * this.#retry.baseDelayMs * 2 ** (attempt - 1));
     }
   }
 }
 
-function toEntry(message: DeliveryMessage): SendMessageBatchRequestEntry {
+function toEntry(message: DeliveryMessage): Omit<SendMessageBatchRequestEntry, 'Id'> {
   const parsed = v.safeParse(DeliveryMessageSchema, message);
   if (!parsed.success) {
     const problems = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? '(message)'}: ${issue.message}`);
@@ -107,7 +85,6 @@ function toEntry(message: DeliveryMessage): SendMessageBatchRequestEntry {
     );
   }
   return {
-    Id: '',
     MessageBody: body,
     MessageGroupId: message.channelId,
     MessageDeduplicationId: deduplicationIdOf(message.deliveryId),

@@ -2,7 +2,8 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CallDeadline } from '../../functions/adapters/call-deadline.ts';
-import { CheckQueue, groupIntoBatches, QueueSendError } from '../../functions/adapters/check-queue.ts';
+import { CheckQueue } from '../../functions/adapters/check-queue.ts';
+import { groupIntoBatches, QueueSendError } from '../../functions/adapters/sqs-batch-send.ts';
 import {
   LOCAL_CLIENT,
   type SilentServer,

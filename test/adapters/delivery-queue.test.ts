@@ -7,12 +7,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QueueSendError } from '../../functions/adapters/check-queue.ts';
 import {
   DeliveryQueue,
   deduplicationIdOf,
   InvalidDeliveryMessageError,
 } from '../../functions/adapters/delivery-queue.ts';
+import { QueueSendError } from '../../functions/adapters/sqs-batch-send.ts';
 import { type DeliveryMessage, deliveryIdOf } from '../../functions/domain/channels/delivery-message.ts';
 import { anAlert } from '../support/fixtures.ts';
 import { type SqsEmulator, startSqsEmulator } from '../support/sqs-emulator.ts';
