@@ -417,8 +417,9 @@ export function createProgram(io: Io, run: (action: Promise<number>) => Promise<
       "\nChannel deliveries are made from this machine, now, with the deployed code's rules (the same message " +
         'format, the same private-address guard; on the local runtime private addresses are allowed), with your ' +
         'credentials to read the secrets: a channel that works here works from the deliverer. One try each: ' +
-        '"retry" is what the deliverer would retry, "rejected" what it would mark broken. The email/SMS test ' +
-        'message goes through the topic, so the dispatcher passes it to the channels too: they may show the test twice.',
+        '"retry" is what the deliverer would retry, "rejected" what it would park (and, for 401/403/404/410, mark ' +
+        'broken). The email/SMS test message goes through the topic; the dispatcher leaves it to this command, so ' +
+        'channels get the test once. A delivered test does not clear a broken mark: the next delivered alert does.',
     )
     .action((options, command: Command) =>
       run(import('./commands/notify-test.ts').then((m) => m.notifyTest(options, targetOf(command), io))),

@@ -1,5 +1,5 @@
 import { ALL_OWNERS, type Channel } from '../../functions/domain/channels/channel.ts';
-import type { DeliveryOutcome } from '../../functions/domain/channels/delivery-outcome.ts';
+import { type DeliveryOutcome, isChannelBroken } from '../../functions/domain/channels/delivery-outcome.ts';
 import { type ChannelRow, formatTimestamp, renderTable } from './render.ts';
 
 /** "all alerts" or "alerts for owner acme": what a channel of this owner receives. */
@@ -67,7 +67,11 @@ export function testResultOf(channel: Channel, outcome: DeliveryOutcome): TestRe
         outcome: 'rejected',
         status: outcome.status ?? null,
         ms: outcome.ms,
-        detail: `${outcome.detail} (the deliverer would mark it broken)`,
+        detail: `${outcome.detail} (${
+          isChannelBroken(outcome)
+            ? 'the deliverer would park the alert and mark the channel broken'
+            : 'the deliverer would park the alert: the channel refused this message'
+        })`,
       };
     case 'skipped':
       return { ...base, outcome: 'skipped', status: null, ms: null, detail: outcome.why };

@@ -4,7 +4,7 @@ import type { Channel } from '../domain/channels/channel.ts';
 import type { ChannelEndpoints, RenderedDelivery, RenderInput } from '../domain/channels/channel-request.ts';
 import type { ChannelSecret } from '../domain/channels/channel-secret.ts';
 import type { DeliveryMessage } from '../domain/channels/delivery-message.ts';
-import type { DeliveryOutcome } from '../domain/channels/delivery-outcome.ts';
+import { type DeliveryOutcome, isChannelBroken } from '../domain/channels/delivery-outcome.ts';
 import { type Notification, notificationIdOf } from '../domain/channels/notification.ts';
 import { renderDelivery } from '../domain/channels/render-delivery.ts';
 import { decideRetry } from '../domain/channels/retry-policy.ts';
@@ -200,15 +200,6 @@ export async function processDelivery(
 
 /** Why a rejected delivery is parked (its `parkedReason` on the dead-letter queue). */
 export const REJECTED_PARK_REASON = 'rejected by the channel';
-
-// Answers that say the channel itself is gone or not ours to use (a deleted hook, a revoked token or key): its
-// owner must fix it. Any other 4xx (400 on a message a service refuses, 413, 422) is about this one message: the
-// channel still works for the next alert, so it is not reported broken.
-const BROKEN_CHANNEL_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 410]);
-
-/** A refused address or redirect (no status) is a channel that can never work as configured, as are those statuses. */
-const isChannelBroken = (outcome: Extract<DeliveryOutcome, { kind: 'rejected' }>): boolean =>
-  outcome.status === undefined || BROKEN_CHANNEL_STATUSES.has(outcome.status);
 
 type LineOf = (
   outcome: LoggedOutcome,

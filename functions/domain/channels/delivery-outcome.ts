@@ -17,3 +17,12 @@ export type DeliveryOutcome =
   | { readonly kind: 'rejected'; readonly status?: number; readonly detail: string; readonly ms: number }
   /** This channel does not take this notification (PagerDuty and a DEGRADED alert). */
   | { readonly kind: 'skipped'; readonly why: string };
+
+// Answers that say the channel itself is gone or not ours to use (a deleted hook, a revoked token or key): its
+// owner must fix it. Any other 4xx (400 on a message a service refuses, 413, 422) is about this one message: the
+// channel still works for the next alert, so it is not reported broken.
+const BROKEN_CHANNEL_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 410]);
+
+/** A refused address or redirect (no status) is a channel that can never work as configured, as are those statuses. */
+export const isChannelBroken = (outcome: Extract<DeliveryOutcome, { kind: 'rejected' }>): boolean =>
+  outcome.status === undefined || BROKEN_CHANNEL_STATUSES.has(outcome.status);

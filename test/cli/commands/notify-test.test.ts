@@ -132,7 +132,7 @@ describe('squirrel notify-test', () => {
       /^ch-bbbbbbbbbb\s+slack\s+\S+\s+retry\s+503\s+\d+ms\s+HTTP 503 \(the deliverer would try again\)$/,
     );
     expect(lines[3]).toMatch(
-      /^ch-cccccccccc\s+slack\s+\S+\s+rejected\s+404\s+\d+ms\s+HTTP 404 \(the deliverer would mark it broken\)$/,
+      /^ch-cccccccccc\s+slack\s+\S+\s+rejected\s+404\s+\d+ms\s+HTTP 404 \(the deliverer would park the alert and mark the channel broken\)$/,
     );
     expect(lines[4]).toMatch(
       /^ch-dddddddddd\s+pagerduty\s+PagerDuty …a1b2\s+skipped\s+-\s+-\s+pagerduty is not posted/,
