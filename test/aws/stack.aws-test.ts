@@ -90,6 +90,7 @@ describe('the synthesized stack in moto', () => {
       'CheckerReservedConcurrency',
       'DeadLetterQueueUrl',
       'DeliveryDeadLetterQueueUrl',
+      'DispatchQueueArn',
       'HistoryBucketName',
       'QueueUrl',
       'SmsDeliveryStatusLoggingCommand',
@@ -326,6 +327,48 @@ describe('squirrel --stack against the created stack', () => {
       },
     ]);
     expect(after).toEqual(before);
+  });
+
+  it('subscribes, lists and unsubscribes a PagerDuty channel: the key in SSM, the item in the table, neither printed', async () => {
+    // Prepare: a routing key has no host to resolve, so the CLI's subscribe-time guard needs no DNS here
+    const ssm = new SSMClient(motoClientConfig(moto?.endpoint ?? ''));
+    started.push({ stop: async () => ssm.destroy() });
+    const routingKey = 'R0UT1NGKEYmotomotomotomotomoto42';
+
+    // Act
+    const [subscribed] = await cli.json('subscribe', '--pagerduty', routingKey, '--owner', 'team-a');
+    const channelId = String(subscribed?.channelId);
+    const during = await cli.json('subscriptions', 'list');
+    const stored = await ssm.send(
+      new GetParameterCommand({
+        Name: `${stack.outputs.ChannelSecretsPrefix}/${channelId}`,
+        WithDecryption: true,
+      }),
+    );
+    await cli.ok('unsubscribe', channelId);
+    const after = await cli.json('subscriptions', 'list');
+    const gone = await ssm
+      .send(new GetParameterCommand({ Name: `${stack.outputs.ChannelSecretsPrefix}/${channelId}` }))
+      .then(
+        () => 'still there',
+        (error: Error) => error.name,
+      );
+
+    // Assess
+    expect(subscribed).toMatchObject({
+      kind: 'pagerduty',
+      owner: 'team-a',
+      label: 'PagerDuty …to42',
+    });
+    expect(during.filter((row) => row.channelId === channelId)).toMatchObject([
+      { kind: 'pagerduty', owner: 'team-a' },
+    ]);
+    // (The stack's own dispatch-queue subscription is one of moto's placeholders, not listed by its SNS: that it is
+    // named through DispatchQueueArn is tested in test/cli against the runtime file's field of the same name.)
+    expect(JSON.stringify(during)).not.toContain(routingKey);
+    expect(JSON.parse(stored.Parameter?.Value ?? '{}')).toEqual({ kind: 'pagerduty', routingKey });
+    expect(after.some((row) => row.channelId === channelId)).toBe(false);
+    expect(gone).toBe('ParameterNotFound');
   });
 
   it('runs the bundled handlers: a sweep enqueues, the checker confirms one DOWN and one UP', async () => {
