@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ChannelSecrets } from '../../functions/adapters/channel-secrets.ts';
+import { ChannelStore } from '../../functions/adapters/channel-store.ts';
 import { ENV } from '../../functions/config.ts';
 import { ALL_OWNERS, type Channel, ChannelSchema } from '../../functions/domain/channels/channel.ts';
-import { type ChannelSecret, ChannelSecretSchema } from '../../functions/domain/channels/channel-secret.ts';
+import type { ChannelSecret } from '../../functions/domain/channels/channel-secret.ts';
 import { minuteOfEpoch } from '../../functions/domain/schedule.ts';
 import { SqsEventSource } from '../../local/sqs-event-source.ts';
 import { type SwitchableSite, startSwitchableSite } from '../helpers/switchable-site.ts';
@@ -176,11 +178,11 @@ describe('the alert channels in the created stack (issue 14)', () => {
     );
   });
 
-  it("keeps a channel's secret as a SecureString under the stack's prefix, readable decrypted, never overwritten", async () => {
-    // Prepare: what the CLI writes at subscribe (ChannelSecrets.put: SecureString, no overwrite), what the deliverer reads
+  it("keeps a channel's secret with ChannelSecrets: a SecureString under the stack's prefix, never overwritten", async () => {
+    // Prepare: the adapter the CLI writes with at subscribe and the deliverer reads with
     const { ssm } = clients();
     const prefix = stack.outputs.ChannelSecretsPrefix ?? '';
-    const name = `${prefix}/ch-abcdefghij`;
+    const secrets = new ChannelSecrets(ssm, prefix);
     const secret: ChannelSecret = {
       kind: 'webhook',
       url: 'https://hooks.example.com/squirrel',
@@ -188,36 +190,37 @@ describe('the alert channels in the created stack (issue 14)', () => {
     };
 
     // Act
-    await ssm.send(
-      new PutParameterCommand({
-        Name: name,
-        Type: 'SecureString',
-        Value: JSON.stringify(secret),
-        Overwrite: false,
-      }),
-    );
-    const decrypted = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const name = await secrets.put('ch-abcdefghij', secret);
+    const read = await new ChannelSecrets(ssm, prefix).get(name);
     const encrypted = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: false }));
-    const again = await ssm
-      .send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: '{}', Overwrite: false }))
+    const again = await secrets
+      .put('ch-abcdefghij', { kind: 'slack', url: 'https://hooks.slack.com/x' })
       .then(
         () => 'overwritten',
         (error: Error) => error.name,
       );
+    await secrets.delete(name);
+    const afterDelete = await new ChannelSecrets(ssm, prefix).get(name).then(
+      () => 'still there',
+      (error: Error) => error.name,
+    );
 
     // Assess
     expect(prefix).toBe(`/uptime-squirrel/${stack.stackName}/channels`);
-    expect(decrypted.Parameter?.Type).toBe('SecureString');
-    expect(v.parse(ChannelSecretSchema, JSON.parse(decrypted.Parameter?.Value ?? ''))).toEqual(secret);
+    expect(name).toBe(`${prefix}/ch-abcdefghij`);
+    expect(read).toEqual(secret);
+    expect(encrypted.Parameter?.Type).toBe('SecureString');
     // Without decryption, not the plain value (AWS answers ciphertext; moto marks it with the key's prefix).
     expect(encrypted.Parameter?.Value).not.toBe(JSON.stringify(secret));
-    expect(again).toBe('ParameterAlreadyExists');
+    expect(again).toBe('ChannelSecretExistsError');
+    expect(afterDelete).toBe('ChannelSecretMissingError');
   });
 
-  it("stores channels as the ChannelStore does: a conditional put, the owner's and ALL_OWNERS' by Query", async () => {
-    // Prepare: the SDK directly (the store's adapter is another branch's); items are ChannelSchema-valid
-    const { dynamodb } = clients();
-    const TableName = stack.outputs.ChannelsTableName ?? '';
+  it("stores channels with ChannelStore: no id taken twice, the owner's and ALL_OWNERS' listed, marked broken once", async () => {
+    // Prepare
+    const dynamodb = new DynamoDBClient(motoClientConfig(moto?.endpoint ?? ''));
+    started.push({ stop: async () => dynamodb.destroy() });
+    const store = new ChannelStore(dynamodb, stack.outputs.ChannelsTableName ?? '');
     const channel = (owner: string, channelId: string, kind: Channel['kind']): Channel =>
       v.parse(ChannelSchema, {
         owner,
@@ -233,33 +236,28 @@ describe('the alert channels in the created stack (issue 14)', () => {
     ];
     const everyone = channel(ALL_OWNERS, 'ch-cccccccccc', 'webhook');
     const teamB = channel('team-b', 'ch-dddddddddd', 'discord');
-    const put = (item: Channel) =>
-      dynamodb.send(
-        new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(channelId)' }),
-      );
-    const forOwner = async (owner: string) =>
-      (
-        await dynamodb.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': owner },
-          }),
-        )
-      ).Items ?? [];
 
     // Act
-    for (const item of [...teamA, everyone, teamB]) await put(item);
-    const duplicate = await put({ ...teamA[0], label: 'another' } as Channel).then(
+    for (const item of [...teamA, everyone, teamB]) await store.put(item);
+    const duplicate = await store.put({ ...teamA[0], label: 'another' } as Channel).then(
       () => 'stored',
       (error: Error) => error.name,
     );
-    const dispatchedTo = [...(await forOwner('team-a')), ...(await forOwner(ALL_OWNERS))];
+    const dispatchedTo = await store.listForOwner('team-a');
+    const marks = [
+      await store.markBroken('team-a', 'ch-aaaaaaaaaa', 1_765_000_100_000, 'HTTP 404: no_service'),
+      await store.markBroken('team-a', 'ch-aaaaaaaaaa', 1_765_000_200_000, 'HTTP 404: no_service'),
+    ];
+    const broken = await store.get('team-a', 'ch-aaaaaaaaaa');
+    await store.clearBroken('team-a', 'ch-aaaaaaaaaa');
+    const cleared = await store.get('team-a', 'ch-aaaaaaaaaa');
 
     // Assess
-    expect(duplicate).toBe('ConditionalCheckFailedException');
-    expect(dispatchedTo.map((item) => v.parse(ChannelSchema, item))).toEqual([...teamA, everyone]);
+    expect(duplicate).toBe('ChannelIdTakenError');
+    expect(dispatchedTo).toEqual([...teamA, everyone]);
+    expect(marks).toEqual([true, false]);
+    expect(broken).toMatchObject({ brokenSinceMs: 1_765_000_100_000, brokenDetail: 'HTTP 404: no_service' });
+    expect(cleared?.brokenSinceMs).toBeUndefined();
   });
 });
 
