@@ -44,13 +44,12 @@ export interface RuntimeParts
     | 'store'
     | 'history'
     | 'statusPageUrl'
-    | 'channelsOffReason'
   > {
   readonly clock: SweepClock;
   readonly fanOut: LocalLambda;
   readonly checker: LocalLambda;
-  /** The channel functions; absent when their modules are (see channelsOffReason). */
-  readonly channels?: { readonly dispatcher: LocalLambda; readonly deliverer: LocalLambda };
+  /** The channel functions: the dispatcher and the deliverer. */
+  readonly channels: { readonly dispatcher: LocalLambda; readonly deliverer: LocalLambda };
   readonly compactions: HistoryCompactions;
   readonly sqs: SQSClient;
   readonly resources: {
@@ -78,11 +77,10 @@ export class Runtime implements LocalRuntime {
   readonly store: SiteStore;
   readonly history: HistoryStore;
   readonly statusPageUrl?: string;
-  readonly channelsOffReason?: string;
   readonly alerts: ReceivedAlert[] = [];
   readonly #parts: RuntimeParts;
   readonly #eventSource: SqsEventSource;
-  /** The dispatcher's and the deliverer's, when the channels run. */
+  /** The dispatcher's and the deliverer's. */
   readonly #channelEventSources: SqsEventSource[] = [];
   readonly #deliveries: Record<string, number> = {};
   readonly #inbox: AlertInbox;
@@ -123,7 +121,6 @@ export class Runtime implements LocalRuntime {
     this.store = parts.store;
     this.history = parts.history;
     if (parts.statusPageUrl !== undefined) this.statusPageUrl = parts.statusPageUrl;
-    if (parts.channelsOffReason !== undefined) this.channelsOffReason = parts.channelsOffReason;
     const waitTimeSeconds = parts.options.receiveWaitSeconds ?? 10;
     const problem = (message: string) => this.#emit('notice', { level: 'warn', message });
     this.#eventSource = new SqsEventSource({
@@ -151,42 +148,40 @@ export class Runtime implements LocalRuntime {
     });
     parts.fanOut.onLog((line) => this.#onLog(line));
     parts.checker.onLog((line) => this.#onLog(line));
-    if (parts.channels) {
-      const { dispatcher, deliverer } = parts.channels;
-      // As the stack maps them: the dispatch queue (standard) to the dispatcher, the deliveries queue (FIFO)
-      // to the deliverer, both reporting batch item failures.
-      this.#channelEventSources.push(
-        new SqsEventSource({
-          queueName: 'alert dispatch queue',
-          functionName: 'channel dispatcher',
-          sqs: parts.sqs,
-          queueUrl: parts.resources.dispatchQueueUrl,
-          queueArn: parts.resources.dispatchQueueArn,
-          region: parts.endpoints.region,
-          pollers: 1,
-          batchSize: LOCAL_CHANNEL_SETTINGS.dispatchBatchSize,
-          waitTimeSeconds,
-          invoke: (event: SQSEvent) => dispatcher.invoke<SQSBatchResponse | undefined>(event),
-          onProblem: problem,
-        }),
-        new SqsEventSource({
-          queueName: 'channel deliveries queue',
-          functionName: 'channel deliverer',
-          sqs: parts.sqs,
-          queueUrl: parts.resources.deliveryQueueUrl,
-          queueArn: parts.resources.deliveryQueueArn,
-          region: parts.endpoints.region,
-          isFifo: true,
-          pollers: DELIVERY_POLLERS,
-          batchSize: LOCAL_CHANNEL_SETTINGS.deliveryBatchSize,
-          waitTimeSeconds,
-          invoke: (event: SQSEvent) => deliverer.invoke<SQSBatchResponse | undefined>(event),
-          onProblem: problem,
-        }),
-      );
-      dispatcher.onLog((line) => this.#onLog(line));
-      deliverer.onLog((line) => this.#onLog(line));
-    }
+    const { dispatcher, deliverer } = parts.channels;
+    // As the stack maps them: the dispatch queue (standard) to the dispatcher, the deliveries queue (FIFO)
+    // to the deliverer, both reporting batch item failures.
+    this.#channelEventSources.push(
+      new SqsEventSource({
+        queueName: 'alert dispatch queue',
+        functionName: 'channel dispatcher',
+        sqs: parts.sqs,
+        queueUrl: parts.resources.dispatchQueueUrl,
+        queueArn: parts.resources.dispatchQueueArn,
+        region: parts.endpoints.region,
+        pollers: 1,
+        batchSize: LOCAL_CHANNEL_SETTINGS.dispatchBatchSize,
+        waitTimeSeconds,
+        invoke: (event: SQSEvent) => dispatcher.invoke<SQSBatchResponse | undefined>(event),
+        onProblem: problem,
+      }),
+      new SqsEventSource({
+        queueName: 'channel deliveries queue',
+        functionName: 'channel deliverer',
+        sqs: parts.sqs,
+        queueUrl: parts.resources.deliveryQueueUrl,
+        queueArn: parts.resources.deliveryQueueArn,
+        region: parts.endpoints.region,
+        isFifo: true,
+        pollers: DELIVERY_POLLERS,
+        batchSize: LOCAL_CHANNEL_SETTINGS.deliveryBatchSize,
+        waitTimeSeconds,
+        invoke: (event: SQSEvent) => deliverer.invoke<SQSBatchResponse | undefined>(event),
+        onProblem: problem,
+      }),
+    );
+    dispatcher.onLog((line) => this.#onLog(line));
+    deliverer.onLog((line) => this.#onLog(line));
   }
 
   /** Starts polling and the schedule (the first sweep runs at once). */

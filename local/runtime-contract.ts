@@ -168,11 +168,6 @@ export interface LocalRuntime {
   readonly history: HistoryStore;
   /** `http://127.0.0.1:PORT/` of the private status page, when statusPagePort asked for one. */
   readonly statusPageUrl?: string;
-  /**
-   * Why alert channels do not run, when they do not (a handler module is missing); undefined when the channel
-   * dispatcher and deliverer run.
-   */
-  readonly channelsOffReason?: string;
   /** Every alert received so far, oldest first. */
   readonly alerts: readonly ReceivedAlert[];
   stats(): RuntimeStats;

@@ -1,6 +1,5 @@
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -250,16 +249,6 @@ async function launch(
     options.handlerModules?.dispatcher ?? new URL('../functions/channel-dispatcher.ts', import.meta.url);
   const delivererEntry =
     options.handlerModules?.deliverer ?? new URL('../functions/channel-deliverer.ts', import.meta.url);
-  // Both or neither: a runtime built before the channel handlers existed (or a bundle set without them) runs
-  // the monitor without channels, and says so at start, rather than not at all.
-  const missingChannelModules = (
-    await Promise.all(
-      [dispatcherEntry, delivererEntry].map(async (entry) =>
-        (await isReadable(entry)) ? [] : [fileURLToPath(entry)],
-      ),
-    )
-  ).flat();
-  const hasChannels = missingChannelModules.length === 0;
   const started = await Promise.allSettled([
     LocalLambda.start({
       functionName: FAN_OUT.name,
@@ -292,42 +281,38 @@ async function launch(
       },
       logFile: join(logsDir, 'checker.log'),
     }),
-    ...(hasChannels
-      ? [
-          LocalLambda.start({
-            functionName: DISPATCHER.name,
-            entry: dispatcherEntry,
-            timeoutMs: DISPATCHER.timeoutMs,
-            memorySizeMiB: DISPATCHER.memorySizeMiB,
-            region,
-            environment: {
-              ...lambdaEnvironment,
-              ...endpointEnvironment(routes.dispatcher),
-              ...channelEnvironment,
-            },
-            logFile: join(logsDir, 'channel-dispatcher.log'),
-          }),
-          LocalLambda.start({
-            functionName: DELIVERER.name,
-            entry: delivererEntry,
-            timeoutMs: DELIVERER.timeoutMs,
-            memorySizeMiB: DELIVERER.memorySizeMiB,
-            region,
-            environment: {
-              ...lambdaEnvironment,
-              ...endpointEnvironment(routes.deliverer),
-              ...channelEnvironment,
-            },
-            logFile: join(logsDir, 'channel-deliverer.log'),
-          }),
-        ]
-      : []),
+    LocalLambda.start({
+      functionName: DISPATCHER.name,
+      entry: dispatcherEntry,
+      timeoutMs: DISPATCHER.timeoutMs,
+      memorySizeMiB: DISPATCHER.memorySizeMiB,
+      region,
+      environment: {
+        ...lambdaEnvironment,
+        ...endpointEnvironment(routes.dispatcher),
+        ...channelEnvironment,
+      },
+      logFile: join(logsDir, 'channel-dispatcher.log'),
+    }),
+    LocalLambda.start({
+      functionName: DELIVERER.name,
+      entry: delivererEntry,
+      timeoutMs: DELIVERER.timeoutMs,
+      memorySizeMiB: DELIVERER.memorySizeMiB,
+      region,
+      environment: {
+        ...lambdaEnvironment,
+        ...endpointEnvironment(routes.deliverer),
+        ...channelEnvironment,
+      },
+      logFile: join(logsDir, 'channel-deliverer.log'),
+    }),
   ]);
   const lambdas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   cleanups.push(() => Promise.all(lambdas.map((lambda) => lambda.close())).then(() => undefined));
   const [fanOut, checker, dispatcher, deliverer] = lambdas;
   const failure = started.find((result) => result.status === 'rejected');
-  if (failure || !fanOut || !checker || (hasChannels && (!dispatcher || !deliverer))) {
+  if (failure || !fanOut || !checker || !dispatcher || !deliverer) {
     throw (failure as PromiseRejectedResult | undefined)?.reason;
   }
   // The compactor's function starts with its first run; notices and log lines reach the runtime's listeners
@@ -368,9 +353,7 @@ async function launch(
     clock,
     fanOut,
     checker,
-    ...(dispatcher && deliverer
-      ? { channels: { dispatcher, deliverer } }
-      : { channelsOffReason: `${missingChannelModules.join(' and ')} not found` }),
+    channels: { dispatcher, deliverer },
     compactions,
     sqs,
     resources,
@@ -387,15 +370,6 @@ async function launch(
   cleanups.push(() => removeRuntimeFile(dataDir));
   runtime.begin();
   return runtime;
-}
-
-async function isReadable(url: URL): Promise<boolean> {
-  try {
-    await access(url);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const toPortRequest = (choice: PortChoice): PortRequest =>

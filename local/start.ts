@@ -170,16 +170,12 @@ out(
 );
 out(`  SSM        ${endpoints.ssmEndpoint}   channel secrets under ${endpoints.channelSecretsPrefix}`);
 out(`             kept in ${join(runtime.dataDir, PARAMETERS_FILE_NAME)} (mode 0600: readable by you only)`);
-if (runtime.channelsOffReason === undefined) {
-  out(
-    `  channels   alerts → queue alert-dispatch → functions/channel-dispatcher.ts → FIFO queue channel-deliveries → functions/channel-deliverer.ts`,
-  );
-  out(
-    `             delivered for real to the Slack/Teams/Discord/Telegram/PagerDuty/webhook channels you subscribe; table ${endpoints.channelsTable}`,
-  );
-} else {
-  out(`  channels   off: ${runtime.channelsOffReason} (email and SMS alerts still print here)`);
-}
+out(
+  `  channels   alerts → queue alert-dispatch → functions/channel-dispatcher.ts → FIFO queue channel-deliveries → functions/channel-deliverer.ts`,
+);
+out(
+  `             delivered for real to the Slack/Teams/Discord/Telegram/PagerDuty/webhook channels you subscribe; table ${endpoints.channelsTable}`,
+);
 if (runtime.statusPageUrl !== undefined) {
   out(`  page       ${runtime.statusPageUrl}   the private status page (all sites; this machine only)`);
 }

@@ -7,8 +7,8 @@ import { type CostLine, DEFAULT_ASSUMPTIONS as MONITOR_ASSUMPTIONS } from './mod
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
 // Issue 14's alert channels (infra/alert-channels.ts): what each alert adds once it also goes to webhooks, Slack,
-// Teams, Discord, Telegram or PagerDuty, and what the pipeline costs a month while no alert comes. Nothing here is
-// measured yet (the handlers are other branches'): every time below is an ESTIMATE and says so.
+// Teams, Discord, Telegram or PagerDuty, and what the pipeline costs a month while no alert comes. The handlers'
+// own times are not measured on Lambda: every time below is an ESTIMATE and says so.
 
 const GIB = 1024 ** 3;
 

@@ -76,7 +76,6 @@ describe('npm start delivers alerts to channels as AWS does', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     // Assess: every attempt delivered on the first try, the alerts' order kept per channel
-    expect(runtime.channelsOffReason).toBeUndefined();
     expect(deliveries.map((attempt) => `${attempt.kind} ${attempt.outcome}`).sort()).toEqual([
       'pagerduty delivered',
       'pagerduty delivered',

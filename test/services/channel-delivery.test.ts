@@ -79,7 +79,7 @@ function aMessage(overrides: Partial<DeliveryMessage> = {}): DeliveryMessage {
   };
 }
 
-/** A renderer standing in for the formats branch's: one POST of the notification's type to the secret's URL. */
+/** A renderer standing in for renderDelivery: one POST of the notification's type to the secret's URL. */
 const postTypeTo =
   (followRedirects = false): DeliveryRenderer =>
   (input: RenderInput) => ({

@@ -111,7 +111,7 @@ function aRecord(
   };
 }
 
-/** Stands in for the formats branch's renderer: posts the alert id to the secret's URL. */
+/** Stands in for renderDelivery: posts the alert id to the secret's URL. */
 const render = (input: RenderInput) => ({
   kind: 'requests' as const,
   requests: [
