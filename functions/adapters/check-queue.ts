@@ -1,35 +1,20 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CallDeadline } from './call-deadline.ts';
 import {
   type BatchSend,
-  DEFAULT_RETRY,
+  type BatchSendOptions,
+  batchSendOf,
   groupIntoBatches,
-  type RetryPolicy,
   sendBatchRetryingFailed,
-  sleepMs,
 } from './sqs-batch-send.ts';
 
-export interface CheckQueueOptions {
-  /** Attempts for the entries SQS reports in `Failed[]`. @default 5 attempts, 100 ms base delay */
-  readonly retry?: RetryPolicy;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
-  readonly deadline?: CallDeadline;
-}
+export type CheckQueueOptions = BatchSendOptions;
 
 /** Sends check messages to SQS in batches, retrying the entries SQS reports in `Failed[]`. */
 export class CheckQueue {
   readonly #send: BatchSend;
 
   constructor(sqs: SQSClient, queueUrl: string, options: CheckQueueOptions = {}) {
-    this.#send = {
-      sqs,
-      queueUrl,
-      retry: options.retry ?? DEFAULT_RETRY,
-      sleep: options.sleep ?? sleepMs,
-      deadline: options.deadline ?? new CallDeadline(),
-      what: 'check messages',
-    };
+    this.#send = batchSendOf(sqs, queueUrl, options, 'check messages');
   }
 
   /**

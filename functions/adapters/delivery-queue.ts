@@ -2,14 +2,12 @@ import { createHash } from 'node:crypto';
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { type DeliveryMessage, DeliveryMessageSchema } from '../domain/channels/delivery-message.ts';
-import { CallDeadline } from './call-deadline.ts';
 import {
   type BatchSend,
-  DEFAULT_RETRY,
+  type BatchSendOptions,
+  batchSendOf,
   groupIntoBatches,
-  type RetryPolicy,
   sendBatchRetryingFailed,
-  sleepMs,
 } from './sqs-batch-send.ts';
 
 /** SQS's largest message: a delivery that would not fit is refused here, by name, not by SQS. */
@@ -21,13 +19,7 @@ export class InvalidDeliveryMessageError extends Error {
   readonly code = 'INVALID_DELIVERY_MESSAGE';
 }
 
-export interface DeliveryQueueOptions {
-  /** Attempts for the entries SQS reports in `Failed[]`. @default 5 attempts, 100 ms base delay */
-  readonly retry?: RetryPolicy;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
-  readonly deadline?: CallDeadline;
-}
+export type DeliveryQueueOptions = BatchSendOptions;
 
 /** The deduplication id of a delivery: FIFO queues take at most 128 characters, a delivery id may be longer. */
 export const deduplicationIdOf = (deliveryId: string): string =>
@@ -42,14 +34,7 @@ export class DeliveryQueue {
   readonly #send: BatchSend;
 
   constructor(sqs: SQSClient, queueUrl: string, options: DeliveryQueueOptions = {}) {
-    this.#send = {
-      sqs,
-      queueUrl,
-      retry: options.retry ?? DEFAULT_RETRY,
-      sleep: options.sleep ?? sleepMs,
-      deadline: options.deadline ?? new CallDeadline(),
-      what: 'delivery messages',
-    };
+    this.#send = batchSendOf(sqs, queueUrl, options, 'delivery messages');
   }
 
   /**

@@ -3,7 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { CallDeadline } from './call-deadline.ts';
+import { CallDeadline } from './call-deadline.ts';
 
 // SQS caps a batch at 10 entries; 256 KiB keeps the batch within every SQS (and emulator) payload limit.
 const MAX_BATCH_ENTRIES = 10;
@@ -14,9 +14,16 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100 };
+const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100 };
 
-export const sleepMs = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** What a queue adapter (checks, deliveries) lets its caller set about its sends. */
+export interface BatchSendOptions {
+  /** Attempts for the entries SQS reports in `Failed[]`. @default 5 attempts, 100 ms base delay */
+  readonly retry?: RetryPolicy;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Bounds each call by the invocation's time left. @default a CallDeadline with only its call limit */
+  readonly deadline?: CallDeadline;
+}
 
 export class QueueSendError extends Error {
   override name = 'QueueSendError';
@@ -31,6 +38,21 @@ export interface BatchSend {
   /** What the messages are, for the error ("check messages", "delivery messages"). */
   readonly what: string;
 }
+
+/** The sends of one queue, with the options' defaults filled in. */
+export const batchSendOf = (
+  sqs: SQSClient,
+  queueUrl: string,
+  options: BatchSendOptions,
+  what: string,
+): BatchSend => ({
+  sqs,
+  queueUrl,
+  retry: options.retry ?? DEFAULT_RETRY,
+  sleep: options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+  deadline: options.deadline ?? new CallDeadline(),
+  what,
+});
 
 /**
  * One SendMessageBatch of at most 10 entries (their Ids are set here), retrying the entries SQS reports in
