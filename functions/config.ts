@@ -32,6 +32,18 @@ export const ENV = {
   // Only tests and the local runtime set these (loopback receivers); unset, the services' public endpoints.
   telegramApiUrl: 'TELEGRAM_API_URL',
   pagerDutyEventsUrl: 'PAGERDUTY_EVENTS_URL',
+  // Multi-region verification (issue 15). Checker: the verifier regions (comma-separated, in order; unset or
+  // empty: no verification), the verifier function's name (the same in every region) and its own location's name
+  // (default AWS_REGION). Verifier: its location's name (default AWS_REGION).
+  verifierRegions: 'VERIFIER_REGIONS',
+  verifierFunctionName: 'VERIFIER_FUNCTION_NAME',
+  homeLocation: 'HOME_LOCATION',
+  verifierLocation: 'VERIFIER_LOCATION',
+  // Only the local runtime and tests set these. VERIFIER_ENDPOINTS: `location=http://127.0.0.1:port` pairs
+  // (comma-separated), where each location's verifier answers the Lambda Invoke API. PROBE_SOURCE_ADDRESS: the
+  // loopback address a location's checks connect from (its own view of the network on one machine).
+  verifierEndpoints: 'VERIFIER_ENDPOINTS',
+  probeSourceAddress: 'PROBE_SOURCE_ADDRESS',
 } as const;
 
 /**

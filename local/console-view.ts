@@ -249,6 +249,7 @@ function stateColor(site: SiteRecord): Color {
     RECOVERING: 'yellow',
     DEGRADED: 'yellow',
     BLOCKED: 'yellow',
+    REGIONAL: 'yellow',
     UNKNOWN: 'grey',
   };
   return colors[shownStatusOf(site.state)];

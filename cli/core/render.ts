@@ -135,8 +135,9 @@ const STATUS_ORDER: Readonly<Record<ShownStatus, number>> = {
   RECOVERING: 3,
   BLOCKED: 4,
   DEGRADED: 5,
-  UNKNOWN: 6,
-  UP: 7,
+  REGIONAL: 6,
+  UNKNOWN: 7,
+  UP: 8,
 };
 
 const byStatusThenId = (a: SiteRecord, b: SiteRecord) =>

@@ -160,6 +160,20 @@ function eventViewOf(alert: Alert): AlertView {
         smsTail: ` TLS cert expires in ${daysLeft} d (${formatUtc(validTo).slice(0, 10)})`,
       };
     }
+    case 'REGIONAL':
+      // PLACEHOLDER(issue 15 formats): replaced by the texts naming each location's answer.
+      return {
+        prefix: 'REGIONAL: ',
+        suffix: ` - ${alert.reason} from one location`,
+        email: [
+          `${alert.siteName} fails from the home region only.`,
+          '',
+          `URL:         ${alert.url}`,
+          siteIdLine,
+          owner,
+        ],
+        smsTail: ' fails from one region only (not paging)',
+      };
     case 'UNCHECKED': {
       const isPrivate = alert.reason === 'blocked-address';
       return {

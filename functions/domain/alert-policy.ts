@@ -168,6 +168,9 @@ function afterSuccess(site: SiteConfig, prev: SiteState, isSlow: boolean, nowMs:
         changes: { ...upChanges(nowMs), consecutiveSlow: isSlow ? 1 : 0 },
         events: [{ event: 'UP', fields: { recoveredFrom: 'BLOCKED' } }],
       };
+    case 'REGIONAL':
+      // Most locations reached it all along: home reaching it again is no news (REGIONAL was told once).
+      return { changes: { ...upChanges(nowMs), consecutiveSlow: isSlow ? 1 : 0 }, events: [] };
     case 'DEGRADED':
       if (isSlow) return NO_CHANGE;
       return { changes: upChanges(nowMs), events: [{ event: 'UP', fields: { recoveredFrom: 'DEGRADED' } }] };
@@ -265,6 +268,7 @@ function afterBlocked(site: SiteConfig, prev: SiteState, nowMs: number): Draft {
 const upChanges = (nowMs: number): Partial<SiteState> => ({
   status: 'UP',
   outage: undefined,
+  verification: undefined,
   consecutiveFailures: 0,
   consecutiveSuccesses: 0,
   consecutiveSlow: 0,
@@ -355,9 +359,14 @@ function withMaintenance(prev: SiteState, draft: Draft, inWindow: boolean, nowMs
   const changes = { ...draft.changes, maintenanceMark: undefined };
   const announcesStatus = draft.events.some((e) => e.event !== 'TLS_EXPIRY' && e.event !== 'REMINDER');
   if (nextStatus === statusAtStart || announcesStatus) return { ...draft, changes };
+  // REGIONAL to UP is silent outside a window too.
+  if (statusAtStart === 'REGIONAL' && nextStatus === 'UP') return { ...draft, changes };
   const fields: Partial<Alert> =
     nextStatus === 'UP'
-      ? { afterMaintenanceSinceMs: sinceMs, recoveredFrom: statusAtStart === 'UP' ? 'DOWN' : statusAtStart }
+      ? {
+          afterMaintenanceSinceMs: sinceMs, // REGIONAL returned above.
+          recoveredFrom: statusAtStart === 'UP' || statusAtStart === 'REGIONAL' ? 'DOWN' : statusAtStart,
+        }
       : { afterMaintenanceSinceMs: sinceMs };
   return { ...draft, changes, events: [{ event: nextStatus, fields }, ...draft.events] };
 }

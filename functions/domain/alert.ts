@@ -1,10 +1,12 @@
 import * as v from 'valibot';
 import { DOWN_REASONS, FAULT_REASONS, StatusCodeSchema } from './check-result.ts';
 import { boundedText, wholeNumber } from './schema-parts.ts';
+import { LocationAnswerSchema, MAX_VERIFIER_REGIONS } from './verification.ts';
 
 /**
- * DOWN and UP page; the others tell: slow, blocked, still down, certificate expiring, and UNCHECKED: the
- * monitor can no longer check the site (its name turned private, or its checks keep failing on our side).
+ * DOWN and UP page; the others tell: slow, blocked, still down, certificate expiring, UNCHECKED: the
+ * monitor can no longer check the site (its name turned private, or its checks keep failing on our side), and
+ * REGIONAL: home's checks fail but most other locations reach the site (issue 15).
  */
 export const ALERT_EVENTS = [
   'DOWN',
@@ -14,6 +16,7 @@ export const ALERT_EVENTS = [
   'REMINDER',
   'TLS_EXPIRY',
   'UNCHECKED',
+  'REGIONAL',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
@@ -63,5 +66,10 @@ export const AlertSchema = v.object({
   /** Sent when a maintenance window ended with the site in another status than when it began. */
   afterMaintenanceSinceMs: v.optional(wholeNumber),
   missed: v.optional(MissedAlertsSchema),
+  /**
+   * DOWN and REGIONAL decided by a verification (issue 15): each location's answer, home first. Absent without
+   * verifiers (today's alerts exactly).
+   */
+  locations: v.optional(v.pipe(v.array(LocationAnswerSchema), v.maxLength(1 + MAX_VERIFIER_REGIONS))),
 });
 export type Alert = Readonly<v.InferOutput<typeof AlertSchema>>;

@@ -3,6 +3,7 @@ import { type CheckResult, CheckResultSchema } from './check-result.ts';
 import { completeSiteConfig, type SiteConfig, SiteConfigSchema } from './site.ts';
 import { completeSiteState, type SiteState, SiteStateSchema } from './site-state.ts';
 import { withoutUndefined } from './values.ts';
+import { type Verification, VerificationSchema } from './verification.ts';
 
 export const CHECK_MESSAGE_VERSION = 1;
 // SQS bills every 64 KiB of a message as one request: pack up to just under that.
@@ -36,6 +37,8 @@ export interface CarriedCheck {
   readonly result: CheckResult;
   readonly commitToken: string;
   readonly sentAlertIds: readonly string[];
+  /** The verification this check already made (issue 15): a retry decides with it instead of asking again. */
+  readonly verification?: Verification;
 }
 
 /** Left out of a check message's snapshot (and so never removed by a commit decided from one). */
@@ -85,6 +88,7 @@ const TaskSchema = v.object({
       result: CheckResultSchema,
       commitToken: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
       sentAlertIds: v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(10)),
+      verification: v.optional(VerificationSchema),
     }),
   ),
 });

@@ -16,6 +16,7 @@ const KIND_OF: Readonly<Record<AlertEvent, Kind>> = {
   UP: 'status',
   DEGRADED: 'status',
   BLOCKED: 'status',
+  REGIONAL: 'status',
   UNCHECKED: 'unchecked',
   REMINDER: 'reminder',
   TLS_EXPIRY: 'tls',

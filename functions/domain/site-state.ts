@@ -3,11 +3,14 @@ import { AlertSchema } from './alert.ts';
 import { DOWN_REASONS, FAULT_REASONS, StatusCodeSchema } from './check-result.ts';
 import { boundedText, wholeNumber } from './schema-parts.ts';
 import { withoutUndefined } from './values.ts';
+import { VerificationSchema } from './verification.ts';
 
 /**
  * UNKNOWN: never checked. PENDING: failing, not yet confirmed. RECOVERING: succeeding after DOWN, not yet
  * confirmed. DEGRADED: up, but slower than the site's maxResponseMs. BLOCKED: the site answers but refuses
- * the monitor (401/403/429, a bot challenge). Confirmed changes between UP, DOWN, DEGRADED, BLOCKED alert.
+ * the monitor (401/403/429, a bot challenge). REGIONAL: home's checks failed, but most of the locations that
+ * answered the verification reached the site (issue 15): told once, never pages. Confirmed changes between UP,
+ * DOWN, DEGRADED, BLOCKED and REGIONAL alert.
  */
 export const SITE_STATUSES = [
   'UNKNOWN',
@@ -17,8 +20,9 @@ export const SITE_STATUSES = [
   'RECOVERING',
   'DEGRADED',
   'BLOCKED',
+  'REGIONAL',
 ] as const;
-const CONFIRMED_STATUSES = ['UP', 'DOWN', 'DEGRADED', 'BLOCKED'] as const;
+const CONFIRMED_STATUSES = ['UP', 'DOWN', 'DEGRADED', 'BLOCKED', 'REGIONAL'] as const;
 
 /** An alert waiting for SNS, and until when its publisher holds it (see ALERT_CLAIM_MS). */
 const OutboxEntrySchema = v.object({ alert: AlertSchema, claimedUntilMs: wholeNumber });
@@ -85,6 +89,11 @@ export const SiteStateSchema = v.object({
    */
   statusSinceMs: v.optional(wholeNumber),
   outage: v.optional(OutageSchema),
+  /**
+   * The verification that made the site REGIONAL or DOWN (issue 15): where it failed and where it did not. Kept
+   * while REGIONAL or DOWN (updated only when a location's outcome changes), cleared when the site is UP again.
+   */
+  verification: v.optional(VerificationSchema),
   /** Set while the monitor cannot judge the site; cleared by the next verdict. */
   checkFault: v.optional(CheckFaultSchema),
   /** Id of the last check applied; a redelivered check with the same id is ignored. */

@@ -21,6 +21,7 @@ const LETTER: Record<SiteStatus, string> = {
   RECOVERING: 'R',
   DEGRADED: 'G',
   BLOCKED: 'B',
+  REGIONAL: 'L',
 };
 
 /** A site that has been UP since T0, at an arbitrary version so increments are visible. */

@@ -119,6 +119,9 @@ export function summaryOf(alert: Alert): string {
       return `The TLS certificate of ${name} expires in ${daysLeft(alert)} day(s)`;
     case 'UNCHECKED':
       return `The monitor can no longer check ${name}: ${alert.reason}`;
+    case 'REGIONAL':
+      // PLACEHOLDER(issue 15 formats)
+      return `${name} fails from one region only: ${alert.reason}`;
   }
 }
 
@@ -133,6 +136,7 @@ const TONE_OF_EVENT: Readonly<Record<Alert['event'], Tone>> = {
   BLOCKED: 'warning',
   TLS_EXPIRY: 'warning',
   UNCHECKED: 'warning',
+  REGIONAL: 'warning',
 };
 
 function viewAlert(alert: Alert): NotificationView {
@@ -195,6 +199,9 @@ function viewAlert(alert: Alert): NotificationView {
           ...field('Detail', alert.detail),
           ...field('Since', formatUtc(alert.atMs)),
         ];
+      case 'REGIONAL':
+        // PLACEHOLDER(issue 15 formats): a field per location.
+        return [...url, ...field('Reason', alert.reason), ...field('Detail', alert.detail)];
     }
   })();
   const maintenance =

@@ -19,6 +19,7 @@ export const STATUS_LABELS: Readonly<Record<SiteStatus, string>> = {
   DEGRADED: 'Slow',
   BLOCKED: 'Blocked (refuses the monitor)',
   UNCHECKED: 'Not checked',
+  REGIONAL: 'Up (failing from one region)',
   UNKNOWN: 'Not checked yet',
   PAUSED: 'Paused',
 };
@@ -31,6 +32,7 @@ export const STATUS_TONES: Readonly<Record<SiteStatus, Tone>> = {
   DEGRADED: 'warn',
   BLOCKED: 'warn',
   UNCHECKED: 'warn',
+  REGIONAL: 'warn',
   UNKNOWN: 'off',
   PAUSED: 'off',
 };
