@@ -1,6 +1,7 @@
 import type { Alert } from './alert.ts';
 import type { CheckResult, TlsCertificate } from './check-result.ts';
 import { isInMaintenance } from './maintenance-window.ts';
+import { afterRegionalFailure, confirmOutage, verificationAfter } from './regional-policy.ts';
 import { truncateText } from './schema-parts.ts';
 import type { SiteConfig } from './site.ts';
 import {
@@ -19,6 +20,7 @@ import {
   type FaultResult,
   type Verdict,
 } from './transition.ts';
+import type { Verification } from './verification.ts';
 
 type DownVerdict = Extract<CheckResult, { kind: 'down' }>;
 /** How the site's policy reads a result: `slow` is up but over maxResponseMs. */
@@ -40,6 +42,8 @@ const MS_PER_DAY = 86_400_000;
 /**
  * The alerting state machine: (site policy, previous state, check result, now) → next state and alerts.
  * Pure: the caller commits `next` with a version check, so a transition and its alerts happen once.
+ * `verification`: what the verifier regions said when home's checks would confirm DOWN (issue 15); it decides
+ * DOWN or REGIONAL at that moment only (regional-policy.ts). Without one, the machine is what it always was.
  */
 export function decideTransition(
   site: SiteConfig,
@@ -47,13 +51,14 @@ export function decideTransition(
   result: CheckResult,
   checkId: string,
   nowMs: number,
+  verification?: Verification,
 ): Decision {
   // A checker fault says nothing about the site (decideUnchecked records one that will not go away), and a
   // redelivered check was already counted.
   if (result.kind === 'fault' || prev.lastCheckId === checkId) return NOTHING;
   const verdict = applyBlockedPolicy(site, withBoundedDetail(result));
   const reading = readingOf(site, verdict);
-  const core = decideStatus(site, prev, reading, verdict, nowMs);
+  const core = decideStatus(site, prev, reading, verdict, nowMs, verification);
   const inWindow = isInMaintenance(site.maintenance, nowMs);
   // Reminders and certificate warnings wait until the window ends rather than being spent inside it.
   const draft = withMaintenance(
@@ -134,10 +139,11 @@ function decideStatus(
   reading: Reading,
   verdict: Verdict,
   nowMs: number,
+  verification: Verification | undefined,
 ): Draft {
   switch (reading) {
     case 'down':
-      return afterFailure(site, prev, verdict as DownVerdict, nowMs);
+      return afterFailure(site, prev, verdict as DownVerdict, nowMs, verification);
     case 'blocked':
       return afterBlocked(site, prev, nowMs);
     default:
@@ -168,26 +174,27 @@ function afterSuccess(site: SiteConfig, prev: SiteState, isSlow: boolean, nowMs:
         changes: { ...upChanges(nowMs), consecutiveSlow: isSlow ? 1 : 0 },
         events: [{ event: 'UP', fields: { recoveredFrom: 'BLOCKED' } }],
       };
-    case 'REGIONAL':
-      // Most locations reached it all along: home reaching it again is no news (REGIONAL was told once).
-      return { changes: { ...upChanges(nowMs), consecutiveSlow: isSlow ? 1 : 0 }, events: [] };
     case 'DEGRADED':
       if (isSlow) return NO_CHANGE;
       return { changes: upChanges(nowMs), events: [{ event: 'UP', fields: { recoveredFrom: 'DEGRADED' } }] };
     case 'UNKNOWN':
     case 'PENDING':
+    case 'REGIONAL':
     case 'UP': {
-      // UNKNOWN becomes UP now; PENDING was a blip (back to UP without telling anyone).
+      // UNKNOWN becomes UP now; PENDING was a blip (back to UP without telling anyone). REGIONAL: most locations
+      // reached it all along, so home reaching it again is no news (REGIONAL was told once); slow counts as from UP.
       const becameUp: Partial<SiteState> =
         prev.status === 'UP'
           ? {}
-          : {
-              status: 'UP',
-              consecutiveFailures: 0,
-              consecutiveSuccesses: 0,
-              outage: undefined,
-              statusSinceMs: prev.statusSinceMs ?? nowMs,
-            };
+          : prev.status === 'REGIONAL'
+            ? upChanges(nowMs)
+            : {
+                status: 'UP',
+                consecutiveFailures: 0,
+                consecutiveSuccesses: 0,
+                outage: undefined,
+                statusSinceMs: prev.statusSinceMs ?? nowMs,
+              };
       const slow = isSlow ? (prev.consecutiveSlow ?? 0) + 1 : 0;
       if (slow >= site.failureThreshold) {
         return {
@@ -202,13 +209,21 @@ function afterSuccess(site: SiteConfig, prev: SiteState, isSlow: boolean, nowMs:
   }
 }
 
-function afterFailure(site: SiteConfig, prev: SiteState, result: DownVerdict, nowMs: number): Draft {
+function afterFailure(
+  site: SiteConfig,
+  prev: SiteState,
+  result: DownVerdict,
+  nowMs: number,
+  verification: Verification | undefined,
+): Draft {
   switch (prev.status) {
     case 'DOWN':
       return NO_CHANGE;
     case 'RECOVERING':
       // Still down: the outage goes on, it was already alerted.
       return { changes: { status: 'DOWN', consecutiveSuccesses: 0 }, events: [] };
+    case 'REGIONAL':
+      return afterRegionalFailure(prev, result, nowMs, verification);
     default: {
       // UNKNOWN, UP, PENDING, DEGRADED, BLOCKED: a failure starts (or continues) an outage.
       const failures = prev.status === 'PENDING' ? prev.consecutiveFailures + 1 : 1;
@@ -226,16 +241,7 @@ function afterFailure(site: SiteConfig, prev: SiteState, result: DownVerdict, no
           recheckAfterSeconds: site.confirmDelaySeconds,
         };
       }
-      return {
-        changes: {
-          ...base,
-          status: 'DOWN',
-          consecutiveFailures: failures,
-          statusSinceMs: nowMs,
-          lastReminderAtMs: undefined,
-        },
-        events: [{ event: 'DOWN' }],
-      };
+      return confirmOutage({ ...base, consecutiveFailures: failures }, nowMs, verification);
     }
   }
 }
@@ -260,6 +266,8 @@ function afterBlocked(site: SiteConfig, prev: SiteState, nowMs: number): Draft {
       consecutiveSlow: 0,
       statusSinceMs: nowMs,
       outage: undefined,
+      // Where it failed and where it did not belongs to the outage that just ended.
+      verification: undefined,
     },
     events: [{ event: 'BLOCKED' }],
   };
@@ -361,12 +369,18 @@ function withMaintenance(prev: SiteState, draft: Draft, inWindow: boolean, nowMs
   if (nextStatus === statusAtStart || announcesStatus) return { ...draft, changes };
   // REGIONAL to UP is silent outside a window too.
   if (statusAtStart === 'REGIONAL' && nextStatus === 'UP') return { ...draft, changes };
+  // A DOWN or REGIONAL decided by a verification inside the window says where, as it would have outside.
+  const verification = verificationAfter(prev, draft.changes);
+  const located =
+    verification !== undefined && (nextStatus === 'DOWN' || nextStatus === 'REGIONAL')
+      ? { locations: verification.locations }
+      : {};
   const fields: Partial<Alert> =
     nextStatus === 'UP'
       ? {
           afterMaintenanceSinceMs: sinceMs, // REGIONAL returned above.
           recoveredFrom: statusAtStart === 'UP' || statusAtStart === 'REGIONAL' ? 'DOWN' : statusAtStart,
         }
-      : { afterMaintenanceSinceMs: sinceMs };
+      : { afterMaintenanceSinceMs: sinceMs, ...located };
   return { ...draft, changes, events: [{ event: nextStatus, fields }, ...draft.events] };
 }

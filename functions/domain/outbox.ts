@@ -26,7 +26,7 @@ const KIND_OF: Readonly<Record<AlertEvent, Kind>> = {
 const slotOf = (alert: Alert): string =>
   alert.event === 'TLS_EXPIRY' ? `tls:${alert.tlsValidToMs ?? ''}` : KIND_OF[alert.event];
 
-/** DOWN, UP, DEGRADED, BLOCKED: alerts about the site's status, which must reach people in order. */
+/** DOWN, UP, DEGRADED, BLOCKED, REGIONAL: alerts about the site's status, which must reach people in order. */
 export const isStatusAlert = (alert: Alert): boolean => KIND_OF[alert.event] === 'status';
 
 /** Pending alerts of a state, oldest first: the order people should read them in. */
@@ -86,6 +86,7 @@ export function addToOutbox(
 function summarise(alerts: readonly Alert[]): MissedAlerts {
   let summary: MissedAlerts = { alerts: 0, sinceMs: Number.MAX_SAFE_INTEGER, outages: 0, downMs: 0 };
   for (const alert of alerts) {
+    // Only an UP ends an outage: REGIONAL never was one (it returns to UP silently), so it counts as an alert.
     const endedOutage = alert.event === 'UP' && (alert.recoveredFrom ?? 'DOWN') === 'DOWN';
     summary = {
       alerts: summary.alerts + 1 + (alert.missed?.alerts ?? 0),

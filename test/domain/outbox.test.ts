@@ -40,6 +40,20 @@ describe('addToOutbox', () => {
     });
   });
 
+  it('folds an undelivered REGIONAL into the next status alert as a missed alert, not as an outage', () => {
+    // Prepare: REGIONAL (never paged) went undelivered, then the site went DOWN everywhere
+    const regional = anAlert('REGIONAL', T0, { outageSinceMs: T0 - MINUTE });
+    const pending = outboxOf({ alert: regional, claimedUntilMs: T0 + MINUTE });
+    const down = anAlert('DOWN', T0 + 5 * MINUTE, { outageSinceMs: T0 - MINUTE });
+
+    // Act
+    const update = addToOutbox(pending, [down], T0 + 6 * MINUTE, T0 + 5 * MINUTE);
+
+    // Assess
+    expect(update.alerts).toEqual([{ ...down, missed: { alerts: 1, sinceMs: T0, outages: 0, downMs: 0 } }]);
+    expect(Object.keys(update.pendingAlerts)).toEqual([down.alertId]);
+  });
+
   it('folds an undelivered DOWN and UP into the next DOWN: one outage of 3 minutes missed', () => {
     // Prepare
     const down = anAlert('DOWN', T0, { outageSinceMs: T0 - MINUTE });

@@ -1,0 +1,96 @@
+import type { CheckResult } from './check-result.ts';
+import { confirmedStatusOf, type Outage, type SiteState } from './site-state.ts';
+import type { Decision, Draft } from './transition.ts';
+import { quorumOf, sameOutcomes, type Verification } from './verification.ts';
+
+/**
+ * The moment home's checks would confirm an outage, decided with a verification when there is one (issue 15):
+ * the majority of the locations that answered says DOWN (pages) or REGIONAL (told once, never pages). Without a
+ * verification, DOWN exactly as before verifiers existed. alert-policy.ts calls this; the checker asks the
+ * verifiers when a decision says needsVerification.
+ */
+
+type DownVerdict = Extract<CheckResult, { kind: 'down' }>;
+
+const NO_CHANGE: Draft = { changes: {}, events: [] };
+
+/**
+ * Whether this decision would page for a site that was not down: the one moment the verifiers are asked. DOWN or
+ * RECOVERING sites never are (a recovery is home's alone and never waits), nor a PENDING blip.
+ */
+export function needsVerification(prev: SiteState, decision: Decision): boolean {
+  return decision.next?.status === 'DOWN' && confirmedStatusOf(prev.status) !== 'DOWN';
+}
+
+/**
+ * Home confirmed the failure (`confirming`: the counters and outage of the confirming check). DOWN without a
+ * verification or when a strict majority of the answering locations failed; REGIONAL otherwise, with the outage
+ * kept (its first home failure) so that a later DOWN says how long home has failed.
+ */
+export function confirmOutage(
+  confirming: Partial<SiteState>,
+  nowMs: number,
+  verification: Verification | undefined,
+): Draft {
+  if (verification !== undefined && quorumOf(verification) === 'regional') {
+    return {
+      changes: {
+        ...confirming,
+        status: 'REGIONAL',
+        statusSinceMs: nowMs,
+        lastReminderAtMs: undefined,
+        verification,
+      },
+      events: [{ event: 'REGIONAL', fields: { locations: verification.locations } }],
+    };
+  }
+  const down: Partial<SiteState> = {
+    ...confirming,
+    status: 'DOWN',
+    statusSinceMs: nowMs,
+    lastReminderAtMs: undefined,
+  };
+  if (verification === undefined) return { changes: down, events: [{ event: 'DOWN' }] };
+  return {
+    changes: { ...down, verification },
+    events: [{ event: 'DOWN', fields: { locations: verification.locations } }],
+  };
+}
+
+/**
+ * A REGIONAL site whose home check fails again: the verifiers are asked again. DOWN when the majority now fails
+ * (the outage still counts from home's first failure); otherwise it stays REGIONAL without telling anyone,
+ * writing only when a location's outcome changed. Without a verification (no verifiers configured any more), DOWN
+ * as home's confirmation always was.
+ */
+export function afterRegionalFailure(
+  prev: SiteState,
+  result: DownVerdict,
+  nowMs: number,
+  verification: Verification | undefined,
+): Draft {
+  if (verification !== undefined && quorumOf(verification) === 'regional') {
+    const isSameStory = prev.verification !== undefined && sameOutcomes(prev.verification, verification);
+    return isSameStory ? NO_CHANGE : { changes: { verification }, events: [] };
+  }
+  const outage: Outage = {
+    sinceMs: prev.outage?.sinceMs ?? nowMs,
+    reason: result.reason,
+    detail: result.detail,
+    ...(result.status === undefined ? {} : { status: result.status }),
+  };
+  const confirming: Partial<SiteState> = {
+    consecutiveFailures: prev.consecutiveFailures + 1,
+    consecutiveSuccesses: 0,
+    consecutiveSlow: 0,
+    consecutiveBlocked: 0,
+    outage,
+    // Locations asked for an earlier check would describe this DOWN wrongly.
+    ...(verification === undefined ? { verification: undefined } : {}),
+  };
+  return confirmOutage(confirming, nowMs, verification);
+}
+
+/** The verification a state has once `changes` apply (they may clear it). */
+export const verificationAfter = (prev: SiteState, changes: Partial<SiteState>): Verification | undefined =>
+  'verification' in changes ? changes.verification : prev.verification;
