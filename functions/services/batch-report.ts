@@ -38,6 +38,12 @@ export interface BatchReport {
   readonly alertsPublished: number;
   /** Grouped messages among them (each stands for several alerts). */
   readonly alertGroupsPublished: number;
+  /** Verifications made (each asked every verifier region once; issue 15). */
+  readonly verifications: number;
+  /** Checks sent back to be verified by the next invocation (this one had too little time left). */
+  readonly verificationsDeferred: number;
+  /** Sites made REGIONAL: home failed but most other locations reached them (no page). */
+  readonly regionalVerdicts: number;
   /** Check records written to the raw history (0 when history is off or the batch was lost). */
   readonly historyRecords: number;
   /** 1 when the invocation's history batch could not be written (a gap in the history). */
@@ -53,6 +59,9 @@ export type BatchCounts = Pick<
   | 'sitesUnchecked'
   | 'alertsPublished'
   | 'alertGroupsPublished'
+  | 'verifications'
+  | 'verificationsDeferred'
+  | 'regionalVerdicts'
 > & { readonly history: HistoryWriteOutcome };
 
 /** Tallies the invocation and logs its metrics line. */
@@ -80,6 +89,9 @@ export function reportBatch(outcomes: readonly TaskOutcome[], counts: BatchCount
       SitesUnchecked: report.sitesUnchecked,
       AlertsPublished: report.alertsPublished,
       AlertGroupsPublished: report.alertGroupsPublished,
+      Verifications: report.verifications,
+      VerificationsDeferred: report.verificationsDeferred,
+      RegionalVerdicts: report.regionalVerdicts,
       HistoryRecords: report.historyRecords,
       HistoryBatchesLost: report.historyBatchesLost,
     },

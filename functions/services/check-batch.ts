@@ -1,40 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import type { CheckQueue } from '../adapters/check-queue.ts';
-import type { HistoryStore } from '../adapters/history-store.ts';
-import type { Probe } from '../adapters/http-probe.ts';
-import { type Logger, redactUrl } from '../adapters/logger.ts';
-import type { SiteStore } from '../adapters/site-store.ts';
-import type { Alert } from '../domain/alert.ts';
+import type { Logger } from '../adapters/logger.ts';
 import { MIN_GROUP_SIZE } from '../domain/alert-group.ts';
+import { type CheckTask, MAX_TASK_ATTEMPTS, parseCheckMessage } from '../domain/check-message.ts';
+import { AlertOutbox, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
+import { type BatchReport, reportBatch } from './batch-report.ts';
 import {
-  type CarriedCheck,
-  type CheckTask,
-  MAX_TASK_ATTEMPTS,
-  parseCheckMessage,
-  snapshotOf,
-} from '../domain/check-message.ts';
-import type { CheckResult } from '../domain/check-result.ts';
-import { expectedCheckMs } from '../domain/expected-check-time.ts';
-import { isUnchecked, type SiteState } from '../domain/site-state.ts';
-import { AlertOutbox, type AlertOutboxDeps, CLAIM_LAPSE_SECONDS } from './alert-outbox.ts';
-import { type BatchReport, reportBatch, type TaskOutcome } from './batch-report.ts';
-import { commitCheck } from './check-commit.ts';
+  type CheckerDeps,
+  type CheckerOptions,
+  CheckRun,
+  DEFAULT_RESERVE_MS,
+  expectedRunMs,
+  FAULT_RETRY_SECONDS,
+  type TaskRun,
+} from './check-run.ts';
 import { HistoryRecorder, writeHistory } from './history-recorder.ts';
-import { probeTargetOf } from './probe-target.ts';
 import { createStartLimiter } from './start-limiter.ts';
 import { type Outgoing, sendBack } from './task-requeue.ts';
 
-export interface CheckerDeps extends AlertOutboxDeps {
-  readonly store: AlertOutboxDeps['store'] & Pick<SiteStore, 'commitState' | 'getSite'>;
-  readonly probe: Pick<Probe, 'check'>;
-  readonly queue: Pick<CheckQueue, 'send'>;
-  readonly log: Logger;
-  readonly nowMs: () => number;
-  /** Where the raw history of applied checks goes; absent: history is off. */
-  readonly history?: Pick<HistoryStore, 'putRawBatch'>;
-}
-
 export type { BatchReport } from './batch-report.ts';
+export type { CheckerDeps, CheckerOptions } from './check-run.ts';
 
 /**
  * Long enough for the CPU of a check (connect, TLS handshake, request) to be behind it on most sites, short
@@ -49,37 +32,10 @@ export const DEFAULT_START_SLOT_MS = 500;
  */
 export const MAX_CHECKS_IN_FLIGHT = 400;
 
-export interface CheckerOptions {
-  /** Absolute time by which the invocation must have returned (the Lambda deadline). */
-  readonly deadlineMs: number;
-  /** Checks in their first `startSlotMs` at once (createStartLimiter): CHECK_CONCURRENCY. */
-  readonly concurrency: number;
-  /** How long a check counts against `concurrency` unless it ends sooner. @default DEFAULT_START_SLOT_MS */
-  readonly startSlotMs?: number;
-  /** Time kept back from the deadline for the writes, publishes and the response after the probes. */
-  readonly reserveMs?: number;
-  /** Fewest DOWN alerts of one owner, sharing a reason or a host, sent as one grouped alert. @default 3 */
-  readonly minGroupSize?: number;
-}
-
 export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
 }
-
-/** A task as the invocation tracks it: which message brought it (that message answers if it cannot be sent on). */
-interface TaskRun {
-  readonly messageId: string;
-  readonly task: CheckTask;
-  outcome?: TaskOutcome;
-  /** What a retry of this task would carry, once its check is done (a held alert may still fail). */
-  carried?: CarriedCheck;
-}
-
-// Kept back from the Lambda deadline for what follows the checks: tasks sent back, held alerts published.
-const DEFAULT_RESERVE_MS = 3_000;
-// A fault on our side (out of descriptors, out of time) often passes within seconds; a lost write too.
-const FAULT_RETRY_SECONDS = 10;
 
 /**
  * The checker: runs every check of every message concurrently, commits transitions, publishes alerts. Each task
@@ -127,8 +83,12 @@ export async function processCheckBatch(
       );
   }
   // Longest first: a site that timed out last time starts at once, so its wait overlaps the others' instead
-  // of ending the invocation a timeout after the last start. The sort is stable: otherwise message order.
-  const queued = [...runs].sort((a, b) => expectedCheckMs(b.task) - expectedCheckMs(a.task));
+  // of ending the invocation a timeout after the last start; so does a check sent back to be verified. The sort
+  // is stable: otherwise message order.
+  const canVerify = deps.verifiers !== undefined;
+  const queued = [...runs].sort(
+    (a, b) => expectedRunMs(b.task, canVerify) - expectedRunMs(a.task, canVerify),
+  );
   // Pacing must never cost a check its chance: from the last moment at which the longest site timeout still fits
   // before the deadline, every queued check starts.
   const longestTimeoutMs = Math.max(0, ...queued.map(({ task }) => task.site.timeoutMs));
@@ -185,6 +145,9 @@ export async function processCheckBatch(
       sitesUnchecked: run.sitesUnchecked,
       alertsPublished: outbox.published,
       alertGroupsPublished: outbox.groupsPublished,
+      verifications: run.verifications,
+      verificationsDeferred: run.verificationsDeferred,
+      regionalVerdicts: run.regionalVerdicts,
       history,
     },
     deps.log,
@@ -232,169 +195,4 @@ function retriesOf(runs: readonly TaskRun[], log: Logger): Outgoing[] {
       outcome.carried === undefined ? { ...rest, attempt } : { ...rest, attempt, carried: outcome.carried };
     return [{ messageId, body, delaySeconds: outcome.delaySeconds, site: task.site }];
   });
-}
-
-class CheckRun {
-  readonly rechecks: Outgoing[] = [];
-  /** Sites this invocation made UNCHECKED (their owners were just told). */
-  sitesUnchecked = 0;
-
-  constructor(
-    private readonly deps: CheckerDeps,
-    private readonly options: CheckerOptions,
-    private readonly outbox: AlertOutbox<TaskRun>,
-    private readonly recorder: HistoryRecorder | undefined,
-  ) {}
-
-  /**
-   * Runs one check end to end. Never throws: anything unexpected sends only this task back. A task that comes
-   * back carrying its check finishes it (no second probe).
-   */
-  async runTask(taskRun: TaskRun): Promise<TaskOutcome> {
-    const { task } = taskRun;
-    const isLastAttempt = (task.attempt ?? 1) >= MAX_TASK_ATTEMPTS;
-    let result: CheckResult | undefined = task.carried?.result;
-    try {
-      result ??= await this.probe(task);
-      if (!result) return { kind: 'retry', verdict: 'fault', delaySeconds: 0 };
-      if (result.kind === 'fault') {
-        this.deps.log.warn('check not completed', {
-          siteId: task.site.siteId,
-          url: redactUrl(task.site.url),
-          reason: result.reason,
-          detail: result.detail,
-          attempt: task.attempt ?? 1,
-        });
-        // A blocked address will be blocked again; any other fault gets every attempt before it counts.
-        if (result.reason !== 'blocked-address' && !isLastAttempt) {
-          return { kind: 'retry', verdict: 'fault', delaySeconds: FAULT_RETRY_SECONDS };
-        }
-      }
-      return await this.apply(taskRun, result, task.carried);
-    } catch (error) {
-      this.deps.log.error('check result not stored: will be retried', {
-        siteId: task.site.siteId,
-        error: (error as Error).message,
-      });
-      // An error that outlives every attempt is a fault of ours that does not pass: it is counted like one.
-      if (isLastAttempt && result?.kind !== 'fault') {
-        const fault: CheckResult = {
-          kind: 'fault',
-          reason: 'checker-fault',
-          detail: `check not completed: ${(error as Error).message}`,
-          latencyMs: 0,
-        };
-        return this.apply(taskRun, fault, undefined);
-      }
-      return { kind: 'retry', verdict: result?.kind ?? 'fault', delaySeconds: FAULT_RETRY_SECONDS };
-    }
-  }
-
-  /** Probes the site within what is left of the invocation; undefined when there is no time left to try. */
-  private async probe(task: CheckTask): Promise<CheckResult | undefined> {
-    const { site } = task;
-    const remainingMs =
-      this.options.deadlineMs - (this.options.reserveMs ?? DEFAULT_RESERVE_MS) - this.deps.nowMs();
-    if (remainingMs <= 0) {
-      this.deps.log.warn('check not attempted: checker deadline reached', { siteId: site.siteId });
-      return undefined;
-    }
-    return this.deps.probe.check(
-      probeTargetOf(site, task.fullGet === true),
-      AbortSignal.timeout(remainingMs),
-    );
-  }
-
-  /**
-   * Commits the transition (if any), sends the alerts, holds the re-check. When it cannot finish, the task comes
-   * back carrying this check: its verdict, its commit token and the alerts SNS already has.
-   */
-  private async apply(
-    taskRun: TaskRun,
-    result: CheckResult,
-    before: CarriedCheck | undefined,
-  ): Promise<TaskOutcome> {
-    const { task } = taskRun;
-    // Tells this check's own write from a duplicate delivery's when an answer is lost (see below); a task that
-    // comes back keeps the token its first try wrote with.
-    const commitToken = before?.commitToken ?? randomBytes(6).toString('hex');
-    const sentAlertIds = before?.sentAlertIds ?? [];
-    taskRun.carried = { result, commitToken, sentAlertIds };
-    const retry = (delaySeconds: number, uncleared: readonly string[] = []): TaskOutcome => ({
-      kind: 'retry',
-      verdict: result.kind,
-      delaySeconds,
-      carried: { result, commitToken, sentAlertIds: [...new Set([...sentAlertIds, ...uncleared])] },
-    });
-    try {
-      const appliedAtMs = this.deps.nowMs();
-      const applied = await commitCheck(this.deps, task, result, commitToken, (siteId, prev, next, alerts) =>
-        this.#logCommit(siteId, prev, next, alerts),
-      );
-      if (applied.kind === 'contended') return retry(0);
-      const { record, committedAlerts, recheckAfterSeconds } = applied;
-      // A stale check (site paused or pointed elsewhere meanwhile) is not the site's history.
-      if (applied.kind === 'current') {
-        this.recorder?.add({
-          site: record.config,
-          checkId: task.checkId,
-          result,
-          state: record.state,
-          atMs: appliedAtMs,
-        });
-      }
-      const flushed = await this.outbox.flush(
-        record.config.siteId,
-        record.state,
-        committedAlerts,
-        applied.kind === 'current' ? taskRun : undefined,
-        sentAlertIds,
-      );
-      if (recheckAfterSeconds !== undefined && applied.kind === 'current') {
-        // One id per check, whoever sends it: duplicates of a re-check are recognised like any check.
-        const recheck: CheckTask = {
-          checkId: `${task.checkId}:r`,
-          site: record.config,
-          state: snapshotOf(record.state),
-        };
-        this.rechecks.push({
-          messageId: taskRun.messageId,
-          body: recheck,
-          delaySeconds: recheckAfterSeconds,
-          site: record.config,
-        });
-      }
-      if (!flushed.isSent) {
-        // Accepted but not cleared: cleared soon; refused or waiting for an older alert: once claims lapse.
-        return retry(
-          flushed.uncleared.length > 0 ? FAULT_RETRY_SECONDS : CLAIM_LAPSE_SECONDS,
-          flushed.uncleared,
-        );
-      }
-      return {
-        kind: 'done',
-        verdict: result.kind,
-        blockedByPolicy: result.kind === 'fault' && result.reason === 'blocked-address',
-      };
-    } catch (error) {
-      // A write may have landed before its answer was lost: the retry recognises it by the token.
-      this.deps.log.error('check result not stored: will be retried', {
-        siteId: task.site.siteId,
-        error: (error as Error).message,
-      });
-      return retry(FAULT_RETRY_SECONDS);
-    }
-  }
-
-  #logCommit(siteId: string, prev: SiteState, next: SiteState, alerts: readonly Alert[]): void {
-    const wasUnchecked = prev.checkFault !== undefined && isUnchecked(prev.checkFault);
-    if (next.checkFault !== undefined && isUnchecked(next.checkFault) && !wasUnchecked) this.sitesUnchecked++;
-    this.deps.log.info('state committed', {
-      siteId,
-      status: next.status,
-      version: next.version,
-      ...(next.checkFault ? { fault: next.checkFault.reason, faults: next.checkFault.faults } : {}),
-      ...(alerts.length > 0 ? { alerts: alerts.map((alert) => alert.event) } : {}),
-    });
-  }
 }
