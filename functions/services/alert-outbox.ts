@@ -38,7 +38,14 @@ export const CLAIM_LAPSE_SECONDS = Math.ceil(ALERT_CLAIM_MS / 1_000) + 5;
 // second publisher cannot send the same alert meanwhile.
 const CLAIM_MARGIN_MS = DEFAULT_MAX_CALL_MS + 5_000;
 
-/** A DOWN alert committed (and claimed) by this invocation, kept back to be sent grouped or alone. */
+/**
+ * DOWN alerts wait for the invocation's other commits so that one owner's sites down together go out as one
+ * message; REGIONAL ones too (sites failing from home alone together are as likely), which groupAlerts sends
+ * alone unless it knows how to group them.
+ */
+const isHeldForGrouping = (alert: Alert): boolean => alert.event === 'DOWN' || alert.event === 'REGIONAL';
+
+/** A DOWN or REGIONAL alert committed (and claimed) by this invocation, kept back to be sent grouped or alone. */
 interface HeldAlert<Ref> {
   readonly ref: Ref;
   readonly siteId: string;
@@ -72,7 +79,7 @@ export class AlertOutbox<Ref> {
 
   /**
    * Publishes what waits in a site's outbox: the alerts `committed` just now (this invocation holds their
-   * claims) and any whose claim lapsed. DOWN alerts just committed are held for `publishHeld` instead, on behalf
+   * claims) and any whose claim lapsed. DOWN and REGIONAL alerts just committed are held for `publishHeld` instead, on behalf
    * of `ref`. Alerts in `alreadySent` (SNS accepted them on an earlier try) are only cleared. A status alert
    * waits while an older one of the site is claimed by another publisher, so that nobody reads UP before the
    * DOWN it ends.
@@ -106,7 +113,7 @@ export class AlertOutbox<Ref> {
         isStatusBehind = true;
         continue;
       }
-      if (isOurs && alert.event === 'DOWN' && ref !== undefined) {
+      if (isOurs && isHeldForGrouping(alert) && ref !== undefined) {
         this.#held.push({ ref, siteId, entry });
         continue;
       }
@@ -122,7 +129,7 @@ export class AlertOutbox<Ref> {
   }
 
   /**
-   * Sends the held DOWN alerts: grouped where `groupAlerts` finds groups, alone otherwise. Never throws.
+   * Sends the held alerts: grouped where `groupAlerts` finds groups, alone otherwise. Never throws.
    * @returns the refs whose alerts did not all go out (they stay in their outboxes), each with the ids of those
    * SNS accepted but that could not be cleared (a retry clears them and never sends them again).
    */

@@ -361,6 +361,40 @@ describe('processCheckBatch with verifier regions', () => {
     expect(report).toMatchObject({ verifications: 1, regionalVerdicts: 0 });
   });
 
+  it('holds a REGIONAL alert like a DOWN one until the invocation has committed everything (for grouping), then sends it', async () => {
+    // Prepare: one site confirms REGIONAL, another fails a first time (its re-check goes to the queue)
+    const blog = aSite({ ...site, siteId: 'blog', url: 'https://blog.example.com/' });
+    harness.store.put(site, PENDING);
+    harness.store.put(blog, UP);
+    const order: string[] = [];
+    const deps = harness.deps();
+    const both: QueueRecord = {
+      messageId: 'both',
+      body:
+        packCheckMessages(
+          [
+            { checkId: 'm5:r', site, state: PENDING },
+            { checkId: 'm5', site: blog, state: UP },
+          ],
+          { maxTasks: 2 },
+        )[0] ?? '',
+    };
+
+    // Act
+    await processCheckBatch(
+      [both],
+      {
+        ...deps,
+        publisher: { publish: async (alert) => void order.push(`publish ${alert.event}`) },
+        queue: { send: async (_bodies, delaySeconds) => void order.push(`send +${delaySeconds ?? 0}s`) },
+      },
+      { deadlineMs: harness.nowMs + 60_000, concurrency: 16 },
+    );
+
+    // Assess
+    expect(order).toEqual([`send +${site.confirmDelaySeconds}s`, 'publish REGIONAL']);
+  });
+
   it('without verifiers configured, confirms DOWN as before: no locations', async () => {
     // Prepare
     harness.withVerifiers = false;
