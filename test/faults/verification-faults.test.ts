@@ -48,7 +48,7 @@ class RegionsSeeingItDown implements Verifiers {
 
 describe('verification under duplicate deliveries', () => {
   it('the confirming check delivered 3 times to 3 checkers at once: one DOWN alert naming the locations, one transition', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     // Prepare
     const sites = cleanups.add(await startFakeSites());
