@@ -64,17 +64,17 @@ export const FAULT_RETRY_SECONDS = 10;
 
 /**
  * How long a task will probably take, for the longest-first start order: a task carrying a failed check that
- * still has to be verified takes a verification (it waited for this invocation's time); one carrying any other
- * finished check only has to be stored; the others take their probe (expectedCheckMs).
+ * may still have to be verified takes a whole verification (it was sent back to get this invocation's time);
+ * any other task is ordered as before verifiers existed (expectedCheckMs).
  */
 export function expectedRunMs(task: CheckTask, canVerify: boolean): number {
   const { carried } = task;
-  if (carried === undefined) return expectedCheckMs(task);
   const mayVerify =
     canVerify &&
+    carried !== undefined &&
     carried.verification === undefined &&
     (carried.result.kind === 'down' || carried.result.kind === 'blocked');
-  return mayVerify ? task.site.timeoutMs + VERIFY_OVERHEAD_MS : 0;
+  return mayVerify ? task.site.timeoutMs + VERIFY_OVERHEAD_MS : expectedCheckMs(task);
 }
 
 export class CheckRun {

@@ -413,12 +413,17 @@ describe('processCheckBatch with verifier regions', () => {
 
 describe('expectedRunMs', () => {
   const carried = { result: down, commitToken: 'abc123', sentAlertIds: [] };
+  // A site failing with timeouts: expectedCheckMs orders it by its whole timeout (5 s).
+  const timingOut: SiteState = {
+    ...PENDING,
+    outage: { sinceMs: 900_000, reason: 'timeout', detail: 'no answer' },
+  };
   it.each([
     {
-      name: 'a fresh check: its probe',
-      task: { checkId: 'm1', site, state: UP },
+      name: 'a fresh check: its probe, as before',
+      task: { checkId: 'm1', site, state: timingOut },
       canVerify: true,
-      expected: 0,
+      expected: 5_000,
     },
     {
       name: 'a failed check sent back to be verified: the whole verification',
@@ -427,21 +432,21 @@ describe('expectedRunMs', () => {
       expected: 5_000 + VERIFY_OVERHEAD_MS,
     },
     {
-      name: 'the same without verifiers: only storing',
+      name: 'the same without verifiers: as before',
       task: { checkId: 'm1', site, state: UP, carried },
       canVerify: false,
       expected: 0,
     },
     {
-      name: 'a check that carries its verification already: only storing',
+      name: 'a check that carries its verification already: as before',
       task: {
         checkId: 'm1',
         site,
-        state: UP,
+        state: timingOut,
         carried: { ...carried, verification: { atMs: 1, locations: [] } },
       },
       canVerify: true,
-      expected: 0,
+      expected: 5_000,
     },
   ])('$name', ({ task, canVerify, expected }) => {
     // Act / Assess
