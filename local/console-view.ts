@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { describeLocations, failingCountOf, shownVerificationOf } from '../cli/core/location-summary.ts';
 import { redactUrl } from '../functions/adapters/logger.ts';
 import type { SiteRecord } from '../functions/adapters/site-store.ts';
 import { formatDuration } from '../functions/domain/duration.ts';
@@ -263,15 +264,27 @@ function sinceLabel(site: SiteRecord, nowMs: number): string {
   return `${formatDuration(Math.max(0, nowMs - sinceMs))} ago`;
 }
 
-function lastChangeLabel(site: SiteRecord): string {
+/**
+ * "12:00:01 · 35 ms · 200", "12:00:01 · 10000 ms · timeout: …"; a REGIONAL site says where it fails and where not
+ * ("12:00:01 · down from local (timeout); up from local-west, local-east"), a verified DOWN from how many locations.
+ */
+export function lastChangeLabel(site: SiteRecord): string {
   const fault = site.state.checkFault;
   if (fault) return `${clockTime(fault.sinceMs).slice(11)} · not checked · ${fault.reason}: ${fault.detail}`;
+  const verification = shownVerificationOf(site.state);
   const last = site.state.lastCheck;
+  if (site.state.status === 'REGIONAL' && verification) {
+    return `${clockTime(last?.atMs ?? verification.atMs).slice(11)} · ${describeLocations(verification)}`;
+  }
   if (!last) return '-';
   const result = last.up
     ? `${last.status ?? 'up'}`
     : `${last.reason ?? 'down'}${last.status ? ` ${last.status}` : ''}${last.detail ? `: ${last.detail}` : ''}`;
-  return `${clockTime(last.atMs).slice(11)} · ${last.latencyMs} ms · ${result}`;
+  const where =
+    verification && !last.up
+      ? ` · from ${failingCountOf(verification)}: ${describeLocations(verification)}`
+      : '';
+  return `${clockTime(last.atMs).slice(11)} · ${last.latencyMs} ms · ${result}${where}`;
 }
 
 function footerLines(stats: RuntimeStats, depths: QueueDepths, nowMs: number): string[] {

@@ -4,7 +4,7 @@ import type { UptimeFigure } from '../../functions/domain/history/status-documen
 import { addTotals, EMPTY_TOTALS, type TimeTotals } from '../../functions/domain/history/time-totals.ts';
 import { formatTimestamp, renderTable, toJsonLine } from './render.ts';
 import { HOURLY_UP_TO_MS } from './since.ts';
-import { sparkline } from './sparkline.ts';
+import { markStrip, sparkline } from './sparkline.ts';
 
 // `squirrel history SITE`: which rollups to read for a look back, and how to show them.
 
@@ -117,13 +117,25 @@ export function renderHistory(
       `no history for ${window.siteId} since ${formatTimestamp(window.fromMs)} (history appears after the first compaction: a minute locally, about an hour on AWS)`,
     );
   } else {
+    // Only a site that was REGIONAL (issue 15) gets the column and the strip: other histories read as before.
+    const hasRegional = withData.some(({ rollup }) => (rollup?.regional ?? 0) > 0);
     lines.push(
       renderTable(
-        [unit === 'hour' ? 'HOUR (UTC)' : 'DAY (UTC)', 'CHECKS', 'FAILURES', 'UPTIME', 'P50', 'P95', 'MAX'],
+        [
+          unit === 'hour' ? 'HOUR (UTC)' : 'DAY (UTC)',
+          'CHECKS',
+          'FAILURES',
+          ...(hasRegional ? ['REGIONAL'] : []),
+          'UPTIME',
+          'P50',
+          'P95',
+          'MAX',
+        ],
         withData.map(({ startMs, rollup }) => [
           periodLabel(window.period, startMs),
           String(rollup?.checks ?? 0),
           String(rollup?.failures ?? 0),
+          ...(hasRegional ? [String(rollup?.regional ?? 0)] : []),
           describeFigure(uptimeOf(rollup?.totals ?? EMPTY_TOTALS)),
           ms(rollup?.latency?.p50Ms),
           ms(rollup?.latency?.p95Ms),
@@ -137,11 +149,21 @@ export function renderHistory(
       periods.map(({ rollup }) => rollup?.latency?.p50Ms),
       sparkWidth,
     );
+    const sparkLabel = `p50 response time per ${unit}: `;
     if (spark !== '') {
       const p50s = withData.flatMap(({ rollup }) => (rollup?.latency ? [rollup.latency.p50Ms] : []));
+      lines.push('', `${sparkLabel}${spark}  (${Math.min(...p50s)}-${Math.max(...p50s)}ms)`);
+    }
+    if (hasRegional) {
+      // Under the sparkline, column for column: a REGIONAL hour has no p50 from home (its checks failed there).
+      const strip = markStrip(
+        periods.map(({ rollup }) => (rollup === undefined ? undefined : (rollup.regional ?? 0) > 0 ? 1 : 0)),
+        REGIONAL_MARKS,
+        sparkWidth,
+      );
       lines.push(
-        '',
-        `p50 response time per ${unit}: ${spark}  (${Math.min(...p50s)}-${Math.max(...p50s)}ms)`,
+        ...(spark === '' ? [''] : []),
+        `${`REGIONAL per ${unit}: `.padEnd(sparkLabel.length)}${strip}  (${REGIONAL_LEGEND})`,
       );
     }
   }
@@ -158,6 +180,11 @@ export function renderHistory(
   }
   return lines.join('\n');
 }
+
+/** A period with data and no REGIONAL check, and one with some. */
+const REGIONAL_MARKS = ['·', 'R'] as const;
+const REGIONAL_LEGEND =
+  'R: REGIONAL, failing from a minority of locations only; counted as up, not an outage';
 
 /** "97.50 %" or "—". */
 export const describeFigure = (figure: UptimeFigure): string =>
@@ -197,6 +224,8 @@ export function historyJson(
             blocked: rollup.blocked,
             faults: rollup.faults,
             inMaintenance: rollup.inMaintenance,
+            // Checks while REGIONAL (issue 15): only for a period that had some.
+            ...(rollup.regional === undefined ? {} : { regional: rollup.regional }),
             uptime: uptimeOf(rollup.totals),
             latency:
               rollup.latency === undefined

@@ -7,6 +7,7 @@ import type { MaintenanceWindow } from '../../functions/domain/maintenance-windo
 import { DEFAULT_TLS_WARN_DAYS, SITE_LIMITS, type SiteConfig } from '../../functions/domain/site.ts';
 import { type ShownStatus, shownStatusOf, statusSinceOf } from '../../functions/domain/site-state.ts';
 import type { JudgedCheck } from './check-verdict.ts';
+import { describeLocations, failingCountOf, shownVerificationOf } from './location-summary.ts';
 
 const NO_BORDERS = {
   top: '',
@@ -127,7 +128,8 @@ export function describeMaintenanceWindow(window: MaintenanceWindow): string {
 export const siteListJson = (records: readonly SiteRecord[]): string[] =>
   [...records].sort(byId).map(({ config, state }) => toJsonLine({ ...config, version: state.version }));
 
-// Worst first: what needs attention is at the top of `status`.
+// Worst first: what needs attention is at the top of `status`. REGIONAL after the failing statuses and before UP:
+// most locations reach the site, but its home region does not.
 const STATUS_ORDER: Readonly<Record<ShownStatus, number>> = {
   DOWN: 0,
   UNCHECKED: 1,
@@ -145,13 +147,16 @@ const byStatusThenId = (a: SiteRecord, b: SiteRecord) =>
 
 /**
  * "up, HTTP 200 in 42ms", "down, http-5xx: HTTP 503 … (12ms)": the check that last changed the state. A slow
- * answer of a DEGRADED site names its limit; a refusal of a BLOCKED site says it is not an outage.
+ * answer of a DEGRADED site names its limit; a refusal of a BLOCKED site says it is not an outage. A REGIONAL
+ * site says where it fails and where it does not; a DOWN one confirmed by a verification adds every location.
  */
 export function describeLastCheck(record: SiteRecord): string {
   const { config, state } = record;
   if (state.checkFault) return `not checked: ${state.checkFault.reason}: ${state.checkFault.detail}`;
+  const verification = shownVerificationOf(state);
+  if (state.status === 'REGIONAL' && verification) return describeLocations(verification);
   const check = state.lastCheck;
-  if (check === undefined) return 'never checked';
+  if (check === undefined) return verification ? describeLocations(verification) : 'never checked';
   if (check.up) {
     const isSlow = config.maxResponseMs !== undefined && check.latencyMs > config.maxResponseMs;
     return `up, HTTP ${check.status ?? '?'} in ${check.latencyMs}ms${isSlow ? ` (slower than ${config.maxResponseMs}ms)` : ''}`;
@@ -159,15 +164,21 @@ export function describeLastCheck(record: SiteRecord): string {
   if (state.status === 'BLOCKED') {
     return `refused the monitor, HTTP ${check.status ?? '?'}${check.detail ? `: ${check.detail}` : ''} (allow-list our User-Agent, or --treat-blocked-as-down)`;
   }
-  return `down, ${check.reason ?? 'unknown'}${check.detail ? `: ${check.detail}` : ''} (${check.latencyMs}ms)`;
+  const down = `down, ${check.reason ?? 'unknown'}${check.detail ? `: ${check.detail}` : ''} (${check.latencyMs}ms)`;
+  return verification ? `${down}; ${describeLocations(verification)}` : down;
 }
 
-/** "DOWN", "DEGRADED (slow)", "BLOCKED (refused)", "UP (maintenance)", "DOWN (paused)", "UNCHECKED (last UP)". */
+/**
+ * "DOWN", "DEGRADED (slow)", "BLOCKED (refused)", "UP (maintenance)", "DOWN (paused)", "UNCHECKED (last UP)",
+ * "DOWN (from 2 of 3 locations)" (confirmed by a verification).
+ */
 function describeState(record: SiteRecord): string {
   const { config, state } = record;
   const shown = shownStatusOf(state);
+  const verification = shownVerificationOf(state);
   const notes = [
     ...(shown === 'UNCHECKED' ? [`last ${state.status}`] : []),
+    ...(shown === 'DOWN' && verification ? [`from ${failingCountOf(verification)}`] : []),
     ...(state.status === 'DEGRADED' ? ['slow'] : []),
     ...(state.status === 'BLOCKED' ? ['refused'] : []),
     ...(state.maintenanceMark ? ['maintenance'] : []),
@@ -266,8 +277,27 @@ export const statusJson = (records: readonly SiteRecord[], uptime: UptimeBySite 
       pendingAlerts: Object.keys(state.pendingAlerts ?? {}).length,
       uptime: uptime.get(config.siteId) ?? null,
       version: state.version,
+      // Only for a site verified from several locations: a monitor without verifiers prints what it always did.
+      ...verificationJson(state),
     });
   });
+
+/**
+ * `verification`: where a REGIONAL or verified DOWN site failed, each location's answer (home first), and `where`
+ * in words ("down from us-east-1 (timeout); up from us-west-2, eu-west-1"). Absent otherwise.
+ */
+function verificationJson(state: SiteRecord['state']): { verification?: unknown } {
+  const verification = shownVerificationOf(state);
+  if (verification === undefined) return {};
+  return {
+    verification: {
+      atMs: verification.atMs,
+      at: new Date(verification.atMs).toISOString(),
+      where: describeLocations(verification),
+      locations: verification.locations,
+    },
+  };
+}
 
 /**
  * The line `check --json` prints for one URL. `up`: the site answered as expected (DEGRADED included: up but

@@ -41,3 +41,18 @@ function groupRuns(
   }
   return runs;
 }
+
+/**
+ * A one-line strip of marks beside the sparkline, column for column (the same runs): `levels` per period
+ * (undefined = no data: a gap), each column drawn as `marks[level]` of the highest level in its run, so one marked
+ * hour in a long run stays visible.
+ */
+export function markStrip(
+  levels: ReadonlyArray<number | undefined>,
+  marks: readonly string[],
+  maxWidth: number,
+): string {
+  return groupRuns(levels, Math.max(1, Math.floor(maxWidth)))
+    .map((level) => (level === undefined ? SPARK_GAP : (marks[level] ?? SPARK_GAP)))
+    .join('');
+}

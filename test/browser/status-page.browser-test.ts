@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as v from 'valibot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type StatusDocument, StatusDocumentSchema } from '../../functions/domain/history/status-document.ts';
+import {
+  type StatusDocument,
+  StatusDocumentSchema,
+  type StatusSite,
+} from '../../functions/domain/history/status-document.ts';
 import { STATUS_PAGE_HTML } from '../../functions/status-page/page-shell.ts';
 import {
   SCRIPTED_NOW_MS,
@@ -175,6 +179,26 @@ describe('states', () => {
       'history appears after the first compaction',
     );
     expect(await page.locator('.bars').count()).toBe(0);
+  });
+
+  it('shows a site failing from one location only as up, with a warning and where, and its uptime as it was', async () => {
+    // Prepare: the scripted shop, REGIONAL now (issue 15): its home region fails, the two others reach it.
+    const shop = scripted.sites.find((site) => site.id === 'shop') as StatusSite;
+    const regional: StatusDocument = v.parse(StatusDocumentSchema, {
+      ...scripted,
+      sites: [
+        { ...shop, status: 'REGIONAL', locations: { failing: 1, answered: 3, failingFrom: ['us-east-1'] } },
+      ],
+    });
+    const page = await openPage({ answer: { document: regional }, viewport: PHONE });
+
+    // Assess
+    await expectPageShowsDocument(page, regional, LOCALE);
+    const status = page.locator('[data-site-id="shop"] .status');
+    expect(await status.textContent()).toBe('Up — failing from 1 of 3 locations (us-east-1)');
+    expect(await status.getAttribute('class')).toContain('tone-warn');
+    expect(await page.locator('#banner').textContent()).toBe('No site down; 1 of 1 need a look');
+    expect(await page.locator('[data-site-id="shop"] [data-window="24h"] dd').textContent()).toBe('97.50 %');
   });
 
   it('says so when no site is public', async () => {

@@ -27,6 +27,8 @@ const outage = { sinceMs: T0 - 30_000, reason: 'http-5xx' as const, detail: 'HTT
 const PENDING: SiteState = { ...UP, status: 'PENDING', consecutiveFailures: 1, outage };
 const DOWN: SiteState = { ...UP, status: 'DOWN', consecutiveFailures: 2, outage };
 const RECOVERING: SiteState = { ...DOWN, status: 'RECOVERING', consecutiveSuccesses: 1 };
+// Issue 15: home fails, most locations reach it; the state keeps the first failure from home.
+const REGIONAL: SiteState = { ...UP, status: 'REGIONAL', statusSinceMs: T0, outage };
 const UNCHECKED: SiteState = {
   ...UP,
   checkFault: {
@@ -113,6 +115,19 @@ describe('checkRecordOf', () => {
         latencyMs: 120,
         shown: 'RECOVERING',
         outageSinceMs: outage.sinceMs,
+      },
+    ],
+    [
+      'a failure from home while REGIONAL: its own status, and no outage start (REGIONAL is not one)',
+      applied(down, REGIONAL),
+      {
+        ...common,
+        kind: 'down',
+        reason: 'http-5xx',
+        status: 503,
+        detail: 'HTTP 503',
+        latencyMs: 80,
+        shown: 'REGIONAL',
       },
     ],
     [

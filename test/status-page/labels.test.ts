@@ -7,7 +7,9 @@ import {
   dayTone,
   incidentDurationText,
   percentText,
+  STATUS_TONES,
   type StatusDay,
+  statusText,
 } from '../../functions/status-page/browser/labels.ts';
 
 const DAY_START_MS = Date.UTC(2026, 11, 6);
@@ -122,9 +124,40 @@ describe('bannerOf', () => {
     [['UP', 'DOWN', 'DOWN', 'PAUSED'], '2 sites down of 3 (1 paused)', 'down'],
     [['UP', 'DOWN', 'BLOCKED'], '1 site down of 3', 'down'],
     [['UP', 'BLOCKED', 'DEGRADED'], 'No site down; 2 of 3 need a look', 'warn'],
+    // Failing from a minority of locations only: worth a look, never an outage.
+    [['UP', 'REGIONAL'], 'No site down; 1 of 2 need a look', 'warn'],
     [['PAUSED'], 'No site is being checked (1 paused)', 'off'],
   ] as const)('%j → %s', (statuses, text, tone) => {
     expect(bannerOf(statuses.map(site), 'private')).toEqual({ text, tone });
+  });
+});
+
+describe('statusText', () => {
+  it.each<[string, Parameters<typeof statusText>[0], string]>([
+    [
+      'a REGIONAL site, private',
+      { status: 'REGIONAL', locations: { failing: 1, answered: 3, failingFrom: ['us-east-1'] } },
+      'Up — failing from 1 of 3 locations (us-east-1)',
+    ],
+    [
+      'a REGIONAL site, public (no names)',
+      { status: 'REGIONAL', locations: { failing: 1, answered: 3 } },
+      'Up — failing from 1 of 3 locations',
+    ],
+    ['a REGIONAL site without counts', { status: 'REGIONAL' }, 'Up — failing from one region'],
+    [
+      'a verified DOWN',
+      { status: 'DOWN', locations: { failing: 2, answered: 2, failingFrom: ['us-east-1', 'us-west-2'] } },
+      'Down — from 2 of 2 locations (us-east-1, us-west-2)',
+    ],
+    ['a DOWN without verifiers', { status: 'DOWN' }, 'Down'],
+    ['any other status keeps its label', { status: 'UP', locations: { failing: 1, answered: 3 } }, 'Up'],
+  ])('%s: %s', (_, site, text) => {
+    expect(statusText(site)).toBe(text);
+  });
+
+  it('draws REGIONAL as a warning, never as down', () => {
+    expect(STATUS_TONES.REGIONAL).toBe('warn');
   });
 });
 

@@ -20,6 +20,8 @@ export interface Carry {
 
 export const categoryOf = (record: CheckRecord): CoverCategory => {
   if (record.inMaintenance) return 'maintenanceMs';
+  // Home's check failed but most locations reached the site (issue 15): up for everyone else, not an outage.
+  if (record.shown === 'REGIONAL') return 'upMs';
   switch (record.kind) {
     case 'up':
       return 'upMs';
@@ -83,6 +85,7 @@ export function rollupSite(siteId: string, records: readonly CheckRecord[], tota
     .map((record) => record.latencyMs)
     .sort((a, b) => a - b);
   const latency = exactLatency(upLatencies);
+  const regional = records.filter((record) => record.shown === 'REGIONAL').length;
   return {
     siteId,
     checks: records.length,
@@ -90,6 +93,7 @@ export function rollupSite(siteId: string, records: readonly CheckRecord[], tota
     blocked: records.filter((record) => record.kind === 'blocked').length,
     faults: records.filter((record) => record.kind === 'fault').length,
     inMaintenance: records.filter((record) => record.inMaintenance).length,
+    ...(regional > 0 ? { regional } : {}),
     totals,
     ...(latency ? { latency } : {}),
   };
@@ -204,6 +208,7 @@ export function rollupDay(dayStartMs: number, endMs: number, hours: readonly Rol
 export function mergeSiteRollups(siteId: string, parts: readonly SiteRollup[]): SiteRollup {
   const latencies = parts.flatMap((part) => (part.latency ? [part.latency] : []));
   const latency = mergeLatencies(latencies);
+  const regional = sum(parts, (part) => part.regional ?? 0);
   return {
     siteId,
     checks: sum(parts, (part) => part.checks),
@@ -211,6 +216,7 @@ export function mergeSiteRollups(siteId: string, parts: readonly SiteRollup[]): 
     blocked: sum(parts, (part) => part.blocked),
     faults: sum(parts, (part) => part.faults),
     inMaintenance: sum(parts, (part) => part.inMaintenance),
+    ...(regional > 0 ? { regional } : {}),
     totals: parts.reduce((total, part) => addTotals(total, part.totals), EMPTY_TOTALS),
     ...(latency ? { latency } : {}),
   };

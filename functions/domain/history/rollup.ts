@@ -9,7 +9,8 @@ import { TimeTotalsSchema } from './time-totals.ts';
 // from its atMs until the site's next record, but never longer than MAX_COVER_INTERVALS × its interval (a gap
 // beyond that is unknown time, counted nowhere). Coverage is cut at period boundaries: the part of a record's
 // coverage past the hour counts in the next hour. A record inside maintenance covers maintenanceMs whatever
-// its verdict; otherwise up → upMs, down → downMs, blocked → blockedMs, fault → faultMs.
+// its verdict; otherwise up → upMs, down → downMs, blocked → blockedMs, fault → faultMs; but a record of a REGIONAL
+// site (issue 15: home fails, most locations reach it) covers upMs: it is not an outage, and never downtime.
 
 /** How many of its intervals one record's verdict may stand for before the time counts as unknown. */
 export const MAX_COVER_INTERVALS = 1.5;
@@ -36,6 +37,11 @@ export const SiteRollupSchema = v.object({
   blocked: wholeNumber,
   faults: wholeNumber,
   inMaintenance: wholeNumber,
+  /**
+   * Of them: checks while the site was REGIONAL (failing from its home region only; their time is up time).
+   * Absent when none: a monitor without verifiers writes the rollups it always did.
+   */
+  regional: v.optional(wholeNumber),
   totals: TimeTotalsSchema,
   /** Absent when the period had no up check. */
   latency: v.optional(LatencySchema),

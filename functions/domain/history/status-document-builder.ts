@@ -108,6 +108,7 @@ function statusSiteOf(
     name: isPrivate ? config.name : publicNameOf(config),
     ...(isPrivate ? { url: config.url, owner: config.owner } : {}),
     status: config.enabled ? shownStatusOf(state) : 'PAUSED',
+    ...locationsOf(site, audience),
     ...(sinceMs === undefined ? {} : { sinceMs }),
     ...(state.lastCheck === undefined
       ? {}
@@ -134,6 +135,29 @@ function statusSiteOf(
       reason: incident.reason,
       ...(isPrivate ? { detail: incident.detail } : {}),
     })),
+  };
+}
+
+/**
+ * Where a REGIONAL or verified DOWN site fails (issue 15): counts for everyone, names for the private audience only
+ * (they are the deployment's regions). Nothing for any other status, a paused site, or without a verification.
+ */
+function locationsOf(
+  { config, state }: { readonly config: SiteConfig; readonly state: SiteState },
+  audience: Audience,
+): Pick<StatusSite, 'locations'> {
+  const shown = shownStatusOf(state);
+  if (!config.enabled || state.verification === undefined || (shown !== 'REGIONAL' && shown !== 'DOWN')) {
+    return {};
+  }
+  const answered = state.verification.locations.filter((answer) => answer.outcome !== 'no-answer');
+  const failing = answered.filter((answer) => answer.outcome === 'down');
+  return {
+    locations: {
+      failing: failing.length,
+      answered: answered.length,
+      ...(audience === 'private' ? { failingFrom: failing.map((answer) => answer.location) } : {}),
+    },
   };
 }
 

@@ -57,6 +57,18 @@ export const StatusSiteSchema = v.object({
   owner: v.optional(v.string()),
   /** Shown status, or PAUSED for a disabled site. */
   status: v.picklist([...SHOWN_STATUSES, 'PAUSED']),
+  /**
+   * REGIONAL, or DOWN confirmed from several locations (issue 15): of the locations that answered the last
+   * verification, how many failed; the private audience also gets which (home first). Absent otherwise.
+   */
+  locations: v.optional(
+    v.object({
+      failing: wholeNumber,
+      answered: wholeNumber,
+      /** Private audience only. */
+      failingFrom: v.optional(v.array(v.string())),
+    }),
+  ),
   /** Since when it has been in that status (statusSinceOf), when known. */
   sinceMs: v.optional(wholeNumber),
   /** The last check that changed something, when known (steady checks write nothing to the item). */

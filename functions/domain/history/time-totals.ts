@@ -5,7 +5,8 @@ import { wholeNumber } from '../schema-parts.ts';
  * How a stretch of time was spent, in ms, by what the checks saw (each record's verdict stands from its check
  * until the next check of the site, at most a bounded time: rollup rules in rollup.ts). Uptime is
  * upMs / (upMs + downMs): maintenance, BLOCKED (the site refused us) and faults (we could not check) are
- * shown apart and never count as downtime; time no record covers counts nowhere.
+ * shown apart and never count as downtime; REGIONAL (failing from the home region only) is up time; time no
+ * record covers counts nowhere.
  */
 export const TimeTotalsSchema = v.object({
   upMs: wholeNumber,

@@ -63,7 +63,8 @@ const pickTotals = (totals: TimeTotals): TimeTotals => ({
  * How [fromMs, toMs) is counted from the live state alone (the time since the last compaction). The state's
  * own instants bound what it vouches for: DOWN and RECOVERING are down since the outage's first failed check;
  * PENDING is down since then and up before it (since the last confirmed change); UP and DEGRADED are up since
- * they were confirmed; BLOCKED is blocked (down when the site treats blocked as down); UNCHECKED is a fault
+ * they were confirmed; REGIONAL (failing from home only) is up since it was confirmed, its PENDING checks before
+ * down; BLOCKED is blocked (down when the site treats blocked as down); UNCHECKED is a fault
  * since its first faulted check; the outage that ended last (state.lastIncident) is down. A paused or never
  * checked site counts nothing, and so does time the state says nothing about (before its earliest instant,
  * or between a past incident and the current status): unknown time is never up or down. A status without
@@ -162,6 +163,14 @@ function stateSegments({ config, state }: LiveSite): StateSegment[] {
       segments.push({ startMs: failingSinceMs, endMs: Number.POSITIVE_INFINITY, kind: 'down' });
       break;
     }
+    case 'REGIONAL':
+      // Not an outage (issue 15: most locations reach it): up since it was confirmed REGIONAL. The failed checks
+      // before that were PENDING, down like a blip that recovers, as the raw history counts them.
+      if (state.outage !== undefined && state.statusSinceMs !== undefined) {
+        segments.push({ startMs: state.outage.sinceMs, endMs: state.statusSinceMs, kind: 'down' });
+      }
+      segments.push({ startMs: since, endMs: Number.POSITIVE_INFINITY, kind: 'up' });
+      break;
     case 'DOWN':
     case 'RECOVERING':
       segments.push({

@@ -19,7 +19,7 @@ export const STATUS_LABELS: Readonly<Record<SiteStatus, string>> = {
   DEGRADED: 'Slow',
   BLOCKED: 'Blocked (refuses the monitor)',
   UNCHECKED: 'Not checked',
-  REGIONAL: 'Up (failing from one region)',
+  REGIONAL: 'Up — failing from one region',
   UNKNOWN: 'Not checked yet',
   PAUSED: 'Paused',
 };
@@ -36,6 +36,23 @@ export const STATUS_TONES: Readonly<Record<SiteStatus, Tone>> = {
   UNKNOWN: 'off',
   PAUSED: 'off',
 };
+
+/**
+ * The status in words, with where it fails when the document says (issue 15): "Up — failing from 1 of 3 locations
+ * (us-east-1)" for a REGIONAL site (up: most locations reach it), "Down — from 2 of 3 locations" for a verified DOWN.
+ */
+export function statusText(site: Pick<StatusSite, 'status' | 'locations'>): string {
+  const { locations } = site;
+  if (locations === undefined || (site.status !== 'REGIONAL' && site.status !== 'DOWN')) {
+    return STATUS_LABELS[site.status];
+  }
+  const count = `${locations.failing} of ${plural(locations.answered, 'location')}`;
+  const names =
+    locations.failingFrom === undefined || locations.failingFrom.length === 0
+      ? ''
+      : ` (${locations.failingFrom.join(', ')})`;
+  return site.status === 'REGIONAL' ? `Up — failing from ${count}${names}` : `Down — from ${count}${names}`;
+}
 
 const REASON_TEXTS: Readonly<Record<DownReason, string>> = {
   timeout: 'no answer in time',

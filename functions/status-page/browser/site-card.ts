@@ -7,9 +7,9 @@ import {
   incidentDurationText,
   percentText,
   reasonText,
-  STATUS_LABELS,
   STATUS_TONES,
   type StatusIncident,
+  statusText,
 } from './labels.ts';
 import { renderResponseChart } from './response-chart.ts';
 
@@ -106,7 +106,7 @@ export function renderSiteCard(
           'span',
           { class: `status tone-${tone}` },
           el('span', { class: 'dot', 'aria-hidden': 'true' }),
-          STATUS_LABELS[site.status],
+          statusText(site),
         ),
         since,
       ),

@@ -7,7 +7,7 @@ import {
   dayLabel,
   incidentDurationText,
   percentText,
-  STATUS_LABELS,
+  statusText,
 } from '../../../functions/status-page/browser/labels.ts';
 
 // What a person must see on the status page, as assertions any test can call: the browser tier calls them
@@ -35,7 +35,7 @@ export async function expectPageShowsDocument(
     expect(await card.locator('.url').count(), `${site.id}: URL only for the private audience`).toBe(
       site.url === undefined ? 0 : 1,
     );
-    expect(await card.locator('.status').textContent(), site.id).toBe(STATUS_LABELS[site.status]);
+    expect(await card.locator('.status').textContent(), site.id).toBe(statusText(site));
     for (const window of UPTIME_WINDOWS) {
       expect(await card.locator(`[data-window="${window}"] dd`).textContent(), `${site.id} ${window}`).toBe(
         percentText(site.uptime[window]),

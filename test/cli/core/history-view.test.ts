@@ -190,6 +190,58 @@ describe('history of one site', () => {
     expect(allCompacted).not.toContain('the rows are compacted until');
   });
 
+  it('shows REGIONAL hours in their own column and strip, with a legend, and their checks in JSON', () => {
+    // Prepare: 12:00 REGIONAL all hour (no p50 from home, whose checks failed), 13:00 partly REGIONAL.
+    const regional = (rollupOf: SiteRollup, count: number): SiteRollup => ({ ...rollupOf, regional: count });
+    const edgeFiles = [
+      hourFile(h11, [rollup('edge', HOUR, 0, 40)]),
+      hourFile(h12, [regional({ ...rollup('edge', HOUR, 0), failures: 60 }, 60)]),
+      hourFile(h13, [regional({ ...rollup('edge', HOUR, 0, 45), failures: 20 }, 20)]),
+      undefined,
+    ];
+    const periods = siteHistory('edge', plan, edgeFiles);
+    const window = {
+      siteId: 'edge',
+      period: 'hour' as const,
+      fromMs: plan.fromMs,
+      toMs: NOW_MS,
+      uptime: figureOf(compactedTotals(periods)),
+    };
+
+    // Act
+    const lines = renderHistory(window, periods, figureOf, 40).split('\n');
+    const json = historyJson(window, periods, figureOf).map((line) => JSON.parse(line));
+
+    // Assess
+    expect(lines[0]).toMatch(/^HOUR \(UTC\)\s+CHECKS\s+FAILURES\s+REGIONAL\s+UPTIME\s+P50\s+P95\s+MAX$/);
+    expect(lines[2]).toMatch(/^2026-12-06 12:00Z\s+60\s+60\s+60\s+100\.00 %\s+-\s+-\s+-$/);
+    expect(lines[3]).toMatch(/^2026-12-06 13:00Z\s+60\s+20\s+20\s+100\.00 %\s+45ms/);
+    expect(lines).toContain('p50 response time per hour: ▁ █   (40-45ms)');
+    expect(lines).toContain(
+      'REGIONAL per hour:          ·RR   (R: REGIONAL, failing from a minority of locations only; counted as up, not an outage)',
+    );
+    expect(json.map((line) => line.regional)).toEqual([undefined, 60, 20, undefined]);
+  });
+
+  it('shows neither the column nor the strip for a site that was never REGIONAL', () => {
+    // Act
+    const text = renderHistory(
+      {
+        siteId: 'shop',
+        period: 'hour',
+        fromMs: plan.fromMs,
+        toMs: NOW_MS,
+        uptime: figureOf(compactedTotals([])),
+      },
+      siteHistory('shop', plan, files),
+      figureOf,
+      40,
+    );
+
+    // Assess
+    expect(text).not.toContain('REGIONAL');
+  });
+
   it('says when there is no history yet', () => {
     // Act
     const text = renderHistory(

@@ -23,6 +23,21 @@ const incident = (startMs: number, endMs?: number, siteId = 'shop'): Incident =>
 });
 
 describe('listIncidents', () => {
+  it('lists no incident for a REGIONAL site: failing from its home region only is not an outage', () => {
+    // Prepare: REGIONAL keeps the outage's first failure from home (issue 15), which a DOWN would list.
+    const regional = recordOf({
+      status: 'REGIONAL',
+      statusSinceMs: NOW_MS - 10 * MIN,
+      outage: { sinceMs: NOW_MS - 10.5 * MIN, reason: 'timeout', detail: 'no answer in 10000 ms' },
+    });
+
+    // Act
+    const listed = listIncidents([], [regional], NOW_MS - 60 * MIN, NOW_MS - 24 * 60 * MIN);
+
+    // Assess
+    expect(listed).toEqual([]);
+  });
+
   it("takes the live state by the shared rules: a paused site's outage is not ongoing", () => {
     // Prepare: the file holds an outage open since it was compacted; the site was paused while DOWN since.
     const open = incident(NOW_MS - 20 * 24 * 60 * MIN);

@@ -367,6 +367,112 @@ describe('status', () => {
     expect(json).toMatchObject({ sinceMs: firstFailureMs, since: '2026-11-25T11:50:00.000Z' });
   });
 
+  describe('verified from several locations (issue 15)', () => {
+    const homeTimeout = {
+      outcome: 'down',
+      location: 'us-east-1',
+      reason: 'timeout',
+      detail: 'no answer in 10000 ms',
+      latencyMs: 10_000,
+    } as const;
+    const reached = (location: string) => ({ outcome: 'up', location, status: 200, latencyMs: 70 }) as const;
+    const firstFailureMs = NOW_MS - 600_000;
+    const homeFailure = {
+      atMs: NOW_MS - 570_000,
+      up: false,
+      reason: 'timeout',
+      detail: 'no answer in 10000 ms',
+      latencyMs: 10_000,
+    } as const;
+    const regional = site('edge', {
+      status: 'REGIONAL',
+      statusSinceMs: NOW_MS - 570_000,
+      outage: { sinceMs: firstFailureMs, reason: 'timeout', detail: 'no answer in 10000 ms' },
+      verification: {
+        atMs: NOW_MS - 570_000,
+        locations: [homeTimeout, reached('us-west-2'), reached('eu-west-1')],
+      },
+      lastCheck: homeFailure,
+    });
+    const verifiedDown = site('api', {
+      status: 'DOWN',
+      statusSinceMs: NOW_MS - 570_000,
+      outage: { sinceMs: firstFailureMs, reason: 'timeout', detail: 'no answer in 10000 ms' },
+      verification: {
+        atMs: NOW_MS - 570_000,
+        locations: [
+          homeTimeout,
+          { ...homeTimeout, location: 'us-west-2' },
+          { outcome: 'no-answer', location: 'eu-west-1', detail: 'verifier timed out' },
+        ],
+      },
+      lastCheck: homeFailure,
+    });
+
+    it('shows a REGIONAL site after the failing ones and before UP, saying where it fails and where not', () => {
+      // Act
+      const lines = renderStatus([up, regional, degraded, down], NOW_MS).split('\n');
+
+      // Assess
+      expect(lines.map((line) => line.split(/\s{2,}/)).map(([id, _name, state]) => [id, state])).toEqual([
+        ['ID', 'STATE'],
+        ['down', 'DOWN'],
+        ['slow', 'DEGRADED (slow)'],
+        ['edge', 'REGIONAL'],
+        ['up', 'UP'],
+      ]);
+      expect(lines[3]).toMatch(
+        /^edge\s+edge\.example\s+REGIONAL\s+—\s+—\s+10m ago \(2026-11-25T11:50:00Z\)\s+9m ago: down from us-east-1 \(timeout\); up from us-west-2, eu-west-1$/,
+      );
+      expect(summarizeStatus([up, regional, down])).toBe('3 sites: 1 DOWN, 1 REGIONAL, 1 UP');
+    });
+
+    it('shows how many locations confirmed a verified DOWN, and each of them', () => {
+      // Act
+      const [, row] = renderStatus([verifiedDown], NOW_MS).split('\n');
+
+      // Assess
+      expect(row).toMatch(/^api\s+api\.example\s+DOWN \(from 2 of 2 locations\)\s+/);
+      expect(row).toMatch(
+        /9m ago: down, timeout: no answer in 10000 ms \(10000ms\); down from us-east-1 \(timeout\), us-west-2 \(timeout\); no answer from eu-west-1$/,
+      );
+    });
+
+    it('adds the verification to the JSON of a REGIONAL or verified DOWN site only', () => {
+      // Act
+      // Worst first: the DOWN one, then the REGIONAL one.
+      const [downJson, regionalJson] = statusJson([regional, verifiedDown]).map((line) => JSON.parse(line));
+      const [plainJson] = statusJson([down]).map((line) => JSON.parse(line));
+
+      // Assess
+      expect(regionalJson).toMatchObject({
+        state: 'REGIONAL',
+        verification: {
+          atMs: NOW_MS - 570_000,
+          at: '2026-11-25T11:50:30.000Z',
+          where: 'down from us-east-1 (timeout); up from us-west-2, eu-west-1',
+          locations: regional.state.verification?.locations,
+        },
+      });
+      expect(downJson.verification.where).toBe(
+        'down from us-east-1 (timeout), us-west-2 (timeout); no answer from eu-west-1',
+      );
+      expect(plainJson).not.toHaveProperty('verification');
+    });
+
+    it('shows a site that left REGIONAL as before, whatever verification a stale state still holds', () => {
+      // Prepare: upChanges clears it; a state written otherwise must not read as failing somewhere.
+      const recovered = site('edge', { ...up.state, verification: regional.state.verification });
+
+      // Act
+      const [, row] = renderStatus([recovered], NOW_MS).split('\n');
+
+      // Assess
+      expect(row).toMatch(/\s+UP\s+.*1m ago: up, HTTP 200 in 40ms$/);
+      expect(JSON.parse(statusJson([recovered])[0] ?? '{}')).not.toHaveProperty('verification');
+    });
+  });
+
   it('prints state, times and the last change as JSON', () => {
     // Act
     const [first] = statusJson([down]).map((line) => JSON.parse(line));

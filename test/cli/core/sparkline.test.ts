@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sparkline } from '../../../cli/core/sparkline.ts';
+import { markStrip, sparkline } from '../../../cli/core/sparkline.ts';
 
 describe('sparkline', () => {
   it('scales from the lowest to the highest value', () => {
@@ -27,5 +27,25 @@ describe('sparkline', () => {
     expect([...line]).toHaveLength(48);
     expect([...line].filter((bar) => bar === '█')).toHaveLength(1);
     expect(line.replace('█', '')).toMatch(/^▁+$/);
+  });
+});
+
+describe('markStrip', () => {
+  it('draws one mark per period, a gap where there is no data', () => {
+    expect(markStrip([0, 1, undefined, 1, 0], ['·', 'R'], 80)).toBe('·R R·');
+  });
+
+  it('keeps one marked period visible when a long series is cut into runs, column for column with the sparkline', () => {
+    // Prepare: 336 hours, one marked hour in the middle (the same run the sparkline would draw it in)
+    const levels = Array.from({ length: 336 }, (_, hour) => (hour === 170 ? 1 : 0));
+    const values = levels.map((level) => (level === 1 ? 900 : 100));
+
+    // Act
+    const strip = markStrip(levels, ['·', 'R'], 48);
+
+    // Assess
+    expect([...strip]).toHaveLength(48);
+    expect(strip.indexOf('R')).toBe([...sparkline(values, 48)].indexOf('█'));
+    expect(strip.replace('R', '')).toMatch(/^·+$/);
   });
 });

@@ -392,6 +392,71 @@ describe('buildStatusDocument', () => {
     ).toHaveLength(31);
   });
 
+  describe('a site verified from several locations (issue 15)', () => {
+    const homeTimeout = {
+      outcome: 'down',
+      location: 'us-east-1',
+      reason: 'timeout',
+      detail: 'connect ETIMEDOUT 10.0.0.9:443',
+      latencyMs: 10_000,
+    } as const;
+    const reached = (location: string) => ({ outcome: 'up', location, status: 200, latencyMs: 70 }) as const;
+    const regionalSinceMs = NOW - 20 * MINUTE;
+    // Up for 30 days, failing from home since 12:00 − 20.5 min, REGIONAL since the re-check 30 s later.
+    const edge = record(
+      { siteId: 'edge', name: 'Edge', owner: 'team-public' },
+      {
+        status: 'REGIONAL',
+        statusSinceMs: regionalSinceMs,
+        outage: { sinceMs: regionalSinceMs - 30_000, reason: 'timeout', detail: homeTimeout.detail },
+        verification: {
+          atMs: regionalSinceMs,
+          locations: [
+            homeTimeout,
+            reached('us-west-2'),
+            { outcome: 'no-answer', location: 'eu-west-1', detail: 'verifier timed out' },
+          ],
+        },
+      },
+    );
+
+    it('shows a REGIONAL site as REGIONAL with its failing count, names for the private audience only, and no incident', () => {
+      // Act
+      const [publicSite] = v.parse(
+        StatusDocumentSchema,
+        buildStatusDocument(input({ sites: [edge], summary: undefined })),
+      ).sites;
+      const [privateSite] = buildStatusDocument(
+        input({ sites: [edge], summary: undefined, audience: 'private' }),
+      ).sites;
+
+      // Assess
+      expect(publicSite).toMatchObject({ status: 'REGIONAL', locations: { failing: 1, answered: 2 } });
+      expect(publicSite?.locations).not.toHaveProperty('failingFrom');
+      expect(JSON.stringify(publicSite)).not.toContain('us-east-1');
+      expect(privateSite?.locations).toEqual({ failing: 1, answered: 2, failingFrom: ['us-east-1'] });
+      expect(privateSite?.incidents).toEqual([]);
+    });
+
+    it('counts the REGIONAL time as up: only the failed check before it is down', () => {
+      // Act
+      const [site] = buildStatusDocument(input({ sites: [edge], summary: undefined })).sites;
+
+      // Assess: from the live state alone (no summary), which vouches for time since the first failure only: its
+      // 30 s down, as for a blip that recovered, then up.
+      expect(site?.uptime['24h']).toMatchObject({ downMs: 30_000, upMs: 20 * MINUTE, text: '97.56' });
+      expect(site?.days.at(-1)?.incidents).toBe(0);
+    });
+
+    it('adds nothing for a site without a verification (no verifiers configured)', () => {
+      // Act
+      const document = buildStatusDocument(input({ audience: 'private' }));
+
+      // Assess
+      expect(document.sites.every((site) => !('locations' in site))).toBe(true);
+    });
+  });
+
   it(`lists at most ${MAX_STATUS_SITES.public} public sites and says how many it left out`, () => {
     // Prepare
     const many = Array.from({ length: MAX_STATUS_SITES.public + 3 }, (_, i) =>
