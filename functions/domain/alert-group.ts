@@ -1,6 +1,7 @@
 import type { Alert } from './alert.ts';
 import { type AlertMessage, SMS_MAX_BYTES, toAscii } from './alert-message.ts';
 import { formatUtc } from './duration.ts';
+import { describeLocations, quorumText } from './location-text.ts';
 
 /** Fewest DOWN alerts that make a group: two separate messages are still readable, three start to be noise. */
 export const MIN_GROUP_SIZE = 3;
@@ -193,6 +194,12 @@ function entryOf(alert: Alert): string {
     `  Reason:      ${alert.reason}${alert.status === undefined ? '' : ` (HTTP ${alert.status})`}`,
     `  Detail:      ${alert.detail}`,
     `  Down since:  ${formatUtc(alert.outageSinceMs)}`,
+    ...(alert.locations === undefined
+      ? []
+      : [
+          `  Confirmed:   by ${quorumText(alert.locations)}`,
+          `  Locations:   ${describeLocations(alert.locations)}`,
+        ]),
     ...(alert.afterMaintenanceSinceMs === undefined
       ? []
       : [

@@ -278,6 +278,39 @@ describe('formatAlertGroup', () => {
     expect(plain.startsWith('DOWN: 3 sites of alice - timeout\n\n')).toBe(true);
   });
 
+  it('gives a member a verification confirmed its locations; a member without keeps its entry as before', () => {
+    // Prepare
+    const locations = [
+      { outcome: 'down', location: 'us-east-1', reason: 'timeout', detail: 'no headers', latencyMs: 5_000 },
+      { outcome: 'down', location: 'us-west-2', reason: 'timeout', detail: 'no headers', latencyMs: 5_000 },
+      { outcome: 'no-answer', location: 'eu-west-1', detail: 'invoke timed out' },
+    ] as const;
+    const alerts = [{ ...down('a'), locations: [...locations] }, down('b'), down('c')];
+
+    // Act
+    const { email } = formatAlertGroup(groupOf(alerts));
+
+    // Assess
+    expect(email).toContain(
+      [
+        '* A (a)',
+        '  URL:         https://a.example.com/health',
+        '  Reason:      timeout',
+        '  Detail:      no response headers within 5000 ms from a.example.com',
+        '  Down since:  2026-11-25 09:00:00 UTC',
+        '  Confirmed:   by 2 of 2 answering locations (1 more did not answer)',
+        '  Locations:   down from us-east-1 (timeout), us-west-2 (timeout); no answer from eu-west-1 (invoke timed out)',
+        '',
+        '* B (b)',
+        '  URL:         https://b.example.com/health',
+        '  Reason:      timeout',
+        '  Detail:      no response headers within 5000 ms from b.example.com',
+        '  Down since:  2026-11-25 09:00:00 UTC',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('notes a site that went down during a maintenance window', () => {
     // Prepare
     const alerts = [down('a'), down('b'), { ...down('c'), afterMaintenanceSinceMs: T0 - 60 * MINUTE }];

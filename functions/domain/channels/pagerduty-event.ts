@@ -1,5 +1,6 @@
 import type { Alert } from '../alert.ts';
 import { formatUtc } from '../duration.ts';
+import { describeAnswer, locationLabel, quorumText } from '../location-text.ts';
 import { truncateText } from '../schema-parts.ts';
 import type { ChannelFailedNotice, Notification } from './notification.ts';
 import { shortUrl, summaryOf } from './notification-text.ts';
@@ -97,6 +98,11 @@ function planAlert(alert: Alert, routingKey: string): PagerDutyPlan {
     case 'DOWN':
     case 'REMINDER':
       return { kind: 'events', events: [triggerOf(alert, routingKey)] };
+    case 'REGIONAL':
+      return {
+        kind: 'skip',
+        why: 'REGIONAL never pages: no majority of the answering locations fails (a DOWN follows if one does)',
+      };
     case 'UP':
       // Whatever it recovered from: resolving a key with no open incident does nothing, and a page opened before a
       // maintenance window or a BLOCKED spell must not stay open.
@@ -145,10 +151,24 @@ function triggerOf(alert: Alert, routingKey: string): PagerDutyEvent {
         owner: alert.owner,
         alertId: alert.alertId,
         ...(alert.missed === undefined ? {} : { missedAlerts: alert.missed.alerts }),
+        ...(alert.locations === undefined ? {} : locationDetailsOf(alert.locations)),
       },
     },
     client: 'uptime-squirrel',
     ...(link === undefined ? {} : { links: [{ href: link, text: 'Checked URL' }] }),
+  };
+}
+
+/**
+ * A verified DOWN's locations as PagerDuty shows custom details (a key/value table): who confirmed it, and one
+ * readable entry per location, home first.
+ */
+function locationDetailsOf(locations: NonNullable<Alert['locations']>): Record<string, unknown> {
+  return {
+    confirmedBy: quorumText(locations),
+    locations: Object.fromEntries(
+      locations.map((answer, index) => [locationLabel(answer, index), describeAnswer(answer)]),
+    ),
   };
 }
 

@@ -159,8 +159,47 @@ export const everyNotification = (
     },
   },
   {
+    label: 'alert DOWN with locations',
+    notification: { type: 'alert', alert: downAlert({ ...alertOverrides, locations: downLocations() }) },
+  },
+  {
+    label: 'alert REGIONAL with locations',
+    notification: { type: 'alert', alert: regionalAlert({ ...alertOverrides }) },
+  },
+  {
+    label: 'alert DOWN with five long locations',
+    notification: {
+      type: 'alert',
+      alert: downAlert({ ...alertOverrides, locations: fiveLongLocations(alertOverrides.detail) }),
+    },
+  },
+  {
+    label: 'alert REGIONAL with five long locations and missed alerts',
+    notification: {
+      type: 'alert',
+      alert: regionalAlert({
+        ...alertOverrides,
+        locations: fiveLongLocations(alertOverrides.detail).map((answer, index) =>
+          index === 1 && answer.outcome === 'down'
+            ? { outcome: 'up', location: answer.location, status: 200, latencyMs: 1 }
+            : answer,
+        ),
+        missed: { alerts: 41, sinceMs: T0 - 3_600_000, outages: 20, downMs: 2_100_000 },
+        afterMaintenanceSinceMs: T0 - 600_000,
+      }),
+    },
+  },
+  {
     label: 'group of 3',
     notification: groupOf([0, 1, 2].map((index) => groupMember(index, alertOverrides))),
+  },
+  {
+    label: 'group of 3 with locations',
+    notification: groupOf(
+      [0, 1, 2].map((index) =>
+        groupMember(index, { ...alertOverrides, locations: fiveLongLocations(alertOverrides.detail) }),
+      ),
+    ),
   },
   {
     label: 'group of 120 with 30 omitted',
