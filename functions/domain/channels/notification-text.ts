@@ -1,4 +1,5 @@
 import type { Alert } from '../alert.ts';
+import { groupEventOf } from '../alert-group.ts';
 import { formatDuration, formatUtc } from '../duration.ts';
 import {
   countLocations,
@@ -314,6 +315,22 @@ function viewGroup(group: NotificationGroup): NotificationView {
   const count = group.alerts.length + group.omittedAlerts;
   const shared = group.key.kind === 'reason' ? group.key.reason : group.key.host;
   const first = group.alerts[0];
+  if (groupEventOf(group) === 'REGIONAL') {
+    return {
+      title: `REGIONAL: ${count} sites (${group.key.kind === 'reason' ? 'reason' : 'host'} ${shared})`,
+      tone: 'warning',
+      summary: `${count} sites of ${group.owner} fail from a minority of locations (${shared})`,
+      fields: first === undefined ? [] : [{ label: 'Checked', value: formatUtc(first.atMs) }],
+      items: group.alerts.map(
+        (alert) =>
+          `${shortName(alert.siteName)}: ${alert.reason}${alert.locations === undefined ? '' : ` (down: ${namesWith(alert.locations, 'down')})`}, ${shortUrl(alert.url)}`,
+      ),
+      omittedItems: group.omittedAlerts,
+      note: 'Not paging: most locations reach each of them. Nothing is sent when they pass again.',
+      context: `owner ${group.owner} · ${group.alerts.map((alert) => alert.siteId).join(', ')}`,
+      atMs: first?.atMs ?? 0,
+    };
+  }
   return {
     title: `DOWN: ${count} sites (${group.key.kind === 'reason' ? 'reason' : 'host'} ${shared})`,
     tone: 'down',

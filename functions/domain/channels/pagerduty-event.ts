@@ -61,11 +61,13 @@ export function planPagerDutyEvents(notification: Notification, routingKey: stri
   switch (notification.type) {
     case 'alert':
       return planAlert(notification.alert, routingKey);
-    case 'alert-group':
-      return {
-        kind: 'events',
-        events: notification.group.alerts.map((alert) => triggerOf(alert, routingKey)),
-      };
+    case 'alert-group': {
+      // A group of REGIONAL alerts never pages (its members would be skipped one by one too).
+      const pages = notification.group.alerts.filter((alert) => alert.event === 'DOWN');
+      return pages.length === 0
+        ? { kind: 'skip', why: 'a group of REGIONAL alerts never pages' }
+        : { kind: 'events', events: pages.map((alert) => triggerOf(alert, routingKey)) };
+    }
     case 'channel-failed':
       return { kind: 'events', events: [channelFailedTrigger(notification.notice, routingKey)] };
     case 'test': {

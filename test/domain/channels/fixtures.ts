@@ -202,6 +202,20 @@ export const everyNotification = (
     ),
   },
   {
+    label: 'REGIONAL group of 40 with five long locations',
+    notification: groupOf(
+      Array.from({ length: 40 }, (_, index) =>
+        groupMember(index, {
+          ...alertOverrides,
+          event: 'REGIONAL',
+          locations: fiveLongLocations(alertOverrides.detail).map((answer, at) =>
+            at === 1 ? { outcome: 'up', location: answer.location, status: 200, latencyMs: 7 } : answer,
+          ),
+        }),
+      ),
+    ),
+  },
+  {
     label: 'group of 120 with 30 omitted',
     notification: groupOf(
       Array.from({ length: 120 }, (_, index) => groupMember(index, alertOverrides)),

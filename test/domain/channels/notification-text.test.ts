@@ -11,6 +11,7 @@ import {
   groupMember,
   groupOf,
   regionalAlert,
+  regionalLocations,
   testNotification,
   upAlert,
 } from './fixtures.ts';
@@ -117,6 +118,20 @@ describe('viewNotification', () => {
       'Site 2: timeout, https://site-2.example.com/',
     ]);
     expect(view.omittedItems).toBe(2);
+  });
+
+  it('tells a group of REGIONAL alerts as a warning that does not page', () => {
+    const members = [0, 1, 2].map((index) =>
+      groupMember(index, { event: 'REGIONAL', locations: regionalLocations() }),
+    );
+    const view = viewNotification(groupOf(members));
+    expect(view).toMatchObject({
+      title: 'REGIONAL: 3 sites (reason timeout)',
+      tone: 'warning',
+      summary: '3 sites of alice fail from a minority of locations (timeout)',
+      note: 'Not paging: most locations reach each of them. Nothing is sent when they pass again.',
+    });
+    expect(view.items[0]).toBe('Site 0: timeout (down: us-east-1), https://site-0.example.com/');
   });
 
   it('says how many locations confirmed a group member that was verified', () => {

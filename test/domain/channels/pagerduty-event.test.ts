@@ -114,6 +114,14 @@ describe('planPagerDutyEvents', () => {
     });
   });
 
+  it('never pages a group of REGIONAL alerts', () => {
+    const members = [0, 1, 2].map((index) => groupMember(index, { event: 'REGIONAL' }));
+    expect(planPagerDutyEvents(groupOf(members), KEY)).toEqual({
+      kind: 'skip',
+      why: 'a group of REGIONAL alerts never pages',
+    });
+  });
+
   it('never pages a REGIONAL, and says why', () => {
     expect(planPagerDutyEvents({ type: 'alert', alert: regionalAlert() }, KEY)).toEqual({
       kind: 'skip',
