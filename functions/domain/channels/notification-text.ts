@@ -326,7 +326,7 @@ function viewGroup(group: NotificationGroup): NotificationView {
           `${shortName(alert.siteName)}: ${alert.reason}${alert.locations === undefined ? '' : ` (down: ${namesWith(alert.locations, 'down')})`}, ${shortUrl(alert.url)}`,
       ),
       omittedItems: group.omittedAlerts,
-      note: 'Not paging: most locations reach each of them. Nothing is sent when they pass again.',
+      note: 'Not paging: for each of them, no majority of the answering locations fails. Nothing is sent when they pass again.',
       context: `owner ${group.owner} · ${group.alerts.map((alert) => alert.siteId).join(', ')}`,
       atMs: first?.atMs ?? 0,
     };

@@ -129,7 +129,7 @@ describe('viewNotification', () => {
       title: 'REGIONAL: 3 sites (reason timeout)',
       tone: 'warning',
       summary: '3 sites of alice fail from a minority of locations (timeout)',
-      note: 'Not paging: most locations reach each of them. Nothing is sent when they pass again.',
+      note: 'Not paging: for each of them, no majority of the answering locations fails. Nothing is sent when they pass again.',
     });
     expect(view.items[0]).toBe('Site 0: timeout (down: us-east-1), https://site-0.example.com/');
   });
