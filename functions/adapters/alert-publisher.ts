@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../domain/alert.ts';
-import { type AlertGroup, formatAlertGroup, GROUP_SITE_ID } from '../domain/alert-group.ts';
+import { type AlertGroup, formatAlertGroup, GROUP_SITE_ID, groupEventOf } from '../domain/alert-group.ts';
 import { type AlertMessage, formatAlert } from '../domain/alert-message.ts';
 import { formatNotice, type Notice } from '../domain/channels/notice-message.ts';
 import {
@@ -57,15 +57,16 @@ export class AlertPublisher {
   }
 
   /**
-   * Publishes several DOWN alerts of one owner as one message. `owner` is the members' owner (a group never
-   * spans owners), so per-owner filter policies receive it exactly as they would each member; `event` is
-   * DOWN; `siteId` is `*group*`, which names no site, so a policy on one siteId does not receive groups.
+   * Publishes several DOWN (or several REGIONAL) alerts of one owner as one message. `owner` is the members'
+   * owner (a group never spans owners), so per-owner filter policies receive it exactly as they would each
+   * member; `event` is the members' event (a policy on DOWN never receives a REGIONAL group); `siteId` is
+   * `*group*`, which names no site, so a policy on one siteId does not receive groups.
    * Resolves once SNS accepted it; rejects when it did not (every member then stays in its own outbox).
    */
   async publishGroup(group: AlertGroup): Promise<void> {
     await this.#send(
       formatAlertGroup(group),
-      { owner: group.owner, siteId: GROUP_SITE_ID, event: 'DOWN' },
+      { owner: group.owner, siteId: GROUP_SITE_ID, event: groupEventOf(group) },
       { type: 'alert-group', group: fitGroup(group) },
     );
   }

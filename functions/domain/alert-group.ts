@@ -1,8 +1,9 @@
 import type { Alert } from './alert.ts';
 import { type AlertMessage, SMS_MAX_BYTES, toAscii } from './alert-message.ts';
 import { formatUtc } from './duration.ts';
+import { countLocations, describeLocations, failingText, quorumText } from './location-text.ts';
 
-/** Fewest DOWN alerts that make a group: two separate messages are still readable, three start to be noise. */
+/** Fewest alerts that make a group: two separate messages are still readable, three start to be noise. */
 export const MIN_GROUP_SIZE = 3;
 /** The `siteId` message attribute of a grouped alert: no site has it (site ids are lowercase, no `*`). */
 export const GROUP_SITE_ID = '*group*';
@@ -16,7 +17,18 @@ export type GroupKey =
   | { readonly kind: 'reason'; readonly reason: Alert['reason'] }
   | { readonly kind: 'host'; readonly host: string };
 
-/** DOWN alerts of one owner, sent as one message. */
+/**
+ * The events that are grouped: DOWN, and REGIONAL (issue 15: an incident of the home region makes many sites
+ * fail from there at once). A group holds alerts of one event only: a page and a notice never share a message.
+ */
+export const GROUPED_EVENTS = ['DOWN', 'REGIONAL'] as const;
+export type GroupedEvent = (typeof GROUPED_EVENTS)[number];
+
+/** The event of a group's members (every member has it; a group is never empty). */
+export const groupEventOf = (group: { readonly alerts: readonly Pick<Alert, 'event'>[] }): GroupedEvent =>
+  group.alerts[0]?.event === 'REGIONAL' ? 'REGIONAL' : 'DOWN';
+
+/** DOWN alerts, or REGIONAL alerts, of one owner, sent as one message. */
 export interface AlertGroup {
   readonly owner: string;
   readonly key: GroupKey;
@@ -31,19 +43,22 @@ export interface GroupedAlerts {
 }
 
 /**
- * Groups DOWN alerts confirmed together: repeatedly takes the largest set of at least `minSize` remaining DOWN
- * alerts of one owner that share a reason or a host (ties: reason before host, then owner and key in
- * alphabetical order), until no such set is left. An alert joins at most one group and never crosses owners,
- * so per-owner subscriptions see exactly their own sites. Other events are never grouped.
+ * Groups alerts confirmed together, DOWN and REGIONAL apart: for each, repeatedly takes the largest set of at
+ * least `minSize` remaining alerts of that event and one owner that share a reason or a host (ties: reason
+ * before host, then owner and key in alphabetical order), until no such set is left. An alert joins at most one
+ * group and never crosses owners, so per-owner subscriptions see exactly their own sites. Other events are never
+ * grouped.
  */
 export function groupAlerts(alerts: readonly Alert[], minSize: number = MIN_GROUP_SIZE): GroupedAlerts {
-  const remaining = new Set(alerts.filter((alert) => alert.event === 'DOWN'));
   const groups: AlertGroup[] = [];
-  for (;;) {
-    const best = largestBucket([...remaining]);
-    if (!best || best.alerts.length < Math.max(2, minSize)) break;
-    for (const alert of best.alerts) remaining.delete(alert);
-    groups.push({ ...best, alerts: [...best.alerts].sort(byName) });
+  for (const event of GROUPED_EVENTS) {
+    const remaining = new Set(alerts.filter((alert) => alert.event === event));
+    for (;;) {
+      const best = largestBucket([...remaining]);
+      if (!best || best.alerts.length < Math.max(2, minSize)) break;
+      for (const alert of best.alerts) remaining.delete(alert);
+      groups.push({ ...best, alerts: [...best.alerts].sort(byName) });
+    }
   }
   const grouped = new Set(groups.flatMap((group) => group.alerts));
   return { groups, singles: alerts.filter((alert) => !grouped.has(alert)) };
@@ -73,9 +88,11 @@ export const compareSitesForGrouping = (
 // Code-unit order: the same on every machine, whatever its locale.
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** A stable label for logs: `alice/reason=timeout`, `alice/host=shop.example.com`. */
+/** A stable label for logs: `alice/reason=timeout`, `alice/host=shop.example.com`, `alice/reason=dns/REGIONAL`. */
 export const describeGroup = (group: AlertGroup): string =>
-  `${group.owner}/${group.key.kind}=${group.key.kind === 'reason' ? group.key.reason : group.key.host}`;
+  `${group.owner}/${group.key.kind}=${group.key.kind === 'reason' ? group.key.reason : group.key.host}${
+    groupEventOf(group) === 'REGIONAL' ? '/REGIONAL' : ''
+  }`;
 
 interface Bucket {
   readonly owner: string;
@@ -124,6 +141,7 @@ const byName = (a: Alert, b: Alert): number =>
  * most 140 bytes of GSM-7 basic characters.
  */
 export function formatAlertGroup(group: AlertGroup): AlertMessage {
+  if (groupEventOf(group) === 'REGIONAL') return formatRegionalGroup(group);
   const subject = subjectOf(group);
   const email = emailOf(group);
   return { subject, default: `${subject}\n\n${email}`, email, sms: smsOf(group) };
@@ -171,14 +189,22 @@ function emailOf(group: AlertGroup): string {
     '',
     '-- uptime-squirrel',
   ];
+  return emailListing(header, group.alerts.map(entryOf), footer);
+}
+
+/** Header, as many entries as keep the email under its budget ("... and N more" for the rest), footer. */
+function emailListing(
+  header: readonly string[],
+  allEntries: readonly string[],
+  footer: readonly string[],
+): string {
   const budget = EMAIL_MAX_BYTES - byteLength([...header, ...footer].join('\n')) - 200;
   const entries: string[] = [];
   let used = 0;
-  for (const [index, alert] of group.alerts.entries()) {
-    const entry = entryOf(alert);
+  for (const [index, entry] of allEntries.entries()) {
     used += byteLength(entry) + 1;
     if (used > budget) {
-      entries.push(`... and ${count - index} more (see \`squirrel status\`).`, '');
+      entries.push(`... and ${allEntries.length - index} more (see \`squirrel status\`).`, '');
       break;
     }
     entries.push(entry);
@@ -193,6 +219,12 @@ function entryOf(alert: Alert): string {
     `  Reason:      ${alert.reason}${alert.status === undefined ? '' : ` (HTTP ${alert.status})`}`,
     `  Detail:      ${alert.detail}`,
     `  Down since:  ${formatUtc(alert.outageSinceMs)}`,
+    ...(alert.locations === undefined
+      ? []
+      : [
+          `  Confirmed:   by ${quorumText(alert.locations)}`,
+          `  Locations:   ${describeLocations(alert.locations)}`,
+        ]),
     ...(alert.afterMaintenanceSinceMs === undefined
       ? []
       : [
@@ -210,9 +242,15 @@ function smsOf(group: AlertGroup): string {
     group.key.kind === 'reason'
       ? `${count} sites DOWN: ${reason} since ${since}`
       : `${count} sites DOWN on ${truncate(toGsmBasic(group.key.host), 40)}${reason === undefined ? '' : `: ${reason}`} since ${since}`;
+  return smsListing(what, group.alerts);
+}
+
+/** `what`, then the site names that fit in one SMS, and "+N" for the rest. */
+function smsListing(what: string, alerts: readonly Alert[]): string {
+  const count = alerts.length;
   // Names fill what is left; the count and reason are what the reader needs first.
   let text = truncate(toGsmBasic(what), SMS_MAX_BYTES);
-  const names = group.alerts.map((alert) => truncate(toGsmBasic(alert.siteName), 30));
+  const names = alerts.map((alert) => truncate(toGsmBasic(alert.siteName), 30));
   for (const [index, name] of names.entries()) {
     const left = count - index - 1;
     const more = left > 0 ? ` +${left}` : '';
@@ -225,6 +263,81 @@ function smsOf(group: AlertGroup): string {
     text = next;
   }
   return text;
+}
+
+// The failing locations a REGIONAL group's subject and SMS name, when all members share them and they are short.
+const SHARED_FAILING_MAX_CHARS = 40;
+
+/** "us-east-1 only" when every member fails from exactly the same locations; undefined otherwise. */
+function sharedFailingOf(group: AlertGroup): string | undefined {
+  const [first, ...rest] = group.alerts.map((alert) =>
+    alert.locations === undefined || countLocations(alert.locations).failed === 0
+      ? undefined
+      : failingText(alert.locations),
+  );
+  return first !== undefined &&
+    first.length <= SHARED_FAILING_MAX_CHARS &&
+    rest.every((text) => text === first)
+    ? first
+    : undefined;
+}
+
+/**
+ * REGIONAL alerts of one owner (an incident of the home region makes many sites fail from there at once): one
+ * informational message, `REGIONAL: 12 sites of alice - fail from us-east-1 only`, that lists each site with its
+ * locations and says it does not page and that nothing follows when they pass again.
+ */
+function formatRegionalGroup(group: AlertGroup): AlertMessage {
+  const count = group.alerts.length;
+  const reason = reasonOf(group);
+  const failing = sharedFailingOf(group);
+  const suffix =
+    failing !== undefined ? ` - fail from ${failing}` : reason === undefined ? '' : ` - ${reason}`;
+  const prefix = `REGIONAL: ${count} sites of `;
+  const room = SUBJECT_MAX_CHARS - prefix.length - suffix.length;
+  // The host gives way before the owner, but the owner leaves the host a readable start.
+  const owner = truncate(toAscii(group.owner), group.key.kind === 'reason' ? room : Math.max(12, room - 16));
+  const label =
+    group.key.kind === 'reason'
+      ? owner
+      : `${owner} on ${truncate(toAscii(group.key.host), room - owner.length - 4)}`;
+  const subject = `${prefix}${label}${suffix}`;
+  const shared = group.key.kind === 'reason' ? `reason: ${group.key.reason}` : `host: ${group.key.host}`;
+  const header = [
+    failing === undefined
+      ? `${count} sites of ${group.owner} fail from a minority of locations (${shared}).`
+      : `${count} sites of ${group.owner} fail from ${failing} (${shared}).`,
+    '',
+    `Owner:       ${group.owner}`,
+    ...(reason === undefined ? [] : [`Reason:      ${reason}`]),
+    `Since:       ${formatUtc(earliestOutage(group))} (earliest first failed check)`,
+    `Checked:     ${formatUtc(Math.max(...group.alerts.map((alert) => alert.atMs)))}`,
+    '',
+  ];
+  const footer = [
+    'Not paging: for each of them, no majority of the answering locations fails. You will be paged for any that',
+    'fails from most locations.',
+    `They failed together, so they come as one message instead of ${count}. No message follows when they pass again.`,
+    '',
+    '-- uptime-squirrel',
+  ];
+  const entries = group.alerts.map((alert) =>
+    [
+      `* ${alert.siteName} (${alert.siteId})`,
+      `  URL:         ${alert.url}`,
+      `  Reason:      ${alert.reason}${alert.status === undefined ? '' : ` (HTTP ${alert.status})`}`,
+      `  Detail:      ${alert.detail}`,
+      `  Since:       ${formatUtc(alert.outageSinceMs)}`,
+      ...(alert.locations === undefined ? [] : [`  Locations:   ${describeLocations(alert.locations)}`]),
+      '',
+    ].join('\n'),
+  );
+  const email = emailListing(header, entries, footer);
+  const sms = smsListing(
+    `REGIONAL: ${count} sites fail from ${failing ?? 'a minority of locations'} (not paging)`,
+    group.alerts,
+  );
+  return { subject, default: `${subject}\n\n${email}`, email, sms };
 }
 
 // These are in GSM-7's extension table: each costs two units, and enough of them overflow one segment.

@@ -1,5 +1,15 @@
 import type { Alert } from './alert.ts';
 import { formatDuration, formatUtc } from './duration.ts';
+import {
+  countLocations,
+  describeLocationsShort,
+  failingText,
+  locationLines,
+  namesWith,
+  notPagingText,
+  quorumText,
+} from './location-text.ts';
+import type { LocationAnswer } from './verification.ts';
 
 export const SMS_MAX_BYTES = 140;
 /** The User-Agent every check sends, named in BLOCKED alerts so owners can allow-list it. */
@@ -23,12 +33,16 @@ export function formatAlert(alert: Alert): AlertMessage {
   return { subject, default: `${subject}\n\n${email}`, email, sms: smsOf(alert, view) };
 }
 
-/** What each kind of alert says: the subject's prefix and suffix around the name, the email, the SMS tail. */
+/**
+ * What each kind of alert says: the subject's prefix and suffix around the name, the email, the SMS tail (and,
+ * for REGIONAL, a head before the name: the reader must see first that it is not a page).
+ */
 interface AlertView {
   readonly prefix: string;
   readonly suffix: string;
   readonly email: readonly string[];
   readonly smsTail: string;
+  readonly smsHead?: string;
 }
 
 function viewOf(alert: Alert): AlertView {
@@ -53,7 +67,6 @@ function viewOf(alert: Alert): AlertView {
 
 function eventViewOf(alert: Alert): AlertView {
   const status = alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`];
-  const hhmm = (ms: number) => `${formatUtc(ms).slice(11, 16)} UTC`;
   const owner = `Owner:       ${alert.owner}`;
   // Names can repeat across sites; the id is what `squirrel sites …` commands take.
   const siteIdLine = `Site id:     ${alert.siteId}`;
@@ -64,7 +77,10 @@ function eventViewOf(alert: Alert): AlertView {
           `Note:        the status changed during the maintenance window that began ${formatUtc(alert.afterMaintenanceSinceMs)}`,
         ];
   switch (alert.event) {
-    case 'DOWN':
+    case 'DOWN': {
+      const { locations } = alert;
+      if (locations !== undefined)
+        return downFromLocationsView(alert, locations, { siteIdLine, owner, maintenance });
       return {
         prefix: 'DOWN: ',
         suffix: ` - ${alert.reason}`,
@@ -86,6 +102,7 @@ function eventViewOf(alert: Alert): AlertView {
         ],
         smsTail: ` DOWN: ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
       };
+    }
     case 'REMINDER': {
       const downFor = formatDuration(alert.atMs - alert.outageSinceMs);
       return {
@@ -161,19 +178,7 @@ function eventViewOf(alert: Alert): AlertView {
       };
     }
     case 'REGIONAL':
-      // PLACEHOLDER(issue 15 formats): replaced by the texts naming each location's answer.
-      return {
-        prefix: 'REGIONAL: ',
-        suffix: ` - ${alert.reason} from one location`,
-        email: [
-          `${alert.siteName} fails from the home region only.`,
-          '',
-          `URL:         ${alert.url}`,
-          siteIdLine,
-          owner,
-        ],
-        smsTail: ' fails from one region only (not paging)',
-      };
+      return regionalView(alert, alert.locations ?? [], { siteIdLine, owner, maintenance });
     case 'UNCHECKED': {
       const isPrivate = alert.reason === 'blocked-address';
       return {
@@ -240,6 +245,108 @@ function eventViewOf(alert: Alert): AlertView {
   }
 }
 
+/** "09:01 UTC": the time of day an SMS has room for. */
+const hhmm = (ms: number): string => `${formatUtc(ms).slice(11, 16)} UTC`;
+
+/** Lines every site alert's email shares. */
+interface CommonLines {
+  readonly siteIdLine: string;
+  readonly owner: string;
+  readonly maintenance: readonly string[];
+}
+
+/** The email's "Locations:" block: each location's answer, home first, outcomes lined up. */
+const locationsBlock = (locations: readonly LocationAnswer[]): string[] => [
+  'Locations:',
+  ...locationLines(locations).map((line) => `  ${line}`),
+];
+
+/** A DOWN a verification confirmed: who confirmed it, and what each location answered. */
+function downFromLocationsView(
+  alert: Alert,
+  locations: readonly LocationAnswer[],
+  { siteIdLine, owner, maintenance }: CommonLines,
+): AlertView {
+  const { failed, answered } = countLocations(locations);
+  return {
+    prefix: 'DOWN: ',
+    suffix: ` - ${alert.reason} from ${failed} of ${answered} locations`,
+    email: [
+      `${alert.siteName} is DOWN.`,
+      '',
+      `URL:         ${alert.url}`,
+      siteIdLine,
+      `Reason:      ${alert.reason}`,
+      `Detail:      ${alert.detail}`,
+      ...(alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`]),
+      `Down since:  ${formatUtc(alert.outageSinceMs)} (first failed check)`,
+      `Confirmed:   ${formatUtc(alert.atMs)} by ${quorumText(locations)}`,
+      `Latency:     ${alert.latencyMs} ms`,
+      owner,
+      ...maintenance,
+      '',
+      ...locationsBlock(locations),
+      '',
+      `You will get one more message when ${alert.siteName} is back up.`,
+    ],
+    smsTail: ` DOWN (${failed} of ${answered} locations): ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
+  };
+}
+
+// A subject's "fails from …" names the failing locations while they fit, and counts them otherwise.
+const SUBJECT_LOCATIONS_MAX_CHARS = 40;
+// What an SMS leaves for the locations once the head, a short name and the host have their share.
+const SMS_LOCATIONS_MAX_CHARS = 64;
+
+/**
+ * REGIONAL: home fails but most locations reach the site. Told once and never pages; passing again is silent
+ * (the decision table), so the message says so: no reader should wait for an "UP".
+ */
+function regionalView(
+  alert: Alert,
+  locations: readonly LocationAnswer[],
+  { siteIdLine, owner, maintenance }: CommonLines,
+): AlertView {
+  const { failed, answered } = countLocations(locations);
+  const home = locations[0]?.location ?? 'the home region';
+  const failing = failed === 0 ? `${home} only` : failingText(locations);
+  const upFrom = namesWith(locations, 'up');
+  const silent = namesWith(locations, 'no-answer');
+  const headline = [
+    `${alert.siteName} fails from ${failing}`,
+    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
+    ...(silent === '' ? [] : [`no answer from ${silent}`]),
+  ].join('; ');
+  const where =
+    failing.length <= SUBJECT_LOCATIONS_MAX_CHARS ? failing : `${failed} of ${answered} locations`;
+  return {
+    prefix: 'REGIONAL: ',
+    suffix: ` - fails from ${where}`,
+    email: [
+      `${headline}.`,
+      '',
+      `URL:         ${alert.url}`,
+      siteIdLine,
+      `Reason:      ${alert.reason} (from ${home})`,
+      `Detail:      ${alert.detail}`,
+      ...(alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`]),
+      `Since:       ${formatUtc(alert.outageSinceMs)} (first failed check from ${home})`,
+      `Checked:     ${formatUtc(alert.atMs)} from ${locations.length} location(s)`,
+      owner,
+      ...maintenance,
+      ...(locations.length === 0 ? [] : ['', ...locationsBlock(locations)]),
+      '',
+      `${notPagingText(locations)} You will be paged if it fails from most locations.`,
+      `No message follows when checks from ${home} pass again; \`squirrel status\` shows it as REGIONAL until then.`,
+    ],
+    smsHead: 'REGIONAL: ',
+    smsTail:
+      locations.length === 0
+        ? ' fails from one region only (not paging)'
+        : ` ${describeLocationsShort(locations, SMS_LOCATIONS_MAX_CHARS)} (not paging)`,
+  };
+}
+
 // A name cut shorter than this says nothing: below it the id gives way too.
 const MIN_SUBJECT_NAME_CHARS = 12;
 
@@ -254,11 +361,12 @@ function subjectOf(alert: Alert, view: AlertView): string {
 }
 
 function smsOf(alert: Alert, view: AlertView): string {
+  const head = toGsmBasic(view.smsHead ?? '');
   const tail = `${view.smsTail} ${hostOf(alert.url)}`;
   // The site name gives way first: the event, reason and time are what the reader needs.
-  const tailAscii = truncate(toGsmBasic(tail), SMS_MAX_BYTES - 8);
-  const name = truncate(toGsmBasic(alert.siteName), SMS_MAX_BYTES - tailAscii.length);
-  return `${name}${tailAscii}`;
+  const tailAscii = truncate(toGsmBasic(tail), SMS_MAX_BYTES - 8 - head.length);
+  const name = truncate(toGsmBasic(alert.siteName), SMS_MAX_BYTES - head.length - tailAscii.length);
+  return `${head}${name}${tailAscii}`;
 }
 
 // These are in GSM-7's extension table: each costs two units, and enough of them overflow one segment.

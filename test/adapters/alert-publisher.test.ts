@@ -99,6 +99,23 @@ describe('AlertPublisher', () => {
     expect(Buffer.byteLength(message.sms)).toBeLessThanOrEqual(140);
   });
 
+  it('publishes a group of REGIONAL alerts with event REGIONAL, so a filter on DOWN never receives it', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: 'm-r' });
+    const publisher = new AlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC_ARN);
+    const alerts = ['a', 'b', 'c'].map((id) =>
+      anAlert({ alertId: `${id}:3`, siteId: id, siteName: id, owner: 'alice', event: 'REGIONAL' }),
+    );
+
+    // Act
+    await publisher.publishGroup({ owner: 'alice', key: { kind: 'reason', reason: 'timeout' }, alerts });
+
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.Subject?.startsWith('REGIONAL: 3 sites of alice')).toBe(true);
+    expect(input?.MessageAttributes?.event).toEqual({ DataType: 'String', StringValue: 'REGIONAL' });
+  });
+
   it.each([
     ['an alert', (publisher: AlertPublisher) => publisher.publish(anAlert())],
     [

@@ -1,14 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Alert } from '../../functions/domain/alert.ts';
+import { formatAlert } from '../../functions/domain/alert-message.ts';
 import type { ChannelRequest } from '../../functions/domain/channels/channel-request.ts';
 import type { ChannelSecret } from '../../functions/domain/channels/channel-secret.ts';
 import type { Notification } from '../../functions/domain/channels/notification.ts';
 import { renderDelivery } from '../../functions/domain/channels/render-delivery.ts';
-import { downAlert, T0, upAlert } from '../domain/channels/fixtures.ts';
+import { buildWebhookPayload } from '../../functions/domain/channels/webhook-payload.ts';
+import { downAlert, downLocations, regionalAlert, T0, upAlert } from '../domain/channels/fixtures.ts';
 
-// The README's "Alerts" section shows what each channel receives for the same DOWN as its email sample (and
-// PagerDuty's resolve for the UP). Each sample sits in a fenced block right after `<!-- sample: NAME -->`;
-// the test regenerates them here and fails when the README differs. Run this file with tsx to rewrite them:
+// The README's "What alerts look like" shows the email and SMS of a DOWN and its UP; its "Alerts" section shows
+// what each channel receives for the same DOWN (and PagerDuty's resolve for the UP); "Confirm from more than one
+// place" shows a REGIONAL and a DOWN confirmed from several locations. Each sample sits in a fenced block right
+// after `<!-- sample: NAME -->`; the test regenerates them here and fails when the README differs. Run this file
+// with tsx to rewrite them:
 //   npx tsx test/docs/readme-alert-samples.ts
 
 export const README_PATH = fileURLToPath(new URL('../../README.md', import.meta.url));
@@ -34,6 +39,12 @@ const SECRETS = {
 } as const satisfies Record<string, ChannelSecret>;
 
 const DOWN: Notification = { type: 'alert', alert: downAlert() };
+/** Home (us-east-1) and us-west-2 get HTTP 503, eu-west-1 reaches the site: DOWN from 2 of 3 locations. */
+const DOWN_FROM_LOCATIONS: Alert = downAlert({
+  locations: downLocations('HTTP 503 Service Unavailable from HEAD https://shop.example.com/health'),
+});
+/** Home times out, us-west-2 and eu-west-1 reach the site: REGIONAL. */
+const REGIONAL: Alert = regionalAlert();
 const UP: Notification = { type: 'alert', alert: upAlert() };
 
 function requestOf(secret: ChannelSecret, notification: Notification, nowMs = SAMPLE_NOW_MS): ChannelRequest {
@@ -87,11 +98,26 @@ export function webhookSampleRequest(): ChannelRequest {
   return requestOf(SECRETS.webhook, DOWN);
 }
 
+/** An email as a mail client shows it: the subject, then the body. */
+const emailOf = (alert: Alert): string => {
+  const { subject, email } = formatAlert(alert);
+  return `Subject: ${subject}\n\n${email}`;
+};
+
 /** Every sample, by name, exactly as the README shows it. */
 export function readmeAlertSamples(): Record<string, string> {
   const webhook = webhookSampleRequest();
   const path = new URL(webhook.url).pathname;
+  const regionalWebhook = buildWebhookPayload({ type: 'alert', alert: REGIONAL }, 'unused', SAMPLE_NOW_MS);
   return {
+    'email-down': emailOf(downAlert()),
+    'email-up': emailOf(upAlert()),
+    'sms-down-up': [formatAlert(downAlert()).sms, formatAlert(upAlert()).sms].join('\n'),
+    'email-regional': emailOf(REGIONAL),
+    'sms-regional': formatAlert(REGIONAL).sms,
+    'email-down-locations': emailOf(DOWN_FROM_LOCATIONS),
+    'sms-down-locations': formatAlert(DOWN_FROM_LOCATIONS).sms,
+    'webhook-regional-alert': compactJson(regionalWebhook.type === 'alert' ? regionalWebhook.alert : {}),
     'webhook-headers': [
       `POST ${path} HTTP/1.1`,
       `Host: ${new URL(webhook.url).host}`,

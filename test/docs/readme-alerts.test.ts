@@ -13,7 +13,8 @@ import {
   webhookSampleRequest,
 } from './readme-alert-samples.ts';
 
-// The README's "Alerts" samples are what renderDelivery sends, and its receiver snippet accepts what we sign.
+// The README's alert samples are what formatAlert and renderDelivery produce, and its receiver snippet accepts
+// what we sign.
 
 const readme = readFileSync(README_PATH, 'utf8');
 const inReadme = samplesInReadme(readme);
@@ -31,9 +32,9 @@ async function readmeReceiver(): Promise<Verify> {
   return module.isFromSquirrel;
 }
 
-describe('README "Alerts" section', () => {
+describe('README alert samples (What alerts look like, Alerts, Confirm from more than one place)', () => {
   it.each(Object.entries(readmeAlertSamples()))(
-    'shows the %s sample renderDelivery sends',
+    'shows the %s sample as the code renders it',
     (name, sample) => {
       // A difference here: run `npx tsx test/docs/readme-alert-samples.ts` and review the README diff.
       expect(inReadme[name]).toBe(sample);

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/domain/alert.ts';
 import {
   type AlertGroup,
+  describeGroup,
   formatAlertGroup,
   GROUP_SITE_ID,
   groupAlerts,
+  groupEventOf,
   hostOfUrl,
 } from '../../functions/domain/alert-group.ts';
 import { SMS_MAX_BYTES } from '../../functions/domain/alert-message.ts';
+import type { DownReason } from '../../functions/domain/check-result.ts';
 import { SITE_ID_PATTERN } from '../../functions/domain/site.ts';
 import { T0 } from './fixtures.ts';
 
@@ -32,6 +35,23 @@ const down = (
   reason,
   detail: `no response headers within 5000 ms from ${host}`,
   latencyMs: 5_000,
+});
+
+/** A REGIONAL alert of `owner`'s site `id`: it times out from us-east-1 only, the two verifiers reach it. */
+const regional = (id: string, owner = 'alice', reason: DownReason = 'timeout', host?: string): Alert => ({
+  ...down(id, owner, reason, host),
+  event: 'REGIONAL',
+  locations: [
+    {
+      outcome: 'down',
+      location: 'us-east-1',
+      reason,
+      detail: 'no response headers within 5000 ms',
+      latencyMs: 5_000,
+    },
+    { outcome: 'up', location: 'us-west-2', status: 200, latencyMs: 120 },
+    { outcome: 'up', location: 'eu-west-1', status: 200, latencyMs: 95 },
+  ],
 });
 
 const ids = (alerts: readonly Alert[]) => alerts.map((alert) => alert.siteId);
@@ -143,6 +163,35 @@ describe('groupAlerts', () => {
     // Assess
     expect(shape(grouped.groups)).toEqual(groups);
     expect(ids(grouped.singles)).toEqual(singles);
+  });
+
+  it('groups REGIONAL alerts like DOWN ones, but never in the same group', () => {
+    // Prepare: a home-region incident; alice also has three sites really down.
+    const alerts = [
+      regional('r1'),
+      down('d1'),
+      regional('r2'),
+      down('d2'),
+      regional('r3'),
+      regional('r4', 'alice', 'dns'),
+      down('d3'),
+      regional('b1', 'bob'),
+    ];
+
+    // Act
+    const grouped = groupAlerts(alerts, 3);
+
+    // Assess: the REGIONAL group takes the host-less majority by reason; bob's one and the dns one go alone.
+    expect(shape(grouped.groups)).toEqual([
+      { owner: 'alice', key: { kind: 'reason', reason: 'timeout' }, ids: ['d1', 'd2', 'd3'] },
+      { owner: 'alice', key: { kind: 'reason', reason: 'timeout' }, ids: ['r1', 'r2', 'r3'] },
+    ]);
+    expect(grouped.groups.map(groupEventOf)).toEqual(['DOWN', 'REGIONAL']);
+    expect(grouped.groups.map(describeGroup)).toEqual([
+      'alice/reason=timeout',
+      'alice/reason=timeout/REGIONAL',
+    ]);
+    expect(ids(grouped.singles)).toEqual(['r4', 'b1']);
   });
 
   it.each(['UP', 'REMINDER', 'DEGRADED', 'BLOCKED', 'TLS_EXPIRY'] as const)(
@@ -278,6 +327,39 @@ describe('formatAlertGroup', () => {
     expect(plain.startsWith('DOWN: 3 sites of alice - timeout\n\n')).toBe(true);
   });
 
+  it('gives a member a verification confirmed its locations; a member without keeps its entry as before', () => {
+    // Prepare
+    const locations = [
+      { outcome: 'down', location: 'us-east-1', reason: 'timeout', detail: 'no headers', latencyMs: 5_000 },
+      { outcome: 'down', location: 'us-west-2', reason: 'timeout', detail: 'no headers', latencyMs: 5_000 },
+      { outcome: 'no-answer', location: 'eu-west-1', detail: 'invoke timed out' },
+    ] as const;
+    const alerts = [{ ...down('a'), locations: [...locations] }, down('b'), down('c')];
+
+    // Act
+    const { email } = formatAlertGroup(groupOf(alerts));
+
+    // Assess
+    expect(email).toContain(
+      [
+        '* A (a)',
+        '  URL:         https://a.example.com/health',
+        '  Reason:      timeout',
+        '  Detail:      no response headers within 5000 ms from a.example.com',
+        '  Down since:  2026-11-25 09:00:00 UTC',
+        '  Confirmed:   by 2 of 2 answering locations (1 more did not answer)',
+        '  Locations:   down from us-east-1 (timeout), us-west-2 (timeout); no answer from eu-west-1 (invoke timed out)',
+        '',
+        '* B (b)',
+        '  URL:         https://b.example.com/health',
+        '  Reason:      timeout',
+        '  Detail:      no response headers within 5000 ms from b.example.com',
+        '  Down since:  2026-11-25 09:00:00 UTC',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('notes a site that went down during a maintenance window', () => {
     // Prepare
     const alerts = [down('a'), down('b'), { ...down('c'), afterMaintenanceSinceMs: T0 - 60 * MINUTE }];
@@ -353,4 +435,85 @@ describe('formatAlertGroup', () => {
     const rest = Number(sms.split(' +').at(-1));
     expect(listed + rest).toBe(30);
   });
+});
+
+describe('formatAlertGroup: REGIONAL', () => {
+  it('says where they fail, that it does not page and that nothing follows, and lists each site', () => {
+    // Prepare
+    const group = groupOf(['a', 'b', 'c'].map((id) => regional(id)));
+
+    // Act
+    const message = formatAlertGroup(group);
+
+    // Assess
+    expect(message.subject).toBe('REGIONAL: 3 sites of alice - fail from us-east-1 only');
+    expect(message.email).toContain('3 sites of alice fail from us-east-1 only (reason: timeout).\n');
+    expect(message.email).toContain(
+      [
+        '* A (a)',
+        '  URL:         https://a.example.com/health',
+        '  Reason:      timeout',
+        '  Detail:      no response headers within 5000 ms from a.example.com',
+        '  Since:       2026-11-25 09:00:00 UTC',
+        '  Locations:   down from us-east-1 (timeout); up from us-west-2 (HTTP 200 in 120 ms), eu-west-1 (HTTP 200 in 95 ms)',
+        '',
+      ].join('\n'),
+    );
+    expect(message.email).toContain(
+      'Not paging: for each of them, no majority of the answering locations fails.',
+    );
+    expect(message.email).toContain('No message follows when they pass again.');
+    expect(message.email).not.toContain('DOWN');
+    expect(message.sms).toBe('REGIONAL: 3 sites fail from us-east-1 only (not paging): A, B, C');
+  });
+
+  it('names no failing locations when the members do not share them', () => {
+    // Prepare
+    const other = regional('c');
+    const group = groupOf([
+      regional('a'),
+      regional('b'),
+      {
+        ...other,
+        locations: other.locations?.map((answer) => ({ ...answer, location: `x-${answer.location}` })),
+      },
+    ]);
+
+    // Act
+    const { subject, sms, email } = formatAlertGroup(group);
+
+    // Assess
+    expect(subject).toBe('REGIONAL: 3 sites of alice - timeout');
+    expect(email.split('\n')[0]).toBe(
+      '3 sites of alice fail from a minority of locations (reason: timeout).',
+    );
+    expect(sms.startsWith('REGIONAL: 3 sites fail from a minority of locations (not paging): ')).toBe(true);
+  });
+
+  it.each(NAMES.flatMap((name) => [3, 40].map((count) => ({ name, count }))))(
+    'SMS and subject for $count REGIONAL sites named "$name" stay within their limits',
+    ({ name, count }) => {
+      // Prepare
+      const alerts = Array.from({ length: count }, (_, i) => ({
+        ...regional(`s${i}`, LONG_OWNER, 'timeout', LONG_HOST),
+        siteName: `${name} ${i}`,
+      }));
+
+      // Act
+      const { sms, subject } = formatAlertGroup({
+        owner: LONG_OWNER,
+        key: { kind: 'host', host: LONG_HOST },
+        alerts,
+      });
+
+      // Assess
+      expect(Buffer.byteLength(sms, 'utf8')).toBeLessThanOrEqual(SMS_MAX_BYTES);
+      expect(sms).toMatch(PRINTABLE_ASCII);
+      expect(sms.startsWith(`REGIONAL: ${count} sites fail from us-east-1 only (not paging)`)).toBe(true);
+      expect(subject.length).toBeLessThanOrEqual(100);
+      expect(subject).toMatch(PRINTABLE_ASCII);
+      expect(subject.startsWith(`REGIONAL: ${count} sites of `)).toBe(true);
+      expect(subject.endsWith(' - fail from us-east-1 only')).toBe(true);
+    },
+  );
 });

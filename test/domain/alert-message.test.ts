@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/domain/alert.ts';
 import { formatAlert, SMS_MAX_BYTES, toAscii } from '../../functions/domain/alert-message.ts';
+import { downLocations, fiveLongLocations, regionalAlert, regionalLocations } from './channels/fixtures.ts';
 import { T0 } from './fixtures.ts';
 
 const MINUTE = 60_000;
@@ -54,6 +55,21 @@ const HOSTS = [
 const EVENTS = [
   { event: 'DOWN', make: downAlert },
   { event: 'UP', make: upAlert },
+  {
+    event: 'DOWN from five locations',
+    make: (overrides: Partial<Alert>) => downAlert({ locations: fiveLongLocations(), ...overrides }),
+  },
+  { event: 'REGIONAL', make: (overrides: Partial<Alert>) => regionalAlert(overrides) },
+  {
+    event: 'REGIONAL with five locations',
+    make: (overrides: Partial<Alert>) =>
+      regionalAlert({
+        locations: fiveLongLocations().map((answer, index) =>
+          index === 1 ? { outcome: 'up', location: answer.location, status: 200, latencyMs: 9 } : answer,
+        ),
+        ...overrides,
+      }),
+  },
 ] as const;
 
 const cases = EVENTS.flatMap(({ event, make }) =>
@@ -224,7 +240,7 @@ describe('formatAlert: subject', () => {
     expect(second).toContain('(portal-us) - http-5xx');
   });
 
-  it.each(['DOWN', 'UP', 'DEGRADED', 'BLOCKED', 'REMINDER', 'TLS_EXPIRY', 'UNCHECKED'] as const)(
+  it.each(['DOWN', 'UP', 'DEGRADED', 'BLOCKED', 'REMINDER', 'TLS_EXPIRY', 'UNCHECKED', 'REGIONAL'] as const)(
     'the %s email names the site id',
     (event) => {
       // Act
@@ -390,5 +406,219 @@ describe('toAscii', () => {
 
     // Assess
     expect(actual).toBe(ascii);
+  });
+});
+
+describe('formatAlert: DOWN without locations (no verifier regions) is what it was before issue 15', () => {
+  // Rendered by the formatter of commit af68cdb, before verification existed: not one byte may change.
+  it('a DOWN with an HTTP status', () => {
+    // Act
+    const message = formatAlert(downAlert());
+
+    // Assess
+    const email = [
+      'Shop is DOWN.',
+      '',
+      'URL:         https://shop.example.com/health',
+      'Site id:     shop',
+      'Reason:      http-5xx',
+      'Detail:      HEAD /health answered 503 Service Unavailable',
+      'Status:      HTTP 503',
+      'Down since:  2026-11-25 09:00:00 UTC (first failed check)',
+      'Confirmed:   2026-11-25 09:01:00 UTC',
+      'Latency:     123 ms',
+      'Owner:       team-a',
+      '',
+      'You will get one more message when Shop is back up.',
+      '',
+      '-- uptime-squirrel',
+    ].join('\n');
+    expect(message).toEqual({
+      subject: 'DOWN: Shop - http-5xx',
+      default: `DOWN: Shop - http-5xx\n\n${email}`,
+      email,
+      sms: 'Shop DOWN: http-5xx since 09:00 UTC shop.example.com',
+    });
+  });
+
+  it('a DOWN without status, after a maintenance window, with missed alerts', () => {
+    // Act
+    const message = formatAlert(
+      downAlert({
+        status: undefined,
+        reason: 'timeout',
+        detail: 'no response headers within 10000 ms',
+        afterMaintenanceSinceMs: T0 - 60 * MINUTE,
+        missed: { alerts: 3, sinceMs: T0 - 10 * MINUTE, outages: 1, downMs: 2 * MINUTE },
+      }),
+    );
+
+    // Assess
+    expect(message.subject).toBe('DOWN: Shop - timeout');
+    expect(message.email).toBe(
+      [
+        'Shop is DOWN.',
+        '',
+        'URL:         https://shop.example.com/health',
+        'Site id:     shop',
+        'Reason:      timeout',
+        'Detail:      no response headers within 10000 ms',
+        'Down since:  2026-11-25 09:00:00 UTC (first failed check)',
+        'Confirmed:   2026-11-25 09:01:00 UTC',
+        'Latency:     123 ms',
+        'Owner:       team-a',
+        'Note:        the status changed during the maintenance window that began 2026-11-25 08:00:00 UTC',
+        '',
+        'You will get one more message when Shop is back up.',
+        '',
+        'Missed:      3 earlier alert(s) since 2026-11-25 08:50:00 UTC could not be delivered; 1 outage(s) began and ended meanwhile, 2 min down in all.',
+        '',
+        '-- uptime-squirrel',
+      ].join('\n'),
+    );
+    expect(message.sms).toBe('Shop DOWN: timeout since 09:00 UTC (+3 missed) shop.example.com');
+  });
+});
+
+describe('formatAlert: DOWN confirmed by several locations', () => {
+  it('says how many answering locations confirmed it and lists what each answered, home first', () => {
+    // Act
+    const message = formatAlert(downAlert({ locations: downLocations('HEAD /health answered 503') }));
+
+    // Assess
+    expect(message.subject).toBe('DOWN: Shop - http-5xx from 2 of 3 locations');
+    expect(message.email).toBe(
+      [
+        'Shop is DOWN.',
+        '',
+        'URL:         https://shop.example.com/health',
+        'Site id:     shop',
+        'Reason:      http-5xx',
+        'Detail:      HEAD /health answered 503 Service Unavailable',
+        'Status:      HTTP 503',
+        'Down since:  2026-11-25 09:00:00 UTC (first failed check)',
+        'Confirmed:   2026-11-25 09:01:00 UTC by 2 of 3 answering locations',
+        'Latency:     123 ms',
+        'Owner:       team-a',
+        '',
+        'Locations:',
+        '  us-east-1 (home)  down: http-5xx - HEAD /health answered 503',
+        '  us-west-2         down: http-5xx - HEAD /health answered 503',
+        '  eu-west-1         up: HTTP 200 in 120 ms',
+        '',
+        'You will get one more message when Shop is back up.',
+        '',
+        '-- uptime-squirrel',
+      ].join('\n'),
+    );
+    expect(message.sms).toBe('Shop DOWN (2 of 3 locations): http-5xx since 09:00 UTC shop.example.com');
+  });
+
+  it('says which verifiers did not answer and why when home alone decided', () => {
+    // Prepare
+    const [home] = downLocations();
+    const locations = [
+      ...(home === undefined ? [] : [home]),
+      { outcome: 'no-answer', location: 'us-west-2', detail: 'invoke timed out after 12 s' } as const,
+      {
+        outcome: 'no-answer',
+        location: 'eu-west-1',
+        detail: 'throttled (TooManyRequestsException)',
+      } as const,
+    ];
+
+    // Act
+    const { email, sms } = formatAlert(downAlert({ locations }));
+
+    // Assess
+    expect(email).toContain(
+      'Confirmed:   2026-11-25 09:01:00 UTC by 1 of 1 answering location (2 more did not answer)',
+    );
+    expect(email).toContain('  us-west-2         no answer: invoke timed out after 12 s\n');
+    expect(email).toContain('  eu-west-1         no answer: throttled (TooManyRequestsException)\n');
+    expect(sms).toBe('Shop DOWN (1 of 1 locations): http-5xx since 09:00 UTC shop.example.com');
+  });
+});
+
+describe('formatAlert: REGIONAL', () => {
+  it('is informational: where it fails, where it is up, why it does not page, and that no UP follows', () => {
+    // Act
+    const message = formatAlert(regionalAlert({ owner: 'team-a', atMs: T0 + MINUTE, outageSinceMs: T0 }));
+
+    // Assess
+    expect(message.subject).toBe('REGIONAL: Shop - fails from us-east-1 only');
+    expect(message.email).toBe(
+      [
+        'Shop fails from us-east-1 only; up from us-west-2 and eu-west-1.',
+        '',
+        'URL:         https://shop.example.com/health',
+        'Site id:     shop',
+        'Reason:      timeout (from us-east-1)',
+        'Detail:      no response headers within 10000 ms',
+        'Since:       2026-11-25 09:00:00 UTC (first failed check from us-east-1)',
+        'Checked:     2026-11-25 09:01:00 UTC from 3 location(s)',
+        'Owner:       team-a',
+        '',
+        'Locations:',
+        '  us-east-1 (home)  down: timeout - no response headers within 10000 ms',
+        '  us-west-2         up: HTTP 200 in 120 ms',
+        '  eu-west-1         up: HTTP 200 in 95 ms',
+        '',
+        'Not paging: most locations reach it. You will be paged if it fails from most locations.',
+        'No message follows when checks from us-east-1 pass again; `squirrel status` shows it as REGIONAL until then.',
+        '',
+        '-- uptime-squirrel',
+      ].join('\n'),
+    );
+    expect(message.sms).toBe(
+      'REGIONAL: Shop down: us-east-1; up: us-west-2, eu-west-1 (not paging) shop.example.com',
+    );
+  });
+
+  it('explains a tie: half of the answering locations fail, and a page needs more than half', () => {
+    // Prepare: home down, us-west-2 up, eu-west-1 silent.
+    const locations = regionalLocations().map((answer, index) =>
+      index === 2
+        ? { outcome: 'no-answer' as const, location: answer.location, detail: 'invoke failed' }
+        : answer,
+    );
+
+    // Act
+    const { email, sms } = formatAlert(regionalAlert({ locations }));
+
+    // Assess
+    expect(email.split('\n')[0]).toBe(
+      'Shop fails from us-east-1 only; up from us-west-2; no answer from eu-west-1.',
+    );
+    expect(email).toContain(
+      'Not paging: only 1 of 2 answering locations fail, and a page needs more than half. You will be paged if it fails from most locations.',
+    );
+    expect(sms).toBe(
+      'REGIONAL: Shop down: us-east-1; up: us-west-2; no answer: eu-west-1 (not paging) shop.example.com',
+    );
+  });
+
+  it('counts the failing locations in the subject when their names are long, and in the SMS', () => {
+    // Prepare
+    const locations = fiveLongLocations().map((answer, index) =>
+      index === 3 ? { outcome: 'up' as const, location: answer.location, status: 200, latencyMs: 9 } : answer,
+    );
+
+    // Act
+    const { subject, sms } = formatAlert(regionalAlert({ locations }));
+
+    // Assess: 2 fail, 3 reach it.
+    expect(subject).toBe('REGIONAL: Shop - fails from 2 of 5 locations');
+    expect(sms).toBe('REGIONAL: Shop down 2, up 3 (not paging) shop.example.com');
+  });
+
+  it('reads sensibly even without locations (never written so, but the schema allows it)', () => {
+    // Act
+    const { subject, email, sms } = formatAlert(regionalAlert({ locations: undefined }));
+
+    // Assess
+    expect(subject).toBe('REGIONAL: Shop - fails from the home region only');
+    expect(email.split('\n')[0]).toBe('Shop fails from the home region only.');
+    expect(sms.startsWith('REGIONAL: Shop')).toBe(true);
   });
 });

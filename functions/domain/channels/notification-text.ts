@@ -1,5 +1,15 @@
 import type { Alert } from '../alert.ts';
+import { groupEventOf } from '../alert-group.ts';
 import { formatDuration, formatUtc } from '../duration.ts';
+import {
+  countLocations,
+  describeAnswer,
+  failingText,
+  locationLabel,
+  namesWith,
+  notPagingText,
+  quorumText,
+} from '../location-text.ts';
 import { truncateText } from '../schema-parts.ts';
 import type { ChannelFailedNotice, Notification, NotificationGroup } from './notification.ts';
 
@@ -103,8 +113,11 @@ export function headlineOf(alert: Alert): string {
 export function summaryOf(alert: Alert): string {
   const name = shortName(alert.siteName);
   switch (alert.event) {
-    case 'DOWN':
-      return `${name} is DOWN: ${alert.reason}`;
+    case 'DOWN': {
+      if (alert.locations === undefined) return `${name} is DOWN: ${alert.reason}`;
+      const { failed, answered } = countLocations(alert.locations);
+      return `${name} is DOWN from ${failed} of ${answered} locations: ${alert.reason}`;
+    }
     case 'REMINDER':
       return `${name} is still DOWN after ${formatDuration(alert.atMs - alert.outageSinceMs)}: ${alert.reason}`;
     case 'UP':
@@ -120,10 +133,33 @@ export function summaryOf(alert: Alert): string {
     case 'UNCHECKED':
       return `The monitor can no longer check ${name}: ${alert.reason}`;
     case 'REGIONAL':
-      // PLACEHOLDER(issue 15 formats)
-      return `${name} fails from one region only: ${alert.reason}`;
+      return regionalSummaryOf(name, alert);
   }
 }
+
+/** "Shop fails from us-east-1 only; up from us-west-2 and eu-west-1" (and who did not answer). */
+function regionalSummaryOf(name: string, alert: Alert): string {
+  const locations = alert.locations ?? [];
+  if (countLocations(locations).failed === 0)
+    return `${name} fails from the home region only: ${alert.reason}`;
+  const upFrom = namesWith(locations, 'up');
+  const silent = namesWith(locations, 'no-answer');
+  return [
+    `${name} fails from ${failingText(locations)}`,
+    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
+    ...(silent === '' ? [] : [`no answer from ${silent}`]),
+  ].join('; ');
+}
+
+// A location's detail in a field: whole lines stay readable on a phone, and five of them fit every format.
+const LOCATION_DETAIL_MAX_CHARS = 160;
+
+/** One field per location, home first: "us-east-1 (home)" → "down: timeout - no answer within 10 s". */
+const locationFields = (alert: Alert): TextField[] =>
+  (alert.locations ?? []).map((answer, index) => ({
+    label: locationLabel(answer, index),
+    value: describeAnswer(answer, LOCATION_DETAIL_MAX_CHARS),
+  }));
 
 const daysLeft = (alert: Alert): number =>
   Math.max(0, Math.floor(((alert.tlsValidToMs ?? alert.atMs) - alert.atMs) / 86_400_000));
@@ -154,7 +190,9 @@ function viewAlert(alert: Alert): NotificationView {
           ...field('Status', status),
           ...field('Down since', formatUtc(alert.outageSinceMs)),
           ...field('Confirmed', formatUtc(alert.atMs)),
+          ...field('Confirmed by', alert.locations === undefined ? undefined : quorumText(alert.locations)),
           ...field('Latency', `${alert.latencyMs} ms`),
+          ...locationFields(alert),
         ];
       case 'REMINDER':
         return [
@@ -200,8 +238,13 @@ function viewAlert(alert: Alert): NotificationView {
           ...field('Since', formatUtc(alert.atMs)),
         ];
       case 'REGIONAL':
-        // PLACEHOLDER(issue 15 formats): a field per location.
-        return [...url, ...field('Reason', alert.reason), ...field('Detail', alert.detail)];
+        return [
+          ...url,
+          ...field('Reason', `${alert.reason} (from ${alert.locations?.[0]?.location ?? 'home'})`),
+          ...field('Failing since', formatUtc(alert.outageSinceMs)),
+          ...field('Checked', formatUtc(alert.atMs)),
+          ...locationFields(alert),
+        ];
     }
   })();
   const maintenance =
@@ -252,6 +295,10 @@ function noteOf(alert: Alert): { note?: string } {
       };
     case 'TLS_EXPIRY':
       return { note: 'Renew it before then: an expired certificate makes the site DOWN for every visitor.' };
+    case 'REGIONAL':
+      return {
+        note: `${notPagingText(alert.locations ?? [])} You will be paged if it fails from most locations; nothing is sent when it passes again.`,
+      };
     case 'UNCHECKED':
       return {
         note:
@@ -268,19 +315,43 @@ function viewGroup(group: NotificationGroup): NotificationView {
   const count = group.alerts.length + group.omittedAlerts;
   const shared = group.key.kind === 'reason' ? group.key.reason : group.key.host;
   const first = group.alerts[0];
+  if (groupEventOf(group) === 'REGIONAL') {
+    return {
+      title: `REGIONAL: ${count} sites (${group.key.kind === 'reason' ? 'reason' : 'host'} ${shared})`,
+      tone: 'warning',
+      summary: `${count} sites of ${group.owner} fail from a minority of locations (${shared})`,
+      fields: first === undefined ? [] : [{ label: 'Checked', value: formatUtc(first.atMs) }],
+      items: group.alerts.map(
+        (alert) =>
+          `${shortName(alert.siteName)}: ${alert.reason}${alert.locations === undefined ? '' : ` (down: ${namesWith(alert.locations, 'down')})`}, ${shortUrl(alert.url)}`,
+      ),
+      omittedItems: group.omittedAlerts,
+      note: 'Not paging: for each of them, no majority of the answering locations fails. Nothing is sent when they pass again.',
+      context: `owner ${group.owner} · ${group.alerts.map((alert) => alert.siteId).join(', ')}`,
+      atMs: first?.atMs ?? 0,
+    };
+  }
   return {
     title: `DOWN: ${count} sites (${group.key.kind === 'reason' ? 'reason' : 'host'} ${shared})`,
     tone: 'down',
     summary: `${count} sites of ${group.owner} are DOWN (${shared})`,
     fields: first === undefined ? [] : [{ label: 'Confirmed', value: formatUtc(first.atMs) }],
     items: group.alerts.map(
-      (alert) => `${shortName(alert.siteName)}: ${alert.reason}, ${shortUrl(alert.url)}`,
+      (alert) =>
+        `${shortName(alert.siteName)}: ${alert.reason}${fromLocations(alert)}, ${shortUrl(alert.url)}`,
     ),
     omittedItems: group.omittedAlerts,
     note: 'Each site sends its own UP when it recovers.',
     context: `owner ${group.owner} · ${group.alerts.map((alert) => alert.siteId).join(', ')}`,
     atMs: first?.atMs ?? 0,
   };
+}
+
+/** " (2 of 3 locations)" for a member a verification confirmed; nothing otherwise (today's line). */
+function fromLocations(alert: Alert): string {
+  if (alert.locations === undefined) return '';
+  const { failed, answered } = countLocations(alert.locations);
+  return ` (${failed} of ${answered} locations)`;
 }
 
 function viewChannelFailed(notice: ChannelFailedNotice): NotificationView {

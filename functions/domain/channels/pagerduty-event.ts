@@ -1,5 +1,6 @@
 import type { Alert } from '../alert.ts';
 import { formatUtc } from '../duration.ts';
+import { describeAnswer, locationLabel, quorumText } from '../location-text.ts';
 import { truncateText } from '../schema-parts.ts';
 import type { ChannelFailedNotice, Notification } from './notification.ts';
 import { shortUrl, summaryOf } from './notification-text.ts';
@@ -60,11 +61,13 @@ export function planPagerDutyEvents(notification: Notification, routingKey: stri
   switch (notification.type) {
     case 'alert':
       return planAlert(notification.alert, routingKey);
-    case 'alert-group':
-      return {
-        kind: 'events',
-        events: notification.group.alerts.map((alert) => triggerOf(alert, routingKey)),
-      };
+    case 'alert-group': {
+      // A group of REGIONAL alerts never pages (its members would be skipped one by one too).
+      const pages = notification.group.alerts.filter((alert) => alert.event === 'DOWN');
+      return pages.length === 0
+        ? { kind: 'skip', why: 'a group of REGIONAL alerts never pages' }
+        : { kind: 'events', events: pages.map((alert) => triggerOf(alert, routingKey)) };
+    }
     case 'channel-failed':
       return { kind: 'events', events: [channelFailedTrigger(notification.notice, routingKey)] };
     case 'test': {
@@ -97,6 +100,11 @@ function planAlert(alert: Alert, routingKey: string): PagerDutyPlan {
     case 'DOWN':
     case 'REMINDER':
       return { kind: 'events', events: [triggerOf(alert, routingKey)] };
+    case 'REGIONAL':
+      return {
+        kind: 'skip',
+        why: 'REGIONAL never pages: no majority of the answering locations fails (a DOWN follows if one does)',
+      };
     case 'UP':
       // Whatever it recovered from: resolving a key with no open incident does nothing, and a page opened before a
       // maintenance window or a BLOCKED spell must not stay open.
@@ -145,10 +153,24 @@ function triggerOf(alert: Alert, routingKey: string): PagerDutyEvent {
         owner: alert.owner,
         alertId: alert.alertId,
         ...(alert.missed === undefined ? {} : { missedAlerts: alert.missed.alerts }),
+        ...(alert.locations === undefined ? {} : locationDetailsOf(alert.locations)),
       },
     },
     client: 'uptime-squirrel',
     ...(link === undefined ? {} : { links: [{ href: link, text: 'Checked URL' }] }),
+  };
+}
+
+/**
+ * A verified DOWN's locations as PagerDuty shows custom details (a key/value table): who confirmed it, and one
+ * readable entry per location, home first.
+ */
+function locationDetailsOf(locations: NonNullable<Alert['locations']>): Record<string, unknown> {
+  return {
+    confirmedBy: quorumText(locations),
+    locations: Object.fromEntries(
+      locations.map((answer, index) => [locationLabel(answer, index), describeAnswer(answer)]),
+    ),
   };
 }
 

@@ -21,12 +21,23 @@ export const escapeTelegramHtml = (text: string): string =>
 
 /** A short HTML message: bold title, summary, one `<b>Label:</b> value` line per field, members, small print. */
 export function renderTelegramMessage(view: NotificationView, chatId: string): TelegramMessage {
+  // Field values get 600 characters each; a message with many long ones (five locations of escaped details)
+  // halves that until the HTML source fits.
+  for (let fieldMaxChars = 600; ; fieldMaxChars = Math.floor(fieldMaxChars / 2)) {
+    const message = telegramMessageWith(view, chatId, fieldMaxChars);
+    if (message.text.length <= TELEGRAM_MAX_TEXT_CHARS || fieldMaxChars <= 40) return message;
+  }
+}
+
+function telegramMessageWith(view: NotificationView, chatId: string, fieldMaxChars: number): TelegramMessage {
   const cut = (text: string, maxChars: number) => fitEscaped(text, maxChars, escapeTelegramHtml);
   const head = [
     `<b>${cut(`${TONE_MARK[view.tone]} ${view.title}`, 300)}</b>`,
     cut(view.summary, 600),
     '',
-    ...view.fields.map((field) => `<b>${escapeTelegramHtml(field.label)}:</b> ${cut(field.value, 600)}`),
+    ...view.fields.map(
+      (field) => `<b>${escapeTelegramHtml(field.label)}:</b> ${cut(field.value, fieldMaxChars)}`,
+    ),
   ].join('\n');
   const tail = [
     ...(view.note === undefined ? [] : ['', cut(view.note, 400)]),

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ALERT_EVENTS, type Alert, AlertSchema } from '../alert.ts';
 import { MAX_TEXT_CHARS, truncateText, wholeNumber } from '../schema-parts.ts';
+import { LocationAnswerSchema } from '../verification.ts';
 import { CHANNEL_KINDS } from './channel.ts';
 import { CHANNEL_FAILED_EVENT, type Notification, notificationIdOf, TEST_EVENT } from './notification.ts';
 import { summaryOf } from './notification-text.ts';
@@ -55,6 +56,12 @@ const WebhookAlertSchema = v.object({
   tlsValidToMs: v.optional(v.number()),
   afterMaintenanceSince: v.optional(isoTime),
   afterMaintenanceSinceMs: v.optional(wholeNumber),
+  /**
+   * DOWN and REGIONAL decided by asking other locations (multi-region verification): each location's answer,
+   * home first. `outcome` is `up` ({status, latencyMs}), `down` ({reason, detail, status?, latencyMs}) or
+   * `no-answer` ({detail}: it counted neither way). Absent when no verifier regions are configured.
+   */
+  locations: v.optional(v.array(LocationAnswerSchema)),
   /** Alerts that could not be delivered for a while and were folded into this one. */
   missed: v.optional(
     v.object({
@@ -224,6 +231,7 @@ function webhookAlertOf(alert: Alert): WebhookAlert {
       alert.afterMaintenanceSinceMs === undefined ? undefined : iso(alert.afterMaintenanceSinceMs),
     ),
     ...optional('afterMaintenanceSinceMs', alert.afterMaintenanceSinceMs),
+    ...optional('locations', alert.locations),
     ...optional(
       'missed',
       alert.missed === undefined ? undefined : { ...alert.missed, since: iso(alert.missed.sinceMs) },

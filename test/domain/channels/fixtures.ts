@@ -4,6 +4,7 @@ import type { ChannelEndpoints } from '../../../functions/domain/channels/channe
 import type { ChannelSecret } from '../../../functions/domain/channels/channel-secret.ts';
 import type { Notification } from '../../../functions/domain/channels/notification.ts';
 import { truncateText } from '../../../functions/domain/schema-parts.ts';
+import type { LocationAnswer } from '../../../functions/domain/verification.ts';
 
 export const T0 = Date.UTC(2026, 10, 25, 9, 1, 0);
 export const MINUTE = 60_000;
@@ -27,6 +28,50 @@ export const downAlert = (overrides: Partial<Alert> = {}): Alert => ({
 /** The UP that ends downAlert's outage, 12 min 31 s after it began. */
 export const upAlert = (overrides: Partial<Alert> = {}): Alert =>
   downAlert({ alertId: 'shop:13', event: 'UP', atMs: T0 + 751_000, latencyMs: 92, ...overrides });
+
+const DETAIL_503 = 'HTTP 503 Service Unavailable from HEAD https://shop.example.com/health';
+
+/** A verified DOWN: home and us-west-2 fail, eu-west-1 could not answer (2 of 2 answering locations). */
+export const downLocations = (detail = DETAIL_503): LocationAnswer[] => [
+  { outcome: 'down', location: 'us-east-1', reason: 'http-5xx', detail, status: 503, latencyMs: 84 },
+  { outcome: 'down', location: 'us-west-2', reason: 'http-5xx', detail, status: 503, latencyMs: 91 },
+  { outcome: 'up', location: 'eu-west-1', status: 200, latencyMs: 120 },
+];
+
+/** A REGIONAL: home times out, both verifiers reach the site. */
+export const regionalLocations = (detail = 'no response headers within 10000 ms'): LocationAnswer[] => [
+  { outcome: 'down', location: 'us-east-1', reason: 'timeout', detail, latencyMs: 10_000 },
+  { outcome: 'up', location: 'us-west-2', status: 200, latencyMs: 120 },
+  { outcome: 'up', location: 'eu-west-1', status: 200, latencyMs: 95 },
+];
+
+/** The most a verification holds: home and four verifiers, 32-character names, every outcome. */
+export const fiveLongLocations = (detail = DETAIL_503): LocationAnswer[] => [
+  {
+    outcome: 'down',
+    location: 'home-region-with-a-long-name-001',
+    reason: 'http-5xx',
+    detail,
+    latencyMs: 84,
+  },
+  { outcome: 'down', location: 'verifier-with-a-long-name-000002', reason: 'tls', detail, latencyMs: 90 },
+  { outcome: 'up', location: 'verifier-with-a-long-name-000003', status: 200, latencyMs: 120 },
+  { outcome: 'no-answer', location: 'verifier-with-a-long-name-000004', detail },
+  { outcome: 'up', location: 'verifier-with-a-long-name-000005', status: 204, latencyMs: 99_999 },
+];
+
+/** A REGIONAL alert as the checker commits it: home's reason, detail and latency; every location's answer. */
+export const regionalAlert = (overrides: Partial<Alert> = {}): Alert =>
+  downAlert({
+    alertId: 'shop:12',
+    event: 'REGIONAL',
+    reason: 'timeout',
+    detail: 'no response headers within 10000 ms',
+    status: undefined,
+    latencyMs: 10_000,
+    locations: regionalLocations(),
+    ...overrides,
+  });
 
 /** One alert of each event, with the fields that event carries. */
 export const alertOfEach = (overrides: Partial<Alert> = {}): Alert[] =>
@@ -114,8 +159,61 @@ export const everyNotification = (
     },
   },
   {
+    label: 'alert DOWN with locations',
+    notification: { type: 'alert', alert: downAlert({ ...alertOverrides, locations: downLocations() }) },
+  },
+  {
+    label: 'alert REGIONAL with locations',
+    notification: { type: 'alert', alert: regionalAlert({ ...alertOverrides }) },
+  },
+  {
+    label: 'alert DOWN with five long locations',
+    notification: {
+      type: 'alert',
+      alert: downAlert({ ...alertOverrides, locations: fiveLongLocations(alertOverrides.detail) }),
+    },
+  },
+  {
+    label: 'alert REGIONAL with five long locations and missed alerts',
+    notification: {
+      type: 'alert',
+      alert: regionalAlert({
+        ...alertOverrides,
+        locations: fiveLongLocations(alertOverrides.detail).map((answer, index) =>
+          index === 1 && answer.outcome === 'down'
+            ? { outcome: 'up', location: answer.location, status: 200, latencyMs: 1 }
+            : answer,
+        ),
+        missed: { alerts: 41, sinceMs: T0 - 3_600_000, outages: 20, downMs: 2_100_000 },
+        afterMaintenanceSinceMs: T0 - 600_000,
+      }),
+    },
+  },
+  {
     label: 'group of 3',
     notification: groupOf([0, 1, 2].map((index) => groupMember(index, alertOverrides))),
+  },
+  {
+    label: 'group of 3 with locations',
+    notification: groupOf(
+      [0, 1, 2].map((index) =>
+        groupMember(index, { ...alertOverrides, locations: fiveLongLocations(alertOverrides.detail) }),
+      ),
+    ),
+  },
+  {
+    label: 'REGIONAL group of 40 with five long locations',
+    notification: groupOf(
+      Array.from({ length: 40 }, (_, index) =>
+        groupMember(index, {
+          ...alertOverrides,
+          event: 'REGIONAL',
+          locations: fiveLongLocations(alertOverrides.detail).map((answer, at) =>
+            at === 1 ? { outcome: 'up', location: answer.location, status: 200, latencyMs: 7 } : answer,
+          ),
+        }),
+      ),
+    ),
   },
   {
     label: 'group of 120 with 30 omitted',

@@ -4,7 +4,17 @@ import {
   fitLines,
   viewNotification,
 } from '../../../functions/domain/channels/notification-text.ts';
-import { channelFailed, downAlert, groupMember, groupOf, testNotification, upAlert } from './fixtures.ts';
+import {
+  channelFailed,
+  downAlert,
+  downLocations,
+  groupMember,
+  groupOf,
+  regionalAlert,
+  regionalLocations,
+  testNotification,
+  upAlert,
+} from './fixtures.ts';
 
 const htmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
@@ -21,6 +31,61 @@ describe('viewNotification', () => {
       'Confirmed: 2026-11-25 09:01:31 UTC',
       'Latency: 84 ms',
     ]);
+  });
+
+  it('says how many locations confirmed a verified DOWN, with one field per location, home first', () => {
+    const view = viewNotification({
+      type: 'alert',
+      alert: downAlert({ locations: downLocations('HTTP 503') }),
+    });
+    expect(view).toMatchObject({
+      title: 'DOWN: Shop',
+      tone: 'down',
+      summary: 'Shop is DOWN from 2 of 3 locations: http-5xx',
+      note: 'You will get one more message when it is back up.',
+    });
+    expect(view.fields.map((field) => `${field.label}: ${field.value}`)).toEqual([
+      'URL: https://shop.example.com/health',
+      'Reason: http-5xx',
+      'Detail: HTTP 503 Service Unavailable from HEAD https://shop.example.com/health',
+      'Status: HTTP 503',
+      'Down since: 2026-11-25 09:01:00 UTC',
+      'Confirmed: 2026-11-25 09:01:31 UTC',
+      'Confirmed by: 2 of 3 answering locations',
+      'Latency: 84 ms',
+      'us-east-1 (home): down: http-5xx - HTTP 503',
+      'us-west-2: down: http-5xx - HTTP 503',
+      'eu-west-1: up: HTTP 200 in 120 ms',
+    ]);
+  });
+
+  it('tells a REGIONAL as a warning: where it fails and is up, and why it does not page', () => {
+    const view = viewNotification({ type: 'alert', alert: regionalAlert() });
+    expect(view).toMatchObject({
+      title: 'REGIONAL: Shop',
+      tone: 'warning',
+      summary: 'Shop fails from us-east-1 only; up from us-west-2 and eu-west-1',
+      note: 'Not paging: most locations reach it. You will be paged if it fails from most locations; nothing is sent when it passes again.',
+    });
+    expect(view.fields.map((field) => `${field.label}: ${field.value}`)).toEqual([
+      'URL: https://shop.example.com/health',
+      'Reason: timeout (from us-east-1)',
+      'Failing since: 2026-11-25 09:01:00 UTC',
+      'Checked: 2026-11-25 09:01:31 UTC',
+      'us-east-1 (home): down: timeout - no response headers within 10000 ms',
+      'us-west-2: up: HTTP 200 in 120 ms',
+      'eu-west-1: up: HTTP 200 in 95 ms',
+    ]);
+  });
+
+  it('cuts a location’s detail in its field to 160 characters (five of them fit every chat format)', () => {
+    const view = viewNotification({
+      type: 'alert',
+      alert: downAlert({ locations: downLocations('z'.repeat(500)) }),
+    });
+    expect(view.fields.find((field) => field.label === 'us-west-2')?.value).toBe(
+      `down: http-5xx - ${'z'.repeat(159)}…`,
+    );
   });
 
   it('gives an UP its downtime', () => {
@@ -53,6 +118,31 @@ describe('viewNotification', () => {
       'Site 2: timeout, https://site-2.example.com/',
     ]);
     expect(view.omittedItems).toBe(2);
+  });
+
+  it('tells a group of REGIONAL alerts as a warning that does not page', () => {
+    const members = [0, 1, 2].map((index) =>
+      groupMember(index, { event: 'REGIONAL', locations: regionalLocations() }),
+    );
+    const view = viewNotification(groupOf(members));
+    expect(view).toMatchObject({
+      title: 'REGIONAL: 3 sites (reason timeout)',
+      tone: 'warning',
+      summary: '3 sites of alice fail from a minority of locations (timeout)',
+      note: 'Not paging: for each of them, no majority of the answering locations fails. Nothing is sent when they pass again.',
+    });
+    expect(view.items[0]).toBe('Site 0: timeout (down: us-east-1), https://site-0.example.com/');
+  });
+
+  it('says how many locations confirmed a group member that was verified', () => {
+    const view = viewNotification(
+      groupOf([groupMember(0, { locations: downLocations() }), groupMember(1), groupMember(2)]),
+    );
+    expect(view.items).toEqual([
+      'Site 0: timeout (2 of 3 locations), https://site-0.example.com/',
+      'Site 1: timeout, https://site-1.example.com/',
+      'Site 2: timeout, https://site-2.example.com/',
+    ]);
   });
 
   it('tells how to fix a failing channel, and that a test is only a test', () => {

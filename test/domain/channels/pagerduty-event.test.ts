@@ -7,9 +7,11 @@ import {
 import {
   channelFailed,
   downAlert,
+  downLocations,
   groupMember,
   groupOf,
   MINUTE,
+  regionalAlert,
   T0,
   testNotification,
   upAlert,
@@ -112,6 +114,59 @@ describe('planPagerDutyEvents', () => {
     });
   });
 
+  it('never pages a group of REGIONAL alerts', () => {
+    const members = [0, 1, 2].map((index) => groupMember(index, { event: 'REGIONAL' }));
+    expect(planPagerDutyEvents(groupOf(members), KEY)).toEqual({
+      kind: 'skip',
+      why: 'a group of REGIONAL alerts never pages',
+    });
+  });
+
+  it('never pages a REGIONAL, and says why', () => {
+    expect(planPagerDutyEvents({ type: 'alert', alert: regionalAlert() }, KEY)).toEqual({
+      kind: 'skip',
+      why: 'REGIONAL never pages: no majority of the answering locations fails (a DOWN follows if one does)',
+    });
+  });
+
+  it('names the locations of a verified DOWN in its summary and custom details', () => {
+    // Act
+    const [event] = eventsOf(alert({ locations: downLocations('HTTP 503') }));
+
+    // Assess
+    expect(event?.event_action === 'trigger' && event.payload).toMatchObject({
+      summary:
+        'Shop is DOWN from 2 of 3 locations: http-5xx (shop) - HTTP 503 Service Unavailable from HEAD https://shop.example.com/health',
+      severity: 'critical',
+      custom_details: {
+        confirmedBy: '2 of 3 answering locations',
+        locations: {
+          'us-east-1 (home)': 'down: http-5xx - HTTP 503',
+          'us-west-2': 'down: http-5xx - HTTP 503',
+          'eu-west-1': 'up: HTTP 200 in 120 ms',
+        },
+      },
+    });
+  });
+
+  it('keeps the custom details of a DOWN without verification as they were', () => {
+    const [event] = eventsOf(alert({}));
+    const details = event?.event_action === 'trigger' ? event.payload.custom_details : {};
+    expect(Object.keys(details)).toEqual([
+      'site',
+      'url',
+      'event',
+      'reason',
+      'detail',
+      'status',
+      'latencyMs',
+      'downSince',
+      'confirmed',
+      'owner',
+      'alertId',
+    ]);
+  });
+
   it('re-triggers the open incident for a REMINDER (same key: logged, not paged again)', () => {
     const [event] = eventsOf(alert({ event: 'REMINDER', atMs: T0 + 60 * MINUTE }));
     expect([event?.event_action, event?.dedup_key]).toEqual(['trigger', 'site:shop']);
@@ -122,6 +177,7 @@ describe('planPagerDutyEvents', () => {
     { label: 'BLOCKED', notification: alert({ event: 'BLOCKED', status: 403 }) },
     { label: 'TLS_EXPIRY', notification: alert({ event: 'TLS_EXPIRY', tlsValidToMs: T0 + 86_400_000 }) },
     { label: 'UNCHECKED', notification: alert({ event: 'UNCHECKED', reason: 'checker-fault' }) },
+    { label: 'REGIONAL', notification: { type: 'alert', alert: regionalAlert() } as Notification },
   ])('skips $label with a reason', ({ notification }) => {
     const plan = planPagerDutyEvents(notification, KEY);
     expect(plan).toMatchObject({ kind: 'skip', why: expect.stringMatching(/\w/) });

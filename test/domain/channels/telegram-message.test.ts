@@ -4,7 +4,7 @@ import {
   escapeTelegramHtml,
   renderTelegramMessage,
 } from '../../../functions/domain/channels/telegram-message.ts';
-import { downAlert, groupMember, groupOf } from './fixtures.ts';
+import { downAlert, fiveLongLocations, groupMember, groupOf, hostileAlert } from './fixtures.ts';
 import { expectValidTelegram } from './service-rules.ts';
 
 describe('renderTelegramMessage', () => {
@@ -22,6 +22,20 @@ describe('renderTelegramMessage', () => {
       '<b>URL:</b> https://shop.example.com/health',
       '<b>Reason:</b> http-5xx',
     ]);
+  });
+
+  it('keeps the HTML source itself within 4,096 characters for five locations with escaped details', () => {
+    // Prepare: every field long and made of characters that escape to five.
+    const hostile = '<&>'.repeat(1_700);
+    const alert = hostileAlert(hostile, { locations: fiveLongLocations(hostileAlert(hostile).detail) });
+
+    // Act
+    const message = renderTelegramMessage(viewNotification({ type: 'alert', alert }), '1');
+
+    // Assess: still one line per location, each cut.
+    expect(message.text.length).toBeLessThanOrEqual(4_096);
+    for (const answer of alert.locations ?? []) expect(message.text).toContain(`<b>${answer.location}`);
+    expectValidTelegram(JSON.parse(JSON.stringify(message)), '1');
   });
 
   it('fits a group of 300 long names into 4,096 characters and counts the rest', () => {

@@ -11,9 +11,11 @@ import {
 import {
   channelFailed,
   downAlert,
+  downLocations,
   everyNotification,
   groupMember,
   groupOf,
+  regionalAlert,
   T0,
   testNotification,
   upAlert,
@@ -62,6 +64,42 @@ describe('buildWebhookPayload', () => {
         outageSinceMs: T0,
       },
     });
+  });
+
+  it('carries each location’s answer of a verified DOWN, home first, and says so in the summary', () => {
+    // Act
+    const payload = buildWebhookPayload(
+      { type: 'alert', alert: downAlert({ locations: downLocations() }) },
+      'd',
+      NOW_MS,
+    );
+
+    // Assess
+    expect(payload.type === 'alert' && payload.alert).toMatchObject({
+      event: 'DOWN',
+      summary: 'Shop is DOWN from 2 of 3 locations: http-5xx',
+      locations: downLocations(),
+    });
+  });
+
+  it('sends a REGIONAL as event REGIONAL with its locations', () => {
+    // Act
+    const notification = { type: 'alert', alert: regionalAlert() } as const;
+    const payload = buildWebhookPayload(notification, 'd', NOW_MS);
+
+    // Assess
+    expect(webhookEventOf(notification)).toBe('REGIONAL');
+    expect(payload.type === 'alert' && payload.alert).toMatchObject({
+      event: 'REGIONAL',
+      reason: 'timeout',
+      summary: 'Shop fails from us-east-1 only; up from us-west-2 and eu-west-1',
+      locations: regionalAlert().locations,
+    });
+  });
+
+  it('has no locations field for an alert without verification (payloads as before)', () => {
+    const payload = buildWebhookPayload({ type: 'alert', alert: downAlert() }, 'd', NOW_MS);
+    expect(payload.type === 'alert' && 'locations' in payload.alert).toBe(false);
   });
 
   it('gives an UP after a DOWN its downtime, and no downtime to an UP from SLOW', () => {
