@@ -25,7 +25,7 @@ export function needsVerification(prev: SiteState, decision: Decision): boolean 
 /**
  * Home confirmed the failure (`confirming`: the counters and outage of the confirming check). DOWN without a
  * verification or when a strict majority of the answering locations failed; REGIONAL otherwise, with the outage
- * kept (its first home failure) so that a later DOWN says how long home has failed.
+ * kept (its first home failure: what `status` shows as REGIONAL since).
  */
 export function confirmOutage(
   confirming: Partial<SiteState>,
@@ -58,8 +58,10 @@ export function confirmOutage(
 }
 
 /**
- * A REGIONAL site whose home check fails again: the verifiers are asked again. DOWN when the majority now fails
- * (the outage still counts from home's first failure); otherwise it stays REGIONAL without telling anyone,
+ * A REGIONAL site whose home check fails again: the verifiers are asked again. DOWN when the majority now fails,
+ * the outage counted from this check (the first the majority failed: until the last verification most locations
+ * reached the site, so its users were not cut off; the incident, its downtime and "down since" all start here);
+ * otherwise it stays REGIONAL without telling anyone,
  * writing only when a location's outcome changed. Without a verification (no verifiers configured any more), DOWN
  * as home's confirmation always was.
  */
@@ -74,7 +76,8 @@ export function afterRegionalFailure(
     return isSameStory ? NO_CHANGE : { changes: { verification }, events: [] };
   }
   const outage: Outage = {
-    sinceMs: prev.outage?.sinceMs ?? nowMs,
+    // Without a verification (verifiers removed meanwhile) home's confirmation is all there is, as before them.
+    sinceMs: verification === undefined ? (prev.outage?.sinceMs ?? nowMs) : nowMs,
     reason: result.reason,
     detail: result.detail,
     ...(result.status === undefined ? {} : { status: result.status }),

@@ -194,22 +194,23 @@ describe('decideTransition with a verification: a REGIONAL site', () => {
       steps([downResult(), downResult(), ...more], (i) => (i === 1 ? verification('duu') : verify(i))),
     );
 
-  it('goes DOWN when the majority now fails: one DOWN alert, down since home first failed', () => {
+  it('goes DOWN when the majority now fails: one DOWN alert, down since the first check the majority failed', () => {
     // Act
     const outcome = regionalThen([downResult()], () => verification('ddu'));
 
-    // Assess
+    // Assess: until check 2 most locations reached it; the outage (and its incident) starts there, not at home's
+    // first failure
     expect(outcome.events).toBe('REGIONAL,DOWN');
     const down = outcome.alerts[1];
     expect(down).toMatchObject({
       event: 'DOWN',
-      outageSinceMs: at(0),
+      outageSinceMs: at(2),
       locations: verification('ddu').locations,
     });
     expect(outcome.state).toMatchObject({
       status: 'DOWN',
       statusSinceMs: at(2),
-      outage: { sinceMs: at(0) },
+      outage: { sinceMs: at(2) },
       verification: verification('ddu'),
     });
   });
