@@ -1,8 +1,9 @@
 import Table from 'cli-table3';
-import { describeLocations, failingCountOf, shownVerificationOf } from '../cli/core/location-summary.ts';
+import { failingCountOf, shownVerificationOf } from '../cli/core/location-summary.ts';
 import { redactUrl } from '../functions/adapters/logger.ts';
 import type { SiteRecord } from '../functions/adapters/site-store.ts';
 import { formatDuration } from '../functions/domain/duration.ts';
+import { describeLocations } from '../functions/domain/location-text.ts';
 import { type ShownStatus, shownStatusOf, statusSinceOf } from '../functions/domain/site-state.ts';
 import { AlertPrinter, clockTime } from './alert-printer.ts';
 import type { LocalRuntime, Notice, QueueDepths, RuntimeStats } from './runtime.ts';
@@ -274,7 +275,7 @@ export function lastChangeLabel(site: SiteRecord): string {
   const verification = shownVerificationOf(site.state);
   const last = site.state.lastCheck;
   if (site.state.status === 'REGIONAL' && verification) {
-    return `${clockTime(last?.atMs ?? verification.atMs).slice(11)} · ${describeLocations(verification)}`;
+    return `${clockTime(last?.atMs ?? verification.atMs).slice(11)} · ${describeLocations(verification.locations, { namesOnlyWhenUp: true })}`;
   }
   if (!last) return '-';
   const result = last.up
@@ -282,7 +283,7 @@ export function lastChangeLabel(site: SiteRecord): string {
     : `${last.reason ?? 'down'}${last.status ? ` ${last.status}` : ''}${last.detail ? `: ${last.detail}` : ''}`;
   const where =
     verification && !last.up
-      ? ` · from ${failingCountOf(verification)}: ${describeLocations(verification)}`
+      ? ` · from ${failingCountOf(verification)}: ${describeLocations(verification.locations, { namesOnlyWhenUp: true })}`
       : '';
   return `${clockTime(last.atMs).slice(11)} · ${last.latencyMs} ms · ${result}${where}`;
 }

@@ -26,13 +26,21 @@ const INLINE_DETAIL_MAX_CHARS = 80;
 /**
  * One sentence naming every location by outcome, failures first:
  * "down from us-east-1 (timeout), us-west-2 (refused); up from eu-west-1 (HTTP 200 in 120 ms); no answer from
- * ap-south-1 (invoke timed out)". Details are cut to 80 characters.
+ * ap-south-1 (invoke timed out)". Details are cut to 80 characters. `namesOnlyWhenUp`: the places that reached
+ * the site by name alone ("up from us-west-2, eu-west-1"), as `status` and the local console show them.
  */
-export function describeLocations(locations: readonly LocationAnswer[]): string {
+export function describeLocations(
+  locations: readonly LocationAnswer[],
+  { namesOnlyWhenUp = false }: { readonly namesOnlyWhenUp?: boolean } = {},
+): string {
   const part = (outcome: LocationAnswer['outcome'], words: string) => {
     const named = locations
       .filter((answer) => answer.outcome === outcome)
-      .map((answer) => `${answer.location} (${briefOf(answer)})`);
+      .map((answer) =>
+        answer.outcome === 'up' && namesOnlyWhenUp
+          ? answer.location
+          : `${answer.location} (${briefOf(answer)})`,
+      );
     return named.length === 0 ? [] : [`${words} ${named.join(', ')}`];
   };
   return [

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  describeLocations,
-  failingCountOf,
-  shownVerificationOf,
-} from '../../../cli/core/location-summary.ts';
+import { failingCountOf, shownVerificationOf } from '../../../cli/core/location-summary.ts';
+import { describeLocations } from '../../../functions/domain/location-text.ts';
 import type { LocationAnswer, Verification } from '../../../functions/domain/verification.ts';
 
 const AT_MS = Date.UTC(2026, 11, 6, 12, 0, 0);
@@ -22,7 +19,7 @@ const silent = (location: string): LocationAnswer => ({
 });
 const verification = (...locations: LocationAnswer[]): Verification => ({ atMs: AT_MS, locations });
 
-describe('describeLocations', () => {
+describe('describeLocations, names only when up (status and the console)', () => {
   it.each([
     [
       verification(homeTimeout, up('us-west-2'), up('eu-west-1')),
@@ -41,15 +38,15 @@ describe('describeLocations', () => {
         },
         up('eu-west-1'),
       ),
-      'down from us-east-1 (timeout), us-west-2 (http-5xx 503); up from eu-west-1',
+      'down from us-east-1 (timeout), us-west-2 (http-5xx, HTTP 503); up from eu-west-1',
     ],
     [
       verification(homeTimeout, up('us-west-2'), silent('eu-west-1')),
-      'down from us-east-1 (timeout); up from us-west-2; no answer from eu-west-1',
+      'down from us-east-1 (timeout); up from us-west-2; no answer from eu-west-1 (verifier timed out)',
     ],
     [verification(homeTimeout), 'down from us-east-1 (timeout)'],
   ])('says where it failed, where it did not and who did not answer (%#)', (given, text) => {
-    expect(describeLocations(given)).toBe(text);
+    expect(describeLocations(given.locations, { namesOnlyWhenUp: true })).toBe(text);
   });
 });
 

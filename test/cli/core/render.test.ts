@@ -434,7 +434,7 @@ describe('status', () => {
       // Assess
       expect(row).toMatch(/^api\s+api\.example\s+DOWN \(from 2 of 2 locations\)\s+/);
       expect(row).toMatch(
-        /9m ago: down, timeout: no answer in 10000 ms \(10000ms\); down from us-east-1 \(timeout\), us-west-2 \(timeout\); no answer from eu-west-1$/,
+        /9m ago: down, timeout: no answer in 10000 ms \(10000ms\); down from us-east-1 \(timeout\), us-west-2 \(timeout\); no answer from eu-west-1 \(verifier timed out\)$/,
       );
     });
 
@@ -455,7 +455,7 @@ describe('status', () => {
         },
       });
       expect(downJson.verification.where).toBe(
-        'down from us-east-1 (timeout), us-west-2 (timeout); no answer from eu-west-1',
+        'down from us-east-1 (timeout), us-west-2 (timeout); no answer from eu-west-1 (verifier timed out)',
       );
       expect(plainJson).not.toHaveProperty('verification');
     });
