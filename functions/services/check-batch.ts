@@ -23,6 +23,7 @@ import { HistoryRecorder, writeHistory } from './history-recorder.ts';
 import { probeTargetOf } from './probe-target.ts';
 import { createStartLimiter } from './start-limiter.ts';
 import { type Outgoing, sendBack } from './task-requeue.ts';
+import type { Verifiers } from './verifiers.ts';
 
 export interface CheckerDeps extends AlertOutboxDeps {
   readonly store: AlertOutboxDeps['store'] & Pick<SiteStore, 'commitState' | 'getSite'>;
@@ -32,6 +33,8 @@ export interface CheckerDeps extends AlertOutboxDeps {
   readonly nowMs: () => number;
   /** Where the raw history of applied checks goes; absent: history is off. */
   readonly history?: Pick<HistoryStore, 'putRawBatch'>;
+  /** Who confirms a DOWN from other regions (issue 15); absent: no verifier region, DOWN as before. */
+  readonly verifiers?: Verifiers;
 }
 
 export type { BatchReport } from './batch-report.ts';
