@@ -97,7 +97,19 @@ export class VerifierClient implements Verifiers {
     this.#flushTimer = undefined;
     const batch = this.#waiting;
     this.#waiting = [];
-    if (batch.length > 0) void this.#verifyBatch(batch);
+    if (batch.length === 0) return;
+    this.#verifyBatch(batch).catch((error: unknown) => {
+      // A bug here must not leave a check waiting: every caller still gets an answer (a settled one keeps its own).
+      const detail = bounded(
+        `verifier client failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      for (const waiting of batch)
+        waiting.resolve(this.regions.map((location) => ({ location, noAnswer: detail })));
+      this.#props.log.error('verifier client failed', {
+        detail,
+        sites: batch.map((waiting) => waiting.site.siteId),
+      });
+    });
   }
 
   /** Asks every region about the whole batch; each caller gets its answers by its own deadline. */
