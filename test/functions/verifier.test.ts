@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VerifyRequestError } from '../../functions/services/verify-batch.ts';
 import type { handler as VerifierHandler } from '../../functions/verifier.ts';
 
@@ -57,5 +57,25 @@ describe('verifier handler', () => {
 
     // Assess
     await expect(invoke).rejects.toThrow(VerifyRequestError);
+  });
+
+  it('refuses private targets as production does when ALLOW_PRIVATE_TARGETS is unset (blocked-address)', async () => {
+    // Prepare: a cold start with the production setting
+    delete process.env.ALLOW_PRIVATE_TARGETS;
+    vi.resetModules();
+    const { handler: guarded } = await import('../../functions/verifier.ts');
+    const before = remoteAddresses.length;
+
+    // Act
+    const response = await guarded(
+      { v: 1, targets: [{ id: 'inside', site: { siteId: 'inside', url: siteUrl } }] },
+      context,
+    );
+
+    // Assess
+    expect(response.answers).toEqual([
+      { id: 'inside', result: expect.objectContaining({ kind: 'fault', reason: 'blocked-address' }) },
+    ]);
+    expect(remoteAddresses).toHaveLength(before);
   });
 });
