@@ -9,6 +9,7 @@ import { createHistoryS3Client, HistoryStore } from './adapters/history-store.ts
 import { createProbe } from './adapters/http-probe.ts';
 import { createJsonLogger } from './adapters/logger.ts';
 import { SiteStore } from './adapters/site-store.ts';
+import { VerifierClient } from './adapters/verifier-client.ts';
 import { readCheckerConfig } from './config.ts';
 import { processCheckBatch } from './services/check-batch.ts';
 import { HISTORY_ATTEMPT_MS, HISTORY_RESPONSE_MARGIN_MS } from './services/history-recorder.ts';
@@ -26,11 +27,16 @@ const historyDeadline = new CallDeadline({
   maxCallMs: HISTORY_ATTEMPT_MS,
   marginMs: HISTORY_RESPONSE_MARGIN_MS,
 });
+const log = createJsonLogger();
 const deps = {
   store: new SiteStore(new DynamoDBClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.tableName, {
     deadline,
   }),
-  probe: createProbe({ allowPrivateTargets: config.allowPrivateTargets, dnsServers: config.dnsServers }),
+  probe: createProbe({
+    allowPrivateTargets: config.allowPrivateTargets,
+    dnsServers: config.dnsServers,
+    ...(config.probeSourceAddress === undefined ? {} : { sourceAddress: config.probeSourceAddress }),
+  }),
   publisher: new AlertPublisher(new SNSClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.topicArn, {
     deadline,
   }),
@@ -40,7 +46,7 @@ const deps = {
     config.queueUrl,
     { deadline },
   ),
-  log: createJsonLogger(),
+  log,
   nowMs: Date.now,
   // Without HISTORY_BUCKET nothing is recorded. Path-style only for the local S3 emulator.
   ...(config.history === undefined
@@ -50,6 +56,10 @@ const deps = {
           deadline: historyDeadline,
         }),
       }),
+  // Without VERIFIER_REGIONS nobody is asked: a DOWN is confirmed by home alone, as before issue 15.
+  ...(config.verification === undefined
+    ? {}
+    : { verifiers: new VerifierClient({ ...config.verification, log }) }),
 };
 
 /** SQS event source → run the checks; only the messages that must come back are reported as failures. */

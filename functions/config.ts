@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { type ChannelEndpoints, DEFAULT_CHANNEL_ENDPOINTS } from './domain/channels/channel-request.ts';
+import { LOCATION_PATTERN, MAX_VERIFIER_REGIONS } from './domain/verification.ts';
 
 /**
  * Environment contract between infra/ (which sets these on each Lambda), local/ (which sets them for the
@@ -146,7 +148,33 @@ export interface CheckerConfig {
   readonly allowPrivateTargets: boolean;
   /** Empty: the system's nameservers. */
   readonly dnsServers: readonly string[];
+  /** PROBE_SOURCE_ADDRESS: the address checks connect from (local runtime and tests only). */
+  readonly probeSourceAddress?: string;
   readonly history?: HistoryConfig;
+  /** Absent when no verifier region is configured: the checker then behaves exactly as without issue 15. */
+  readonly verification?: VerificationConfig;
+}
+
+/** Who the checker asks to confirm a DOWN (issue 15), and where it answers. */
+export interface VerificationConfig {
+  /** The checker's own location: HOME_LOCATION, else AWS_REGION, else `local`. */
+  readonly home: string;
+  /** The verifier regions, in configured order (1 to MAX_VERIFIER_REGIONS, distinct, not home). */
+  readonly regions: readonly string[];
+  /** The verifier function's name, the same in every region. */
+  readonly functionName: string;
+  /** Location → Lambda endpoint URL (local runtime and tests); empty: each region's AWS endpoint. */
+  readonly endpoints: Readonly<Record<string, string>>;
+}
+
+/** What a verifier function needs: where it is and how it probes (as the checker does). */
+export interface VerifierConfig {
+  /** Its location's name: VERIFIER_LOCATION, else AWS_REGION. */
+  readonly location: string;
+  readonly allowPrivateTargets: boolean;
+  /** Empty: the system's nameservers. */
+  readonly dnsServers: readonly string[];
+  readonly probeSourceAddress?: string;
 }
 
 export const readFanOutConfig = (env: Env): FanOutConfig => ({
@@ -207,8 +235,108 @@ export const readCheckerConfig = (env: Env): CheckerConfig => ({
   checkConcurrency: readInteger(env, ENV.checkConcurrency, TUNING.checkConcurrency, 1, 4096),
   allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
   dnsServers: readNameservers(env, ENV.dnsServers),
+  ...optionalSourceAddress(env),
   ...optionalHistory(env),
+  ...optionalVerification(env),
 });
+
+export function readVerifierConfig(env: Env): VerifierConfig {
+  const location = readLocation(env, ENV.verifierLocation) ?? readLocation(env, 'AWS_REGION');
+  if (location === undefined) {
+    throw new ConfigError(`environment variable ${ENV.verifierLocation} (or AWS_REGION) is required`);
+  }
+  return {
+    location,
+    allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
+    dnsServers: readNameservers(env, ENV.dnsServers),
+    ...optionalSourceAddress(env),
+  };
+}
+
+function optionalSourceAddress(env: Env): { probeSourceAddress?: string } {
+  const raw = env[ENV.probeSourceAddress]?.trim();
+  if (raw === undefined || raw === '') return {};
+  if (isIP(raw) === 0) {
+    throw new ConfigError(
+      `environment variable ${ENV.probeSourceAddress} must be an IP address, got "${raw}"`,
+    );
+  }
+  return { probeSourceAddress: raw };
+}
+
+/** A location's name (LOCATION_PATTERN) from variable `name`; undefined when it is unset or empty. */
+function readLocation(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!LOCATION_PATTERN.test(raw)) {
+    throw new ConfigError(
+      `environment variable ${name} must be a location like us-west-2 (lower case letters, digits, dashes), got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+/** VERIFIER_REGIONS and what goes with it; absent when it is unset or empty. */
+function optionalVerification(env: Env): { verification?: VerificationConfig } {
+  const rawRegions = env[ENV.verifierRegions]?.trim() ?? '';
+  if (rawRegions === '') return {};
+  const regions = rawRegions.split(',').map((region) => region.trim());
+  const bad = regions.find((region) => !LOCATION_PATTERN.test(region));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `environment variable ${ENV.verifierRegions} must list regions like us-west-2,eu-west-1, got "${bad}"`,
+    );
+  }
+  const repeated = regions.find((region, index) => regions.indexOf(region) !== index);
+  if (repeated !== undefined) {
+    throw new ConfigError(`environment variable ${ENV.verifierRegions} names "${repeated}" twice`);
+  }
+  if (regions.length > MAX_VERIFIER_REGIONS) {
+    throw new ConfigError(
+      `environment variable ${ENV.verifierRegions} may name at most ${MAX_VERIFIER_REGIONS} regions, got ${regions.length}`,
+    );
+  }
+  const home = readLocation(env, ENV.homeLocation) ?? readLocation(env, 'AWS_REGION') ?? 'local';
+  if (regions.includes(home)) {
+    throw new ConfigError(
+      `environment variable ${ENV.verifierRegions} names the home location "${home}": verifiers run elsewhere`,
+    );
+  }
+  return {
+    verification: {
+      home,
+      regions,
+      functionName: requireString(env, ENV.verifierFunctionName),
+      endpoints: readVerifierEndpoints(env, regions),
+    },
+  };
+}
+
+/** VERIFIER_ENDPOINTS `location=http://127.0.0.1:port,...`: when set, one for every region and no other. */
+function readVerifierEndpoints(env: Env, regions: readonly string[]): Readonly<Record<string, string>> {
+  const name = ENV.verifierEndpoints;
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '') return {};
+  const endpoints: Record<string, string> = {};
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    const separator = entry.indexOf('=');
+    const location = entry.slice(0, separator).trim();
+    const url = entry.slice(separator + 1).trim();
+    if (separator < 1 || !regions.includes(location)) {
+      throw new ConfigError(
+        `environment variable ${name} must pair each of ${regions.join(', ')} with a URL (location=http://host:port), got "${entry}"`,
+      );
+    }
+    endpoints[location] = readHttpUrl({ [name]: url }, name, '');
+    if (endpoints[location] === '')
+      throw new ConfigError(`environment variable ${name} has no URL in "${entry}"`);
+  }
+  const missing = regions.find((region) => endpoints[region] === undefined);
+  if (missing !== undefined) {
+    throw new ConfigError(`environment variable ${name} has no endpoint for "${missing}"`);
+  }
+  return endpoints;
+}
 
 /** The channel deliverer's settings (issue 14). */
 export interface DelivererConfig {

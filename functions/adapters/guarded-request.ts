@@ -33,6 +33,8 @@ export interface GuardedRequestContext {
   readonly aborted: Promise<never>;
   /** Clients still open: the caller's close() waits for them. */
   readonly inFlight: Set<Client>;
+  /** Connections to addresses of its family bind to it (ProbeOptions.sourceAddress: local runtime and tests). */
+  readonly sourceAddress?: string;
 }
 
 export interface GuardedResponse {
@@ -51,6 +53,7 @@ export async function sendGuardedRequest(
     context.secureContext,
     context.onPhase,
     context.timeLeftMs,
+    context.sourceAddress,
   );
   const client = new Client(url.origin, {
     connect: connection.connect,

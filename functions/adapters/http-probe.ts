@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Client } from 'undici';
 import { MONITOR_USER_AGENT } from '../domain/alert-message.ts';
@@ -56,6 +57,12 @@ export interface ProbeOptions {
    * their own CA with it. Certificates are always verified.
    */
   readonly ca?: readonly string[];
+  /**
+   * The local address checks connect from (local runtime and tests only: PROBE_SOURCE_ADDRESS), so each of several
+   * "locations" on one machine has its own view of the network. Connections to addresses of its family bind to
+   * it; a name without such addresses connects as usual. Default: the system chooses.
+   */
+  readonly sourceAddress?: string;
 }
 
 /** An HTTP checker; close it when the invocation is done. */
@@ -97,6 +104,9 @@ export function createProbe(options: ProbeOptions = {}): Probe {
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0 || maxRedirects > 20) {
     throw new ProbeOptionsError(`maxRedirects must be a whole number from 0 to 20, got ${maxRedirects}`);
   }
+  if (options.sourceAddress !== undefined && isIP(options.sourceAddress) === 0) {
+    throw new ProbeOptionsError(`sourceAddress must be an IP address, got "${options.sourceAddress}"`);
+  }
   const resolver =
     options.resolver ?? createHostResolver(options.dnsServers ? { servers: options.dnsServers } : {});
   const defaultHeaders: Readonly<Record<string, string>> = {
@@ -118,6 +128,7 @@ export function createProbe(options: ProbeOptions = {}): Probe {
     secureContext,
     maxRedirects,
     inFlight,
+    ...(options.sourceAddress === undefined ? {} : { sourceAddress: options.sourceAddress }),
   };
 
   async function check(target: ProbeTarget, signal?: AbortSignal): Promise<CheckResult> {

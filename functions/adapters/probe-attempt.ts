@@ -31,6 +31,8 @@ export interface AttemptEnvironment {
   readonly secureContext: SecureContext;
   readonly maxRedirects: number;
   readonly inFlight: Set<Client>;
+  /** ProbeOptions.sourceAddress. */
+  readonly sourceAddress?: string;
 }
 
 /** What one attempt is asked. */
@@ -235,6 +237,7 @@ function requestOnce(
       signal: own.signal,
       aborted: own.aborted,
       inFlight: environment.inFlight,
+      ...(environment.sourceAddress === undefined ? {} : { sourceAddress: environment.sourceAddress }),
     },
   );
 }

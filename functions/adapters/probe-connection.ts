@@ -45,12 +45,14 @@ export function openConnection(
   secureContext: SecureContext,
   onPhase: (phase: Phase) => void,
   attemptTimeoutMs: number,
+  sourceAddress?: string,
 ): Connection {
   // The connection's socket, or the diagnostic one while it runs: abort() ends either.
   let socket: Socket | undefined;
   let certificate: TlsCertificate | undefined;
   const endsAtMs = performance.now() + attemptTimeoutMs;
-  const lookup = fixedLookup(addresses);
+  const bound = bindToSource(addresses, sourceAddress);
+  const lookup = fixedLookup(bound.addresses);
   const connect: buildConnector.connector = ({ hostname, protocol, port }, callback) => {
     const isTls = protocol === 'https:';
     const common = {
@@ -62,6 +64,7 @@ export function openConnection(
       // abandoned for an IPv6 one that Lambda cannot use. Each address keeps trying until it fails or the
       // deadline ends; the next one is tried when it fails.
       autoSelectFamilyAttemptTimeout: Math.max(10, Math.round(attemptTimeoutMs)),
+      ...(bound.localAddress === undefined ? {} : { localAddress: bound.localAddress }),
     };
     onPhase('connecting');
     // Node parses the detailed chain (~0.3 ms) to check the name of every certificate that verified: keep it
@@ -129,6 +132,7 @@ export function openConnection(
         // ERR_TLS_CERT_ALTNAME_INVALID carries the certificate itself, should 'secure' ever not come first.
         presented: presented ?? (error as { cert?: DetailedPeerCertificate }).cert,
         limitMs: endsAtMs - performance.now() - VERSION_DIAGNOSIS_MARGIN_MS,
+        ...(bound.localAddress === undefined ? {} : { localAddress: bound.localAddress }),
       };
       const track = (diagnostic: Socket) => {
         socket = diagnostic;
@@ -150,6 +154,22 @@ export function openConnection(
       return certificate;
     },
   };
+}
+
+/**
+ * The addresses to connect to and the local address to bind, for a source address (the local runtime's and tests'
+ * stand-in for a location's own network): a socket binds to one address for all its attempts, and binding to an
+ * address of another family fails (EINVAL). So a name with addresses of the source's family is connected only
+ * through those, bound to it; a name with none connects as usual, unbound.
+ */
+function bindToSource(
+  addresses: readonly ResolvedAddress[],
+  sourceAddress: string | undefined,
+): { addresses: readonly ResolvedAddress[]; localAddress?: string } {
+  if (sourceAddress === undefined) return { addresses };
+  const family = isIP(sourceAddress);
+  const sameFamily = addresses.filter((entry) => entry.family === family);
+  return sameFamily.length === 0 ? { addresses } : { addresses: sameFamily, localAddress: sourceAddress };
 }
 
 /** A `lookup` that answers with the addresses already resolved: net.connect asks it instead of DNS. */
@@ -183,6 +203,8 @@ interface FailedHandshake {
   readonly presented: DetailedPeerCertificate | undefined;
   /** Until the deadline, less a margin. */
   readonly limitMs: number;
+  /** The source address the connection was bound to: the diagnostic one comes from the same place. */
+  readonly localAddress?: string;
 }
 
 /**
@@ -213,7 +235,7 @@ async function explainHandshakeFailure(
  * sent over it. `track` gets the socket so the check's abort can end it.
  */
 function findServerVersion(
-  { host, address, port, limitMs: remainingMs }: FailedHandshake,
+  { host, address, port, limitMs: remainingMs, localAddress }: FailedHandshake,
   track: (socket: Socket) => void,
 ): Promise<string | undefined> {
   const limitMs = Math.min(VERSION_DIAGNOSIS_MAX_MS, remainingMs);
@@ -222,6 +244,7 @@ function findServerVersion(
     const diagnostic = tlsConnect({
       host: address,
       port,
+      ...(localAddress === undefined ? {} : { localAddress }),
       servername: isIP(host) === 0 ? host : undefined,
       minVersion: 'TLSv1',
       maxVersion: DEFAULT_MAX_VERSION,
