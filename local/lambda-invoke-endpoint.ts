@@ -1,136 +1,154 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 
-// The Lambda Invoke API (RequestResponse) on loopback: what an SDK LambdaClient pointed at `url` (its `endpoint`)
-// calls. The local runtime's verifier locations answer here; the wire tests use it as a stand-in Lambda.
+/**
+ * The Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`) on loopback, answered by a handler you
+ * give it: a real LambdaClient pointed at `url` (its `endpoint`) invokes it as it would invoke AWS. The local
+ * runtime fronts its verifier processes with it, and the wire tests use it. Request-response only, as the
+ * checker invokes; the payload is JSON in, JSON out; SigV4 is not checked (any credentials do).
+ *
+ * ```ts
+ * const endpoint = await startInvokeEndpoint({ handle: (functionName, payload) => handler(payload, context) });
+ * new LambdaClient({ endpoint: endpoint.url, region: 'local', credentials });  // ...
+ * await endpoint.close();
+ * ```
+ */
 
 export interface InvokeEndpointProps {
-  /** @default 127.0.0.1 */
+  /** A loopback address to listen on. @default '127.0.0.1' */
   readonly host?: string;
-  /** @default 0 (any free port) */
+  /** @default 0 (any free port: read `url`) */
   readonly port?: number;
   /**
-   * Runs the function `functionName` (as the request named it) with the decoded JSON payload; resolves with what
-   * the function returned. Throwing is the function's error (200 with X-Amz-Function-Error, as Lambda reports
-   * it), except UnknownFunctionError, which is a 404 ResourceNotFoundException.
+   * Runs one invocation: `functionName` as the caller named it (a name or an ARN), `payload` the parsed JSON
+   * (null when the body is empty). Its value is the reply; when it throws, Lambda's answer to a function that
+   * threw: 200 with `X-Amz-Function-Error: Unhandled` and `{ errorType, errorMessage }`.
    */
-  readonly handle: (functionName: string, payload: unknown) => Promise<unknown>;
+  handle(functionName: string, payload: unknown): Promise<unknown>;
 }
 
 export interface InvokeEndpoint {
-  /** http://127.0.0.1:PORT: the LambdaClient's endpoint. */
+  /** `http://127.0.0.1:<port>`: the endpoint to give a LambdaClient. */
   readonly url: string;
-  /** Stops listening and ends open connections; invocations still running are answered to nobody. */
+  /** Stops listening and drops open connections (invocations still running get no reply). */
   close(): Promise<void>;
 }
 
-/** Thrown by a handle() that has no function of that name: the caller gets ResourceNotFoundException. */
-export class UnknownFunctionError extends Error {
-  override name = 'UnknownFunctionError';
-}
+/** Lambda refuses synchronous payloads over 6 MB; so does this endpoint, the same way. */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
-// Lambda's limit for a synchronous invocation's request payload.
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-/** Starts the endpoint; resolves once it listens. */
+/** Listens on loopback and answers the Lambda Invoke API with `handle`. */
 export async function startInvokeEndpoint(props: InvokeEndpointProps): Promise<InvokeEndpoint> {
+  const host = props.host ?? '127.0.0.1';
+  if (!isLoopback(host)) {
+    throw new RangeError(`the invoke endpoint listens on loopback only, got host "${host}"`);
+  }
   const server = createServer((request, response) => {
-    serve(props, request, response).catch((error: unknown) =>
-      sendError(response, 500, 'ServiceException', (error as Error).message),
-    );
+    answer(request, response, props.handle).catch((error: unknown) => {
+      // Only a broken connection gets here (the reply could not be written): nothing is listening for it.
+      response.destroy(error instanceof Error ? error : undefined);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(props.port ?? 0, props.host ?? '127.0.0.1', () => {
+    server.listen(props.port ?? 0, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { address, port } = server.address() as AddressInfo;
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    url: `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // The SDK keeps its connections alive: without this, close() would wait for them to idle out.
         server.closeAllConnections();
+        server.close(() => resolve());
       }),
   };
 }
 
-async function serve(props: InvokeEndpointProps, request: IncomingMessage, response: ServerResponse) {
+async function answer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  handle: InvokeEndpointProps['handle'],
+): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://endpoint').pathname;
   const match = INVOKE_PATH.exec(path);
-  if (request.method !== 'POST' || !match?.[1]) {
-    sendError(response, 404, 'ResourceNotFoundException', `no such operation: ${request.method} ${path}`);
+  if (request.method !== 'POST' || match?.[1] === undefined) {
+    request.resume();
+    sendServiceError(response, 404, 'ResourceNotFoundException', `no such route: ${request.method} ${path}`);
     return;
   }
-  const functionName = decodeURIComponent(match[1]);
   const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
   if (invocationType !== 'RequestResponse') {
-    sendError(
+    request.resume();
+    sendServiceError(
       response,
       400,
       'InvalidParameterValueException',
-      `only RequestResponse invocations are served here, got ${String(invocationType)}`,
+      `this endpoint answers RequestResponse invocations only, got ${invocationType}`,
     );
     return;
   }
+  const functionName = decodeURIComponent(match[1]);
   const body = await readBody(request);
   if (body === undefined) {
-    sendError(response, 413, 'RequestTooLargeException', `payload over ${MAX_PAYLOAD_BYTES} bytes`);
+    sendServiceError(
+      response,
+      413,
+      'RequestTooLargeException',
+      `request payload exceeds ${MAX_INVOKE_PAYLOAD_BYTES} bytes`,
+    );
     return;
   }
-  let payload: unknown;
+  let payload: unknown = null;
   try {
-    // The SDK sends no body for an invocation without payload: the function gets {} then, as on Lambda.
-    payload = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    if (body.length > 0) payload = JSON.parse(body.toString('utf8'));
   } catch {
-    sendError(response, 400, 'InvalidRequestContentException', 'could not parse request body into json');
+    sendServiceError(response, 400, 'InvalidRequestContentException', 'could not parse request body as JSON');
     return;
   }
-  let result: unknown;
+  let reply: string;
+  let functionError: string | undefined;
   try {
-    result = await props.handle(functionName, payload);
+    // A handler's undefined comes back as null, as from Lambda.
+    reply = JSON.stringify((await handle(functionName, payload)) ?? null);
   } catch (error) {
-    if (error instanceof UnknownFunctionError) {
-      sendError(response, 404, 'ResourceNotFoundException', `Function not found: ${functionName}`);
-      return;
-    }
-    const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-    response
-      .writeHead(200, {
-        'content-type': 'application/json',
-        'x-amz-function-error': 'Unhandled',
-        'x-amz-executed-version': '$LATEST',
-      })
-      .end(JSON.stringify({ errorType: name, errorMessage: message }));
-    return;
+    functionError = 'Unhandled';
+    reply = JSON.stringify({
+      errorType: error instanceof Error ? error.name : 'Error',
+      errorMessage: error instanceof Error ? error.message : String(error),
+    });
   }
-  response
-    .writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' })
-    .end(result === undefined ? 'null' : JSON.stringify(result));
+  response.writeHead(200, {
+    'content-type': 'application/json',
+    'x-amz-executed-version': '$LATEST',
+    ...(functionError === undefined ? {} : { 'x-amz-function-error': functionError }),
+  });
+  response.end(reply);
 }
 
-/** The whole body, or undefined once it passes the payload limit. */
+/** The whole body, or undefined once it passes MAX_INVOKE_PAYLOAD_BYTES. */
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk);
+  let bytes = 0;
+  // Read to the end even past the limit (leaving the loop would destroy the socket before the 413 is sent).
+  for await (const chunk of request) {
+    bytes += (chunk as Buffer).length;
+    if (bytes <= MAX_INVOKE_PAYLOAD_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return bytes > MAX_INVOKE_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks);
 }
 
-/** An error as the Lambda API answers one (REST-JSON: the type in a header and in the body). */
-function sendError(response: ServerResponse, status: number, type: string, message: string): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
-  }
-  response
-    .writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type })
-    .end(JSON.stringify({ Type: 'User', message }));
+/** An error of the Lambda service itself (not the function's), as the SDK parses it: its type in a header. */
+function sendServiceError(response: ServerResponse, status: number, type: string, message: string): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
+  response.end(JSON.stringify({ Type: 'User', message }));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }

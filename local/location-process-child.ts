@@ -1,5 +1,5 @@
 import { LocalLambda } from './lambda-host.ts';
-import { startInvokeEndpoint, UnknownFunctionError } from './lambda-invoke-endpoint.ts';
+import { startInvokeEndpoint } from './lambda-invoke-endpoint.ts';
 import type { FromLocationProcess, ToLocationProcess } from './location-process.ts';
 
 // The inside of a location's process (see location-process.ts): runs one function and answers Invoke for it on
@@ -34,7 +34,10 @@ async function start({ props }: Extract<ToLocationProcess, { kind: 'start' }>): 
       host: '127.0.0.1',
       port: 0,
       handle: (functionName, payload) => {
-        if (functionName !== props.functionName) throw new UnknownFunctionError(functionName);
+        // One function per location: a caller naming another has the wrong configuration; say so.
+        if (functionName !== props.functionName) {
+          throw new Error(`this location runs ${props.functionName}, not ${functionName}`);
+        }
         return lambda.invoke(payload);
       },
     });

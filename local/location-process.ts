@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { LambdaLogLine, LocalLambdaProps } from './lambda-host.ts';
 
 // One Lambda function run as if in another region: its own process, with its own environment (and so its own
@@ -81,7 +82,7 @@ export class LocationProcess {
   static async start(props: LocationProcessProps): Promise<LocationProcess> {
     const child = spawn(
       process.execPath,
-      [new URL('./location-process-bootstrap.mjs', import.meta.url).pathname],
+      [fileURLToPath(new URL('./location-process-bootstrap.mjs', import.meta.url))],
       {
         // The process sees only the function's environment: nothing leaks in from the developer's shell.
         env: { ...props.environment },

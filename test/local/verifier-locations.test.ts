@@ -89,7 +89,7 @@ describe('checkerVerificationEnvironment', () => {
 
 describe('local runtime with verifier locations', () => {
   it('runs each location as its own process that checks from its own address, answers Invoke, and stops with the runtime', {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     // Prepare: a site unreachable from local-west's address only
     const site = await startSourceFilterServer({ unreachableFrom: ['127.0.0.2'] });
@@ -214,7 +214,7 @@ describe('local runtime with verifier locations', () => {
   });
 
   it('fails to start, naming the location, when its function cannot start; the data directory is free again', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     // Prepare
     const dir = await makeDataDir();
