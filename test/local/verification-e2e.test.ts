@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocationAnswer } from '../../functions/domain/verification.ts';
 import type { ReceivedAlert } from '../../local/alert-inbox.ts';
+import { formatAlertBlock } from '../../local/alert-printer.ts';
 import type { LocalRuntime, Notice } from '../../local/runtime.ts';
 import { addSite, makeDataDir, startTestRuntime, stateOf, waitFor } from '../helpers/local-runtime.ts';
 import { type SourceFilterServer, startSourceFilterServer } from '../support/world/source-filter-server.ts';
@@ -86,6 +87,12 @@ describe('npm start -- --verifier local-west=127.0.0.2 --verifier local-east=127
       ['local-west', 'up'],
       ['local-east', 'up'],
     ]);
+    // What the person watching `npm start` reads: one line under the title, not paging
+    const printedRegional = formatAlertBlock(regional, 100, false);
+    expect(printedRegional).toMatch(
+      /where: down from local \([a-z0-9-]+\); up from local-west, local-east\n/,
+    );
+    expect(printedRegional).toContain('(informational: does not page)');
     const shopState = await stateOf(runtime, 'shop');
     expect(shopState?.status).toBe('REGIONAL');
     expect(outcomes(shopState?.verification?.locations)).toEqual(outcomes(regional.locations));
@@ -106,6 +113,9 @@ describe('npm start -- --verifier local-west=127.0.0.2 --verifier local-east=127
       ['local-east', 'down'],
     ]);
     expect(down.text).toContain('blog');
+    expect(formatAlertBlock(down, 100, false)).toMatch(
+      /where: down from local \([^)]+\), local-west \([^)]+\), local-east \([^)]+\)\n/,
+    );
     const blogState = await stateOf(runtime, 'blog');
     expect(blogState?.status).toBe('DOWN');
     expect(outcomes(blogState?.verification?.locations)).toEqual(outcomes(down.locations));
