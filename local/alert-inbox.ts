@@ -8,9 +8,11 @@ import {
 import * as v from 'valibot';
 import {
   NOTIFICATION_ATTRIBUTE,
+  type Notification,
   NotificationSchema,
   notificationIdOf,
 } from '../functions/domain/channels/notification.ts';
+import type { LocationAnswer } from '../functions/domain/verification.ts';
 
 /** An alert as a subscriber received it: what an email subscriber would read, plus its SNS attributes. */
 export interface ReceivedAlert {
@@ -25,6 +27,11 @@ export interface ReceivedAlert {
    * deliveries of this alert carry: the printer shows their outcomes under it.
    */
   readonly notificationId?: string;
+  /**
+   * Where it failed and where it did not (issue 15): each location's answer, home first, when a verification decided
+   * this DOWN or REGIONAL (from the alert the notification carries; absent otherwise).
+   */
+  readonly locations?: readonly LocationAnswer[];
 }
 
 export interface AlertInboxProps {
@@ -126,14 +133,22 @@ export function parseAlertNotification(message: Message, receivedAtMs: number): 
   } else if (text.startsWith(`${subject}\n`)) {
     text = text.slice(subject.length).replace(/^\n+/, '');
   }
-  const notificationId = notificationIdIn(attributes[NOTIFICATION_ATTRIBUTE]);
-  return { receivedAtMs, subject, text, attributes, ...(notificationId ? { notificationId } : {}) };
+  const notification = notificationIn(attributes[NOTIFICATION_ATTRIBUTE]);
+  const locations = notification?.type === 'alert' ? notification.alert.locations : undefined;
+  return {
+    receivedAtMs,
+    subject,
+    text,
+    attributes,
+    ...(notification ? { notificationId: notificationIdOf(notification) } : {}),
+    ...(locations && locations.length > 0 ? { locations } : {}),
+  };
 }
 
-function notificationIdIn(attribute: string | undefined): string | undefined {
+function notificationIn(attribute: string | undefined): Notification | undefined {
   if (attribute === undefined) return undefined;
   const parsed = v.safeParse(NotificationSchema, tryParseJson(attribute));
-  return parsed.success ? notificationIdOf(parsed.output) : undefined;
+  return parsed.success ? parsed.output : undefined;
 }
 
 function envelopeAttributes(raw: unknown): Record<string, string> {

@@ -1,3 +1,4 @@
+import type { LocationAnswer } from '../functions/domain/verification.ts';
 import type { ReceivedAlert } from './alert-inbox.ts';
 import { type DeliveryAttempt, formatDeliveryLine } from './delivery-attempt.ts';
 
@@ -102,12 +103,46 @@ export function formatAlertBlock(
   deliveryLines: readonly string[] = [],
 ): string {
   const rule = '═'.repeat(Math.min(width, 100));
-  const title = `ALERT ${clockTime(alert.receivedAtMs)} · ${alert.subject}`;
-  const color = alert.attributes.event === 'UP' ? '\x1b[32m' : '\x1b[31m';
+  const event = alert.attributes.event;
+  // REGIONAL tells, it does not page: it must not look like an outage on the screen either.
+  const title = `ALERT ${clockTime(alert.receivedAtMs)} · ${alert.subject}${event === 'REGIONAL' ? ' (informational: does not page)' : ''}`;
+  const color = event === 'UP' ? '\x1b[32m' : event === 'REGIONAL' ? '\x1b[33m' : '\x1b[31m';
   const paint = (text: string) => (isColored ? `${color}${text}\x1b[0m` : text);
-  return ['', paint(rule), paint(title), paint(rule), alert.text, paint(rule), ...deliveryLines, ''].join(
-    '\n',
-  );
+  const where = alert.locations ? [paint(formatLocationsLine(alert.locations))] : [];
+  return [
+    '',
+    paint(rule),
+    paint(title),
+    ...where,
+    paint(rule),
+    alert.text,
+    paint(rule),
+    ...deliveryLines,
+    '',
+  ].join('\n');
+}
+
+/**
+ * One line saying where a verified DOWN or REGIONAL failed and where it did not, home first:
+ * "where: down from local (reset); up from local-west, local-east; no answer from local-south (timed out)".
+ */
+export function formatLocationsLine(locations: readonly LocationAnswer[]): string {
+  const named = (outcome: LocationAnswer['outcome'], describe: (answer: LocationAnswer) => string) => {
+    const matching = locations.filter((answer) => answer.outcome === outcome);
+    return matching.length === 0 ? [] : [matching.map(describe).join(', ')];
+  };
+  const parts = [
+    ...named('down', (answer) =>
+      answer.outcome === 'down'
+        ? `${answer.location} (${answer.reason}${answer.status === undefined ? '' : ` ${answer.status}`})`
+        : answer.location,
+    ).map((list) => `down from ${list}`),
+    ...named('up', (answer) => answer.location).map((list) => `up from ${list}`),
+    ...named('no-answer', (answer) =>
+      answer.outcome === 'no-answer' ? `${answer.location} (${answer.detail})` : answer.location,
+    ).map((list) => `no answer from ${list}`),
+  ];
+  return `where: ${parts.join('; ')}`;
 }
 
 /** "2026-11-25 09:14:03" in local time: when it happened on the person's clock. */

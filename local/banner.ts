@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { RuntimeEndpoints } from './runtime.ts';
+import { HOME_LOCATION, HOME_SOURCE_ADDRESS, type RunningVerifierLocation } from './verifier-locations.ts';
 
 // The commands `npm start` prints must work as printed, pasted into another shell: every one of them is run
 // by test/local/banner.test.ts against a started runtime.
@@ -68,5 +69,22 @@ export function awsCliBannerLines(endpoints: RuntimeEndpoints): string[] {
     `  aws sns list-subscriptions-by-topic --endpoint-url ${shellWord(endpoints.snsEndpoint)} --topic-arn ${shellWord(endpoints.topicArn)}`,
     // Without --with-decryption the channels' secrets come back opaque, as on AWS: the line is safe to run.
     `  aws ssm get-parameters-by-path --endpoint-url ${shellWord(endpoints.ssmEndpoint)} --path ${shellWord(endpoints.channelSecretsPrefix)} --recursive`,
+  ];
+}
+
+/**
+ * The verifier lines (issue 15): where home's checks come from and each verifier location's process; none
+ * without locations (the banner is then as before).
+ */
+export function verifierBannerLines(locations: readonly RunningVerifierLocation[]): string[] {
+  if (locations.length === 0) return [];
+  const width = Math.max(...locations.map(({ location }) => location.length));
+  return [
+    `  verifiers  home ${HOME_LOCATION} checks from ${HOME_SOURCE_ADDRESS}; before confirming a site DOWN the checker asks each location (Lambda Invoke):`,
+    ...locations.map(
+      ({ location, sourceAddress, invokeUrl, pid }) =>
+        `             ${location.padEnd(width)}  checks from ${sourceAddress.padEnd(15)}  ${invokeUrl}  pid ${pid}`,
+    ),
+    '             a site failing from a minority of locations is REGIONAL (told once, never pages); from a majority, DOWN',
   ];
 }

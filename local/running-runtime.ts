@@ -44,6 +44,7 @@ export interface RuntimeParts
     | 'store'
     | 'history'
     | 'statusPageUrl'
+    | 'verifierLocations'
   > {
   readonly clock: SweepClock;
   readonly fanOut: LocalLambda;
@@ -77,6 +78,7 @@ export class Runtime implements LocalRuntime {
   readonly store: SiteStore;
   readonly history: HistoryStore;
   readonly statusPageUrl?: string;
+  readonly verifierLocations: LocalRuntime['verifierLocations'];
   readonly alerts: ReceivedAlert[] = [];
   readonly #parts: RuntimeParts;
   readonly #eventSource: SqsEventSource;
@@ -121,6 +123,7 @@ export class Runtime implements LocalRuntime {
     this.store = parts.store;
     this.history = parts.history;
     if (parts.statusPageUrl !== undefined) this.statusPageUrl = parts.statusPageUrl;
+    this.verifierLocations = parts.verifierLocations;
     const waitTimeSeconds = parts.options.receiveWaitSeconds ?? 10;
     const problem = (message: string) => this.#emit('notice', { level: 'warn', message });
     this.#eventSource = new SqsEventSource({

@@ -7,6 +7,7 @@ import type { LambdaLogLine } from './lambda-host.ts';
 import type { RuntimeFile } from './runtime-file.ts';
 import type { EventSourceStats } from './sqs-event-source.ts';
 import type { RestoredSubscriptions } from './subscription-keeper.ts';
+import type { RunningVerifierLocation, VerifierLocation } from './verifier-locations.ts';
 
 // What the local runtime offers its callers (npm start, the CLI's tests, the fault tier): its options, its
 // events and what it reports. The runtime itself (local/runtime.ts) wires emulators, handlers and the schedule.
@@ -53,6 +54,8 @@ export interface LocalRuntimeOptions {
     readonly compactor?: URL;
     readonly dispatcher?: URL;
     readonly deliverer?: URL;
+    /** The verifier locations' handler. @default functions/verifier.ts */
+    readonly verifier?: URL;
   };
   /**
    * Where the deliverer sends Telegram and PagerDuty requests (TELEGRAM_API_URL, PAGERDUTY_EVENTS_URL), for tests
@@ -66,6 +69,11 @@ export interface LocalRuntimeOptions {
   readonly statusPagePort?: PortChoice;
   /** Nameservers the checks ask (`ip` or `ip:port`), as the checker's DNS_SERVERS. @default the system's */
   readonly dnsServers?: readonly string[];
+  /**
+   * Verifier locations (issue 15), each run as its own process whose checks connect from its address; the checker
+   * (home, `local`) asks them before it confirms a site DOWN. @default none: the checker runs exactly as before
+   */
+  readonly verifierLocations?: readonly VerifierLocation[];
   /**
    * Fault injection, for tests only (`npm start` never sets it): given the emulators' endpoints, returns the
    * endpoints each handler's SDK clients use instead, e.g. a proxy that fails some calls. Called once the
@@ -97,7 +105,7 @@ export interface HandlerEndpointOverrides {
   readonly deliverer?: Partial<HandlerEndpoints>;
 }
 
-export type RuntimeEndpoints = Omit<RuntimeFile, 'pid' | 'startedAt'>;
+export type RuntimeEndpoints = Omit<RuntimeFile, 'pid' | 'startedAt' | 'verifierLocations'>;
 
 export interface SweepOutcome {
   readonly minute: number;
@@ -168,6 +176,8 @@ export interface LocalRuntime {
   readonly history: HistoryStore;
   /** `http://127.0.0.1:PORT/` of the private status page, when statusPagePort asked for one. */
   readonly statusPageUrl?: string;
+  /** The verifier locations' processes, in the order the checker asks them (none without verifierLocations). */
+  readonly verifierLocations: readonly RunningVerifierLocation[];
   /** Every alert received so far, oldest first. */
   readonly alerts: readonly ReceivedAlert[];
   stats(): RuntimeStats;

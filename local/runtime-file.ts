@@ -27,6 +27,19 @@ export interface RuntimeFile {
   readonly dispatchQueueArn: string;
   /** ISO 8601. */
   readonly startedAt: string;
+  /**
+   * The verifier locations it runs (`npm start -- --verifier name=address`), in the order the checker asks them;
+   * absent without any (the file is then as before issue 15).
+   */
+  readonly verifierLocations?: readonly RuntimeFileVerifierLocation[];
+}
+
+/** A verifier location's process: its name, the address its checks come from, where it answers Invoke. */
+export interface RuntimeFileVerifierLocation {
+  readonly location: string;
+  readonly sourceAddress: string;
+  readonly invokeUrl: string;
+  readonly pid: number;
 }
 
 export const runtimeFilePath = (dataDir: string): string => join(dataDir, RUNTIME_FILE_NAME);

@@ -30,6 +30,11 @@ import { isProcessAlive, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } 
 import { hasNoSites, seedExampleSites } from './seed.ts';
 import { SubscriptionKeeper } from './subscription-keeper.ts';
 import { SweepClock } from './sweep-clock.ts';
+import {
+  checkerVerificationEnvironment,
+  checkVerifierLocations,
+  VerifierLocations,
+} from './verifier-locations.ts';
 
 export type {
   HandlerEndpointOverrides,
@@ -245,6 +250,20 @@ async function launch(
       ? { [ENV.pagerDutyEventsUrl]: options.channelServiceUrls.pagerDutyEventsUrl }
       : {}),
   };
+  // Verifier locations (issue 15) start beside the other functions; only the checker waits for their endpoints.
+  const requestedLocations = checkVerifierLocations(options.verifierLocations ?? []);
+  const verifiersStarting =
+    requestedLocations.length === 0
+      ? Promise.resolve(undefined)
+      : VerifierLocations.start({
+          locations: requestedLocations,
+          entry: options.handlerModules?.verifier ?? new URL('../functions/verifier.ts', import.meta.url),
+          region,
+          baseEnvironment: lambdaEnvironment,
+          dnsEnvironment,
+          logsDir,
+        });
+  cleanups.push(() => verifiersStarting.then((verifiers) => verifiers?.stop()).catch(() => undefined));
   const dispatcherEntry =
     options.handlerModules?.dispatcher ?? new URL('../functions/channel-dispatcher.ts', import.meta.url);
   const delivererEntry =
@@ -264,23 +283,26 @@ async function launch(
       },
       logFile: join(logsDir, 'fan-out.log'),
     }),
-    LocalLambda.start({
-      functionName: CHECKER.name,
-      entry: options.handlerModules?.checker ?? new URL('../functions/checker.ts', import.meta.url),
-      timeoutMs: CHECKER.timeoutMs,
-      memorySizeMiB: CHECKER.memorySizeMiB,
-      region,
-      environment: {
-        ...sharedEnvironment,
-        ...endpointEnvironment(routes.checker),
-        [ENV.topicArn]: resources.topicArn,
-        [ENV.checkConcurrency]: String(TUNING.checkConcurrency),
-        // Local sites live on loopback; production never sets this.
-        [ENV.allowPrivateTargets]: 'true',
-        ...dnsEnvironment,
-      },
-      logFile: join(logsDir, 'checker.log'),
-    }),
+    verifiersStarting.then((verifiers) =>
+      LocalLambda.start({
+        functionName: CHECKER.name,
+        entry: options.handlerModules?.checker ?? new URL('../functions/checker.ts', import.meta.url),
+        timeoutMs: CHECKER.timeoutMs,
+        memorySizeMiB: CHECKER.memorySizeMiB,
+        region,
+        environment: {
+          ...sharedEnvironment,
+          ...endpointEnvironment(routes.checker),
+          [ENV.topicArn]: resources.topicArn,
+          [ENV.checkConcurrency]: String(TUNING.checkConcurrency),
+          // Local sites live on loopback; production never sets this.
+          [ENV.allowPrivateTargets]: 'true',
+          ...dnsEnvironment,
+          ...checkerVerificationEnvironment(verifiers?.running ?? []),
+        },
+        logFile: join(logsDir, 'checker.log'),
+      }),
+    ),
     LocalLambda.start({
       functionName: DISPATCHER.name,
       entry: dispatcherEntry,
@@ -341,6 +363,7 @@ async function launch(
       : await startLocalStatusPage({ port: options.statusPagePort, store, history });
   if (statusPage) cleanups.push(() => statusPage.close());
 
+  const verifiers = await verifiersStarting;
   const runtime = new Runtime({
     dataDir,
     endpoints,
@@ -350,6 +373,7 @@ async function launch(
     store,
     history,
     ...(statusPage ? { statusPageUrl: statusPage.url } : {}),
+    verifierLocations: verifiers?.running ?? [],
     clock,
     fanOut,
     checker,
@@ -362,10 +386,21 @@ async function launch(
   });
   noticeSink = (level, message) => runtime.notify({ level, message });
   compactorLogSink = (line) => runtime.receiveLog(line);
+  verifiers?.onLog((line) => runtime.receiveLog(line));
   await writeRuntimeFile(dataDir, {
     pid: process.pid,
     ...endpoints,
     startedAt: new Date(startedAtMs).toISOString(),
+    ...(verifiers
+      ? {
+          verifierLocations: verifiers.running.map(({ location, sourceAddress, invokeUrl, pid }) => ({
+            location,
+            sourceAddress,
+            invokeUrl,
+            pid,
+          })),
+        }
+      : {}),
   });
   cleanups.push(() => removeRuntimeFile(dataDir));
   runtime.begin();

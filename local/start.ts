@@ -1,14 +1,20 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatDuration } from '../functions/domain/duration.ts';
-import { awsCliBannerLines, cliBannerLines, squirrelCommand } from './banner.ts';
+import { awsCliBannerLines, cliBannerLines, squirrelCommand, verifierBannerLines } from './banner.ts';
 import { ConsoleView } from './console-view.ts';
 import { type LocalRuntime, type SweepSchedule, startLocalRuntime } from './runtime.ts';
 import { EXAMPLE_SITES } from './seed.ts';
 import { PARAMETERS_FILE_NAME } from './ssm-emulator.ts';
 import { describeRestoredSubscriptions } from './subscription-keeper.ts';
 import { EveryError, parseEvery } from './sweep-clock.ts';
+import {
+  checkVerifierLocations,
+  parseVerifierLocation,
+  type VerifierLocation,
+  VerifierLocationError,
+} from './verifier-locations.ts';
 
 // The SDK warns on Node 20 that 2027 releases need Node 22: known and documented (TOOLCHAIN.md), and the
 // deployed functions run on Node 22+. An explicit setting is respected.
@@ -31,6 +37,7 @@ interface StartOptions {
   readonly checkers: number;
   readonly seed: boolean;
   readonly dnsServer?: readonly string[];
+  readonly verifier?: readonly VerifierLocation[];
   /** false: --no-page. */
   readonly page: boolean;
   readonly pagePort?: number;
@@ -59,6 +66,16 @@ const parseEveryOption = (raw: string): number => {
     return parseEvery(raw);
   } catch (error) {
     if (error instanceof EveryError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+};
+
+/** One more `--verifier name=address`, checked with the ones before it. */
+const addVerifierLocation = (raw: string, previous: readonly VerifierLocation[] = []) => {
+  try {
+    return checkVerifierLocations([...previous, parseVerifierLocation(raw)]);
+  } catch (error) {
+    if (error instanceof VerifierLocationError) throw new InvalidArgumentError(error.message);
     throw error;
   }
 };
@@ -105,6 +122,11 @@ const program = new Command('npm start --')
     "nameserver the checks ask (repeatable; default: the system's resolver settings)",
     (value: string, previous: string[] = []) => [...previous, value],
   )
+  .option(
+    '--verifier <name=address>',
+    'run a verifier location (e.g. local-west=127.0.0.2) as its own process whose checks connect from that loopback address; the checker asks it before confirming DOWN (repeatable, 2 recommended)',
+    addVerifierLocation,
+  )
   .showHelpAfterError();
 
 // `npm start --every 10s` hands `--every` to npm (as $npm_config_every) and only "10s" to us: say how to pass it.
@@ -139,6 +161,7 @@ try {
     checkers: options.checkers,
     seed: options.seed,
     ...(options.dnsServer === undefined ? {} : { dnsServers: options.dnsServer }),
+    ...(options.verifier === undefined ? {} : { verifierLocations: options.verifier }),
     ...(options.page ? { statusPagePort: options.pagePort ?? { preferred: DEFAULT_PORTS.page } } : {}),
   });
 } catch (error) {
@@ -176,11 +199,13 @@ out(
 out(
   `             delivered for real to the Slack/Teams/Discord/Telegram/PagerDuty/webhook channels you subscribe; table ${endpoints.channelsTable}`,
 );
+for (const line of verifierBannerLines(runtime.verifierLocations)) out(line);
 if (runtime.statusPageUrl !== undefined) {
   out(`  page       ${runtime.statusPageUrl}   the private status page (all sites; this machine only)`);
 }
+const verifierLogs = runtime.verifierLocations.map(({ logFile }) => `, ${basename(logFile)}`).join('');
 out(
-  `  logs       ${logsDir}/fan-out.log, checker.log, history-compactor.log, channel-dispatcher.log, channel-deliverer.log`,
+  `  logs       ${logsDir}/fan-out.log, checker.log, history-compactor.log, channel-dispatcher.log, channel-deliverer.log${verifierLogs}`,
 );
 const squirrel = squirrelCommand(runtime.dataDir, REPO_DATA_DIR);
 const seededSiteIds = runtime.seededSites > 0 ? EXAMPLE_SITES.map((site) => site.siteId) : [];

@@ -1,5 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import type { LocationAnswer } from '../../functions/domain/verification.ts';
 import { parseAlertNotification } from '../../local/alert-inbox.ts';
 import { anAlert } from '../support/fixtures.ts';
 
@@ -92,5 +93,30 @@ describe('parseAlertNotification', () => {
 
     // Assess
     expect(alert.notificationId).toBe(expected);
+  });
+
+  it("carries each location's answer of a verified alert (issue 15), none for an alert without verification", () => {
+    // Prepare
+    const locations: LocationAnswer[] = [
+      { outcome: 'down', location: 'local', reason: 'reset', detail: 'connection reset', latencyMs: 3 },
+      { outcome: 'up', location: 'local-west', status: 200, latencyMs: 4 },
+      { outcome: 'no-answer', location: 'local-east', detail: 'timed out' },
+    ];
+    const withAttribute = (notification: unknown) => {
+      const body = JSON.parse(envelope(PER_PROTOCOL, 'REGIONAL: Shop'));
+      body.MessageAttributes.notification = { Type: 'String', Value: JSON.stringify(notification) };
+      return { Body: JSON.stringify(body) };
+    };
+
+    // Act
+    const verified = parseAlertNotification(
+      withAttribute({ type: 'alert', alert: anAlert({ event: 'REGIONAL', locations }) }),
+      0,
+    );
+    const plain = parseAlertNotification(withAttribute({ type: 'alert', alert: anAlert() }), 0);
+
+    // Assess
+    expect(verified.locations).toEqual(locations);
+    expect(plain).not.toHaveProperty('locations');
   });
 });

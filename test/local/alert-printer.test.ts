@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ReceivedAlert } from '../../local/alert-inbox.ts';
-import { AlertPrinter } from '../../local/alert-printer.ts';
+import { AlertPrinter, formatAlertBlock, formatLocationsLine } from '../../local/alert-printer.ts';
 import { type DeliveryAttempt, formatDeliveryLine, parseDeliveryLine } from '../../local/delivery-attempt.ts';
 
 afterEach(() => {
@@ -218,5 +218,61 @@ describe('AlertPrinter', () => {
     expect(printed[1]).toBe(
       '  → slack hooks.slack.com/services/T01… delivered (HTTP 200, 212 ms) · for other',
     );
+  });
+});
+
+describe('verified alerts on screen (issue 15)', () => {
+  const down = (location: string, reason: 'reset' | 'http-5xx', status?: number) =>
+    ({
+      outcome: 'down',
+      location,
+      reason,
+      detail: 'd',
+      latencyMs: 1,
+      ...(status ? { status } : {}),
+    }) as const;
+  const up = (location: string) => ({ outcome: 'up', location, status: 200, latencyMs: 1 }) as const;
+
+  it.each([
+    [
+      'REGIONAL',
+      [down('local', 'reset'), up('local-west'), up('local-east')],
+      'where: down from local (reset); up from local-west, local-east',
+    ],
+    [
+      'DOWN everywhere',
+      [down('local', 'http-5xx', 503), down('local-west', 'http-5xx', 503), down('local-east', 'reset')],
+      'where: down from local (http-5xx 503), local-west (http-5xx 503), local-east (reset)',
+    ],
+    [
+      'DOWN with a silent verifier',
+      [
+        down('local', 'reset'),
+        { outcome: 'no-answer', location: 'local-east', detail: 'timed out after 13 s' } as const,
+      ],
+      'where: down from local (reset); no answer from local-east (timed out after 13 s)',
+    ],
+  ])('says in one line where a %s failed', (_case, locations, line) => {
+    expect(formatLocationsLine(locations)).toBe(line);
+  });
+
+  it('puts the line under the title, and marks REGIONAL as informational in yellow rather than red', () => {
+    // Prepare
+    const regional: ReceivedAlert = {
+      ...alert(undefined, 'REGIONAL: Shop'),
+      attributes: { event: 'REGIONAL' },
+      locations: [down('local', 'reset'), up('local-west')],
+    };
+
+    // Act
+    const plain = formatAlertBlock(regional, 20, false).split('\n');
+    const colored = formatAlertBlock(regional, 20, true);
+
+    // Assess
+    expect(plain[2]).toMatch(/^ALERT .+ · REGIONAL: Shop \(informational: does not page\)$/);
+    expect(plain.slice(3, 5)).toEqual(['where: down from local (reset); up from local-west', '═'.repeat(20)]);
+    expect(colored).toContain('\x1b[33mwhere: down from local');
+    expect(colored).not.toContain('\x1b[31m');
+    expect(formatAlertBlock(alert(undefined), 20, false)).not.toContain('where:');
   });
 });

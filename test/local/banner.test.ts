@@ -10,6 +10,7 @@ import {
   cliBannerLines,
   shellWord,
   squirrelCommand,
+  verifierBannerLines,
   YOUR_URL,
 } from '../../local/banner.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
@@ -80,6 +81,39 @@ describe('squirrelCommand', () => {
     expect(squirrelCommand('demo', REPO_DATA_DIR)).toBe(
       `npx squirrel --data-dir ${shellWord(join(process.cwd(), 'demo'))}`,
     );
+  });
+});
+
+describe('verifierBannerLines', () => {
+  it('prints nothing without verifier locations: the banner is as before issue 15', () => {
+    expect(verifierBannerLines([])).toEqual([]);
+  });
+
+  it("names home's address and, per location, the address its checks come from, its endpoint and its process", () => {
+    const lines = verifierBannerLines([
+      {
+        location: 'local-west',
+        sourceAddress: '127.0.0.2',
+        invokeUrl: 'http://127.0.0.1:40001',
+        pid: 4242,
+        logFile: '/tmp/logs/verifier-local-west.log',
+      },
+      {
+        location: 'local-east',
+        sourceAddress: '127.0.0.30',
+        invokeUrl: 'http://127.0.0.1:40002',
+        pid: 4243,
+        logFile: '/tmp/logs/verifier-local-east.log',
+      },
+    ]);
+    expect(lines[0]).toContain('home local checks from 127.0.0.1');
+    expect(lines[1]).toBe(
+      '             local-west  checks from 127.0.0.2        http://127.0.0.1:40001  pid 4242',
+    );
+    expect(lines[2]).toBe(
+      '             local-east  checks from 127.0.0.30       http://127.0.0.1:40002  pid 4243',
+    );
+    expect(lines.at(-1)).toContain('REGIONAL (told once, never pages)');
   });
 });
 

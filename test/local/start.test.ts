@@ -22,4 +22,32 @@ describe('npm start', () => {
     expect(run.stderr).toContain('npm start -- --every 10s');
     expect(run.stdout).not.toContain('starting the local runtime');
   }, 60_000);
+
+  it('refuses a bad --verifier before starting anything, saying what is wrong', async () => {
+    // Act: two locations on one address, through the script `npm start` runs
+    const run = await runChild(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'local/start.ts',
+        '--verifier',
+        'local-west=127.0.0.2',
+        '--verifier',
+        'local-east=127.0.0.2',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, SQUIRREL_DATA_DIR: '/nonexistent/never-created' },
+        timeoutMs: 60_000,
+      },
+    );
+
+    // Assess
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderr).toContain(
+      'local-west and local-east both connect from 127.0.0.2: each location needs its own address',
+    );
+    expect(run.stdout).not.toContain('starting the local runtime');
+  }, 60_000);
 });
