@@ -19,6 +19,10 @@ const VERIFY_CONFIG = { ...TIER_DEPLOY_CONFIG, stackName: STACK_NAME, verifierRe
 const FUNCTION_NAME = verifierFunctionNameOf(STACK_NAME);
 const VERIFIER_STACK = verifierStackNameOf(STACK_NAME, VERIFIER_REGION);
 
+// A second synth (≤ 180 s, ~130 s measured on a busy machine) beside moto's start, then two creates (each ≤ 120 s):
+// more than the config's 240 s hook bound, which counts on one create.
+const SETUP_TIMEOUT_MS = 420_000;
+
 const summary = new Summary(inject('workDir'), 'c-verifiers');
 let moto: MotoServer | undefined;
 let home: Assembly;
@@ -45,7 +49,7 @@ beforeAll(async () => {
       `in ${synthSeconds} s; ${VERIFIER_STACK} CREATE_COMPLETE in ${VERIFIER_REGION} (${(verifierStack.createMs / 1000).toFixed(1)} s), ` +
       `${STACK_NAME} in ${TIER_REGION} (${(homeStack.createMs / 1000).toFixed(1)} s)`,
   );
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const client of clients) client.destroy();
