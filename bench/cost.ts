@@ -14,6 +14,11 @@ import {
 } from './cost/model.ts';
 import { PRICES } from './cost/prices.ts';
 import { measureGzipBytesPerRecord } from './cost/raw-batch-sample.ts';
+import {
+  DEFAULT_VERIFICATION_ASSUMPTIONS,
+  estimateVerificationCost,
+  type VerificationCase,
+} from './cost/verification-model.ts';
 import { type BenchReport, deriveCostDrivers, type SizedInvocation } from './lib/report.ts';
 import { recommendedScanSegments } from './settings.ts';
 
@@ -79,6 +84,23 @@ function main(): void {
       DEFAULT_CHANNEL_ASSUMPTIONS.channelsPerAlert,
     )
     .option(
+      '--verifier-regions <n>',
+      'verifier regions (issue 15; 0 leaves the verification cost out)',
+      (raw: string) => {
+        const value = Number(raw);
+        if (!Number.isInteger(value) || value < 0 || value > 4)
+          throw new InvalidArgumentError(`expected 0 to 4, got "${raw}"`);
+        return value;
+      },
+      2,
+    )
+    .option(
+      '--failing-share <0-1>',
+      'share of checks that fail at home (verification cost)',
+      share,
+      DEFAULT_VERIFICATION_ASSUMPTIONS.failingCheckShare,
+    )
+    .option(
       '--results <file>',
       'a bench JSON (default: bench/results/latest.json, else bench/reference-run.json)',
     );
@@ -94,6 +116,8 @@ function main(): void {
     httpsShare: number;
     publicPage: boolean;
     channelsPerAlert: number;
+    verifierRegions: number;
+    failingShare: number;
     results?: string;
   }>();
 
@@ -197,6 +221,53 @@ function main(): void {
 
   printHistoryCost(options, estimate);
   printChannelsCost(options, estimate);
+  if (options.verifierRegions > 0) printVerificationCost(options, estimate, report.timeoutMs);
+}
+
+/** Issue 15: what the verifier regions add, for short outages at home and for REGIONAL sites, plus the fixed part. */
+function printVerificationCost(
+  options: { verifierRegions: number; failingShare: number; sites: number; interval: number },
+  estimate: ReturnType<typeof estimateMonthlyCost>,
+  siteTimeoutMs: number,
+): void {
+  const input = {
+    checksPerMonth: estimate.perMonth.checks,
+    regions: options.verifierRegions,
+    siteTimeoutMs,
+    shared: {
+      lambdaGbSeconds: estimate.perMonth.lambdaGbSeconds,
+      lambdaRequests: estimate.perMonth.lambdaRequests,
+      alarmMetrics:
+        DEFAULT_ASSUMPTIONS.alarms +
+        DEFAULT_HISTORY_ASSUMPTIONS.alarmMetrics +
+        DEFAULT_CHANNEL_ASSUMPTIONS.alarmMetrics,
+      customMetrics: DEFAULT_ASSUMPTIONS.customMetrics,
+    },
+    assumptions: { failingCheckShare: options.failingShare },
+  };
+  console.log('');
+  console.log(
+    `Verification (issue 15): ${options.verifierRegions} verifier region(s), ${Math.round(options.failingShare * 1000) / 10} % of ` +
+      `${Math.round(estimate.perMonth.checks).toLocaleString('en-US')} checks a month failing at home; us-east-1 list prices ` +
+      '(ASSUMED equal in the verifier regions: bench/cost/verification-model.ts).',
+  );
+  const cases: [VerificationCase, string][] = [
+    ['confirmations', 'short outages, each confirmation verified once'],
+    ['regional', 'REGIONAL: every failing check verified'],
+  ];
+  for (const [verificationCase, title] of cases) {
+    const verification = estimateVerificationCost(input, verificationCase);
+    const table = costTable([...verification.lines, ...verification.fixedLines]);
+    table.push([
+      {
+        colSpan: 3,
+        content: `Verification, ${title}: ${Math.round(verification.invokesPerMonth).toLocaleString('en-US')} invokes (after free tiers: what the monitor leaves of them)`,
+      },
+      usd(verification.listUsd),
+      usd(verification.billedUsd),
+    ]);
+    console.log(table.toString());
+  }
 }
 
 /** Issue 14: the alert channels, per 1,000 alerts and fixed, then for this deployment's alerts. */

@@ -1,7 +1,7 @@
-import { Aws, CfnOutput, Fn, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 
@@ -70,9 +70,12 @@ export class AlertsTopic extends Construct {
       }),
     );
     // `:*` names the log streams of exactly those two groups (SNS picks the stream names), no other resource.
+    // cdk-nag shows the region and account as written: a token's name, or the value of a stack pinned to one.
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     for (const name of SMS_DELIVERY_LOG_GROUPS) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:sns/<AWS::Region>/<AWS::AccountId>/${name}:*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:sns/${region}/${account}/${name}:*]`,
         reason: `SNS writes SMS delivery logs to streams it names inside the log group sns/<region>/<account>/${name}; the wildcard covers only that group's streams.`,
       });
     }
@@ -101,18 +104,25 @@ export class AlertsTopic extends Construct {
     const isFirst = this.#alarmArns.length === 0;
     this.#alarmArns.push(...alarms.map((alarm) => alarm.alarmArn));
     if (!isFirst) return;
-    const stack = Stack.of(this);
     this.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowStackAlarmsToPublish',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.#alarmArns }) },
-        },
-      }),
+      alarmPublishStatement(this.topic, Lazy.list({ produce: () => this.#alarmArns })),
     );
   }
+}
+
+/**
+ * Lets CloudWatch publish the notifications of exactly these alarms (of this account) to `topic`: needed once a
+ * topic has a policy of its own (enforceSSL makes one), which replaces SNS's default.
+ */
+export function alarmPublishStatement(topic: ITopic, alarmArns: string[]): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'AllowStackAlarmsToPublish',
+    principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': Stack.of(topic).account },
+      ArnEquals: { 'aws:SourceArn': alarmArns },
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Node } from 'constructs';
 import { showValue } from '../functions/domain/values.ts';
 import {
@@ -7,6 +8,7 @@ import {
   DEPLOY_CONFIG_FILE,
   DEPLOY_SETTING_KEYS,
   type DeployConfig,
+  DeployConfigError,
   loadDeployConfig,
   parseDeployConfig,
 } from './deploy-config.ts';
@@ -27,6 +29,23 @@ export interface AppSettings {
   readonly overriddenKeys: readonly string[];
   /** Printed by the app: each says what is not kept and where to keep it. */
   readonly warnings: readonly string[];
+  /**
+   * Where the home stack goes, pinned only when verifierRegions are configured (the checker must know its own
+   * region and it must not be one of them); undefined without verifiers, so the home template stays as it was.
+   */
+  readonly homeEnvironment: HomeEnvironment | undefined;
+}
+
+/** The account (when the CDK CLI knows it) and region the home stack deploys to. */
+export interface HomeEnvironment {
+  readonly region: string;
+  readonly account?: string;
+}
+
+/** What the CDK CLI resolves from AWS_REGION / AWS_DEFAULT_REGION / the profile and the credentials. */
+export interface CdkEnvironment {
+  readonly CDK_DEFAULT_REGION?: string;
+  readonly CDK_DEFAULT_ACCOUNT?: string;
 }
 
 export class ContextError extends Error {
@@ -64,7 +83,11 @@ function displayPath(path: string, repoRoot: string): string {
  * one-synth overrides from context, and stops when no one would hear an alert.
  * @throws DeployConfigError naming the file and the key; ContextError for a bad `configFile`.
  */
-export function readAppSettings(node: Node, repoRoot: string = REPO_ROOT): AppSettings {
+export function readAppSettings(
+  node: Node,
+  repoRoot: string = REPO_ROOT,
+  environment: CdkEnvironment = process.env,
+): AppSettings {
   const configFile = readConfigFilePath(node, repoRoot);
   const shown = displayPath(configFile, repoRoot);
   const { config: fromFile, found } = loadDeployConfig(configFile);
@@ -83,6 +106,7 @@ export function readAppSettings(node: Node, repoRoot: string = REPO_ROOT): AppSe
           `${shown} with context ${overriddenKeys.map((key) => `-c ${key}`).join(', ')}`,
         );
   assertAlertContact(config, shown, found);
+  const homeEnvironment = homeEnvironmentOf(config, environment, shown);
 
   const overrideWarnings = overriddenKeys.map(
     (key) =>
@@ -97,13 +121,63 @@ export function readAppSettings(node: Node, repoRoot: string = REPO_ROOT): AppSe
           `alertEmail ${config.alertEmail} is an example address that receives nothing: put yours in ${shown}.`,
         ]
       : [];
+  // aws-cdk-lib's region list lags new regions by a release or so: a name it does not know may still be right.
+  const unknownRegionWarnings = config.verifierRegions
+    .filter((region) => !RegionInfo.regions.some((known) => known.name === region))
+    .map(
+      (region) =>
+        `verifierRegions: ${region} is not a region this aws-cdk-lib knows: check the spelling (a new region needs \`npm update aws-cdk-lib\`).`,
+    );
   return {
     config,
     configFile,
     configFileFound: found,
     overriddenKeys,
-    warnings: [...overrideWarnings, ...exampleWarnings],
+    warnings: [...overrideWarnings, ...exampleWarnings, ...unknownRegionWarnings],
+    homeEnvironment,
   };
+}
+
+/**
+ * With verifier regions, the home stack is pinned to the region the CDK CLI deploys to: the checker names it as
+ * its own location, and a verifier there would only repeat the home check. @throws DeployConfigError when the region
+ * is unknown or among the verifier regions.
+ */
+function homeEnvironmentOf(
+  config: DeployConfig,
+  environment: CdkEnvironment,
+  shown: string,
+): HomeEnvironment | undefined {
+  if (config.verifierRegions.length === 0) return undefined;
+  const region = environment.CDK_DEFAULT_REGION;
+  const regions = config.verifierRegions.join(', ');
+  if (region === undefined || region === '') {
+    throw new DeployConfigError(
+      `verifierRegions (${regions}) needs the home region, and the CDK found none: export AWS_REGION=<home region> ` +
+        '(or set a region in your AWS profile) and run cdk again.',
+    );
+  }
+  if (config.verifierRegions.includes(region)) {
+    throw new DeployConfigError(
+      `${shown} is not valid:\n  verifierRegions: ${region} is the home region (the stack deploys there): a verifier ` +
+        `there would only repeat the home check. Remove it, or deploy the home stack elsewhere (AWS_REGION).`,
+    );
+  }
+  // An ARN names its partition: a verifier in another partition (China, GovCloud) is another account altogether.
+  const homePartition = RegionInfo.get(region).partition;
+  // A region aws-cdk-lib does not know yet has no partition here: it gets the warning, not this error.
+  const elsewhere = config.verifierRegions.filter((verifier) => {
+    const partition = RegionInfo.get(verifier).partition;
+    return homePartition !== undefined && partition !== undefined && partition !== homePartition;
+  });
+  if (elsewhere.length > 0) {
+    throw new DeployConfigError(
+      `${shown} is not valid:\n  verifierRegions: ${elsewhere.join(', ')} is not in the home region ${region}'s ` +
+        `partition (${homePartition}): the checker can invoke verifiers of its own partition only.`,
+    );
+  }
+  const account = environment.CDK_DEFAULT_ACCOUNT;
+  return account === undefined || account === '' ? { region } : { region, account };
 }
 
 /** Every setting the stack uses, as its props (allowNoAlertContact is the app's own check). */
@@ -117,5 +191,6 @@ export function stackPropsFrom(config: DeployConfig): UptimeSquirrelStackProps {
     sweepEnabled: config.sweepEnabled,
     smsMonthlySpendLimitUsd: config.smsMonthlySpendLimitUsd,
     statusPage: config.statusPage,
+    verifierRegions: config.verifierRegions,
   };
 }

@@ -7,6 +7,7 @@ import {
   isEmailAddress,
 } from '../functions/domain/contact-address.ts';
 import { showValue } from '../functions/domain/values.ts';
+import { MAX_VERIFIER_REGIONS } from '../functions/domain/verification.ts';
 
 /**
  * The deploy settings a user keeps between deploys: `squirrel.config.json` at the repository root, read by the
@@ -112,6 +113,52 @@ export const CheckerReservationSchema = v.union(
 
 export type CheckerReservation = v.InferOutput<typeof CheckerReservationSchema>;
 
+/**
+ * An AWS region's name: two letters, one or more words, a number (us-west-2, eu-central-1, us-gov-west-1). Also a
+ * valid location (functions/domain/verification.ts LOCATION_PATTERN) and part of a stack name.
+ */
+export const REGION_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const REGION_EXPECTED = 'an AWS region name like us-west-2';
+const VERIFIER_REGIONS_EXPECTED = `a list of at most ${MAX_VERIFIER_REGIONS} distinct AWS regions, like ["us-west-2", "eu-west-1"] (or "us-west-2,eu-west-1")`;
+
+const RegionNameSchema = patternString(REGION_NAME_PATTERN, REGION_EXPECTED);
+const RegionListSchema = v.pipe(
+  v.array(RegionNameSchema),
+  v.maxLength(
+    MAX_VERIFIER_REGIONS,
+    (issue) =>
+      `must be at most ${MAX_VERIFIER_REGIONS} regions (2 are recommended), got ${(issue.input as unknown[]).length}`,
+  ),
+  v.check(
+    (regions) => new Set(regions).size === regions.length,
+    (issue) =>
+      `must name each region once, got ${(issue.input as string[]).filter((region, index, all) => all.indexOf(region) !== index).join(', ')} twice`,
+  ),
+);
+
+/**
+ * The regions that confirm a DOWN (issue 15), in the order alerts list them. A JSON list in the file; `-c
+ * verifierRegions=us-west-2,eu-west-1` gives the same as one comma-separated string (and `-c verifierRegions=`
+ * turns them off for one synth). The home region must not be among them: the app checks that, since only it
+ * knows where the home stack goes.
+ */
+export const VerifierRegionsSchema = v.union(
+  [
+    RegionListSchema,
+    v.pipe(
+      v.string(),
+      v.transform((text) =>
+        text
+          .split(',')
+          .map((region) => region.trim())
+          .filter((region) => region !== ''),
+      ),
+      RegionListSchema,
+    ),
+  ],
+  (issue) => `must be ${VERIFIER_REGIONS_EXPECTED}, got ${showValue(issue.input)}`,
+);
+
 export const DeployConfigSchema = v.strictObject({
   /** Lets editors validate the file; ignored by the app. */
   $schema: v.optional(v.string()),
@@ -144,6 +191,8 @@ export const DeployConfigSchema = v.strictObject({
   ),
   /** The public status page: title, owners whose sites are public, CloudFront on or off. */
   statusPage: v.optional(StatusPageSettingsSchema, {}),
+  /** Regions whose verifier confirms a DOWN before it pages (issue 15); none: today's behaviour exactly. */
+  verifierRegions: v.optional(VerifierRegionsSchema, []),
 });
 
 export type DeployConfigInput = v.InferInput<typeof DeployConfigSchema>;

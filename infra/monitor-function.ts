@@ -31,6 +31,11 @@ export interface MonitorFunctionProps {
   readonly timeout: Duration;
   readonly memorySizeMiB: number;
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * A fixed physical name, for a function others find by name (the verifier, the same name in every region).
+   * @default - CloudFormation generates one
+   */
+  readonly functionName?: string;
   /** @default - no reserved concurrency */
   readonly reservedConcurrentExecutions?: number;
   /** How long an asynchronous invocation stays worth running. @default - Lambda's default (6 hours) */
@@ -75,6 +80,7 @@ export class MonitorFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       handler: 'handler',
+      functionName: props.functionName,
       description: props.description,
       runtime: MONITOR_RUNTIME,
       architecture: Architecture.ARM_64,

@@ -20,6 +20,7 @@ import { HistoryBucket } from './history-bucket.ts';
 import { MonitorAlarms } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
 import { StatusPageCdn } from './status-page-cdn.ts';
+import { VerifierAccess } from './verifier-access.ts';
 
 // Site timeouts reach 30 s (SITE_LIMITS.timeoutMs); a HEAD refused with 405 is retried with GET.
 export const CHECKER_TIMEOUT = Duration.seconds(60);
@@ -54,6 +55,11 @@ export interface UptimeSquirrelStackProps extends StackProps {
   readonly smsMonthlySpendLimitUsd?: number;
   /** The public status page: title, owners whose sites are public, CloudFront on or off. @default - title "Status", no owner, CDN on */
   readonly statusPage?: Partial<StatusPageSettings>;
+  /**
+   * Regions whose verifier (VerifierStack, deployed beside this stack) confirms a DOWN before it pages. Needs the
+   * stack in a concrete region (env.region), not one of these. @default - none: no verification, as before
+   */
+  readonly verifierRegions?: readonly string[];
 }
 
 /** The whole monitor: schedule → fan-out → queue → checker → alerts, plus alarms on itself. */
@@ -184,6 +190,11 @@ export class UptimeSquirrelStack extends Stack {
         new LambdaFunction(compactor.function, { retryAttempts: 2, maxEventAge: Duration.minutes(30) }),
       ],
     });
+
+    const verifierRegions = props.verifierRegions ?? [];
+    if (verifierRegions.length > 0) {
+      new VerifierAccess(this, 'Verifiers', { checker, alerts, regions: verifierRegions });
+    }
 
     // Webhook, Slack, Teams, Discord, Telegram and PagerDuty deliveries of the same alerts (issue 14).
     const channels = new AlertChannels(this, 'AlertChannels', { alerts });

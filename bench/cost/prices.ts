@@ -52,6 +52,13 @@ export const PRICES = {
       'https://aws.amazon.com/ec2/pricing/on-demand/ (data transfer out to the internet, first 10 TB; in is free)',
     perGbOutToInternet: 0.09,
   },
+  interRegion: {
+    checkedOn: '2026-12-06',
+    source:
+      'https://aws.amazon.com/ec2/pricing/on-demand/ (data transfer between AWS regions, out of the sending region: ' +
+      '$0.02/GB from us-east-1 to most regions, $0.01/GB between some US pairs; the higher one is priced)',
+    perGbOut: 0.02,
+  },
   dns: {
     checkedOn: '2026-12-06',
     source:

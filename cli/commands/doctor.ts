@@ -94,6 +94,13 @@ export async function runDoctor(
   }
 
   const clients = region.found ? await deps.createClients(region.region) : undefined;
+  // Each verifier region is asked at its own endpoints, with the same credentials.
+  const verifierClients = new Map<string, DoctorClients>();
+  if (clients !== undefined) {
+    for (const verifierRegion of settings.verifierRegions) {
+      verifierClients.set(verifierRegion, await deps.createClients(verifierRegion));
+    }
+  }
   try {
     const { gatherAwsFacts } = await import('../core/doctor/gather/gather-facts.ts');
     const { readBootstrapQualifier } = await import('../core/doctor/gather/stack-requirements.ts');
@@ -107,6 +114,7 @@ export async function runDoctor(
           callTimeoutMs: deps.callTimeoutMs,
         },
         clients,
+        verifierClients,
       ),
       deps.loadRequirements(deps.repoRoot, settings.stackName, region.found ? region.region : undefined),
     ]);
@@ -119,6 +127,7 @@ export async function runDoctor(
     return exitCodeOf(lines);
   } finally {
     clients?.destroy();
+    for (const regional of verifierClients.values()) regional.destroy();
   }
 }
 
@@ -160,5 +169,6 @@ function settingsOf(
     checkerConcurrency: config.checkerConcurrency,
     checkerReservation: config.checkerReservation,
     smsMonthlySpendLimitUsd: config.smsMonthlySpendLimitUsd,
+    verifierRegions: config.verifierRegions,
   };
 }

@@ -68,6 +68,7 @@ describe('readAppSettings', () => {
       sweepEnabled: true,
       smsMonthlySpendLimitUsd: 1,
       statusPage: { publicOwners: [], cdn: true },
+      verifierRegions: [],
     });
   });
 
@@ -278,6 +279,7 @@ describe('stackPropsFrom', () => {
       sweepEnabled: true,
       smsMonthlySpendLimitUsd: 3,
       statusPage: { publicOwners: [], cdn: true },
+      verifierRegions: [],
     });
   });
 });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONFIG_FILE_CONTEXT_KEY, readAppSettings, stackPropsFrom } from '../../infra/app-context.ts';
+import {
+  type CdkEnvironment,
+  CONFIG_FILE_CONTEXT_KEY,
+  REPO_ROOT,
+  readAppSettings,
+  stackPropsFrom,
+} from '../../infra/app-context.ts';
+import { addMonitorStacks } from '../../infra/app-stacks.ts';
 import { UptimeSquirrelStack, type UptimeSquirrelStackProps } from '../../infra/uptime-squirrel-stack.ts';
 
 /** Temporary cloud-assembly directories; every test file removes its own in afterAll. */
@@ -70,6 +77,41 @@ export function synthStack(
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const template = Template.fromStack(stack);
   return { app, stack, template, assembly: app.synth() };
+}
+
+export interface AppSynthOptions {
+  /** The settings file's content. @default NO_CONTACT_CONFIG */
+  readonly config?: Record<string, unknown>;
+  /** CDK context, as `cdk synth -c key=value` would give it. */
+  readonly context?: Record<string, unknown>;
+  /** What the CDK CLI would set (CDK_DEFAULT_REGION, CDK_DEFAULT_ACCOUNT). @default none */
+  readonly environment?: CdkEnvironment;
+  /** Add cdk-nag's AwsSolutions checks, as infra/app.ts does: a finding makes synth throw. */
+  readonly nag?: boolean;
+}
+
+/**
+ * Builds the whole app the way infra/app.ts does (readAppSettings → addMonitorStacks: the home stack and one
+ * verifier stack a region), bundling skipped, and synthesizes it.
+ */
+export function synthMonitorApp(
+  outdirs: OutdirPool,
+  { config = NO_CONTACT_CONFIG, context = {}, environment = {}, nag = false }: AppSynthOptions = {},
+) {
+  const app = new App({
+    outdir: outdirs.create(),
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      [CONFIG_FILE_CONTEXT_KEY]: writeConfigFile(outdirs, config),
+      ...context,
+    },
+  });
+  const settings = readAppSettings(app.node, REPO_ROOT, environment);
+  const stacks = addMonitorStacks(app, settings);
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const home = Template.fromStack(stacks.home);
+  const verifiers = stacks.verifiers.map((stack) => Template.fromStack(stack));
+  return { app, settings, stacks, home, verifiers, assembly: app.synth() };
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;

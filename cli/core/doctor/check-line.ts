@@ -12,6 +12,9 @@ export const CHECK_IDS = [
   'sms-sandbox',
   'sms-spend-limit',
   'sms-origination',
+  'verifier-region',
+  'verifier-bootstrap',
+  'verifier-concurrency',
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 

@@ -27,6 +27,8 @@ export interface DoctorSettings {
   readonly checkerConcurrency: number;
   readonly checkerReservation: CheckerReservation;
   readonly smsMonthlySpendLimitUsd: number;
+  /** squirrel.config.json `verifierRegions` (issue 15): each gets its own lines. */
+  readonly verifierRegions: readonly string[];
 }
 
 /** What the stack's template and the installed aws-cdk-lib say, offline. */
@@ -82,4 +84,15 @@ export interface DoctorFacts {
   readonly settings: DoctorSettings;
   /** undefined: no phone configured, the SMS checks are skipped. */
   readonly sms: SmsFacts | undefined;
+  /** One entry per configured verifier region, in the config's order; empty without verifierRegions. */
+  readonly verifierRegions: readonly VerifierRegionFacts[];
+}
+
+/** What the account looks like in one verifier region, asked there with the same credentials. */
+export interface VerifierRegionFacts {
+  readonly region: string;
+  /** STS GetCallerIdentity at the region's own endpoint: fails when the region is not enabled for the account. */
+  readonly identity: Probe<CallerIdentity>;
+  readonly bootstrapVersion: Probe<number | undefined>;
+  readonly lambdaConcurrency: Probe<LambdaConcurrency>;
 }

@@ -6,6 +6,7 @@ import type { DoctorFacts } from './facts.ts';
 import { checkCredentials, checkRegion } from './region-check.ts';
 import { checkLambdaRuntime } from './runtime-check.ts';
 import { checkSmsOrigination, checkSmsRegion, checkSmsSandbox, checkSmsSpendLimit } from './sms-check.ts';
+import { checkVerifierRegions } from './verifier-check.ts';
 
 /** Every check, in the order a first deploy meets them. */
 export function runChecks(facts: DoctorFacts): CheckLine[] {
@@ -42,6 +43,15 @@ export function runChecks(facts: DoctorFacts): CheckLine[] {
       checkSmsOrigination(sms, region),
     );
   }
+  // Each verifier region (issue 15): enabled, bootstrapped, room for the verifier's invokes.
+  lines.push(
+    ...checkVerifierRegions(
+      facts.verifierRegions,
+      { region, identity: facts.identity },
+      { version: facts.requirements.bootstrapVersion, qualifier: facts.requirements.bootstrapQualifier },
+      facts.settings.checkerConcurrency,
+    ),
+  );
   return lines;
 }
 

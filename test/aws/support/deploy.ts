@@ -10,7 +10,12 @@ import {
   paginateListStackResources,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as v from 'valibot';
 import { motoClientConfig, TIER_ACCOUNT_ID, TIER_REGION } from './aws-environment.ts';
@@ -47,15 +52,18 @@ export interface CreatedStack {
   readonly fifoQueuesNamed: readonly string[];
 }
 
-const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+const pseudoParameters = (region: string): Readonly<Record<string, string>> => ({
   AccountId: TIER_ACCOUNT_ID,
-  Region: TIER_REGION,
+  Region: region,
   Partition: 'aws',
-};
+});
 
 /** Fills in the asset manifest's `${AWS::AccountId}`-style placeholders, as the CDK CLI does. */
-export const fillPlaceholders = (text: string): string =>
-  text.replace(/\$\{AWS::(\w+)\}/g, (placeholder, name: string) => PSEUDO_PARAMETERS[name] ?? placeholder);
+export const fillPlaceholders = (text: string, region: string = TIER_REGION): string =>
+  text.replace(
+    /\$\{AWS::(\w+)\}/g,
+    (placeholder, name: string) => pseudoParameters(region)[name] ?? placeholder,
+  );
 
 /**
  * moto 5.2 names a FIFO queue created without QueueName the way it names a standard one, without the `.fifo` its
@@ -99,8 +107,9 @@ export async function createStackInMoto(
   assembly: Assembly,
   endpoint: string,
   workDir: string,
+  region: string = TIER_REGION,
 ): Promise<CreatedStack> {
-  const config = motoClientConfig(endpoint);
+  const config = { ...motoClientConfig(endpoint), region };
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const ssm = new SSMClient(config);
   const cloudFormation = new CloudFormationClient(config);
@@ -132,18 +141,22 @@ export async function createStackInMoto(
           ? await zipDirectory(sourcePath, join(workDir, `${assetId}.zip`))
           : readFileSync(sourcePath);
       for (const destination of Object.values(asset.destinations)) {
-        const bucket = fillPlaceholders(destination.bucketName);
+        const bucket = fillPlaceholders(destination.bucketName, region);
         if (!buckets.has(bucket)) {
           await s3.send(
             new CreateBucketCommand({
               Bucket: bucket,
-              CreateBucketConfiguration: { LocationConstraint: TIER_REGION },
+              CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint },
             }),
           );
           buckets.add(bucket);
         }
         await s3.send(
-          new PutObjectCommand({ Bucket: bucket, Key: fillPlaceholders(destination.objectKey), Body: body }),
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: fillPlaceholders(destination.objectKey, region),
+            Body: body,
+          }),
         );
         assetsUploaded += 1;
       }

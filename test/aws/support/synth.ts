@@ -43,26 +43,43 @@ export function synthArguments(configPath: string, outdir: string): string[] {
 
 /** Writes the tier's config file into `workDir` and runs `cdk synth` into `workDir/cdk.out`, offline. */
 export async function synthesizeTierStack(workDir: string, signal?: AbortSignal): Promise<Assembly> {
-  const configPath = join(workDir, 'squirrel.config.json');
-  writeFileSync(configPath, `${JSON.stringify(TIER_DEPLOY_CONFIG, null, 2)}\n`);
-  const outdir = join(workDir, 'cdk.out');
+  const outdir = await synthesizeApp(workDir, 'cdk.out', TIER_DEPLOY_CONFIG, {}, signal);
+  return assemblyOf(outdir, TIER_DEPLOY_CONFIG.stackName);
+}
+
+/** A synthesized stack's files in `outdir`. */
+export const assemblyOf = (outdir: string, stackName: string): Assembly => ({
+  outdir,
+  stackName,
+  templatePath: join(outdir, `${stackName}.template.json`),
+  assetManifestPath: join(outdir, `${stackName}.assets.json`),
+});
+
+/**
+ * Writes `config` as a squirrel.config.json in `workDir` and runs `cdk synth` (every stack of the app) into
+ * `workDir/<name>`, offline; `env` adds to the environment (AWS_REGION: the home region the CDK CLI resolves).
+ */
+export async function synthesizeApp(
+  workDir: string,
+  name: string,
+  config: DeployConfigInput,
+  env: Readonly<Record<string, string>>,
+  signal?: AbortSignal,
+): Promise<string> {
+  const configPath = join(workDir, `${name}.squirrel.config.json`);
+  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  const outdir = join(workDir, name);
   try {
     await promisify(execFile)(join(REPO_ROOT, 'node_modules/.bin/cdk'), synthArguments(configPath, outdir), {
       cwd: REPO_ROOT,
       timeout: SYNTH_TIMEOUT_MS,
       ...(signal === undefined ? {} : { signal }),
       maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1' },
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1', ...env },
     });
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as Error & { stdout?: string; stderr?: string };
     throw new Error(`cdk synth failed: ${message}\n${stdout}\n${stderr}`.trim(), { cause: error });
   }
-  const { stackName } = TIER_DEPLOY_CONFIG;
-  return {
-    outdir,
-    stackName,
-    templatePath: join(outdir, `${stackName}.template.json`),
-    assetManifestPath: join(outdir, `${stackName}.assets.json`),
-  };
+  return outdir;
 }

@@ -352,4 +352,45 @@ describe('squirrel doctor', () => {
     expect(lines.find((line) => line.check === 'sms-sandbox')?.fix).toContain(`--phone-number ${US_PHONE}`);
     expect(lines.find((line) => line.check === 'alert-contacts')?.found).toContain(configPath);
   });
+  it('with verifierRegions: asks each region at its own endpoint and prints its lines, region by region', async () => {
+    // Prepare: ready at home (eu-west-1); us-west-2 bootstrapped with a quota of 10; ap-east-1 not enabled
+    mockReadyAccount(mocks);
+    const regionOf = async (getClient: () => { config: { region: () => Promise<string> } }) =>
+      getClient().config.region();
+    mocks.sts.on(GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
+      if ((await regionOf(getClient)) === 'ap-east-1') {
+        throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid', 403);
+      }
+      return { Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/alice` };
+    });
+    mocks.lambda
+      .on(GetAccountSettingsCommand)
+      .callsFake(async (_input, getClient) =>
+        (await regionOf(getClient)) === 'us-west-2'
+          ? { AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 } }
+          : { AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 } },
+      );
+    await writeConfig({ alertEmail: 'ops@example.com', verifierRegions: ['us-west-2', 'ap-east-1'] });
+
+    // Act
+    const { code, lines } = await runJson();
+
+    // Assess
+    const verifierLines = lines.filter((line) => line.check.startsWith('verifier-'));
+    expect(verifierLines.map((line) => [line.check, line.status, line.found.split(':')[0]])).toEqual([
+      ['verifier-region', 'pass', 'us-west-2'],
+      ['verifier-bootstrap', 'pass', 'us-west-2'],
+      ['verifier-concurrency', 'pass', 'us-west-2'],
+      ['verifier-region', 'fail', 'ap-east-1'],
+    ]);
+    expect(verifierLines[2]?.found).toContain(
+      'quota 10, unreserved 10; expect at most 10 verifier invokes at once',
+    );
+    expect(code).toBe(1);
+    // Lambda was asked in us-west-2 (and at home), never in the region that refused the credentials.
+    const lambdaRegions = await Promise.all(
+      mocks.lambda.commandCalls(GetAccountSettingsCommand).map((call) => call.thisValue.config.region()),
+    );
+    expect(lambdaRegions.sort()).toEqual(['eu-west-1', 'us-west-2']);
+  });
 });

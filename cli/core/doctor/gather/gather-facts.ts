@@ -20,6 +20,7 @@ import type {
   SandboxPhoneNumber,
   SmsAttributes,
   SmsFacts,
+  VerifierRegionFacts,
 } from '../facts.ts';
 import type { RegionResolution } from '../region-check.ts';
 import type { DoctorClients } from './aws-clients.ts';
@@ -72,6 +73,7 @@ export type AwsFacts = Omit<DoctorFacts, 'requirements'>;
 export async function gatherAwsFacts(
   inputs: GatherInputs,
   clients: DoctorClients | undefined,
+  verifierClients: ReadonlyMap<string, DoctorClients> = new Map(),
 ): Promise<AwsFacts> {
   const ask = askWithin(inputs.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
   const base = { region: inputs.region, settings: inputs.settings };
@@ -83,6 +85,7 @@ export async function gatherAwsFacts(
       bootstrapVersion: notRun('ssm:GetParameter', reason),
       lambdaConcurrency: notRun('lambda:GetAccountSettings', reason),
       sms: undefined,
+      verifierRegions: [],
     };
   }
   const identity = await askCallerIdentity(ask, clients);
@@ -94,14 +97,61 @@ export async function gatherAwsFacts(
       bootstrapVersion: notRun('ssm:GetParameter', reason),
       lambdaConcurrency: notRun('lambda:GetAccountSettings', reason),
       sms: inputs.phone === undefined ? undefined : smsNotRun(inputs.phone, reason),
+      verifierRegions: inputs.settings.verifierRegions.map((region) => verifierRegionNotRun(region, reason)),
     };
   }
-  const [bootstrapVersion, lambdaConcurrency, sms] = await Promise.all([
+  const [bootstrapVersion, lambdaConcurrency, sms, verifierRegions] = await Promise.all([
     askBootstrapVersion(ask, clients, inputs.bootstrapQualifier),
     askLambdaConcurrency(ask, clients, inputs.settings.stackName),
     inputs.phone === undefined ? Promise.resolve(undefined) : askSms(ask, clients, inputs.phone),
+    Promise.all(
+      inputs.settings.verifierRegions.map((region) => {
+        const regional = verifierClients.get(region);
+        return regional === undefined
+          ? verifierRegionNotRun(region, `no client for ${region}`)
+          : askVerifierRegion(ask, regional, region, inputs.bootstrapQualifier);
+      }),
+    ),
   ]);
-  return { ...base, identity, bootstrapVersion, lambdaConcurrency, sms };
+  return { ...base, identity, bootstrapVersion, lambdaConcurrency, sms, verifierRegions };
+}
+
+/**
+ * One verifier region, with clients of that region: STS first (at the region's own endpoint: a region the account
+ * has not enabled refuses there), then the bootstrap parameter and Lambda's account settings side by side.
+ */
+async function askVerifierRegion(
+  ask: Ask,
+  clients: DoctorClients,
+  region: string,
+  qualifier: string,
+): Promise<VerifierRegionFacts> {
+  const identity = await askCallerIdentity(ask, clients);
+  if (!identity.ok) {
+    return { ...verifierRegionNotRun(region, `the credentials did not work in ${region}`), identity };
+  }
+  const [bootstrapVersion, lambdaConcurrency] = await Promise.all([
+    askBootstrapVersion(ask, clients, qualifier),
+    ask('lambda:GetAccountSettings', async (abortSignal): Promise<LambdaConcurrency> => {
+      const { AccountLimit } = await clients.lambda.send(new GetAccountSettingsCommand({}), { abortSignal });
+      const concurrentExecutions = AccountLimit?.ConcurrentExecutions;
+      const unreserved = AccountLimit?.UnreservedConcurrentExecutions;
+      if (concurrentExecutions === undefined || unreserved === undefined) {
+        throw new Error('GetAccountSettings returned no AccountLimit concurrency');
+      }
+      return { concurrentExecutions, unreservedConcurrentExecutions: unreserved };
+    }),
+  ]);
+  return { region, identity, bootstrapVersion, lambdaConcurrency };
+}
+
+function verifierRegionNotRun(region: string, reason: string): VerifierRegionFacts {
+  return {
+    region,
+    identity: notRun('sts:GetCallerIdentity', reason),
+    bootstrapVersion: notRun('ssm:GetParameter', reason),
+    lambdaConcurrency: notRun('lambda:GetAccountSettings', reason),
+  };
 }
 
 async function askCallerIdentity(ask: Ask, clients: DoctorClients): Promise<Probe<CallerIdentity>> {

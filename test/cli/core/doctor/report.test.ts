@@ -14,6 +14,7 @@ const settings = (partial: Partial<DoctorSettings> = {}): DoctorSettings => ({
   checkerReservation: 'auto',
   smsMonthlySpendLimitUsd: 1,
   alertEmail: 'ops@example.com',
+  verifierRegions: [],
   ...partial,
 });
 
@@ -31,6 +32,7 @@ const readyFacts = (partial: Partial<DoctorFacts> = {}): DoctorFacts => ({
   },
   settings: settings(),
   sms: undefined,
+  verifierRegions: [],
   ...partial,
 });
 
