@@ -104,7 +104,7 @@ export function estimateVerificationCost(
   if (!Number.isInteger(input.regions) || input.regions < 1) {
     throw new Error(`regions must be a whole number ≥ 1, got ${input.regions}`);
   }
-  const { lambda, interRegion, cloudwatch } = PRICES;
+  const { lambda, interRegion, cloudwatch, dynamodb } = PRICES;
   const failing = input.checksPerMonth * a.failingCheckShare;
   const verifications = verificationCase === 'regional' ? failing : failing / a.failingChecksPerVerification;
   const invokes = verifications * input.regions;
@@ -159,6 +159,16 @@ export function estimateVerificationCost(
       unit: 'GB-s',
       listUsd: checkerGbSeconds * lambda.perGbSecondArm,
       billedUsd: share(checkerGbSeconds),
+    },
+    {
+      service: 'DynamoDB',
+      // services/check-verifier.ts reads the item before asking: a copy of the check already applied, or a site
+      // another checker confirmed meanwhile, asks nobody.
+      item: 'a strongly consistent GetItem before each verification (1 read unit: items stay under 4 KB)',
+      quantity: verifications,
+      unit: 'reads',
+      listUsd: perMillion(verifications, dynamodb.perMillionReadUnits),
+      billedUsd: perMillion(verifications, dynamodb.perMillionReadUnits),
     },
     {
       service: 'Data transfer',
