@@ -1,7 +1,7 @@
 import type { CheckResult } from './check-result.ts';
 import { confirmedStatusOf, type Outage, type SiteState } from './site-state.ts';
 import type { Decision, Draft } from './transition.ts';
-import { quorumOf, sameOutcomes, type Verification } from './verification.ts';
+import { hasVerifierAnswer, quorumOf, sameOutcomes, type Verification } from './verification.ts';
 
 /**
  * The moment home's checks would confirm an outage, decided with a verification when there is one (issue 15):
@@ -71,6 +71,10 @@ export function afterRegionalFailure(
   nowMs: number,
   verification: Verification | undefined,
 ): Draft {
+  // No verifier answered this time (throttled, out of time, not asked on a last attempt): nothing new is known. The
+  // locations that reached the site last time were not heard to fail, so home's failure alone must not page now
+  // (over hours of REGIONAL one silent round is likely). Only an answering majority moves it to DOWN.
+  if (verification !== undefined && !hasVerifierAnswer(verification)) return NO_CHANGE;
   if (verification !== undefined && quorumOf(verification) === 'regional') {
     const isSameStory = prev.verification !== undefined && sameOutcomes(prev.verification, verification);
     return isSameStory ? NO_CHANGE : { changes: { verification }, events: [] };

@@ -76,6 +76,10 @@ export function quorumOf(verification: Pick<Verification, 'locations'>): Quorum 
   return failed * 2 > answered.length ? 'down' : 'regional';
 }
 
+/** Whether any verifier (a location after home) answered: otherwise only home's own failure was heard. */
+export const hasVerifierAnswer = (verification: Pick<Verification, 'locations'>): boolean =>
+  verification.locations.slice(1).some((answer) => answer.outcome !== 'no-answer');
+
 /** Whether two verifications tell the same story: the same locations with the same outcomes (details aside). */
 export function sameOutcomes(
   a: Pick<Verification, 'locations'>,

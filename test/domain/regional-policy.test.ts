@@ -215,6 +215,18 @@ describe('decideTransition with a verification: a REGIONAL site', () => {
     });
   });
 
+  it('stays REGIONAL without a write or an alert when no verifier answers: home alone never pages a site others reached', () => {
+    // Act: a round where both regions are silent (throttled, out of time), then one where they reach it again
+    const outcome = regionalThen([downResult(), downResult()], (i) =>
+      i === 2 ? verification('dnn') : verification('duu'),
+    );
+
+    // Assess: the writes of PENDING and REGIONAL only
+    expect(outcome.events).toBe('REGIONAL');
+    expect(outcome.writes).toBe(2);
+    expect(outcome.state).toMatchObject({ status: 'REGIONAL', verification: verification('duu') });
+  });
+
   it('stays REGIONAL without a write or an alert while every location tells the same story', () => {
     // Act
     const outcome = regionalThen(
