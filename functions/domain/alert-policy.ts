@@ -1,7 +1,12 @@
 import type { Alert } from './alert.ts';
 import type { CheckResult, TlsCertificate } from './check-result.ts';
 import { isInMaintenance } from './maintenance-window.ts';
-import { afterRegionalFailure, confirmOutage, verificationAfter } from './regional-policy.ts';
+import {
+  afterRegionalFailure,
+  confirmOutage,
+  verificationAfter,
+  withoutUndeliveredRegional,
+} from './regional-policy.ts';
 import { truncateText } from './schema-parts.ts';
 import type { SiteConfig } from './site.ts';
 import {
@@ -187,7 +192,7 @@ function afterSuccess(site: SiteConfig, prev: SiteState, isSlow: boolean, nowMs:
         prev.status === 'UP'
           ? {}
           : prev.status === 'REGIONAL'
-            ? upChanges(nowMs)
+            ? { ...upChanges(nowMs), ...withoutUndeliveredRegional(prev, nowMs) }
             : {
                 status: 'UP',
                 consecutiveFailures: 0,

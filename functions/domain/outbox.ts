@@ -33,6 +33,22 @@ export const isStatusAlert = (alert: Alert): boolean => KIND_OF[alert.event] ===
 export const pendingAlertsOf = (state: SiteState): OutboxEntry[] =>
   Object.values(state.pendingAlerts ?? {}).sort((a, b) => a.alert.atMs - b.alert.atMs);
 
+/**
+ * The outbox without the undelivered alerts of `event` (their claim lapsed: nobody is sending them): news that a
+ * silent transition made untrue (a REGIONAL when the site is UP again says nothing since it is over). Alerts being
+ * sent right now are left to their publisher. Undefined when nothing is left.
+ */
+export function withoutUndelivered(
+  pending: SiteState['pendingAlerts'],
+  event: AlertEvent,
+  nowMs: number,
+): SiteState['pendingAlerts'] {
+  const kept = Object.entries(pending ?? {}).filter(
+    ([, entry]) => !(entry.alert.event === event && entry.claimedUntilMs <= nowMs),
+  );
+  return kept.length === 0 ? undefined : Object.fromEntries(kept);
+}
+
 /** What a commit writes to the outbox, and the new alerts as they will be sent (with what they absorbed). */
 export interface OutboxUpdate {
   readonly pendingAlerts: Readonly<Record<string, OutboxEntry>>;

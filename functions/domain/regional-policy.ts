@@ -1,4 +1,5 @@
 import type { CheckResult } from './check-result.ts';
+import { withoutUndelivered } from './outbox.ts';
 import { confirmedStatusOf, type Outage, type SiteState } from './site-state.ts';
 import type { Decision, Draft } from './transition.ts';
 import { hasVerifierAnswer, quorumOf, sameOutcomes, type Verification } from './verification.ts';
@@ -101,3 +102,12 @@ export function afterRegionalFailure(
 /** The verification a state has once `changes` apply (they may clear it). */
 export const verificationAfter = (prev: SiteState, changes: Partial<SiteState>): Verification | undefined =>
   'verification' in changes ? changes.verification : prev.verification;
+
+/** A REGIONAL that never reached anyone is not sent once the site is UP again (it would say "fails from …"). */
+export function withoutUndeliveredRegional(prev: SiteState, nowMs: number): Partial<SiteState> {
+  const pendingAlerts = withoutUndelivered(prev.pendingAlerts, 'REGIONAL', nowMs);
+  return pendingAlerts === prev.pendingAlerts ||
+    Object.keys(pendingAlerts ?? {}).length === Object.keys(prev.pendingAlerts ?? {}).length
+    ? {}
+    : { pendingAlerts };
+}

@@ -435,3 +435,42 @@ describe('needsVerification', () => {
     expect(needsVerification(start, decision)).toBe(expected);
   });
 });
+
+describe('a REGIONAL alert that never reached anyone, when the site is UP again', () => {
+  const site = aSite({ failureThreshold: 2 });
+  const regionalAlert = (claimedUntilMs: number) => {
+    const confirming = decideTransition(site, UP, downResult(), 'm0', at(0));
+    const pending = { ...confirming.next, pendingAlerts: undefined } as SiteState;
+    const regional = decideTransition(site, pending, downResult(), 'm1', at(1), verification('duu'));
+    const alert = regional.alerts[0] as Alert;
+    return {
+      ...(regional.next as SiteState),
+      pendingAlerts: { [alert.alertId]: { alert, claimedUntilMs } },
+    };
+  };
+
+  it('is dropped from the outbox when its claim lapsed (SNS refused it): it would say "fails from …" after the fact', () => {
+    // Arrange: the REGIONAL's claim lapsed a minute ago
+    const prev = regionalAlert(at(2) - MINUTE);
+
+    // Act
+    const decision = decideTransition(site, prev, upResult(), 'm3', at(2));
+
+    // Assess
+    expect(decision.alerts).toEqual([]);
+    expect(decision.next?.status).toBe('UP');
+    expect(decision.next?.pendingAlerts).toBeUndefined();
+  });
+
+  it('is left to its publisher while its claim is live (it is being sent now)', () => {
+    // Arrange
+    const prev = regionalAlert(at(2) + 30_000);
+
+    // Act
+    const decision = decideTransition(site, prev, upResult(), 'm3', at(2));
+
+    // Assess
+    expect(decision.next?.status).toBe('UP');
+    expect(Object.keys(decision.next?.pendingAlerts ?? {})).toEqual(Object.keys(prev.pendingAlerts));
+  });
+});
