@@ -23,6 +23,15 @@ import type { Logger } from './logger.ts';
  */
 export const DEFAULT_COALESCE_MS = 75;
 
+/**
+ * Most a batch's deadlines may differ. A verifier replies once every target of the request is done, and the invoke
+ * runs to the batch's latest deadline: a caller with a much earlier deadline than a batch-mate's (a 5 s site beside
+ * a hanging 30 s one) would stop waiting long before that reply and count every region as no answer. Calls join a
+ * batch only with the same site timeout (the verifier's bound on each target) and a deadline this close, so the
+ * reply comes by every caller's deadline; others start their own batch.
+ */
+export const DEADLINE_SPREAD_MS = 1_000;
+
 /** Connecting to a regional Lambda endpoint takes milliseconds; the invoke itself is bounded by its deadline. */
 const CONNECTION_TIMEOUT_MS = 2_000;
 // Kept in logs and no-answer details: an error text from a far end is not a document.
@@ -54,6 +63,15 @@ interface Waiting {
   readonly resolve: (answers: readonly VerifierAnswer[]) => void;
 }
 
+/** Calls waiting for their request to go out: same site timeout, deadlines within DEADLINE_SPREAD_MS. */
+interface OpenBatch {
+  readonly timeoutMs: number;
+  earliestDeadlineMs: number;
+  latestDeadlineMs: number;
+  readonly calls: Waiting[];
+  timer: NodeJS.Timeout | undefined;
+}
+
 /** What one region said to one request: a result per target id, or why there is none. */
 type RegionReply =
   | { readonly kind: 'answered'; readonly results: ReadonlyMap<string, CheckResult> }
@@ -61,10 +79,11 @@ type RegionReply =
 
 /**
  * The Verifiers port over Lambda Invoke (RequestResponse): one LambdaClient per region, calls coalesced into one
- * request per region, each invoke aborted at its batch's latest deadline, each verify() answered by its own. The
- * SDK retries a throttled invoke within that time. Anything that is not a valid reply from the expected location
- * (function error, throttling, timeout, malformed or foreign reply, a missing answer) is a no-answer for the
- * sites it concerns, logged once per region per batch; verify() never throws.
+ * request per region (only calls with the same site timeout and close deadlines: DEADLINE_SPREAD_MS), each invoke
+ * aborted at its batch's latest deadline, each verify() answered by its own. The SDK retries a throttled invoke
+ * within that time. Anything that is not a valid reply from the expected location (function error, throttling,
+ * timeout, malformed or foreign reply, a missing answer) is a no-answer for the sites it concerns, logged once per
+ * region per batch; verify() never throws.
  */
 export class VerifierClient implements Verifiers {
   readonly home: string;
@@ -72,8 +91,7 @@ export class VerifierClient implements Verifiers {
   readonly #props: VerifierClientProps;
   readonly #nowMs: () => number;
   readonly #clients = new Map<string, LambdaClient>();
-  #waiting: Waiting[] = [];
-  #flushTimer: NodeJS.Timeout | undefined;
+  #open: OpenBatch[] = [];
 
   constructor(props: VerifierClientProps) {
     if (props.regions.length === 0) throw new RangeError('VerifierClient needs at least one region');
@@ -85,18 +103,40 @@ export class VerifierClient implements Verifiers {
 
   verify(site: SiteConfig, fullGet: boolean, deadlineMs: number): Promise<readonly VerifierAnswer[]> {
     return new Promise((resolve) => {
-      this.#waiting.push({ site, fullGet, deadlineMs, resolve });
-      if (this.#waiting.length >= (this.#props.maxTargets ?? MAX_VERIFY_TARGETS)) this.#flush();
-      else
-        this.#flushTimer ??= setTimeout(() => this.#flush(), this.#props.coalesceMs ?? DEFAULT_COALESCE_MS);
+      const open = this.#batchFor(site.timeoutMs, deadlineMs);
+      open.calls.push({ site, fullGet, deadlineMs, resolve });
+      open.earliestDeadlineMs = Math.min(open.earliestDeadlineMs, deadlineMs);
+      open.latestDeadlineMs = Math.max(open.latestDeadlineMs, deadlineMs);
+      if (open.calls.length >= (this.#props.maxTargets ?? MAX_VERIFY_TARGETS)) this.#flush(open);
     });
   }
 
-  #flush(): void {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    const batch = this.#waiting;
-    this.#waiting = [];
+  /** The open batch this call may join (same site timeout, deadlines stay close), or a new one with its window. */
+  #batchFor(timeoutMs: number, deadlineMs: number): OpenBatch {
+    const fits = (open: OpenBatch) =>
+      open.timeoutMs === timeoutMs &&
+      Math.max(open.latestDeadlineMs, deadlineMs) - Math.min(open.earliestDeadlineMs, deadlineMs) <=
+        DEADLINE_SPREAD_MS;
+    const found = this.#open.find(fits);
+    if (found !== undefined) return found;
+    const open: OpenBatch = {
+      timeoutMs,
+      earliestDeadlineMs: deadlineMs,
+      latestDeadlineMs: deadlineMs,
+      calls: [],
+      timer: undefined,
+    };
+    open.timer = setTimeout(() => this.#flush(open), this.#props.coalesceMs ?? DEFAULT_COALESCE_MS);
+    this.#open.push(open);
+    return open;
+  }
+
+  #flush(open: OpenBatch): void {
+    clearTimeout(open.timer);
+    const at = this.#open.indexOf(open);
+    if (at === -1) return;
+    this.#open.splice(at, 1);
+    const batch = open.calls;
     if (batch.length === 0) return;
     this.#verifyBatch(batch).catch((error: unknown) => {
       // A bug here must not leave a check waiting: every caller still gets an answer (a settled one keeps its own).

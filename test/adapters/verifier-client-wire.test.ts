@@ -188,6 +188,32 @@ describe('VerifierClient at the wire, with the real verifier handler', () => {
       ]);
   });
 
+  it('answers a fast site by its deadline though a hanging site with a longer timeout was verified with it', async () => {
+    // Prepare: local-east reaches the shop; the hung site never answers and may take 3 s
+    const client = useClient({ 'local-east': endpoints['local-east'].url });
+    const startedMs = Date.now();
+
+    // Act: both verified in the same window, the shop with 1 s to its deadline beyond its own timeout
+    const shop = client
+      .verify(aSite({ siteId: 'shop', url: site.url, timeoutMs: 1_000 }), false, startedMs + 2_000)
+      .then((answers) => ({ answers, atMs: Date.now() }));
+    const hung = client.verify(
+      aSite({ siteId: 'hung', url: silent.url, timeoutMs: 3_000 }),
+      false,
+      startedMs + 5_000,
+    );
+    const [shopAnswered, hungAnswers] = await Promise.all([shop, hung]);
+
+    // Assess: the shop's answer did not wait for the hung site's
+    expect(shopAnswered.answers).toEqual([
+      { location: 'local-east', result: expect.objectContaining({ kind: 'up', status: 200 }) },
+    ]);
+    expect(shopAnswered.atMs).toBeLessThan(startedMs + 2_000);
+    expect(hungAnswers).toEqual([
+      { location: 'local-east', result: expect.objectContaining({ kind: 'down' }) },
+    ]);
+  }, 15_000);
+
   it('is a no-answer when asked under a name whose verifier is elsewhere', async () => {
     // Prepare: local-east's endpoint given as local-west's
     const client = useClient({ 'local-west': endpoints['local-east'].url });

@@ -125,6 +125,64 @@ describe('VerifierClient: coalescing', () => {
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
   });
 
+  it("keeps a short site out of a hanging long site's batch: its answers come by its own deadline", async () => {
+    // Prepare: verifiers that answer a request at once, unless it holds the hanging site (then after 1.5 s)
+    lambda.on(InvokeCommand).callsFake(async (input, getClient) => {
+      const location = await getClient().config.region();
+      const request = requestOf(input);
+      if (request.targets.some(({ site }) => site.siteId === 'hanging'))
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const answers = request.targets.map(({ id }) => ({ id, result: DOWN }));
+      return { StatusCode: 200, Payload: payloadOf({ location, answers }) };
+    });
+    const client = useClient();
+    const startedMs = Date.now();
+
+    // Act: verified in the same window, a 5 s site that must be answered within 400 ms, a 30 s site within 5 s
+    const short = client
+      .verify(aSite({ siteId: 'short', timeoutMs: 5_000 }), false, startedMs + 400)
+      .then((answers) => ({ answers, atMs: Date.now() }));
+    const hanging = client.verify(aSite({ siteId: 'hanging', timeoutMs: 30_000 }), false, startedMs + 5_000);
+    const [shortAnswered, hangingAnswers] = await Promise.all([short, hanging]);
+
+    // Assess: two requests per region, the short site's answered before its deadline
+    const requests = lambda.commandCalls(InvokeCommand).map((call) => requestOf(call.args[0].input));
+    expect(requests.map((request) => request.targets.map((target) => target.site.siteId)).sort()).toEqual([
+      ['hanging'],
+      ['hanging'],
+      ['short'],
+      ['short'],
+    ]);
+    expect(shortAnswered.answers).toEqual(REGIONS.map((location) => ({ location, result: DOWN })));
+    expect(shortAnswered.atMs).toBeLessThan(startedMs + 400);
+    expect(hangingAnswers).toEqual(REGIONS.map((location) => ({ location, result: DOWN })));
+    expect(logLines).toEqual([]);
+  });
+
+  it('coalesces calls with the same site timeout and close deadlines, not those with far ones', async () => {
+    // Prepare
+    answerAsVerifiers();
+    const client = useClient();
+    const startedMs = Date.now();
+    const site = (siteId: string) => aSite({ siteId, timeoutMs: 5_000 });
+
+    // Act: a and b half a second apart; c (a last attempt's short deadline) 3 s before them
+    await Promise.all([
+      client.verify(site('a'), false, startedMs + 8_000),
+      client.verify(site('b'), false, startedMs + 8_500),
+      client.verify(site('c'), false, startedMs + 5_000),
+    ]);
+
+    // Assess: a and b in one request per region, c in its own
+    const requests = lambda.commandCalls(InvokeCommand).map((call) => requestOf(call.args[0].input));
+    expect(requests.map((request) => request.targets.map((target) => target.site.siteId)).sort()).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+      ['c'],
+      ['c'],
+    ]);
+  });
+
   it('starts a new request for calls after a batch went out', async () => {
     // Prepare
     answerAsVerifiers();
@@ -250,30 +308,6 @@ describe('VerifierClient: a region that does not answer', () => {
     });
     const options = (lambda.call(0).args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined;
     expect(options?.abortSignal?.aborted).toBe(true);
-  });
-
-  it("answers each caller by its own deadline; the invoke runs to the batch's latest", async () => {
-    // Prepare: the reply comes after the first caller's deadline, before the second's
-    lambda.on(InvokeCommand).callsFake(async (input) => {
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      const answers = requestOf(input).targets.map(({ id }) => ({ id, result: DOWN }));
-      return { StatusCode: 200, Payload: payloadOf({ location: 'us-west-2', answers }) };
-    });
-    const client = useClient({ regions: ['us-west-2'] });
-
-    // Act
-    const [hurried, patient] = await Promise.all([
-      client.verify(aSite({ siteId: 'hurried' }), false, soon(150)),
-      client.verify(aSite({ siteId: 'patient' }), false, soon(5_000)),
-    ]);
-
-    // Assess
-    expect(hurried).toEqual([
-      { location: 'us-west-2', noAnswer: expect.stringMatching(/^no answer within \d+ ms$/) },
-    ]);
-    expect(patient).toEqual([{ location: 'us-west-2', result: DOWN }]);
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
-    expect(await logged(1)).toMatchObject([{ location: 'us-west-2', sites: ['hurried'] }]);
   });
 
   it('never logs what a site sends or where it points beyond its id', async () => {
