@@ -42,7 +42,7 @@ export type PagerDutyPlan =
  * alone, not by the outage's first failed check, because an UP does not always carry the start of the outage the
  * page was opened for: one that ends a maintenance window counts from inside the window, one after BLOCKED from the
  * BLOCKED, and an UP folded into a later DOWN (SNS refused it for a while) is never sent. With a per-outage key each
- * of those would leave the page open for good.
+ * of those would leave the page open for good. A REGIONAL resolves it too (most locations reach the site).
  */
 export const siteIncidentDedupKey = (siteId: string): string => `site:${siteId}`;
 
@@ -52,21 +52,28 @@ export const channelFailedDedupKey = (channelId: string): string => `channel-fai
 export const testDedupKey = (testId: string): string => `test:${testId}`;
 
 /**
- * PagerDuty pages: DOWN triggers (critical); any UP resolves the site's open incident; a REMINDER
- * re-triggers the same key (PagerDuty folds it into the open incident's log, and reopens it if someone resolved
- * it by hand while the site is still down); a group triggers each member; a failing channel triggers a warning;
- * a test triggers and at once resolves its own incident. Everything else is not an incident and is skipped.
+ * PagerDuty pages: DOWN triggers (critical); any UP resolves the site's open incident, and so does a REGIONAL
+ * (most locations reach the site, so an outage paged before is over; it never triggers); a REMINDER re-triggers
+ * the same key (PagerDuty folds it into the open incident's log, and reopens it if someone resolved it by hand
+ * while the site is still down); a group triggers each DOWN member and resolves each REGIONAL one; a failing
+ * channel triggers a warning; a test triggers and at once resolves its own incident. Everything else is not an
+ * incident and is skipped.
  */
 export function planPagerDutyEvents(notification: Notification, routingKey: string): PagerDutyPlan {
   switch (notification.type) {
     case 'alert':
       return planAlert(notification.alert, routingKey);
     case 'alert-group': {
-      // A group of REGIONAL alerts never pages (its members would be skipped one by one too).
-      const pages = notification.group.alerts.filter((alert) => alert.event === 'DOWN');
-      return pages.length === 0
-        ? { kind: 'skip', why: 'a group of REGIONAL alerts never pages' }
-        : { kind: 'events', events: pages.map((alert) => triggerOf(alert, routingKey)) };
+      // Member by member, as each is planned alone (channel-dispatch.ts delivers a group to PagerDuty one member
+      // per delivery): a DOWN triggers its site's key, a REGIONAL resolves it and never pages.
+      const events = notification.group.alerts.flatMap((alert): PagerDutyEvent[] => {
+        if (alert.event === 'DOWN') return [triggerOf(alert, routingKey)];
+        if (alert.event === 'REGIONAL') return [siteResolveOf(alert, routingKey)];
+        return [];
+      });
+      return events.length === 0
+        ? { kind: 'skip', why: 'a group without DOWN or REGIONAL members is not an incident' }
+        : { kind: 'events', events };
     }
     case 'channel-failed':
       return { kind: 'events', events: [channelFailedTrigger(notification.notice, routingKey)] };
@@ -101,26 +108,25 @@ function planAlert(alert: Alert, routingKey: string): PagerDutyPlan {
     case 'REMINDER':
       return { kind: 'events', events: [triggerOf(alert, routingKey)] };
     case 'REGIONAL':
-      return {
-        kind: 'skip',
-        why: 'REGIONAL never pages: no majority of the answering locations fails (a DOWN follows if one does)',
-      };
+      // Never a trigger (no majority of the answering locations fails; a DOWN follows if one does), but a resolve:
+      // most locations reach the site, so a page a DOWN opened earlier is over. Its UP is silent, so without this
+      // DOWN → BLOCKED → REGIONAL → UP (or a window ending REGIONAL, or an undelivered UP folded into a REGIONAL)
+      // would leave that page open for good. With no open incident the resolve does nothing.
+      return { kind: 'events', events: [siteResolveOf(alert, routingKey)] };
     case 'UP':
       // Whatever it recovered from: resolving a key with no open incident does nothing, and a page opened before a
       // maintenance window or a BLOCKED spell must not stay open.
-      return {
-        kind: 'events',
-        events: [
-          {
-            routing_key: routingKey,
-            event_action: 'resolve',
-            dedup_key: siteIncidentDedupKey(alert.siteId),
-          },
-        ],
-      };
+      return { kind: 'events', events: [siteResolveOf(alert, routingKey)] };
     default:
-      return { kind: 'skip', why: `${alert.event} is not an outage; PagerDuty gets DOWN and UP only` };
+      return {
+        kind: 'skip',
+        why: `${alert.event} is not an outage; PagerDuty gets DOWN, REMINDER, UP and REGIONAL only`,
+      };
   }
+}
+
+function siteResolveOf(alert: Alert, routingKey: string): PagerDutyEvent {
+  return { routing_key: routingKey, event_action: 'resolve', dedup_key: siteIncidentDedupKey(alert.siteId) };
 }
 
 function triggerOf(alert: Alert, routingKey: string): PagerDutyEvent {

@@ -8,6 +8,7 @@ import {
   channelFailed,
   downAlert,
   downLocations,
+  everyNotification,
   groupMember,
   groupOf,
   MINUTE,
@@ -114,19 +115,90 @@ describe('planPagerDutyEvents', () => {
     });
   });
 
-  it('never pages a group of REGIONAL alerts', () => {
+  it('resolves each member of a group of REGIONAL alerts on its own site key, and triggers none', () => {
+    // Prepare
     const members = [0, 1, 2].map((index) => groupMember(index, { event: 'REGIONAL' }));
-    expect(planPagerDutyEvents(groupOf(members), KEY)).toEqual({
-      kind: 'skip',
-      why: 'a group of REGIONAL alerts never pages',
-    });
+
+    // Act
+    const events = eventsOf(groupOf(members));
+    const oneByOne = members.flatMap((member) => eventsOf({ type: 'alert', alert: member }));
+
+    // Assess: as channel-dispatch.ts delivers it to PagerDuty (one member per delivery), the same events.
+    expect(events).toEqual(
+      [0, 1, 2].map((index) => ({
+        routing_key: KEY,
+        event_action: 'resolve',
+        dedup_key: `site:site-${index}`,
+      })),
+    );
+    expect(oneByOne).toEqual(events);
   });
 
-  it('never pages a REGIONAL, and says why', () => {
-    expect(planPagerDutyEvents({ type: 'alert', alert: regionalAlert() }, KEY)).toEqual({
-      kind: 'skip',
-      why: 'REGIONAL never pages: no majority of the answering locations fails (a DOWN follows if one does)',
-    });
+  it('resolves the site’s incident with a REGIONAL, in the UP’s resolve shape, and never triggers', () => {
+    // Act
+    const regional = eventsOf({ type: 'alert', alert: regionalAlert() });
+    const up = eventsOf({ type: 'alert', alert: upAlert() });
+
+    // Assess
+    expect(regional).toEqual([{ routing_key: KEY, event_action: 'resolve', dedup_key: 'site:shop' }]);
+    expect(regional).toEqual(up);
+  });
+
+  it('never triggers for a REGIONAL, alone, with missed alerts or in a group', () => {
+    // Prepare
+    const regionals = everyNotification()
+      .map(({ notification }) => notification)
+      .filter((notification) =>
+        notification.type === 'alert'
+          ? notification.alert.event === 'REGIONAL'
+          : notification.type === 'alert-group' &&
+            notification.group.alerts.every((member) => member.event === 'REGIONAL'),
+      );
+
+    // Act
+    const plans = regionals.map((notification) => planPagerDutyEvents(notification, KEY));
+
+    // Assess
+    expect(regionals.length).toBeGreaterThanOrEqual(3);
+    for (const plan of plans) {
+      expect(plan.kind).toBe('events');
+      const events = plan.kind === 'events' ? plan.events : [];
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.every((event) => event.event_action === 'resolve')).toBe(true);
+    }
+  });
+
+  it.each([
+    {
+      label: 'DOWN, BLOCKED, REGIONAL, then a silent UP',
+      sequence: [
+        { type: 'alert', alert: downAlert() },
+        { type: 'alert', alert: downAlert({ alertId: 'shop:13', event: 'BLOCKED', status: 403 }) },
+        { type: 'alert', alert: regionalAlert({ alertId: 'shop:14' }) },
+      ] as Notification[],
+    },
+    {
+      label: 'DOWN, then a REGIONAL with the undelivered UP folded in',
+      sequence: [
+        { type: 'alert', alert: downAlert() },
+        {
+          type: 'alert',
+          alert: regionalAlert({
+            alertId: 'shop:14',
+            missed: { alerts: 1, sinceMs: T0 + 5 * MINUTE, outages: 1, downMs: 5 * MINUTE },
+          }),
+        },
+      ] as Notification[],
+    },
+  ])('leaves no page open after $label', ({ sequence }) => {
+    // Act
+    const events = sequence.flatMap(eventsOf);
+
+    // Assess: the last word on the site's key is a resolve.
+    expect(events.map((event) => [event.event_action, event.dedup_key])).toEqual([
+      ['trigger', 'site:shop'],
+      ['resolve', 'site:shop'],
+    ]);
   });
 
   it('names the locations of a verified DOWN in its summary and custom details', () => {
@@ -177,7 +249,6 @@ describe('planPagerDutyEvents', () => {
     { label: 'BLOCKED', notification: alert({ event: 'BLOCKED', status: 403 }) },
     { label: 'TLS_EXPIRY', notification: alert({ event: 'TLS_EXPIRY', tlsValidToMs: T0 + 86_400_000 }) },
     { label: 'UNCHECKED', notification: alert({ event: 'UNCHECKED', reason: 'checker-fault' }) },
-    { label: 'REGIONAL', notification: { type: 'alert', alert: regionalAlert() } as Notification },
   ])('skips $label with a reason', ({ notification }) => {
     const plan = planPagerDutyEvents(notification, KEY);
     expect(plan).toMatchObject({ kind: 'skip', why: expect.stringMatching(/\w/) });

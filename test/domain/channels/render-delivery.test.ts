@@ -13,8 +13,10 @@ import {
   everyNotification,
   HOSTILE_TEXTS,
   hostileAlert,
+  regionalAlert,
   SECRETS,
   T0,
+  upAlert,
 } from './fixtures.ts';
 import {
   expectValidDiscord,
@@ -153,6 +155,25 @@ describe('renderDelivery', () => {
       [ENDPOINTS.pagerDutyEventsUrl, 'trigger'],
       [ENDPOINTS.pagerDutyEventsUrl, 'resolve'],
     ]);
+  });
+
+  it('sends PagerDuty a REGIONAL as one resolve of the site’s key, the body an UP’s resolve sends', () => {
+    // Act
+    const regional = requestsOf(render('pagerduty', { type: 'alert', alert: regionalAlert() }));
+    const up = requestsOf(render('pagerduty', { type: 'alert', alert: upAlert() }));
+
+    // Assess
+    expect(regional.map((request) => [request.url, JSON.parse(request.body)])).toEqual([
+      [
+        ENDPOINTS.pagerDutyEventsUrl,
+        {
+          routing_key: SECRETS.pagerduty.kind === 'pagerduty' ? SECRETS.pagerduty.routingKey : '',
+          event_action: 'resolve',
+          dedup_key: 'site:shop',
+        },
+      ],
+    ]);
+    expect(regional.map((request) => request.body)).toEqual(up.map((request) => request.body));
   });
 
   it('never carries a mention or an unescaped tag from a site into a chat message', () => {
