@@ -37,6 +37,8 @@ export const CLAIM_LAPSE_SECONDS = Math.ceil(ALERT_CLAIM_MS / 1_000) + 5;
 // than the longest a publish may take (its call deadline), so no claim lapses while SNS is still answering and a
 // second publisher cannot send the same alert meanwhile.
 const CLAIM_MARGIN_MS = DEFAULT_MAX_CALL_MS + 5_000;
+/** Held alerts are published early once their claim has this little left (see hasHeldClaimEndingSoon). */
+export const HELD_PUBLISH_BEFORE_MS = CLAIM_MARGIN_MS + 10_000;
 
 /**
  * DOWN alerts wait for the invocation's other commits so that one owner's sites down together go out as one
@@ -66,6 +68,15 @@ export class AlertOutbox<Ref> {
     private readonly deps: AlertOutboxDeps,
     private readonly minGroupSize = MIN_GROUP_SIZE,
   ) {}
+
+  /**
+   * Whether a held alert's claim ends within HELD_PUBLISH_BEFORE_MS: published now it is still safely ours
+   * (publishHeld leaves alerts with less than CLAIM_MARGIN_MS to the outbox, minutes later).
+   */
+  hasHeldClaimEndingSoon(): boolean {
+    const nowMs = this.deps.nowMs();
+    return this.#held.some((held) => held.entry.claimedUntilMs - nowMs < HELD_PUBLISH_BEFORE_MS);
+  }
 
   /** Alerts that left an outbox, alone or as members of a group. */
   get published(): number {
@@ -136,8 +147,10 @@ export class AlertOutbox<Ref> {
   async publishHeld(): Promise<Map<Ref, string[]>> {
     const failed = new Map<Ref, string[]>();
     const nowMs = this.deps.nowMs();
+    // Each call sends what is held so far (early dispatch may call it before the end of the invocation).
+    const taken = this.#held.splice(0);
     // A claim about to lapse could be taken over by another publisher: leave that alert to the outbox.
-    const usable = this.#held.filter((held) => {
+    const usable = taken.filter((held) => {
       if (held.entry.claimedUntilMs - nowMs >= CLAIM_MARGIN_MS) return true;
       failed.set(held.ref, failed.get(held.ref) ?? []);
       this.deps.log.warn('alert held too long: left in the outbox for a retry', {

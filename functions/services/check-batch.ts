@@ -12,6 +12,7 @@ import {
   FAULT_RETRY_SECONDS,
   type TaskRun,
 } from './check-run.ts';
+import { type EarlyDispatchResult, startEarlyDispatch } from './early-dispatch.ts';
 import { HistoryRecorder, writeHistory } from './history-recorder.ts';
 import { createStartLimiter } from './start-limiter.ts';
 import { type Outgoing, sendBack } from './task-requeue.ts';
@@ -94,6 +95,9 @@ export async function processCheckBatch(
   const longestTimeoutMs = Math.max(0, ...queued.map(({ task }) => task.site.timeoutMs));
   const paceUntilMs = options.deadlineMs - (options.reserveMs ?? DEFAULT_RESERVE_MS) - longestTimeoutMs;
   const pacing = setTimeout(() => limit.stopPacing(), Math.max(0, paceUntilMs - deps.nowMs()));
+  // Only with verifier regions: what finished checks have ready does not wait on other checks' verifications.
+  const early = canVerify ? startEarlyDispatch(deps, outbox, run) : undefined;
+  let sentEarly: EarlyDispatchResult<TaskRun> = { unsent: [], heldFailures: new Map() };
   try {
     await Promise.all(
       queued.map(async (taskRun) => {
@@ -102,15 +106,19 @@ export async function processCheckBatch(
     );
   } finally {
     clearTimeout(pacing);
+    if (early) sentEarly = await early.stop();
   }
   // What must go back to the queue is sent before the held DOWN alerts are published: a hung SNS call at the end
   // must not leave the queue no time (that would bring whole messages back).
   outgoing.push(...run.rechecks, ...retriesOf(runs, deps.log));
-  const unsent = await sendBack(outgoing, deps);
+  const unsent = [...sentEarly.unsent, ...(await sendBack(outgoing, deps))];
   // Held DOWN alerts SNS refused stay in their outboxes: their tasks come back once the claims lapse; alerts SNS
   // accepted but that could not be cleared come back to be cleared, sooner.
   const sentBackAlready = new Set(runs.filter((taskRun) => taskRun.outcome?.kind === 'retry'));
   const heldFailures = await outbox.publishHeld();
+  for (const [taskRun, uncleared] of sentEarly.heldFailures) {
+    heldFailures.set(taskRun, [...(heldFailures.get(taskRun) ?? []), ...uncleared]);
+  }
   for (const [taskRun, uncleared] of heldFailures) {
     // Already on its way back (another of its alerts failed): that copy flushes this alert too once its claim
     // lapses. Only an accepted-but-uncleared alert needs a copy of its own, carrying the id so it is not re-sent.

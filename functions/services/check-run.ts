@@ -83,6 +83,8 @@ export class CheckRun {
   sitesUnchecked = 0;
   /** Verifications this invocation made (each asked every verifier region once). */
   verifications = 0;
+  /** Checks waiting on the verifier regions right now (early dispatch sends what is ready meanwhile). */
+  verifying = 0;
   /** Checks sent back to be verified by the next invocation (too little time left in this one). */
   verificationsDeferred = 0;
   /** Sites this invocation made REGIONAL (home failed, most other locations reached them). */
@@ -266,7 +268,19 @@ export class CheckRun {
       untilMs: this.options.deadlineMs - (this.options.reserveMs ?? DEFAULT_RESERVE_MS),
       isLastAttempt: (task.attempt ?? 1) >= MAX_TASK_ATTEMPTS,
     };
-    return createCheckVerifier({ ...this.deps, verifiers }, task, result, budget, carried, () => {
+    const counted: Verifiers = {
+      home: verifiers.home,
+      regions: verifiers.regions,
+      verify: async (...args) => {
+        this.verifying++;
+        try {
+          return await verifiers.verify(...args);
+        } finally {
+          this.verifying--;
+        }
+      },
+    };
+    return createCheckVerifier({ ...this.deps, verifiers: counted }, task, result, budget, carried, () => {
       this.verifications++;
     });
   }

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { Alert } from '../../functions/domain/alert.ts';
 import {
@@ -56,10 +56,12 @@ class RegionsInMemory implements Verifiers {
   readonly regions = ['us-west-2', 'eu-west-1'];
   readonly calls: { siteId: string; fullGet: boolean; deadlineMs: number }[] = [];
   answers: Record<string, CheckResult | string> = { 'us-west-2': up, 'eu-west-1': up };
+  /** When set, the regions answer only once it resolves (a verification in progress). */
+  gate?: Promise<void>;
 
   async verify(siteToCheck: SiteConfig, fullGet: boolean, deadlineMs: number): Promise<VerifierAnswer[]> {
     this.calls.push({ siteId: siteToCheck.siteId, fullGet, deadlineMs });
-    await Promise.resolve();
+    await (this.gate ?? Promise.resolve());
     return this.regions.map((location) => {
       const answer = this.answers[location] ?? 'no such region';
       return typeof answer === 'string' ? { location, noAnswer: answer } : { location, result: answer };
@@ -75,6 +77,8 @@ class Harness {
   nowMs = 1_000_000;
   probeCalls = 0;
   result: CheckResult = down;
+  /** Results by site URL, over `result`. */
+  resultByUrl: Record<string, CheckResult> = {};
   /** Commits that fail before writing anything (a throttled UpdateItem). */
   commitErrors = 0;
   withVerifiers = true;
@@ -95,9 +99,9 @@ class Harness {
         },
       },
       probe: {
-        check: async () => {
+        check: async (target) => {
           this.probeCalls++;
-          return this.result;
+          return this.resultByUrl[target.url] ?? this.result;
         },
       },
       publisher: {
@@ -451,5 +455,98 @@ describe('expectedRunMs', () => {
   ])('$name', ({ task, canVerify, expected }) => {
     // Act / Assess
     expect(expectedRunMs(task as CheckTask, canVerify)).toBe(expected);
+  });
+});
+
+describe('while a check waits on the verifier regions', () => {
+  const blog = aSite({ ...site, siteId: 'blog', url: 'https://blog.example.com/', recoveryThreshold: 2 });
+  const RECOVERING: SiteState = {
+    ...PENDING,
+    status: 'RECOVERING',
+    version: 7,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    statusSinceMs: 950_000,
+  };
+  const blogMessage = (checkId: string, state: SiteState): QueueRecord => ({
+    messageId: `blog-${checkId}`,
+    body: packCheckMessages([{ checkId, site: blog, state }], { maxTasks: 1 })[0] ?? '',
+  });
+  const gated = (harness: Harness): (() => void) => {
+    let release = () => {};
+    harness.regions.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    return release;
+  };
+
+  it("sends a recovering site's confirming re-check at once: its UP does not wait for another site's verification", async () => {
+    // Prepare: blog recovering (its first success schedules the confirming re-check), shop confirming its failure
+    const harness = new Harness();
+    harness.store.put(site, PENDING);
+    harness.store.put(blog, { ...RECOVERING, status: 'DOWN' });
+    harness.resultByUrl = { [blog.url]: up };
+    const release = gated(harness);
+
+    // Act
+    const running = harness.run([
+      message('m5:r', PENDING),
+      blogMessage('m5', { ...RECOVERING, status: 'DOWN' }),
+    ]);
+
+    // Assess: the re-check is on the queue while shop's verification is still in progress
+    await vi.waitFor(
+      () =>
+        expect(harness.enqueued.flatMap((sent) => sent.bodies).some((body) => body.includes('"blog"'))).toBe(
+          true,
+        ),
+      { timeout: 5_000, interval: 50 },
+    );
+    expect(harness.regions.calls.map((call) => call.siteId)).toEqual(['shop']);
+    expect(harness.published).toEqual([]);
+    release();
+    await running;
+    expect(harness.published.map((alert) => alert.event)).toEqual(['REGIONAL']);
+    expect(
+      harness.enqueued.flatMap((sent) => sent.bodies).filter((body) => body.includes('"blog"')),
+    ).toHaveLength(1);
+  });
+
+  it('publishes a held DOWN before its claim runs short, while another site is still being verified', async () => {
+    // Prepare: blog's DOWN is confirmed without verifiers being needed again (the regions fail it too), shop waits
+    const harness = new Harness();
+    const blogPending: SiteState = { ...PENDING, version: 5 };
+    harness.store.put(site, PENDING);
+    harness.store.put(blog, blogPending);
+    harness.regions.answers = { 'us-west-2': down, 'eu-west-1': down };
+    let releaseShop = () => {};
+    const shopGate = new Promise<void>((resolve) => {
+      releaseShop = resolve;
+    });
+    const regions = harness.regions;
+    const verify = regions.verify.bind(regions);
+    regions.verify = async (siteToCheck, fullGet, deadlineMs) => {
+      if (siteToCheck.siteId === 'shop') await shopGate;
+      return verify(siteToCheck, fullGet, deadlineMs);
+    };
+
+    // Act: blog is confirmed and held; 40 s later (the checker's clock) shop is still being verified
+    const running = harness.run([message('m5:r', PENDING), blogMessage('m5:r', blogPending)]);
+    await vi.waitFor(() => expect(harness.store.state('blog')?.status).toBe('DOWN'), { timeout: 5_000 });
+    expect(harness.published).toEqual([]);
+    harness.nowMs += 40_000;
+
+    // Assess: blog's DOWN goes out before shop's verification ends, not left to a retry minutes later
+    await vi.waitFor(() => expect(harness.published.map((alert) => alert.siteId)).toEqual(['blog']), {
+      timeout: 5_000,
+      interval: 50,
+    });
+    releaseShop();
+    const report = await running;
+    expect(harness.published.map((alert) => `${alert.siteId}:${alert.event}`)).toEqual([
+      'blog:DOWN',
+      'shop:DOWN',
+    ]);
+    expect(report.tasksRetried).toBe(0);
   });
 });
