@@ -279,7 +279,10 @@ function downFromLocationsView(
       `Reason:      ${alert.reason}`,
       `Detail:      ${alert.detail}`,
       ...(alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`]),
-      `Down since:  ${formatUtc(alert.outageSinceMs)} (first failed check)`,
+      `Down since:  ${formatUtc(alert.outageSinceMs)} (${
+        // A DOWN after REGIONAL counts from the first check most locations failed (the confirming one).
+        alert.outageSinceMs === alert.atMs ? 'first check most locations failed' : 'first failed check'
+      })`,
       `Confirmed:   ${formatUtc(alert.atMs)} by ${quorumText(locations)}`,
       `Latency:     ${alert.latencyMs} ms`,
       owner,
@@ -331,7 +334,7 @@ function regionalView(
       `Detail:      ${alert.detail}`,
       ...(alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`]),
       `Since:       ${formatUtc(alert.outageSinceMs)} (first failed check from ${home})`,
-      `Checked:     ${formatUtc(alert.atMs)} from ${locations.length} location(s)`,
+      `Checked:     ${formatUtc(alert.atMs)} (${answeredText(locations)})`,
       owner,
       ...maintenance,
       ...(locations.length === 0 ? [] : ['', ...locationsBlock(locations)]),
@@ -395,4 +398,10 @@ export function toAscii(text: string): string {
 function truncate(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
   return `${text.slice(0, Math.max(0, maxChars - 3))}...`;
+}
+
+/** "3 locations answered", "2 locations answered, 1 did not": who was heard when a REGIONAL was decided. */
+function answeredText(locations: readonly LocationAnswer[]): string {
+  const { answered, silent } = countLocations(locations);
+  return `${answered} location${answered === 1 ? '' : 's'} answered${silent === 0 ? '' : `, ${silent} did not`}`;
 }

@@ -3,7 +3,13 @@ import { DEFAULT_MAX_CALL_MS } from '../adapters/call-deadline.ts';
 import type { Logger } from '../adapters/logger.ts';
 import type { SiteStore } from '../adapters/site-store.ts';
 import type { Alert } from '../domain/alert.ts';
-import { type AlertGroup, describeGroup, groupAlerts, MIN_GROUP_SIZE } from '../domain/alert-group.ts';
+import {
+  type AlertGroup,
+  describeGroup,
+  groupAlerts,
+  groupEventOf,
+  MIN_GROUP_SIZE,
+} from '../domain/alert-group.ts';
 import { isStatusAlert, pendingAlertsOf } from '../domain/outbox.ts';
 import { ALERT_CLAIM_MS, type OutboxEntry, type SiteState } from '../domain/site-state.ts';
 
@@ -240,7 +246,11 @@ export class AlertOutbox<Ref> {
     }
     this.#groups++;
     this.#published += members.length;
-    this.deps.log.info('grouped alert published', { group: describeGroup(group), event: 'DOWN', alertIds });
+    this.deps.log.info('grouped alert published', {
+      group: describeGroup(group),
+      event: groupEventOf(group),
+      alertIds,
+    });
     await Promise.all(members.map((held) => this.#clearPublished(held, failed)));
   }
 

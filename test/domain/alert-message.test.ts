@@ -514,6 +514,17 @@ describe('formatAlert: DOWN confirmed by several locations', () => {
     expect(message.sms).toBe('Shop DOWN (2 of 3 locations): http-5xx since 09:00 UTC shop.example.com');
   });
 
+  it('counts a DOWN after REGIONAL from the first check most locations failed, and says so', () => {
+    // Prepare: the outage starts at the confirming check itself (REGIONAL until then)
+    const alert = downAlert({ locations: downLocations() });
+
+    // Act
+    const { email } = formatAlert({ ...alert, outageSinceMs: alert.atMs });
+
+    // Assess
+    expect(email).toContain('Down since:  2026-11-25 09:01:00 UTC (first check most locations failed)');
+  });
+
   it('says which verifiers did not answer and why when home alone decided', () => {
     // Prepare
     const [home] = downLocations();
@@ -556,7 +567,7 @@ describe('formatAlert: REGIONAL', () => {
         'Reason:      timeout (from us-east-1)',
         'Detail:      no response headers within 10000 ms',
         'Since:       2026-11-25 09:00:00 UTC (first failed check from us-east-1)',
-        'Checked:     2026-11-25 09:01:00 UTC from 3 location(s)',
+        'Checked:     2026-11-25 09:01:00 UTC (3 locations answered)',
         'Owner:       team-a',
         '',
         'Locations:',
