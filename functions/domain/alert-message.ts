@@ -66,7 +66,6 @@ function viewOf(alert: Alert): AlertView {
 }
 
 function eventViewOf(alert: Alert): AlertView {
-  const status = alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`];
   const owner = `Owner:       ${alert.owner}`;
   // Names can repeat across sites; the id is what `squirrel sites …` commands take.
   const siteIdLine = `Site id:     ${alert.siteId}`;
@@ -77,32 +76,8 @@ function eventViewOf(alert: Alert): AlertView {
           `Note:        the status changed during the maintenance window that began ${formatUtc(alert.afterMaintenanceSinceMs)}`,
         ];
   switch (alert.event) {
-    case 'DOWN': {
-      const { locations } = alert;
-      if (locations !== undefined)
-        return downFromLocationsView(alert, locations, { siteIdLine, owner, maintenance });
-      return {
-        prefix: 'DOWN: ',
-        suffix: ` - ${alert.reason}`,
-        email: [
-          `${alert.siteName} is DOWN.`,
-          '',
-          `URL:         ${alert.url}`,
-          siteIdLine,
-          `Reason:      ${alert.reason}`,
-          `Detail:      ${alert.detail}`,
-          ...status,
-          `Down since:  ${formatUtc(alert.outageSinceMs)} (first failed check)`,
-          `Confirmed:   ${formatUtc(alert.atMs)}`,
-          `Latency:     ${alert.latencyMs} ms`,
-          owner,
-          ...maintenance,
-          '',
-          `You will get one more message when ${alert.siteName} is back up.`,
-        ],
-        smsTail: ` DOWN: ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
-      };
-    }
+    case 'DOWN':
+      return downView(alert, { siteIdLine, owner, maintenance });
     case 'REMINDER': {
       const downFor = formatDuration(alert.atMs - alert.outageSinceMs);
       return {
@@ -261,16 +236,19 @@ const locationsBlock = (locations: readonly LocationAnswer[]): string[] => [
   ...locationLines(locations).map((line) => `  ${line}`),
 ];
 
-/** A DOWN a verification confirmed: who confirmed it, and what each location answered. */
-function downFromLocationsView(
-  alert: Alert,
-  locations: readonly LocationAnswer[],
-  { siteIdLine, owner, maintenance }: CommonLines,
-): AlertView {
-  const { failed, answered } = countLocations(locations);
+/** DOWN; when a verification confirmed it, also who confirmed it and what each location answered. */
+function downView(alert: Alert, { siteIdLine, owner, maintenance }: CommonLines): AlertView {
+  const { locations } = alert;
+  const counts = locations === undefined ? undefined : countLocations(locations);
+  const fromLocations = counts === undefined ? '' : ` from ${counts.failed} of ${counts.answered} locations`;
+  // A DOWN after REGIONAL counts from the first check most locations failed (the confirming one).
+  const since =
+    locations !== undefined && alert.outageSinceMs === alert.atMs
+      ? 'first check most locations failed'
+      : 'first failed check';
   return {
     prefix: 'DOWN: ',
-    suffix: ` - ${alert.reason} from ${failed} of ${answered} locations`,
+    suffix: ` - ${alert.reason}${fromLocations}`,
     email: [
       `${alert.siteName} is DOWN.`,
       '',
@@ -279,20 +257,19 @@ function downFromLocationsView(
       `Reason:      ${alert.reason}`,
       `Detail:      ${alert.detail}`,
       ...(alert.status === undefined ? [] : [`Status:      HTTP ${alert.status}`]),
-      `Down since:  ${formatUtc(alert.outageSinceMs)} (${
-        // A DOWN after REGIONAL counts from the first check most locations failed (the confirming one).
-        alert.outageSinceMs === alert.atMs ? 'first check most locations failed' : 'first failed check'
-      })`,
-      `Confirmed:   ${formatUtc(alert.atMs)} by ${quorumText(locations)}`,
+      `Down since:  ${formatUtc(alert.outageSinceMs)} (${since})`,
+      `Confirmed:   ${formatUtc(alert.atMs)}${locations === undefined ? '' : ` by ${quorumText(locations)}`}`,
       `Latency:     ${alert.latencyMs} ms`,
       owner,
       ...maintenance,
       '',
-      ...locationsBlock(locations),
-      '',
+      ...(locations === undefined ? [] : [...locationsBlock(locations), '']),
       `You will get one more message when ${alert.siteName} is back up.`,
     ],
-    smsTail: ` DOWN (${failed} of ${answered} locations): ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
+    smsTail:
+      counts === undefined
+        ? ` DOWN: ${alert.reason} since ${hhmm(alert.outageSinceMs)}`
+        : ` DOWN (${counts.failed} of ${counts.answered} locations): ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
   };
 }
 
