@@ -61,10 +61,11 @@ export function checkVerifierBootstrap(
 }
 
 /**
- * The concurrency line of one verifier region. Each checker invocation asks each region at most once at a time
- * (one Invoke a coalesced batch), so at most `checkerConcurrency` verifier executions run at once in a region, and
- * usually one or two (only while sites fail). A quota of 10 still works: past the unreserved count, invokes are
- * throttled, count as "no answer" (the verdict stays the home region's) and raise the region's throttle alarm.
+ * The concurrency line of one verifier region. A checker invocation asks each region once per batch of sites
+ * failing together (coalesced; one batch per site timeout in use), so about `checkerConcurrency` verifier
+ * executions run at once in a region at most, usually one or two (only while sites fail). A quota of 10 still
+ * works: past the unreserved count, invokes are throttled and count as "no answer" (a REGIONAL site stays
+ * REGIONAL; a first confirmation is home's alone) and raise the region's throttle alarm.
  */
 export function checkVerifierConcurrency(facts: VerifierRegionFacts, checkerConcurrency: number): CheckLine {
   const { region, lambdaConcurrency } = facts;
@@ -72,7 +73,7 @@ export function checkVerifierConcurrency(facts: VerifierRegionFacts, checkerConc
     return withRegion(unknownLine('verifier-concurrency', lambdaConcurrency.failure), region);
   }
   const { concurrentExecutions: quota, unreservedConcurrentExecutions: unreserved } = lambdaConcurrency.value;
-  const expected = `at most ${checkerConcurrency} verifier invokes at once (one per running checker, checkerConcurrency), usually 1-2 and only while sites fail`;
+  const expected = `about ${checkerConcurrency} verifier invokes at once at most (one per running checker, checkerConcurrency, and batch of sites failing together), usually 1-2 and only while sites fail`;
   const counts = `quota ${quota}, unreserved ${unreserved}`;
   if (unreserved >= checkerConcurrency) {
     return {
