@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import * as v from 'valibot';
 import type { CheckResult } from '../domain/check-result.ts';
+import { truncateText } from '../domain/schema-parts.ts';
 import type { SiteConfig } from '../domain/site.ts';
 import {
   MAX_VERIFY_TARGETS,
@@ -304,8 +305,7 @@ function describeInvokeError(error: unknown): string {
   return bounded(`${error.name}: ${error.message}${attempts === undefined ? '' : ` (${attempts} attempts)`}`);
 }
 
-const bounded = (text: string) =>
-  text.length <= MAX_DETAIL_CHARS ? text : `${text.slice(0, MAX_DETAIL_CHARS - 1)}…`;
+const bounded = (text: string) => truncateText(text, MAX_DETAIL_CHARS);
 
 /** Resolves 'late' after `ms` (at once when ms ≤ 0), unless cancelled first; its timer never holds the process. */
 function untilTime(ms: number): { reached: Promise<'late'>; cancel(): void } {

@@ -1,5 +1,5 @@
-import type { CheckResult } from '../domain/check-result.ts';
 import type { SiteConfig } from '../domain/site.ts';
+import type { RegionReply } from '../domain/verification-answer.ts';
 
 /**
  * The verifiers a checker can ask (issue 15): the port between the checker's services and the adapter that
@@ -20,10 +20,8 @@ export interface Verifiers {
   verify(site: SiteConfig, fullGet: boolean, deadlineMs: number): Promise<readonly VerifierAnswer[]>;
 }
 
-/** One verifier region's answer: the probe's result there, or why there is none. */
-export type VerifierAnswer =
-  | { readonly location: string; readonly result: CheckResult }
-  | { readonly location: string; readonly noAnswer: string };
+/** One verifier region's answer: the probe's result there, or why there is none (the domain's RegionReply). */
+export type VerifierAnswer = RegionReply;
 
 /**
  * Time a verification needs beyond the site's own timeout: invoking across regions (~100-300 ms), a verifier's
