@@ -59,6 +59,10 @@ afterAll(() => {
 const UTC_09_00 = Date.UTC(2026, 0, 15, 9, 0, 0);
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
+// Scenario 2's sites: no GET beside the HEAD (at 60 % of it) and no timeout while the gate (5 s) holds a probe.
+const RACE_TIMEOUT_MS = 20 * SECOND;
+// Scenario 9's sites (answering in 50 ms): only descriptors may keep a check from completing, never a slow machine.
+const FD_TIMEOUT_MS = 20 * SECOND;
 
 describe('fault injection: what users see when things break', () => {
   it('1. the same SQS message delivered 3 times: one transition, one alert', {
@@ -132,8 +136,16 @@ describe('fault injection: what users see when things break', () => {
     const sqs = sqsClientFor(cleanups, runtime);
     const commits = countCommits(runtime);
     const ids = ['race-same', 'race-overlap'] as const;
+    // A long deadline: with the default 5 s, a first probe still held at the gate after 3 s gets its GET beside
+    // the HEAD, which filled the gate by itself on a busy machine (no race; the second check came in alone later).
     for (const siteId of ids) {
-      await addSite(runtime, { siteId, url: sites.url(siteId), name: siteId, failureThreshold: 1 });
+      await addSite(runtime, {
+        siteId,
+        url: sites.url(siteId),
+        name: siteId,
+        failureThreshold: 1,
+        timeoutMs: RACE_TIMEOUT_MS,
+      });
     }
     const sweep = await runtime.tick();
     await waitFor('both UP', async () => {
@@ -859,9 +871,12 @@ describe('fault injection: what users see when things break', () => {
     // Prepare: 300 sites that answer after 50 ms, so that many sockets are open at once
     const sites = cleanups.add(await startFakeSites());
     const runtime = await startRuntime(cleanups, { checkers: 0 });
+    // A long deadline: this scenario is about descriptors, and on a busy machine 300 checks of a 50 ms site in
+    // the test's own process could take the default 5 s (70 of them once, in the retry).
     const fleet = Array.from({ length: 300 }, (_, index) => ({
       siteId: `fd-${index}`,
       url: sites.url(`fd-${index}`, index % 2 === 0 ? '127.0.0.1' : 'localhost'),
+      timeoutMs: FD_TIMEOUT_MS,
     }));
     for (const site of fleet) sites.set(site.siteId, { kind: 'status', status: 200, delayMs: 50 });
     await seedSites(runtime, fleet, INITIAL_STATE);
@@ -914,7 +929,7 @@ describe('fault injection: what users see when things break', () => {
         log: recordingLogger().log,
         nowMs: Date.now,
       },
-      { deadlineMs: Date.now() + 60_000, concurrency: 256 },
+      { deadlineMs: Date.now() + 60_000, concurrency: TUNING.checkConcurrency },
     );
     const afterRetry = await Promise.all(fleet.map((site) => stateOf(runtime, site.siteId)));
     await settle(300);
