@@ -3,6 +3,7 @@ import {
   DELIVERER_TIMEOUT,
   DISPATCHER_TIMEOUT,
 } from '../../infra/alert-channels.ts';
+import { afterFree, marginal, perMillion, sumUsd } from './billing.ts';
 import { type CostLine, DEFAULT_ASSUMPTIONS as MONITOR_ASSUMPTIONS } from './model.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
@@ -111,12 +112,6 @@ export interface ChannelsCostEstimate {
   };
 }
 
-const perMillion = (count: number, price: number) => (count / 1e6) * price;
-const afterFree = (quantity: number, free: number) => Math.max(0, quantity - free);
-/** What `added` costs beyond a free tier `before` has already used part of. */
-const marginal = (before: number, added: number, free: number) =>
-  afterFree(before + added, free) - afterFree(before, free);
-
 /**
  * The alert channels' bill: per alert (delivered to `channelsPerAlert` channels) and fixed. Pure: same input, same
  * estimate. `billedUsd` charges only what is left after the free tiers `shared` already uses.
@@ -137,15 +132,13 @@ export function estimateChannelsCost(input: ChannelsCostInput): ChannelsCostEsti
     sqsRequests: input.shared.sqsRequests + variable.usage.fifoRequests + variable.usage.standardRequests,
   });
   const per1000 = priceAlerts(1_000, a, input.shared);
-  const sum = (lines: readonly CostLine[], key: 'listUsd' | 'billedUsd') =>
-    lines.reduce((total, line) => total + line[key], 0);
   return {
     perAlertLines: variable.lines,
     fixedLines: fixed,
-    per1000AlertsUsd: sum(per1000.lines, 'listUsd'),
-    fixedUsd: sum(fixed, 'listUsd'),
-    listUsd: sum(variable.lines, 'listUsd') + sum(fixed, 'listUsd'),
-    billedUsd: sum(variable.lines, 'billedUsd') + sum(fixed, 'billedUsd'),
+    per1000AlertsUsd: sumUsd(per1000.lines, 'listUsd'),
+    fixedUsd: sumUsd(fixed, 'listUsd'),
+    listUsd: sumUsd(variable.lines, 'listUsd') + sumUsd(fixed, 'listUsd'),
+    billedUsd: sumUsd(variable.lines, 'billedUsd') + sumUsd(fixed, 'billedUsd'),
     usage: variable.usage,
   };
 }

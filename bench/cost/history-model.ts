@@ -1,5 +1,6 @@
 import { RAW_RETENTION_DAYS, ROLLUP_RETENTION_DAYS } from '../../functions/domain/history/history-keys.ts';
 import { COMPACTOR_MEMORY_MIB } from '../../infra/compactor-size.ts';
+import { afterFree, marginal, perMillion, sumUsd } from './billing.ts';
 import type { CostLine } from './model.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
@@ -123,7 +124,6 @@ export interface HistoryCostEstimate {
 }
 
 const perThousand = (count: number, price: number) => (count / 1000) * price;
-const afterFree = (quantity: number, free: number) => Math.max(0, quantity - free);
 const s3Line = (item: string, quantity: number, unit: string, usd: number): CostLine => ({
   service: 'S3',
   item,
@@ -180,9 +180,7 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
   // Lambda's free GB-s are shared with the checker and fan-out: these lines pay what they add beyond it.
   const otherGb = input.otherLambdaGbSeconds;
   const marginalBilled = (before: number, added: number) =>
-    (afterFree(before + added, ALWAYS_FREE.lambdaGbSeconds) -
-      afterFree(before, ALWAYS_FREE.lambdaGbSeconds)) *
-    lambda.perGbSecondArm;
+    marginal(before, added, ALWAYS_FREE.lambdaGbSeconds) * lambda.perGbSecondArm;
 
   // CloudFront: the stated page traffic; each viewer request may reach S3 (max-age 30 s: sparse traffic misses).
   const views = input.publicPage ? a.pageViewsPerMonth : 0;
@@ -293,8 +291,8 @@ export function estimateHistoryCost(input: HistoryCostInput): HistoryCostEstimat
     },
   ];
 
-  const listUsd = lines.reduce((sum, line) => sum + line.listUsd, 0);
-  const billedUsd = lines.reduce((sum, line) => sum + line.billedUsd, 0);
+  const listUsd = sumUsd(lines, 'listUsd');
+  const billedUsd = sumUsd(lines, 'billedUsd');
   // Everything but how raw records are written and read back by the compactor is the same in every alternative.
   const rawLines = new Set([0, 1, 3]);
   const sharedUsd = lines
@@ -324,7 +322,6 @@ function priceAlternatives(
   const keptShare = RAW_RETENTION_DAYS / DAYS_PER_MONTH;
   const jsonGb = (checks * input.jsonBytesPerRecord) / GIB;
   const gzipGb = (checks * input.gzipBytesPerRecord) / GIB;
-  const perMillion = (count: number, price: number) => (count / 1e6) * price;
   // A DynamoDB item carries its key and attribute names: ~50 B over the record's JSON.
   const itemBytes = input.jsonBytesPerRecord + 50;
   const recordsPerInvocation = checks / Math.max(1, invocations);

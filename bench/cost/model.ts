@@ -1,5 +1,6 @@
 import { SITE_LIMITS } from '../../functions/domain/site.ts';
 import type { CostDrivers, SizedInvocation } from '../lib/report.ts';
+import { afterFree, perMillion, sumUsd } from './billing.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
 /** What the bench cannot measure: how real sites and AWS behave over a month. Every value is a default. */
@@ -182,8 +183,6 @@ export interface CostEstimate {
 }
 
 const GIB = 1024 ** 3;
-const perMillion = (count: number, price: number) => (count / 1e6) * price;
-const afterFree = (quantity: number, free: number) => Math.max(0, quantity - free);
 
 /**
  * The monthly AWS bill of the monitor for `sites` checked every `intervalMinutes`, from the figures the bench
@@ -401,8 +400,8 @@ export function estimateMonthlyCost(input: CostInput): CostEstimate {
   ];
   return {
     lines,
-    listUsd: lines.reduce((sum, line) => sum + line.listUsd, 0),
-    billedUsd: lines.reduce((sum, line) => sum + line.billedUsd, 0),
+    listUsd: sumUsd(lines, 'listUsd'),
+    billedUsd: sumUsd(lines, 'billedUsd'),
     perSweep: {
       dueSites: due,
       messages,

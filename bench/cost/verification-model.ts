@@ -1,8 +1,9 @@
 import { VERIFY_OVERHEAD_MS } from '../../functions/services/verifiers.ts';
 import { CHECKER_MEMORY_MIB } from '../../infra/uptime-squirrel-stack.ts';
 import { VERIFIER_MEMORY_MIB, VERIFIER_TIMEOUT } from '../../infra/verifier-stack.ts';
+import { marginal, perMillion, sumUsd } from './billing.ts';
 import type { CostLine } from './model.ts';
-import { ALWAYS_FREE, PRICES } from './prices.ts';
+import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
 // Issue 15's verifiers (infra/verifier-stack.ts): what asking other regions adds. Verification runs only when the
 // home region would confirm a site DOWN (and on every failing check of a REGIONAL site), so its cost follows the
@@ -84,11 +85,6 @@ export interface VerificationCostEstimate {
   readonly billedUsd: number;
 }
 
-const perMillion = (count: number, price: number) => (count / 1e6) * price;
-const afterFree = (quantity: number, free: number) => Math.max(0, quantity - free);
-const marginal = (before: number, added: number, free: number) =>
-  afterFree(before + added, free) - afterFree(before, free);
-
 /**
  * What the verifiers add a month. `confirmations`: `failingCheckShare` of checks fail in short outages, each
  * confirmation asks every region once, and the verifiers wait for the site's timeout (the site is down everywhere:
@@ -111,7 +107,7 @@ export function estimateVerificationCost(
 
   const probeMs =
     verificationCase === 'regional' ? a.upProbeMs : input.siteTimeoutMs * a.downProbeShareOfTimeout;
-  const perRegionPerMinute = verifications / (730 * 60);
+  const perRegionPerMinute = verifications / MINUTES_PER_MONTH;
   const coldStartShare = Math.min(1, 1 / Math.max(perRegionPerMinute * a.warmMinutes, Number.MIN_VALUE));
   const verifierBilledMs = Math.min(
     VERIFIER_TIMEOUT.toMilliseconds(),
@@ -189,8 +185,6 @@ export function estimateVerificationCost(
     },
   ];
   const fixedLines = verificationFixedLines(input.regions, input.shared);
-  const sum = (all: readonly CostLine[], key: 'listUsd' | 'billedUsd') =>
-    all.reduce((total, line) => total + line[key], 0);
   return {
     case: verificationCase,
     verificationsPerMonth: verifications,
@@ -199,8 +193,8 @@ export function estimateVerificationCost(
     verifierBilledMs,
     lines,
     fixedLines,
-    listUsd: sum(lines, 'listUsd') + sum(fixedLines, 'listUsd'),
-    billedUsd: sum(lines, 'billedUsd') + sum(fixedLines, 'billedUsd'),
+    listUsd: sumUsd(lines, 'listUsd') + sumUsd(fixedLines, 'listUsd'),
+    billedUsd: sumUsd(lines, 'billedUsd') + sumUsd(fixedLines, 'billedUsd'),
   };
 }
 
