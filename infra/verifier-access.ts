@@ -5,13 +5,11 @@ import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE } from '../functions/adapters/logger.ts';
 import { ENV } from '../functions/config.ts';
+import { VERIFIER_NO_ANSWER_MESSAGE } from '../functions/services/verifiers.ts';
 import type { AlertsTopic } from './alerts-topic.ts';
 import { ALARM_PERIOD, LASTING_SIGNAL, notifyThroughAlerts } from './monitor-alarms.ts';
 import type { MonitorFunction } from './monitor-function.ts';
 import { verifierFunctionNameOf } from './verifier-names.ts';
-
-/** The checker's log line when a verifier region gave no answer (functions/checker.ts, one per region per batch). */
-export const VERIFIER_NO_ANSWER_MESSAGE = 'verifier did not answer';
 
 /** The metric the home stack's filter makes of those lines: dimensionless (the line names the region), 1 a line. */
 export const VERIFIER_NO_ANSWER_METRIC = {

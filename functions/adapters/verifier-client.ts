@@ -8,13 +8,15 @@ import * as v from 'valibot';
 import type { CheckResult } from '../domain/check-result.ts';
 import { truncateText } from '../domain/schema-parts.ts';
 import type { SiteConfig } from '../domain/site.ts';
+import { unaskedReplies } from '../domain/verification-answer.ts';
 import {
   MAX_VERIFY_TARGETS,
   VERIFY_REQUEST_VERSION,
   type VerifyRequest,
   VerifyResponseSchema,
 } from '../domain/verify-request.ts';
-import type { VerifierAnswer, Verifiers } from '../services/verifiers.ts';
+import { VERIFIER_NO_ANSWER_MESSAGE, type VerifierAnswer, type Verifiers } from '../services/verifiers.ts';
+import { AWS_HTTP_TIMEOUTS } from './call-deadline.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -33,8 +35,6 @@ export const DEFAULT_COALESCE_MS = 75;
  */
 export const DEADLINE_SPREAD_MS = 1_000;
 
-/** Connecting to a regional Lambda endpoint takes milliseconds; the invoke itself is bounded by its deadline. */
-const CONNECTION_TIMEOUT_MS = 2_000;
 // Kept in logs and no-answer details: an error text from a far end is not a document.
 const MAX_DETAIL_CHARS = 300;
 
@@ -74,7 +74,7 @@ interface OpenBatch {
 }
 
 /** What one region said to one request: a result per target id, or why there is none. */
-type RegionReply =
+type InvokeReply =
   | { readonly kind: 'answered'; readonly results: ReadonlyMap<string, CheckResult> }
   | { readonly kind: 'failed'; readonly detail: string };
 
@@ -144,8 +144,7 @@ export class VerifierClient implements Verifiers {
       const detail = bounded(
         `verifier client failed: ${error instanceof Error ? error.message : String(error)}`,
       );
-      for (const waiting of batch)
-        waiting.resolve(this.regions.map((location) => ({ location, noAnswer: detail })));
+      for (const waiting of batch) waiting.resolve(unaskedReplies(this.regions, detail));
       this.#props.log.error('verifier client failed', {
         detail,
         sites: batch.map((waiting) => waiting.site.siteId),
@@ -203,12 +202,16 @@ export class VerifierClient implements Verifiers {
       });
       // Site ids only: a site's URL query and headers may carry credentials.
       if (sites.length > 0)
-        this.#props.log.warn('verifier did not answer', { location, detail: [...details].join('; '), sites });
+        this.#props.log.warn(VERIFIER_NO_ANSWER_MESSAGE, {
+          location,
+          detail: [...details].join('; '),
+          sites,
+        });
     });
   }
 
   /** Invokes the verifier in `region` with the request, until `deadlineMs`; never throws. */
-  async #ask(region: string, request: VerifyRequest, deadlineMs: number): Promise<RegionReply> {
+  async #ask(region: string, request: VerifyRequest, deadlineMs: number): Promise<InvokeReply> {
     const limitMs = deadlineMs - this.#nowMs();
     if (limitMs <= 0) return { kind: 'failed', detail: 'no time left to ask' };
     const controller = new AbortController();
@@ -247,7 +250,8 @@ export class VerifierClient implements Verifiers {
         ...(endpoint === undefined ? {} : { endpoint }),
         // The SDK's own retries cover throttling (TooManyRequestsException) within the invoke's deadline.
         maxAttempts: 3,
-        requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS },
+        // Only the connect bound of the other AWS clients: the invoke itself runs to its deadline (see #ask).
+        requestHandler: { connectionTimeout: AWS_HTTP_TIMEOUTS.connectionTimeout },
         ...this.#props.clientConfig,
       });
       this.#clients.set(region, client);
@@ -259,7 +263,7 @@ export class VerifierClient implements Verifiers {
 const idOf = (index: number) => `t${index}`;
 
 /** The reply as results by id, or why it is none. */
-function readReply(region: string, output: InvokeCommandOutput): RegionReply {
+function readReply(region: string, output: InvokeCommandOutput): InvokeReply {
   const text = output.Payload === undefined ? '' : new TextDecoder().decode(output.Payload);
   if (output.FunctionError !== undefined) {
     return { kind: 'failed', detail: bounded(`verifier failed (${output.FunctionError}): ${errorOf(text)}`) };

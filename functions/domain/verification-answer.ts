@@ -63,8 +63,9 @@ export function verificationOf(
 }
 
 /**
- * Every region as not asked, with why: for a check whose invocation has no time left for a verification on its
- * last attempt. Home alone then answered, which decides DOWN, as without verifiers.
+ * Every region as not answering, with why: a check whose invocation has no time left for a verification on its
+ * last attempt (home alone then answered, which decides DOWN, as without verifiers), or a verifier client that
+ * failed before any region could answer.
  */
 export const unaskedReplies = (regions: readonly string[], why: string): RegionReply[] =>
   regions.map((location) => ({ location, noAnswer: why }));

@@ -30,3 +30,9 @@ export type VerifierAnswer = RegionReply;
  * would call a slow site down): its task comes back carrying its result and is verified first thing next time.
  */
 export const VERIFY_OVERHEAD_MS = 3_000;
+
+/**
+ * The checker's log line when a verifier region gave no answer (one per region per batch): the home stack's metric
+ * filter counts these lines for its alarm (infra/verifier-access.ts), so the two read this one constant.
+ */
+export const VERIFIER_NO_ANSWER_MESSAGE = 'verifier did not answer';

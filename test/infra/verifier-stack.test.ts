@@ -4,8 +4,9 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config.ts';
 import { SITE_LIMITS } from '../../functions/domain/site.ts';
+import { VERIFIER_NO_ANSWER_MESSAGE } from '../../functions/services/verifiers.ts';
 import { MONITOR_RUNTIME_NAME } from '../../infra/monitor-runtime.ts';
-import { VERIFIER_NO_ANSWER_MESSAGE, VERIFIER_NO_ANSWER_METRIC } from '../../infra/verifier-access.ts';
+import { VERIFIER_NO_ANSWER_METRIC } from '../../infra/verifier-access.ts';
 import { verifierFunctionNameOf, verifierStackNameOf } from '../../infra/verifier-names.ts';
 import {
   NO_CONTACT_CONFIG,
