@@ -89,6 +89,7 @@ export class CheckRun {
   verificationsDeferred = 0;
   /** Sites this invocation made REGIONAL (home failed, most other locations reached them). */
   regionalVerdicts = 0;
+  #counted: Verifiers | undefined;
 
   constructor(
     private readonly deps: CheckerDeps,
@@ -178,7 +179,6 @@ export class CheckRun {
       sentAlertIds: [...new Set([...sentAlertIds, ...uncleared])],
       ...(verifier?.made === undefined ? {} : { verification: verifier.made }),
     });
-    taskRun.carried = carriedNow();
     const retry = (delaySeconds: number, uncleared: readonly string[] = []): TaskOutcome => ({
       kind: 'retry',
       verdict: result.kind,
@@ -201,6 +201,7 @@ export class CheckRun {
         this.verificationsDeferred++;
         return retry(0);
       }
+      // What this task carries back should a held alert of it fail at the end of the invocation (check-batch).
       taskRun.carried = carriedNow();
       const { record, committedAlerts, recheckAfterSeconds } = applied;
       // A stale check (site paused or pointed elsewhere meanwhile) is not the site's history.
@@ -256,6 +257,22 @@ export class CheckRun {
     }
   }
 
+  /** The verifiers, keeping `verifying` up to date: one wrapper for the whole run. */
+  #counting(verifiers: Verifiers): Verifiers {
+    return {
+      home: verifiers.home,
+      regions: verifiers.regions,
+      verify: async (...args) => {
+        this.verifying++;
+        try {
+          return await verifiers.verify(...args);
+        } finally {
+          this.verifying--;
+        }
+      },
+    };
+  }
+
   /** With verifier regions configured, how this check asks them (at most once; a carried verification is reused). */
   #verifierOf(
     task: CheckTask,
@@ -268,21 +285,17 @@ export class CheckRun {
       untilMs: this.options.deadlineMs - (this.options.reserveMs ?? DEFAULT_RESERVE_MS),
       isLastAttempt: (task.attempt ?? 1) >= MAX_TASK_ATTEMPTS,
     };
-    const counted: Verifiers = {
-      home: verifiers.home,
-      regions: verifiers.regions,
-      verify: async (...args) => {
-        this.verifying++;
-        try {
-          return await verifiers.verify(...args);
-        } finally {
-          this.verifying--;
-        }
+    this.#counted ??= this.#counting(verifiers);
+    return createCheckVerifier(
+      { ...this.deps, verifiers: this.#counted },
+      task,
+      result,
+      budget,
+      carried,
+      () => {
+        this.verifications++;
       },
-    };
-    return createCheckVerifier({ ...this.deps, verifiers: counted }, task, result, budget, carried, () => {
-      this.verifications++;
-    });
+    );
   }
 
   #logCommit(siteId: string, prev: SiteState, next: SiteState, alerts: readonly Alert[]): void {
