@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { Probe } from '../adapters/http-probe.ts';
+import { type Deadline, startDeadline } from '../adapters/probe-deadline.ts';
 import type { CheckResult } from '../domain/check-result.ts';
 import { completeSiteConfig } from '../domain/site.ts';
 import { VerifyRequestSchema, type VerifyResponse } from '../domain/verify-request.ts';
@@ -49,12 +50,8 @@ export async function verifyBatch(
   const request = parseVerifyRequest(payload);
   const startedMs = deps.nowMs();
   const availableMs = options.deadlineMs - (options.reserveMs ?? VERIFY_RESPONSE_RESERVE_MS) - startedMs;
-  // One signal for the whole request: every target starts now, so they all run out of time together.
-  const outOfTime = new AbortController();
-  const timer = setTimeout(
-    () => outOfTime.abort(new DOMException('verifier out of time', 'TimeoutError')),
-    Math.max(0, availableMs),
-  );
+  // One deadline for the whole request: every target starts now, so they all run out of time together.
+  const outOfTime = startDeadline(Math.max(0, availableMs), undefined);
   try {
     const answers = await Promise.all(
       request.targets.map(async ({ id, site, fullGet }) => ({
@@ -65,14 +62,14 @@ export async function verifyBatch(
             : await checkWithin(
                 deps.probe,
                 probeTargetOf(completeSiteConfig(site), fullGet === true),
-                outOfTime.signal,
+                outOfTime,
                 () => Math.max(0, deps.nowMs() - startedMs),
               ),
       })),
     );
     return { location: deps.location, answers };
   } finally {
-    clearTimeout(timer);
+    outOfTime.dispose();
   }
 }
 
@@ -106,20 +103,16 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
 async function checkWithin(
   probe: Pick<Probe, 'check'>,
   target: ReturnType<typeof probeTargetOf>,
-  signal: AbortSignal,
+  outOfTime: Deadline,
   elapsedMs: () => number,
 ): Promise<CheckResult> {
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
   try {
-    const result = await Promise.race([probe.check(target, signal), aborted]);
+    const result = await Promise.race([probe.check(target, outOfTime.signal), outOfTime.aborted]);
     // A check that had not finished when time ran out did not judge the site, whatever it returned.
-    return result === 'aborted' || signal.aborted ? outOfTimeResult(elapsedMs(), 'during the check') : result;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
+    return outOfTime.signal.aborted ? outOfTimeResult(elapsedMs(), 'during the check') : result;
+  } catch (error) {
+    if (outOfTime.signal.aborted) return outOfTimeResult(elapsedMs(), 'during the check');
+    throw error;
   }
 }
 
