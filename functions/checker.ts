@@ -10,7 +10,7 @@ import { createProbe } from './adapters/http-probe.ts';
 import { createJsonLogger } from './adapters/logger.ts';
 import { SiteStore } from './adapters/site-store.ts';
 import { VerifierClient } from './adapters/verifier-client.ts';
-import { readCheckerConfig } from './config.ts';
+import { probeOptionsOf, readCheckerConfig } from './config.ts';
 import { processCheckBatch } from './services/check-batch.ts';
 import { HISTORY_ATTEMPT_MS, HISTORY_RESPONSE_MARGIN_MS } from './services/history-recorder.ts';
 
@@ -32,11 +32,7 @@ const deps = {
   store: new SiteStore(new DynamoDBClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.tableName, {
     deadline,
   }),
-  probe: createProbe({
-    allowPrivateTargets: config.allowPrivateTargets,
-    dnsServers: config.dnsServers,
-    ...(config.probeSourceAddress === undefined ? {} : { sourceAddress: config.probeSourceAddress }),
-  }),
+  probe: createProbe(probeOptionsOf(config)),
   publisher: new AlertPublisher(new SNSClient({ requestHandler: AWS_HTTP_TIMEOUTS }), config.topicArn, {
     deadline,
   }),

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { ProbeOptions } from './adapters/http-probe.ts';
 import { type ChannelEndpoints, DEFAULT_CHANNEL_ENDPOINTS } from './domain/channels/channel-request.ts';
 import { LOCATION_PATTERN, MAX_VERIFIER_REGIONS } from './domain/verification.ts';
 
@@ -140,16 +141,20 @@ export interface CompactorConfig {
   readonly publicOwners: readonly string[];
 }
 
-export interface CheckerConfig {
-  readonly tableName: string;
-  readonly queueUrl: string;
-  readonly topicArn: string;
-  readonly checkConcurrency: number;
+/** How a function's probe checks sites: the checker's and every verifier's, from the same variables. */
+export interface ProbeConfig {
   readonly allowPrivateTargets: boolean;
   /** Empty: the system's nameservers. */
   readonly dnsServers: readonly string[];
   /** PROBE_SOURCE_ADDRESS: the address checks connect from (local runtime and tests only). */
   readonly probeSourceAddress?: string;
+}
+
+export interface CheckerConfig extends ProbeConfig {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly topicArn: string;
+  readonly checkConcurrency: number;
   readonly history?: HistoryConfig;
   /** Absent when no verifier region is configured: the checker then behaves exactly as without issue 15. */
   readonly verification?: VerificationConfig;
@@ -168,13 +173,9 @@ export interface VerificationConfig {
 }
 
 /** What a verifier function needs: where it is and how it probes (as the checker does). */
-export interface VerifierConfig {
+export interface VerifierConfig extends ProbeConfig {
   /** Its location's name: VERIFIER_LOCATION, else AWS_REGION. */
   readonly location: string;
-  readonly allowPrivateTargets: boolean;
-  /** Empty: the system's nameservers. */
-  readonly dnsServers: readonly string[];
-  readonly probeSourceAddress?: string;
 }
 
 export const readFanOutConfig = (env: Env): FanOutConfig => ({
@@ -233,9 +234,7 @@ export const readCheckerConfig = (env: Env): CheckerConfig => ({
   queueUrl: requireString(env, ENV.queueUrl),
   topicArn: requireString(env, ENV.topicArn),
   checkConcurrency: readInteger(env, ENV.checkConcurrency, TUNING.checkConcurrency, 1, 4096),
-  allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
-  dnsServers: readNameservers(env, ENV.dnsServers),
-  ...optionalSourceAddress(env),
+  ...readProbeConfig(env),
   ...optionalHistory(env),
   ...optionalVerification(env),
 });
@@ -245,13 +244,23 @@ export function readVerifierConfig(env: Env): VerifierConfig {
   if (location === undefined) {
     throw new ConfigError(`environment variable ${ENV.verifierLocation} (or AWS_REGION) is required`);
   }
+  return { location, ...readProbeConfig(env) };
+}
+
+function readProbeConfig(env: Env): ProbeConfig {
   return {
-    location,
     allowPrivateTargets: readBoolean(env, ENV.allowPrivateTargets),
     dnsServers: readNameservers(env, ENV.dnsServers),
     ...optionalSourceAddress(env),
   };
 }
+
+/** The probe's options for a function's ProbeConfig. */
+export const probeOptionsOf = (config: ProbeConfig): ProbeOptions => ({
+  allowPrivateTargets: config.allowPrivateTargets,
+  dnsServers: config.dnsServers,
+  ...(config.probeSourceAddress === undefined ? {} : { sourceAddress: config.probeSourceAddress }),
+});
 
 function optionalSourceAddress(env: Env): { probeSourceAddress?: string } {
   const raw = env[ENV.probeSourceAddress]?.trim();

@@ -1,17 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { createProbe } from './adapters/http-probe.ts';
-import { readVerifierConfig } from './config.ts';
+import { probeOptionsOf, readVerifierConfig } from './config.ts';
 import type { VerifyResponse } from './domain/verify-request.ts';
 import { verifyBatch } from './services/verify-batch.ts';
 
 const config = readVerifierConfig(process.env);
 // At module scope, like the checker's: a warm environment reuses its resolver and TLS context. The SSRF guard is
 // on unless ALLOW_PRIVATE_TARGETS (local runtime and tests only): every region refuses what home refuses.
-const probe = createProbe({
-  allowPrivateTargets: config.allowPrivateTargets,
-  dnsServers: config.dnsServers,
-  ...(config.probeSourceAddress === undefined ? {} : { sourceAddress: config.probeSourceAddress }),
-});
+const probe = createProbe(probeOptionsOf(config));
 const deps = { probe, location: config.location, nowMs: Date.now };
 
 /**
