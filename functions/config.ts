@@ -88,16 +88,22 @@ export function readInteger(env: Env, name: string, fallback: number, min: numbe
 
 /** A comma-separated list of nameservers, each `ip` or `ip:port` (IPv6 as `[ip]:port`); empty when unset. */
 export function readNameservers(env: Env, name: string): readonly string[] {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return [];
-  const servers = raw.split(',').map((entry) => entry.trim());
-  const bad = servers.find((entry) => !NAMESERVER.test(entry));
+  return readList(env, name, NAMESERVER, 'nameservers as ip or ip:port');
+}
+
+/**
+ * A comma-separated list, each entry trimmed; empty when unset or blank.
+ * @throws ConfigError naming the first entry that does not match `entry` (`listing` says what the list holds)
+ */
+function readList(env: Env, name: string, entry: RegExp, listing: string): string[] {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '') return [];
+  const entries = raw.split(',').map((part) => part.trim());
+  const bad = entries.find((part) => !entry.test(part));
   if (bad !== undefined) {
-    throw new ConfigError(
-      `environment variable ${name} must list nameservers as ip or ip:port, got "${bad}"`,
-    );
+    throw new ConfigError(`environment variable ${name} must list ${listing}, got "${bad}"`);
   }
-  return servers;
+  return entries;
 }
 
 // 127.0.0.1, 127.0.0.1:5353, ::1, [::1]:5353: what dns.Resolver#setServers accepts.
@@ -218,15 +224,7 @@ function readStatusPage(env: Env): StatusPageConfig {
 
 /** PUBLIC_OWNERS: the same list for the fan-out (which publishes the page) and the compactor (its public summary). */
 function readPublicOwners(env: Env): readonly string[] {
-  const rawOwners = env[ENV.publicOwners]?.trim() ?? '';
-  const publicOwners = rawOwners === '' ? [] : rawOwners.split(',').map((owner) => owner.trim());
-  const bad = publicOwners.find((owner) => !OWNER_LIST_ENTRY.test(owner));
-  if (bad !== undefined) {
-    throw new ConfigError(
-      `environment variable ${ENV.publicOwners} must list owners (letters, digits, . _ @ + -), got "${bad}"`,
-    );
-  }
-  return publicOwners;
+  return readList(env, ENV.publicOwners, OWNER_LIST_ENTRY, 'owners (letters, digits, . _ @ + -)');
 }
 
 export const readCheckerConfig = (env: Env): CheckerConfig => ({
@@ -287,15 +285,8 @@ function readLocation(env: Env, name: string): string | undefined {
 
 /** VERIFIER_REGIONS and what goes with it; absent when it is unset or empty. */
 function optionalVerification(env: Env): { verification?: VerificationConfig } {
-  const rawRegions = env[ENV.verifierRegions]?.trim() ?? '';
-  if (rawRegions === '') return {};
-  const regions = rawRegions.split(',').map((region) => region.trim());
-  const bad = regions.find((region) => !LOCATION_PATTERN.test(region));
-  if (bad !== undefined) {
-    throw new ConfigError(
-      `environment variable ${ENV.verifierRegions} must list regions like us-west-2,eu-west-1, got "${bad}"`,
-    );
-  }
+  const regions = readList(env, ENV.verifierRegions, LOCATION_PATTERN, 'regions like us-west-2,eu-west-1');
+  if (regions.length === 0) return {};
   const repeated = regions.find((region, index) => regions.indexOf(region) !== index);
   if (repeated !== undefined) {
     throw new ConfigError(`environment variable ${ENV.verifierRegions} names "${repeated}" twice`);
