@@ -96,8 +96,5 @@ export const verificationAfter = (prev: SiteState, changes: Partial<SiteState>):
 /** A REGIONAL that never reached anyone is not sent once the site is UP again (it would say "fails from …"). */
 export function withoutUndeliveredRegional(prev: SiteState, nowMs: number): Partial<SiteState> {
   const pendingAlerts = withoutUndelivered(prev.pendingAlerts, 'REGIONAL', nowMs);
-  return pendingAlerts === prev.pendingAlerts ||
-    Object.keys(pendingAlerts ?? {}).length === Object.keys(prev.pendingAlerts ?? {}).length
-    ? {}
-    : { pendingAlerts };
+  return pendingAlerts === prev.pendingAlerts ? {} : { pendingAlerts };
 }
