@@ -5,9 +5,9 @@ import {
   describeLocationsShort,
   failingText,
   locationLines,
-  namesWith,
   notPagingText,
   quorumText,
+  regionalText,
 } from './location-text.ts';
 import type { LocationAnswer } from './verification.ts';
 
@@ -290,13 +290,7 @@ function regionalView(
   const { failed, answered } = countLocations(locations);
   const home = locations[0]?.location ?? 'the home region';
   const failing = failed === 0 ? `${home} only` : failingText(locations);
-  const upFrom = namesWith(locations, 'up');
-  const silent = namesWith(locations, 'no-answer');
-  const headline = [
-    `${alert.siteName} fails from ${failing}`,
-    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
-    ...(silent === '' ? [] : [`no answer from ${silent}`]),
-  ].join('; ');
+  const headline = `${alert.siteName} ${regionalText(locations, failing)}`;
   const where =
     failing.length <= SUBJECT_LOCATIONS_MAX_CHARS ? failing : `${failed} of ${answered} locations`;
   return {

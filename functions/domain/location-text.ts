@@ -126,6 +126,20 @@ export function failingText(locations: readonly LocationAnswer[]): string {
 }
 
 /**
+ * A REGIONAL in one line: "fails from us-east-1 only; up from us-west-2 and eu-west-1; no answer from ap-south-1".
+ * `failing` says where it fails: failingText by default, or the caller's words when no location failed.
+ */
+export function regionalText(locations: readonly LocationAnswer[], failing = failingText(locations)): string {
+  const upFrom = namesWith(locations, 'up');
+  const silent = namesWith(locations, 'no-answer');
+  return [
+    `fails from ${failing}`,
+    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
+    ...(silent === '' ? [] : [`no answer from ${silent}`]),
+  ].join('; ');
+}
+
+/**
  * Why a REGIONAL does not page, in the reader's words: most reach it, or (a tie) only half of the answering
  * locations fail, and a page needs more than half.
  */

@@ -4,11 +4,11 @@ import { formatDuration, formatUtc } from '../duration.ts';
 import {
   countLocations,
   describeAnswer,
-  failingText,
   locationLabel,
   namesWith,
   notPagingText,
   quorumText,
+  regionalText,
 } from '../location-text.ts';
 import { truncateText } from '../schema-parts.ts';
 import type { ChannelFailedNotice, Notification, NotificationGroup } from './notification.ts';
@@ -142,13 +142,7 @@ function regionalSummaryOf(name: string, alert: Alert): string {
   const locations = alert.locations ?? [];
   if (countLocations(locations).failed === 0)
     return `${name} fails from the home region only: ${alert.reason}`;
-  const upFrom = namesWith(locations, 'up');
-  const silent = namesWith(locations, 'no-answer');
-  return [
-    `${name} fails from ${failingText(locations)}`,
-    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
-    ...(silent === '' ? [] : [`no answer from ${silent}`]),
-  ].join('; ');
+  return `${name} ${regionalText(locations)}`;
 }
 
 // A location's detail in a field: whole lines stay readable on a phone, and five of them fit every format.
