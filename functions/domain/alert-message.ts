@@ -3,6 +3,7 @@ import { formatDuration, formatUtc } from './duration.ts';
 import {
   countLocations,
   describeLocationsShort,
+  failedOfAnsweredText,
   failingText,
   locationLines,
   notPagingText,
@@ -239,8 +240,7 @@ const locationsBlock = (locations: readonly LocationAnswer[]): string[] => [
 /** DOWN; when a verification confirmed it, also who confirmed it and what each location answered. */
 function downView(alert: Alert, { siteIdLine, owner, maintenance }: CommonLines): AlertView {
   const { locations } = alert;
-  const counts = locations === undefined ? undefined : countLocations(locations);
-  const fromLocations = counts === undefined ? '' : ` from ${counts.failed} of ${counts.answered} locations`;
+  const fromLocations = locations === undefined ? '' : ` from ${failedOfAnsweredText(locations)}`;
   // A DOWN after REGIONAL counts from the first check most locations failed (the confirming one).
   const since =
     locations !== undefined && alert.outageSinceMs === alert.atMs
@@ -267,9 +267,9 @@ function downView(alert: Alert, { siteIdLine, owner, maintenance }: CommonLines)
       `You will get one more message when ${alert.siteName} is back up.`,
     ],
     smsTail:
-      counts === undefined
+      locations === undefined
         ? ` DOWN: ${alert.reason} since ${hhmm(alert.outageSinceMs)}`
-        : ` DOWN (${counts.failed} of ${counts.answered} locations): ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
+        : ` DOWN (${failedOfAnsweredText(locations)}): ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
   };
 }
 
@@ -287,12 +287,11 @@ function regionalView(
   locations: readonly LocationAnswer[],
   { siteIdLine, owner, maintenance }: CommonLines,
 ): AlertView {
-  const { failed, answered } = countLocations(locations);
+  const { failed } = countLocations(locations);
   const home = locations[0]?.location ?? 'the home region';
   const failing = failed === 0 ? `${home} only` : failingText(locations);
   const headline = `${alert.siteName} ${regionalText(locations, failing)}`;
-  const where =
-    failing.length <= SUBJECT_LOCATIONS_MAX_CHARS ? failing : `${failed} of ${answered} locations`;
+  const where = failing.length <= SUBJECT_LOCATIONS_MAX_CHARS ? failing : failedOfAnsweredText(locations);
   return {
     prefix: 'REGIONAL: ',
     suffix: ` - fails from ${where}`,

@@ -20,6 +20,12 @@ export function countLocations(locations: readonly LocationAnswer[]): LocationCo
   return { failed, answered: locations.length - silent, silent };
 }
 
+/** "2 of 3 locations": how many failed of those that answered ("locations" whatever the count). */
+export function failedOfAnsweredText(locations: readonly LocationAnswer[]): string {
+  const { failed, answered } = countLocations(locations);
+  return `${failed} of ${answered} locations`;
+}
+
 // A detail in a one-line description: the email's Locations block and the state keep the whole of it.
 const INLINE_DETAIL_MAX_CHARS = 80;
 

@@ -4,6 +4,7 @@ import { formatDuration, formatUtc } from '../duration.ts';
 import {
   countLocations,
   describeAnswer,
+  failedOfAnsweredText,
   locationLabel,
   namesWith,
   notPagingText,
@@ -115,8 +116,7 @@ export function summaryOf(alert: Alert): string {
   switch (alert.event) {
     case 'DOWN': {
       if (alert.locations === undefined) return `${name} is DOWN: ${alert.reason}`;
-      const { failed, answered } = countLocations(alert.locations);
-      return `${name} is DOWN from ${failed} of ${answered} locations: ${alert.reason}`;
+      return `${name} is DOWN from ${failedOfAnsweredText(alert.locations)}: ${alert.reason}`;
     }
     case 'REMINDER':
       return `${name} is still DOWN after ${formatDuration(alert.atMs - alert.outageSinceMs)}: ${alert.reason}`;
@@ -344,8 +344,7 @@ function viewGroup(group: NotificationGroup): NotificationView {
 /** " (2 of 3 locations)" for a member a verification confirmed; nothing otherwise (today's line). */
 function fromLocations(alert: Alert): string {
   if (alert.locations === undefined) return '';
-  const { failed, answered } = countLocations(alert.locations);
-  return ` (${failed} of ${answered} locations)`;
+  return ` (${failedOfAnsweredText(alert.locations)})`;
 }
 
 function viewChannelFailed(notice: ChannelFailedNotice): NotificationView {
