@@ -1,7 +1,6 @@
 import type { Alert } from './alert.ts';
 import { formatDuration, formatUtc } from './duration.ts';
 import {
-  countLocations,
   describeLocationsShort,
   failedOfAnsweredText,
   failingText,
@@ -10,7 +9,7 @@ import {
   quorumText,
   regionalText,
 } from './location-text.ts';
-import type { LocationAnswer } from './verification.ts';
+import { countLocations, type LocationAnswer } from './verification.ts';
 
 export const SMS_MAX_BYTES = 140;
 /** The User-Agent every check sends, named in BLOCKED alerts so owners can allow-list it. */

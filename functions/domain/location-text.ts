@@ -1,24 +1,11 @@
 import { truncateText } from './schema-parts.ts';
-import type { LocationAnswer } from './verification.ts';
+import { countLocations, type LocationAnswer } from './verification.ts';
 
 /**
  * How a verification reads for people (issue 15): every format (email, SMS, chat, webhook summary, PagerDuty)
  * describes locations with these functions, so a DOWN or a REGIONAL says the same thing everywhere. Answers are
  * given home first (the order of `Alert.locations`); every list keeps that order.
  */
-
-/** How many locations failed, answered (up or down) and stayed silent. */
-export interface LocationCounts {
-  readonly failed: number;
-  readonly answered: number;
-  readonly silent: number;
-}
-
-export function countLocations(locations: readonly LocationAnswer[]): LocationCounts {
-  const failed = locations.filter((answer) => answer.outcome === 'down').length;
-  const silent = locations.filter((answer) => answer.outcome === 'no-answer').length;
-  return { failed, answered: locations.length - silent, silent };
-}
 
 /** "2 of 3 locations": how many failed of those that answered ("locations" whatever the count). */
 export function failedOfAnsweredText(locations: readonly LocationAnswer[]): string {

@@ -2,7 +2,6 @@ import type { Alert } from '../alert.ts';
 import { groupEventOf } from '../alert-group.ts';
 import { formatDuration, formatUtc } from '../duration.ts';
 import {
-  countLocations,
   describeAnswer,
   failedOfAnsweredText,
   locationLabel,
@@ -12,6 +11,7 @@ import {
   regionalText,
 } from '../location-text.ts';
 import { truncateText } from '../schema-parts.ts';
+import { countLocations } from '../verification.ts';
 import type { ChannelFailedNotice, Notification, NotificationGroup } from './notification.ts';
 
 /**
