@@ -55,7 +55,7 @@ export function describeLocationsShort(locations: readonly LocationAnswer[], max
   ] as const;
   const named = groups
     .map(([outcome, words]) => {
-      const names = locations.filter((answer) => answer.outcome === outcome).map((answer) => answer.location);
+      const names = namesOf(locations, outcome);
       return names.length === 0 ? '' : `${words}: ${names.join(', ')}`;
     })
     .filter((part) => part !== '')
@@ -63,7 +63,7 @@ export function describeLocationsShort(locations: readonly LocationAnswer[], max
   if (named.length <= maxChars) return named;
   return groups
     .map(([outcome, words]) => {
-      const count = locations.filter((answer) => answer.outcome === outcome).length;
+      const count = namesOf(locations, outcome).length;
       return count === 0 ? '' : `${words} ${count}`;
     })
     .filter((part) => part !== '')
@@ -107,7 +107,7 @@ export function quorumText(locations: readonly LocationAnswer[]): string {
 
 /** The names of the locations with this outcome: "us-east-1", "us-east-1 and us-west-2", "a, b and c". */
 export function namesWith(locations: readonly LocationAnswer[], outcome: LocationAnswer['outcome']): string {
-  const names = locations.filter((answer) => answer.outcome === outcome).map((answer) => answer.location);
+  const names = namesOf(locations, outcome);
   if (names.length <= 1) return names.join('');
   return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
@@ -141,6 +141,11 @@ export function notPagingText(locations: readonly LocationAnswer[]): string {
   return failed > 0 && failed * 2 === answered
     ? `Not paging: only ${failed} of ${answered} answering locations fail, and a page needs more than half.`
     : 'Not paging: most locations reach it.';
+}
+
+// The names of the locations with this outcome, in the given order.
+function namesOf(locations: readonly LocationAnswer[], outcome: LocationAnswer['outcome']): string[] {
+  return locations.filter((answer) => answer.outcome === outcome).map((answer) => answer.location);
 }
 
 // The brief of a location in describeLocations: reason (and status) for a failure, the answer for up.
