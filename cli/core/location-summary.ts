@@ -1,6 +1,5 @@
-import { countLocations } from '../../functions/domain/location-text.ts';
 import type { SiteState } from '../../functions/domain/site-state.ts';
-import type { Verification } from '../../functions/domain/verification.ts';
+import { countLocations, type Verification } from '../../functions/domain/verification.ts';
 
 // What `status` and the local console show of a verification (issue 15). The words for the locations themselves
 // are the alerts' own (functions/domain/location-text.ts: describeLocations), so a site reads the same in its

@@ -1,7 +1,8 @@
 import type { Alert } from './alert.ts';
 import { type AlertMessage, SMS_MAX_BYTES, toAscii } from './alert-message.ts';
 import { formatUtc } from './duration.ts';
-import { countLocations, describeLocations, failingText, quorumText } from './location-text.ts';
+import { describeLocations, failingText, quorumText } from './location-text.ts';
+import { countLocations } from './verification.ts';
 
 /** Fewest alerts that make a group: two separate messages are still readable, three start to be noise. */
 export const MIN_GROUP_SIZE = 3;

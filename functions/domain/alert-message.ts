@@ -1,15 +1,15 @@
 import type { Alert } from './alert.ts';
 import { formatDuration, formatUtc } from './duration.ts';
 import {
-  countLocations,
   describeLocationsShort,
+  failedOfAnsweredText,
   failingText,
   locationLines,
-  namesWith,
   notPagingText,
   quorumText,
+  regionalText,
 } from './location-text.ts';
-import type { LocationAnswer } from './verification.ts';
+import { countLocations, type LocationAnswer } from './verification.ts';
 
 export const SMS_MAX_BYTES = 140;
 /** The User-Agent every check sends, named in BLOCKED alerts so owners can allow-list it. */
@@ -239,8 +239,7 @@ const locationsBlock = (locations: readonly LocationAnswer[]): string[] => [
 /** DOWN; when a verification confirmed it, also who confirmed it and what each location answered. */
 function downView(alert: Alert, { siteIdLine, owner, maintenance }: CommonLines): AlertView {
   const { locations } = alert;
-  const counts = locations === undefined ? undefined : countLocations(locations);
-  const fromLocations = counts === undefined ? '' : ` from ${counts.failed} of ${counts.answered} locations`;
+  const fromLocations = locations === undefined ? '' : ` from ${failedOfAnsweredText(locations)}`;
   // A DOWN after REGIONAL counts from the first check most locations failed (the confirming one).
   const since =
     locations !== undefined && alert.outageSinceMs === alert.atMs
@@ -267,9 +266,9 @@ function downView(alert: Alert, { siteIdLine, owner, maintenance }: CommonLines)
       `You will get one more message when ${alert.siteName} is back up.`,
     ],
     smsTail:
-      counts === undefined
+      locations === undefined
         ? ` DOWN: ${alert.reason} since ${hhmm(alert.outageSinceMs)}`
-        : ` DOWN (${counts.failed} of ${counts.answered} locations): ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
+        : ` DOWN (${failedOfAnsweredText(locations)}): ${alert.reason} since ${hhmm(alert.outageSinceMs)}`,
   };
 }
 
@@ -287,18 +286,11 @@ function regionalView(
   locations: readonly LocationAnswer[],
   { siteIdLine, owner, maintenance }: CommonLines,
 ): AlertView {
-  const { failed, answered } = countLocations(locations);
+  const { failed } = countLocations(locations);
   const home = locations[0]?.location ?? 'the home region';
   const failing = failed === 0 ? `${home} only` : failingText(locations);
-  const upFrom = namesWith(locations, 'up');
-  const silent = namesWith(locations, 'no-answer');
-  const headline = [
-    `${alert.siteName} fails from ${failing}`,
-    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
-    ...(silent === '' ? [] : [`no answer from ${silent}`]),
-  ].join('; ');
-  const where =
-    failing.length <= SUBJECT_LOCATIONS_MAX_CHARS ? failing : `${failed} of ${answered} locations`;
+  const headline = `${alert.siteName} ${regionalText(locations, failing)}`;
+  const where = failing.length <= SUBJECT_LOCATIONS_MAX_CHARS ? failing : failedOfAnsweredText(locations);
   return {
     prefix: 'REGIONAL: ',
     suffix: ` - fails from ${where}`,

@@ -1,5 +1,5 @@
 import { truncateText } from './schema-parts.ts';
-import type { LocationAnswer } from './verification.ts';
+import { countLocations, type LocationAnswer } from './verification.ts';
 
 /**
  * How a verification reads for people (issue 15): every format (email, SMS, chat, webhook summary, PagerDuty)
@@ -7,17 +7,10 @@ import type { LocationAnswer } from './verification.ts';
  * given home first (the order of `Alert.locations`); every list keeps that order.
  */
 
-/** How many locations failed, answered (up or down) and stayed silent. */
-export interface LocationCounts {
-  readonly failed: number;
-  readonly answered: number;
-  readonly silent: number;
-}
-
-export function countLocations(locations: readonly LocationAnswer[]): LocationCounts {
-  const failed = locations.filter((answer) => answer.outcome === 'down').length;
-  const silent = locations.filter((answer) => answer.outcome === 'no-answer').length;
-  return { failed, answered: locations.length - silent, silent };
+/** "2 of 3 locations": how many failed of those that answered ("locations" whatever the count). */
+export function failedOfAnsweredText(locations: readonly LocationAnswer[]): string {
+  const { failed, answered } = countLocations(locations);
+  return `${failed} of ${answered} locations`;
 }
 
 // A detail in a one-line description: the email's Locations block and the state keep the whole of it.
@@ -62,7 +55,7 @@ export function describeLocationsShort(locations: readonly LocationAnswer[], max
   ] as const;
   const named = groups
     .map(([outcome, words]) => {
-      const names = locations.filter((answer) => answer.outcome === outcome).map((answer) => answer.location);
+      const names = namesOf(locations, outcome);
       return names.length === 0 ? '' : `${words}: ${names.join(', ')}`;
     })
     .filter((part) => part !== '')
@@ -70,7 +63,7 @@ export function describeLocationsShort(locations: readonly LocationAnswer[], max
   if (named.length <= maxChars) return named;
   return groups
     .map(([outcome, words]) => {
-      const count = locations.filter((answer) => answer.outcome === outcome).length;
+      const count = namesOf(locations, outcome).length;
       return count === 0 ? '' : `${words} ${count}`;
     })
     .filter((part) => part !== '')
@@ -114,7 +107,7 @@ export function quorumText(locations: readonly LocationAnswer[]): string {
 
 /** The names of the locations with this outcome: "us-east-1", "us-east-1 and us-west-2", "a, b and c". */
 export function namesWith(locations: readonly LocationAnswer[], outcome: LocationAnswer['outcome']): string {
-  const names = locations.filter((answer) => answer.outcome === outcome).map((answer) => answer.location);
+  const names = namesOf(locations, outcome);
   if (names.length <= 1) return names.join('');
   return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
@@ -126,6 +119,20 @@ export function failingText(locations: readonly LocationAnswer[]): string {
 }
 
 /**
+ * A REGIONAL in one line: "fails from us-east-1 only; up from us-west-2 and eu-west-1; no answer from ap-south-1".
+ * `failing` says where it fails: failingText by default, or the caller's words when no location failed.
+ */
+export function regionalText(locations: readonly LocationAnswer[], failing = failingText(locations)): string {
+  const upFrom = namesWith(locations, 'up');
+  const silent = namesWith(locations, 'no-answer');
+  return [
+    `fails from ${failing}`,
+    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
+    ...(silent === '' ? [] : [`no answer from ${silent}`]),
+  ].join('; ');
+}
+
+/**
  * Why a REGIONAL does not page, in the reader's words: most reach it, or (a tie) only half of the answering
  * locations fail, and a page needs more than half.
  */
@@ -134,6 +141,11 @@ export function notPagingText(locations: readonly LocationAnswer[]): string {
   return failed > 0 && failed * 2 === answered
     ? `Not paging: only ${failed} of ${answered} answering locations fail, and a page needs more than half.`
     : 'Not paging: most locations reach it.';
+}
+
+// The names of the locations with this outcome, in the given order.
+function namesOf(locations: readonly LocationAnswer[], outcome: LocationAnswer['outcome']): string[] {
+  return locations.filter((answer) => answer.outcome === outcome).map((answer) => answer.location);
 }
 
 // The brief of a location in describeLocations: reason (and status) for a failure, the answer for up.

@@ -36,16 +36,17 @@ export const pendingAlertsOf = (state: SiteState): OutboxEntry[] =>
 /**
  * The outbox without the undelivered alerts of `event` (their claim lapsed: nobody is sending them): news that a
  * silent transition made untrue (a REGIONAL when the site is UP again says nothing since it is over). Alerts being
- * sent right now are left to their publisher. Undefined when nothing is left.
+ * sent right now are left to their publisher. `pending` itself when nothing was removed; undefined when nothing
+ * is left.
  */
 export function withoutUndelivered(
   pending: SiteState['pendingAlerts'],
   event: AlertEvent,
   nowMs: number,
 ): SiteState['pendingAlerts'] {
-  const kept = Object.entries(pending ?? {}).filter(
-    ([, entry]) => !(entry.alert.event === event && entry.claimedUntilMs <= nowMs),
-  );
+  const entries = Object.entries(pending ?? {});
+  const kept = entries.filter(([, entry]) => !(entry.alert.event === event && entry.claimedUntilMs <= nowMs));
+  if (kept.length === entries.length) return pending;
   return kept.length === 0 ? undefined : Object.fromEntries(kept);
 }
 

@@ -33,28 +33,18 @@ export function confirmOutage(
   nowMs: number,
   verification: Verification | undefined,
 ): Draft {
-  if (verification !== undefined && quorumOf(verification) === 'regional') {
-    return {
-      changes: {
-        ...confirming,
-        status: 'REGIONAL',
-        statusSinceMs: nowMs,
-        lastReminderAtMs: undefined,
-        verification,
-      },
-      events: [{ event: 'REGIONAL', fields: { locations: verification.locations } }],
-    };
-  }
-  const down: Partial<SiteState> = {
-    ...confirming,
-    status: 'DOWN',
-    statusSinceMs: nowMs,
-    lastReminderAtMs: undefined,
-  };
-  if (verification === undefined) return { changes: down, events: [{ event: 'DOWN' }] };
+  const event = verification !== undefined && quorumOf(verification) === 'regional' ? 'REGIONAL' : 'DOWN';
   return {
-    changes: { ...down, verification },
-    events: [{ event: 'DOWN', fields: { locations: verification.locations } }],
+    changes: {
+      ...confirming,
+      status: event,
+      statusSinceMs: nowMs,
+      lastReminderAtMs: undefined,
+      ...(verification === undefined ? {} : { verification }),
+    },
+    events: [
+      verification === undefined ? { event } : { event, fields: { locations: verification.locations } },
+    ],
   };
 }
 
@@ -106,8 +96,5 @@ export const verificationAfter = (prev: SiteState, changes: Partial<SiteState>):
 /** A REGIONAL that never reached anyone is not sent once the site is UP again (it would say "fails from …"). */
 export function withoutUndeliveredRegional(prev: SiteState, nowMs: number): Partial<SiteState> {
   const pendingAlerts = withoutUndelivered(prev.pendingAlerts, 'REGIONAL', nowMs);
-  return pendingAlerts === prev.pendingAlerts ||
-    Object.keys(pendingAlerts ?? {}).length === Object.keys(prev.pendingAlerts ?? {}).length
-    ? {}
-    : { pendingAlerts };
+  return pendingAlerts === prev.pendingAlerts ? {} : { pendingAlerts };
 }

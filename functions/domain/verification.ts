@@ -62,6 +62,19 @@ export const VerificationSchema = v.object({
 });
 export type Verification = Readonly<v.InferOutput<typeof VerificationSchema>>;
 
+/** How many locations failed, answered (up or down) and stayed silent. */
+export interface LocationCounts {
+  readonly failed: number;
+  readonly answered: number;
+  readonly silent: number;
+}
+
+export function countLocations(locations: readonly LocationAnswer[]): LocationCounts {
+  const failed = locations.filter((answer) => answer.outcome === 'down').length;
+  const silent = locations.filter((answer) => answer.outcome === 'no-answer').length;
+  return { failed, answered: locations.length - silent, silent };
+}
+
 /** DOWN: a strict majority of the locations that answered failed. REGIONAL: otherwise (a tie included). */
 export type Quorum = 'down' | 'regional';
 
@@ -71,9 +84,8 @@ export type Quorum = 'down' | 'regional';
  * page. With no verifier answering, home alone answered: DOWN, as without verifiers.
  */
 export function quorumOf(verification: Pick<Verification, 'locations'>): Quorum {
-  const answered = verification.locations.filter((answer) => answer.outcome !== 'no-answer');
-  const failed = answered.filter((answer) => answer.outcome === 'down').length;
-  return failed * 2 > answered.length ? 'down' : 'regional';
+  const { failed, answered } = countLocations(verification.locations);
+  return failed * 2 > answered ? 'down' : 'regional';
 }
 
 /** Whether any verifier (a location after home) answered: otherwise only home's own failure was heard. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  countLocations,
   describeAnswer,
   describeLocations,
   describeLocationsShort,
@@ -11,7 +10,7 @@ import {
   notPagingText,
   quorumText,
 } from '../../functions/domain/location-text.ts';
-import type { LocationAnswer } from '../../functions/domain/verification.ts';
+import { countLocations, type LocationAnswer } from '../../functions/domain/verification.ts';
 
 const homeDown: LocationAnswer = {
   outcome: 'down',

@@ -2,15 +2,16 @@ import type { Alert } from '../alert.ts';
 import { groupEventOf } from '../alert-group.ts';
 import { formatDuration, formatUtc } from '../duration.ts';
 import {
-  countLocations,
   describeAnswer,
-  failingText,
+  failedOfAnsweredText,
   locationLabel,
   namesWith,
   notPagingText,
   quorumText,
+  regionalText,
 } from '../location-text.ts';
 import { truncateText } from '../schema-parts.ts';
+import { countLocations } from '../verification.ts';
 import type { ChannelFailedNotice, Notification, NotificationGroup } from './notification.ts';
 
 /**
@@ -115,8 +116,7 @@ export function summaryOf(alert: Alert): string {
   switch (alert.event) {
     case 'DOWN': {
       if (alert.locations === undefined) return `${name} is DOWN: ${alert.reason}`;
-      const { failed, answered } = countLocations(alert.locations);
-      return `${name} is DOWN from ${failed} of ${answered} locations: ${alert.reason}`;
+      return `${name} is DOWN from ${failedOfAnsweredText(alert.locations)}: ${alert.reason}`;
     }
     case 'REMINDER':
       return `${name} is still DOWN after ${formatDuration(alert.atMs - alert.outageSinceMs)}: ${alert.reason}`;
@@ -142,13 +142,7 @@ function regionalSummaryOf(name: string, alert: Alert): string {
   const locations = alert.locations ?? [];
   if (countLocations(locations).failed === 0)
     return `${name} fails from the home region only: ${alert.reason}`;
-  const upFrom = namesWith(locations, 'up');
-  const silent = namesWith(locations, 'no-answer');
-  return [
-    `${name} fails from ${failingText(locations)}`,
-    ...(upFrom === '' ? [] : [`up from ${upFrom}`]),
-    ...(silent === '' ? [] : [`no answer from ${silent}`]),
-  ].join('; ');
+  return `${name} ${regionalText(locations)}`;
 }
 
 // A location's detail in a field: whole lines stay readable on a phone, and five of them fit every format.
@@ -350,8 +344,7 @@ function viewGroup(group: NotificationGroup): NotificationView {
 /** " (2 of 3 locations)" for a member a verification confirmed; nothing otherwise (today's line). */
 function fromLocations(alert: Alert): string {
   if (alert.locations === undefined) return '';
-  const { failed, answered } = countLocations(alert.locations);
-  return ` (${failed} of ${answered} locations)`;
+  return ` (${failedOfAnsweredText(alert.locations)})`;
 }
 
 function viewChannelFailed(notice: ChannelFailedNotice): NotificationView {

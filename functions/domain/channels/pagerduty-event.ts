@@ -64,12 +64,12 @@ export function planPagerDutyEvents(notification: Notification, routingKey: stri
     case 'alert':
       return planAlert(notification.alert, routingKey);
     case 'alert-group': {
-      // Member by member, as each is planned alone (channel-dispatch.ts delivers a group to PagerDuty one member
-      // per delivery): a DOWN triggers its site's key, a REGIONAL resolves it and never pages.
-      const events = notification.group.alerts.flatMap((alert): PagerDutyEvent[] => {
-        if (alert.event === 'DOWN') return [triggerOf(alert, routingKey)];
-        if (alert.event === 'REGIONAL') return [siteResolveOf(alert, routingKey)];
-        return [];
+      // Member by member, each planned alone (channel-dispatch.ts delivers a group to PagerDuty one member per
+      // delivery). Groups hold DOWN or REGIONAL members (GROUPED_EVENTS): a DOWN triggers its site's key, a
+      // REGIONAL resolves it and never pages.
+      const events = notification.group.alerts.flatMap((alert) => {
+        const plan = planAlert(alert, routingKey);
+        return plan.kind === 'events' ? plan.events : [];
       });
       return events.length === 0
         ? { kind: 'skip', why: 'a group without DOWN or REGIONAL members is not an incident' }
@@ -107,15 +107,14 @@ function planAlert(alert: Alert, routingKey: string): PagerDutyPlan {
     case 'DOWN':
     case 'REMINDER':
       return { kind: 'events', events: [triggerOf(alert, routingKey)] };
+    // REGIONAL: never a trigger (no majority of the answering locations fails; a DOWN follows if one does), but a
+    // resolve: most locations reach the site, so a page a DOWN opened earlier is over. Its UP is silent, so without
+    // this DOWN → BLOCKED → REGIONAL → UP (or a window ending REGIONAL, or an undelivered UP folded into a
+    // REGIONAL) would leave that page open for good. With no open incident the resolve does nothing.
+    // UP: whatever it recovered from: resolving a key with no open incident does nothing, and a page opened before
+    // a maintenance window or a BLOCKED spell must not stay open.
     case 'REGIONAL':
-      // Never a trigger (no majority of the answering locations fails; a DOWN follows if one does), but a resolve:
-      // most locations reach the site, so a page a DOWN opened earlier is over. Its UP is silent, so without this
-      // DOWN → BLOCKED → REGIONAL → UP (or a window ending REGIONAL, or an undelivered UP folded into a REGIONAL)
-      // would leave that page open for good. With no open incident the resolve does nothing.
-      return { kind: 'events', events: [siteResolveOf(alert, routingKey)] };
     case 'UP':
-      // Whatever it recovered from: resolving a key with no open incident does nothing, and a page opened before a
-      // maintenance window or a BLOCKED spell must not stay open.
       return { kind: 'events', events: [siteResolveOf(alert, routingKey)] };
     default:
       return {
