@@ -204,7 +204,7 @@ export function estimateVerificationCost(
  * metrics are billed by the hour they exist: priced as if always, the worst case). Idle Lambdas, the empty log
  * groups and the alarm topics without publishes cost nothing.
  */
-export function verificationFixedLines(
+function verificationFixedLines(
   regions: number,
   shared: { readonly alarmMetrics: number; readonly customMetrics: number },
 ): CostLine[] {

@@ -51,7 +51,7 @@ export function checkVerifierRegion(
 }
 
 /** The bootstrap line of one verifier region: `cdk deploy --all` needs the CDK bootstrap stack there too. */
-export function checkVerifierBootstrap(
+function checkVerifierBootstrap(
   facts: VerifierRegionFacts,
   identity: Probe<CallerIdentity>,
   requirement: { readonly version: number; readonly qualifier: string },
