@@ -1,4 +1,4 @@
-import { countLocations } from '../../functions/domain/location-text.ts';
+import { countLocations, describeLocations } from '../../functions/domain/location-text.ts';
 import type { SiteState } from '../../functions/domain/site-state.ts';
 import type { Verification } from '../../functions/domain/verification.ts';
 
@@ -10,6 +10,11 @@ import type { Verification } from '../../functions/domain/verification.ts';
 export function failingCountOf(verification: Pick<Verification, 'locations'>): string {
   const { failed, answered } = countLocations(verification.locations);
   return `${failed} of ${answered} location${answered === 1 ? '' : 's'}`;
+}
+
+/** Where the site fails and where it does not, in the alerts' words; an answering location only by name. */
+export function whereOf(verification: Pick<Verification, 'locations'>): string {
+  return describeLocations(verification.locations, { namesOnlyWhenUp: true });
 }
 
 /**
