@@ -159,7 +159,7 @@ export class VerifierLocations {
       ...(props.locations[index] as VerifierLocation),
       invokeUrl: started.invokeUrl,
       pid: started.pid,
-      logFile: logFileOf(props.logsDir, started.location),
+      logFile: started.logFile,
     }));
     return new VerifierLocations(running, processes);
   }
