@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
 import { SITE_LIMITS } from '../functions/domain/site.ts';
+import { MAX_VERIFIER_REGIONS } from '../functions/domain/verification.ts';
 import { DEFAULT_CHANNEL_ASSUMPTIONS, estimateChannelsCost } from './cost/channels-model.ts';
 import { DEFAULT_HISTORY_ASSUMPTIONS, estimateHistoryCost } from './cost/history-model.ts';
 import {
@@ -88,8 +89,8 @@ function main(): void {
       'verifier regions (issue 15; 0 leaves the verification cost out)',
       (raw: string) => {
         const value = Number(raw);
-        if (!Number.isInteger(value) || value < 0 || value > 4)
-          throw new InvalidArgumentError(`expected 0 to 4, got "${raw}"`);
+        if (!Number.isInteger(value) || value < 0 || value > MAX_VERIFIER_REGIONS)
+          throw new InvalidArgumentError(`expected 0 to ${MAX_VERIFIER_REGIONS}, got "${raw}"`);
         return value;
       },
       2,

@@ -117,7 +117,7 @@ export type CheckerReservation = v.InferOutput<typeof CheckerReservationSchema>;
  * An AWS region's name: two letters, one or more words, a number (us-west-2, eu-central-1, us-gov-west-1). Also a
  * valid location (functions/domain/verification.ts LOCATION_PATTERN) and part of a stack name.
  */
-export const REGION_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const REGION_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const REGION_EXPECTED = 'an AWS region name like us-west-2';
 const VERIFIER_REGIONS_EXPECTED = `a list of at most ${MAX_VERIFIER_REGIONS} distinct AWS regions, like ["us-west-2", "eu-west-1"] (or "us-west-2,eu-west-1")`;
 

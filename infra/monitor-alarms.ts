@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE } from '../functions/adapters/logger.ts';
@@ -175,11 +176,19 @@ export class MonitorAlarms extends Construct {
 
 /** Sends `alarms` to the alerts topic when they fire and when they clear, and lets CloudWatch publish them there. */
 export function notifyThroughAlerts(alerts: AlertsTopic, alarms: readonly Alarm[]): void {
-  const action = new SnsAction(alerts.topic);
+  addAlarmActions(alerts.topic, alarms);
+  alerts.allowAlarms(alarms);
+}
+
+/**
+ * Sends `alarms` to `topic` when they fire and when they clear. The topic's policy must still let CloudWatch
+ * publish them (notifyThroughAlerts does both for the alerts topic).
+ */
+export function addAlarmActions(topic: ITopic, alarms: readonly Alarm[]): void {
+  const action = new SnsAction(topic);
   for (const alarm of alarms) {
     alarm.addAlarmAction(action);
     // Recovery is news too: whoever was told of the alarm hears that it cleared.
     alarm.addOkAction(action);
   }
-  alerts.allowAlarms(alarms);
 }

@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 /**
  * The names the verifiers are found by (issue 15), computed from the home stack's name alone: the home checker
  * builds each verifier's ARN from them without a cross-region reference, and every region uses the same function
- * name. No aws-cdk-lib import: the preflight reads them too.
+ * name.
  */
 
 // Lambda function names: at most 64 characters.
-export const FUNCTION_NAME_MAX_LENGTH = 64;
+const FUNCTION_NAME_MAX_LENGTH = 64;
 // CloudFormation stack names: at most 128 characters.
-export const STACK_NAME_MAX_LENGTH = 128;
+const STACK_NAME_MAX_LENGTH = 128;
 const FUNCTION_SUFFIX = '-verifier';
 const HASH_LENGTH = 8;
 

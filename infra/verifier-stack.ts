@@ -1,12 +1,11 @@
 import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { ENV } from '../functions/config.ts';
 import { alarmPublishStatement } from './alerts-topic.ts';
-import { ALARM_PERIOD, LASTING_SIGNAL } from './monitor-alarms.ts';
+import { ALARM_PERIOD, addAlarmActions, LASTING_SIGNAL } from './monitor-alarms.ts';
 import { MonitorFunction } from './monitor-function.ts';
 import { verifierFunctionNameOf } from './verifier-names.ts';
 
@@ -94,11 +93,7 @@ export class VerifierStack extends Stack {
         `Lambda throttled the ${this.region} verifier in the last five minutes (the region's concurrency is used up): its answers counted neither way. squirrel doctor shows the region's quota.`,
       ),
     ];
-    const action = new SnsAction(this.alarmTopic);
-    for (const alarm of this.alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
+    addAlarmActions(this.alarmTopic, this.alarms);
     this.alarmTopic.addToResourcePolicy(
       alarmPublishStatement(
         this.alarmTopic,

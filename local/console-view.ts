@@ -1,9 +1,8 @@
 import Table from 'cli-table3';
-import { failingCountOf, shownVerificationOf } from '../cli/core/location-summary.ts';
+import { failingCountOf, shownVerificationOf, whereOf } from '../cli/core/location-summary.ts';
 import { redactUrl } from '../functions/adapters/logger.ts';
 import type { SiteRecord } from '../functions/adapters/site-store.ts';
 import { formatDuration } from '../functions/domain/duration.ts';
-import { describeLocations } from '../functions/domain/location-text.ts';
 import { type ShownStatus, shownStatusOf, statusSinceOf } from '../functions/domain/site-state.ts';
 import { AlertPrinter, clockTime } from './alert-printer.ts';
 import type { LocalRuntime, Notice, QueueDepths, RuntimeStats } from './runtime.ts';
@@ -275,16 +274,14 @@ export function lastChangeLabel(site: SiteRecord): string {
   const verification = shownVerificationOf(site.state);
   const last = site.state.lastCheck;
   if (site.state.status === 'REGIONAL' && verification) {
-    return `${clockTime(last?.atMs ?? verification.atMs).slice(11)} · ${describeLocations(verification.locations, { namesOnlyWhenUp: true })}`;
+    return `${clockTime(last?.atMs ?? verification.atMs).slice(11)} · ${whereOf(verification)}`;
   }
   if (!last) return '-';
   const result = last.up
     ? `${last.status ?? 'up'}`
     : `${last.reason ?? 'down'}${last.status ? ` ${last.status}` : ''}${last.detail ? `: ${last.detail}` : ''}`;
   const where =
-    verification && !last.up
-      ? ` · from ${failingCountOf(verification)}: ${describeLocations(verification.locations, { namesOnlyWhenUp: true })}`
-      : '';
+    verification && !last.up ? ` · from ${failingCountOf(verification)}: ${whereOf(verification)}` : '';
   return `${clockTime(last.atMs).slice(11)} · ${last.latencyMs} ms · ${result}${where}`;
 }
 

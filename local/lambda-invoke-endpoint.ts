@@ -35,7 +35,7 @@ export interface InvokeEndpoint {
 }
 
 /** Lambda refuses synchronous payloads over 6 MB; so does this endpoint, the same way. */
-export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 

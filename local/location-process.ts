@@ -39,6 +39,8 @@ const STOP_GRACE_MS = 5_000;
 export class LocationProcess {
   readonly location: string;
   readonly functionName: string;
+  /** Where the function's lines are appended (LocalLambdaProps.logFile). */
+  readonly logFile: string;
   /** http://127.0.0.1:PORT: a LambdaClient's endpoint for this location. */
   readonly invokeUrl: string;
   readonly pid: number;
@@ -56,6 +58,7 @@ export class LocationProcess {
   ) {
     this.location = props.location;
     this.functionName = props.functionName;
+    this.logFile = props.logFile;
     this.invokeUrl = invokeUrl;
     this.pid = child.pid ?? 0;
     this.#child = child;
@@ -97,23 +100,14 @@ export class LocationProcess {
     if (!child.stderr) throw new Error('spawn gave the location process no stderr pipe');
     const earlyStderr = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
     earlyStderr.on('line', (text) => stderr.push(text));
-    const { entry, ...rest } = props;
-    const functionProps: LocationFunctionProps = {
-      functionName: rest.functionName,
-      timeoutMs: rest.timeoutMs,
-      memorySizeMiB: rest.memorySizeMiB,
-      region: rest.region,
-      environment: rest.environment,
-      logFile: rest.logFile,
-      entryUrl: entry.href,
-    };
-    const startTimeoutMs = props.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    const { entry, location, startTimeoutMs = DEFAULT_START_TIMEOUT_MS, ...functionFields } = props;
+    const functionProps: LocationFunctionProps = { ...functionFields, entryUrl: entry.href };
     let timer: NodeJS.Timeout | undefined;
     try {
       const invokeUrl = await new Promise<string>((resolve, reject) => {
         const fail = (why: string) => {
           const said = stderr.length > 0 ? `: ${stderr.slice(-5).join(' | ')}` : '';
-          reject(new Error(`verifier location ${props.location} did not start: ${why}${said}`));
+          reject(new Error(`verifier location ${location} did not start: ${why}${said}`));
         };
         timer = setTimeout(() => fail(`no answer within ${startTimeoutMs} ms`), startTimeoutMs);
         child.once('error', (error) => fail(error.message));

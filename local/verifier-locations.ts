@@ -15,7 +15,11 @@ export const HOME_LOCATION = 'local';
 /** Where home's checks come from: the kernel's own choice for loopback, so home's checks are today's. */
 export const HOME_SOURCE_ADDRESS = '127.0.0.1';
 
-/** The verifier function, as the verifier stacks deploy it (the same name in every region). */
+/**
+ * The local verifier function. Its name is the one the verifier stacks give it for the default stack name (the same
+ * in every region); its timeout and memory are the local runtime's own, not the deployed verifier's
+ * (infra/verifier-stack.ts: VERIFIER_TIMEOUT 45 s, VERIFIER_MEMORY_MIB 256).
+ */
 export const VERIFIER_FUNCTION = {
   name: 'uptime-squirrel-verifier',
   timeoutMs: 30_000,
@@ -159,7 +163,7 @@ export class VerifierLocations {
       ...(props.locations[index] as VerifierLocation),
       invokeUrl: started.invokeUrl,
       pid: started.pid,
-      logFile: logFileOf(props.logsDir, started.location),
+      logFile: started.logFile,
     }));
     return new VerifierLocations(running, processes);
   }

@@ -2,6 +2,9 @@ import type { CostLine } from './model.ts';
 
 // How AWS turns a quantity into dollars, shared by every cost model (each had its own copies of these).
 
+/** Bytes in a GiB: AWS bills data by the GB of 1024³ bytes. */
+export const GIB = 1024 ** 3;
+
 /** The price of `count` requests at `price` per million. */
 export const perMillion = (count: number, price: number): number => (count / 1e6) * price;
 

@@ -3,15 +3,13 @@ import {
   DELIVERER_TIMEOUT,
   DISPATCHER_TIMEOUT,
 } from '../../infra/alert-channels.ts';
-import { afterFree, marginal, perMillion, sumUsd } from './billing.ts';
+import { afterFree, GIB, marginal, perMillion, sumUsd } from './billing.ts';
 import { type CostLine, DEFAULT_ASSUMPTIONS as MONITOR_ASSUMPTIONS } from './model.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
 // Issue 14's alert channels (infra/alert-channels.ts): what each alert adds once it also goes to webhooks, Slack,
 // Teams, Discord, Telegram or PagerDuty, and what the pipeline costs a month while no alert comes. The handlers'
 // own times are not measured on Lambda: every time below is an ESTIMATE and says so.
-
-const GIB = 1024 ** 3;
 
 /** What the channels' cost rests on; every value a default the caller can change. */
 export interface ChannelAssumptions {

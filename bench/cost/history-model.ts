@@ -1,13 +1,12 @@
 import { RAW_RETENTION_DAYS, ROLLUP_RETENTION_DAYS } from '../../functions/domain/history/history-keys.ts';
 import { COMPACTOR_MEMORY_MIB } from '../../infra/compactor-size.ts';
-import { afterFree, marginal, perMillion, sumUsd } from './billing.ts';
+import { afterFree, GIB, marginal, perMillion, sumUsd } from './billing.ts';
 import type { CostLine } from './model.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
 // Issue 13's history and status page, priced from the usage of the monitor's own estimate (model.ts: checker
 // invocations and checks a month) and what the lines below measure or state. Every estimate says so by name.
 
-const GIB = 1024 ** 3;
 const HOURS_PER_MONTH = MINUTES_PER_MONTH / 60;
 const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 

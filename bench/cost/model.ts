@@ -1,6 +1,6 @@
 import { SITE_LIMITS } from '../../functions/domain/site.ts';
 import type { CostDrivers, SizedInvocation } from '../lib/report.ts';
-import { afterFree, perMillion, sumUsd } from './billing.ts';
+import { afterFree, GIB, perMillion, sumUsd } from './billing.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
 /** What the bench cannot measure: how real sites and AWS behave over a month. Every value is a default. */
@@ -181,8 +181,6 @@ export interface CostEstimate {
     readonly alertPublishes: number;
   };
 }
-
-const GIB = 1024 ** 3;
 
 /**
  * The monthly AWS bill of the monitor for `sites` checked every `intervalMinutes`, from the figures the bench

@@ -1,7 +1,7 @@
 import { VERIFY_OVERHEAD_MS } from '../../functions/services/verifiers.ts';
 import { CHECKER_MEMORY_MIB } from '../../infra/uptime-squirrel-stack.ts';
 import { VERIFIER_MEMORY_MIB, VERIFIER_TIMEOUT } from '../../infra/verifier-stack.ts';
-import { marginal, perMillion, sumUsd } from './billing.ts';
+import { GIB, marginal, perMillion, sumUsd } from './billing.ts';
 import type { CostLine } from './model.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 
@@ -11,8 +11,6 @@ import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from './prices.ts';
 // Prices: us-east-1's list prices (prices.ts). ASSUMED the same in the verifier regions: Lambda's Arm GB-s and
 // request prices are published per region, and us-west-2 and eu-west-1 list the same as us-east-1; some regions
 // (e.g. af-south-1, ap-east-1) charge more: look there before choosing one.
-
-const GIB = 1024 ** 3;
 
 export interface VerificationAssumptions {
   /** Share of all checks that fail at home (the issue's figure: 1 %). */
@@ -204,7 +202,7 @@ export function estimateVerificationCost(
  * metrics are billed by the hour they exist: priced as if always, the worst case). Idle Lambdas, the empty log
  * groups and the alarm topics without publishes cost nothing.
  */
-export function verificationFixedLines(
+function verificationFixedLines(
   regions: number,
   shared: { readonly alarmMetrics: number; readonly customMetrics: number },
 ): CostLine[] {

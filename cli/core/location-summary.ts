@@ -1,3 +1,4 @@
+import { describeLocations } from '../../functions/domain/location-text.ts';
 import type { SiteState } from '../../functions/domain/site-state.ts';
 import { countLocations, type Verification } from '../../functions/domain/verification.ts';
 
@@ -9,6 +10,11 @@ import { countLocations, type Verification } from '../../functions/domain/verifi
 export function failingCountOf(verification: Pick<Verification, 'locations'>): string {
   const { failed, answered } = countLocations(verification.locations);
   return `${failed} of ${answered} location${answered === 1 ? '' : 's'}`;
+}
+
+/** Where the site fails and where it does not, in the alerts' words; an answering location only by name. */
+export function whereOf(verification: Pick<Verification, 'locations'>): string {
+  return describeLocations(verification.locations, { namesOnlyWhenUp: true });
 }
 
 /**

@@ -3,12 +3,11 @@ import type { SiteRecord } from '../../functions/adapters/site-store.ts';
 import type { CertificateReading } from '../../functions/domain/alert-policy.ts';
 import type { UptimeFigure } from '../../functions/domain/history/status-document.ts';
 import type { UptimeWindow } from '../../functions/domain/history/summary.ts';
-import { describeLocations } from '../../functions/domain/location-text.ts';
 import type { MaintenanceWindow } from '../../functions/domain/maintenance-window.ts';
 import { DEFAULT_TLS_WARN_DAYS, SITE_LIMITS, type SiteConfig } from '../../functions/domain/site.ts';
 import { type ShownStatus, shownStatusOf, statusSinceOf } from '../../functions/domain/site-state.ts';
 import type { JudgedCheck } from './check-verdict.ts';
-import { failingCountOf, shownVerificationOf } from './location-summary.ts';
+import { failingCountOf, shownVerificationOf, whereOf } from './location-summary.ts';
 
 const NO_BORDERS = {
   top: '',
@@ -155,13 +154,9 @@ export function describeLastCheck(record: SiteRecord): string {
   const { config, state } = record;
   if (state.checkFault) return `not checked: ${state.checkFault.reason}: ${state.checkFault.detail}`;
   const verification = shownVerificationOf(state);
-  if (state.status === 'REGIONAL' && verification)
-    return describeLocations(verification.locations, { namesOnlyWhenUp: true });
   const check = state.lastCheck;
-  if (check === undefined)
-    return verification
-      ? describeLocations(verification.locations, { namesOnlyWhenUp: true })
-      : 'never checked';
+  if (verification && (state.status === 'REGIONAL' || check === undefined)) return whereOf(verification);
+  if (check === undefined) return 'never checked';
   if (check.up) {
     const isSlow = config.maxResponseMs !== undefined && check.latencyMs > config.maxResponseMs;
     return `up, HTTP ${check.status ?? '?'} in ${check.latencyMs}ms${isSlow ? ` (slower than ${config.maxResponseMs}ms)` : ''}`;
@@ -170,9 +165,7 @@ export function describeLastCheck(record: SiteRecord): string {
     return `refused the monitor, HTTP ${check.status ?? '?'}${check.detail ? `: ${check.detail}` : ''} (allow-list our User-Agent, or --treat-blocked-as-down)`;
   }
   const down = `down, ${check.reason ?? 'unknown'}${check.detail ? `: ${check.detail}` : ''} (${check.latencyMs}ms)`;
-  return verification
-    ? `${down}; ${describeLocations(verification.locations, { namesOnlyWhenUp: true })}`
-    : down;
+  return verification ? `${down}; ${whereOf(verification)}` : down;
 }
 
 /**
@@ -300,7 +293,7 @@ function verificationJson(state: SiteRecord['state']): { verification?: unknown 
     verification: {
       atMs: verification.atMs,
       at: new Date(verification.atMs).toISOString(),
-      where: describeLocations(verification.locations, { namesOnlyWhenUp: true }),
+      where: whereOf(verification),
       locations: verification.locations,
     },
   };

@@ -50,7 +50,8 @@ export function planCheckerReservation(
 export const serviceQuotasUrl = (region: string): string =>
   `https://${region}.console.aws.amazon.com/servicequotas/home/services/lambda/quotas/${LAMBDA_CONCURRENCY_QUOTA_CODE}`;
 
-const requestIncrease = (region: string, desired: number): string =>
+/** The command (and console page) that asks for a higher Lambda concurrency quota in a region. */
+export const requestIncrease = (region: string, desired: number): string =>
   `aws service-quotas request-service-quota-increase --service-code lambda --quota-code ${LAMBDA_CONCURRENCY_QUOTA_CODE} --desired-value ${desired} --region ${region}   (or ${serviceQuotasUrl(region)})`;
 
 /**

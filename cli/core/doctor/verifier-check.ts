@@ -1,6 +1,6 @@
 import { checkBootstrap } from './bootstrap-check.ts';
 import { type CheckLine, type Probe, unknownLine } from './check-line.ts';
-import { serviceQuotasUrl } from './concurrency-check.ts';
+import { requestIncrease } from './concurrency-check.ts';
 import type { CallerIdentity, VerifierRegionFacts } from './facts.ts';
 
 const ENABLE_REGIONS_PAGE = 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html';
@@ -51,7 +51,7 @@ export function checkVerifierRegion(
 }
 
 /** The bootstrap line of one verifier region: `cdk deploy --all` needs the CDK bootstrap stack there too. */
-export function checkVerifierBootstrap(
+function checkVerifierBootstrap(
   facts: VerifierRegionFacts,
   identity: Probe<CallerIdentity>,
   requirement: { readonly version: number; readonly qualifier: string },
@@ -86,7 +86,7 @@ export function checkVerifierConcurrency(facts: VerifierRegionFacts, checkerConc
     check: 'verifier-concurrency',
     status: 'warn',
     found: `${region}: ${counts}; expect ${expected}: a burst above ${unreserved} is throttled, and a throttled verifier counts as "no answer" (the region's throttle alarm says so)`,
-    fix: `the deploy works as it is; raise the quota there: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region ${region}   (or ${serviceQuotasUrl(region)})`,
+    fix: `the deploy works as it is; raise the quota there: ${requestIncrease(region, 1000)}`,
   };
 }
 

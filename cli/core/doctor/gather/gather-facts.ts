@@ -132,15 +132,7 @@ async function askVerifierRegion(
   }
   const [bootstrapVersion, lambdaConcurrency] = await Promise.all([
     askBootstrapVersion(ask, clients, qualifier),
-    ask('lambda:GetAccountSettings', async (abortSignal): Promise<LambdaConcurrency> => {
-      const { AccountLimit } = await clients.lambda.send(new GetAccountSettingsCommand({}), { abortSignal });
-      const concurrentExecutions = AccountLimit?.ConcurrentExecutions;
-      const unreserved = AccountLimit?.UnreservedConcurrentExecutions;
-      if (concurrentExecutions === undefined || unreserved === undefined) {
-        throw new Error('GetAccountSettings returned no AccountLimit concurrency');
-      }
-      return { concurrentExecutions, unreservedConcurrentExecutions: unreserved };
-    }),
+    ask('lambda:GetAccountSettings', (abortSignal) => readAccountLimit(clients, abortSignal)),
   ]);
   return { region, identity, bootstrapVersion, lambdaConcurrency };
 }
@@ -188,17 +180,26 @@ async function askLambdaConcurrency(
   stackName: string,
 ): Promise<Probe<LambdaConcurrency>> {
   return ask('lambda:GetAccountSettings', async (abortSignal) => {
-    const [{ AccountLimit }, checkerReserved] = await Promise.all([
-      clients.lambda.send(new GetAccountSettingsCommand({}), { abortSignal }),
+    const [limit, checkerReserved] = await Promise.all([
+      readAccountLimit(clients, abortSignal),
       deployedCheckerReservation(clients, stackName, abortSignal),
     ]);
-    const concurrentExecutions = AccountLimit?.ConcurrentExecutions;
-    const unreserved = AccountLimit?.UnreservedConcurrentExecutions;
-    if (concurrentExecutions === undefined || unreserved === undefined) {
-      throw new Error('GetAccountSettings returned no AccountLimit concurrency');
-    }
-    return { concurrentExecutions, unreservedConcurrentExecutions: unreserved, checkerReserved };
+    return { ...limit, checkerReserved };
   });
+}
+
+/** The account's concurrency quota and unreserved executions in the clients' region (GetAccountSettings). */
+async function readAccountLimit(
+  clients: DoctorClients,
+  abortSignal: AbortSignal,
+): Promise<LambdaConcurrency> {
+  const { AccountLimit } = await clients.lambda.send(new GetAccountSettingsCommand({}), { abortSignal });
+  const concurrentExecutions = AccountLimit?.ConcurrentExecutions;
+  const unreserved = AccountLimit?.UnreservedConcurrentExecutions;
+  if (concurrentExecutions === undefined || unreserved === undefined) {
+    throw new Error('GetAccountSettings returned no AccountLimit concurrency');
+  }
+  return { concurrentExecutions, unreservedConcurrentExecutions: unreserved };
 }
 
 /**
