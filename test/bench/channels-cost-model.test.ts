@@ -5,6 +5,7 @@ import {
   estimateChannelsCost,
 } from '../../bench/cost/channels-model.ts';
 import { ALWAYS_FREE, MINUTES_PER_MONTH, PRICES } from '../../bench/cost/prices.ts';
+import { lineOf } from './support/cost-lines.ts';
 
 // The free tiers used up, so list and billed prices can be worked by hand; or all of them left.
 const EXHAUSTED = { lambdaGbSeconds: 1e9, lambdaRequests: 1e9, sqsRequests: 1e9, alarmMetrics: 100 };
@@ -14,11 +15,6 @@ const input = (overrides: Partial<ChannelsCostInput> = {}): ChannelsCostInput =>
   shared: EXHAUSTED,
   ...overrides,
 });
-const lineOf = (lines: readonly { service: string; item: string }[], service: string, start: string) => {
-  const found = lines.filter((line) => line.service === service && line.item.startsWith(start));
-  expect(found).toHaveLength(1);
-  return found[0] as (typeof lines)[number] & { quantity: number; listUsd: number; billedUsd: number };
-};
 
 describe('estimateChannelsCost', () => {
   it('prices 1,000 alerts to 3 channels at about two cents, the KMS decrypts and the deliverer first', () => {

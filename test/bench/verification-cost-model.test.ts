@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ALWAYS_FREE, PRICES } from '../../bench/cost/prices.ts';
 import { estimateVerificationCost, type VerificationCostInput } from '../../bench/cost/verification-model.ts';
 import { VERIFIER_MEMORY_MIB } from '../../infra/verifier-stack.ts';
+import { lineOf } from './support/cost-lines.ts';
 
 // 1,000 sites every minute: 43,800,000 checks a month. The free tiers used up, so list and billed can be worked by hand.
 const EXHAUSTED = { lambdaGbSeconds: 1e9, lambdaRequests: 1e9, alarmMetrics: 100, customMetrics: 100 };
@@ -12,11 +13,6 @@ const input = (overrides: Partial<VerificationCostInput> = {}): VerificationCost
   shared: EXHAUSTED,
   ...overrides,
 });
-const lineOf = (lines: readonly { service: string; item: string }[], service: string, start: string) => {
-  const found = lines.filter((line) => line.service === service && line.item.startsWith(start));
-  expect(found).toHaveLength(1);
-  return found[0] as (typeof lines)[number] & { quantity: number; listUsd: number; billedUsd: number };
-};
 
 describe('estimateVerificationCost', () => {
   it('asks every region once per confirmation: 1 % failing in 2-check outages is 219,000 verifications, 438,000 invokes', () => {
