@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryStore } from '../../functions/adapters/history-store.ts';
+import type { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { CheckRecord } from '../../functions/domain/history/check-record.ts';
 import { HOUR_MS } from '../../functions/domain/history/history-keys.ts';
 import { compactHistory } from '../../functions/services/history-compaction.ts';
+import { startHistoryBucket } from '../support/history-bucket.ts';
 import { aBatch, aRecord } from '../support/raw-history.ts';
-import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
+import type { S3Emulator } from '../support/s3-emulator.ts';
 
 // A site paused while DOWN writes no more records: its outage must not stay open (and read as ongoing) for the
 // whole pause, nor be closed by the first UP after it is resumed, with the pause counted as downtime.
@@ -44,12 +45,7 @@ describe('compactHistory against fauxqs S3: a site paused while DOWN', () => {
   };
 
   beforeAll(async () => {
-    emulator = await startS3Emulator();
-    await emulator.createBucket('history');
-    let unique = 0;
-    store = new HistoryStore(emulator.client, 'history', {
-      uniqueId: () => String(++unique).padStart(8, '0'),
-    });
+    ({ emulator, store } = await startHistoryBucket());
     await writeMinutes(T0, LAST_DOWN + MINUTE, recordAt);
   }, 60_000);
   afterAll(() => emulator.stop());

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryStore } from '../../functions/adapters/history-store.ts';
+import type { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { CheckRecord } from '../../functions/domain/history/check-record.ts';
 import { HOUR_MS } from '../../functions/domain/history/history-keys.ts';
 import { EMPTY_TOTALS } from '../../functions/domain/history/time-totals.ts';
 import { compactHistory } from '../../functions/services/history-compaction.ts';
+import { startHistoryBucket } from '../support/history-bucket.ts';
 import { aBatch, aRecord } from '../support/raw-history.ts';
-import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
+import type { S3Emulator } from '../support/s3-emulator.ts';
 
 // Issue 15: a site failing from its home region only (REGIONAL) for two hours, across hour boundaries, then down
 // from most locations (DOWN) for 20 minutes, then UP. REGIONAL is no outage: its time is up time and no incident;
@@ -44,12 +45,7 @@ describe('compactHistory against fauxqs S3: REGIONAL then DOWN', () => {
   const log = createJsonLogger(() => {});
 
   beforeAll(async () => {
-    emulator = await startS3Emulator();
-    await emulator.createBucket('history');
-    let unique = 0;
-    store = new HistoryStore(emulator.client, 'history', {
-      uniqueId: () => String(++unique).padStart(8, '0'),
-    });
+    ({ emulator, store } = await startHistoryBucket());
     const minutes = Array.from({ length: 4 * 60 }, (_, index) => T0 + index * MINUTE);
     for (let index = 0; index < minutes.length; index += 30) {
       await store.putRawBatch(aBatch(minutes.slice(index, index + 30).map(recordAt)));

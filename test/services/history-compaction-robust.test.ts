@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HistoryStore } from '../../functions/adapters/history-store.ts';
+import type { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import { COMPACTOR_STATE_KEY, HOUR_MS } from '../../functions/domain/history/history-keys.ts';
 import { MAX_STATUS_SITES } from '../../functions/domain/history/status-document-builder.ts';
@@ -9,8 +9,9 @@ import {
   compactHistory,
   publicSiteIds,
 } from '../../functions/services/history-compaction.ts';
+import { startHistoryBucket } from '../support/history-bucket.ts';
 import { aBatch, aRecord } from '../support/raw-history.ts';
-import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
+import type { S3Emulator } from '../support/s3-emulator.ts';
 
 // The compactor when things go wrong around it: a check recorded twice across an hour boundary, a state that
 // cannot be read.
@@ -27,12 +28,7 @@ describe('compactHistory: duplicates across an hour, an unreadable state', () =>
   const log = createJsonLogger(() => {});
 
   beforeEach(async () => {
-    emulator = await startS3Emulator();
-    await emulator.createBucket('history');
-    let unique = 0;
-    store = new HistoryStore(emulator.client, 'history', {
-      uniqueId: () => String(++unique).padStart(8, '0'),
-    });
+    ({ emulator, store } = await startHistoryBucket());
     // shop checked every minute 10:00 → 11:59, each check in its own invocation.
     for (let atMs = H10; atMs < H12; atMs += MINUTE) {
       await store.putRawBatch(aBatch([aRecord({ siteId: 'shop', atMs, checkId: `m${atMs / MINUTE}` })]));

@@ -1,15 +1,16 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HistoryStore } from '../../functions/adapters/history-store.ts';
+import type { HistoryStore } from '../../functions/adapters/history-store.ts';
 import { createJsonLogger } from '../../functions/adapters/logger.ts';
 import type { ListedSite } from '../../functions/adapters/site-listing.ts';
 import type { CheckRecord } from '../../functions/domain/history/check-record.ts';
 import { DAY_MS, rawBatchKey, siteIncidentsKey } from '../../functions/domain/history/history-keys.ts';
 import type { HistorySummary } from '../../functions/domain/history/summary.ts';
 import { compactHistory } from '../../functions/services/history-compaction.ts';
+import { startHistoryBucket } from '../support/history-bucket.ts';
 import { aBatch, aRecord } from '../support/raw-history.ts';
-import { type S3Emulator, startS3Emulator } from '../support/s3-emulator.ts';
+import type { S3Emulator } from '../support/s3-emulator.ts';
 
 const MINUTE = 60_000;
 const DAY0 = Date.UTC(2026, 11, 4);
@@ -91,12 +92,7 @@ describe('compactHistory against fauxqs S3: two days of three sites checked ever
   const log = createJsonLogger((line) => lines.push(line));
 
   beforeAll(async () => {
-    emulator = await startS3Emulator();
-    await emulator.createBucket('history');
-    let unique = 0;
-    store = new HistoryStore(emulator.client, 'history', {
-      uniqueId: () => String(++unique).padStart(8, '0'),
-    });
+    ({ emulator, store } = await startHistoryBucket());
     const writes: Promise<string>[] = [];
     for (let atMs = DAY0; atMs < MIDNIGHT + 200 * MINUTE; atMs += MINUTE) {
       // The checks of 23:59 are written after midnight: the compactor reads the next hour's first minutes too.
