@@ -20,6 +20,7 @@ import {
 import { HISTORY_RESPONSE_MARGIN_MS } from '../../functions/services/history-recorder.ts';
 import { aSite } from '../support/fixtures.ts';
 import { InMemorySiteStore } from '../support/in-memory-site-store.ts';
+import { type SentToQueue, takeEnqueued } from '../support/sent-back.ts';
 
 // The checker's raw history: one batch per invocation with a record per applied check, written after everything
 // else, and never able to change a verdict, an alert or what SQS is told.
@@ -66,7 +67,7 @@ class FakeHistory {
 class Harness {
   readonly store = new InMemorySiteStore();
   readonly published: Alert[] = [];
-  readonly enqueued: { bodies: readonly string[]; delaySeconds: number | undefined }[] = [];
+  readonly enqueued: SentToQueue[] = [];
   readonly logLines: Record<string, unknown>[] = [];
   readonly results = new Map<string, CheckResult>();
   nowMs = T0;
@@ -117,9 +118,7 @@ class Harness {
 
   /** Takes what the checker sent back with `delaySeconds`, as the records a later receive gets. */
   takeEnqueued(delaySeconds: number): QueueRecord[] {
-    const taken = this.enqueued.filter((sent) => (sent.delaySeconds ?? 0) === delaySeconds);
-    this.enqueued.splice(0, this.enqueued.length, ...this.enqueued.filter((sent) => !taken.includes(sent)));
-    return taken.flatMap((sent) => sent.bodies.map((body, i) => ({ messageId: `requeued-${i}`, body })));
+    return takeEnqueued(this.enqueued, delaySeconds);
   }
 
   /** One message checking each site, from its stored state. */

@@ -23,6 +23,7 @@ import {
 } from '../../functions/services/verifiers.ts';
 import { aSite } from '../support/fixtures.ts';
 import { InMemorySiteStore } from '../support/in-memory-site-store.ts';
+import { type SentToQueue, takeEnqueued } from '../support/sent-back.ts';
 
 // The checker deciding with a verification (issue 15): asked once per check, whatever happens to the commit.
 
@@ -73,7 +74,7 @@ class Harness {
   readonly store = new InMemorySiteStore();
   readonly regions = new RegionsInMemory();
   readonly published: Alert[] = [];
-  readonly enqueued: { bodies: readonly string[]; delaySeconds: number | undefined }[] = [];
+  readonly enqueued: SentToQueue[] = [];
   nowMs = 1_000_000;
   probeCalls = 0;
   result: CheckResult = down;
@@ -121,9 +122,7 @@ class Harness {
   }
 
   takeEnqueued(delaySeconds: number): QueueRecord[] {
-    const taken = this.enqueued.filter((sent) => (sent.delaySeconds ?? 0) === delaySeconds);
-    this.enqueued.splice(0, this.enqueued.length, ...this.enqueued.filter((sent) => !taken.includes(sent)));
-    return taken.flatMap((sent) => sent.bodies.map((body, i) => ({ messageId: `requeued-${i}`, body })));
+    return takeEnqueued(this.enqueued, delaySeconds);
   }
 
   run(records: readonly QueueRecord[], deadlineInMs = 60_000) {

@@ -18,6 +18,7 @@ import {
 } from '../../functions/services/check-batch.ts';
 import { aSite } from '../support/fixtures.ts';
 import { InMemorySiteStore } from '../support/in-memory-site-store.ts';
+import { type SentToQueue, takeEnqueued } from '../support/sent-back.ts';
 
 const site = aSite({ siteId: 'shop', url: 'https://shop.example.com/', failureThreshold: 2 });
 const UP: SiteState = { ...INITIAL_STATE, status: 'UP', version: 1, statusSinceMs: 0 };
@@ -34,7 +35,7 @@ class Harness {
   readonly store = new InMemorySiteStore();
   readonly published: Alert[] = [];
   readonly groups: AlertGroup[] = [];
-  readonly enqueued: { bodies: readonly string[]; delaySeconds: number | undefined }[] = [];
+  readonly enqueued: SentToQueue[] = [];
   nowMs = 1_000_000;
   publishFailures = 0;
   groupFailures = 0;
@@ -88,9 +89,7 @@ class Harness {
 
   /** Takes what the checker sent back to the queue with `delaySeconds`, as records a later receive gets. */
   takeEnqueued(delaySeconds: number): QueueRecord[] {
-    const taken = this.enqueued.filter((sent) => (sent.delaySeconds ?? 0) === delaySeconds);
-    this.enqueued.splice(0, this.enqueued.length, ...this.enqueued.filter((sent) => !taken.includes(sent)));
-    return taken.flatMap((sent) => sent.bodies.map((body, i) => ({ messageId: `requeued-${i}`, body })));
+    return takeEnqueued(this.enqueued, delaySeconds);
   }
 
   run(records: readonly QueueRecord[], deadlineInMs = 60_000) {
